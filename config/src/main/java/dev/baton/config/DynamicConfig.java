@@ -1,0 +1,150 @@
+package dev.baton.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The cluster-wide settings kept in etcd under {@code <namespace><scope>/config} (seeded from
+ * {@code bootstrap.dcs}). Times are in seconds, {@code maximumLagOnFailover} in bytes.
+ */
+public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover,
+        int primaryStartTimeout, boolean usePgRewind, boolean useSlots, Map<String, String> parameters,
+        boolean pause, boolean synchronousMode) {
+
+    public static final int DEFAULT_TTL = 10;
+    public static final int DEFAULT_LOOP_WAIT = 1;
+    public static final int DEFAULT_RETRY_TIMEOUT = 3;
+    public static final long DEFAULT_MAXIMUM_LAG_ON_FAILOVER = 1L << 20;
+    public static final int DEFAULT_PRIMARY_START_TIMEOUT = 10;
+    /** etcd does not grant leases shorter than this. */
+    public static final int MIN_TTL = 2;
+
+    /** Immutable, so sharing it is safe. */
+    private static final ObjectReader JSON = new ObjectMapper().reader();
+
+    public DynamicConfig {
+        parameters = Copies.map(parameters);
+    }
+
+    public static DynamicConfig defaults() {
+        return new DynamicConfig(DEFAULT_TTL, DEFAULT_LOOP_WAIT, DEFAULT_RETRY_TIMEOUT, DEFAULT_MAXIMUM_LAG_ON_FAILOVER,
+                DEFAULT_PRIMARY_START_TIMEOUT, true, true, Map.of(), false, false);
+    }
+
+    /** Checks the value rules; error paths start with {@code pathPrefix} (e.g. "bootstrap.dcs"). */
+    public List<ConfigError> validate(String pathPrefix) {
+        return validate(pathPrefix, true);
+    }
+
+    List<ConfigError> validate(String pathPrefix, boolean checkTiming) {
+        String prefix = pathPrefix == null ? "" : pathPrefix;
+        String p = prefix.isEmpty() ? "" : prefix + ".";
+        List<ConfigError> errors = new ArrayList<>();
+        if (ttl < MIN_TTL) {
+            errors.add(new ConfigError(p + "ttl", "must be >= " + MIN_TTL + " (etcd's minimum lease TTL), got " + ttl));
+        }
+        if (loopWait < 1) {
+            errors.add(new ConfigError(p + "loop_wait", "must be >= 1, got " + loopWait));
+        }
+        if (retryTimeout < 1) {
+            errors.add(new ConfigError(p + "retry_timeout", "must be >= 1, got " + retryTimeout));
+        }
+        if (maximumLagOnFailover < 0) {
+            errors.add(new ConfigError(p + "maximum_lag_on_failover", "must be >= 0, got " + maximumLagOnFailover));
+        }
+        if (primaryStartTimeout < 0) {
+            errors.add(new ConfigError(p + "primary_start_timeout", "must be >= 0, got " + primaryStartTimeout));
+        }
+        long worstCase = (long) loopWait + 2L * retryTimeout;
+        if (checkTiming && worstCase > ttl) {
+            errors.add(new ConfigError(prefix.isEmpty() ? "ttl" : prefix, String.format(
+                    "loop_wait + 2*retry_timeout must be <= ttl (%d + 2*%d = %d > %d)",
+                    loopWait, retryTimeout, worstCase, ttl)));
+        }
+        return errors;
+    }
+
+    /** Patroni's JSON shape of the etcd {@code config} key; "pause" appears only when true. */
+    public String toJson() {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("ttl", ttl);
+        root.put("loop_wait", loopWait);
+        root.put("retry_timeout", retryTimeout);
+        root.put("maximum_lag_on_failover", maximumLagOnFailover);
+        root.put("primary_start_timeout", primaryStartTimeout);
+        root.put("synchronous_mode", synchronousMode);
+        if (pause) {
+            root.put("pause", true);
+        }
+        ObjectNode pg = root.putObject("postgresql");
+        pg.put("use_pg_rewind", usePgRewind);
+        pg.put("use_slots", useSlots);
+        ObjectNode params = pg.putObject("parameters");
+        parameters.forEach(params::put);
+        return root.toString();
+    }
+
+    /**
+     * Parses the etcd {@code config} key (as written by Baton or Patroni). Unknown keys are ignored,
+     * missing ones take defaults, and an empty document gives the defaults. Error paths start with
+     * "config".
+     */
+    public static DynamicConfig fromJson(String json) throws ConfigException {
+        JsonNode tree;
+        try {
+            tree = json == null ? null : JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("config", "not valid JSON: " + e.getOriginalMessage());
+        }
+        if (tree != null && !tree.isMissingNode() && !tree.isNull() && !tree.isObject()) {
+            throw new ConfigException("config", "must be a JSON object, got " + ConfigNode.describe(tree));
+        }
+        Issues issues = new Issues();
+        DynamicConfig config = read(new ConfigNode(tree, "config", issues));
+        if (!issues.errors().isEmpty()) {
+            throw new ConfigException(issues.errors());
+        }
+        return config;
+    }
+
+    /** Reads and validates a dynamic config map (bootstrap.dcs or the etcd key), reporting to its Issues. */
+    static DynamicConfig read(ConfigNode n) {
+        int ttl = n.integer("ttl", DEFAULT_TTL);
+        int loopWait = n.integer("loop_wait", DEFAULT_LOOP_WAIT);
+        int retryTimeout = n.integer("retry_timeout", DEFAULT_RETRY_TIMEOUT);
+        long maxLag = n.size("maximum_lag_on_failover", DEFAULT_MAXIMUM_LAG_ON_FAILOVER);
+        String startKey = "primary_start_timeout";
+        if (!n.present(startKey) && n.present("master_start_timeout")) {
+            startKey = "master_start_timeout";
+            n.issues().warn(n.path(startKey), "deprecated Patroni name of primary_start_timeout");
+        }
+        int primaryStartTimeout = n.integer(startKey, DEFAULT_PRIMARY_START_TIMEOUT);
+        n.ignore("master_start_timeout", "ignored, primary_start_timeout is set");
+        boolean synchronousMode = n.bool("synchronous_mode", false);
+        boolean pause = n.bool("pause", false);
+        ConfigNode pg = n.map("postgresql");
+        boolean usePgRewind = pg.bool("use_pg_rewind", true);
+        boolean useSlots = pg.bool("use_slots", true);
+        Map<String, String> parameters = pg.parameters("parameters");
+        pg.unsupported("pg_hba", "pg_ident", "recovery_conf");
+        pg.finish();
+        n.unsupported("synchronous_mode_strict", "synchronous_node_count", "maximum_lag_on_syncnode", "failsafe_mode",
+                "check_timeline", "standby_cluster", "slots", "ignore_slots", "member_slots_ttl",
+                "primary_stop_timeout", "master_stop_timeout", "max_timelines_history");
+        n.finish();
+
+        DynamicConfig config = new DynamicConfig(ttl, loopWait, retryTimeout, maxLag, primaryStartTimeout,
+                usePgRewind, useSlots, parameters, pause, synchronousMode);
+        boolean timingReadable = !n.issues().hasError(n.path("ttl")) && !n.issues().hasError(n.path("loop_wait"))
+                && !n.issues().hasError(n.path("retry_timeout"));
+        config.validate(n.path(), timingReadable).forEach(e -> n.issues().error(e.path(), e.message()));
+        return config;
+    }
+}
