@@ -1,0 +1,44 @@
+package dev.baton.leader;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Immutable view of one cluster read with a single prefix read. Absent keys are {@code null}.
+ *
+ * @param revision   the store revision the snapshot was read at
+ * @param initialize raw {@code initialize} (the system identifier; "" while bootstrap runs)
+ * @param config     raw {@code config} (dynamic configuration JSON)
+ * @param leader     the {@code leader} key
+ * @param members    {@code members/*} by member name, sorted by name
+ * @param failover   raw {@code failover}
+ * @param sync       raw {@code sync}
+ * @param history    raw {@code history}
+ * @param status     raw {@code status}
+ */
+public record ClusterSnapshot(
+        long revision,
+        VersionedValue initialize,
+        VersionedValue config,
+        LeaderKey leader,
+        Map<String, MemberKey> members,
+        VersionedValue failover,
+        VersionedValue sync,
+        VersionedValue history,
+        VersionedValue status) {
+
+    public ClusterSnapshot {
+        // Sorted by name as documented (Map.copyOf would not keep any order).
+        members = Collections.unmodifiableMap(new TreeMap<>(Map.copyOf(members)));
+    }
+
+    public Optional<LeaderKey> leaderKey() {
+        return Optional.ofNullable(leader);
+    }
+
+    public static ClusterSnapshot empty() {
+        return new ClusterSnapshot(0, null, null, null, Map.of(), null, null, null, null);
+    }
+}
