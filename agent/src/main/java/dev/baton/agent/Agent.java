@@ -1,0 +1,109 @@
+package dev.baton.agent;
+
+import dev.baton.agent.api.RestApi;
+import dev.baton.agent.callbacks.CallbackRunner;
+import dev.baton.agent.ha.HaLoop;
+import dev.baton.agent.ha.PeerClient;
+import dev.baton.agent.postgres.LocalPostgres;
+import dev.baton.agent.postgres.PgBinaries;
+import dev.baton.agent.process.SystemProcessRunner;
+import dev.baton.config.BatonConfig;
+import dev.baton.leader.ClusterStore;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.LongSupplier;
+import java.util.logging.Logger;
+
+/**
+ * One Baton agent: the HA loop, the PostgreSQL controller and the REST API, wired together.
+ * The cluster store is passed in so that the composition root decides which one (etcd in
+ * production).
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+
+    /** Exit codes of {@code baton agent}. */
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_BAD_INPUT = 2;
+
+    private final HaLoop loop;
+    private final RestApi api;
+    private final ClusterStore store;
+    private final CallbackRunner callbacks;
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    public Agent(BatonConfig config, ClusterStore store, String version) throws IOException {
+        this(config, store, version, System::nanoTime);
+    }
+
+    public Agent(BatonConfig config, ClusterStore store, String version, LongSupplier ticker) throws IOException {
+        this.store = store;
+        PgBinaries bin = PgBinaries.locate(config.postgresql().binDir());
+        LocalPostgres pg = new LocalPostgres(config, bin, new SystemProcessRunner());
+        this.loop = new HaLoop(config, store, pg, new PeerClient.Http(), ticker, Clock.systemUTC(), version);
+        this.callbacks = new CallbackRunner(config.postgresql().callbacks(), config.scope(), Duration.ofSeconds(60),
+                new SystemProcessRunner());
+        loop.setListener(new HaLoop.Listener() {
+            @Override
+            public void started(String role) {
+                callbacks.fire(CallbackRunner.Action.ON_START, role);
+            }
+
+            @Override
+            public void stopped(String role) {
+                callbacks.fire(CallbackRunner.Action.ON_STOP, role);
+            }
+
+            @Override
+            public void roleChanged(String newRole) {
+                callbacks.fire(CallbackRunner.Action.ON_ROLE_CHANGE, newRole);
+            }
+        });
+        this.api = new RestApi(config.restapi().listenHost(), config.restapi().listenPort(), loop::state, ticker,
+                version, config.bootstrap().dcs().ttl());
+        loop.onFatal(reason -> exit.complete(EXIT_BAD_INPUT));
+    }
+
+    public void start() {
+        api.start();
+        loop.start();
+        LOG.info("agent started");
+    }
+
+    public HaLoop loop() {
+        return loop;
+    }
+
+    /** Blocks until the agent stops: 0 after a requested shutdown, non-zero after a fatal refusal. */
+    public int awaitExit() {
+        try {
+            return exit.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return EXIT_FAILED;
+        } catch (ExecutionException e) {
+            return EXIT_FAILED;
+        }
+    }
+
+    /** Clean shutdown: stops postgres, releases the leader key, stops the API. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            loop.close();
+        } finally {
+            api.close();
+            store.close();
+            callbacks.close();
+            exit.complete(EXIT_OK);
+        }
+    }
+}

@@ -1,0 +1,337 @@
+package dev.baton.agent.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.baton.agent.ha.ClusterView;
+import dev.baton.agent.ha.MemberStatus;
+import dev.baton.agent.ha.NodeState;
+import dev.baton.agent.postgres.PgStatus;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * The agent's REST API, answering Patroni's health endpoints with Patroni's status codes so that
+ * HAProxy configs, ELB health checks and patronictl keep working. Every answer is computed from the
+ * HA loop's last {@link NodeState} and the monotonic clock "now", never by doing I/O, so a health
+ * check cannot block on (or be blocked by) postgres or etcd.
+ */
+public final class RestApi implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(RestApi.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Supplier<NodeState> state;
+    private final LongSupplier ticker;
+    private final String version;
+    private final int ttlSeconds;
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    public RestApi(String host, int port, Supplier<NodeState> state, LongSupplier ticker, String version,
+                   int ttlSeconds) throws IOException {
+        this.state = state;
+        this.ticker = ticker;
+        this.version = version;
+        this.ttlSeconds = ttlSeconds;
+        this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        this.executor = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "baton-rest");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+    }
+
+    public void start() {
+        server.start();
+        LOG.info("REST API listening on " + server.getAddress());
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        // The catch must sit inside the try-with-resources: a try-with-resources' own catch clause
+        // runs after the exchange is closed, so a 500 sent from there never reaches the client
+        // (it sees the connection drop with no response at all).
+        try (ex) {
+            try {
+                String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
+                URI uri = ex.getRequestURI();
+                String path = uri.getPath();
+                if (path.length() > 1 && path.endsWith("/")) {
+                    path = path.substring(0, path.length() - 1);
+                }
+                Map<String, String> query = query(uri.getRawQuery());
+                if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("OPTIONS")) {
+                    ex.getResponseHeaders().set("Allow", "GET, HEAD, OPTIONS"); // required with a 405 (RFC 9110)
+                    send(ex, method, 405, error("method " + method + " is not allowed on " + path));
+                    return;
+                }
+                NodeState s = state.get();
+                long now = ticker.getAsLong();
+                Answer a = answer(path, query, s, now);
+                send(ex, method, a.status(), a.body());
+            } catch (RuntimeException e) {
+                LOG.warning("REST request failed: " + e);
+                String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
+                send(ex, method, 500, error("internal error: " + e.getMessage()));
+            }
+        }
+    }
+
+    /** A status code and a JSON body. */
+    public record Answer(int status, String body) {
+    }
+
+    /** The endpoint logic, pure over the node state and "now" (tested without HTTP). */
+    public Answer answer(String path, Map<String, String> query, NodeState s, long now) {
+        return switch (path) {
+            case "/", "/primary", "/master", "/read-write", "/leader" ->
+                    new Answer(s.isWritablePrimary(now) ? 200 : 503, status(s, now));
+            case "/standby-leader", "/standby_leader" -> new Answer(503, status(s, now));
+            case "/replica" -> new Answer(replicaOk(s, query) ? 200 : 503, status(s, now));
+            case "/read-only" -> new Answer(
+                    s.isWritablePrimary(now) || replicaOk(s, query) ? 200 : 503, status(s, now));
+            case "/async" -> new Answer(replicaOk(s, query) ? 200 : 503, status(s, now));
+            case "/sync", "/synchronous", "/read-only-sync" -> new Answer(503, status(s, now));
+            case "/health" -> new Answer(s.pg().running() ? 200 : 503, status(s, now));
+            case "/liveness" -> new Answer(live(s, now) ? 200 : 503, "{}");
+            case "/readiness" -> new Answer(s.isWritablePrimary(now) || (s.pg().runningAsReplica()
+                    && lagOk(s, Long.MAX_VALUE)) ? 200 : 503, "{}");
+            case "/patroni", "/status" -> new Answer(200, status(s, now));
+            case "/cluster" -> new Answer(200, cluster(s));
+            case "/history" -> new Answer(200, history(s));
+            default -> new Answer(404, error("no such endpoint: " + path));
+        };
+    }
+
+    private boolean replicaOk(NodeState s, Map<String, String> query) {
+        if (!s.pg().runningAsReplica() || s.noloadbalance() || !s.pg().streaming()) {
+            return false;
+        }
+        for (Map.Entry<String, String> e : query.entrySet()) {
+            if (e.getKey().startsWith("tag_")) {
+                Object v = s.cluster() == null ? null
+                        : s.cluster().member(s.name()).map(m -> m.tags().get(e.getKey().substring(4))).orElse(null);
+                if (v == null || !String.valueOf(v).equalsIgnoreCase(e.getValue())) {
+                    return false;
+                }
+            }
+        }
+        String lag = query.get("lag");
+        if (lag != null) {
+            long max = parseSize(lag);
+            return max >= 0 && lagOk(s, max);
+        }
+        return true;
+    }
+
+    private static boolean lagOk(NodeState s, long maxLag) {
+        if (s.cluster() == null || s.cluster().lastLeaderLsn() == 0) {
+            return true;
+        }
+        return s.cluster().lastLeaderLsn() - s.pg().walPosition() <= maxLag;
+    }
+
+    private boolean live(NodeState s, long now) {
+        if (s.lastCycleNanos() == 0) {
+            return true;
+        }
+        long limit = (s.pg().runningAsPrimary() ? ttlSeconds : 2L * ttlSeconds) * 1_000_000_000L;
+        return now - s.lastCycleNanos() <= limit;
+    }
+
+    /** Parses "1048576", "10MB", "512kB", "1GB" (1024-based, as PostgreSQL does); -1 if malformed. */
+    static long parseSize(String text) {
+        String t = text.trim();
+        int i = 0;
+        while (i < t.length() && Character.isDigit(t.charAt(i))) {
+            i++;
+        }
+        if (i == 0) {
+            return -1;
+        }
+        long n;
+        try {
+            n = Long.parseLong(t.substring(0, i));
+        } catch (NumberFormatException e) {
+            return -1; // more digits than a long holds
+        }
+        String unit = t.substring(i).trim().toUpperCase(Locale.ROOT);
+        int shift = switch (unit) {
+            case "", "B" -> 0;
+            case "KB" -> 10;
+            case "MB" -> 20;
+            case "GB" -> 30;
+            case "TB" -> 40;
+            default -> -1;
+        };
+        if (shift < 0 || n > (Long.MAX_VALUE >> shift)) {
+            return -1; // unknown unit, or the scaled value would overflow (and wrap to a bogus limit)
+        }
+        return n << shift;
+    }
+
+    String status(NodeState s, long now) {
+        ObjectNode n = JSON.createObjectNode();
+        PgStatus pg = s.pg();
+        n.put("state", s.state());
+        if (pg.startedAt() != null) {
+            n.put("postmaster_start_time", pg.startedAt());
+        }
+        n.put("role", s.role());
+        if (pg.serverVersion() > 0) {
+            n.put("server_version", pg.serverVersion());
+        }
+        ObjectNode x = n.putObject("xlog");
+        if (pg.runningAsPrimary()) {
+            x.put("location", pg.writeLsn());
+        } else if (pg.running()) {
+            x.put("received_location", pg.receivedLsn());
+            x.put("replayed_location", pg.replayedLsn());
+            if (pg.replayTimestamp() == null) {
+                x.putNull("replayed_timestamp");
+            } else {
+                x.put("replayed_timestamp", pg.replayTimestamp());
+            }
+            x.put("paused", pg.replayPaused());
+        }
+        if (pg.runningAsReplica()) {
+            n.put("replication_state", pg.streaming() ? "streaming" : "in archive recovery");
+        }
+        if (pg.timeline() > 0) {
+            n.put("timeline", pg.timeline());
+        }
+        if (!pg.replication().isEmpty()) {
+            ArrayNode rep = n.putArray("replication");
+            for (PgStatus.Replica r : pg.replication()) {
+                ObjectNode e = rep.addObject();
+                e.put("application_name", r.applicationName());
+                e.put("client_addr", r.clientAddr());
+                e.put("state", r.state());
+                e.put("sync_state", r.syncState());
+            }
+        }
+        n.put("cluster_unlocked", s.lockHolder() == null);
+        if (s.paused()) {
+            n.put("pause", true);
+        }
+        if (s.dcsLastSeenEpochSeconds() > 0) {
+            n.put("dcs_last_seen", s.dcsLastSeenEpochSeconds());
+        }
+        if (s.systemId() != null) {
+            n.put("database_system_identifier", s.systemId());
+        }
+        ObjectNode p = n.putObject("patroni");
+        p.put("version", version);
+        p.put("scope", s.scope());
+        p.put("name", s.name());
+        ObjectNode b = n.putObject("baton");
+        b.put("leader", s.lockHolder());
+        b.put("holds_lock", s.holdsLock(now));
+        b.put("last_cycle", s.lastSentence());
+        return n.toString();
+    }
+
+    static String cluster(NodeState s) {
+        ObjectNode n = JSON.createObjectNode();
+        ArrayNode members = n.putArray("members");
+        ClusterView c = s.cluster();
+        if (c != null) {
+            // ClusterView's map has no order; answer in name order, as Patroni does.
+            for (MemberStatus m : new java.util.TreeMap<>(c.members()).values()) {
+                ObjectNode e = members.addObject();
+                e.put("name", m.name());
+                e.put("role", m.name().equals(c.leader()) ? "leader" : "replica");
+                e.put("state", m.state());
+                if (m.apiUrl() != null) {
+                    e.put("api_url", m.apiUrl());
+                }
+                if (m.host() != null) {
+                    e.put("host", m.host());
+                    e.put("port", m.port());
+                }
+                if (m.timeline() > 0) {
+                    e.put("timeline", m.timeline());
+                }
+                if (!m.name().equals(c.leader())) {
+                    if (c.lastLeaderLsn() > 0 && m.xlogLocation() > 0) {
+                        e.put("lag", Math.max(0, c.lastLeaderLsn() - m.xlogLocation()));
+                    } else {
+                        e.put("lag", "unknown");
+                    }
+                }
+                if (!m.tags().isEmpty()) {
+                    e.set("tags", JSON.valueToTree(m.tags()));
+                }
+            }
+            n.put("scope", s.scope());
+            if (c.dynamic().pause()) {
+                n.put("pause", true);
+            }
+        }
+        return n.toString();
+    }
+
+    static String history(NodeState s) {
+        if (s.cluster() == null || s.cluster().snapshot().history() == null) {
+            return "[]";
+        }
+        return s.cluster().snapshot().history().value();
+    }
+
+    private static String error(String message) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("error", message);
+        return n.toString();
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> q = new HashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return q;
+        }
+        for (String part : raw.split("&")) {
+            int eq = part.indexOf('=');
+            String k = java.net.URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : java.net.URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
+            q.put(k, v);
+        }
+        return q;
+    }
+
+    private static void send(HttpExchange ex, String method, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        if (method.equals("HEAD") || method.equals("OPTIONS")) {
+            ex.sendResponseHeaders(status, -1);
+            return;
+        }
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream os = ex.getResponseBody()) {
+            os.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,77 @@
+package dev.baton.agent.ha;
+
+/**
+ * What one HA cycle decided to do, with the sentence that explains it. Decisions are plain data:
+ * {@link HaDecider} produces them without I/O and {@link HaLoop} carries them out.
+ */
+public sealed interface Decision {
+
+    /** The sentence logged, shown on the API and asserted in tests. */
+    String reason();
+
+    /** Nothing to do (or just the leader's housekeeping when {@code leader} is true). */
+    record NoAction(String reason, boolean leader) implements Decision {
+        public static NoAction of(String reason) {
+            return new NoAction(reason, false);
+        }
+    }
+
+    /** The agent must not touch anything and stops with an error (e.g. a foreign data directory). */
+    record Fatal(String reason) implements Decision {
+    }
+
+    /** Race for {@code initialize}; the winner runs initdb and becomes the primary. */
+    record Bootstrap(String reason) implements Decision {
+    }
+
+    /** Clone the data directory from {@code source} with pg_basebackup and stream from it. */
+    record Clone(String source, String reason) implements Decision {
+    }
+
+    /** Start postgres as the primary (this node holds the lock). */
+    record StartPrimary(String reason) implements Decision {
+    }
+
+    /**
+     * Start postgres as a replica of {@code leader} (null: read-only, following no one yet);
+     * {@code rewindFirst} when the data directory was a primary and must be rewound first.
+     */
+    record StartReplica(String leader, boolean rewindFirst, String reason) implements Decision {
+    }
+
+    /** Take the vacant leader key; promote if it was won. {@code checkHealth}: compare with peers first. */
+    record AcquireLock(boolean checkHealth, String reason) implements Decision {
+    }
+
+    /** Promote the running replica (the lock is already ours). */
+    record Promote(String reason) implements Decision {
+    }
+
+    /** Stop being a primary: stop postgres ({@code immediate} or fast); it restarts as a replica next cycle. */
+    record Demote(boolean immediate, boolean releaseLock, String reason) implements Decision {
+    }
+
+    /** Re-point the running replica at {@code leader} (reload, no restart). */
+    record Follow(String leader, String reason) implements Decision {
+    }
+
+    /** Give the leader key up (e.g. postgres did not come back within primary_start_timeout). */
+    record ReleaseLock(String reason) implements Decision {
+    }
+
+    /**
+     * The leader key carries my name but a lease of my previous incarnation (the agent restarted
+     * while the key lived on): bind it to my current lease, provided it is still exactly the key
+     * that was read. No one else can have held it in between.
+     */
+    record ReclaimLock(String reason) implements Decision {
+    }
+
+    /** Stop the running replica (fast) so that it is rewound before it follows {@code leader}. */
+    record StopToRewind(String leader, String reason) implements Decision {
+    }
+
+    /** Take the leader key for an existing primary data directory in a cluster without initialize key. */
+    record AdoptExisting(String reason) implements Decision {
+    }
+}

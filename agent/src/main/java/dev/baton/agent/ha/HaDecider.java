@@ -1,0 +1,179 @@
+package dev.baton.agent.ha;
+
+import dev.baton.agent.ha.Decision.AcquireLock;
+import dev.baton.agent.ha.Decision.AdoptExisting;
+import dev.baton.agent.ha.Decision.Bootstrap;
+import dev.baton.agent.ha.Decision.Clone;
+import dev.baton.agent.ha.Decision.Demote;
+import dev.baton.agent.ha.Decision.Fatal;
+import dev.baton.agent.ha.Decision.Follow;
+import dev.baton.agent.ha.Decision.NoAction;
+import dev.baton.agent.ha.Decision.Promote;
+import dev.baton.agent.ha.Decision.ReclaimLock;
+import dev.baton.agent.ha.Decision.ReleaseLock;
+import dev.baton.agent.ha.Decision.StartPrimary;
+import dev.baton.agent.ha.Decision.StartReplica;
+import dev.baton.agent.ha.Decision.StopToRewind;
+import dev.baton.agent.postgres.DataDirInfo;
+import java.util.Optional;
+
+/**
+ * The HA state machine as a pure function: one {@link Observation} in, one {@link Decision} out.
+ * No I/O, no clock, no randomness, so every case is table-tested.
+ */
+public final class HaDecider {
+
+    public Decision decide(Observation o) {
+        ClusterView c = o.cluster();
+        DataDirInfo dir = o.dataDir();
+
+        if (o.busy() != null) {
+            if (o.lockIsMine() && primaryStartTimedOut(o)) {
+                return new ReleaseLock("releasing the leader key: postgres was not running again within "
+                        + "primary_start_timeout (" + c.dynamic().primaryStartTimeout() + " s)");
+            }
+            return NoAction.of(o.busy() + " in progress");
+        }
+        if (dir.kind() == DataDirInfo.Kind.INVALID) {
+            return new Fatal("refusing to start: " + dir.problem());
+        }
+        if (dir.hasData() && !c.uninitialized() && !c.initialize().equals(dir.systemId())) {
+            return new Fatal("refusing to start: the data directory belongs to database system " + dir.systemId()
+                    + " but cluster members share system " + c.initialize()
+                    + "; it is another cluster's data and was left untouched");
+        }
+        if (dir.isEmpty()) {
+            return decideWithoutData(o);
+        }
+        if (c.uninitialized()) {
+            return decideUninitializedWithData(o);
+        }
+        if (!o.lockIsMine() && o.me().equals(c.leader()) && !o.pg().inRecovery()
+                && (o.pg().running() || (!o.postmasterAlive() && dir.wasPrimary()))) {
+            return new ReclaimLock("reclaiming my leader key from my previous run: my postgres is the primary");
+        }
+        if (!o.postmasterAlive()) {
+            return decideStopped(o);
+        }
+        if (!o.pg().running()) {
+            return NoAction.of("postgres is starting up");
+        }
+        return decideRunning(o);
+    }
+
+    private Decision decideWithoutData(Observation o) {
+        ClusterView c = o.cluster();
+        if (c.uninitialized()) {
+            if (c.initialize() == null && !c.hasLeader()) {
+                if (o.nofailover()) {
+                    return NoAction.of("waiting for the leader to bootstrap the cluster (I am tagged nofailover)");
+                }
+                return new Bootstrap("bootstrapping a new cluster");
+            }
+            return NoAction.of("waiting for the leader to bootstrap the cluster");
+        }
+        if (o.lockIsMine()) {
+            return new ReleaseLock("releasing the leader key: my data directory is empty");
+        }
+        if (!c.hasLeader()) {
+            return NoAction.of("waiting for a leader to clone from: the cluster has no leader");
+        }
+        Optional<MemberStatus> leader = c.leaderMember();
+        if (leader.isEmpty() || !leader.get().isRunning() || leader.get().host() == null) {
+            return NoAction.of("waiting for leader " + c.leader() + " to be running before cloning");
+        }
+        return new Clone(c.leader(), "cloning a replica from leader " + c.leader());
+    }
+
+    private Decision decideUninitializedWithData(Observation o) {
+        ClusterView c = o.cluster();
+        if ("".equals(c.initialize())) {
+            return NoAction.of("waiting for the leader to bootstrap the cluster");
+        }
+        if (!c.hasLeader() && o.dataDir().wasPrimary()) {
+            return new AdoptExisting("taking over an existing primary data directory as the new cluster");
+        }
+        return NoAction.of("the cluster has no initialize key; waiting for its primary");
+    }
+
+    private static boolean primaryStartTimedOut(Observation o) {
+        int timeout = o.cluster().dynamic().primaryStartTimeout();
+        return o.primaryDownSeconds() >= 0 && (timeout == 0 || o.primaryDownSeconds() >= timeout);
+    }
+
+    private Decision decideStopped(Observation o) {
+        ClusterView c = o.cluster();
+        if (o.lockIsMine()) {
+            int timeout = c.dynamic().primaryStartTimeout();
+            if (timeout == 0 && o.primaryDownSeconds() >= 0) {
+                return new ReleaseLock("releasing the leader key: postgres is down and primary_start_timeout is 0");
+            }
+            if (primaryStartTimedOut(o)) {
+                return new ReleaseLock("releasing the leader key: postgres was not running again within "
+                        + "primary_start_timeout (" + timeout + " s)");
+            }
+            return new StartPrimary("starting postgres as the primary: I hold the leader key");
+        }
+        if (o.rewindFailed() != null) {
+            return NoAction.of("not starting postgres: " + o.rewindFailed());
+        }
+        boolean mayHaveDiverged = o.dataDir().wasPrimary() || o.rewindRequested();
+        if (c.hasLeader() && !c.leader().equals(o.me())) {
+            if (mayHaveDiverged && c.leaderCheckpointPending()) {
+                return NoAction.of("waiting for leader " + c.leader() + " to checkpoint after its promotion before rewinding");
+            }
+            return new StartReplica(c.leader(), mayHaveDiverged, mayHaveDiverged
+                    ? "starting as a replica of " + c.leader() + " after rewinding my former primary data"
+                    : "starting as a replica of " + c.leader());
+        }
+        if (mayHaveDiverged && o.leaderlessSeconds() >= 0 && o.leaderlessSeconds() < c.dynamic().ttl()) {
+            // Replicas may be electing a new leader: a former primary waits to rewind against it
+            // rather than start on data that may have diverged. After ttl it starts read-only and races.
+            return NoAction.of("waiting for a new leader before starting my former primary data");
+        }
+        return new StartReplica(null, false, "starting as a read-only replica: the cluster has no leader");
+    }
+
+    private Decision decideRunning(Observation o) {
+        ClusterView c = o.cluster();
+        boolean primary = !o.pg().inRecovery();
+        if (o.lockIsMine()) {
+            if (!primary) {
+                return new Promote("promoting self: I hold the leader key");
+            }
+            return new NoAction("no action: I am the leader with the lock", true);
+        }
+        if (c.hasLeader() && !c.leader().equals(o.me())) {
+            if (primary) {
+                return new Demote(true, false, "demoting self: " + c.leader() + " holds the leader key");
+            }
+            Optional<MemberStatus> leader = c.leaderMember();
+            if (leader.isPresent() && leader.get().timeline() > o.pg().timeline()
+                    && c.divergedFrom(o.pg().timeline(), o.pg().walPosition())) {
+                return new StopToRewind(c.leader(), "stopping to rewind: my timeline " + o.pg().timeline()
+                        + " went past the point where " + c.leader() + "'s history left it");
+            }
+            String target = leader.map(m -> m.host() + ":" + m.port()).orElse(null);
+            if (leader.isPresent() && leader.get().host() != null && !target.equals(o.upstream())) {
+                return new Follow(c.leader(), "following new leader " + c.leader());
+            }
+            return NoAction.of("no action: I am a secondary and I am following a leader " + c.leader());
+        }
+        if (c.hasLeader()) {
+            // The key carries my name but not my valid lease: a previous incarnation's key.
+            return primary
+                    ? new Demote(true, false, "demoting self: the leader key is not on my current lease")
+                    : NoAction.of("waiting for my stale leader key to expire");
+        }
+        if (c.dynamic().pause()) {
+            return NoAction.of("no action: paused, and the cluster has no leader");
+        }
+        if (primary) {
+            return new AcquireLock(false, "trying to take the vacant leader key as the running primary");
+        }
+        if (o.nofailover()) {
+            return NoAction.of("no action: the cluster has no leader and I am tagged nofailover");
+        }
+        return new AcquireLock(true, "the cluster has no leader: trying to take over as the healthiest replica");
+    }
+}

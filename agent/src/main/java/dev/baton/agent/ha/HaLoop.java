@@ -1,0 +1,888 @@
+package dev.baton.agent.ha;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.agent.ha.Decision.AcquireLock;
+import dev.baton.agent.ha.Decision.AdoptExisting;
+import dev.baton.agent.ha.Decision.Bootstrap;
+import dev.baton.agent.ha.Decision.Clone;
+import dev.baton.agent.ha.Decision.Demote;
+import dev.baton.agent.ha.Decision.Fatal;
+import dev.baton.agent.ha.Decision.Follow;
+import dev.baton.agent.ha.Decision.NoAction;
+import dev.baton.agent.ha.Decision.Promote;
+import dev.baton.agent.ha.Decision.ReclaimLock;
+import dev.baton.agent.ha.Decision.ReleaseLock;
+import dev.baton.agent.ha.Decision.StartPrimary;
+import dev.baton.agent.ha.Decision.StartReplica;
+import dev.baton.agent.ha.Decision.StopToRewind;
+import dev.baton.agent.postgres.DataDirInfo;
+import dev.baton.agent.postgres.Lsn;
+import dev.baton.agent.postgres.PgStatus;
+import dev.baton.agent.postgres.PostgresController;
+import dev.baton.agent.postgres.PostgresController.RewindCheck;
+import dev.baton.agent.postgres.PostgresController.StopMode;
+import dev.baton.agent.postgres.PostgresController.Upstream;
+import dev.baton.agent.postgres.PostgresException;
+import dev.baton.config.BatonConfig;
+import dev.baton.config.DynamicConfig;
+import dev.baton.leader.ClusterSnapshot;
+import dev.baton.leader.ClusterStore;
+import dev.baton.leader.LeaseRenewal;
+import dev.baton.leader.StoreUnavailableException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The HA loop. Each cycle: renew this agent's lease, read the cluster once, look at the local
+ * postgres, decide with {@link HaDecider} (pure), act, publish. The lease is renewed here and only
+ * here, so a hung loop loses its leadership; a {@link Fence} of its own stops postgres if the
+ * lease cannot be confirmed in time, even while the loop is stuck. Long actions (initdb,
+ * basebackup, start, rewind) run on a single background slot while the loop keeps renewing and
+ * reports "... in progress".
+ */
+public final class HaLoop implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(HaLoop.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Thrown out of a cycle when the agent must stop (e.g. a foreign data directory). */
+    public static final class FatalException extends RuntimeException {
+        public FatalException(String message) {
+            super(message);
+        }
+    }
+
+    /** Things the loop reports besides its state; all methods are optional. */
+    public interface Listener {
+        /** postgres was started in {@code role} ("primary" or "replica"). */
+        default void started(String role) {
+        }
+
+        /** postgres was stopped; it had {@code role}. */
+        default void stopped(String role) {
+        }
+
+        /** postgres changed role without a restart (promotion) or by a demotion. */
+        default void roleChanged(String newRole) {
+        }
+    }
+
+    private enum LifeCycle { LATENT, STARTED, CLOSED }
+
+    private final BatonConfig config;
+    private final ClusterStore store;
+    private final PostgresController pg;
+    private final PeerClient peers;
+    private final LongSupplier ticker;
+    private final Clock clock;
+    private final HaDecider decider = new HaDecider();
+    private final DynamicConfig bootstrapDynamic;
+    private final String version;
+    private final ExecutorService longActions;
+    private final ExecutorService background;
+    private final Fence fence;
+    private final AtomicReference<LifeCycle> lifecycle = new AtomicReference<>(LifeCycle.LATENT);
+    private final AtomicReference<NodeState> nodeState;
+    private final Object cycleLock = new Object();
+
+    private volatile String busy;
+    private volatile String lastSentence = "";
+    private volatile boolean stopRequested;
+    private volatile boolean fatal;
+    private volatile boolean checkpointPending;
+    private volatile boolean rewindRequested;
+    private volatile String rewindFailed;
+    private volatile long lockValidUntil;
+    private Thread thread;
+    private Consumer<String> fatalHandler = m -> { };
+    private Listener listener = new Listener() { };
+
+    // State carried between cycles (touched only under cycleLock).
+    private LeaseRenewal lastRenewal;
+    private String lastMemberJson;
+    private String lastStatusJson;
+    private volatile DataDirInfo cachedDataDir;
+    private long primaryDownSince = -1;
+    private long leaderlessSince = -1;
+    private long lastStoreSuccess;
+    private volatile DynamicConfig dynamic;
+
+    public HaLoop(BatonConfig config, ClusterStore store, PostgresController pg, PeerClient peers,
+                  LongSupplier ticker, Clock clock, String version) {
+        this.config = config;
+        this.store = store;
+        this.pg = pg;
+        this.peers = peers;
+        this.ticker = ticker;
+        this.clock = clock;
+        this.version = version;
+        this.bootstrapDynamic = config.bootstrap().dcs();
+        this.dynamic = bootstrapDynamic;
+        this.nodeState = new AtomicReference<>(NodeState.initial(config.name(), config.scope()));
+        this.longActions = Executors.newSingleThreadExecutor(daemon("baton-long-action"));
+        this.background = Executors.newSingleThreadExecutor(daemon("baton-background"));
+        this.fence = new Fence(ticker, this::fenceNow);
+        this.lastStoreSuccess = ticker.getAsLong();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Called (once) with the reason when a cycle decides the agent must stop. */
+    public void onFatal(Consumer<String> handler) {
+        this.fatalHandler = handler;
+    }
+
+    public void setListener(Listener listener) {
+        this.listener = listener;
+    }
+
+    public NodeState state() {
+        return nodeState.get();
+    }
+
+    public String lastSentence() {
+        return lastSentence;
+    }
+
+    public void start() {
+        if (!lifecycle.compareAndSet(LifeCycle.LATENT, LifeCycle.STARTED)) {
+            throw new IllegalStateException("the HA loop can be started only once");
+        }
+        fence.start();
+        thread = new Thread(this::run, "baton-ha-loop");
+        thread.start();
+    }
+
+    private void run() {
+        while (!stopRequested) {
+            long started = ticker.getAsLong();
+            try {
+                runCycle();
+            } catch (FatalException e) {
+                LOG.severe(e.getMessage());
+                fatal = true;
+                stopRequested = true;
+                fatalHandler.accept(e.getMessage());
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "HA cycle failed: " + e.getMessage(), e);
+                lastSentence = "cycle failed: " + e.getMessage();
+            }
+            long elapsedMs = (ticker.getAsLong() - started) / 1_000_000;
+            long waitMs = dynamic.loopWait() * 1000L - elapsedMs;
+            if (waitMs > 0 && !stopRequested) {
+                store.awaitChange(Duration.ofMillis(waitMs));
+            }
+        }
+    }
+
+    /** Runs one cycle and returns its sentence (tests call this directly). */
+    public String runCycle() {
+        synchronized (cycleLock) {
+            String sentence;
+            try {
+                sentence = cycle();
+            } catch (StoreUnavailableException e) {
+                sentence = onStoreUnavailable(e);
+            } catch (PostgresException e) {
+                sentence = "postgres action failed: " + e.getMessage();
+            }
+            if (!sentence.equals(lastSentence)) {
+                LOG.info(sentence);
+            }
+            lastSentence = sentence;
+            NodeState s = nodeState.get();
+            nodeState.set(new NodeState(s.name(), s.scope(), s.role(), s.state(), s.pg(), s.lockHolder(),
+                    lockValidUntil, sentence, s.cluster(), ticker.getAsLong(), s.dcsLastSeenEpochSeconds(),
+                    s.systemId(), s.noloadbalance(), s.nofailover(), s.pendingRestart()));
+            return sentence;
+        }
+    }
+
+    private String cycle() {
+        LeaseRenewal renewal = store.renewLease();
+        lastRenewal = renewal;
+        ClusterSnapshot snapshot = store.read();
+        lastStoreSuccess = ticker.getAsLong();
+        ClusterView view = ClusterView.of(snapshot, bootstrapDynamic);
+        dynamic = view.dynamic();
+        long now = ticker.getAsLong();
+        long sureUntil = sureUntil(renewal);
+        boolean lockIsMine = config.name().equals(view.leader()) && view.leaderLeaseId() == renewal.leaseId()
+                && now - sureUntil < 0;
+        holdLock(lockIsMine ? sureUntil : 0);
+        leaderlessSince = view.hasLeader() ? -1 : (leaderlessSince < 0 ? now : leaderlessSince);
+
+        String busyNow = busy;
+        boolean alive = pg.isRunning();
+        DataDirInfo dir = busyNow != null ? DataDirInfo.of(DataDirInfo.Kind.EMPTY) : dataDir(alive);
+        PgStatus status = alive ? pg.status() : PgStatus.stopped();
+        trackPrimaryDown(lockIsMine, alive, now);
+
+        Observation o = new Observation(config.name(), view, lockIsMine, dir, alive, status, pg.configuredUpstream(),
+                config.tags().nofailover(), busyNow, primaryDownSince < 0 ? -1 : (now - primaryDownSince) / 1e9,
+                leaderlessSince < 0 ? -1 : (now - leaderlessSince) / 1e9, rewindRequested, rewindFailed);
+        Decision d = decider.decide(o);
+        String sentence = act(d, o, renewal);
+
+        boolean aliveAfter = pg.isRunning();
+        boolean unchanged = aliveAfter == alive && d instanceof NoAction;
+        PgStatus after = unchanged ? status : (aliveAfter ? pg.status() : PgStatus.stopped());
+        publish(view, after, aliveAfter, renewal.newLease());
+        return sentence;
+    }
+
+    /**
+     * The instant until which this node is sure it holds its lease: {@code retry_timeout} after the
+     * renewal was sent, and never later than a margin before the lease can expire on the server.
+     * The REST API's /primary and the fence both use it.
+     */
+    private long sureUntil(LeaseRenewal r) {
+        long byRetry = r.sentAtNanos() + TimeUnit.SECONDS.toNanos(Math.max(1, dynamic.retryTimeout()));
+        long byLease = r.validUntilNanos() - marginNanos(r);
+        return byRetry - byLease < 0 ? byRetry : byLease;
+    }
+
+    private static long marginNanos(LeaseRenewal r) {
+        return Math.max(1_000_000_000L, r.ttlSeconds() * 1_000_000_000L / 5);
+    }
+
+    /** Records whether (and until when) this node holds the lock, and arms or disarms the fence. */
+    private void holdLock(long until) {
+        lockValidUntil = until;
+        if (until != 0 && !dynamic.pause()) {
+            fence.arm(until);
+        } else {
+            fence.disarm();
+        }
+    }
+
+    /** The fence fired: the lease could not be confirmed in time. Stop accepting writes now. */
+    private void fenceNow() {
+        lockValidUntil = 0;
+        try {
+            if (pg.isRunning()) {
+                pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(30));
+                cachedDataDir = null;
+                listener.stopped("primary");
+            }
+        } catch (PostgresException e) {
+            LOG.severe("fencing could not stop postgres: " + e.getMessage());
+        }
+    }
+
+    private DataDirInfo dataDir(boolean alive) {
+        // pg_controldata is only needed when something may have changed on disk.
+        DataDirInfo cached = cachedDataDir;
+        if (alive && cached != null && cached.hasData()) {
+            return cached;
+        }
+        cachedDataDir = pg.inspectDataDir();
+        return cachedDataDir;
+    }
+
+    private void trackPrimaryDown(boolean lockIsMine, boolean alive, long now) {
+        if (lockIsMine && !alive) {
+            if (primaryDownSince < 0) {
+                primaryDownSince = now;
+            }
+        } else if (alive || !lockIsMine) {
+            primaryDownSince = -1;
+        }
+    }
+
+    // ------------------------------------------------------------------ acting
+
+    private String act(Decision d, Observation o, LeaseRenewal renewal) {
+        ClusterView view = o.cluster();
+        if (d instanceof NoAction n) {
+            if (n.leader()) {
+                leaderHousekeeping(view, o.pg());
+            }
+            return n.reason();
+        }
+        if (d instanceof Fatal f) {
+            throw new FatalException(f.reason());
+        }
+        if (d instanceof Bootstrap) {
+            return bootstrap();
+        }
+        if (d instanceof Clone c) {
+            MemberStatus leader = view.member(c.source()).orElseThrow();
+            Upstream up = upstream(leader);
+            runLong("clone from " + c.source(), () -> {
+                pg.basebackup(leader.host(), leader.port());
+                cachedDataDir = null;
+                pg.configure(true, up, dynamic);
+                pg.start(startTimeout());
+                listener.started("replica");
+            });
+            return c.reason();
+        }
+        if (d instanceof StartPrimary s) {
+            runLong("start as primary", () -> {
+                pg.configure(false, null, dynamic);
+                pg.start(startTimeout());
+                listener.started("primary");
+            });
+            return s.reason();
+        }
+        if (d instanceof StartReplica s) {
+            MemberStatus leader = s.leader() == null ? null : view.member(s.leader()).orElse(null);
+            Upstream up = leader == null || leader.host() == null ? null : upstream(leader);
+            runLong(s.rewindFirst() ? "rewind from " + s.leader() : "start as replica", () -> {
+                if (s.rewindFirst() && up != null && !rewindIfDiverged(leader)) {
+                    return;
+                }
+                rewindRequested = false;
+                pg.configure(true, up, dynamic);
+                pg.start(startTimeout());
+                listener.started("replica");
+            });
+            return s.reason();
+        }
+        if (d instanceof Promote p) {
+            promote(o);
+            return p.reason();
+        }
+        if (d instanceof AcquireLock a) {
+            return acquire(o, a, renewal);
+        }
+        if (d instanceof ReclaimLock r) {
+            if (!store.rebindLeader(view.snapshot().leader().modRevision())) {
+                return "could not reclaim my leader key: it changed";
+            }
+            holdLock(sureUntil(renewal));
+            return r.reason();
+        }
+        if (d instanceof Demote dm) {
+            holdLock(0);
+            if (dm.releaseLock()) {
+                store.releaseLeader();
+            }
+            pg.stop(dm.immediate() ? StopMode.IMMEDIATE : StopMode.FAST, Duration.ofSeconds(60));
+            cachedDataDir = null;
+            listener.stopped("primary");
+            listener.roleChanged("replica");
+            return dm.reason();
+        }
+        if (d instanceof StopToRewind s) {
+            rewindRequested = true;
+            pg.stop(StopMode.FAST, Duration.ofSeconds(60));
+            cachedDataDir = null;
+            listener.stopped("replica");
+            return s.reason();
+        }
+        if (d instanceof Follow f) {
+            MemberStatus leader = view.member(f.leader()).orElseThrow();
+            pg.configure(true, upstream(leader), dynamic);
+            pg.reload();
+            return f.reason();
+        }
+        if (d instanceof ReleaseLock r) {
+            holdLock(0);
+            store.releaseLeader();
+            return r.reason();
+        }
+        if (d instanceof AdoptExisting a) {
+            if (!store.tryAcquireLeader()) {
+                return "lost the race to take over the existing data directory";
+            }
+            store.createInitialize(o.dataDir().systemId());
+            store.casConfig(bootstrapDynamic.toJson(), 0);
+            return a.reason();
+        }
+        throw new IllegalStateException("unhandled decision " + d);
+    }
+
+    private Duration startTimeout() {
+        return Duration.ofSeconds(Math.max(60, dynamic.primaryStartTimeout()));
+    }
+
+    private Upstream upstream(MemberStatus leader) {
+        return new Upstream(leader.host(), leader.port(), slotName(config.name()));
+    }
+
+    /** Patroni's slot naming: lower case, anything but [a-z0-9_] becomes '_'. */
+    public static String slotName(String member) {
+        return member.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+    }
+
+    private boolean usePgRewind() {
+        Boolean local = config.postgresql().usePgRewind();
+        return local != null ? local : dynamic.usePgRewind();
+    }
+
+    /**
+     * Runs on the long-action slot before a former primary follows {@code leader}: if its history
+     * went past the leader's, keeps the WAL about to be discarded beside the data directory,
+     * records the discarded range in the log and in the {@code history} key, and rewinds.
+     * Returns false when postgres must stay down.
+     */
+    private boolean rewindIfDiverged(MemberStatus leader) {
+        if (!usePgRewind()) {
+            return true;
+        }
+        try {
+            RewindCheck check = pg.checkRewind(leader.host(), leader.port());
+            if (!check.needed()) {
+                LOG.info("no rewind needed to follow " + leader.name());
+                return true;
+            }
+            long end = pg.localWalEnd();
+            Path kept = pg.keepWal(check.timeline(), check.divergenceLsn());
+            String note = config.name() + " discarded WAL " + Lsn.format(check.divergenceLsn()) + " to "
+                    + (end > 0 ? Lsn.format(end) : "its end") + " of timeline " + check.timeline()
+                    + " (kept in " + kept + ")";
+            LOG.warning("rewinding to follow " + leader.name() + ": " + note);
+            recordDivergence(check.timeline(), check.divergenceLsn(), note);
+            pg.rewind(leader.host(), leader.port());
+            cachedDataDir = null;
+            LOG.info("pg_rewind from " + leader.name() + " finished");
+            return true;
+        } catch (PostgresException e) {
+            if (config.postgresql().removeDataDirectoryOnRewindFailure()) {
+                LOG.severe(e.getMessage() + "; removing the data directory to clone it again "
+                        + "(remove_data_directory_on_rewind_failure)");
+                pg.removeDataDirectory();
+                cachedDataDir = null;
+                return false;
+            }
+            rewindFailed = "pg_rewind failed (" + e.getMessage() + "); set "
+                    + "postgresql.remove_data_directory_on_rewind_failure to re-clone automatically, "
+                    + "or re-clone this member by hand";
+            LOG.severe(rewindFailed);
+            return false;
+        }
+    }
+
+    /** Adds the discarded range to the history line of the timeline it happened on. */
+    private void recordDivergence(int timeline, long lsn, String note) {
+        try {
+            ClusterSnapshot s = store.read();
+            ArrayNode history = s.history() == null ? JSON.createArrayNode()
+                    : (ArrayNode) JSON.readTree(s.history().value());
+            boolean found = false;
+            for (JsonNode line : history) {
+                if (line.isArray() && line.size() >= 3 && line.get(0).asInt() == timeline) {
+                    ((ArrayNode) line).set(2, JSON.getNodeFactory().textNode(line.get(2).asText() + "; " + note));
+                    found = true;
+                }
+            }
+            if (!found) {
+                history.add(JSON.createArrayNode().add(timeline).add(lsn).add(note).add(now()).add(""));
+            }
+            store.putHistory(history.toString());
+        } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            LOG.warning("could not record the discarded WAL in the history key: " + e.getMessage());
+        }
+    }
+
+    private String now() {
+        return OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC).toString();
+    }
+
+    private String bootstrap() {
+        if (!store.createInitialize("")) {
+            return "lost the bootstrap race: another member is initializing the cluster";
+        }
+        if (!store.tryAcquireLeader()) {
+            store.deleteInitialize("");
+            return "lost the bootstrap race: another member holds the leader key";
+        }
+        runLong("bootstrap (initdb)", () -> {
+            try {
+                pg.initdb();
+                pg.configure(false, null, bootstrapDynamic);
+                pg.start(startTimeout());
+                pg.ensureReplicationRole();
+                cachedDataDir = null;
+                DataDirInfo info = pg.inspectDataDir();
+                if (!store.replaceInitialize("", info.systemId())) {
+                    throw new PostgresException("the initialize key changed while bootstrapping");
+                }
+                store.casConfig(bootstrapDynamic.toJson(), 0);
+                store.putHistory("[]");
+                pg.checkpoint();
+                listener.started("primary");
+            } catch (RuntimeException e) {
+                LOG.severe("bootstrap failed, cleaning up so that it can be retried: " + e.getMessage());
+                try {
+                    pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(30));
+                    pg.removeDataDirectory();
+                    store.deleteInitialize("");
+                    store.releaseLeader();
+                } catch (RuntimeException cleanup) {
+                    LOG.warning("cleanup after the failed bootstrap failed: " + cleanup.getMessage());
+                }
+                throw e;
+            }
+        });
+        return "bootstrapping a new cluster: I won the initialize race";
+    }
+
+    /** Promotes, records the timeline switch in {@code history}, and checkpoints in the background. */
+    private void promote(Observation o) {
+        int oldTimeline = o.pg().timeline();
+        checkpointPending = true;
+        pg.promote(Duration.ofSeconds(30));
+        cachedDataDir = null;
+        listener.roleChanged("primary");
+        PgStatus after = pg.status();
+        appendHistory(o.cluster(), oldTimeline, after.timeline());
+        background.submit(() -> {
+            try {
+                // pg_rewind of the former primary needs this node's control file on the new timeline.
+                pg.checkpoint();
+            } catch (PostgresException e) {
+                LOG.warning("checkpoint after promotion failed: " + e.getMessage());
+            } finally {
+                checkpointPending = false;
+                store.wakeUp();
+            }
+        });
+    }
+
+    private void appendHistory(ClusterView view, int oldTimeline, int newTimeline) {
+        try {
+            String file = pg.timelineHistory(newTimeline);
+            long switchLsn = 0;
+            String reason = "no recovery target specified";
+            if (file != null) {
+                for (String line : file.split("\n")) {
+                    String[] f = line.trim().split("\t");
+                    if (f.length >= 2 && f[0].matches("\\d+") && Integer.parseInt(f[0]) == oldTimeline) {
+                        switchLsn = Lsn.parse(f[1]);
+                        reason = f.length > 2 ? f[2] : reason;
+                    }
+                }
+            }
+            ArrayNode history = view.snapshot().history() == null ? JSON.createArrayNode()
+                    : (ArrayNode) JSON.readTree(view.snapshot().history().value());
+            history.add(JSON.createArrayNode().add(oldTimeline).add(switchLsn).add(reason).add(now()).add(config.name()));
+            store.putHistory(history.toString());
+        } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            LOG.warning("could not append to the history key: " + e.getMessage());
+        }
+    }
+
+    private String acquire(Observation o, AcquireLock a, LeaseRenewal renewal) {
+        if (a.checkHealth()) {
+            Candidacy.Verdict v = checkCandidacy(o);
+            if (!v.healthiest()) {
+                return "not taking over: " + v.reason();
+            }
+        }
+        if (!store.tryAcquireLeader()) {
+            return "lost the leader race: another member took the leader key";
+        }
+        holdLock(sureUntil(renewal));
+        if (o.pg().inRecovery()) {
+            promote(o);
+            return "promoted self to leader by acquiring the leader key";
+        }
+        return "acquired the vacant leader key as the running primary";
+    }
+
+    private Candidacy.Verdict checkCandidacy(Observation o) {
+        List<MemberStatus> others = new ArrayList<>();
+        for (MemberStatus m : o.cluster().members().values()) {
+            if (!m.name().equals(config.name())) {
+                others.add(m);
+            }
+        }
+        List<Candidacy.Peer> reports = others.isEmpty() ? List.of()
+                : peers.poll(others, Duration.ofMillis(Math.min(2000, dynamic.loopWait() * 1000L + 500)));
+        Integer prio = config.tags().failoverPriority();
+        return Candidacy.evaluate(config.name(), o.pg().walPosition(), o.pg().timeline(), prio == null ? 1 : prio,
+                dynamic.maximumLagOnFailover(), o.cluster().lastLeaderLsn(), reports);
+    }
+
+    private void leaderHousekeeping(ClusterView view, PgStatus status) {
+        if (dynamic.useSlots()) {
+            try {
+                Set<String> existing = pg.physicalSlots();
+                Set<String> wanted = new TreeSet<>();
+                for (String member : view.members().keySet()) {
+                    if (!member.equals(config.name())) {
+                        wanted.add(slotName(member));
+                    }
+                }
+                for (String slot : wanted) {
+                    if (!existing.contains(slot)) {
+                        pg.createPhysicalSlot(slot);
+                        LOG.info("created replication slot " + slot);
+                    }
+                }
+                for (String slot : existing) {
+                    if (!wanted.contains(slot)) {
+                        pg.dropPhysicalSlot(slot);
+                    }
+                }
+            } catch (PostgresException e) {
+                LOG.warning("replication slot maintenance failed: " + e.getMessage());
+            }
+        }
+        ObjectNode st = JSON.createObjectNode();
+        st.put("optime", status.walPosition());
+        String json = st.toString();
+        if (!json.equals(lastStatusJson)) {
+            store.putStatus(json);
+            lastStatusJson = json;
+        }
+    }
+
+    private void runLong(String description, Runnable action) {
+        busy = description;
+        longActions.submit(() -> {
+            try {
+                action.run();
+                LOG.info(description + " finished");
+            } catch (RuntimeException e) {
+                LOG.severe(description + " failed: " + e.getMessage());
+            } finally {
+                busy = null;
+                cachedDataDir = null;
+                store.wakeUp();
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ store outage
+
+    private String onStoreUnavailable(StoreUnavailableException e) {
+        long now = ticker.getAsLong();
+        boolean alive = pg.isRunning();
+        PgStatus status = alive ? pg.status() : PgStatus.stopped();
+        double downFor = (now - lastStoreSuccess) / 1e9;
+        boolean sure = lockValidUntil != 0 && now - lockValidUntil < 0;
+        if (!sure) {
+            holdLock(0);
+        }
+        if (status.runningAsPrimary() && !sure && !dynamic.pause()) {
+            fenceNow();
+            startReadOnly();
+            publishLocal();
+            return "demoted self because the cluster store is not accessible and I was the leader";
+        }
+        if (!alive && busy == null && !sure && !dynamic.pause() && cachedDataDir != null && cachedDataDir.hasData()) {
+            // A fenced former primary keeps serving reads, as a standby that follows no one.
+            startReadOnly();
+            publishLocal();
+            return "started read-only: the cluster store is not accessible";
+        }
+        publishLocal();
+        return String.format(Locale.ROOT, "cluster store not accessible for %.1f s (%s); no action as a %s", downFor,
+                e.getMessage(), sure ? "leader whose lease is still valid" : alive ? "replica" : "stopped node");
+    }
+
+    private void startReadOnly() {
+        try {
+            pg.configure(true, null, dynamic);
+            pg.start(startTimeout());
+            cachedDataDir = null;
+            listener.started("replica");
+        } catch (PostgresException e) {
+            LOG.warning("could not start read-only: " + e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ publishing
+
+    private void publish(ClusterView view, PgStatus status, boolean alive, boolean newLease) {
+        DataDirInfo dir = cachedDataDir;
+        String role = roleOf(status, dir);
+        String state = stateOf(status, alive);
+        Map<String, Object> tags = new TreeMap<>(config.tags().all());
+        MemberStatus me = new MemberStatus(config.name(),
+                "postgres://" + hostPort(config.postgresql().connectHost(), config.postgresql().connectPort()) + "/postgres",
+                "http://" + hostPort(config.restapi().connectHost(), config.restapi().connectPort()) + "/patroni",
+                state, role, status.walPosition(), status.timeline(), tags, version, false, dynamic.pause());
+        String json = me.toJson();
+        if (checkpointPending && status.runningAsPrimary()) {
+            json = json.substring(0, json.length() - 1) + ",\"checkpoint_after_promote\":false}";
+        }
+        if (newLease || !json.equals(lastMemberJson)) {
+            store.publishMember(json);
+            lastMemberJson = json;
+        }
+        nodeState.set(new NodeState(config.name(), config.scope(), role, state, status, view.leader(), lockValidUntil,
+                lastSentence, view, ticker.getAsLong(), clock.instant().getEpochSecond(),
+                dir == null ? null : dir.systemId(), config.tags().noloadbalance(), config.tags().nofailover(), false));
+    }
+
+    private static String roleOf(PgStatus status, DataDirInfo dir) {
+        if (status.running()) {
+            return status.inRecovery() ? "replica" : "primary";
+        }
+        return dir != null && dir.hasData() ? "replica" : "uninitialized";
+    }
+
+    private void publishLocal() {
+        NodeState s = nodeState.get();
+        boolean alive = pg.isRunning();
+        PgStatus status = alive ? pg.status() : PgStatus.stopped();
+        nodeState.set(new NodeState(s.name(), s.scope(), status.running() ? roleOf(status, null) : s.role(),
+                stateOf(status, alive), status, s.lockHolder(), lockValidUntil, lastSentence, s.cluster(),
+                ticker.getAsLong(), s.dcsLastSeenEpochSeconds(), s.systemId(), s.noloadbalance(), s.nofailover(),
+                s.pendingRestart()));
+    }
+
+    private String stateOf(PgStatus status, boolean alive) {
+        String b = busy;
+        if (b != null) {
+            if (b.startsWith("clone")) {
+                return "creating replica";
+            }
+            if (b.startsWith("bootstrap")) {
+                return "initializing new cluster";
+            }
+            if (b.startsWith("rewind")) {
+                return "rewinding";
+            }
+            return "starting";
+        }
+        if (rewindFailed != null && !alive) {
+            return "rewind failed";
+        }
+        if (status.running()) {
+            return "running";
+        }
+        return alive ? "starting" : "stopped";
+    }
+
+    private static String hostPort(String host, int port) {
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    /**
+     * Graceful shutdown. A primary stops answering /primary, stops postgres with a fast shutdown
+     * (connected replicas receive everything up to the shutdown checkpoint before it exits), waits
+     * a bounded time until a replica confirms it has that checkpoint, and only then releases the
+     * leader key, so a replica takes over at once and no acknowledged write is left behind.
+     */
+    @Override
+    public void close() {
+        if (lifecycle.getAndSet(LifeCycle.CLOSED) == LifeCycle.CLOSED) {
+            return;
+        }
+        stopRequested = true;
+        store.wakeUp();
+        if (thread != null) {
+            try {
+                thread.join(TimeUnit.SECONDS.toMillis(dynamic.retryTimeout() * 2L + dynamic.loopWait() + 5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (cycleLock) {
+            longActions.shutdownNow();
+            background.shutdownNow();
+            fence.close();
+            if (fatal) {
+                // A refusal touches nothing: not postgres, not the keys.
+                pg.close();
+                return;
+            }
+            boolean wasLeader = lockValidUntil != 0;
+            lockValidUntil = 0;
+            PgStatus before = pg.isRunning() ? pg.status() : PgStatus.stopped();
+            try {
+                pg.stop(StopMode.FAST, Duration.ofSeconds(60));
+                listener.stopped(before.runningAsPrimary() ? "primary" : "replica");
+            } catch (PostgresException e) {
+                LOG.warning("stopping postgres failed: " + e.getMessage());
+            }
+            markStopped();
+            try {
+                if (wasLeader && before.runningAsPrimary()) {
+                    awaitShutdownCheckpointOnAReplica();
+                }
+                if (store.releaseLeader()) {
+                    LOG.info("released the leader key");
+                }
+                ObjectNode n = (ObjectNode) JSON.readTree(lastMemberJson == null ? "{}" : lastMemberJson);
+                n.put("state", "stopped");
+                n.remove("xlog_location");
+                store.publishMember(n.toString());
+            } catch (StoreUnavailableException | com.fasterxml.jackson.core.JsonProcessingException e) {
+                LOG.warning("could not update the cluster store on shutdown: " + e.getMessage());
+            }
+            pg.close();
+            lastSentence = "shut down";
+        }
+    }
+
+    private void markStopped() {
+        NodeState s = nodeState.get();
+        nodeState.set(new NodeState(s.name(), s.scope(), s.role().equals("uninitialized") ? s.role() : "replica",
+                "stopped", PgStatus.stopped(), s.lockHolder(), 0, "shutting down", s.cluster(), ticker.getAsLong(),
+                s.dcsLastSeenEpochSeconds(), s.systemId(), s.noloadbalance(), s.nofailover(), s.pendingRestart()));
+    }
+
+    /** Waits (at most ttl/2) until some replica has received this primary's shutdown checkpoint. */
+    private void awaitShutdownCheckpointOnAReplica() {
+        DataDirInfo info = pg.inspectDataDir();
+        long checkpoint = info.checkpointLsn();
+        ClusterView view;
+        try {
+            view = ClusterView.of(store.read(), bootstrapDynamic);
+        } catch (StoreUnavailableException e) {
+            return;
+        }
+        List<MemberStatus> replicas = new ArrayList<>();
+        for (MemberStatus m : view.members().values()) {
+            if (!m.name().equals(config.name()) && !m.nofailover()) {
+                replicas.add(m);
+            }
+        }
+        if (replicas.isEmpty() || checkpoint == 0) {
+            return;
+        }
+        long deadline = ticker.getAsLong() + TimeUnit.SECONDS.toNanos(Math.max(2, dynamic.ttl() / 2));
+        while (ticker.getAsLong() - deadline < 0) {
+            for (Candidacy.Peer p : peers.poll(replicas, Duration.ofSeconds(1))) {
+                if (p.reachable() && p.walPosition() > checkpoint) {
+                    LOG.info(p.name() + " has received the shutdown checkpoint " + Lsn.format(checkpoint));
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        LOG.warning("no replica confirmed the shutdown checkpoint " + Lsn.format(checkpoint)
+                + " in time; releasing the leader key anyway");
+    }
+}

@@ -1,0 +1,109 @@
+package dev.baton.agent.ha;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.util.Map;
+
+/**
+ * What a member publishes in {@code members/<name>}, in Patroni's JSON shape
+ * ({@code conn_url, api_url, state, role, xlog_location, timeline, tags, version}).
+ */
+public record MemberStatus(String name, String connUrl, String apiUrl, String state, String role,
+                           long xlogLocation, int timeline, Map<String, Object> tags, String version,
+                           boolean pendingRestart, boolean paused) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public MemberStatus {
+        tags = tags == null ? Map.of() : Map.copyOf(tags);
+    }
+
+    /** Parses a member key's JSON; tolerant of missing fields (a Patroni member is readable too). */
+    public static MemberStatus parse(String name, String json) {
+        try {
+            JsonNode n = JSON.readTree(json);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> tags = n.has("tags") ? JSON.convertValue(n.get("tags"), Map.class) : Map.of();
+            return new MemberStatus(name, n.path("conn_url").asText(null), n.path("api_url").asText(null),
+                    n.path("state").asText("unknown"), normaliseRole(n.path("role").asText("unknown")),
+                    n.path("xlog_location").asLong(0), n.path("timeline").asInt(0), tags,
+                    n.path("version").asText(null), n.path("pending_restart").asBoolean(false),
+                    n.path("pause").asBoolean(false));
+        } catch (Exception e) {
+            return new MemberStatus(name, null, null, "unknown", "unknown", 0, 0, Map.of(), null, false, false);
+        }
+    }
+
+    private static String normaliseRole(String role) {
+        return "master".equals(role) ? "primary" : role;
+    }
+
+    public String toJson() {
+        ObjectNode n = JSON.createObjectNode();
+        if (connUrl != null) {
+            n.put("conn_url", connUrl);
+        }
+        if (apiUrl != null) {
+            n.put("api_url", apiUrl);
+        }
+        n.put("state", state);
+        n.put("role", role);
+        if (version != null) {
+            n.put("version", version);
+        }
+        if (xlogLocation > 0) {
+            n.put("xlog_location", xlogLocation);
+        }
+        if (timeline > 0) {
+            n.put("timeline", timeline);
+        }
+        if (!tags.isEmpty()) {
+            n.set("tags", JSON.valueToTree(tags));
+        }
+        if (pendingRestart) {
+            n.put("pending_restart", true);
+        }
+        if (paused) {
+            n.put("pause", true);
+        }
+        return n.toString();
+    }
+
+    /** Host of conn_url ({@code postgres://host:port/postgres}), or null. */
+    public String host() {
+        URI u = uri(connUrl);
+        return u == null ? null : u.getHost();
+    }
+
+    /** Port of conn_url, 5432 when absent, 0 when there is no conn_url. */
+    public int port() {
+        URI u = uri(connUrl);
+        return u == null ? 0 : (u.getPort() > 0 ? u.getPort() : 5432);
+    }
+
+    public boolean isRunning() {
+        return "running".equals(state) || "streaming".equals(state);
+    }
+
+    public boolean tag(String name) {
+        Object v = tags.get(name);
+        return Boolean.TRUE.equals(v) || "true".equalsIgnoreCase(String.valueOf(v));
+    }
+
+    public boolean nofailover() {
+        return tag("nofailover");
+    }
+
+    private static URI uri(String s) {
+        if (s == null || s.isBlank()) {
+            return null;
+        }
+        try {
+            return URI.create(s);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package dev.baton.agent.postgres;
+
+import dev.baton.config.DynamicConfig;
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * Drives one local PostgreSQL instance. Every method is blocking and bounded; failures raise
+ * {@link PostgresException} except {@link #status()}, which reports a stopped server instead.
+ */
+public interface PostgresController {
+
+    enum StopMode { FAST, IMMEDIATE }
+
+    /** Where a replica streams from. */
+    record Upstream(String host, int port, String slotName) {
+    }
+
+    DataDirInfo inspectDataDir();
+
+    /** Whether a postmaster is alive for the data directory (postmaster.pid names a live process). */
+    boolean isRunning();
+
+    /** The running server's state; {@link PgStatus#stopped()} when it is down or unreachable. */
+    PgStatus status();
+
+    /** initdb with data checksums, the configured superuser, bootstrap.initdb options and pg_hba. */
+    void initdb();
+
+    /** Clones the data directory from a running primary (pg_basebackup). */
+    void basebackup(String host, int port);
+
+    /**
+     * Writes the configuration Baton manages: postgresql.conf with the merged parameters and, for a
+     * replica, primary_conninfo, primary_slot_name and standby.signal ({@code upstream} may be null:
+     * a read-only standby that follows no one yet).
+     */
+    void configure(boolean replica, Upstream upstream, DynamicConfig dynamic);
+
+    /** What {@link #configure} last wrote as primary_conninfo's host:port, or null. */
+    String configuredUpstream();
+
+    void start(Duration timeout);
+
+    void stop(StopMode mode, Duration timeout);
+
+    void promote(Duration timeout);
+
+    void reload();
+
+    void checkpoint();
+
+    /** Creates or updates the replication role from the config. */
+    void ensureReplicationRole();
+
+    Set<String> physicalSlots();
+
+    void createPhysicalSlot(String name);
+
+    void dropPhysicalSlot(String name);
+
+    /**
+     * What pg_rewind would do against the given primary (a dry run; a stopped, crashed directory
+     * first gets single-user crash recovery, as pg_rewind needs a clean shutdown).
+     *
+     * @param needed        whether the directory diverged and must be rewound
+     * @param divergenceLsn where this directory's history left the primary's (0 if unknown)
+     * @param timeline      the timeline on which it diverged (0 if unknown)
+     * @param output        pg_rewind's own words
+     */
+    record RewindCheck(boolean needed, long divergenceLsn, int timeline, String output) {
+    }
+
+    RewindCheck checkRewind(String host, int port);
+
+    /** The end of the WAL this (stopped) data directory holds, as far as pg_waldump can read it; 0 if unknown. */
+    long localWalEnd();
+
+    /**
+     * Copies the WAL segments of {@code timeline} from the one holding {@code fromLsn} on into a
+     * new folder beside the data directory, before a rewind discards them. Returns the folder.
+     */
+    java.nio.file.Path keepWal(int timeline, long fromLsn);
+
+    /** Rewinds this (stopped) data directory to follow the given primary. */
+    void rewind(String host, int port);
+
+    /** The content of the running server's timeline history file for {@code timeline}, or null. */
+    String timelineHistory(int timeline);
+
+    /** Removes the data directory entirely (only for an explicit re-clone). */
+    void removeDataDirectory();
+
+    /** Closes any cached connection. */
+    void close();
+}

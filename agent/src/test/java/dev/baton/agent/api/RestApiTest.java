@@ -1,0 +1,642 @@
+package dev.baton.agent.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.agent.ha.ClusterView;
+import dev.baton.agent.ha.MemberStatus;
+import dev.baton.agent.ha.NodeState;
+import dev.baton.agent.postgres.PgStatus;
+import dev.baton.config.DynamicConfig;
+import dev.baton.leader.ClusterSnapshot;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The REST API's status-code table, tested through the pure {@link RestApi#answer} (no HTTP), plus
+ * one real HTTP round trip for the method handling (GET, HEAD, OPTIONS, POST).
+ */
+class RestApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long SECOND = 1_000_000_000L;
+    private static final long MB = 1L << 20;
+    /** An arbitrary monotonic "now"; System.nanoTime() values have no meaning of their own. */
+    private static final long NOW = 5_000 * SECOND;
+    private static final int TTL = 10;
+    private static final String SYSID = "7300000000000000001";
+
+    private static final String[] PRIMARY_PATHS = {"/primary", "/master", "/read-write", "/", "/leader"};
+
+    /** An API object whose server is never started: only answer() is used. */
+    private static RestApi api;
+
+    private static synchronized RestApi api() throws Exception {
+        if (api == null) {
+            api = new RestApi("127.0.0.1", 0, () -> null, () -> NOW, "test-1.0", TTL);
+        }
+        return api;
+    }
+
+    @AfterAll
+    static synchronized void closeApi() {
+        if (api != null) {
+            api.close();
+            api = null;
+        }
+    }
+
+    // ---------------------------------------------------------------- fixtures
+
+    static PgStatus primaryPg(long lsn) {
+        return new PgStatus(true, false, 3, lsn, 0, 0, null, false, false, null, 0, "2024-05-01T10:00:00+00:00",
+                160002, List.of(new PgStatus.Replica("node2", "10.0.0.2", "streaming", "async", lsn, lsn, lsn, 0.0)));
+    }
+
+    static PgStatus replicaPg(long received, long replayed, boolean streaming) {
+        return new PgStatus(true, true, 3, 0, received, replayed, "2024-05-01T10:00:01+00:00", false, streaming,
+                streaming ? "10.0.0.1" : null, streaming ? 5432 : 0, "2024-05-01T09:00:00+00:00", 160002, List.of());
+    }
+
+    static MemberStatus member(String name, String role, long lsn, Map<String, Object> tags) {
+        return new MemberStatus(name, "postgres://10.0.0." + name.charAt(name.length() - 1) + ":5432/postgres",
+                "http://10.0.0." + name.charAt(name.length() - 1) + ":8008/patroni", "running", role, lsn, 3, tags,
+                "test-1.0", false, false);
+    }
+
+    static ClusterView view(String leader, long lastLeaderLsn, MemberStatus... members) {
+        return view(DynamicConfig.defaults(), leader, lastLeaderLsn, members);
+    }
+
+    static ClusterView view(DynamicConfig dynamic, String leader, long lastLeaderLsn, MemberStatus... members) {
+        Map<String, MemberStatus> m = new LinkedHashMap<>();
+        for (MemberStatus s : members) {
+            m.put(s.name(), s);
+        }
+        return new ClusterView(SYSID, leader, 42, m, dynamic, true, lastLeaderLsn, ClusterSnapshot.empty());
+    }
+
+    /** A node state builder with sane defaults: node1 of "demo", no lock, postgres stopped. */
+    static final class S {
+        String name = "node1";
+        String role = "uninitialized";
+        String state = "stopped";
+        PgStatus pg = PgStatus.stopped();
+        String lockHolder;
+        long lockValidUntil;
+        ClusterView cluster;
+        long lastCycle = NOW - SECOND;
+        boolean noloadbalance;
+
+        S primary(long lsn) {
+            role = "primary";
+            state = "running";
+            pg = primaryPg(lsn);
+            return this;
+        }
+
+        S replica(long received, long replayed, boolean streaming) {
+            role = "replica";
+            state = "running";
+            pg = replicaPg(received, replayed, streaming);
+            return this;
+        }
+
+        S stopped() {
+            state = "stopped";
+            pg = PgStatus.stopped();
+            return this;
+        }
+
+        /** This node holds the leader key, sure of it until {@code until}. */
+        S lock(long until) {
+            lockHolder = name;
+            lockValidUntil = until;
+            return this;
+        }
+
+        S leader(String other) {
+            lockHolder = other;
+            lockValidUntil = 0;
+            return this;
+        }
+
+        S cluster(ClusterView c) {
+            cluster = c;
+            return this;
+        }
+
+        S lastCycle(long nanos) {
+            lastCycle = nanos;
+            return this;
+        }
+
+        S noloadbalance() {
+            noloadbalance = true;
+            return this;
+        }
+
+        NodeState build() {
+            return new NodeState(name, "demo", role, state, pg, lockHolder, lockValidUntil, "no action",
+                    cluster, lastCycle, 1_714_557_600L, SYSID, noloadbalance, false, false);
+        }
+    }
+
+    static S node() {
+        return new S();
+    }
+
+    /** A running primary holding the lock for ttl more seconds, in a 3-node cluster. */
+    static S healthyPrimary() {
+        return node().primary(100 * MB).lock(NOW + TTL * SECOND)
+                .cluster(view("node1", 100 * MB, member("node1", "primary", 100 * MB, Map.of()),
+                        member("node2", "replica", 99 * MB, Map.of()), member("node3", "replica", 0, Map.of())));
+    }
+
+    /** node2: a streaming replica of node1, {@code behind} bytes behind the leader's last published LSN. */
+    static S streamingReplica(long behind, Map<String, Object> tags) {
+        S s = node();
+        s.name = "node2";
+        return s.replica(100 * MB - behind, 100 * MB - behind, true).leader("node1")
+                .cluster(view("node1", 100 * MB, member("node1", "primary", 100 * MB, Map.of()),
+                        member("node2", "replica", 100 * MB - behind, tags)));
+    }
+
+    static int code(String path, S s) throws Exception {
+        return code(path, Map.of(), s.build(), NOW);
+    }
+
+    static int code(String path, Map<String, String> query, S s) throws Exception {
+        return code(path, query, s.build(), NOW);
+    }
+
+    static int code(String path, Map<String, String> query, NodeState s, long now) throws Exception {
+        return api().answer(path, query, s, now).status();
+    }
+
+    static JsonNode body(String path, S s) throws Exception {
+        return JSON.readTree(api().answer(path, Map.of(), s.build(), NOW).body());
+    }
+
+    // ---------------------------------------------------------------- primary endpoints
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/primary", "/master", "/read-write", "/", "/leader"})
+    void primaryEndpointsAre200ForTheLockHoldingRunningPrimary(String path) throws Exception {
+        assertEquals(200, code(path, healthyPrimary()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/primary", "/master", "/read-write", "/", "/leader"})
+    void primaryEndpointsFlipTo503TheMomentTheLeaseDeadlinePasses(String path) throws Exception {
+        NodeState s = healthyPrimary().lock(NOW + SECOND).build();
+        assertEquals(200, code(path, Map.of(), s, NOW));
+        assertEquals(200, code(path, Map.of(), s, NOW + SECOND - 1), "one nanosecond before the deadline");
+        assertEquals(503, code(path, Map.of(), s, NOW + SECOND), "at the deadline the node is no longer sure");
+        assertEquals(503, code(path, Map.of(), s, NOW + SECOND + 1), "after the deadline");
+        assertEquals(503, code(path, Map.of(), s, NOW + 60 * SECOND));
+    }
+
+    @Test
+    void leaseDeadlineIsComparedWrapSafely() throws Exception {
+        // System.nanoTime() may be near Long.MAX_VALUE: a deadline that has wrapped to negative is
+        // still in the future, and one that has not been reached yet after wrapping is in the past.
+        long now = Long.MAX_VALUE - 5;
+        NodeState s = healthyPrimary().lock(now + 10).build(); // wraps to Long.MIN_VALUE + 4
+        assertTrue(s.lockValidUntilNanos() < 0);
+        assertEquals(200, code("/primary", Map.of(), s, now));
+        assertEquals(503, code("/primary", Map.of(), s, now + 10));
+    }
+
+    @Test
+    void primaryEndpointsAre503WithoutTheLock() throws Exception {
+        // Postgres runs as a primary, but the node does not (or no longer) hold the leader key.
+        for (String path : PRIMARY_PATHS) {
+            assertEquals(503, code(path, healthyPrimary().leader("node2")), path);
+            assertEquals(503, code(path, healthyPrimary().leader(null)), path);
+        }
+    }
+
+    @Test
+    void primaryEndpointsAre503ForAReplicaEvenWithTheLock() throws Exception {
+        // The lock was just taken but the promotion has not happened yet: still read-only.
+        S s = node().replica(100 * MB, 100 * MB, true).lock(NOW + TTL * SECOND);
+        for (String path : PRIMARY_PATHS) {
+            assertEquals(503, code(path, s), path);
+        }
+    }
+
+    @Test
+    void primaryEndpointsAre503WhenPostgresIsStopped() throws Exception {
+        S s = healthyPrimary().stopped();
+        for (String path : PRIMARY_PATHS) {
+            assertEquals(503, code(path, s), path);
+        }
+        assertEquals(503, code("/primary", node()), "initial state");
+        assertEquals(503, code("/primary", Map.of(), NodeState.initial("node1", "demo"), NOW));
+    }
+
+    @Test
+    void standbyLeaderAndSyncEndpointsAreAlways503() throws Exception {
+        for (String path : List.of("/standby-leader", "/standby_leader", "/sync", "/synchronous",
+                "/read-only-sync")) {
+            assertEquals(503, code(path, healthyPrimary()), path);
+            assertEquals(503, code(path, streamingReplica(0, Map.of())), path);
+        }
+    }
+
+    // ---------------------------------------------------------------- /replica
+
+    @Test
+    void replicaIs200ForARunningStreamingReplica() throws Exception {
+        assertEquals(200, code("/replica", streamingReplica(0, Map.of())));
+        assertEquals(200, code("/async", streamingReplica(0, Map.of())));
+        assertEquals(503, code("/primary", streamingReplica(0, Map.of())));
+    }
+
+    @Test
+    void replicaIs503ForAPrimary() throws Exception {
+        assertEquals(503, code("/replica", healthyPrimary()));
+        assertEquals(503, code("/replica", healthyPrimary().leader(null)), "a primary without the lock is no replica");
+    }
+
+    @Test
+    void replicaIs503WhenNotStreaming() throws Exception {
+        S s = streamingReplica(0, Map.of());
+        s.replica(100 * MB, 100 * MB, false); // restoring from the archive, no WAL receiver
+        assertEquals(503, code("/replica", s));
+    }
+
+    @Test
+    void replicaIs503WithNoloadbalance() throws Exception {
+        assertEquals(503, code("/replica", streamingReplica(0, Map.of()).noloadbalance()));
+    }
+
+    @Test
+    void replicaIs503WhenStopped() throws Exception {
+        assertEquals(503, code("/replica", streamingReplica(0, Map.of()).stopped()));
+    }
+
+    @Test
+    void replicaHonoursTheLagParameter() throws Exception {
+        assertEquals(200, code("/replica", Map.of("lag", "10MB"), streamingReplica(5 * MB, Map.of())));
+        assertEquals(200, code("/replica", Map.of("lag", "10MB"), streamingReplica(10 * MB, Map.of())),
+                "exactly at the limit");
+        assertEquals(503, code("/replica", Map.of("lag", "10MB"), streamingReplica(10 * MB + 1, Map.of())));
+        assertEquals(503, code("/replica", Map.of("lag", "10MB"), streamingReplica(20 * MB, Map.of())));
+        // Plain bytes and other units.
+        assertEquals(200, code("/replica", Map.of("lag", "1048576"), streamingReplica(MB, Map.of())));
+        assertEquals(503, code("/replica", Map.of("lag", "1048575"), streamingReplica(MB, Map.of())));
+        assertEquals(503, code("/replica", Map.of("lag", "512kB"), streamingReplica(MB, Map.of())));
+        assertEquals(200, code("/replica", Map.of("lag", "1GB"), streamingReplica(MB, Map.of())));
+        // Without ?lag the lag does not matter.
+        assertEquals(200, code("/replica", streamingReplica(500 * MB, Map.of())));
+    }
+
+    @Test
+    void replicaLagUsesTheReceivedPositionWhenReplayIsBehind() throws Exception {
+        S s = streamingReplica(0, Map.of());
+        s.replica(100 * MB - MB, 100 * MB - 50 * MB, true); // received 1 MB behind, replay 50 MB behind
+        assertEquals(200, code("/replica", Map.of("lag", "2MB"), s));
+        assertEquals(503, code("/replica", Map.of("lag", "512kB"), s));
+    }
+
+    @Test
+    void replicaLagIsIgnoredWhileTheLeaderPositionIsUnknown() throws Exception {
+        S s = streamingReplica(50 * MB, Map.of());
+        s.cluster(view("node1", 0, member("node1", "primary", 0, Map.of())));
+        assertEquals(200, code("/replica", Map.of("lag", "1MB"), s));
+        s.cluster(null);
+        assertEquals(200, code("/replica", Map.of("lag", "1MB"), s));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"lots", "10XB", "-5", "", "1.5MB", "99999999999999999999", "9999999999999TB"})
+    void replicaWithAMalformedLagIs503(String lag) throws Exception {
+        assertEquals(503, code("/replica", Map.of("lag", lag), streamingReplica(0, Map.of())));
+    }
+
+    @Test
+    void replicaHonoursTagFilters() throws Exception {
+        Map<String, Object> tags = Map.of("dc", "eu-west-1a", "reporting", true, "nofailover", false);
+        assertEquals(200, code("/replica", Map.of("tag_dc", "eu-west-1a"), streamingReplica(0, tags)));
+        assertEquals(200, code("/replica", Map.of("tag_dc", "EU-WEST-1A"), streamingReplica(0, tags)));
+        assertEquals(503, code("/replica", Map.of("tag_dc", "us-east-1a"), streamingReplica(0, tags)));
+        assertEquals(503, code("/replica", Map.of("tag_rack", "r1"), streamingReplica(0, tags)), "absent tag");
+        assertEquals(200, code("/replica", Map.of("tag_reporting", "true"), streamingReplica(0, tags)));
+        assertEquals(503, code("/replica", Map.of("tag_reporting", "false"), streamingReplica(0, tags)));
+        assertEquals(200, code("/replica", Map.of("tag_dc", "eu-west-1a", "tag_reporting", "true"),
+                streamingReplica(0, tags)));
+        assertEquals(503, code("/replica", Map.of("tag_dc", "eu-west-1a", "tag_reporting", "false"),
+                streamingReplica(0, tags)), "every tag must match");
+        // Tags and lag together.
+        assertEquals(200, code("/replica", Map.of("tag_dc", "eu-west-1a", "lag", "1MB"), streamingReplica(MB, tags)));
+        assertEquals(503, code("/replica", Map.of("tag_dc", "eu-west-1a", "lag", "1MB"),
+                streamingReplica(2 * MB, tags)));
+        // Without a cluster view the tags cannot be checked: not a match.
+        assertEquals(503, code("/replica", Map.of("tag_dc", "eu-west-1a"), streamingReplica(0, tags).cluster(null)));
+    }
+
+    // ---------------------------------------------------------------- other health endpoints
+
+    @Test
+    void readOnlyIs200ForTheLockHoldingPrimaryAndForStreamingReplicas() throws Exception {
+        assertEquals(200, code("/read-only", healthyPrimary()));
+        assertEquals(200, code("/read-only", streamingReplica(0, Map.of())));
+        assertEquals(503, code("/read-only", healthyPrimary().lock(NOW)), "lease expired");
+        assertEquals(503, code("/read-only", healthyPrimary().stopped()));
+        assertEquals(503, code("/read-only", streamingReplica(0, Map.of()).stopped()));
+        assertEquals(503, code("/read-only", Map.of("lag", "1MB"), streamingReplica(2 * MB, Map.of())));
+    }
+
+    @Test
+    void healthIs200IffPostgresRuns() throws Exception {
+        assertEquals(200, code("/health", healthyPrimary()));
+        assertEquals(200, code("/health", healthyPrimary().leader(null)), "no lock needed");
+        assertEquals(200, code("/health", streamingReplica(0, Map.of())));
+        assertEquals(200, code("/health", streamingReplica(0, Map.of()).noloadbalance()));
+        assertEquals(503, code("/health", healthyPrimary().stopped()));
+        assertEquals(503, code("/health", node()));
+    }
+
+    @Test
+    void livenessFollowsTheHaLoop() throws Exception {
+        assertEquals(200, code("/liveness", node().lastCycle(0)), "no cycle has run yet");
+        assertEquals(200, code("/liveness", healthyPrimary()));
+        assertEquals(200, code("/liveness", streamingReplica(0, Map.of())));
+        assertEquals(200, code("/liveness", node()), "postgres being down does not make the agent dead");
+        // A primary's loop must have run within ttl, a replica's within 2*ttl.
+        assertEquals(200, code("/liveness", healthyPrimary().lastCycle(NOW - TTL * SECOND)));
+        assertEquals(503, code("/liveness", healthyPrimary().lastCycle(NOW - TTL * SECOND - 1)));
+        assertEquals(200, code("/liveness", streamingReplica(0, Map.of()).lastCycle(NOW - 15 * SECOND)));
+        assertEquals(503, code("/liveness", streamingReplica(0, Map.of()).lastCycle(NOW - 25 * SECOND)));
+        assertEquals("{}", api().answer("/liveness", Map.of(), healthyPrimary().build(), NOW).body());
+    }
+
+    @Test
+    void readinessIs200ForTheLeaderOrARunningReplica() throws Exception {
+        assertEquals(200, code("/readiness", healthyPrimary()));
+        assertEquals(503, code("/readiness", healthyPrimary().lock(NOW - 1)));
+        assertEquals(200, code("/readiness", streamingReplica(0, Map.of())));
+        assertEquals(200, code("/readiness", streamingReplica(500 * MB, Map.of()).noloadbalance()));
+        assertEquals(503, code("/readiness", node()));
+    }
+
+    @Test
+    void unknownPathIs404() throws Exception {
+        RestApi.Answer a = api().answer("/nope", Map.of(), healthyPrimary().build(), NOW);
+        assertEquals(404, a.status());
+        assertTrue(JSON.readTree(a.body()).path("error").asText().contains("/nope"));
+        assertEquals(404, code("/primaryx", healthyPrimary()));
+        assertEquals(404, code("/PRIMARY", healthyPrimary()));
+    }
+
+    // ---------------------------------------------------------------- /patroni
+
+    @Test
+    void patroniDescribesARunningPrimary() throws Exception {
+        JsonNode n = body("/patroni", healthyPrimary());
+        assertEquals("running", n.path("state").asText());
+        assertEquals("primary", n.path("role").asText());
+        assertEquals(100 * MB, n.path("xlog").path("location").asLong());
+        assertEquals(3, n.path("timeline").asInt());
+        assertEquals(160002, n.path("server_version").asInt());
+        assertEquals("2024-05-01T10:00:00+00:00", n.path("postmaster_start_time").asText());
+        assertEquals("demo", n.path("patroni").path("scope").asText());
+        assertEquals("node1", n.path("patroni").path("name").asText());
+        assertEquals("test-1.0", n.path("patroni").path("version").asText());
+        assertFalse(n.path("cluster_unlocked").asBoolean(true));
+        assertEquals(SYSID, n.path("database_system_identifier").asText());
+        assertEquals("node2", n.path("replication").get(0).path("application_name").asText());
+        assertEquals("streaming", n.path("replication").get(0).path("state").asText());
+        assertTrue(n.path("baton").path("holds_lock").asBoolean());
+        assertEquals("node1", n.path("baton").path("leader").asText());
+        assertFalse(n.has("pause"));
+        assertEquals(n, body("/status", healthyPrimary()), "/status is an alias");
+    }
+
+    @Test
+    void patroniDescribesAReplica() throws Exception {
+        S s = streamingReplica(0, Map.of());
+        s.replica(90 * MB, 80 * MB, true);
+        RestApi.Answer a = api().answer("/patroni", Map.of(), s.build(), NOW);
+        assertEquals(200, a.status());
+        JsonNode n = JSON.readTree(a.body());
+        assertEquals("replica", n.path("role").asText());
+        assertEquals("running", n.path("state").asText());
+        assertEquals(90 * MB, n.path("xlog").path("received_location").asLong());
+        assertEquals(80 * MB, n.path("xlog").path("replayed_location").asLong());
+        assertFalse(n.path("xlog").path("paused").asBoolean(true));
+        assertFalse(n.path("xlog").has("location"));
+        assertEquals("streaming", n.path("replication_state").asText());
+        assertEquals("node2", n.path("patroni").path("name").asText());
+        assertFalse(n.path("baton").path("holds_lock").asBoolean(true));
+    }
+
+    @Test
+    void patroniIs200EvenWhenEverythingIsDown() throws Exception {
+        RestApi.Answer a = api().answer("/patroni", Map.of(), NodeState.initial("node3", "demo"), NOW);
+        assertEquals(200, a.status());
+        JsonNode n = JSON.readTree(a.body());
+        assertEquals("starting", n.path("state").asText());
+        assertEquals("uninitialized", n.path("role").asText());
+        assertTrue(n.path("cluster_unlocked").asBoolean());
+        assertFalse(n.has("timeline"));
+        assertEquals("node3", n.path("patroni").path("name").asText());
+        assertEquals("demo", n.path("patroni").path("scope").asText());
+        // A primary whose lease ran out still reports itself, with holds_lock false.
+        JsonNode expired = JSON.readTree(api().answer("/patroni", Map.of(),
+                healthyPrimary().lock(NOW).build(), NOW).body());
+        assertFalse(expired.path("baton").path("holds_lock").asBoolean(true));
+    }
+
+    @Test
+    void patroniReportsPause() throws Exception {
+        DynamicConfig d = DynamicConfig.defaults();
+        DynamicConfig paused = new DynamicConfig(d.ttl(), d.loopWait(), d.retryTimeout(), d.maximumLagOnFailover(),
+                d.primaryStartTimeout(), d.usePgRewind(), d.useSlots(), d.parameters(), true, d.synchronousMode());
+        S s = healthyPrimary().cluster(view(paused, "node1", 0, member("node1", "primary", 0, Map.of())));
+        assertTrue(body("/patroni", s).path("pause").asBoolean());
+        assertTrue(body("/cluster", s).path("pause").asBoolean());
+    }
+
+    // ---------------------------------------------------------------- /cluster
+
+    @Test
+    void clusterListsMembersWithRoleAndLag() throws Exception {
+        RestApi.Answer a = api().answer("/cluster", Map.of(), healthyPrimary().build(), NOW);
+        assertEquals(200, a.status());
+        JsonNode n = JSON.readTree(a.body());
+        assertEquals("demo", n.path("scope").asText());
+        Map<String, JsonNode> byName = new LinkedHashMap<>();
+        List<String> order = new ArrayList<>();
+        for (JsonNode m : n.path("members")) {
+            byName.put(m.path("name").asText(), m);
+            order.add(m.path("name").asText());
+        }
+        assertEquals(List.of("node1", "node2", "node3"), order, "members sorted by name");
+        JsonNode leader = byName.get("node1");
+        assertEquals("leader", leader.path("role").asText());
+        assertEquals("running", leader.path("state").asText());
+        assertEquals("10.0.0.1", leader.path("host").asText());
+        assertEquals(5432, leader.path("port").asInt());
+        assertEquals("http://10.0.0.1:8008/patroni", leader.path("api_url").asText());
+        assertEquals(3, leader.path("timeline").asInt());
+        assertFalse(leader.has("lag"), "the leader has no lag");
+        assertEquals("replica", byName.get("node2").path("role").asText());
+        assertEquals(MB, byName.get("node2").path("lag").asLong());
+        assertTrue(byName.get("node2").path("lag").isNumber());
+        assertEquals("replica", byName.get("node3").path("role").asText());
+        assertEquals("unknown", byName.get("node3").path("lag").asText(), "no position published");
+    }
+
+    @Test
+    void clusterLagIsNeverNegativeAndTagsArePublished() throws Exception {
+        S s = healthyPrimary().cluster(view("node1", 100 * MB, member("node1", "primary", 100 * MB, Map.of()),
+                member("node2", "replica", 101 * MB, Map.of("nofailover", true))));
+        JsonNode n = body("/cluster", s);
+        JsonNode node2 = n.path("members").get(1);
+        assertEquals("node2", node2.path("name").asText());
+        assertEquals(0, node2.path("lag").asLong(-1));
+        assertTrue(node2.path("tags").path("nofailover").asBoolean());
+    }
+
+    @Test
+    void clusterWithoutAViewHasNoMembers() throws Exception {
+        RestApi.Answer a = api().answer("/cluster", Map.of(), NodeState.initial("node1", "demo"), NOW);
+        assertEquals(200, a.status());
+        assertEquals(0, JSON.readTree(a.body()).path("members").size());
+    }
+
+    @Test
+    void clusterWithoutALeaderHasOnlyReplicas() throws Exception {
+        S s = streamingReplica(0, Map.of()).leader(null)
+                .cluster(view(null, 0, member("node1", "replica", 5, Map.of()), member("node2", "replica", 5, Map.of())));
+        for (JsonNode m : body("/cluster", s).path("members")) {
+            assertEquals("replica", m.path("role").asText());
+            assertEquals("unknown", m.path("lag").asText());
+        }
+    }
+
+    @Test
+    void historyIsAnEmptyListWithoutTheKey() throws Exception {
+        RestApi.Answer a = api().answer("/history", Map.of(), healthyPrimary().build(), NOW);
+        assertEquals(200, a.status());
+        assertEquals("[]", a.body());
+    }
+
+    // ---------------------------------------------------------------- parseSize
+
+    @Test
+    void parseSizeUnderstandsPostgresUnits() {
+        assertEquals(0, RestApi.parseSize("0"));
+        assertEquals(1048576, RestApi.parseSize("1048576"));
+        assertEquals(100, RestApi.parseSize("100B"));
+        assertEquals(512 * 1024, RestApi.parseSize("512kB"));
+        assertEquals(10 * MB, RestApi.parseSize("10MB"));
+        assertEquals(10 * MB, RestApi.parseSize("10mb"));
+        assertEquals(10 * MB, RestApi.parseSize(" 10 MB "));
+        assertEquals(1L << 30, RestApi.parseSize("1GB"));
+        assertEquals(1L << 40, RestApi.parseSize("1TB"));
+        assertEquals(-1, RestApi.parseSize(""));
+        assertEquals(-1, RestApi.parseSize("MB"));
+        assertEquals(-1, RestApi.parseSize("10XB"));
+        assertEquals(-1, RestApi.parseSize("1.5MB"));
+        assertEquals(-1, RestApi.parseSize("-1"));
+        assertEquals(-1, RestApi.parseSize("99999999999999999999"), "does not fit a long");
+        assertEquals(-1, RestApi.parseSize("9999999999999TB"), "overflows when scaled");
+        assertEquals(Long.MAX_VALUE, RestApi.parseSize(Long.toString(Long.MAX_VALUE)));
+    }
+
+    // ---------------------------------------------------------------- real HTTP
+
+    @Test
+    void servesOverHttp() throws Exception {
+        AtomicReference<NodeState> state = new AtomicReference<>(healthyPrimary().build());
+        AtomicLong clock = new AtomicLong(NOW);
+        try (RestApi server = new RestApi("127.0.0.1", 0, state::get, clock::get, "test-1.0", TTL)) {
+            server.start();
+            assertTrue(server.port() > 0);
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            String base = "http://127.0.0.1:" + server.port();
+
+            HttpResponse<String> get = http.send(request(base + "/primary", "GET"), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, get.statusCode());
+            assertEquals("application/json", get.headers().firstValue("Content-Type").orElse(""));
+            JsonNode n = JSON.readTree(get.body());
+            assertEquals("primary", n.path("role").asText());
+            assertEquals("node1", n.path("patroni").path("name").asText());
+            assertEquals("demo", n.path("patroni").path("scope").asText());
+
+            // A trailing slash and a query string are accepted.
+            assertEquals(200, http.send(request(base + "/primary/", "GET"), HttpResponse.BodyHandlers.ofString())
+                    .statusCode());
+            assertEquals(503, http.send(request(base + "/replica?lag=10MB", "GET"),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+
+            HttpResponse<byte[]> head = http.send(request(base + "/primary", "HEAD"),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, head.statusCode());
+            assertEquals(0, head.body().length);
+
+            // HAProxy's default check is "OPTIONS /": status only, no body.
+            HttpResponse<byte[]> options = http.send(request(base + "/", "OPTIONS"),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, options.statusCode());
+            assertEquals(0, options.body().length);
+
+            HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(base + "/primary"))
+                    .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(405, post.statusCode());
+            assertTrue(JSON.readTree(post.body()).has("error"));
+            assertEquals("GET, HEAD, OPTIONS", post.headers().firstValue("Allow").orElse(""));
+
+            assertEquals(404, http.send(request(base + "/nope", "GET"), HttpResponse.BodyHandlers.ofString())
+                    .statusCode());
+
+            // Every request reads the latest state and clock: the lease running out flips /primary.
+            clock.set(NOW + TTL * SECOND);
+            assertEquals(503, http.send(request(base + "/primary", "GET"), HttpResponse.BodyHandlers.ofString())
+                    .statusCode());
+            assertEquals(503, http.send(request(base + "/primary", "HEAD"), HttpResponse.BodyHandlers.ofByteArray())
+                    .statusCode());
+            assertEquals(503, http.send(request(base + "/", "OPTIONS"), HttpResponse.BodyHandlers.ofByteArray())
+                    .statusCode());
+            state.set(streamingReplica(0, Map.of()).build());
+            assertEquals(200, http.send(request(base + "/replica", "GET"), HttpResponse.BodyHandlers.ofString())
+                    .statusCode());
+
+            // A failing state supplier gives a 500, not a hung connection.
+            state.set(null);
+            HttpResponse<String> broken = http.send(request(base + "/primary", "GET"),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(500, broken.statusCode());
+            assertTrue(JSON.readTree(broken.body()).path("error").asText().startsWith("internal error"));
+            HttpResponse<byte[]> brokenHead = http.send(request(base + "/primary", "HEAD"),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(500, brokenHead.statusCode());
+            assertEquals(0, brokenHead.body().length);
+        }
+    }
+
+    private static HttpRequest request(String url, String method) {
+        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+    }
+}

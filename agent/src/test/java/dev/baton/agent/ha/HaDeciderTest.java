@@ -1,0 +1,336 @@
+package dev.baton.agent.ha;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.baton.agent.postgres.DataDirInfo;
+import dev.baton.agent.postgres.PgStatus;
+import dev.baton.config.DynamicConfig;
+import dev.baton.leader.ClusterSnapshot;
+import dev.baton.leader.LeaderKey;
+import dev.baton.leader.MemberKey;
+import dev.baton.leader.VersionedValue;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The HA state machine, table-tested without any I/O. */
+class HaDeciderTest {
+    static final String SYSID = "7300000000000000001";
+
+    // ---------------------------------------------------------------- fixture builders
+
+    static final class Case {
+        String initialize = SYSID;
+        String leader;
+        boolean lockIsMine;
+        DataDirInfo dir = data(SYSID, false);
+        boolean alive = true;
+        PgStatus pg = replica(100);
+        String upstream;
+        boolean nofailover;
+        String busy;
+        double downSeconds = -1;
+        double leaderlessSeconds = -1;
+        boolean rewindRequested;
+        String rewindFailed;
+        String history;
+        String leaderJsonExtra = "";
+        DynamicConfig dynamic = DynamicConfig.defaults();
+        Map<String, MemberStatus> members = new LinkedHashMap<>();
+
+        Case leader(String name) {
+            leader = name;
+            member(name, "running", "127.0.0.1", 5432);
+            return this;
+        }
+
+        Case member(String name, String state, String host, int port) {
+            members.put(name, new MemberStatus(name, host == null ? null : "postgres://" + host + ":" + port + "/postgres",
+                    "http://" + host + ":8008/patroni", state, "replica", 0, 1, Map.of(), "t", false, false));
+            return this;
+        }
+
+        /** Sets the leader key's holder without publishing a member for it. */
+        Case leaderOnly(String name) {
+            leader = name;
+            return this;
+        }
+
+        Case mine() {
+            leader = "me";
+            lockIsMine = true;
+            return this;
+        }
+
+        Case dir(DataDirInfo d) {
+            dir = d;
+            return this;
+        }
+
+        Case pg(boolean alive, PgStatus s) {
+            this.alive = alive;
+            this.pg = s;
+            return this;
+        }
+
+        Case init(String v) {
+            initialize = v;
+            return this;
+        }
+
+        Case upstream(String u) {
+            upstream = u;
+            return this;
+        }
+
+        Case nofailover() {
+            nofailover = true;
+            return this;
+        }
+
+        Case busy(String b) {
+            busy = b;
+            return this;
+        }
+
+        Case down(double s) {
+            downSeconds = s;
+            return this;
+        }
+
+        Case leaderless(double s) {
+            leaderlessSeconds = s;
+            return this;
+        }
+
+        Case rewindRequested() {
+            rewindRequested = true;
+            return this;
+        }
+
+        Case rewindFailed(String why) {
+            rewindFailed = why;
+            return this;
+        }
+
+        Case history(String json) {
+            history = json;
+            return this;
+        }
+
+        Case leaderTimeline(int tl) {
+            MemberStatus m = members.get(leader);
+            members.put(leader, new MemberStatus(m.name(), m.connUrl(), m.apiUrl(), m.state(), "primary", 0, tl,
+                    Map.of(), "t", false, false));
+            return this;
+        }
+
+        Case leaderCheckpointPending() {
+            leaderJsonExtra = ",\"checkpoint_after_promote\":false";
+            return this;
+        }
+
+        Case dynamic(DynamicConfig d) {
+            dynamic = d;
+            return this;
+        }
+
+        Observation observation() {
+            Map<String, MemberKey> keys = new LinkedHashMap<>();
+            for (MemberStatus m : members.values()) {
+                String json = m.toJson();
+                if (m.name().equals(leader)) {
+                    json = json.substring(0, json.length() - 1) + leaderJsonExtra + "}";
+                }
+                keys.put(m.name(), new MemberKey(m.name(), json, 9, 1));
+            }
+            ClusterSnapshot snap = new ClusterSnapshot(1, null, null,
+                    leader == null ? null : new LeaderKey(leader, lockIsMine ? 7 : 9, 1, 1), keys, null, null,
+                    history == null ? null : new VersionedValue(history, 1, 1, 0), null);
+            ClusterView view = new ClusterView(initialize, leader, lockIsMine ? 7 : 9, members, dynamic, true, 0, snap);
+            return new Observation("me", view, lockIsMine, dir, alive, pg, upstream, nofailover, busy, downSeconds,
+                    leaderlessSeconds, rewindRequested, rewindFailed);
+        }
+    }
+
+    static Case c() {
+        return new Case();
+    }
+
+    static DataDirInfo data(String sysid, boolean standby) {
+        return new DataDirInfo(DataDirInfo.Kind.INITIALIZED, sysid, standby ? "shut down in recovery" : "shut down",
+                1, 100, standby, null);
+    }
+
+    static PgStatus primary(long lsn) {
+        return new PgStatus(true, false, 1, lsn, 0, 0, null, false, false, null, 0, "t", 150000, List.of());
+    }
+
+    static PgStatus replica(long lsn) {
+        return new PgStatus(true, true, 1, 0, lsn, lsn, null, false, true, "127.0.0.1", 5432, "t", 150000, List.of());
+    }
+
+    static PgStatus starting() {
+        return PgStatus.stopped();
+    }
+
+    static DynamicConfig withPrimaryStartTimeout(int seconds) {
+        DynamicConfig d = DynamicConfig.defaults();
+        return new DynamicConfig(d.ttl(), d.loopWait(), d.retryTimeout(), d.maximumLagOnFailover(), seconds,
+                d.usePgRewind(), d.useSlots(), d.parameters(), d.pause(), d.synchronousMode());
+    }
+
+    static DynamicConfig paused() {
+        DynamicConfig d = DynamicConfig.defaults();
+        return new DynamicConfig(d.ttl(), d.loopWait(), d.retryTimeout(), d.maximumLagOnFailover(),
+                d.primaryStartTimeout(), d.usePgRewind(), d.useSlots(), d.parameters(), true, d.synchronousMode());
+    }
+
+    // ---------------------------------------------------------------- the table
+
+    static Stream<Arguments> table() {
+        DataDirInfo empty = DataDirInfo.of(DataDirInfo.Kind.EMPTY);
+        DataDirInfo absent = DataDirInfo.of(DataDirInfo.Kind.ABSENT);
+        return Stream.of(
+                // --- bootstrap
+                row("empty dir, fresh cluster: bootstrap", c().init(null).dir(absent).pg(false, PgStatus.stopped()),
+                        Decision.Bootstrap.class, "bootstrapping a new cluster"),
+                row("empty dir, fresh cluster, nofailover: let others bootstrap",
+                        c().init(null).dir(absent).pg(false, PgStatus.stopped()).nofailover(),
+                        Decision.NoAction.class, "I am tagged nofailover"),
+                row("empty dir, someone is bootstrapping: wait", c().init("").dir(empty).pg(false, PgStatus.stopped()),
+                        Decision.NoAction.class, "waiting for the leader to bootstrap the cluster"),
+                row("empty dir, no initialize but a leader key: wait", c().init(null).leader("node1").dir(empty)
+                                .pg(false, PgStatus.stopped()),
+                        Decision.NoAction.class, "waiting for the leader to bootstrap the cluster"),
+                row("empty dir, running leader: clone", c().leader("node1").dir(empty).pg(false, PgStatus.stopped()),
+                        Decision.Clone.class, "cloning a replica from leader node1"),
+                row("empty dir, leader not running yet: wait", c().dir(empty).pg(false, PgStatus.stopped())
+                                .member("node1", "starting", "127.0.0.1", 5432).leaderOnly("node1"),
+                        Decision.NoAction.class, "waiting for leader node1 to be running before cloning"),
+                row("empty dir, initialized cluster without leader: wait", c().dir(empty).pg(false, PgStatus.stopped()),
+                        Decision.NoAction.class, "waiting for a leader to clone from: the cluster has no leader"),
+                row("empty dir but I hold the lock: release it", c().mine().dir(empty).pg(false, PgStatus.stopped()),
+                        Decision.ReleaseLock.class, "releasing the leader key: my data directory is empty"),
+                row("bootstrap in progress: busy", c().init("").mine().busy("bootstrap (initdb)"),
+                        Decision.NoAction.class, "bootstrap (initdb) in progress"),
+                row("clone in progress: busy", c().leader("node1").busy("clone from node1"),
+                        Decision.NoAction.class, "clone from node1 in progress"),
+                // --- refusals
+                row("foreign data directory: refuse", c().leader("node1").dir(data("999", false)),
+                        Decision.Fatal.class, "refusing to start: the data directory belongs to database system 999"),
+                row("not a data directory: refuse", c().dir(DataDirInfo.invalid("/x is not empty and is not a PostgreSQL data directory")),
+                        Decision.Fatal.class, "refusing to start: /x is not empty"),
+                // --- existing data, no initialize key
+                row("own primary data, no cluster keys: adopt", c().init(null).dir(data(SYSID, false)).pg(false, PgStatus.stopped()),
+                        Decision.AdoptExisting.class, "taking over an existing primary data directory"),
+                row("replica data, no cluster keys: wait", c().init(null).dir(data(SYSID, true)).pg(false, PgStatus.stopped()),
+                        Decision.NoAction.class, "the cluster has no initialize key"),
+                // --- postgres stopped
+                row("lock mine, postgres down: start primary", c().mine().pg(false, PgStatus.stopped()),
+                        Decision.StartPrimary.class, "starting postgres as the primary: I hold the leader key"),
+                row("lock mine, postgres down past primary_start_timeout: release",
+                        c().mine().pg(false, PgStatus.stopped()).down(11),
+                        Decision.ReleaseLock.class, "primary_start_timeout (10 s)"),
+                row("lock mine, down, primary_start_timeout 0: release at once",
+                        c().mine().pg(false, PgStatus.stopped()).down(0).dynamic(withPrimaryStartTimeout(0)),
+                        Decision.ReleaseLock.class, "primary_start_timeout is 0"),
+                row("other leader, replica data: start replica", c().leader("node1").dir(data(SYSID, true))
+                                .pg(false, PgStatus.stopped()),
+                        Decision.StartReplica.class, "starting as a replica of node1"),
+                row("other leader, my data was primary: rewind then follow", c().leader("node1").dir(data(SYSID, false))
+                                .pg(false, PgStatus.stopped()),
+                        Decision.StartReplica.class, "after rewinding"),
+                row("no leader, replica data down: start read-only", c().dir(data(SYSID, true)).pg(false, PgStatus.stopped()),
+                        Decision.StartReplica.class, "starting as a read-only replica"),
+                row("no leader, former primary data: wait for a new leader first",
+                        c().pg(false, PgStatus.stopped()).leaderless(2),
+                        Decision.NoAction.class, "waiting for a new leader before starting my former primary data"),
+                row("no leader for ttl, former primary data: start read-only and race",
+                        c().pg(false, PgStatus.stopped()).leaderless(11),
+                        Decision.StartReplica.class, "starting as a read-only replica"),
+                row("leader still checkpointing after promotion: wait before rewinding",
+                        c().leader("node1").leaderCheckpointPending().pg(false, PgStatus.stopped()),
+                        Decision.NoAction.class, "to checkpoint after its promotion"),
+                row("replica data but a rewind was requested: rewind", c().leader("node1").dir(data(SYSID, true))
+                                .rewindRequested().pg(false, PgStatus.stopped()),
+                        Decision.StartReplica.class, "after rewinding"),
+                row("rewind failed: stay down", c().leader("node1").rewindFailed("pg_rewind failed (x)")
+                                .pg(false, PgStatus.stopped()),
+                        Decision.NoAction.class, "not starting postgres: pg_rewind failed"),
+                row("running replica past the new timeline's fork point: stop to rewind",
+                        c().leader("node1").leaderTimeline(2).history("[[1, 50, \"no recovery target specified\", \"t\", \"node1\"]]")
+                                .pg(true, replica(100)),
+                        Decision.StopToRewind.class, "stopping to rewind"),
+                row("running replica behind the fork point: just follow",
+                        c().leader("node1").leaderTimeline(2).history("[[1, 500, \"no recovery target specified\", \"t\", \"node1\"]]")
+                                .pg(true, replica(100)),
+                        Decision.Follow.class, "following new leader node1"),
+                row("my name on the key from my previous run, running primary: reclaim",
+                        c().leaderOnly("me").pg(true, primary(100)),
+                        Decision.ReclaimLock.class, "reclaiming my leader key"),
+                row("my name on the key from my previous run, primary data stopped: reclaim",
+                        c().leaderOnly("me").pg(false, PgStatus.stopped()),
+                        Decision.ReclaimLock.class, "reclaiming my leader key"),
+                row("start as primary takes too long: release the key while it runs",
+                        c().mine().busy("start as primary").down(12),
+                        Decision.ReleaseLock.class, "primary_start_timeout"),
+                row("postmaster alive, not accepting connections: wait", c().leader("node1").pg(true, starting()),
+                        Decision.NoAction.class, "postgres is starting up"),
+                // --- running
+                row("lock mine, running primary: nothing to do", c().mine().pg(true, primary(100)),
+                        Decision.NoAction.class, "no action: I am the leader with the lock"),
+                row("lock mine, running replica: promote", c().mine().pg(true, replica(100)),
+                        Decision.Promote.class, "promoting self: I hold the leader key"),
+                row("other leader, I run as primary: demote", c().leader("node1").pg(true, primary(100)),
+                        Decision.Demote.class, "demoting self: node1 holds the leader key"),
+                row("other leader, following it: nothing", c().leader("node1").upstream("127.0.0.1:5432"),
+                        Decision.NoAction.class, "no action: I am a secondary and I am following a leader node1"),
+                row("other leader, following someone else: follow", c().leader("node1").upstream("127.0.0.1:6000"),
+                        Decision.Follow.class, "following new leader node1"),
+                row("other leader, following no one: follow", c().leader("node1").upstream(null),
+                        Decision.Follow.class, "following new leader node1"),
+                row("stale key with my name, replica: wait", c().leaderOnly("me"),
+                        Decision.NoAction.class, "waiting for my stale leader key to expire"),
+                row("no leader, replica: race", c(),
+                        Decision.AcquireLock.class, "the cluster has no leader"),
+                row("no leader, replica with nofailover: stay", c().nofailover(),
+                        Decision.NoAction.class, "tagged nofailover"),
+                row("no leader, running primary: take the key back", c().pg(true, primary(100)),
+                        Decision.AcquireLock.class, "as the running primary"),
+                row("no leader, paused: nothing", c().dynamic(paused()),
+                        Decision.NoAction.class, "paused"));
+    }
+
+    static Arguments row(String name, Case c, Class<? extends Decision> type, String sentence) {
+        return Arguments.of(name, c, type, sentence);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("table")
+    void decides(String name, Case c, Class<? extends Decision> type, String sentence) {
+        Decision d = new HaDecider().decide(c.observation());
+        assertInstanceOf(type, d, () -> name + ": got " + d);
+        assertTrue(d.reason().contains(sentence), () -> name + ": sentence was \"" + d.reason() + "\"");
+    }
+
+    @org.junit.jupiter.api.Test
+    void rewindOnlyWhenDataWasPrimary() {
+        Decision asReplica = new HaDecider().decide(c().leader("node1").dir(data(SYSID, true)).pg(false, PgStatus.stopped()).observation());
+        Decision asPrimary = new HaDecider().decide(c().leader("node1").dir(data(SYSID, false)).pg(false, PgStatus.stopped()).observation());
+        assertEquals(false, ((Decision.StartReplica) asReplica).rewindFirst());
+        assertEquals(true, ((Decision.StartReplica) asPrimary).rewindFirst());
+    }
+
+    @org.junit.jupiter.api.Test
+    void racingReplicaChecksHealthButLocklessPrimaryDoesNot() {
+        assertTrue(((Decision.AcquireLock) new HaDecider().decide(c().observation())).checkHealth());
+        assertEquals(false, ((Decision.AcquireLock) new HaDecider().decide(c().pg(true, primary(1)).observation())).checkHealth());
+    }
+}
