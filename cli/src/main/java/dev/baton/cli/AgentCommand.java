@@ -1,0 +1,66 @@
+package dev.baton.cli;
+
+import dev.baton.agent.Agent;
+import dev.baton.config.BatonConfig;
+import dev.baton.leader.KeyLayout;
+import dev.baton.leader.etcd.EtcdClusterStore;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "agent", description = {"Run the Baton agent beside one PostgreSQL instance.",
+        "SIGTERM stops postgres cleanly and releases the leader key."})
+public final class AgentCommand extends BaseCommand {
+
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
+            description = "Agent configuration (Patroni-style YAML; BATON_* environment variables override it).")
+    Path config;
+
+    @Option(names = "--validate-config", description = "Check the configuration, print every problem, and exit.")
+    boolean validateOnly;
+
+    @Override
+    protected int execute() throws Exception {
+        BatonConfig c = ConfigSupport.load(config, System.getenv(), err());
+        if (validateOnly) {
+            out().println("configuration " + config + " is valid");
+            return EXIT_OK;
+        }
+        refuseRoot("baton agent");
+        if (c.postgresql().authentication().superuser().password() == null) {
+            throw ExitException.badInput("postgresql.authentication.superuser.password: is required "
+                    + "(the agent connects to PostgreSQL over TCP)");
+        }
+        if (c.log() != null && c.log().level() != null) {
+            Logging.setLevel(c.log().level());
+        }
+        EtcdClusterStore store = new EtcdClusterStore(c.etcd().hosts(), new KeyLayout(c.namespace(), c.scope()),
+                c.name(), c.bootstrap().dcs().ttl(), Duration.ofSeconds(c.bootstrap().dcs().retryTimeout()),
+                System::nanoTime);
+        Agent agent;
+        try {
+            agent = new Agent(c, store, Version.get());
+        } catch (IllegalArgumentException e) {
+            store.close();
+            throw ExitException.badInput(e.getMessage());
+        } catch (java.io.IOException e) {
+            store.close();
+            throw ExitException.failed("cannot listen on restapi.listen " + c.restapi().listen() + ": " + e.getMessage());
+        }
+        Thread hook = new Thread(() -> {
+            agent.close();
+            // A clean stop on SIGTERM is a success: exit 0 rather than the JVM's 143.
+            Runtime.getRuntime().halt(EXIT_OK);
+        }, "baton-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        agent.start();
+        int code = agent.awaitExit();
+        if (code != EXIT_OK) {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            agent.close();
+            err().println("baton: " + agent.loop().lastSentence());
+        }
+        return code;
+    }
+}

@@ -1,0 +1,523 @@
+package dev.baton.cli.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A throwaway Baton cluster on this machine: one etcd, N agents (each a child JVM running
+ * {@code baton agent}) with their PostgreSQL, and optionally HAProxy routing to the primary with
+ * {@code option httpchk GET /primary}. Used by {@code baton demo}, the drill and the integration tests.
+ */
+public final class LocalCluster implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** How to build the cluster. */
+    /**
+     * @param dcsYaml      extra lines under {@code bootstrap.dcs} (e.g. "primary_start_timeout: 0")
+     * @param nodeYaml     extra top-level YAML per node name (e.g. tags)
+     * @param etcdProxies  put a controllable {@link TcpProxy} between each agent and etcd
+     * @param callbacks    configure on_start/on_stop/on_role_change to append to {@code <node>/callbacks.log}
+     */
+    public record Options(int nodes, int ttl, int loopWait, int retryTimeout, boolean haproxy, String scope,
+                          List<String> dcsYaml, Map<String, String> nodeYaml, boolean etcdProxies, boolean callbacks) {
+        public static Options defaults() {
+            return new Options(3, 10, 1, 3, true, "demo", List.of(), Map.of(), false, false);
+        }
+
+        public Options withCallbacks() {
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, true);
+        }
+
+        public Options withNodes(int n) {
+            return new Options(n, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks);
+        }
+
+        public Options withHaproxy(boolean h) {
+            return new Options(nodes, ttl, loopWait, retryTimeout, h, scope, dcsYaml, nodeYaml, etcdProxies, callbacks);
+        }
+
+        public Options withTimings(int ttl, int loopWait, int retryTimeout) {
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks);
+        }
+
+        public Options withDcs(String... lines) {
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, List.of(lines), nodeYaml, etcdProxies, callbacks);
+        }
+
+        public Options withNodeYaml(Map<String, String> yaml) {
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, Map.copyOf(yaml), etcdProxies, callbacks);
+        }
+
+        public Options withEtcdProxies() {
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, true, callbacks);
+        }
+    }
+
+    private final Path dir;
+    private final Options options;
+    private final LocalEtcd etcd;
+    private final List<Node> nodes = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final String superPassword;
+    private final String replPassword;
+    private Process haproxy;
+    private int haproxyPort;
+    private boolean keepFiles;
+
+    private LocalCluster(Path dir, Options options) {
+        this.dir = dir;
+        this.options = options;
+        this.etcd = new LocalEtcd(dir.resolve("etcd"));
+        SecureRandom random = new SecureRandom();
+        byte[] b = new byte[12];
+        random.nextBytes(b);
+        this.superPassword = HexFormat.of().formatHex(b);
+        random.nextBytes(b);
+        this.replPassword = HexFormat.of().formatHex(b);
+    }
+
+    /** Creates the directory layout and starts etcd and every agent (and HAProxy). Does not wait for health. */
+    public static LocalCluster start(Path dir, Options options) throws IOException, InterruptedException {
+        LocalCluster c = new LocalCluster(dir, options);
+        try {
+            c.startAll();
+            return c;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private void startAll() throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        etcd.start();
+        for (int i = 1; i <= options.nodes(); i++) {
+            Node n = new Node("node" + i, Ports.free(), Ports.free(), dir.resolve("node" + i));
+            nodes.add(n);
+            writeConfig(n);
+        }
+        if (options.haproxy()) {
+            startHaproxy();
+        }
+        for (Node n : nodes) {
+            n.start();
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Adds a member with a fresh configuration; it is not started (call {@link Node#start()}). */
+    public Node addNode() throws IOException {
+        Node n = new Node("node" + (nodes.size() + 1), Ports.free(), Ports.free(), dir.resolve("node" + (nodes.size() + 1)));
+        nodes.add(n);
+        writeConfig(n);
+        return n;
+    }
+
+    public String etcdEndpoint() {
+        return etcd.endpoint();
+    }
+
+    public LocalEtcd etcd() {
+        return etcd;
+    }
+
+    public String scope() {
+        return options.scope();
+    }
+
+    public List<Node> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    public Node node(String name) {
+        return nodes.stream().filter(n -> n.name.equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no node " + name));
+    }
+
+    /** The superuser password (for tests and the demo's writer; never printed). */
+    public String superuserPassword() {
+        return superPassword;
+    }
+
+    public int haproxyPort() {
+        return haproxyPort;
+    }
+
+    /** Keep the directory (logs, data) after close, e.g. when a test fails. */
+    public void keepFiles() {
+        keepFiles = true;
+    }
+
+    private void writeConfig(Node n) throws IOException {
+        Files.createDirectories(n.dir);
+        if (options.etcdProxies() && n.etcdProxy == null) {
+            n.etcdProxy = new TcpProxy("127.0.0.1", etcd.clientPort());
+        }
+        StringBuilder y = new StringBuilder();
+        y.append("scope: ").append(options.scope()).append('\n')
+                .append("name: ").append(n.name).append('\n')
+                .append("restapi:\n  listen: 127.0.0.1:").append(n.restPort).append('\n')
+                .append("etcd3:\n  hosts: ").append(n.etcdProxy != null ? n.etcdProxy.endpoint() : etcd.endpoint()).append('\n')
+                .append("bootstrap:\n  dcs:\n")
+                .append("    ttl: ").append(options.ttl()).append('\n')
+                .append("    loop_wait: ").append(options.loopWait()).append('\n')
+                .append("    retry_timeout: ").append(options.retryTimeout()).append('\n')
+                .append(dcsLines())
+                .append("    postgresql:\n      use_pg_rewind: true\n      parameters:\n")
+                .append("        max_connections: 50\n        shared_buffers: 16MB\n")
+                .append("  initdb:\n  - encoding: UTF8\n  - data-checksums\n")
+                .append("postgresql:\n  listen: 127.0.0.1:").append(n.pgPort).append('\n')
+                .append("  data_dir: ").append(n.dataDir()).append('\n')
+                .append("  pgpass: ").append(n.dir.resolve("pgpass")).append('\n')
+                .append("  authentication:\n")
+                .append("    superuser:\n      username: postgres\n      password: ").append(superPassword).append('\n')
+                .append("    replication:\n      username: replicator\n      password: ").append(replPassword).append('\n');
+        if (options.callbacks()) {
+            Path script = n.dir.resolve("callback.sh");
+            Files.writeString(script, "#!/bin/sh\necho \"$*\" >> '" + n.callbackLog() + "'\n");
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+            y.append("  callbacks:\n");
+            for (String action : List.of("on_start", "on_stop", "on_role_change")) {
+                y.append("    ").append(action).append(": ").append(script).append('\n');
+            }
+        }
+        y.append(options.nodeYaml().getOrDefault(n.name, "")).append('\n');
+        Files.writeString(n.config(), y.toString());
+        Files.setPosixFilePermissions(n.config(), PosixFilePermissions.fromString("rw-------"));
+    }
+
+    private String dcsLines() {
+        StringBuilder sb = new StringBuilder();
+        for (String line : options.dcsYaml()) {
+            sb.append("    ").append(line).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private void startHaproxy() throws IOException {
+        haproxyPort = Ports.free();
+        StringBuilder cfg = new StringBuilder("""
+                global
+                    maxconn 200
+                defaults
+                    mode tcp
+                    timeout connect 2s
+                    timeout client 30m
+                    timeout server 30m
+                    timeout check 1s
+                listen primary
+                """);
+        cfg.append("    bind 127.0.0.1:").append(haproxyPort).append('\n')
+                .append("    option httpchk GET /primary\n")
+                .append("    http-check expect status 200\n")
+                .append("    default-server inter 500ms fastinter 250ms fall 2 rise 1 on-marked-down shutdown-sessions\n");
+        for (Node n : nodes) {
+            cfg.append("    server ").append(n.name).append(" 127.0.0.1:").append(n.pgPort)
+                    .append(" check port ").append(n.restPort).append('\n');
+        }
+        Path file = dir.resolve("haproxy.cfg");
+        Files.writeString(file, cfg.toString());
+        haproxy = new ProcessBuilder(Binaries.require("haproxy", "haproxy").toString(), "-f", file.toString(), "-db")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("haproxy.log").toFile()))
+                .start();
+    }
+
+    // ------------------------------------------------------------------ observing
+
+    /** GET a node's REST endpoint: status code and parsed JSON body (empty on connection failure). */
+    public Optional<Response> get(Node n, String path) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + n.restPort + path)).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode body;
+            try {
+                body = JSON.readTree(r.body());
+            } catch (IOException e) {
+                body = JSON.createObjectNode();
+            }
+            return Optional.of(new Response(r.statusCode(), body));
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** A REST answer. */
+    public record Response(int status, JsonNode body) {
+    }
+
+    /** The node whose /primary answers 200, if exactly one does. */
+    public Optional<Node> primary() {
+        List<Node> primaries = new ArrayList<>();
+        for (Node n : nodes) {
+            if (n.isAgentAlive() && get(n, "/primary").map(r -> r.status() == 200).orElse(false)) {
+                primaries.add(n);
+            }
+        }
+        return primaries.size() == 1 ? Optional.of(primaries.get(0)) : Optional.empty();
+    }
+
+    /** True when one node is the primary and every other running node streams from it. */
+    public boolean healthy(int expectedReplicas) {
+        Optional<Node> p = primary();
+        if (p.isEmpty()) {
+            return false;
+        }
+        int streaming = 0;
+        for (Node n : nodes) {
+            if (n != p.get() && get(n, "/replica").map(r -> r.status() == 200).orElse(false)) {
+                streaming++;
+            }
+        }
+        return streaming >= expectedReplicas;
+    }
+
+    /** Polls {@code condition} every 200 ms until it holds or the deadline passes. */
+    public static boolean await(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(200);
+        }
+        return condition.getAsBoolean();
+    }
+
+    // ------------------------------------------------------------------ teardown
+
+    @Override
+    public void close() {
+        List<Thread> stoppers = new ArrayList<>();
+        for (Node n : nodes) {
+            Thread t = new Thread(() -> n.stop(Duration.ofSeconds(30)), "stop-" + n.name);
+            t.start();
+            stoppers.add(t);
+        }
+        for (Thread t : stoppers) {
+            try {
+                t.join(40_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (Node n : nodes) {
+            n.killPostgres();
+            if (n.etcdProxy != null) {
+                n.etcdProxy.close();
+            }
+        }
+        if (haproxy != null) {
+            haproxy.destroy();
+            try {
+                haproxy.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            haproxy.destroyForcibly();
+        }
+        etcd.close();
+        if (!keepFiles) {
+            deleteTree(dir);
+        }
+    }
+
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            // best effort: a leftover temp directory is harmless
+        }
+    }
+
+    /** One member: its agent process and the postgres it runs. */
+    public final class Node {
+        private final String name;
+        private final int pgPort;
+        private final int restPort;
+        private final Path dir;
+        private Process agent;
+        private TcpProxy etcdProxy;
+
+        Node(String name, int pgPort, int restPort, Path dir) {
+            this.name = name;
+            this.pgPort = pgPort;
+            this.restPort = restPort;
+            this.dir = dir;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public int pgPort() {
+            return pgPort;
+        }
+
+        public int restPort() {
+            return restPort;
+        }
+
+        public Path config() {
+            return dir.resolve("baton.yml");
+        }
+
+        public Path dataDir() {
+            return dir.resolve("data");
+        }
+
+        /** Where this node's callbacks (with {@link Options#callbacks()}) append their arguments. */
+        public Path callbackLog() {
+            return dir.resolve("callbacks.log");
+        }
+
+        public Path agentLog() {
+            return dir.resolve("agent.log");
+        }
+
+        /** The proxy between this agent and etcd (with {@link Options#etcdProxies()}), else null. */
+        public TcpProxy etcdProxy() {
+            return etcdProxy;
+        }
+
+        public String jdbcUrl() {
+            return "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres";
+        }
+
+        /** Starts the agent process (java -cp <our class path> dev.baton.cli.Baton agent -c FILE). */
+        public synchronized void start() throws IOException {
+            if (agent != null && agent.isAlive()) {
+                return;
+            }
+            String java = ProcessHandle.current().info().command().orElse("java");
+            agent = new ProcessBuilder(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                    "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Baton", "agent", "-c", config().toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(agentLog().toFile()))
+                    .start();
+        }
+
+        public synchronized boolean isAgentAlive() {
+            return agent != null && agent.isAlive();
+        }
+
+        public synchronized Process agentProcess() {
+            return agent;
+        }
+
+        /** SIGTERM to the agent; waits for it to exit. Returns its exit code, or -1 if it had to be killed. */
+        public synchronized int stop(Duration timeout) {
+            if (agent == null) {
+                return -1;
+            }
+            agent.destroy();
+            try {
+                if (agent.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return agent.exitValue();
+                }
+                agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return -1;
+        }
+
+        /** SIGKILL to the agent only (postgres keeps running). */
+        public synchronized void killAgent() throws InterruptedException {
+            if (agent != null) {
+                agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+
+        /** SIGKILL to the agent and the postmaster: the whole node dies at once. */
+        public synchronized void kill() throws InterruptedException {
+            long pid = postmasterPid();
+            killAgent();
+            if (pid > 0) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+
+        /** The postmaster's pid from postmaster.pid, or -1. */
+        public long postmasterPid() {
+            try {
+                List<String> lines = Files.readAllLines(dataDir().resolve("postmaster.pid"));
+                long pid = lines.isEmpty() ? -1 : Long.parseLong(lines.get(0).trim());
+                return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? pid : -1;
+            } catch (IOException | NumberFormatException e) {
+                return -1;
+            }
+        }
+
+        /** Makes sure no postgres of this node is left running (children exit with the postmaster). */
+        void killPostgres() {
+            long pid = postmasterPid();
+            if (pid > 0) {
+                ProcessHandle.of(pid).ifPresent(h -> {
+                    h.destroy();
+                    try {
+                        h.onExit().get(20, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        h.destroyForcibly();
+                    }
+                });
+            }
+        }
+
+        public String lastLogLines(int n) {
+            try {
+                List<String> lines = Files.readAllLines(agentLog());
+                return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+            } catch (IOException e) {
+                return "(no log)";
+            }
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+}
