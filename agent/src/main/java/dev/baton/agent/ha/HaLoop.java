@@ -113,6 +113,7 @@ public final class HaLoop implements AutoCloseable {
     private volatile boolean rewindRequested;
     private volatile String rewindFailed;
     private volatile long lockValidUntil;
+    private volatile boolean fenced;
     private Thread thread;
     private Consumer<String> fatalHandler = m -> { };
     private Listener listener = new Listener() { };
@@ -232,6 +233,7 @@ public final class HaLoop implements AutoCloseable {
         lastStoreSuccess = ticker.getAsLong();
         ClusterView view = ClusterView.of(snapshot, bootstrapDynamic);
         dynamic = view.dynamic();
+        fenced = false;
         long now = ticker.getAsLong();
         long sureUntil = sureUntil(renewal);
         boolean lockIsMine = config.name().equals(view.leader()) && view.leaderLeaseId() == renewal.leaseId()
@@ -290,6 +292,7 @@ public final class HaLoop implements AutoCloseable {
             if (pg.isRunning()) {
                 pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(30));
                 cachedDataDir = null;
+                fenced = true;
                 listener.stopped("primary");
             }
         } catch (PostgresException e) {
@@ -691,11 +694,11 @@ public final class HaLoop implements AutoCloseable {
             publishLocal();
             return "demoted self because the cluster store is not accessible and I was the leader";
         }
-        if (!alive && busy == null && !sure && !dynamic.pause() && cachedDataDir != null && cachedDataDir.hasData()) {
+        if (!alive && fenced && busy == null) {
             // A fenced former primary keeps serving reads, as a standby that follows no one.
             startReadOnly();
             publishLocal();
-            return "started read-only: the cluster store is not accessible";
+            return "started read-only after fencing: the cluster store is not accessible";
         }
         publishLocal();
         return String.format(Locale.ROOT, "cluster store not accessible for %.1f s (%s); no action as a %s", downFor,
@@ -706,6 +709,7 @@ public final class HaLoop implements AutoCloseable {
         try {
             pg.configure(true, null, dynamic);
             pg.start(startTimeout());
+            fenced = false;
             cachedDataDir = null;
             listener.started("replica");
         } catch (PostgresException e) {

@@ -31,7 +31,16 @@ public final class SystemProcessRunner implements ProcessRunner {
             }
             pb.environment().putAll(env);
             Process p = pb.start();
-            boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            boolean done;
+            try {
+                done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                // The caller gave up (e.g. the agent is shutting down): leave no orphan behind.
+                java.util.List<ProcessHandle> children = p.descendants().toList();
+                p.destroyForcibly();
+                children.forEach(ProcessHandle::destroyForcibly);
+                throw e;
+            }
             if (!done) {
                 // List the children first, kill the parent, then the children: killed in the other
                 // order, a shell could notice its child die and run its next command.

@@ -473,10 +473,22 @@ public final class LocalCluster implements AutoCloseable {
 
         /** SIGKILL to the agent and the postmaster: the whole node dies at once. */
         public synchronized void kill() throws InterruptedException {
+            // Every postgres process dies at once, as on a real crash: a postmaster killed alone
+            // leaves backends that can still commit locally for a moment.
             long pid = postmasterPid();
-            killAgent();
+            List<ProcessHandle> postgres = new ArrayList<>();
             if (pid > 0) {
-                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                ProcessHandle.of(pid).ifPresent(h -> {
+                    postgres.addAll(h.descendants().toList());
+                    postgres.add(h);
+                });
+            }
+            if (agent != null) {
+                agent.destroyForcibly();
+            }
+            postgres.forEach(ProcessHandle::destroyForcibly);
+            if (agent != null) {
+                agent.waitFor(10, TimeUnit.SECONDS);
             }
         }
 
