@@ -47,19 +47,67 @@ public final class DemoCommand extends BaseCommand {
                     + "the timeline until the old primary streams again, and how many acknowledged writes were lost.")
     boolean failover;
 
+    /** The fault the failover demo injects into the primary. */
+    enum Fault {
+        KILL_NODE("kill-node", "SIGKILL of %s (agent and postgres)"),
+        STOP_AGENT("stop-agent", "SIGTERM of %s's agent (graceful handover)"),
+        KILL_POSTGRES("kill-postgres", "SIGKILL of %s's postgres (the agent lives)");
+
+        final String flag;
+        final String text;
+
+        Fault(String flag, String text) {
+            this.flag = flag;
+            this.text = text;
+        }
+
+        static Fault parse(String s) {
+            for (Fault f : values()) {
+                if (f.flag.equals(s)) {
+                    return f;
+                }
+            }
+            throw ExitException.badInput("--fault: must be kill-node, stop-agent or kill-postgres, got \"" + s + "\"");
+        }
+    }
+
+    @Option(names = "--fault", defaultValue = "kill-node", paramLabel = "KIND",
+            description = "kill-node (default), stop-agent (SIGTERM) or kill-postgres.")
+    String faultName;
+
+    @Option(names = "--ttl", defaultValue = "10", paramLabel = "SECONDS",
+            description = "The leader lease TTL of the demo cluster (default: ${DEFAULT-VALUE}; loop_wait 1, "
+                    + "retry_timeout min(3, (ttl-1)/2)).")
+    int ttl;
+
+    @Option(names = "--primary-start-timeout", defaultValue = "10", paramLabel = "SECONDS",
+            description = "primary_start_timeout of the demo cluster (default: ${DEFAULT-VALUE}; 0 = fail over "
+                    + "at once when postgres dies under a live agent).")
+    int primaryStartTimeout;
+
     @Override
     protected int execute() throws Exception {
         refuseRoot("baton demo");
         if (nodes < 1 || nodes > 9) {
             throw ExitException.badInput("--nodes: must be between 1 and 9, got " + nodes);
         }
+        Fault fault = Fault.parse(faultName);
+        if (ttl < 3 || ttl > 120) {
+            throw ExitException.badInput("--ttl: must be between 3 and 120 seconds, got " + ttl);
+        }
+        if (primaryStartTimeout < 0) {
+            throw ExitException.badInput("--primary-start-timeout: must be 0 or more, got " + primaryStartTimeout);
+        }
+        int retry = Math.max(1, Math.min(3, (ttl - 1) / 2));
+        LocalCluster.Options options = LocalCluster.Options.defaults().withNodes(nodes).withTimings(ttl, 1, retry)
+                .withDcs("primary_start_timeout: " + primaryStartTimeout);
         Path base = dir != null ? dir : Files.createTempDirectory("baton-demo-");
         if (dir != null && Files.exists(dir) && Files.list(dir).findAny().isPresent()) {
             throw ExitException.badInput("--dir: " + dir + " is not empty");
         }
         long t0 = System.nanoTime();
         say("Starting etcd, " + nodes + " Baton agents and HAProxy in " + base + " ...");
-        try (LocalCluster cluster = LocalCluster.start(base, LocalCluster.Options.defaults().withNodes(nodes))) {
+        try (LocalCluster cluster = LocalCluster.start(base, options)) {
             if (keep) {
                 cluster.keepFiles();
             }
@@ -87,7 +135,7 @@ public final class DemoCommand extends BaseCommand {
                     say("");
                     say("(The failover demo needs at least 2 members; skipped.)");
                 } else if (failover) {
-                    new Failover(cluster, base).run();
+                    new Failover(cluster, base, fault).run();
                 }
                 if (waitAtEnd && System.console() != null) {
                     say("");
@@ -122,17 +170,19 @@ public final class DemoCommand extends BaseCommand {
 
         private final LocalCluster cluster;
         private final Path base;
+        private final Fault fault;
         private long t0;
         private long killed;
 
-        Failover(LocalCluster cluster, Path base) {
+        Failover(LocalCluster cluster, Path base, Fault fault) {
             this.cluster = cluster;
             this.base = base;
+            this.fault = fault;
         }
 
         void run() throws Exception {
             say("");
-            say("Failover demo: SIGKILL of the primary while a client writes through HAProxy.");
+            say("Failover demo: " + String.format(fault.text, "the primary") + " while a client writes through HAProxy.");
             LocalCluster.Node old = cluster.primary().orElseThrow(() -> fail("there is no primary to kill"));
             String url = "jdbc:postgresql://127.0.0.1:" + cluster.haproxyPort() + "/postgres";
             try (Writer writer = new Writer(url, "postgres", cluster.superuserPassword(), 2);
@@ -171,9 +221,11 @@ public final class DemoCommand extends BaseCommand {
                 boolean healed = o.primary != null && o.rejoined && o.problem == null;
                 say("");
                 say("Summary: writes unavailable for " + unavailable + " (fault -> first write on the new primary); "
-                        + (healed ? "cluster healed: " + o.primary.name() + " is the primary, " + old.name()
-                                + " streams from it, all members running on timeline " + o.timeline + "."
-                                : "the cluster did NOT heal."));
+                        + (!healed ? "the cluster did NOT heal."
+                                : o.primary == old ? "cluster healed: postgres was restarted in place on "
+                                        + old.name() + ", still the primary on timeline " + o.timeline + "."
+                                : "cluster healed: " + o.primary.name() + " is the primary, " + old.name()
+                                        + " streams from it, all members running on timeline " + o.timeline + "."));
                 if (!healed) {
                     throw fail(o.problem);
                 }
@@ -197,10 +249,19 @@ public final class DemoCommand extends BaseCommand {
             boolean leaderGone = false;
             boolean restarted = false;
             long promotedAt = -1;
+            long oldPostmaster = old.postmasterPid();
             t0 = System.nanoTime();
-            old.kill();
+            switch (fault) {
+                case KILL_NODE -> old.kill();
+                case STOP_AGENT -> {
+                    Thread stopper = new Thread(() -> old.stop(Duration.ofSeconds(60)), "demo-sigterm");
+                    stopper.setDaemon(true);
+                    stopper.start();
+                }
+                case KILL_POSTGRES -> old.killPostgresNow();
+            }
             killed = System.nanoTime();
-            event(t0, "fault: SIGKILL of " + old.name() + " (agent and postgres)");
+            event(t0, "fault: " + String.format(fault.text, old.name()));
             long deadline = t0 + DEADLINE.toNanos();
             while (System.nanoTime() - deadline < 0) {
                 for (LocalCluster.Node n : survivors) {
@@ -218,7 +279,11 @@ public final class DemoCommand extends BaseCommand {
                     }
                 }
                 if (o.primary == null) {
-                    for (LocalCluster.Node n : survivors) {
+                    List<LocalCluster.Node> candidates = new ArrayList<>(survivors);
+                    if (fault == Fault.KILL_POSTGRES && old.postmasterPid() > 0 && old.postmasterPid() != oldPostmaster) {
+                        candidates.add(old);  // postgres restarted in place
+                    }
+                    for (LocalCluster.Node n : candidates) {
                         Optional<LocalCluster.Response> r = cluster.get(n, "/primary");
                         if (r.isPresent() && r.get().status() == 200) {
                             o.primary = n;
@@ -231,7 +296,7 @@ public final class DemoCommand extends BaseCommand {
                     }
                 }
                 if (o.primary != null && o.firstWrite < 0) {
-                    o.firstWrite = writer.firstAckAfter(t0, o.primary.pgPort());
+                    o.firstWrite = writer.firstAckAfter(o.primary == old ? promotedAt : t0, o.primary.pgPort());
                     if (o.firstWrite > 0) {
                         event(o.firstWrite, "first write through HAProxy on the new primary " + o.primary.name());
                     }
@@ -240,9 +305,19 @@ public final class DemoCommand extends BaseCommand {
                 // so that a stalled writer does not keep it down).
                 if (!restarted && o.primary != null
                         && (o.firstWrite > 0 || System.nanoTime() - promotedAt > 30_000_000_000L)) {
-                    old.start();
+                    if (o.primary == old) {
+                        event(System.nanoTime(), "postgres restarted in place on " + old.name()
+                                + " (within primary_start_timeout)");
+                        o.rejoined = true;
+                        break;
+                    } else if (fault != Fault.KILL_POSTGRES) {
+                        if (fault == Fault.STOP_AGENT) {
+                            old.stop(Duration.ofSeconds(60));
+                        }
+                        old.start();
+                        event(System.nanoTime(), "restarted " + old.name() + "'s agent");
+                    }
                     restarted = true;
-                    event(System.nanoTime(), "restarted " + old.name() + "'s agent");
                 }
                 if (restarted && cluster.get(old, "/replica").map(r -> r.status() == 200).orElse(false)) {
                     o.rejoined = true;

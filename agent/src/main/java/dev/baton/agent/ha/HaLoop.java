@@ -261,12 +261,14 @@ public final class HaLoop implements AutoCloseable {
     }
 
     /**
-     * The instant until which this node is sure it holds its lease: {@code retry_timeout} after the
-     * renewal was sent, and never later than a margin before the lease can expire on the server.
+     * The instant until which this node is sure it holds its lease: {@code loop_wait +
+     * retry_timeout} after the renewal was sent (when the next renewal must have succeeded), and
+     * never later than a margin before the lease can expire on the server.
      * The REST API's /primary and the fence both use it.
      */
     private long sureUntil(LeaseRenewal r) {
-        long byRetry = r.sentAtNanos() + TimeUnit.SECONDS.toNanos(Math.max(1, dynamic.retryTimeout()));
+        // The next renewal is due loop_wait after this one and may take retry_timeout.
+        long byRetry = r.sentAtNanos() + TimeUnit.SECONDS.toNanos(dynamic.loopWait() + Math.max(1, dynamic.retryTimeout()));
         long byLease = r.validUntilNanos() - marginNanos(r);
         return byRetry - byLease < 0 ? byRetry : byLease;
     }
@@ -449,14 +451,16 @@ public final class HaLoop implements AutoCloseable {
      * Returns false when postgres must stay down.
      */
     private boolean rewindIfDiverged(MemberStatus leader) {
-        if (!usePgRewind()) {
-            return true;
-        }
         try {
             RewindCheck check = pg.checkRewind(leader.host(), leader.port());
             if (!check.needed()) {
                 LOG.info("no rewind needed to follow " + leader.name());
                 return true;
+            }
+            if (!usePgRewind()) {
+                throw new PostgresException("the data directory diverged from " + leader.name() + " at "
+                        + Lsn.format(check.divergenceLsn()) + " on timeline " + check.timeline()
+                        + " and use_pg_rewind is off");
             }
             long end = pg.localWalEnd();
             Path kept = pg.keepWal(check.timeline(), check.divergenceLsn());
@@ -470,6 +474,9 @@ public final class HaLoop implements AutoCloseable {
             LOG.info("pg_rewind from " + leader.name() + " finished");
             return true;
         } catch (PostgresException e) {
+            if (stopRequested) {
+                return false;
+            }
             if (config.postgresql().removeDataDirectoryOnRewindFailure()) {
                 LOG.severe(e.getMessage() + "; removing the data directory to clone it again "
                         + "(remove_data_directory_on_rewind_failure)");
@@ -668,7 +675,11 @@ public final class HaLoop implements AutoCloseable {
                 action.run();
                 LOG.info(description + " finished");
             } catch (RuntimeException e) {
-                LOG.severe(description + " failed: " + e.getMessage());
+                if (stopRequested) {
+                    LOG.info(description + " stopped: the agent is shutting down");
+                } else {
+                    LOG.severe(description + " failed: " + e.getMessage());
+                }
             } finally {
                 busy = null;
                 cachedDataDir = null;
@@ -818,6 +829,10 @@ public final class HaLoop implements AutoCloseable {
             }
             boolean wasLeader = lockValidUntil != 0;
             lockValidUntil = 0;
+            NodeState s = nodeState.get();
+            nodeState.set(new NodeState(s.name(), s.scope(), s.role(), "stopping", s.pg(), s.lockHolder(), 0,
+                    "shutting down", s.cluster(), ticker.getAsLong(), s.dcsLastSeenEpochSeconds(), s.systemId(),
+                    s.noloadbalance(), s.nofailover(), s.pendingRestart()));
             PgStatus before = pg.isRunning() ? pg.status() : PgStatus.stopped();
             try {
                 pg.stop(StopMode.FAST, Duration.ofSeconds(60));

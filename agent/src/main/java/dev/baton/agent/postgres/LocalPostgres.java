@@ -128,8 +128,48 @@ public final class LocalPostgres implements PostgresController {
                 return false;
             }
             long pid = Long.parseLong(lines.get(0).trim());
-            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && !zombie(pid);
         } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /**
+     * postgres refuses to start while postmaster.pid names an existing process, and a killed
+     * postmaster that its parent has not reaped yet still exists as a zombie. Wait briefly for the
+     * reaping; if it does not come, the zombie is certainly dead and its lock file is stale.
+     */
+    private void clearStalePidFile() {
+        long pid = postmasterPid();
+        if (pid <= 0 || !zombie(pid)) {
+            return;
+        }
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (System.nanoTime() - deadline < 0 && ProcessHandle.of(pid).isPresent() && zombie(pid)) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (ProcessHandle.of(pid).isPresent() && zombie(pid)) {
+            try {
+                Files.deleteIfExists(dataDir.resolve("postmaster.pid"));
+                LOG.warning("removed postmaster.pid of the dead postmaster " + pid + " (an unreaped zombie)");
+            } catch (IOException e) {
+                LOG.warning("cannot remove the stale postmaster.pid: " + e.getMessage());
+            }
+        }
+    }
+
+    /** A killed postmaster that nobody reaped yet still "exists"; /proc says it is a zombie. */
+    private static boolean zombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int close = stat.lastIndexOf(')');
+            return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) == 'Z';
+        } catch (IOException e) {
             return false;
         }
     }
@@ -494,6 +534,7 @@ public final class LocalPostgres implements PostgresController {
 
     @Override
     public void start(Duration timeout) {
+        clearStalePidFile();
         writePgpass();
         ProcessResult r = runner.run(List.of(bin.path("pg_ctl"), "start", "-D", dataDir.toString(), "-w",
                 "-t", Long.toString(Math.max(1, timeout.toSeconds())), "-l", logFile().toString(), "-s"),
@@ -632,6 +673,7 @@ public final class LocalPostgres implements PostgresController {
     }
 
     private void crashRecoveryIfNeeded() {
+        clearStalePidFile();
         if (inspectDataDir().uncleanShutdown()) {
             // pg_rewind needs a cleanly shut down target: let single-user mode finish crash recovery.
             ProcessResult rec = runner.run(List.of(bin.path("postgres"), "--single", "-D", dataDir.toString(),

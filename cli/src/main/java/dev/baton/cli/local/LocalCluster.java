@@ -233,7 +233,8 @@ public final class LocalCluster implements AutoCloseable {
         cfg.append("    bind 127.0.0.1:").append(haproxyPort).append('\n')
                 .append("    option httpchk GET /primary\n")
                 .append("    http-check expect status 200\n")
-                .append("    default-server inter 500ms fastinter 250ms fall 2 rise 1 on-marked-down shutdown-sessions\n");
+                .append("    default-server inter 200ms fastinter 100ms downinter 100ms fall 2 rise 1 "
+                        + "on-marked-down shutdown-sessions\n");
         for (Node n : nodes) {
             cfg.append("    server ").append(n.name).append(" 127.0.0.1:").append(n.pgPort)
                     .append(" check port ").append(n.restPort).append('\n');
@@ -489,6 +490,18 @@ public final class LocalCluster implements AutoCloseable {
             postgres.forEach(ProcessHandle::destroyForcibly);
             if (agent != null) {
                 agent.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+
+        /** SIGKILL to this node's postgres processes only (the agent lives on). */
+        public void killPostgresNow() {
+            long pid = postmasterPid();
+            if (pid > 0) {
+                ProcessHandle.of(pid).ifPresent(h -> {
+                    List<ProcessHandle> all = new ArrayList<>(h.descendants().toList());
+                    all.add(h);
+                    all.forEach(ProcessHandle::destroyForcibly);
+                });
             }
         }
 
