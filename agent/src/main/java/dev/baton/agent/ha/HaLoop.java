@@ -557,15 +557,28 @@ public final class HaLoop implements AutoCloseable {
         return "bootstrapping a new cluster: I won the initialize race";
     }
 
-    /** Promotes, records the timeline switch in {@code history}, and checkpoints in the background. */
+    /**
+     * Promotes on the long-action slot (a promotion can hang, e.g. on a stuck WAL receiver, and
+     * the loop must keep renewing meanwhile), then creates the slots, records the timeline switch
+     * in {@code history}, and checkpoints in the background.
+     */
     private void promote(Observation o) {
         int oldTimeline = o.pg().timeline();
-        checkpointPending = true;
-        pg.promote(Duration.ofSeconds(30));
-        cachedDataDir = null;
-        listener.roleChanged("primary");
-        PgStatus after = pg.status();
-        appendHistory(o.cluster(), oldTimeline, after.timeline());
+        ClusterView view = o.cluster();
+        runLong("promote", () -> {
+            checkpointPending = true;
+            pg.promote(Duration.ofSeconds(60));
+            cachedDataDir = null;
+            listener.roleChanged("primary");
+            PgStatus after = pg.status();
+            // Slots first: the other members re-point to this node as soon as they see the new key.
+            maintainSlots(view);
+            appendHistory(view, oldTimeline, after.timeline());
+            checkpointAfterPromote();
+        });
+    }
+
+    private void checkpointAfterPromote() {
         background.submit(() -> {
             try {
                 // pg_rewind of the former primary needs this node's control file on the new timeline.
@@ -615,7 +628,7 @@ public final class HaLoop implements AutoCloseable {
         holdLock(sureUntil(renewal));
         if (o.pg().inRecovery()) {
             promote(o);
-            return "promoted self to leader by acquiring the leader key";
+            return "promoting self: I acquired the leader key";
         }
         return "acquired the vacant leader key as the running primary";
     }
@@ -635,6 +648,18 @@ public final class HaLoop implements AutoCloseable {
     }
 
     private void leaderHousekeeping(ClusterView view, PgStatus status) {
+        maintainSlots(view);
+        ObjectNode st = JSON.createObjectNode();
+        st.put("optime", status.walPosition());
+        String json = st.toString();
+        if (!json.equals(lastStatusJson)) {
+            store.putStatus(json);
+            lastStatusJson = json;
+        }
+    }
+
+    /** One physical slot per other member; slots of members that are gone are dropped (as Patroni does). */
+    private void maintainSlots(ClusterView view) {
         if (dynamic.useSlots()) {
             try {
                 Set<String> existing = pg.physicalSlots();
@@ -658,13 +683,6 @@ public final class HaLoop implements AutoCloseable {
             } catch (PostgresException e) {
                 LOG.warning("replication slot maintenance failed: " + e.getMessage());
             }
-        }
-        ObjectNode st = JSON.createObjectNode();
-        st.put("optime", status.walPosition());
-        String json = st.toString();
-        if (!json.equals(lastStatusJson)) {
-            store.putStatus(json);
-            lastStatusJson = json;
         }
     }
 

@@ -454,6 +454,8 @@ public final class LocalPostgres implements PostgresController {
         p.put("max_replication_slots", "10");
         p.put("wal_keep_size", "128MB");
         p.put("unix_socket_directories", "");
+        // A replica that re-points to a new primary retries its WAL stream after this long.
+        p.put("wal_retrieve_retry_interval", "1s");
         p.putAll(dynamic.parameters());
         p.putAll(config.postgresql().parameters());
         String listen = config.postgresql().listenHost();
