@@ -34,6 +34,56 @@ public final class Agent implements AutoCloseable {
     private final RestApi api;
     private final ClusterStore store;
     private final CallbackRunner callbacks;
+    private final Listeners listeners = new Listeners();
+
+    /** Fans the loop's events out to every interested party (callbacks, metrics, routing). */
+    static final class Listeners implements HaLoop.Listener {
+        private final java.util.List<HaLoop.Listener> all = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        void add(HaLoop.Listener l) {
+            all.add(l);
+        }
+
+        @Override
+        public void started(String role) {
+            all.forEach(l -> l.started(role));
+        }
+
+        @Override
+        public void stopped(String role) {
+            all.forEach(l -> l.stopped(role));
+        }
+
+        @Override
+        public void roleChanged(String newRole) {
+            all.forEach(l -> l.roleChanged(newRole));
+        }
+
+        @Override
+        public void cycleFinished(long nanos, String sentence) {
+            all.forEach(l -> l.cycleFinished(nanos, sentence));
+        }
+
+        @Override
+        public void fenced() {
+            all.forEach(HaLoop.Listener::fenced);
+        }
+
+        @Override
+        public void reloaded() {
+            all.forEach(HaLoop.Listener::reloaded);
+        }
+    }
+
+    /** Adds a listener for the loop's events (before {@link #start()}). */
+    public void addListener(HaLoop.Listener listener) {
+        listeners.add(listener);
+    }
+
+    /** The REST API, to plug in actions or metrics before {@link #start()}. */
+    public RestApi api() {
+        return api;
+    }
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -48,7 +98,7 @@ public final class Agent implements AutoCloseable {
         this.loop = new HaLoop(config, store, pg, new PeerClient.Http(), ticker, Clock.systemUTC(), version);
         this.callbacks = new CallbackRunner(config.postgresql().callbacks(), config.scope(), Duration.ofSeconds(60),
                 new SystemProcessRunner());
-        loop.setListener(new HaLoop.Listener() {
+        listeners.add(new HaLoop.Listener() {
             @Override
             public void started(String role) {
                 callbacks.fire(CallbackRunner.Action.ON_START, role);
@@ -64,9 +114,12 @@ public final class Agent implements AutoCloseable {
                 callbacks.fire(CallbackRunner.Action.ON_ROLE_CHANGE, newRole);
             }
         });
+        loop.setListener(listeners);
         this.api = new RestApi(config.restapi().listenHost(), config.restapi().listenPort(), loop::state, ticker,
                 version, config.bootstrap().dcs().ttl());
         loop.onFatal(reason -> exit.complete(EXIT_BAD_INPUT));
+        api.setActions(new dev.baton.agent.api.AgentActions(loop, store, ticker, config.bootstrap().dcs(),
+                Duration.ofSeconds(Math.max(30, 3L * config.bootstrap().dcs().ttl()))));
     }
 
     public void start() {

@@ -78,9 +78,31 @@ public final class RestApi implements AutoCloseable {
                     path = path.substring(0, path.length() - 1);
                 }
                 Map<String, String> query = query(uri.getRawQuery());
+                if (method.equals("GET") && path.equals("/metrics") && metrics != null) {
+                    byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+                    ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                    ex.sendResponseHeaders(200, body.length);
+                    try (OutputStream os = ex.getResponseBody()) {
+                        os.write(body);
+                    }
+                    return;
+                }
                 if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("OPTIONS")) {
-                    ex.getResponseHeaders().set("Allow", "GET, HEAD, OPTIONS"); // required with a 405 (RFC 9110)
-                    send(ex, method, 405, error("method " + method + " is not allowed on " + path));
+                    Answer a = null;
+                    if (actions != null) {
+                        byte[] raw = ex.getRequestBody().readNBytes(MAX_BODY + 1);
+                        if (raw.length > MAX_BODY) {
+                            send(ex, method, 413, error("request body larger than " + MAX_BODY + " bytes"));
+                            return;
+                        }
+                        a = actions.act(method, path, query, new String(raw, StandardCharsets.UTF_8));
+                    }
+                    if (a == null) {
+                        ex.getResponseHeaders().set("Allow", "GET, HEAD, OPTIONS"); // required with a 405 (RFC 9110)
+                        send(ex, method, 405, error("method " + method + " is not allowed on " + path));
+                        return;
+                    }
+                    send(ex, method, a.status(), a.body());
                     return;
                 }
                 NodeState s = state.get();
@@ -93,6 +115,31 @@ public final class RestApi implements AutoCloseable {
                 send(ex, method, 500, error("internal error: " + e.getMessage()));
             }
         }
+    }
+
+    private static final int MAX_BODY = 64 * 1024;
+
+    /** The agent's actions (POST/DELETE/PATCH/PUT); {@code null} from {@link #act} means "no such action". */
+    public interface Actions {
+        Answer act(String method, String path, Map<String, String> query, String body);
+    }
+
+    /** The Prometheus text exposition served on {@code GET /metrics}. */
+    public interface Metrics {
+        String scrape();
+    }
+
+    private volatile Actions actions;
+    private volatile Metrics metrics;
+
+    /** Sets the action handler; call before {@link #start()}. */
+    public void setActions(Actions actions) {
+        this.actions = actions;
+    }
+
+    /** Sets the metrics source; call before {@link #start()}. */
+    public void setMetrics(Metrics metrics) {
+        this.metrics = metrics;
     }
 
     /** A status code and a JSON body. */
@@ -117,6 +164,9 @@ public final class RestApi implements AutoCloseable {
             case "/patroni", "/status" -> new Answer(200, status(s, now));
             case "/cluster" -> new Answer(200, cluster(s));
             case "/history" -> new Answer(200, history(s));
+            case "/config" -> s.cluster() == null || s.cluster().snapshot().config() == null
+                    ? new Answer(503, error("the dynamic configuration is not known yet"))
+                    : new Answer(200, s.cluster().snapshot().config().value());
             default -> new Answer(404, error("no such endpoint: " + path));
         };
     }
@@ -318,7 +368,9 @@ public final class RestApi implements AutoCloseable {
 
     private static void send(HttpExchange ex, String method, int status, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
+        String t = body.stripLeading();
+        ex.getResponseHeaders().set("Content-Type", t.startsWith("{") || t.startsWith("[")
+                ? "application/json" : "text/plain; charset=utf-8");
         if (method.equals("HEAD") || method.equals("OPTIONS")) {
             ex.sendResponseHeaders(status, -1);
             return;

@@ -72,6 +72,31 @@ public record ClusterView(String initialize, String leader, long leaderLeaseId, 
         return member(leader);
     }
 
+    /**
+     * The {@code failover} key: a requested switchover ({@code leader} set) or failover, to
+     * {@code candidate} (null: the best member), at {@code scheduledAt} (null: now).
+     */
+    public record FailoverRequest(String leader, String candidate, java.time.OffsetDateTime scheduledAt,
+                                  long modRevision) {
+    }
+
+    /** The {@code failover} key, if present and readable. */
+    public Optional<FailoverRequest> failover() {
+        if (snapshot.failover() == null || snapshot.failover().value().isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode n = JSON.readTree(snapshot.failover().value());
+            String leader = n.hasNonNull("leader") && !n.get("leader").asText().isEmpty() ? n.get("leader").asText() : null;
+            String member = n.hasNonNull("member") && !n.get("member").asText().isEmpty() ? n.get("member").asText() : null;
+            java.time.OffsetDateTime at = n.hasNonNull("scheduled_at") && !n.get("scheduled_at").asText().isEmpty()
+                    ? java.time.OffsetDateTime.parse(n.get("scheduled_at").asText()) : null;
+            return Optional.of(new FailoverRequest(leader, member, at, snapshot.failover().modRevision()));
+        } catch (Exception e) {
+            return Optional.of(new FailoverRequest(null, null, null, snapshot.failover().modRevision()));
+        }
+    }
+
     /** One line of the {@code history} key: timeline {@code timeline} ended at {@code lsn}. */
     public record HistoryEntry(int timeline, long lsn, String reason, String timestamp, String newLeader) {
     }

@@ -67,6 +67,17 @@ public sealed interface Decision {
     record ReclaimLock(String reason) implements Decision {
     }
 
+    /**
+     * Planned handover: stop postgres cleanly, wait (bounded) until {@code candidate} (null: any
+     * replica) has received the shutdown checkpoint, then release the leader key.
+     */
+    record Switchover(String candidate, String reason) implements Decision {
+    }
+
+    /** Delete the {@code failover} key at {@code modRevision}: done, impossible or stale. */
+    record ClearFailover(long modRevision, String reason) implements Decision {
+    }
+
     /** Stop the running replica (fast) so that it is rewound before it follows {@code leader}. */
     record StopToRewind(String leader, String reason) implements Decision {
     }

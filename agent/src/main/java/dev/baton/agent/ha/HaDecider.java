@@ -14,6 +14,8 @@ import dev.baton.agent.ha.Decision.ReleaseLock;
 import dev.baton.agent.ha.Decision.StartPrimary;
 import dev.baton.agent.ha.Decision.StartReplica;
 import dev.baton.agent.ha.Decision.StopToRewind;
+import dev.baton.agent.ha.Decision.Switchover;
+import dev.baton.agent.ha.Decision.ClearFailover;
 import dev.baton.agent.postgres.DataDirInfo;
 import java.util.Optional;
 
@@ -28,7 +30,7 @@ public final class HaDecider {
         DataDirInfo dir = o.dataDir();
 
         if (o.busy() != null) {
-            if (o.lockIsMine() && primaryStartTimedOut(o)) {
+            if (o.lockIsMine() && primaryStartTimedOut(o) && !o.busy().startsWith("restart")) {
                 return new ReleaseLock("releasing the leader key: postgres was not running again within "
                         + "primary_start_timeout (" + c.dynamic().primaryStartTimeout() + " s)");
             }
@@ -103,6 +105,9 @@ public final class HaDecider {
 
     private Decision decideStopped(Observation o) {
         ClusterView c = o.cluster();
+        if (c.dynamic().pause()) {
+            return NoAction.of("paused: postgres is not running, and I do not start it in maintenance mode");
+        }
         if (o.lockIsMine()) {
             int timeout = c.dynamic().primaryStartTimeout();
             if (timeout == 0 && o.primaryDownSeconds() >= 0) {
@@ -141,14 +146,21 @@ public final class HaDecider {
             if (!primary) {
                 return new Promote("promoting self: I hold the leader key");
             }
+            if (c.failover().isPresent()) {
+                return decideSwitchover(o, c.failover().get());
+            }
             return new NoAction("no action: I am the leader with the lock", true);
         }
         if (c.hasLeader() && !c.leader().equals(o.me())) {
             if (primary) {
+                if (c.dynamic().pause()) {
+                    return NoAction.of("paused: I run as a primary although " + c.leader()
+                            + " holds the leader key; not demoting in maintenance mode");
+                }
                 return new Demote(true, false, "demoting self: " + c.leader() + " holds the leader key");
             }
             Optional<MemberStatus> leader = c.leaderMember();
-            if (leader.isPresent() && leader.get().timeline() > o.pg().timeline()
+            if (leader.isPresent() && leader.get().timeline() > o.pg().timeline() && !c.dynamic().pause()
                     && c.divergedFrom(o.pg().timeline(), o.pg().walPosition())) {
                 return new StopToRewind(c.leader(), "stopping to rewind: my timeline " + o.pg().timeline()
                         + " went past the point where " + c.leader() + "'s history left it");
@@ -165,6 +177,16 @@ public final class HaDecider {
                     ? new Demote(true, false, "demoting self: the leader key is not on my current lease")
                     : NoAction.of("waiting for my stale leader key to expire");
         }
+        Optional<ClusterView.FailoverRequest> request = c.failover();
+        if (request.isPresent() && request.get().candidate() != null) {
+            String candidate = request.get().candidate();
+            if (candidate.equals(o.me())) {
+                return new AcquireLock(false, "taking over as the requested candidate of a switchover or failover");
+            }
+            if (o.leaderlessSeconds() < c.dynamic().ttl()) {
+                return NoAction.of("waiting for " + candidate + ", the requested candidate, to take over");
+            }
+        }
         if (c.dynamic().pause()) {
             return NoAction.of("no action: paused, and the cluster has no leader");
         }
@@ -175,5 +197,42 @@ public final class HaDecider {
             return NoAction.of("no action: the cluster has no leader and I am tagged nofailover");
         }
         return new AcquireLock(true, "the cluster has no leader: trying to take over as the healthiest replica");
+    }
+
+    /** The leader with a {@code failover} key: a switchover to carry out, wait for, or clean up. */
+    private Decision decideSwitchover(Observation o, ClusterView.FailoverRequest r) {
+        ClusterView c = o.cluster();
+        if (o.me().equals(r.candidate())) {
+            return new ClearFailover(r.modRevision(), "the requested take-over by me is complete: removing the request");
+        }
+        if (r.leader() != null && !r.leader().equals(o.me())) {
+            return new ClearFailover(r.modRevision(), "removing a switchover request for leader " + r.leader()
+                    + ": I am the leader");
+        }
+        if (r.scheduledAt() != null) {
+            double delta = java.time.Duration.between(o.now(), r.scheduledAt().toInstant()).toMillis() / 1000.0;
+            if (delta > c.dynamic().loopWait()) {
+                return new NoAction("no action: I am the leader with the lock; switchover"
+                        + (r.candidate() == null ? "" : " to " + r.candidate()) + " scheduled at " + r.scheduledAt(), true);
+            }
+            if (delta < -1.5 * c.dynamic().loopWait() - 1) {
+                return new ClearFailover(r.modRevision(), "removing a stale switchover request scheduled at "
+                        + r.scheduledAt());
+            }
+        }
+        if (r.candidate() != null) {
+            Optional<MemberStatus> m = c.member(r.candidate());
+            if (m.isEmpty() || !m.get().isRunning() || m.get().nofailover() || "primary".equals(m.get().role())) {
+                return new ClearFailover(r.modRevision(), "switchover cancelled: " + r.candidate()
+                        + " is not a running replica that may take over");
+            }
+            return new Switchover(r.candidate(), "switching over to " + r.candidate() + ": demoting self gracefully");
+        }
+        boolean anyone = c.members().values().stream().anyMatch(m -> !m.name().equals(o.me()) && m.isRunning()
+                && !m.nofailover() && !"primary".equals(m.role()));
+        if (!anyone) {
+            return new ClearFailover(r.modRevision(), "switchover cancelled: no running replica may take over");
+        }
+        return new Switchover(null, "switching over to the best replica: demoting self gracefully");
     }
 }

@@ -18,6 +18,8 @@ import dev.baton.agent.ha.Decision.ReleaseLock;
 import dev.baton.agent.ha.Decision.StartPrimary;
 import dev.baton.agent.ha.Decision.StartReplica;
 import dev.baton.agent.ha.Decision.StopToRewind;
+import dev.baton.agent.ha.Decision.Switchover;
+import dev.baton.agent.ha.Decision.ClearFailover;
 import dev.baton.agent.postgres.DataDirInfo;
 import dev.baton.agent.postgres.Lsn;
 import dev.baton.agent.postgres.PgStatus;
@@ -84,6 +86,18 @@ public final class HaLoop implements AutoCloseable {
 
         /** postgres changed role without a restart (promotion) or by a demotion. */
         default void roleChanged(String newRole) {
+        }
+
+        /** A cycle ended with {@code sentence} after {@code nanos}. */
+        default void cycleFinished(long nanos, String sentence) {
+        }
+
+        /** The fence stopped postgres because the lease could not be confirmed in time. */
+        default void fenced() {
+        }
+
+        /** postgres was reloaded with a changed configuration. */
+        default void reloaded() {
         }
     }
 
@@ -206,6 +220,7 @@ public final class HaLoop implements AutoCloseable {
     /** Runs one cycle and returns its sentence (tests call this directly). */
     public String runCycle() {
         synchronized (cycleLock) {
+            long started = ticker.getAsLong();
             String sentence;
             try {
                 sentence = cycle();
@@ -219,9 +234,11 @@ public final class HaLoop implements AutoCloseable {
             }
             lastSentence = sentence;
             NodeState s = nodeState.get();
+            long now = ticker.getAsLong();
             nodeState.set(new NodeState(s.name(), s.scope(), s.role(), s.state(), s.pg(), s.lockHolder(),
-                    lockValidUntil, sentence, s.cluster(), ticker.getAsLong(), s.dcsLastSeenEpochSeconds(),
+                    lockValidUntil, sentence, s.cluster(), now, s.dcsLastSeenEpochSeconds(),
                     s.systemId(), s.noloadbalance(), s.nofailover(), s.pendingRestart()));
+            listener.cycleFinished(now - started, sentence);
             return sentence;
         }
     }
@@ -249,9 +266,13 @@ public final class HaLoop implements AutoCloseable {
 
         Observation o = new Observation(config.name(), view, lockIsMine, dir, alive, status, pg.configuredUpstream(),
                 config.tags().nofailover(), busyNow, primaryDownSince < 0 ? -1 : (now - primaryDownSince) / 1e9,
-                leaderlessSince < 0 ? -1 : (now - leaderlessSince) / 1e9, rewindRequested, rewindFailed);
+                leaderlessSince < 0 ? -1 : (now - leaderlessSince) / 1e9, rewindRequested, rewindFailed,
+                clock.instant());
         Decision d = decider.decide(o);
         String sentence = act(d, o, renewal);
+        if (d instanceof NoAction && alive && status.running()) {
+            applyDynamicParameters();
+        }
 
         boolean aliveAfter = pg.isRunning();
         boolean unchanged = aliveAfter == alive && d instanceof NoAction;
@@ -295,6 +316,7 @@ public final class HaLoop implements AutoCloseable {
                 pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(30));
                 cachedDataDir = null;
                 fenced = true;
+                listener.fenced();
                 listener.stopped("primary");
             }
         } catch (PostgresException e) {
@@ -396,6 +418,14 @@ public final class HaLoop implements AutoCloseable {
             listener.stopped("primary");
             listener.roleChanged("replica");
             return dm.reason();
+        }
+        if (d instanceof Switchover sw) {
+            return switchover(o, sw);
+        }
+        if (d instanceof ClearFailover cf) {
+            store.deleteFailover(cf.modRevision());
+            leaderHousekeeping(view, o.pg());
+            return cf.reason();
         }
         if (d instanceof StopToRewind s) {
             rewindRequested = true;
@@ -686,6 +716,99 @@ public final class HaLoop implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ operator actions (REST)
+
+    /** The outcome of an operator action: an HTTP-like status and a message. */
+    public record ActionResult(int status, String message) {
+    }
+
+    /**
+     * Restarts postgres in its current role on the long-action slot and waits for the result.
+     * {@code role}: only if this node has that role ("primary"/"replica"; null = any);
+     * {@code pendingOnly}: only if a changed parameter waits for a restart.
+     */
+    public ActionResult restart(String role, boolean pendingOnly, Duration timeout) {
+        PgStatus st = pg.isRunning() ? pg.status() : PgStatus.stopped();
+        String current = st.running() ? (st.inRecovery() ? "replica" : "primary") : "stopped";
+        if (role != null && !role.equals("any") && !role.equals(current) && !("master".equals(role) && current.equals("primary"))) {
+            return new ActionResult(412, "restart conditions are not satisfied: this member is " + current + ", not " + role);
+        }
+        if (pendingOnly && !st.pendingRestart()) {
+            return new ActionResult(412, "restart conditions are not satisfied: no restart is pending");
+        }
+        if (!st.running()) {
+            return new ActionResult(503, "postgres is not running here; the HA loop starts it");
+        }
+        return awaitLong("restart", timeout, () -> {
+            boolean replica = st.inRecovery();
+            Upstream up = replica ? currentUpstream() : null;
+            pg.stop(StopMode.FAST, Duration.ofSeconds(60));
+            listener.stopped(current);
+            pg.configure(replica, up, dynamic);
+            pg.start(startTimeout());
+            listener.started(current);
+            return "restarted successfully";
+        });
+    }
+
+    /** Re-renders postgresql.conf from the current configuration and reloads postgres. */
+    public ActionResult reload() {
+        if (!pg.isRunning()) {
+            return new ActionResult(503, "postgres is not running here");
+        }
+        ActionResult r = awaitLong("reload", Duration.ofSeconds(30), () -> {
+            PgStatus st = pg.status();
+            pg.configure(st.inRecovery(), st.inRecovery() ? currentUpstream() : null, dynamic);
+            pg.reload();
+            listener.reloaded();
+            return "reloaded";
+        });
+        return r.status() == 200 ? new ActionResult(202, "reload scheduled") : r;
+    }
+
+    /** Wipes this replica's data directory; the next cycle clones it again from the leader. */
+    public ActionResult reinitialize() {
+        if (lockValidUntil != 0 || config.name().equals(nodeState.get().lockHolder())) {
+            return new ActionResult(503, "I am the leader, can not reinitialize");
+        }
+        ActionResult r = awaitLong("reinitialize", Duration.ofSeconds(120), () -> {
+            pg.stop(StopMode.FAST, Duration.ofSeconds(60));
+            listener.stopped("replica");
+            pg.removeDataDirectory();
+            rewindFailed = null;
+            rewindRequested = false;
+            return "reinitialize started";
+        });
+        return r;
+    }
+
+    private ActionResult awaitLong(String description, Duration timeout, java.util.concurrent.Callable<String> action) {
+        java.util.concurrent.CompletableFuture<String> done = new java.util.concurrent.CompletableFuture<>();
+        synchronized (cycleLock) {
+            if (busy != null) {
+                return new ActionResult(503, busy + " is in progress; try again later");
+            }
+            runLong(description, () -> {
+                try {
+                    done.complete(action.call());
+                } catch (Exception e) {
+                    done.completeExceptionally(e);
+                    throw e instanceof RuntimeException re ? re : new PostgresException(e.getMessage(), e);
+                }
+            });
+        }
+        try {
+            return new ActionResult(200, done.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (java.util.concurrent.TimeoutException e) {
+            return new ActionResult(503, description + " did not finish within " + timeout.toSeconds() + " s");
+        } catch (java.util.concurrent.ExecutionException e) {
+            return new ActionResult(503, description + " failed: " + e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new ActionResult(503, description + " was interrupted");
+        }
+    }
+
     private void runLong(String description, Runnable action) {
         busy = description;
         longActions.submit(() -> {
@@ -861,7 +984,7 @@ public final class HaLoop implements AutoCloseable {
             markStopped();
             try {
                 if (wasLeader && before.runningAsPrimary()) {
-                    awaitShutdownCheckpointOnAReplica();
+                    awaitShutdownCheckpoint(null);
                 }
                 if (store.releaseLeader()) {
                     LOG.info("released the leader key");
@@ -885,41 +1008,93 @@ public final class HaLoop implements AutoCloseable {
                 s.dcsLastSeenEpochSeconds(), s.systemId(), s.noloadbalance(), s.nofailover(), s.pendingRestart()));
     }
 
-    /** Waits (at most ttl/2) until some replica has received this primary's shutdown checkpoint. */
-    private void awaitShutdownCheckpointOnAReplica() {
+    /**
+     * A planned handover: stop answering /primary, stop postgres cleanly, wait (bounded) until the
+     * candidate (or any replica) has received the shutdown checkpoint, and only then release the
+     * leader key. The {@code failover} key stays, so the candidate takes over and the others wait
+     * for it; the new leader removes the key.
+     */
+    private String switchover(Observation o, Switchover sw) {
+        holdLock(0);
+        markStopped();
+        pg.stop(StopMode.FAST, Duration.ofSeconds(60));
+        cachedDataDir = null;
+        listener.stopped("primary");
+        listener.roleChanged("replica");
+        boolean confirmed = awaitShutdownCheckpoint(sw.candidate());
+        store.releaseLeader();
+        return sw.reason() + (confirmed ? "; the shutdown checkpoint reached "
+                + (sw.candidate() == null ? "a replica" : sw.candidate()) + ", leader key released"
+                : "; no replica confirmed the shutdown checkpoint in time, leader key released anyway");
+    }
+
+    /** Parameters of the {@code config} key take effect by reload when they change. */
+    private Map<String, String> appliedParameters;
+
+    private void applyDynamicParameters() {
+        Map<String, String> wanted = dynamic.parameters();
+        if (appliedParameters == null) {
+            appliedParameters = wanted;
+            return;
+        }
+        if (!wanted.equals(appliedParameters)) {
+            PgStatus st = pg.status();
+            pg.configure(st.inRecovery(), st.inRecovery() ? currentUpstream() : null, dynamic);
+            pg.reload();
+            appliedParameters = wanted;
+            listener.reloaded();
+            LOG.info("applied changed PostgreSQL parameters from the cluster configuration (reload)");
+        }
+    }
+
+    private Upstream currentUpstream() {
+        String up = pg.configuredUpstream();
+        if (up == null) {
+            return null;
+        }
+        int colon = up.lastIndexOf(':');
+        return new Upstream(up.substring(0, colon), Integer.parseInt(up.substring(colon + 1)), slotName(config.name()));
+    }
+
+    /**
+     * Waits (at most ttl/2) until {@code candidate} (null: any replica that may take over) has
+     * received this primary's shutdown checkpoint. Returns whether one did.
+     */
+    private boolean awaitShutdownCheckpoint(String candidate) {
         DataDirInfo info = pg.inspectDataDir();
         long checkpoint = info.checkpointLsn();
         ClusterView view;
         try {
             view = ClusterView.of(store.read(), bootstrapDynamic);
         } catch (StoreUnavailableException e) {
-            return;
+            return false;
         }
         List<MemberStatus> replicas = new ArrayList<>();
         for (MemberStatus m : view.members().values()) {
-            if (!m.name().equals(config.name()) && !m.nofailover()) {
+            if (!m.name().equals(config.name()) && !m.nofailover() && (candidate == null || m.name().equals(candidate))) {
                 replicas.add(m);
             }
         }
         if (replicas.isEmpty() || checkpoint == 0) {
-            return;
+            return false;
         }
         long deadline = ticker.getAsLong() + TimeUnit.SECONDS.toNanos(Math.max(2, dynamic.ttl() / 2));
         while (ticker.getAsLong() - deadline < 0) {
             for (Candidacy.Peer p : peers.poll(replicas, Duration.ofSeconds(1))) {
                 if (p.reachable() && p.walPosition() > checkpoint) {
                     LOG.info(p.name() + " has received the shutdown checkpoint " + Lsn.format(checkpoint));
-                    return;
+                    return true;
                 }
             }
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return false;
             }
         }
         LOG.warning("no replica confirmed the shutdown checkpoint " + Lsn.format(checkpoint)
                 + " in time; releasing the leader key anyway");
+        return false;
     }
 }

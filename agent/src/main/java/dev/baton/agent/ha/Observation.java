@@ -19,9 +19,10 @@ import dev.baton.agent.postgres.PgStatus;
  * @param leaderlessSeconds  seconds the cluster has been seen without a leader, or -1
  * @param rewindRequested    a previous cycle stopped postgres so that it is rewound before it follows
  * @param rewindFailed       why the last rewind failed (postgres stays down), or null
+ * @param now                wall-clock time of this cycle (only for scheduled switchovers)
  */
 public record Observation(String me, ClusterView cluster, boolean lockIsMine, DataDirInfo dataDir,
                           boolean postmasterAlive, PgStatus pg, String upstream, boolean nofailover,
                           String busy, double primaryDownSeconds, double leaderlessSeconds,
-                          boolean rewindRequested, String rewindFailed) {
+                          boolean rewindRequested, String rewindFailed, java.time.Instant now) {
 }

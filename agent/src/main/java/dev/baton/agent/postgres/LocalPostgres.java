@@ -193,7 +193,8 @@ public final class LocalPostgres implements PostgresController {
                    CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END,
                    CASE WHEN pg_is_in_recovery() THEN NULL
                         ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
-                   (SELECT timeline_id FROM pg_control_checkpoint())
+                   (SELECT timeline_id FROM pg_control_checkpoint()),
+                   EXISTS (SELECT 1 FROM pg_settings WHERE pending_restart)
             """;
     private static final String RECEIVER_SQL =
             "SELECT status, received_tli, sender_host, sender_port FROM pg_stat_wal_receiver";
@@ -223,6 +224,7 @@ public final class LocalPostgres implements PostgresController {
                 boolean paused = rs.getBoolean(8);
                 int timeline = rs.getInt(9);
                 int checkpointTimeline = rs.getInt(10);
+                boolean pendingRestart = rs.getBoolean(11);
                 boolean streaming = false;
                 String upstreamHost = null;
                 int upstreamPort = 0;
@@ -251,7 +253,7 @@ public final class LocalPostgres implements PostgresController {
                     }
                 }
                 return new PgStatus(true, inRecovery, timeline, write, received, replayed, replayTs, paused,
-                        streaming, upstreamHost, upstreamPort, started, version, replicas);
+                        streaming, upstreamHost, upstreamPort, started, version, replicas, pendingRestart);
             }
         } catch (SQLException e) {
             closeConnection();

@@ -19,18 +19,27 @@ import java.util.List;
  * @param startedAt        postmaster start time (ISO-8601), or null
  * @param serverVersion    server_version_num
  * @param replication      primary: one entry per pg_stat_replication row
+ * @param pendingRestart   some changed parameter only takes effect after a restart
  */
 public record PgStatus(boolean running, boolean inRecovery, int timeline, long writeLsn, long receivedLsn,
                        long replayedLsn, String replayTimestamp, boolean replayPaused, boolean streaming,
                        String upstreamHost, int upstreamPort, String startedAt, int serverVersion,
-                       List<Replica> replication) {
+                       List<Replica> replication, boolean pendingRestart) {
 
     public PgStatus {
         replication = replication == null ? List.of() : List.copyOf(replication);
     }
 
+    /** Without the pending-restart flag. */
+    public PgStatus(boolean running, boolean inRecovery, int timeline, long writeLsn, long receivedLsn,
+                    long replayedLsn, String replayTimestamp, boolean replayPaused, boolean streaming,
+                    String upstreamHost, int upstreamPort, String startedAt, int serverVersion, List<Replica> replication) {
+        this(running, inRecovery, timeline, writeLsn, receivedLsn, replayedLsn, replayTimestamp, replayPaused, streaming,
+                upstreamHost, upstreamPort, startedAt, serverVersion, replication, false);
+    }
+
     public static PgStatus stopped() {
-        return new PgStatus(false, false, 0, 0, 0, 0, null, false, false, null, 0, null, 0, List.of());
+        return new PgStatus(false, false, 0, 0, 0, 0, null, false, false, null, 0, null, 0, List.of(), false);
     }
 
     /** The WAL position Patroni calls xlog_location: written on a primary, max(received, replayed) on a replica. */

@@ -41,6 +41,8 @@ class HaDeciderTest {
         String rewindFailed;
         String history;
         String leaderJsonExtra = "";
+        String failover;
+        java.time.Instant now = java.time.Instant.parse("2026-11-22T12:00:00Z");
         DynamicConfig dynamic = DynamicConfig.defaults();
         Map<String, MemberStatus> members = new LinkedHashMap<>();
 
@@ -136,6 +138,11 @@ class HaDeciderTest {
             return this;
         }
 
+        Case failover(String json) {
+            failover = json;
+            return this;
+        }
+
         Case dynamic(DynamicConfig d) {
             dynamic = d;
             return this;
@@ -151,11 +158,12 @@ class HaDeciderTest {
                 keys.put(m.name(), new MemberKey(m.name(), json, 9, 1));
             }
             ClusterSnapshot snap = new ClusterSnapshot(1, null, null,
-                    leader == null ? null : new LeaderKey(leader, lockIsMine ? 7 : 9, 1, 1), keys, null, null,
+                    leader == null ? null : new LeaderKey(leader, lockIsMine ? 7 : 9, 1, 1), keys,
+                    failover == null ? null : new VersionedValue(failover, 5, 5, 0), null,
                     history == null ? null : new VersionedValue(history, 1, 1, 0), null);
             ClusterView view = new ClusterView(initialize, leader, lockIsMine ? 7 : 9, members, dynamic, true, 0, snap);
             return new Observation("me", view, lockIsMine, dir, alive, pg, upstream, nofailover, busy, downSeconds,
-                    leaderlessSeconds, rewindRequested, rewindFailed);
+                    leaderlessSeconds, rewindRequested, rewindFailed, now);
         }
     }
 
@@ -305,7 +313,55 @@ class HaDeciderTest {
                 row("no leader, running primary: take the key back", c().pg(true, primary(100)),
                         Decision.AcquireLock.class, "as the running primary"),
                 row("no leader, paused: nothing", c().dynamic(paused()),
-                        Decision.NoAction.class, "paused"));
+                        Decision.NoAction.class, "paused"),
+                // --- pause
+                row("paused, postgres down: do not start it", c().leader("node1").dynamic(paused()).pg(false, PgStatus.stopped()),
+                        Decision.NoAction.class, "do not start it in maintenance mode"),
+                row("paused, primary while another holds the key: do not demote",
+                        c().leader("node1").dynamic(paused()).pg(true, primary(100)),
+                        Decision.NoAction.class, "not demoting in maintenance mode"),
+                row("paused, leader with the lock: keep it", c().mine().dynamic(paused()).pg(true, primary(100)),
+                        Decision.NoAction.class, "no action: I am the leader with the lock"),
+                // --- switchover and failover requests
+                row("leader, switchover to a running replica: demote gracefully",
+                        c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
+                                .failover("{\"leader\":\"me\",\"member\":\"node2\"}"),
+                        Decision.Switchover.class, "switching over to node2"),
+                row("leader, switchover to the best: demote gracefully",
+                        c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
+                                .failover("{\"leader\":\"me\"}"),
+                        Decision.Switchover.class, "switching over to the best replica"),
+                row("leader, switchover scheduled later: wait",
+                        c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
+                                .failover("{\"leader\":\"me\",\"member\":\"node2\",\"scheduled_at\":\"2026-11-22T12:05:00+00:00\"}"),
+                        Decision.NoAction.class, "scheduled at"),
+                row("leader, switchover scheduled now: go",
+                        c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
+                                .failover("{\"leader\":\"me\",\"member\":\"node2\",\"scheduled_at\":\"2026-11-22T12:00:00.5+00:00\"}"),
+                        Decision.Switchover.class, "switching over to node2"),
+                row("leader, stale scheduled switchover: remove it",
+                        c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
+                                .failover("{\"leader\":\"me\",\"member\":\"node2\",\"scheduled_at\":\"2026-11-22T11:00:00+00:00\"}"),
+                        Decision.ClearFailover.class, "stale switchover request"),
+                row("leader, candidate not running: cancel",
+                        c().mine().pg(true, primary(100)).member("node2", "stopped", "127.0.0.1", 5433)
+                                .failover("{\"leader\":\"me\",\"member\":\"node2\"}"),
+                        Decision.ClearFailover.class, "switchover cancelled: node2"),
+                row("new leader sees the request that made it: remove it",
+                        c().mine().pg(true, primary(100)).failover("{\"leader\":\"node1\",\"member\":\"me\"}"),
+                        Decision.ClearFailover.class, "take-over by me is complete"),
+                row("no leader, I am the requested candidate: take over without the health check",
+                        c().failover("{\"leader\":\"node1\",\"member\":\"me\"}"),
+                        Decision.AcquireLock.class, "requested candidate"),
+                row("no leader, another member is the candidate: wait for it",
+                        c().leaderless(1).failover("{\"leader\":\"node1\",\"member\":\"node3\"}"),
+                        Decision.NoAction.class, "waiting for node3"),
+                row("no leader, the candidate did not take over within ttl: race",
+                        c().leaderless(11).failover("{\"leader\":\"node1\",\"member\":\"node3\"}"),
+                        Decision.AcquireLock.class, "healthiest"),
+                row("paused, no leader, I am the candidate: take over",
+                        c().dynamic(paused()).failover("{\"member\":\"me\"}"),
+                        Decision.AcquireLock.class, "requested candidate"));
     }
 
     static Arguments row(String name, Case c, Class<? extends Decision> type, String sentence) {
@@ -326,6 +382,12 @@ class HaDeciderTest {
         Decision asPrimary = new HaDecider().decide(c().leader("node1").dir(data(SYSID, false)).pg(false, PgStatus.stopped()).observation());
         assertEquals(false, ((Decision.StartReplica) asReplica).rewindFirst());
         assertEquals(true, ((Decision.StartReplica) asPrimary).rewindFirst());
+    }
+
+    @org.junit.jupiter.api.Test
+    void theRequestedCandidateSkipsTheHealthCheck() {
+        Decision d = new HaDecider().decide(c().failover("{\"member\":\"me\"}").observation());
+        assertEquals(false, ((Decision.AcquireLock) d).checkHealth());
     }
 
     @org.junit.jupiter.api.Test

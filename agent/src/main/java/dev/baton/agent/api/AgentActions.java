@@ -1,0 +1,217 @@
+package dev.baton.agent.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.agent.ha.ClusterView;
+import dev.baton.agent.ha.HaLoop;
+import dev.baton.agent.ha.MemberStatus;
+import dev.baton.config.DynamicConfig;
+import dev.baton.leader.ClusterStore;
+import dev.baton.leader.StoreUnavailableException;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * The agent's operator actions behind the REST API, with Patroni's endpoints and status codes:
+ * {@code POST/DELETE /switchover}, {@code POST /failover}, {@code POST /restart},
+ * {@code POST /reload}, {@code POST /reinitialize}. Switchover and failover are requests written to
+ * the {@code failover} key (compare-and-set) that the HA loops carry out; the call then waits a
+ * bounded time for the outcome.
+ */
+public final class AgentActions implements RestApi.Actions {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HaLoop loop;
+    private final ClusterStore store;
+    private final LongSupplier ticker;
+    private final DynamicConfig bootstrap;
+    private final Duration wait;
+
+    public AgentActions(HaLoop loop, ClusterStore store, LongSupplier ticker, DynamicConfig bootstrap, Duration wait) {
+        this.loop = loop;
+        this.store = store;
+        this.ticker = ticker;
+        this.bootstrap = bootstrap;
+        this.wait = wait;
+    }
+
+    @Override
+    public RestApi.Answer act(String method, String path, Map<String, String> query, String body) {
+        try {
+            return switch (method + " " + path) {
+                case "POST /switchover" -> switchover(json(body), true);
+                case "DELETE /switchover" -> cancelScheduled();
+                case "POST /failover" -> switchover(json(body), false);
+                case "POST /restart" -> restart(json(body));
+                case "POST /reload" -> answer(loop.reload());
+                case "POST /reinitialize" -> answer(loop.reinitialize());
+                default -> null;
+            };
+        } catch (BadRequest e) {
+            return new RestApi.Answer(400, e.getMessage());
+        } catch (StoreUnavailableException e) {
+            return new RestApi.Answer(503, "the cluster store is not accessible: " + e.getMessage());
+        }
+    }
+
+    private static final class BadRequest extends RuntimeException {
+        BadRequest(String message) {
+            super(message);
+        }
+    }
+
+    private static JsonNode json(String body) {
+        if (body == null || body.isBlank()) {
+            return JSON.createObjectNode();
+        }
+        try {
+            JsonNode n = JSON.readTree(body);
+            if (!n.isObject()) {
+                throw new BadRequest("the request body must be a JSON object");
+            }
+            return n;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new BadRequest("the request body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() || v.asText().isEmpty() ? null : v.asText();
+    }
+
+    private static RestApi.Answer answer(HaLoop.ActionResult r) {
+        return new RestApi.Answer(r.status(), r.message());
+    }
+
+    private ClusterView view() {
+        return ClusterView.of(store.read(), bootstrap);
+    }
+
+    /** POST /switchover (planned: needs a leader) and POST /failover (manual: a candidate is required). */
+    private RestApi.Answer switchover(JsonNode req, boolean planned) {
+        String leader = text(req, "leader");
+        String candidate = text(req, "candidate");
+        String scheduled = text(req, "scheduled_at");
+        String kind = planned ? "switchover" : "failover";
+        OffsetDateTime at = null;
+        if (scheduled != null && !scheduled.equals("now")) {
+            try {
+                at = OffsetDateTime.parse(scheduled);
+            } catch (DateTimeParseException e) {
+                throw new BadRequest("scheduled_at must be an ISO-8601 time with an offset, e.g. "
+                        + "2026-01-02T03:04:05+00:00; got \"" + scheduled + "\"");
+            }
+            if (!planned) {
+                throw new BadRequest("a failover cannot be scheduled; use a switchover");
+            }
+        }
+        if (!planned && candidate == null) {
+            throw new BadRequest("failover needs a candidate");
+        }
+        ClusterView v = view();
+        if (planned && !v.hasLeader()) {
+            return new RestApi.Answer(412, "the cluster has no leader: use a failover to a named candidate");
+        }
+        if (leader != null && !leader.equals(v.leader())) {
+            return new RestApi.Answer(412, "leader name does not match: the leader is "
+                    + (v.leader() == null ? "nobody" : v.leader()) + ", not " + leader);
+        }
+        if (candidate != null) {
+            Optional<MemberStatus> m = v.member(candidate);
+            if (m.isEmpty()) {
+                return new RestApi.Answer(412, "candidate " + candidate + " is not a member of the cluster");
+            }
+            if (candidate.equals(v.leader())) {
+                return new RestApi.Answer(412, "candidate " + candidate + " is already the leader");
+            }
+            if (!m.get().isRunning()) {
+                return new RestApi.Answer(412, "candidate " + candidate + " is not running (" + m.get().state() + ")");
+            }
+            if (planned && m.get().nofailover()) {
+                return new RestApi.Answer(412, "candidate " + candidate + " is tagged nofailover");
+            }
+        } else if (v.members().values().stream().noneMatch(m -> !m.name().equals(v.leader()) && m.isRunning()
+                && !m.nofailover())) {
+            return new RestApi.Answer(412, "no running member may take over");
+        }
+        if (at != null && at.toInstant().isBefore(java.time.Instant.now().minusSeconds(1))) {
+            throw new BadRequest("scheduled_at " + scheduled + " is in the past");
+        }
+        if (v.failover().isPresent()) {
+            return new RestApi.Answer(409, "a switchover or failover is already pending: cancel it first "
+                    + "(DELETE /switchover, baton flush switchover)");
+        }
+        ObjectNode f = JSON.createObjectNode();
+        if (v.leader() != null) {
+            f.put("leader", v.leader());
+        }
+        if (candidate != null) {
+            f.put("member", candidate);
+        }
+        if (at != null) {
+            f.put("scheduled_at", at.withOffsetSameInstant(ZoneOffset.UTC).toString());
+        }
+        if (!store.casFailover(f.toString(), 0)) {
+            return new RestApi.Answer(409, "another switchover or failover was requested at the same time");
+        }
+        if (at != null) {
+            return new RestApi.Answer(202, "Switchover scheduled");
+        }
+        String oldLeader = v.leader();
+        long deadline = ticker.getAsLong() + wait.toNanos();
+        while (ticker.getAsLong() - deadline < 0) {
+            sleep();
+            ClusterView now = view();
+            String l = now.leader();
+            if (l != null && !l.equals(oldLeader) && (candidate == null || l.equals(candidate))
+                    && now.member(l).map(m -> "primary".equals(m.role())).orElse(false)) {
+                return new RestApi.Answer(200, "Successfully " + (planned ? "switched over" : "failed over")
+                        + " to \"" + l + "\"");
+            }
+            if (now.failover().isEmpty() && (l == null || l.equals(oldLeader))) {
+                return new RestApi.Answer(503, kind + " failed: the leader cancelled it (see its log)");
+            }
+        }
+        return new RestApi.Answer(503, kind + " status unknown: no new leader within " + wait.toSeconds() + " s");
+    }
+
+    private RestApi.Answer cancelScheduled() {
+        ClusterView v = view();
+        Optional<ClusterView.FailoverRequest> f = v.failover();
+        if (f.isEmpty()) {
+            return new RestApi.Answer(404, "no switchover is scheduled");
+        }
+        if (f.get().scheduledAt() == null) {
+            return new RestApi.Answer(409, "the switchover is already running and cannot be cancelled");
+        }
+        if (!store.deleteFailover(f.get().modRevision())) {
+            return new RestApi.Answer(409, "the scheduled switchover changed meanwhile; try again");
+        }
+        return new RestApi.Answer(200, "scheduled switchover deleted");
+    }
+
+    private RestApi.Answer restart(JsonNode req) {
+        String role = text(req, "role");
+        if (role != null && !role.matches("primary|master|replica|any")) {
+            throw new BadRequest("role must be primary, replica or any; got \"" + role + "\"");
+        }
+        boolean pending = req.path("restart_pending").asBoolean(false);
+        return answer(loop.restart(role, pending, Duration.ofSeconds(120)));
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("interrupted");
+        }
+    }
+}
