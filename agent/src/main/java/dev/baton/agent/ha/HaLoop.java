@@ -303,14 +303,24 @@ public final class HaLoop implements AutoCloseable {
         lockValidUntil = until;
         if (until != 0 && !dynamic.pause()) {
             fence.arm(until);
+            watchdog.arm(until);
         } else {
             fence.disarm();
+            watchdog.disarm();
         }
+    }
+
+    private volatile Watchdog watchdog = Watchdog.NONE;
+
+    /** Sets the out-of-process fencing watchdog (before {@link #start()}). */
+    public void setWatchdog(Watchdog watchdog) {
+        this.watchdog = watchdog;
     }
 
     /** The fence fired: the lease could not be confirmed in time. Stop accepting writes now. */
     private void fenceNow() {
         lockValidUntil = 0;
+        watchdog.disarm();
         try {
             if (pg.isRunning()) {
                 pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(30));
@@ -963,6 +973,7 @@ public final class HaLoop implements AutoCloseable {
             longActions.shutdownNow();
             background.shutdownNow();
             fence.close();
+            watchdog.close();
             if (fatal) {
                 // A refusal touches nothing: not postgres, not the keys.
                 pg.close();
