@@ -6,7 +6,7 @@
 set -euo pipefail
 runs="${1:-5}"; shift || true
 here="$(cd "$(dirname "$0")/.." && pwd)"
-faults=("kill-node" "stop-agent" "kill-postgres --primary-start-timeout 0" "kill-postgres")
+faults=("--fault kill-node" "--fault stop-agent" "--fault kill-postgres --primary-start-timeout 0" "--fault kill-postgres")
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "-"; exit} m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f (min %.2f, max %.2f, n=%d)", m, a[1], a[NR], NR}'; }
 
@@ -15,11 +15,11 @@ for fault in "${faults[@]}"; do
   for i in $(seq 1 "$runs"); do
     # shellcheck disable=SC2086
     out="$("$here/bin/baton" demo --no-wait $fault "$@" 2>&1 || true)"
-    u=$(grep -o 'writes unavailable for [0-9.]* s' <<<"$out" | awk '{print $4}')
-    p=$(grep -E '^\s+\+ *[0-9.]+ s  (promoted:|postgres restarted in place)' <<<"$out" | head -1 | awk '{print $2}')
-    r1=$(grep -E "restarted .*'s agent" <<<"$out" | awk '{print $2}')
-    r2=$(grep -E 'streams again' <<<"$out" | awk '{print $2}')
-    l=$(grep -o 'lost: [0-9]*' <<<"$out" | awk '{print $2}')
+    u=$(grep -o 'writes unavailable for [0-9.]* s' <<<"$out" | awk '{print $4}' || true)
+    p=$(grep -E '^\s+\+ *[0-9.]+ s  (promoted:|postgres restarted in place)' <<<"$out" | head -1 | awk '{print $2}' || true)
+    r1=$(grep -E "restarted .*'s agent" <<<"$out" | awk '{print $2}' || true)
+    r2=$(grep -E 'streams again' <<<"$out" | awk '{print $2}' || true)
+    l=$(grep -o 'lost: [0-9]*' <<<"$out" | awk '{print $2}' || true)
     [ -n "$u" ] && unavail+=("$u"); [ -n "$p" ] && promo+=("$p"); [ -n "$l" ] && lost+=("$l")
     if [ -n "$r1" ] && [ -n "$r2" ]; then rejoin+=("$(awk -v a="$r1" -v b="$r2" 'BEGIN{print b-a}')"); fi
     grep -q 'cluster healed' <<<"$out" || echo "  run $i of '$fault' did not heal" >&2
