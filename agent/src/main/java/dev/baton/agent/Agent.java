@@ -118,6 +118,7 @@ public final class Agent implements AutoCloseable {
         this.api = new RestApi(config.restapi().listenHost(), config.restapi().listenPort(), loop::state, ticker,
                 version, config.bootstrap().dcs().ttl());
         loop.onFatal(reason -> exit.complete(EXIT_BAD_INPUT));
+        api.setLiveStatus(pg::status);
         api.setActions(new dev.baton.agent.api.AgentActions(loop, store, ticker, config.bootstrap().dcs(),
                 Duration.ofSeconds(Math.max(30, 3L * config.bootstrap().dcs().ttl()))));
     }

@@ -137,6 +137,28 @@ public final class RestApi implements AutoCloseable {
         this.actions = actions;
     }
 
+    private volatile Supplier<PgStatus> liveStatus;
+
+    /**
+     * Lets {@code GET /patroni?fresh} read postgres' positions now instead of from the last cycle.
+     * Only peers ask for it, while a primary hands over and waits for them to have its shutdown
+     * checkpoint; health checks never do I/O.
+     */
+    public void setLiveStatus(Supplier<PgStatus> liveStatus) {
+        this.liveStatus = liveStatus;
+    }
+
+    private NodeState fresh(NodeState s) {
+        Supplier<PgStatus> live = liveStatus;
+        if (live == null || !s.pg().running()) {
+            return s;
+        }
+        PgStatus pg = live.get();
+        return new NodeState(s.name(), s.scope(), s.role(), s.state(), pg.running() ? pg : s.pg(), s.lockHolder(),
+                s.lockValidUntilNanos(), s.lastSentence(), s.cluster(), s.lastCycleNanos(),
+                s.dcsLastSeenEpochSeconds(), s.systemId(), s.noloadbalance(), s.nofailover(), s.pendingRestart());
+    }
+
     /** Sets the metrics source; call before {@link #start()}. */
     public void setMetrics(Metrics metrics) {
         this.metrics = metrics;
@@ -161,7 +183,7 @@ public final class RestApi implements AutoCloseable {
             case "/liveness" -> new Answer(live(s, now) ? 200 : 503, "{}");
             case "/readiness" -> new Answer(s.isWritablePrimary(now) || (s.pg().runningAsReplica()
                     && lagOk(s, Long.MAX_VALUE)) ? 200 : 503, "{}");
-            case "/patroni", "/status" -> new Answer(200, status(s, now));
+            case "/patroni", "/status" -> new Answer(200, status(query.containsKey("fresh") ? fresh(s) : s, now));
             case "/cluster" -> new Answer(200, cluster(s));
             case "/history" -> new Answer(200, history(s));
             case "/config" -> s.cluster() == null || s.cluster().snapshot().config() == null

@@ -1091,14 +1091,14 @@ public final class HaLoop implements AutoCloseable {
         }
         long deadline = ticker.getAsLong() + TimeUnit.SECONDS.toNanos(Math.max(2, dynamic.ttl() / 2));
         while (ticker.getAsLong() - deadline < 0) {
-            for (Candidacy.Peer p : peers.poll(replicas, Duration.ofSeconds(1))) {
+            for (Candidacy.Peer p : peers.pollFresh(replicas, Duration.ofSeconds(1))) {
                 if (p.reachable() && p.walPosition() > checkpoint) {
                     LOG.info(p.name() + " has received the shutdown checkpoint " + Lsn.format(checkpoint));
                     return true;
                 }
             }
             try {
-                Thread.sleep(100);
+                Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;

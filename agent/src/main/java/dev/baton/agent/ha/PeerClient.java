@@ -16,6 +16,11 @@ public interface PeerClient {
 
     List<Candidacy.Peer> poll(List<MemberStatus> peers, Duration timeout);
 
+    /** Like {@link #poll}, but asks the peers to read their WAL positions now ({@code /patroni?fresh}). */
+    default List<Candidacy.Peer> pollFresh(List<MemberStatus> peers, Duration timeout) {
+        return poll(peers, timeout);
+    }
+
     /** The real client over HTTP. */
     final class Http implements PeerClient {
         private static final ObjectMapper JSON = new ObjectMapper();
@@ -23,9 +28,18 @@ public interface PeerClient {
 
         @Override
         public List<Candidacy.Peer> poll(List<MemberStatus> peers, Duration timeout) {
+            return poll(peers, timeout, "");
+        }
+
+        @Override
+        public List<Candidacy.Peer> pollFresh(List<MemberStatus> peers, Duration timeout) {
+            return poll(peers, timeout, "?fresh");
+        }
+
+        private List<Candidacy.Peer> poll(List<MemberStatus> peers, Duration timeout, String query) {
             List<CompletableFuture<Candidacy.Peer>> futures = new ArrayList<>();
             for (MemberStatus m : peers) {
-                futures.add(ask(m, timeout));
+                futures.add(ask(m, timeout, query));
             }
             List<Candidacy.Peer> out = new ArrayList<>();
             for (CompletableFuture<Candidacy.Peer> f : futures) {
@@ -34,14 +48,14 @@ public interface PeerClient {
             return out;
         }
 
-        private CompletableFuture<Candidacy.Peer> ask(MemberStatus m, Duration timeout) {
+        private CompletableFuture<Candidacy.Peer> ask(MemberStatus m, Duration timeout, String query) {
             Candidacy.Peer fallback = new Candidacy.Peer(m.name(), false, !"primary".equals(m.role()),
                     m.xlogLocation(), m.timeline(), m.nofailover(), priority(m));
             if (m.apiUrl() == null) {
                 return CompletableFuture.completedFuture(fallback);
             }
             try {
-                HttpRequest req = HttpRequest.newBuilder(URI.create(m.apiUrl())).timeout(timeout).GET().build();
+                HttpRequest req = HttpRequest.newBuilder(URI.create(m.apiUrl() + query)).timeout(timeout).GET().build();
                 return client.sendAsync(req, HttpResponse.BodyHandlers.ofString())
                         .thenApply(r -> parse(m, r.body(), fallback))
                         .completeOnTimeout(fallback, timeout.toMillis() + 200, java.util.concurrent.TimeUnit.MILLISECONDS)
