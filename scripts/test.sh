@@ -3,5 +3,5 @@
 # (unit and integration tests against real etcd, PostgreSQL, HAProxy) as an unprivileged user.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-ensure_packages patroni
+ensure_packages patroni prometheus
 run_unprivileged mvn -B verify "$@"

@@ -4,6 +4,8 @@ import dev.baton.agent.api.RestApi;
 import dev.baton.agent.callbacks.CallbackRunner;
 import dev.baton.agent.ha.HaLoop;
 import dev.baton.agent.ha.PeerClient;
+import dev.baton.agent.metrics.AgentMetrics;
+import dev.baton.agent.metrics.InstrumentedClusterStore;
 import dev.baton.agent.postgres.LocalPostgres;
 import dev.baton.agent.postgres.PgBinaries;
 import dev.baton.agent.process.SystemProcessRunner;
@@ -34,6 +36,7 @@ public final class Agent implements AutoCloseable {
     private final RestApi api;
     private final ClusterStore store;
     private final CallbackRunner callbacks;
+    private final AgentMetrics metrics;
     private final Listeners listeners = new Listeners();
 
     /** Fans the loop's events out to every interested party (callbacks, metrics, routing). */
@@ -92,6 +95,9 @@ public final class Agent implements AutoCloseable {
     }
 
     public Agent(BatonConfig config, ClusterStore store, String version, LongSupplier ticker) throws IOException {
+        this.metrics = new AgentMetrics(config.scope(), config.name(), version, ticker, Clock.systemUTC());
+        // Everything below talks to etcd through the instrumented store (latency and errors by operation).
+        store = new InstrumentedClusterStore(store, metrics.registry(), config.scope(), config.name());
         this.store = store;
         PgBinaries bin = PgBinaries.locate(config.postgresql().binDir());
         LocalPostgres pg = new LocalPostgres(config, bin, new SystemProcessRunner());
@@ -114,9 +120,12 @@ public final class Agent implements AutoCloseable {
                 callbacks.fire(CallbackRunner.Action.ON_ROLE_CHANGE, newRole);
             }
         });
+        listeners.add(metrics);
+        metrics.watch(loop::state);
         loop.setListener(listeners);
         this.api = new RestApi(config.restapi().listenHost(), config.restapi().listenPort(), loop::state, ticker,
                 version, config.bootstrap().dcs().ttl());
+        api.setMetrics(metrics);
         loop.onFatal(reason -> exit.complete(EXIT_BAD_INPUT));
         api.setLiveStatus(pg::status);
         api.setActions(new dev.baton.agent.api.AgentActions(loop, store, ticker, config.bootstrap().dcs(),

@@ -32,6 +32,11 @@ public final class AgentCommand extends BaseCommand {
             throw ExitException.badInput("postgresql.authentication.superuser.password: is required "
                     + "(the agent connects to PostgreSQL over TCP)");
         }
+        if (c.log() != null && "json".equalsIgnoreCase(c.log().format())) {
+            // log.format (or Patroni 4's log.type): json switches to one JSON object per line.
+            // Before setLevel: configure() resets the level.
+            Logging.configure("json");
+        }
         if (c.log() != null && c.log().level() != null) {
             Logging.setLevel(c.log().level());
         }

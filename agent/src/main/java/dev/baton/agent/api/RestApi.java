@@ -46,6 +46,9 @@ public final class RestApi implements AutoCloseable {
         this.ticker = ticker;
         this.version = version;
         this.ttlSeconds = ttlSeconds;
+        // Without TCP_NODELAY the JDK server writes headers and body separately and the body waits
+        // up to 40 ms for the client's delayed ACK: every health check and peer poll paid for it.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
         this.executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "baton-rest");
@@ -78,9 +81,13 @@ public final class RestApi implements AutoCloseable {
                     path = path.substring(0, path.length() - 1);
                 }
                 Map<String, String> query = query(uri.getRawQuery());
-                if (method.equals("GET") && path.equals("/metrics") && metrics != null) {
+                if ((method.equals("GET") || method.equals("HEAD")) && path.equals("/metrics") && metrics != null) {
                     byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
                     ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                    if (method.equals("HEAD")) {
+                        ex.sendResponseHeaders(200, -1);
+                        return;
+                    }
                     ex.sendResponseHeaders(200, body.length);
                     try (OutputStream os = ex.getResponseBody()) {
                         os.write(body);

@@ -889,7 +889,8 @@ public final class HaLoop implements AutoCloseable {
         MemberStatus me = new MemberStatus(config.name(),
                 "postgres://" + hostPort(config.postgresql().connectHost(), config.postgresql().connectPort()) + "/postgres",
                 "http://" + hostPort(config.restapi().connectHost(), config.restapi().connectPort()) + "/patroni",
-                state, role, status.walPosition(), status.timeline(), tags, version, false, dynamic.pause());
+                state, role, status.walPosition(), status.timeline(), tags, version, status.pendingRestart(),
+                dynamic.pause());
         String json = me.toJson();
         if (checkpointPending && status.runningAsPrimary()) {
             json = json.substring(0, json.length() - 1) + ",\"checkpoint_after_promote\":false}";
@@ -900,7 +901,8 @@ public final class HaLoop implements AutoCloseable {
         }
         nodeState.set(new NodeState(config.name(), config.scope(), role, state, status, view.leader(), lockValidUntil,
                 lastSentence, view, ticker.getAsLong(), clock.instant().getEpochSecond(),
-                dir == null ? null : dir.systemId(), config.tags().noloadbalance(), config.tags().nofailover(), false));
+                dir == null ? null : dir.systemId(), config.tags().noloadbalance(), config.tags().nofailover(),
+                status.pendingRestart()));
     }
 
     private static String roleOf(PgStatus status, DataDirInfo dir) {
