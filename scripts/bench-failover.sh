@@ -2,11 +2,12 @@
 # Failover benchmark until `baton drill` exists: runs `baton demo` N times per fault and prints the
 # median and spread of each figure. Run it as an unprivileged user after `mvn -DskipTests package`.
 #   scripts/bench-failover.sh [RUNS] [extra demo options...]
-# e.g. scripts/bench-failover.sh 5 --ttl 5
+# e.g. scripts/bench-failover.sh 5 --ttl 5;  FAULTS='--fault stop-agent' scripts/bench-failover.sh 5
 set -euo pipefail
 runs="${1:-5}"; shift || true
 here="$(cd "$(dirname "$0")/.." && pwd)"
 faults=("--fault kill-node" "--fault stop-agent" "--fault kill-postgres --primary-start-timeout 0" "--fault kill-postgres")
+if [ -n "${FAULTS:-}" ]; then IFS=',' read -r -a faults <<<"$FAULTS"; fi   # e.g. FAULTS="--fault stop-agent"
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "-"; exit} m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f (min %.2f, max %.2f, n=%d)", m, a[1], a[NR], NR}'; }
 
