@@ -222,9 +222,13 @@ public final class LocalCluster implements AutoCloseable {
         StringBuilder cfg = new StringBuilder("""
                 global
                     maxconn 200
+                    log stdout format iso local0 info
                 defaults
+                    log global
                     mode tcp
-                    timeout connect 2s
+                    timeout connect 500ms
+                    retries 1
+                    option redispatch 1
                     timeout client 30m
                     timeout server 30m
                     timeout check 1s
