@@ -36,6 +36,7 @@ public final class Agent implements AutoCloseable {
     private final RestApi api;
     private final ClusterStore store;
     private final CallbackRunner callbacks;
+    private final dev.baton.agent.watchdog.ProcessWatchdog watchdog;
     private final AgentMetrics metrics;
     private final Listeners listeners = new Listeners();
 
@@ -95,6 +96,8 @@ public final class Agent implements AutoCloseable {
     }
 
     public Agent(BatonConfig config, ClusterStore store, String version, LongSupplier ticker) throws IOException {
+        // First: watchdog.mode required without a usable device refuses here (IllegalArgumentException, exit 2).
+        this.watchdog = dev.baton.agent.watchdog.WatchdogSetup.forAgent(config, ticker);
         this.metrics = new AgentMetrics(config.scope(), config.name(), version, ticker, Clock.systemUTC());
         // Everything below talks to etcd through the instrumented store (latency and errors by operation).
         store = new InstrumentedClusterStore(store, metrics.registry(), config.scope(), config.name());
@@ -123,6 +126,7 @@ public final class Agent implements AutoCloseable {
         listeners.add(metrics);
         metrics.watch(loop::state);
         loop.setListener(listeners);
+        loop.setWatchdog(watchdog);
         this.api = new RestApi(config.restapi().listenHost(), config.restapi().listenPort(), loop::state, ticker,
                 version, config.bootstrap().dcs().ttl());
         api.setMetrics(metrics);
@@ -166,6 +170,7 @@ public final class Agent implements AutoCloseable {
             api.close();
             store.close();
             callbacks.close();
+            watchdog.close();
             exit.complete(EXIT_OK);
         }
     }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "baton", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
         description = "PostgreSQL high availability on etcd.%n",
         subcommands = {AgentCommand.class, ListCommand.class, DemoCommand.class, VersionCommand.class,
-                CommandLine.HelpCommand.class},
+                WatchdogCommand.class, CommandLine.HelpCommand.class},
         footer = {"%nExit codes: 0 ok, 1 action failed or refused, 2 bad input.",
                 "Documentation: docs/ in the Baton source tree."})
 public final class Baton implements Runnable {

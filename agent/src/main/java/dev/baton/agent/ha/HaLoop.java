@@ -324,14 +324,16 @@ public final class HaLoop implements AutoCloseable {
         try {
             if (pg.isRunning()) {
                 pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(30));
-                cachedDataDir = null;
-                fenced = true;
-                listener.fenced();
                 listener.stopped("primary");
             }
         } catch (PostgresException e) {
             LOG.severe("fencing could not stop postgres: " + e.getMessage());
         }
+        // Fenced, whether this thread stopped postgres or the out-of-process watchdog, firing at
+        // the same deadline, got there first.
+        cachedDataDir = null;
+        fenced = true;
+        listener.fenced();
     }
 
     private DataDirInfo dataDir(boolean alive) {

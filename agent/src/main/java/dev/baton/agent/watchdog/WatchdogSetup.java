@@ -1,0 +1,111 @@
+package dev.baton.agent.watchdog;
+
+import dev.baton.config.BatonConfig;
+import dev.baton.config.WatchdogConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.logging.Logger;
+
+/**
+ * Builds the agent's fencing watchdog from the configuration.
+ *
+ * <p>The process watchdog is always on: it costs one small JVM (about 60 MB) on the primary only,
+ * and without it a stopped or killed agent leaves a writable primary behind. {@code watchdog.mode}
+ * decides only about the Linux watchdog device ({@code watchdog.device}) on top of it:
+ * <ul>
+ *   <li>{@code off}: no device;</li>
+ *   <li>{@code automatic}: the device if it exists and this user can write it, else none (logged);</li>
+ *   <li>{@code required}: the agent refuses to start (exit 2) when the device is not usable.</li>
+ * </ul>
+ */
+public final class WatchdogSetup {
+    private static final Logger LOG = Logger.getLogger(WatchdogSetup.class.getName());
+
+    /**
+     * The command line's main class. It lives in the cli module, which the agent module cannot
+     * depend on, so it is named here as a string.
+     */
+    public static final String MAIN_CLASS = "dev.baton.cli.Baton";
+
+    /** Small and quick to start: the child only reads lines and waits. */
+    static final List<String> JVM_OPTIONS = List.of("-Xmx32m", "-Xss512k", "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData");
+
+    private WatchdogSetup() {
+    }
+
+    /**
+     * The watchdog of an agent running in this JVM: {@code java -cp <this class path>
+     * dev.baton.cli.Baton watchdog --data-dir DIR --name NAME [--device PATH]}.
+     *
+     * @throws IllegalArgumentException watchdog.mode is required and watchdog.device is not usable
+     */
+    public static ProcessWatchdog forAgent(BatonConfig config, LongSupplier ticker) {
+        WatchdogConfig wd = config.watchdog();
+        Path device = device(wd, config.bootstrap().dcs().ttl());
+        List<String> command = command(javaBinary(), System.getProperty("java.class.path"), MAIN_CLASS,
+                config.postgresql().dataDir().toAbsolutePath(), config.name(), device, "required".equals(wd.mode()));
+        Map<String, String> env = config.log() != null && "json".equalsIgnoreCase(config.log().format())
+                ? Map.of("BATON_LOG_FORMAT", "json") : Map.of();
+        return ProcessWatchdog.of(command, env, ticker);
+    }
+
+    static List<String> command(String java, String classPath, String mainClass, Path dataDir, String name,
+                                Path device, boolean deviceRequired) {
+        List<String> c = new ArrayList<>();
+        c.add(java);
+        c.addAll(JVM_OPTIONS);
+        c.addAll(List.of("-cp", classPath, mainClass, "watchdog", "--data-dir", dataDir.toString(), "--name", name));
+        if (device != null) {
+            c.addAll(List.of("--device", device.toString()));
+            if (deviceRequired) {
+                c.add("--device-required");
+            }
+        }
+        return c;
+    }
+
+    /**
+     * The device the watchdog process should drive, or null.
+     *
+     * @throws IllegalArgumentException mode required and the device is not usable
+     */
+    static Path device(WatchdogConfig wd, int ttl) {
+        if ("off".equals(wd.mode())) {
+            return null;
+        }
+        Path device = Path.of(wd.device());
+        WatchdogDevice.Probe probe = WatchdogDevice.probe(device);
+        if (!probe.usable()) {
+            if ("required".equals(wd.mode())) {
+                throw new IllegalArgumentException("watchdog.mode is required, but watchdog.device " + device + " "
+                        + probe.problem() + ": this node must not become the primary without it. Load a watchdog "
+                        + "driver (e.g. modprobe softdog), give this user write access to the device, or set "
+                        + "watchdog.mode to automatic or off");
+            }
+            LOG.info("watchdog.device " + device + " " + probe.problem()
+                    + ": the fencing watchdog process works without it");
+            return null;
+        }
+        // Patroni sets the device's timeout to ttl - safety_margin (-1: ttl/2); Java cannot, so check.
+        int wanted = wd.safetyMargin() == -1 ? ttl / 2 : ttl - wd.safetyMargin();
+        if (probe.timeoutSeconds().isPresent() && probe.timeoutSeconds().getAsInt() > wanted) {
+            LOG.warning("watchdog.device " + device + " has a timeout of " + probe.timeoutSeconds().getAsInt()
+                    + " s, more than ttl - safety_margin = " + wanted + " s: a reset would come after the leader key "
+                    + "may have expired. Baton cannot set the timeout; set it with the driver (e.g. softdog soft_margin)");
+        }
+        return device;
+    }
+
+    private static String javaBinary() {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        if (Files.isExecutable(java)) {
+            return java.toString();
+        }
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+}
