@@ -160,8 +160,8 @@ public final class HaDecider {
                 return new Demote(true, false, "demoting self: " + c.leader() + " holds the leader key");
             }
             Optional<MemberStatus> leader = c.leaderMember();
-            if (leader.isPresent() && leader.get().timeline() > o.pg().timeline() && !c.dynamic().pause()
-                    && c.divergedFrom(o.pg().timeline(), o.pg().walPosition())) {
+            if (leader.isPresent() && leader.get().isRunning() && leader.get().timeline() > o.pg().timeline()
+                    && !c.dynamic().pause() && c.divergedFrom(o.pg().timeline(), o.pg().walPosition())) {
                 return new StopToRewind(c.leader(), "stopping to rewind: my timeline " + o.pg().timeline()
                         + " went past the point where " + c.leader() + "'s history left it");
             }

@@ -126,6 +126,7 @@ public final class HaLoop implements AutoCloseable {
     private volatile boolean checkpointPending;
     private volatile boolean rewindRequested;
     private volatile String rewindFailed;
+    private volatile String rewindFailedLeader;
     private volatile long lockValidUntil;
     private volatile boolean fenced;
     private Thread thread;
@@ -257,6 +258,11 @@ public final class HaLoop implements AutoCloseable {
                 && now - sureUntil < 0;
         holdLock(lockIsMine ? sureUntil : 0);
         leaderlessSince = view.hasLeader() ? -1 : (leaderlessSince < 0 ? now : leaderlessSince);
+        if (rewindFailed != null && view.hasLeader() && !view.leader().equals(rewindFailedLeader)) {
+            // A rewind against one leader (perhaps already dead) says nothing about the next one.
+            LOG.info("a new leader, " + view.leader() + ": trying to rewind again");
+            rewindFailed = null;
+        }
 
         String busyNow = busy;
         boolean alive = pg.isRunning();
@@ -526,9 +532,10 @@ public final class HaLoop implements AutoCloseable {
                 cachedDataDir = null;
                 return false;
             }
-            rewindFailed = "pg_rewind failed (" + e.getMessage() + "); set "
+            rewindFailedLeader = leader.name();
+            rewindFailed = "pg_rewind from " + leader.name() + " failed (" + e.getMessage() + "); set "
                     + "postgresql.remove_data_directory_on_rewind_failure to re-clone automatically, "
-                    + "or re-clone this member by hand";
+                    + "or re-clone this member by hand (baton reinit)";
             LOG.severe(rewindFailed);
             return false;
         }

@@ -194,7 +194,10 @@ public final class LocalPostgres implements PostgresController {
                    CASE WHEN pg_is_in_recovery() THEN NULL
                         ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
                    (SELECT timeline_id FROM pg_control_checkpoint()),
-                   EXISTS (SELECT 1 FROM pg_settings WHERE pending_restart)
+                   EXISTS (SELECT 1 FROM pg_settings WHERE pending_restart),
+                   CASE WHEN pg_is_in_recovery() THEN
+                        (SELECT max(('x' || substr(name, 1, 8))::bit(32)::int) FROM pg_ls_waldir()
+                         WHERE name ~ '^[0-9A-F]{8}[.]history$') END
             """;
     private static final String RECEIVER_SQL =
             "SELECT status, received_tli, sender_host, sender_port FROM pg_stat_wal_receiver";
@@ -225,12 +228,16 @@ public final class LocalPostgres implements PostgresController {
                 int timeline = rs.getInt(9);
                 int checkpointTimeline = rs.getInt(10);
                 boolean pendingRestart = rs.getBoolean(11);
+                // A replica's control-file timeline moves only at its next restartpoint (minutes
+                // after a promotion), and the WAL receiver's is gone when the primary is: the
+                // newest timeline history file it fetched says which timeline it follows.
+                int historyTimeline = rs.getInt(12);
                 boolean streaming = false;
                 String upstreamHost = null;
                 int upstreamPort = 0;
                 List<PgStatus.Replica> replicas = new ArrayList<>();
                 if (inRecovery) {
-                    timeline = checkpointTimeline;
+                    timeline = Math.max(checkpointTimeline, historyTimeline);
                     try (ResultSet wr = st.executeQuery(RECEIVER_SQL)) {
                         if (wr.next()) {
                             streaming = "streaming".equals(wr.getString(1));

@@ -276,6 +276,11 @@ class HaDeciderTest {
                         c().leader("node1").leaderTimeline(2).history("[[1, 50, \"no recovery target specified\", \"t\", \"node1\"]]")
                                 .pg(true, replica(100)),
                         Decision.StopToRewind.class, "stopping to rewind"),
+                row("running replica past the fork point, but the leader is not running: wait, do not stop",
+                        c().leaderOnly("node1").member("node1", "stopped", "127.0.0.1", 5432).leaderTimeline(2)
+                                .history("[[1, 50, \"no recovery target specified\", \"t\", \"node1\"]]")
+                                .upstream("127.0.0.1:5432").pg(true, replica(100)),
+                        Decision.NoAction.class, "following a leader node1"),
                 row("running replica behind the fork point: just follow",
                         c().leader("node1").leaderTimeline(2).history("[[1, 500, \"no recovery target specified\", \"t\", \"node1\"]]")
                                 .pg(true, replica(100)),
