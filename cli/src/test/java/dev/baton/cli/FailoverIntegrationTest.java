@@ -114,6 +114,17 @@ class FailoverIntegrationTest {
                     () -> c.get(old, "/replica").map(r -> r.status() == 200).orElse(false));
             awaitOrFail(c, old.name() + " has the new row", () -> count(c, old, "before_kill") == 1001);
             assertEquals(now, c.primary().orElseThrow(), "the rejoining node did not take over");
+
+            // A second failover right after the first: the replicas must know they follow the new
+            // timeline although their control files still show the old one.
+            awaitOrFail(c, "the cluster is whole", () -> c.healthy(2));
+            now.kill();
+            awaitOrFail(c, "a third node is primary after the second kill",
+                    () -> c.primary().map(n -> n != now).orElse(false));
+            Node third = c.primary().orElseThrow();
+            assertEquals(1001, count(c, third, "before_kill"), "rows survive two failovers");
+            now.start();
+            awaitOrFail(c, "the cluster is whole again", () -> c.healthy(2));
         }
     }
 
