@@ -211,7 +211,7 @@ public final class HaDecider {
         }
         if (r.scheduledAt() != null) {
             double delta = java.time.Duration.between(o.now(), r.scheduledAt().toInstant()).toMillis() / 1000.0;
-            if (delta > c.dynamic().loopWait()) {
+            if (delta > 0) {
                 return new NoAction("no action: I am the leader with the lock; switchover"
                         + (r.candidate() == null ? "" : " to " + r.candidate()) + " scheduled at " + r.scheduledAt(), true);
             }

@@ -342,7 +342,7 @@ class HaDeciderTest {
                         Decision.NoAction.class, "scheduled at"),
                 row("leader, switchover scheduled now: go",
                         c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
-                                .failover("{\"leader\":\"me\",\"member\":\"node2\",\"scheduled_at\":\"2026-11-22T12:00:00.5+00:00\"}"),
+                                .failover("{\"leader\":\"me\",\"member\":\"node2\",\"scheduled_at\":\"2026-11-22T11:59:59.5+00:00\"}"),
                         Decision.Switchover.class, "switching over to node2"),
                 row("leader, stale scheduled switchover: remove it",
                         c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
