@@ -1,20 +1,85 @@
 package dev.baton.cli;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code baton} command line. */
 @Command(name = "baton", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
         description = "PostgreSQL high availability on etcd.%n",
-        subcommands = {AgentCommand.class, ListCommand.class, DemoCommand.class, VersionCommand.class,
-                WatchdogCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {AgentCommand.class, ListCommand.class, TopologyCommand.class, SwitchoverCommand.class,
+                FailoverCommand.class, RestartCommand.class, ReloadCommand.class, ReinitCommand.class,
+                PauseCommand.class, ResumeCommand.class, ShowConfigCommand.class, EditConfigCommand.class,
+                HistoryCommand.class, FlushCommand.class, RemoveCommand.class, DemoCommand.class, DrillCommand.class,
+                VersionCommand.class, WatchdogCommand.class, CommandLine.HelpCommand.class},
         footer = {"%nExit codes: 0 ok, 1 action failed or refused, 2 bad input.",
                 "Documentation: docs/ in the Baton source tree."})
 public final class Baton implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    private Input input = new Input(System.in, System.console() != null);
+
+    /** Where commands read confirmations (and {@code --apply -}) from. */
+    Input input() {
+        return input;
+    }
+
+    /**
+     * The command's standard input. {@code interactive} tells whether a person can answer
+     * questions on it: commands that would ask for a confirmation refuse (exit 2, "pass --force")
+     * when it is false.
+     */
+    static final class Input {
+        private final InputStream stream;
+        private final boolean interactive;
+        private BufferedReader reader;
+
+        Input(InputStream stream, boolean interactive) {
+            this.stream = stream;
+            this.interactive = interactive;
+        }
+
+        boolean interactive() {
+            return interactive;
+        }
+
+        /** One line without its end, or null at the end of the input. */
+        synchronized String readLine() {
+            try {
+                if (reader == null) {
+                    reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8));
+                }
+                return reader.readLine();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read standard input: " + e.getMessage(), e);
+            }
+        }
+
+        /** Everything left on the input. */
+        synchronized String readAll() {
+            try {
+                if (reader == null) {
+                    return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+                }
+                StringBuilder sb = new StringBuilder();
+                char[] buf = new char[8192];
+                for (int n; (n = reader.read(buf)) > 0;) {
+                    sb.append(buf, 0, n);
+                }
+                return sb.toString();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read standard input: " + e.getMessage(), e);
+            }
+        }
+    }
 
     @Override
     public void run() {
@@ -24,13 +89,36 @@ public final class Baton implements Runnable {
     public static void main(String[] args) {
         Logging.install();
         Logging.configure(System.getenv("BATON_LOG_FORMAT"));
-        int code = commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args);
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code = commandLine(out, err).execute(args);
+        // print() does not autoflush: without this a table printed last would be lost at exit.
+        out.flush();
+        err.flush();
         System.exit(code);
     }
 
-    /** The fully configured command line, for main and for tests. */
+    /**
+     * The fully configured command line, for main and for tests. Confirmations are read from
+     * {@code System.in}, and asked only when there is a terminal ({@code System.console()}).
+     */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Baton());
+        return commandLine(out, err, System.in, System.console() != null);
+    }
+
+    /**
+     * The command line reading its standard input (confirmations, {@code --apply -}) from
+     * {@code in}, which is treated as interactive: a test feeds "y\n" here.
+     */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err, InputStream in) {
+        return commandLine(out, err, in, true);
+    }
+
+    /** As above, saying whether {@code in} is interactive (a terminal a person answers on). */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err, InputStream in, boolean interactive) {
+        Baton root = new Baton();
+        root.input = new Input(in, interactive);
+        CommandLine cl = new CommandLine(root);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExitCodeExceptionMapper(e -> e instanceof ExitException x ? x.code() : BaseCommand.EXIT_FAILED);
@@ -41,7 +129,10 @@ public final class Baton implements Runnable {
             return BaseCommand.EXIT_BAD_INPUT;
         });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
-            boolean verbose = parseResult.hasMatchedOption("--verbose");
+            boolean verbose = false;
+            for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.hasSubcommand() ? pr.subcommand() : null) {
+                verbose |= pr.hasMatchedOption("--verbose");
+            }
             if (ex instanceof ExitException x) {
                 if (x.getMessage() != null) {
                     c.getErr().println("baton: " + x.getMessage());

@@ -30,6 +30,11 @@ public final class ClusterOptions {
     }
 
     Target resolve(PrintWriter err) {
+        return resolve(err, null);
+    }
+
+    /** As {@link #resolve(PrintWriter)}, with {@code fallbackScope} used when neither --scope nor -c names one. */
+    Target resolve(PrintWriter err, String fallbackScope) {
         List<String> endpoints = new ArrayList<>();
         String s = scope;
         String ns = namespace;
@@ -55,14 +60,33 @@ public final class ClusterOptions {
                 throw ExitException.badInput("--etcd: must be HOST:PORT, got \"" + e + "\"");
             }
         }
+        if ((s == null || s.isBlank()) && fallbackScope != null) {
+            s = fallbackScope;
+        }
         if (s == null || s.isBlank()) {
             throw ExitException.badInput("no cluster scope: give --scope NAME (or -c FILE)");
         }
         return new Target(endpoints, new KeyLayout(ns, s));
     }
 
-    /** A store for reading and operator actions (no lease is granted unless a write needs one). */
+    /**
+     * A store for reading and operator actions (no lease is granted unless a write needs one).
+     * Every etcd call is bounded by {@link #OP_TIMEOUT}: an operator waits seconds, not minutes,
+     * to learn that etcd is unreachable.
+     */
     EtcdClusterStore open(Target t) {
-        return new EtcdClusterStore(t.endpoints(), t.layout(), "baton-ctl", 10, Duration.ofSeconds(5), System::nanoTime);
+        return new EtcdClusterStore(t.endpoints(), t.layout(), "baton-ctl", 10, OP_TIMEOUT, System::nanoTime);
+    }
+
+    static final Duration OP_TIMEOUT = Duration.ofSeconds(3);
+
+    /** Resolves the target and opens a session on it (the caller closes it). */
+    ClusterSession connect(PrintWriter err) {
+        return connect(err, null);
+    }
+
+    ClusterSession connect(PrintWriter err, String fallbackScope) {
+        Target t = resolve(err, fallbackScope);
+        return new ClusterSession(t, () -> open(t));
     }
 }

@@ -1,52 +1,48 @@
 package dev.baton.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.agent.ha.ClusterView;
 import dev.baton.agent.ha.MemberStatus;
-import dev.baton.config.DynamicConfig;
-import dev.baton.leader.StoreUnavailableException;
-import dev.baton.leader.etcd.EtcdClusterStore;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "list", description = "Show the members of a cluster: role, state, timeline and lag.")
+@Command(name = "list", description = {"Show the members of a cluster: role, state, timeline and lag.",
+        "Reads etcd only (never the agents). Shows [paused] and 'Maintenance mode: on' while paused,",
+        "and a scheduled switchover below the table."})
 public final class ListCommand extends BaseCommand {
 
     @Mixin
     ClusterOptions cluster;
 
     @Option(names = {"-f", "--format"}, defaultValue = "table", paramLabel = "FORMAT",
-            description = "table or json (default: ${DEFAULT-VALUE}).")
+            description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
     String format;
 
     /** One row, with Patroni's column names so that scripts written for patronictl keep working. */
     public record Row(String cluster, String member, String host, String role, String state, Integer tl,
-                      Object lagInMb) {
+                      Object lagInMb, boolean pendingRestart) {
     }
 
     @Override
     protected int execute() {
-        if (!format.equals("table") && !format.equals("json")) {
-            throw ExitException.badInput("--format: must be table or json, got \"" + format + "\"");
-        }
-        ClusterOptions.Target t = cluster.resolve(err());
+        format(format, "table", "json", "yaml");
         ClusterView view;
-        try (EtcdClusterStore store = cluster.open(t)) {
-            view = ClusterView.of(store.read(), DynamicConfig.defaults());
-        } catch (StoreUnavailableException e) {
-            throw ExitException.failed("cannot read cluster " + t.layout().scope() + " from etcd " + t.endpoints()
-                    + ": " + e.getMessage());
+        String scope;
+        try (ClusterSession s = cluster.connect(err())) {
+            scope = s.scope();
+            view = s.view();
         }
-        List<Row> rows = rows(t.layout().scope(), view);
-        if (format.equals("json")) {
-            out().println(json(rows));
-        } else {
-            out().print(table(t.layout().scope(), view, rows));
+        List<Row> rows = rows(scope, view);
+        switch (format) {
+            case "json" -> out().println(json(rows));
+            case "yaml" -> out().print(Formats.yaml(tree(rows)));
+            default -> out().print(table(scope, view, rows));
         }
         return EXIT_OK;
     }
@@ -54,22 +50,29 @@ public final class ListCommand extends BaseCommand {
     static List<Row> rows(String scope, ClusterView view) {
         List<Row> rows = new ArrayList<>();
         for (MemberStatus m : view.members().values()) {
-            boolean leader = m.name().equals(view.leader());
-            Object lag = null;
-            if (!leader) {
-                lag = view.lastLeaderLsn() > 0 && m.xlogLocation() > 0
-                        ? Math.round(Math.max(0, view.lastLeaderLsn() - m.xlogLocation()) / 1048576.0) : "unknown";
-            }
-            String host = m.host() == null ? "" : m.host() + (m.port() == 5432 ? "" : ":" + m.port());
-            rows.add(new Row(scope, m.name(), host, leader ? "Leader" : "Replica", m.state(),
-                    m.timeline() > 0 ? m.timeline() : null, lag));
+            rows.add(row(scope, view, m, m.name()));
         }
         return rows;
     }
 
-    static String json(List<Row> rows) {
-        ObjectMapper json = new ObjectMapper();
-        ArrayNode a = json.createArrayNode();
+    /** The row of member {@code m}, shown as {@code shownName} (topology indents it). */
+    static Row row(String scope, ClusterView view, MemberStatus m, String shownName) {
+        boolean leader = m.name().equals(view.leader());
+        Object lag = null;
+        if (!leader) {
+            lag = view.lastLeaderLsn() > 0 && m.xlogLocation() > 0
+                    ? Math.round(Math.max(0, view.lastLeaderLsn() - m.xlogLocation()) / 1048576.0) : "unknown";
+        }
+        return new Row(scope, shownName, host(m), leader ? "Leader" : "Replica", m.state(),
+                m.timeline() > 0 ? m.timeline() : null, lag, m.pendingRestart());
+    }
+
+    static String host(MemberStatus m) {
+        return m.host() == null ? "" : m.host() + (m.port() == 5432 ? "" : ":" + m.port());
+    }
+
+    static ArrayNode tree(List<Row> rows) {
+        ArrayNode a = Formats.JSON.createArrayNode();
         for (Row r : rows) {
             ObjectNode n = a.addObject();
             n.put("Cluster", r.cluster());
@@ -85,56 +88,57 @@ public final class ListCommand extends BaseCommand {
             } else if (r.lagInMb() != null) {
                 n.put("Lag in MB", r.lagInMb().toString());
             }
+            if (r.pendingRestart()) {
+                n.put("Pending restart", "*");
+            }
         }
-        return a.toString();
+        return a;
+    }
+
+    static String json(List<Row> rows) {
+        return tree(rows).toString();
     }
 
     static String table(String scope, ClusterView view, List<Row> rows) {
-        String[] head = {"Member", "Host", "Role", "State", "TL", "Lag in MB"};
+        boolean pending = rows.stream().anyMatch(Row::pendingRestart);
+        String[] head = pending
+                ? new String[] {"Member", "Host", "Role", "State", "TL", "Lag in MB", "Pending restart"}
+                : new String[] {"Member", "Host", "Role", "State", "TL", "Lag in MB"};
         List<String[]> cells = new ArrayList<>();
         for (Row r : rows) {
-            cells.add(new String[] {r.member(), r.host(), r.role(), r.state(), r.tl() == null ? "" : r.tl().toString(),
-                    r.lagInMb() == null ? "" : r.lagInMb().toString()});
+            String[] c = {r.member(), r.host(), r.role(), r.state(), r.tl() == null ? "" : r.tl().toString(),
+                    r.lagInMb() == null ? "" : r.lagInMb().toString(), r.pendingRestart() ? "*" : ""};
+            cells.add(pending ? c : java.util.Arrays.copyOf(c, 6));
         }
-        int[] w = new int[head.length];
-        for (int i = 0; i < head.length; i++) {
-            w[i] = head[i].length();
-            for (String[] c : cells) {
-                w[i] = Math.max(w[i], c[i].length());
-            }
-        }
-        StringBuilder sb = new StringBuilder();
         String title = " Cluster: " + scope + (view.initialize() != null && !view.initialize().isEmpty()
                 ? " (" + view.initialize() + ")" : "") + (view.dynamic().pause() ? " [paused]" : "") + " ";
-        sb.append(rule(w, '+', title)).append('\n');
-        sb.append(line(w, head)).append('\n');
-        sb.append(rule(w, '+', null)).append('\n');
-        for (String[] c : cells) {
-            sb.append(line(w, c)).append('\n');
-        }
-        sb.append(rule(w, '+', null)).append('\n');
+        StringBuilder sb = new StringBuilder(Formats.table(title, head, cells,
+                new boolean[] {false, false, false, false, true, true, false}));
         if (rows.isEmpty()) {
             sb.append("(no members)\n");
         }
+        sb.append(footer(view));
         return sb.toString();
     }
 
-    private static String rule(int[] w, char corner, String title) {
-        StringBuilder sb = new StringBuilder().append(corner);
-        for (int x : w) {
-            sb.append("-".repeat(x + 2)).append(corner);
+    /** What patronictl prints below its table: maintenance mode and a scheduled switchover. */
+    static String footer(ClusterView view) {
+        StringBuilder sb = new StringBuilder();
+        if (view.dynamic().pause()) {
+            sb.append("Maintenance mode: on\n");
         }
-        if (title != null && title.length() + 2 < sb.length()) {
-            sb.replace(2, 2 + title.length(), title);
-        }
-        return sb.toString();
-    }
-
-    private static String line(int[] w, String[] c) {
-        StringBuilder sb = new StringBuilder("|");
-        for (int i = 0; i < w.length; i++) {
-            sb.append(' ').append(c[i]).append(" ".repeat(w[i] - c[i].length())).append(" |");
-        }
+        view.failover().ifPresent(f -> {
+            if (f.scheduledAt() != null) {
+                sb.append(" Switchover scheduled at: ")
+                        .append(f.scheduledAt().atZoneSameInstant(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
+                        .append('\n');
+                if (f.leader() != null) {
+                    sb.append("                    from: ").append(f.leader()).append('\n');
+                }
+                sb.append("                      to: ").append(f.candidate() == null ? "(best candidate)" : f.candidate())
+                        .append('\n');
+            }
+        });
         return sb.toString();
     }
 }

@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Properties;
@@ -35,8 +36,15 @@ public final class Writer implements AutoCloseable {
      * @param id         the row's id
      * @param nanos      {@link System#nanoTime()} when the acknowledgement arrived
      * @param serverPort the port of the PostgreSQL that acknowledged it ({@code inet_server_port()})
+     * @param sentNanos  {@link System#nanoTime()} just before the INSERT was sent: the server
+     *                   committed it between {@code sentNanos} and {@code nanos}
+     * @param serverAddr the address of that server ({@code inet_server_addr()}), null if unknown
      */
-    public record Ack(long id, long nanos, int serverPort) {
+    public record Ack(long id, long nanos, int serverPort, long sentNanos, String serverAddr) {
+        /** An ack without its send time and address (both taken as unknown: sent = acknowledged). */
+        public Ack(long id, long nanos, int serverPort) {
+            this(id, nanos, serverPort, nanos, null);
+        }
     }
 
     private final String jdbcUrl;
@@ -88,6 +96,12 @@ public final class Writer implements AutoCloseable {
                 s.execute("CREATE TABLE IF NOT EXISTS baton_writes (id bigint PRIMARY KEY, writer int, "
                         + "at timestamptz DEFAULT now(), server inet DEFAULT inet_server_addr(), "
                         + "server_port int DEFAULT inet_server_port())");
+                // A table left by an earlier run: number on after its rows instead of colliding with them.
+                try (ResultSet rs = s.executeQuery("SELECT coalesce(max(id), 0) FROM baton_writes")) {
+                    if (rs.next()) {
+                        nextId.accumulateAndGet(rs.getLong(1) + 1, Math::max);
+                    }
+                }
                 return;
             } catch (SQLException e) {
                 lastError = e.getMessage();
@@ -107,16 +121,19 @@ public final class Writer implements AutoCloseable {
                 c = connect(jdbcUrl, 2);
                 open.add(c);
                 try (PreparedStatement ps = c.prepareStatement(
-                        "INSERT INTO baton_writes (id, writer) VALUES (?, ?) RETURNING inet_server_port()")) {
+                        "INSERT INTO baton_writes (id, writer) VALUES (?, ?) "
+                                + "RETURNING inet_server_port(), host(inet_server_addr())")) {
                     while (running) {
                         long id = nextId.getAndIncrement();
                         ps.setLong(1, id);
                         ps.setInt(2, index);
+                        long sent = System.nanoTime();
                         try (ResultSet rs = ps.executeQuery()) {
                             rs.next();
                             int port = rs.getInt(1);
+                            String addr = rs.getString(2);
                             synchronized (acks) {
-                                acks.add(new Ack(id, System.nanoTime(), port));
+                                acks.add(new Ack(id, System.nanoTime(), port, sent, addr));
                             }
                         }
                         Thread.sleep(PAUSE_MILLIS);
@@ -172,6 +189,13 @@ public final class Writer implements AutoCloseable {
         }
     }
 
+    /** The acknowledged writes from the {@code from}-th on (0-based, in ack order): for polling without copying all. */
+    public List<Ack> acksSince(int from) {
+        synchronized (acks) {
+            return from >= acks.size() ? List.of() : List.copyOf(acks.subList(Math.max(0, from), acks.size()));
+        }
+    }
+
     /** The time ({@link System#nanoTime()}) of the first acknowledgement after {@code nanos}, or -1. */
     public long firstAckAfter(long nanos) {
         return firstAckAfter(nanos, -1);
@@ -202,7 +226,13 @@ public final class Writer implements AutoCloseable {
      * (e.g. the primary that survived a failover), in ack order.
      */
     public Set<Long> missingOn(String survivorJdbcUrl, String user, String password) throws SQLException {
-        List<Ack> snapshot = acks();
+        return missingOn(survivorJdbcUrl, user, password, acks());
+    }
+
+    /** As {@link #missingOn(String, String, String)}, for the given acknowledged writes only. */
+    public Set<Long> missingOn(String survivorJdbcUrl, String user, String password, Collection<Ack> acknowledged)
+            throws SQLException {
+        List<Ack> snapshot = List.copyOf(acknowledged);
         Set<Long> missing = new LinkedHashSet<>();
         Properties p = properties(user, password, 30);
         try (Connection c = DriverManager.getConnection(survivorJdbcUrl, p);

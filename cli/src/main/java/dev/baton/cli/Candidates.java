@@ -1,0 +1,82 @@
+package dev.baton.cli;
+
+import dev.baton.agent.ha.ClusterView;
+import dev.baton.agent.ha.MemberStatus;
+import java.time.Duration;
+import java.util.List;
+
+/** The checks switchover and failover make on the cluster read from etcd before they ask an agent. */
+final class Candidates {
+    private Candidates() {
+    }
+
+    /**
+     * The named candidate, checked: a member (else exit 2), not the leader (exit 2), not tagged
+     * nofailover (exit 2), running (else exit 1: the cluster's state refuses it, not the input).
+     */
+    static MemberStatus check(ClusterView view, String name, String scope, String action) {
+        MemberStatus m = ClusterSession.member(view, name, scope);
+        if (name.equals(view.leader())) {
+            throw ExitException.badInput(name + " is already the leader of cluster " + scope + ": a " + action
+                    + " to the current leader changes nothing; name another member with --candidate");
+        }
+        if (m.nofailover()) {
+            throw ExitException.badInput(name + " is tagged nofailover and can never become the leader");
+        }
+        if (!m.isRunning()) {
+            throw ExitException.failed(name + " is not running (state: " + m.state() + "): it cannot become the leader");
+        }
+        return m;
+    }
+
+    /** True when the member says, on its REST API, that it runs and streams from the leader. */
+    static boolean streaming(AgentApi api, MemberStatus m) {
+        if (m.apiUrl() == null) {
+            return false;
+        }
+        return api.status(m).map(s -> "running".equals(s.path("state").asText())
+                && "streaming".equals(s.path("replication_state").asText())).orElse(false);
+    }
+
+    /**
+     * The etcd member keys lag the truth by up to a loop: before a switchover, ask the candidate
+     * itself. Exit 1 unless it runs and streams from the leader.
+     */
+    static void requireStreaming(AgentApi api, MemberStatus m) {
+        if (m.apiUrl() == null) {
+            throw ExitException.failed(m.name() + " publishes no api_url: cannot check that it streams");
+        }
+        var s = api.status(m).orElseThrow(() -> ExitException.failed(m.name() + " does not answer on its REST API "
+                + AgentApi.base(m) + ": cannot check that it is ready to take over"));
+        String state = s.path("state").asText("unknown");
+        String replication = s.path("replication_state").asText("none");
+        if (!"running".equals(state) || !"streaming".equals(replication)) {
+            throw ExitException.failed(m.name() + " is not streaming from the leader right now (state " + state
+                    + ", replication " + replication + "): it may lack WAL; wait until it streams, or pick another "
+                    + "candidate");
+        }
+    }
+
+    /** The members that could take over from the leader: running, not the leader, not tagged nofailover. */
+    static List<MemberStatus> eligible(ClusterView view) {
+        return view.members().values().stream()
+                .filter(m -> !m.name().equals(view.leader()) && m.isRunning() && !m.nofailover())
+                .toList();
+    }
+
+    /** Re-reads until the leader key names someone else than {@code oldLeader} (bounded), so the table shows the result. */
+    static ClusterView awaitNewLeader(ClusterSession s, String oldLeader, Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        ClusterView v = s.view();
+        while ((v.leader() == null || v.leader().equals(oldLeader)) && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return v;
+            }
+            v = s.view();
+        }
+        return v;
+    }
+}

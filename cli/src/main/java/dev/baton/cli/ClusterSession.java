@@ -1,0 +1,82 @@
+package dev.baton.cli;
+
+import dev.baton.agent.ha.ClusterView;
+import dev.baton.agent.ha.MemberStatus;
+import dev.baton.config.DynamicConfig;
+import dev.baton.leader.ClusterSnapshot;
+import dev.baton.leader.StoreUnavailableException;
+import dev.baton.leader.etcd.EtcdClusterStore;
+import java.util.function.Supplier;
+
+/** One command's connection to a cluster's keys in etcd; store failures become exit 1 with one line. */
+final class ClusterSession implements AutoCloseable {
+    private final ClusterOptions.Target target;
+    private final Supplier<EtcdClusterStore> opener;
+    private final EtcdGateway gateway;
+    private EtcdClusterStore store;
+
+    /** {@code opener} builds the jetcd-backed store, only when a write (or a read the gateway cannot serve) needs it. */
+    ClusterSession(ClusterOptions.Target target, Supplier<EtcdClusterStore> opener) {
+        this.target = target;
+        this.opener = opener;
+        this.gateway = new EtcdGateway(target.endpoints(), target.layout(), ClusterOptions.OP_TIMEOUT);
+    }
+
+    String scope() {
+        return target.layout().scope();
+    }
+
+    ClusterOptions.Target target() {
+        return target;
+    }
+
+    EtcdClusterStore store() {
+        if (store == null) {
+            store = opener.get();
+        }
+        return store;
+    }
+
+    /** One prefix read of the cluster: through etcd's JSON gateway, else through jetcd. */
+    ClusterSnapshot snapshot() {
+        if (store == null) {
+            var s = gateway.read();
+            if (s.isPresent()) {
+                return s.get();
+            }
+        }
+        return call("read cluster " + scope(), () -> store().read());
+    }
+
+    /** The cluster parsed as the agents see it. */
+    ClusterView view() {
+        return ClusterView.of(snapshot(), DynamicConfig.defaults());
+    }
+
+    /** Runs one store call, turning an unreachable or failing etcd into exit 1. */
+    <T> T call(String what, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (StoreUnavailableException e) {
+            throw ExitException.failed("cannot " + what + " in etcd " + target.endpoints() + ": " + e.getMessage());
+        }
+    }
+
+    /** The member called {@code name}, or exit 2 naming the members there are. */
+    static MemberStatus member(ClusterView view, String name, String scope) {
+        MemberStatus m = view.members().get(name);
+        if (m == null) {
+            throw ExitException.badInput("cluster " + scope + " has no member \"" + name + "\""
+                    + (view.members().isEmpty() ? " (no member has published its key)" : " (members: "
+                    + String.join(", ", view.members().keySet()) + ")"));
+        }
+        return m;
+    }
+
+    @Override
+    public void close() {
+        if (store != null) {
+            store.close();
+        }
+    }
+}

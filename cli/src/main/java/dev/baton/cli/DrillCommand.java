@@ -1,0 +1,325 @@
+package dev.baton.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.cli.drill.DrillReport;
+import dev.baton.cli.drill.DrillRunner;
+import dev.baton.cli.drill.DrillTarget;
+import dev.baton.cli.drill.Dsn;
+import dev.baton.cli.drill.Fault;
+import dev.baton.cli.drill.IterationResult;
+import dev.baton.cli.drill.LocalTarget;
+import dev.baton.cli.drill.RemoteTarget;
+import dev.baton.cli.drill.SvgChart;
+import dev.baton.config.BatonConfig;
+import dev.baton.config.Credentials;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "drill", description = {
+        "A failover drill: writers insert numbered rows through the load balancer",
+        "while a fault hits the primary, iteration after iteration. Measures write",
+        "unavailability, detection, promotion, load-balancer and rejoin times, lost",
+        "acknowledged writes and split brain; writes drill.txt, drill.json and a",
+        "picture (drill.svg). Default: a throwaway local cluster (etcd, agents,",
+        "HAProxy, like baton demo); -c FILE --dsn URL: an existing cluster",
+        "(switchover only). Exit 1 if an iteration split-brained, lost writes where",
+        "none may be lost, or did not heal. See docs/drill.md."})
+public final class DrillCommand extends BaseCommand {
+    private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /**
+     * Held strongly: java.util.logging keeps loggers weakly, and a collected "io.etcd" logger
+     * forgets its level, so that jetcd's retry warnings about the drill's own etcd reads (while
+     * etcd is down, on purpose) would land between the progress lines.
+     */
+    private static final List<Logger> QUIET = List.of(Logger.getLogger("io.etcd"), Logger.getLogger("io.grpc"),
+            Logger.getLogger("io.netty"), Logger.getLogger("io.vertx"));
+
+    @Option(names = "--fault", defaultValue = "kill-node", paramLabel = "KIND[,KIND...]",
+            description = "kill-node (default), kill-postgres, kill-agent, stop-agent, switchover, partition-primary "
+                    + "or etcd-down; several, comma-separated, run one after the other.")
+    String faultList;
+
+    @Option(names = "--iterations", defaultValue = "3", paramLabel = "N",
+            description = "Iterations per fault (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--nodes", paramLabel = "N", description = "Members of the local cluster (default: 3).")
+    Integer nodes;
+
+    @Option(names = "--writers", defaultValue = "4", paramLabel = "N",
+            description = "Concurrent writers (default: ${DEFAULT-VALUE}).")
+    int writers;
+
+    @Option(names = "--ttl", paramLabel = "SECONDS",
+            description = "Leader TTL of the local cluster (default: 10; loop_wait 1, retry_timeout min(3, (ttl-1)/2)).")
+    Integer ttl;
+
+    @Option(names = "--duration", paramLabel = "SECONDS",
+            description = "How long stop-agent, partition-primary and etcd-down last (default: 3 x ttl), and after how "
+                    + "long kill-agent restarts the agent (default: 5, systemd's RestartSec).")
+    Integer duration;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Where to write drill.json, drill.svg and drill.txt (default: ./baton-drill-<time>).")
+    Path out;
+
+    @Option(names = {"-f", "--format"}, defaultValue = "table", paramLabel = "FORMAT",
+            description = "What to print at the end: table (default) or json (the report file's content).")
+    String format;
+
+    @Option(names = "--keep", description = "Keep the local cluster's directory (data, configs, logs) afterwards.")
+    boolean keep;
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--dsn", paramLabel = "URL",
+            description = "With -c FILE: the load-balanced endpoint of an existing cluster (JDBC URL, postgresql:// URI "
+                    + "or libpq key=value); user and password default to the superuser of FILE (or PGPASSWORD).")
+    String dsn;
+
+    @Option(names = "--force", description = "Against an existing cluster: do not ask for a confirmation.")
+    boolean force;
+
+    @Override
+    protected int execute() throws Exception {
+        format(format, "table", "json");
+        QUIET.forEach(l -> l.setLevel(Level.SEVERE));
+        List<Fault> faults;
+        try {
+            faults = Fault.parseList(faultList);
+        } catch (IllegalArgumentException e) {
+            throw ExitException.badInput("--fault: " + e.getMessage());
+        }
+        if (iterations < 1 || iterations > 1000) {
+            throw ExitException.badInput("--iterations: must be between 1 and 1000, got " + iterations);
+        }
+        if (writers < 1 || writers > 64) {
+            throw ExitException.badInput("--writers: must be between 1 and 64, got " + writers);
+        }
+        if (duration != null && (duration < 1 || duration > 3600)) {
+            throw ExitException.badInput("--duration: must be between 1 and 3600 seconds, got " + duration);
+        }
+        boolean existing = dsn != null || cluster.config != null || cluster.etcd != null || cluster.scope != null
+                || cluster.namespace != null;
+        if (existing) {
+            return existingCluster(faults);
+        }
+        int n = nodes == null ? 3 : nodes;
+        int t = ttl == null ? 10 : ttl;
+        if (n < 2 || n > 9) {
+            throw ExitException.badInput("--nodes: must be between 2 and 9 (a failover needs a second member), got " + n);
+        }
+        if (t < 3 || t > 120) {
+            throw ExitException.badInput("--ttl: must be between 3 and 120 seconds, got " + t);
+        }
+        refuseRoot("baton drill (on a local cluster)");
+        Path dir = outDir();
+        Path base = Files.createTempDirectory("baton-drill-");
+        PrintWriterProgress p = new PrintWriterProgress();
+        p.say("baton drill: " + plan(faults) + " on a local cluster of " + n + " members (ttl " + t + " s), "
+                + writers + " writers; results in " + dir);
+        p.say("starting etcd, " + n + " agents and HAProxy in " + base + " ...");
+        long t0 = System.nanoTime();
+        LocalTarget target;
+        try {
+            target = LocalTarget.start(base, n, t, faults.contains(Fault.PARTITION_PRIMARY), Duration.ofSeconds(180));
+        } catch (IllegalStateException e) {
+            throw ExitException.failed(e.getMessage());
+        }
+        if (keep) {
+            target.keepFiles();
+        }
+        p.say(String.format(java.util.Locale.ROOT, "cluster ready in %.1f s", (System.nanoTime() - t0) / 1e9));
+        Thread hook = new Thread(target::close, "baton-drill-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return drill(target, faults, t, target.loopWait(), dir);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook cleans up
+            }
+            target.close();
+            err().println("baton drill: local cluster stopped" + (keep ? "; files kept in " + base : ""));
+            err().flush();
+        }
+    }
+
+    private int existingCluster(List<Fault> faults) throws Exception {
+        if (dsn == null) {
+            throw ExitException.badInput("an existing cluster needs --dsn URL: the load-balanced endpoint the writers use "
+                    + "(run without -c to drill a local throwaway cluster)");
+        }
+        if (cluster.config == null && cluster.etcd == null) {
+            throw ExitException.badInput("--dsn needs -c FILE (an agent configuration, for etcd and the scope)");
+        }
+        if (nodes != null || ttl != null || keep) {
+            throw ExitException.badInput("--nodes, --ttl and --keep apply to the local cluster only; the existing "
+                    + "cluster's ttl is read from its config key");
+        }
+        List<String> local = new ArrayList<>();
+        for (Fault f : faults) {
+            if (f.needsLocal()) {
+                local.add(f.flag());
+            }
+        }
+        if (!local.isEmpty()) {
+            throw ExitException.badInput("--fault " + String.join(",", local) + ": against an existing cluster only "
+                    + "switchover can be injected (over REST); kill-node, kill-postgres, kill-agent, stop-agent, "
+                    + "partition-primary and etcd-down need a local cluster started by the drill (run without -c and --dsn)");
+        }
+        ClusterOptions.Target where = cluster.resolve(err());
+        String user = null;
+        String password = System.getenv("PGPASSWORD");
+        if (cluster.config != null) {
+            BatonConfig c = ConfigSupport.load(cluster.config, System.getenv(), err());
+            Credentials su = c.postgresql() == null ? null : c.postgresql().authentication().superuser();
+            if (su != null) {
+                user = su.username();
+                if (su.password() != null) {
+                    password = su.password();
+                }
+            }
+        }
+        Dsn d;
+        try {
+            d = Dsn.parse(dsn, user, password);
+        } catch (IllegalArgumentException e) {
+            throw ExitException.badInput(e.getMessage());
+        }
+        Path dir = outDir();
+        confirm("Run " + plan(faults) + " on cluster " + where.layout().scope() + ", writing rows into table "
+                + "baton_writes through " + d.display() + "?", force);
+        RemoteTarget target;
+        try {
+            target = new RemoteTarget(where.endpoints(), where.layout(), d);
+        } catch (IllegalStateException e) {
+            throw ExitException.failed(e.getMessage());
+        }
+        try {
+            new PrintWriterProgress().say("baton drill: " + plan(faults) + " on " + target.describe() + ", "
+                    + writers + " writers; results in " + dir);
+            return drill(target, faults, target.ttl(), target.loopWait(), dir);
+        } finally {
+            target.close();
+        }
+    }
+
+    private int drill(DrillTarget target, List<Fault> faults, int ttl, int loopWait, Path dir) throws Exception {
+        Map<Fault, Integer> durations = new LinkedHashMap<>();
+        for (Fault f : faults) {
+            if (f.usesDuration()) {
+                durations.put(f, duration != null ? duration : f.defaultDurationSeconds(ttl));
+            }
+        }
+        DrillRunner runner = new DrillRunner(target, new DrillRunner.Settings(faults, iterations, writers, ttl, loopWait,
+                durations),
+                err());
+        Instant started = Instant.now();
+        List<IterationResult> results = new ArrayList<>();
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        try {
+            runner.run(r -> {
+                results.add(r);
+                // Keep the files current, so that an interrupted drill leaves what it measured.
+                write(dir, target, faults, durations, started, results, runner, args, -1);
+            });
+        } catch (IllegalStateException e) {
+            target.keepFiles();
+            throw ExitException.failed("the writers could not start: " + e.getMessage()
+                    + (target.filesHint() == null ? "" : "; files kept in " + target.filesHint()));
+        }
+        List<String> failures = DrillReport.failures(results);
+        int code = failures.isEmpty() ? EXIT_OK : EXIT_FAILED;
+        ObjectNode json = write(dir, target, faults, durations, started, results, runner, args, code);
+        if (format.equals("json")) {
+            out().println(PRETTY.writeValueAsString(json));
+        } else {
+            out().println();
+            out().print(Files.readString(dir.resolve("drill.txt")));
+            out().println();
+            out().println("files: " + dir.resolve("drill.txt") + ", " + dir.resolve("drill.json") + ", "
+                    + dir.resolve("drill.svg"));
+        }
+        out().flush();
+        if (!failures.isEmpty()) {
+            boolean unhealed = results.stream().anyMatch(r -> !r.healed());
+            if (unhealed) {
+                target.keepFiles();
+            }
+            for (String f : failures) {
+                err().println("baton drill: FAILED " + f);
+            }
+            if (unhealed && target.filesHint() != null) {
+                err().println("baton drill: the cluster's files are kept in " + target.filesHint());
+            }
+            err().flush();
+        }
+        return code;
+    }
+
+    private ObjectNode write(Path dir, DrillTarget target, List<Fault> faults, Map<Fault, Integer> durations,
+                             Instant started, List<IterationResult> results, DrillRunner runner, List<String> args,
+                             int code) {
+        DrillReport.Run run = new DrillReport.Run(Version.get(), args, target.describe(), target.describeJson(), writers,
+                iterations, faults, durations, started, Instant.now(), runner.acknowledged());
+        ObjectNode json = DrillReport.json(run, results, code);
+        try {
+            Files.writeString(dir.resolve("drill.json"), PRETTY.writeValueAsString(json) + "\n");
+            Files.writeString(dir.resolve("drill.txt"), DrillReport.table(run, results));
+            Files.writeString(dir.resolve("drill.svg"), SvgChart.render("baton drill: " + plan(faults),
+                    target.describe() + ", " + writers + " writers; acknowledged writes per 100 ms", results));
+        } catch (IOException e) {
+            err().println("baton drill: cannot write the results to " + dir + ": " + e.getMessage());
+        }
+        return json;
+    }
+
+    private String plan(List<Fault> faults) {
+        List<String> p = new ArrayList<>();
+        for (Fault f : faults) {
+            p.add(f.flag() + " x " + iterations);
+        }
+        return String.join(", ", p);
+    }
+
+    private Path outDir() {
+        Path dir = out != null ? out : Path.of("baton-drill-" + LocalDateTime.now().format(
+                DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw ExitException.badInput("--out: cannot create " + dir + ": " + e.getMessage());
+        }
+        if (!Files.isWritable(dir)) {
+            throw ExitException.badInput("--out: " + dir + " is not writable");
+        }
+        return dir.toAbsolutePath();
+    }
+
+    /** Progress lines go to stderr, so that --format json leaves stdout to the report. */
+    private final class PrintWriterProgress {
+        void say(String line) {
+            err().println(line);
+            err().flush();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.baton.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "edit-config", description = {"Change the dynamic configuration (the config key in etcd).",
+        "The result is validated before anything is written, shown as a diff, confirmed, and written by",
+        "compare-and-set: if another edit lands in between, the same changes are applied again to the new",
+        "version, so concurrent edits are not lost. Agents pick the change up (reload, or a pending restart).",
+        "Edits apply in this order: --apply, then --pg, then --set."})
+public final class EditConfigCommand extends BaseCommand {
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
+            description = "Set a dotted key (loop_wait=2, postgresql.use_slots=false). The value is read as YAML; "
+                    + "an empty value or null removes the key. Repeatable.")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = {"-p", "--pg"}, paramLabel = "NAME=VALUE",
+            description = "Set postgresql.parameters.NAME (max_connections=200); an empty value removes it. Repeatable.")
+    List<String> pgs = new ArrayList<>();
+
+    @Option(names = "--apply", paramLabel = "FILE|-",
+            description = "Merge a YAML or JSON document into the config (- reads standard input); null removes a key.")
+    String apply;
+
+    @Option(names = "--force", description = "Do not ask for a confirmation.")
+    boolean force;
+
+    @Override
+    protected int execute() {
+        List<ConfigEdit.Edit> edits = new ArrayList<>();
+        if (apply != null) {
+            if (apply.equals("-") && !force) {
+                throw ExitException.badInput("--apply - reads the changes from standard input, so nobody can confirm "
+                        + "them there: add --force");
+            }
+            edits.add(ConfigEdit.parseDocument(readApply(), apply.equals("-") ? "(standard input)" : apply));
+        }
+        for (String kv : pgs) {
+            edits.add(ConfigEdit.parsePg(kv));
+        }
+        for (String kv : sets) {
+            edits.add(ConfigEdit.parseSet(kv));
+        }
+        if (edits.isEmpty()) {
+            throw ExitException.badInput("nothing to change: give --set KEY=VALUE, --pg NAME=VALUE or --apply FILE");
+        }
+        try (ClusterSession s = cluster.connect(err())) {
+            ConfigKey k = ConfigKey.read(s);
+            for (int attempt = 0; attempt < ConfigKey.MAX_ATTEMPTS; attempt++) {
+                ObjectNode after = ConfigEdit.apply(k.json(), edits);
+                List<String> errors = ConfigEdit.validate(after);
+                if (!errors.isEmpty()) {
+                    String list = "\n  " + String.join("\n  ", errors);
+                    if (attempt == 0) {
+                        throw ExitException.badInput("the edited configuration is invalid, nothing was written:" + list);
+                    }
+                    throw ExitException.failed("the config key changed meanwhile, and with these edits it would be "
+                            + "invalid, nothing was written:" + list);
+                }
+                if (after.equals(k.json())) {
+                    out().println("Not changed: the config key already holds these values.");
+                    return EXIT_OK;
+                }
+                if (attempt == 0) {
+                    ConfigEdit.warnings(k.json(), after).forEach(w -> err().println("baton: warning: " + w));
+                    out().print(ConfigEdit.diff(ConfigEdit.yaml(k.json()), ConfigEdit.yaml(after), "before", "after"));
+                    out().println();
+                    confirm("Apply these changes?", force);
+                }
+                if (k.write(s, after)) {
+                    out().println("Configuration changed.");
+                    return EXIT_OK;
+                }
+                err().println("baton: the config key changed meanwhile; applying the same edits to the new version");
+                k = ConfigKey.read(s);
+            }
+            throw ExitException.failed("the config key kept changing: gave up after " + ConfigKey.MAX_ATTEMPTS
+                    + " attempts, nothing was written");
+        }
+    }
+
+    private String readApply() {
+        if (apply.equals("-")) {
+            return input().readAll();
+        }
+        Path p = Path.of(apply);
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw ExitException.badInput("--apply: cannot read " + p + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.baton.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.agent.ha.ClusterView;
+import dev.baton.agent.ha.MemberStatus;
+import java.time.Duration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "failover", description = {"Promote a member by hand, when there is no healthy leader.",
+        "Sends POST /failover to the leader's REST API, or to the candidate's when the cluster has no leader.",
+        "Replication is asynchronous: the candidate may lack writes the old leader acknowledged.",
+        "With a healthy leader, prefer 'baton switchover' (no acknowledged write is lost)."})
+public final class FailoverCommand extends BaseCommand {
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--candidate", required = true, paramLabel = "NAME", description = "The member to promote.")
+    String candidate;
+
+    @Option(names = "--force", description = "Do not ask for a confirmation.")
+    boolean force;
+
+    @Override
+    protected int execute() {
+        try (ClusterSession s = cluster.connect(err())) {
+            ClusterView view = s.view();
+            String scope = s.scope();
+            MemberStatus target = Candidates.check(view, candidate, scope, "failover");
+            String current = view.leader();
+            MemberStatus to = target;
+            if (current != null) {
+                to = view.leaderMember().orElse(target);
+            }
+            err().println("Warning: replication is asynchronous: " + candidate + " may lack writes that "
+                    + (current == null ? "the last leader" : current) + " acknowledged, and a failover does not wait "
+                    + "for them." + (current != null ? " The cluster has a leader: 'baton switchover' loses nothing." : ""));
+            confirm("Are you sure you want to failover cluster " + scope
+                    + (current == null ? "" : ", demoting current leader " + current) + "?", force);
+            ObjectNode body = Formats.JSON.createObjectNode();
+            body.put("candidate", candidate);
+            AgentApi.Reply r = new AgentApi().post(to, "failover", body.toString(), SwitchoverCommand.TIMEOUT);
+            int code = switch (r.status()) {
+                case 200, 202 -> EXIT_OK;
+                case 400 -> EXIT_BAD_INPUT;
+                case 409, 412, 503 -> EXIT_FAILED;
+                default -> throw ExitException.failed(AgentApi.unexpected(to, "POST", "failover", r));
+            };
+            if (code == EXIT_OK) {
+                out().println(r.message().isEmpty() ? "Failed over to " + candidate : r.message());
+            } else {
+                String verdict = r.status() == 412 || r.status() == 409 ? "refused" : r.status() == 400 ? "rejected"
+                        : "failed";
+                err().println("baton: failover " + verdict + ": " + (r.message().isEmpty() ? "HTTP " + r.status()
+                        : r.message()));
+            }
+            ClusterView after = code == EXIT_OK ? Candidates.awaitNewLeader(s, current, Duration.ofSeconds(10)) : s.view();
+            out().print(ListCommand.table(scope, after, ListCommand.rows(scope, after)));
+            return code;
+        }
+    }
+}

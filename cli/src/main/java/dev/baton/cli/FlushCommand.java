@@ -1,0 +1,68 @@
+package dev.baton.cli;
+
+import dev.baton.agent.ha.ClusterView;
+import dev.baton.agent.ha.MemberStatus;
+import java.time.Duration;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "flush", description = {"Cancel a scheduled switchover: baton flush switchover.",
+        "Sends DELETE /switchover to the leader's REST API (without a reachable leader, the failover key",
+        "is deleted from etcd by compare-and-set)."})
+public final class FlushCommand extends BaseCommand {
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Parameters(paramLabel = "WHAT", description = "switchover")
+    String what;
+
+    @Override
+    protected int execute() {
+        if (!what.equals("switchover")) {
+            throw ExitException.badInput("flush: only 'switchover' can be flushed, got \"" + what + "\"");
+        }
+        try (ClusterSession s = cluster.connect(err())) {
+            ClusterView view = s.view();
+            Optional<ClusterView.FailoverRequest> f = view.failover();
+            Optional<MemberStatus> leader = view.leaderMember();
+            if (leader.isPresent() && leader.get().apiUrl() != null) {
+                AgentApi.Reply r;
+                try {
+                    r = new AgentApi().delete(leader.get(), "switchover", Duration.ofSeconds(30));
+                } catch (ExitException e) {
+                    if (f.isEmpty() || f.get().scheduledAt() == null) {
+                        throw e;
+                    }
+                    err().println("baton: " + e.getMessage() + "; deleting the failover key in etcd instead");
+                    return deleteKey(s, f.get());
+                }
+                switch (r.status()) {
+                    case 200, 204 -> {
+                        out().println("Success: " + (r.message().isEmpty() ? "scheduled switchover deleted" : r.message()));
+                        return EXIT_OK;
+                    }
+                    case 404 -> throw ExitException.failed("no switchover is scheduled");
+                    case 409 -> throw ExitException.failed("cannot cancel: " + r.message());
+                    default -> throw ExitException.failed(AgentApi.unexpected(leader.get(), "DELETE", "switchover", r));
+                }
+            }
+            if (f.isEmpty() || f.get().scheduledAt() == null) {
+                throw ExitException.failed("no switchover is scheduled");
+            }
+            return deleteKey(s, f.get());
+        }
+    }
+
+    private int deleteKey(ClusterSession s, ClusterView.FailoverRequest f) {
+        boolean deleted = s.call("delete the failover key", () -> s.store().deleteFailover(f.modRevision()));
+        if (!deleted) {
+            throw ExitException.failed("the failover key changed meanwhile (the switchover may have started); "
+                    + "check with 'baton list'");
+        }
+        out().println("Success: scheduled switchover deleted (failover key removed from etcd)");
+        return EXIT_OK;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.baton.cli;
+
+import dev.baton.agent.ha.ClusterView;
+import dev.baton.agent.ha.MemberStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "reload", description = {"Reload the configuration of members (POST /reload to each)."})
+public final class ReloadCommand extends BaseCommand {
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Parameters(paramLabel = "MEMBER", arity = "0..*", description = "Members to reload (default: all).")
+    List<String> members = new ArrayList<>();
+
+    @Option(names = {"-r", "--role"}, defaultValue = "any", paramLabel = "ROLE",
+            description = "Reload only members with this role: primary, replica or any (default: ${DEFAULT-VALUE}).")
+    String role;
+
+    @Option(names = "--force", description = "Do not ask for a confirmation.")
+    boolean force;
+
+    @Override
+    protected int execute() {
+        String r = RestartCommand.normaliseRole(role);
+        try (ClusterSession s = cluster.connect(err())) {
+            ClusterView view = s.view();
+            List<MemberStatus> order = RestartCommand.select(view, s.scope(), members, r);
+            if (order.isEmpty()) {
+                throw ExitException.failed("no " + (r.equals("any") ? "" : r + " ") + "member to reload");
+            }
+            confirm("Are you sure you want to reload members " + RestartCommand.names(order) + "?", force);
+            AgentApi api = new AgentApi();
+            List<String> failed = new ArrayList<>();
+            for (MemberStatus m : order) {
+                AgentApi.Reply reply;
+                try {
+                    reply = api.post(m, "reload", "{}", Duration.ofSeconds(30));
+                } catch (ExitException e) {
+                    err().println("baton: " + e.getMessage());
+                    failed.add(m.name());
+                    continue;
+                }
+                if (reply.status() == 200 || reply.status() == 202) {
+                    out().println(m.name() + ": " + (reply.message().isEmpty() ? "reload requested" : reply.message()));
+                } else {
+                    err().println("baton: " + AgentApi.unexpected(m, "POST", "reload", reply));
+                    failed.add(m.name());
+                }
+            }
+            if (!failed.isEmpty()) {
+                throw ExitException.failed("reload failed on " + String.join(", ", failed));
+            }
+            return EXIT_OK;
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package dev.baton.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.agent.ha.ClusterView;
+import dev.baton.agent.ha.MemberStatus;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "topology", description = {"Show who streams from whom, with lag.",
+        "The leader, and under it the members that replicate from it, with their lag in MB. Reads etcd only."})
+public final class TopologyCommand extends BaseCommand {
+
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = {"-f", "--format"}, defaultValue = "table", paramLabel = "FORMAT",
+            description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Override
+    protected int execute() {
+        format(format, "table", "json", "yaml");
+        ClusterView view;
+        String scope;
+        try (ClusterSession s = cluster.connect(err())) {
+            scope = s.scope();
+            view = s.view();
+        }
+        Map<String, List<String>> children = children(view);
+        List<String> roots = roots(view);
+        if (format.equals("table")) {
+            List<ListCommand.Row> rows = new ArrayList<>();
+            for (String r : roots) {
+                addRows(scope, view, children, r, 0, rows);
+            }
+            out().print(ListCommand.table(scope, view, rows));
+        } else {
+            ArrayNode a = Formats.JSON.createArrayNode();
+            for (String r : roots) {
+                a.add(node(view, children, r));
+            }
+            out().print(Formats.print(a, format));
+        }
+        return EXIT_OK;
+    }
+
+    /**
+     * Whom each member streams from. Baton replicas stream from the leader (no cascading yet), so
+     * every member but the leader hangs under it; without a leader everyone is a root.
+     */
+    static Map<String, List<String>> children(ClusterView view) {
+        Map<String, List<String>> children = new LinkedHashMap<>();
+        for (MemberStatus m : view.members().values()) {
+            String upstream = upstream(view, m);
+            if (upstream != null) {
+                children.computeIfAbsent(upstream, k -> new ArrayList<>()).add(m.name());
+            }
+        }
+        return children;
+    }
+
+    static List<String> roots(ClusterView view) {
+        List<String> roots = new ArrayList<>();
+        if (view.leader() != null && view.members().containsKey(view.leader())) {
+            roots.add(view.leader());
+        }
+        for (MemberStatus m : view.members().values()) {
+            if (upstream(view, m) == null && !roots.contains(m.name())) {
+                roots.add(m.name());
+            }
+        }
+        return roots;
+    }
+
+    private static String upstream(ClusterView view, MemberStatus m) {
+        String leader = view.leader();
+        if (leader == null || leader.equals(m.name()) || !view.members().containsKey(leader)) {
+            return null;
+        }
+        return leader;
+    }
+
+    private static void addRows(String scope, ClusterView view, Map<String, List<String>> children, String name,
+                                int depth, List<ListCommand.Row> rows) {
+        String shown = depth == 0 ? name : "  ".repeat(depth - 1) + "+ " + name;
+        rows.add(ListCommand.row(scope, view, view.members().get(name), shown));
+        for (String c : children.getOrDefault(name, List.of())) {
+            addRows(scope, view, children, c, depth + 1, rows);
+        }
+    }
+
+    private static ObjectNode node(ClusterView view, Map<String, List<String>> children, String name) {
+        MemberStatus m = view.members().get(name);
+        ListCommand.Row r = ListCommand.row(null, view, m, name);
+        ObjectNode n = Formats.JSON.createObjectNode();
+        n.put("Member", name);
+        n.put("Host", r.host());
+        n.put("Role", r.role());
+        n.put("State", r.state());
+        if (r.tl() != null) {
+            n.put("TL", r.tl());
+        }
+        if (r.lagInMb() instanceof Number num) {
+            n.put("Lag in MB", num.longValue());
+        } else if (r.lagInMb() != null) {
+            n.put("Lag in MB", r.lagInMb().toString());
+        }
+        List<String> kids = children.getOrDefault(name, List.of());
+        if (!kids.isEmpty()) {
+            ArrayNode a = n.putArray("Replicas");
+            for (String k : kids) {
+                a.add(node(view, children, k));
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,107 @@
+package dev.baton.cli.drill;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The faults {@code baton drill} injects, always into the primary (or, for etcd-down, into etcd). */
+public enum Fault {
+    /** SIGKILL of the primary's agent and of all its postgres processes; the agent is restarted once writes flow again. */
+    KILL_NODE("kill-node", true, false),
+    /** SIGKILL of the primary's postmaster and its children; the agent lives and acts by itself. */
+    KILL_POSTGRES("kill-postgres", true, false),
+    /** SIGKILL of the primary's agent JVM only (its fencing watchdog then stops postgres); restarted after --duration. */
+    KILL_AGENT("kill-agent", true, true),
+    /** SIGSTOP of the primary's agent JVM for --duration, then SIGCONT. */
+    STOP_AGENT("stop-agent", true, true),
+    /** A planned switchover: POST /switchover to the leader's REST API. */
+    SWITCHOVER("switchover", false, false),
+    /** The primary's agent cut off from etcd for --duration, then reconnected. */
+    PARTITION_PRIMARY("partition-primary", true, true),
+    /** etcd stopped for --duration, then started again. */
+    ETCD_DOWN("etcd-down", true, true);
+
+    private final String flag;
+    private final boolean needsLocal;
+    private final boolean usesDuration;
+
+    Fault(String flag, boolean needsLocal, boolean usesDuration) {
+        this.flag = flag;
+        this.needsLocal = needsLocal;
+        this.usesDuration = usesDuration;
+    }
+
+    /** The name on the command line and in the reports, e.g. {@code kill-node}. */
+    public String flag() {
+        return flag;
+    }
+
+    /** True when injecting it needs processes on this machine (a local cluster the drill started). */
+    public boolean needsLocal() {
+        return needsLocal;
+    }
+
+    /** True when the fault lasts {@code --duration} before the drill heals it. */
+    public boolean usesDuration() {
+        return usesDuration;
+    }
+
+    /**
+     * The default {@code --duration} in seconds: 5 for kill-agent (systemd's RestartSec in
+     * deploy/systemd), 3 × ttl for the others that last (long enough for a failover to happen).
+     */
+    public int defaultDurationSeconds(int ttl) {
+        return this == KILL_AGENT ? 5 : 3 * ttl;
+    }
+
+    /**
+     * Whether the iteration promised that no acknowledged write is lost. Baton's replication is
+     * asynchronous, so only two situations promise it: a switchover (the leader stops cleanly and
+     * waits for a replica to receive its shutdown checkpoint before it lets go), and any fault after
+     * which the same member is still the primary (nothing was promoted elsewhere: its own WAL holds
+     * every committed transaction, and crash recovery keeps them). A failover to another member may
+     * lose the writes the old primary had not yet sent.
+     */
+    public boolean promisesNoLoss(boolean primaryChanged) {
+        return this == SWITCHOVER || !primaryChanged;
+    }
+
+    public static Fault parse(String s) {
+        String t = s.strip().toLowerCase(Locale.ROOT);
+        for (Fault f : values()) {
+            if (f.flag.equals(t)) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /** The faults a comma-separated list names, in order, without repeats; empty names are errors. */
+    public static List<Fault> parseList(String list) {
+        List<Fault> out = new ArrayList<>();
+        for (String part : list.split(",", -1)) {
+            Fault f = parse(part);
+            if (f == null) {
+                throw new IllegalArgumentException("unknown fault \"" + part.strip() + "\": must be one of " + names());
+            }
+            if (!out.contains(f)) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    /** Every fault's name, comma-separated. */
+    public static String names() {
+        List<String> n = new ArrayList<>();
+        for (Fault f : values()) {
+            n.add(f.flag);
+        }
+        return String.join(", ", n);
+    }
+
+    @Override
+    public String toString() {
+        return flag;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.baton.cli.drill;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One iteration of the drill: what was done, what was seen, and the figures.
+ *
+ * @param method           how the fault was injected (e.g. the partition method)
+ * @param faultWallClock   the wall-clock time of the fault (null if it was never injected)
+ * @param faultAt          {@link System#nanoTime()} of the fault; every other instant is relative to it
+ * @param figures          the measurements (null if the fault was never injected)
+ * @param events           what the drill observed, in order
+ * @param chartFrom        the start of the picture's time axis ({@link System#nanoTime()})
+ * @param bucketNanos      the width of one bar of {@code perBucket}
+ * @param perBucket        acknowledged writes per bucket, per member
+ * @param lostIds          the acknowledged ids the primary did not have afterwards (at most 100 shown)
+ * @param promotionSource  "history" (the history key's timestamp), "REST poll" (first /primary 200 seen)
+ *                         or "first write" (the new primary's first acknowledged write came earlier)
+ * @param problem          why the iteration failed to heal (or to start), null when it healed
+ */
+public record IterationResult(Fault fault, int iteration, int iterations, String method, String oldPrimary,
+                              String newPrimary, Instant faultWallClock, long faultAt, DrillAnalysis.Figures figures,
+                              List<Event> events, long chartFrom, long bucketNanos, Map<String, int[]> perBucket,
+                              List<Long> lostIds, String promotionSource, String problem) {
+
+    /** Something the drill saw or did, at {@code at} ({@link System#nanoTime()}). */
+    public record Event(long at, String kind, String text) {
+    }
+
+    public IterationResult {
+        events = List.copyOf(events);
+        lostIds = List.copyOf(lostIds);
+        perBucket = Map.copyOf(perBucket);
+    }
+
+    public boolean healed() {
+        return problem == null;
+    }
+
+    public boolean splitBrain() {
+        return figures != null && figures.splitBrain().isPresent();
+    }
+
+    /** Lost acknowledged writes although this iteration promised none. */
+    public boolean brokenPromise() {
+        return figures != null && figures.brokenPromise();
+    }
+
+    /** Why this iteration makes the drill exit 1, or null. */
+    public String failure() {
+        if (splitBrain()) {
+            DrillAnalysis.SplitBrain s = figures.splitBrain().get();
+            return "split brain: " + s.earlier() + " acknowledged " + s.overlappingAcks() + " write(s) sent after "
+                    + s.later() + " had acknowledged one (over " + s.overlapSeconds() + " s)";
+        }
+        if (brokenPromise()) {
+            return "lost " + figures.lostWrites() + " acknowledged write(s), and " + fault
+                    + (fault == Fault.SWITCHOVER ? " promises" : " without a change of primary promises") + " none";
+        }
+        return problem;
+    }
+
+    public String tag() {
+        return fault + " " + iteration + "/" + iterations;
+    }
+}

@@ -1,0 +1,298 @@
+package dev.baton.cli.drill;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.agent.ha.ClusterView;
+import dev.baton.cli.local.LocalCluster;
+import dev.baton.cli.local.Writer;
+import dev.baton.config.DynamicConfig;
+import dev.baton.leader.KeyLayout;
+import dev.baton.leader.LeaderKey;
+import dev.baton.leader.etcd.EtcdClusterStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/** A throwaway local cluster the drill starts (etcd, agents with PostgreSQL, HAProxy), where every fault can be injected. */
+public final class LocalTarget implements DrillTarget {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final LocalCluster cluster;
+    private final LocalCluster.Options options;
+    private final EtcdClusterStore store;
+    private final Map<Integer, String> byPort = new HashMap<>();
+    private final Set<String> paused = new HashSet<>();
+    private volatile boolean etcdStopped;
+
+    private LocalTarget(LocalCluster cluster, LocalCluster.Options options) {
+        this.cluster = cluster;
+        this.options = options;
+        for (LocalCluster.Node n : cluster.nodes()) {
+            byPort.put(n.pgPort(), n.name());
+        }
+        // Short calls: the drill polls every 100 ms and must not hang while etcd is away.
+        this.store = new EtcdClusterStore(List.of(cluster.etcdEndpoint()), new KeyLayout("/service/", cluster.scope()),
+                "baton-drill", 10, Duration.ofSeconds(1), System::nanoTime);
+    }
+
+    /**
+     * Starts a cluster of {@code nodes} members with the given ttl (loop_wait 1, retry_timeout
+     * min(3, (ttl-1)/2)) in {@code dir}, with a proxy between each agent and etcd when
+     * {@code etcdProxies}, and waits until it is healthy.
+     *
+     * @throws IllegalStateException if it did not become healthy within {@code timeout}
+     */
+    public static LocalTarget start(Path dir, int nodes, int ttl, boolean etcdProxies, Duration timeout)
+            throws IOException, InterruptedException {
+        int retry = Math.max(1, Math.min(3, (ttl - 1) / 2));
+        LocalCluster.Options o = LocalCluster.Options.defaults().withNodes(nodes).withTimings(ttl, 1, retry);
+        if (etcdProxies) {
+            o = o.withEtcdProxies();
+        }
+        LocalCluster c = LocalCluster.start(dir, o);
+        LocalTarget t = new LocalTarget(c, o);
+        try {
+            if (!LocalCluster.await(timeout, () -> c.healthy(nodes - 1))) {
+                c.keepFiles();
+                throw new IllegalStateException("the local cluster did not become healthy within " + timeout.toSeconds()
+                        + " s; its files are kept in " + dir);
+            }
+            return t;
+        } catch (RuntimeException | InterruptedException e) {
+            t.close();
+            throw e;
+        }
+    }
+
+    public int loopWait() {
+        return options.loopWait();
+    }
+
+    public LocalCluster cluster() {
+        return cluster;
+    }
+
+    @Override
+    public String describe() {
+        return "a local cluster (" + options.nodes() + " members, ttl " + options.ttl() + " s, loop_wait "
+                + options.loopWait() + " s, retry_timeout " + options.retryTimeout() + " s, HAProxy 127.0.0.1:"
+                + cluster.haproxyPort() + ", one etcd)";
+    }
+
+    @Override
+    public ObjectNode describeJson() {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("mode", "local");
+        n.put("members", options.nodes());
+        n.put("ttl", options.ttl());
+        n.put("loop_wait", options.loopWait());
+        n.put("retry_timeout", options.retryTimeout());
+        n.put("primary_start_timeout", DynamicConfig.defaults().primaryStartTimeout());
+        n.put("etcd", cluster.etcdEndpoint());
+        n.put("etcd_members", 1);
+        n.put("load_balancer", "HAProxy 127.0.0.1:" + cluster.haproxyPort() + " (option httpchk GET /primary, inter 200ms)");
+        n.put("scope", cluster.scope());
+        n.put("dir", cluster.dir().toString());
+        return n;
+    }
+
+    @Override
+    public List<String> members() {
+        List<String> names = new ArrayList<>();
+        for (LocalCluster.Node n : cluster.nodes()) {
+            names.add(n.name());
+        }
+        return names;
+    }
+
+    @Override
+    public String restBase(String member) {
+        return "http://127.0.0.1:" + cluster.node(member).restPort();
+    }
+
+    @Override
+    public String lbJdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + cluster.haproxyPort() + "/postgres";
+    }
+
+    @Override
+    public String user() {
+        return "postgres";
+    }
+
+    @Override
+    public String password() {
+        return cluster.superuserPassword();
+    }
+
+    @Override
+    public String memberJdbcUrl(String member) {
+        return cluster.node(member).jdbcUrl();
+    }
+
+    @Override
+    public String serverName(Writer.Ack ack) {
+        String n = byPort.get(ack.serverPort());
+        return n != null ? n : (ack.serverAddr() == null ? "?" : ack.serverAddr()) + ":" + ack.serverPort();
+    }
+
+    @Override
+    public Optional<String> leaderKey() {
+        try {
+            return store.read().leaderKey().map(LeaderKey::name);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public List<ClusterView.HistoryEntry> history() {
+        try {
+            return ClusterView.of(store.read(), DynamicConfig.defaults()).history();
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    @Override
+    public boolean etcdDown() {
+        return etcdStopped;
+    }
+
+    @Override
+    public synchronized boolean paused(String member) {
+        return paused.contains(member);
+    }
+
+    @Override
+    public boolean canInject(Fault fault) {
+        return fault != Fault.PARTITION_PRIMARY || options.etcdProxies();
+    }
+
+    @Override
+    public String method(Fault fault, String member, int duration) {
+        return switch (fault) {
+            case KILL_NODE -> "SIGKILL of " + member + "'s agent and every postgres process; agent restarted once "
+                    + "writes flow on the new primary";
+            case KILL_POSTGRES -> "SIGKILL of " + member + "'s postmaster and its children; the agent lives";
+            case KILL_AGENT -> "SIGKILL of " + member + "'s agent JVM only; agent restarted after " + duration + " s";
+            case STOP_AGENT -> "SIGSTOP of " + member + "'s agent JVM for " + duration + " s, then SIGCONT";
+            case SWITCHOVER -> "POST /switchover {\"leader\":\"" + member + "\"} to " + member;
+            case PARTITION_PRIMARY -> "etcd proxy: the TCP proxy between " + member + "'s agent and etcd holds every byte "
+                    + "for " + duration + " s (peers still reach " + member + "; not root, so no network namespace)";
+            case ETCD_DOWN -> "etcd stopped (SIGTERM) for " + duration + " s, then started again";
+        };
+    }
+
+    @Override
+    public void inject(Fault fault, String member) throws Exception {
+        LocalCluster.Node n = cluster.node(member);
+        switch (fault) {
+            case KILL_NODE -> n.kill();
+            case KILL_POSTGRES -> n.killPostgresNow();
+            case KILL_AGENT -> n.killAgent();
+            case STOP_AGENT -> {
+                synchronized (this) {
+                    paused.add(member);
+                }
+                signal(n, "STOP");
+            }
+            case PARTITION_PRIMARY -> n.etcdProxy().blackhole();
+            case ETCD_DOWN -> {
+                etcdStopped = true;
+                cluster.etcd().stop();
+            }
+            case SWITCHOVER -> throw new IllegalArgumentException("a switchover is requested over REST");
+        }
+    }
+
+    @Override
+    public void heal(Fault fault, String member) throws Exception {
+        LocalCluster.Node n = cluster.node(member);
+        switch (fault) {
+            case KILL_NODE, KILL_AGENT -> n.start();
+            case STOP_AGENT -> resume(n);
+            case PARTITION_PRIMARY -> n.etcdProxy().heal();
+            case ETCD_DOWN -> {
+                cluster.etcd().start();
+                etcdStopped = false;
+            }
+            case KILL_POSTGRES, SWITCHOVER -> {
+                // the agents heal these themselves
+            }
+        }
+    }
+
+    @Override
+    public void prepare() throws Exception {
+        if (etcdStopped) {
+            cluster.etcd().start();
+            etcdStopped = false;
+        }
+        for (LocalCluster.Node n : cluster.nodes()) {
+            if (paused(n.name())) {
+                resume(n);
+            }
+            if (n.etcdProxy() != null) {
+                n.etcdProxy().heal();
+            }
+            if (!n.isAgentAlive()) {
+                n.start();
+            }
+        }
+    }
+
+    private void resume(LocalCluster.Node n) throws IOException, InterruptedException {
+        signal(n, "CONT");
+        synchronized (this) {
+            paused.remove(n.name());
+        }
+    }
+
+    /** {@code kill -SIG pid} of the member's agent JVM. */
+    private static void signal(LocalCluster.Node n, String sig) throws IOException, InterruptedException {
+        Process agent = n.agentProcess();
+        if (agent == null || !agent.isAlive()) {
+            return;
+        }
+        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(agent.pid())).redirectErrorStream(true).start();
+        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IOException("kill -" + sig + " " + agent.pid() + " failed: "
+                    + new String(p.getInputStream().readAllBytes()).strip());
+        }
+    }
+
+    @Override
+    public void keepFiles() {
+        cluster.keepFiles();
+    }
+
+    @Override
+    public String filesHint() {
+        return cluster.dir() + " (agent logs: " + cluster.dir().resolve("node*").resolve("agent.log") + ")";
+    }
+
+    @Override
+    public void close() {
+        for (LocalCluster.Node n : cluster.nodes()) {
+            if (paused(n.name())) {
+                try {
+                    resume(n); // a stopped JVM would not stop on SIGTERM
+                } catch (IOException | InterruptedException e) {
+                    // close kills it after its timeout
+                }
+            }
+        }
+        store.close();
+        cluster.close();
+    }
+}

@@ -1,0 +1,84 @@
+package dev.baton.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+/**
+ * {@code baton drill} end to end on a real 3-member local cluster (ttl 5 to save time): one
+ * iteration of kill-node and one of switchover, each on its own fresh cluster.
+ */
+class DrillIntegrationTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    /** Runs one drill with --format json; checks exit 0 and the files; returns the report. */
+    private JsonNode drill(String fault) throws Exception {
+        Path out = tmp.resolve(fault);
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        int code = Baton.commandLine(new PrintWriter(o, true), new PrintWriter(e, true)).execute("drill", "--fault", fault,
+                "--iterations", "1", "--ttl", "5", "--out", out.toString(), "--format", "json");
+        String text = o + "\n--- stderr (progress)\n" + e;
+        assertEquals(0, code, text);
+        JsonNode printed = JSON.readTree(o.toString());
+        JsonNode report = JSON.readTree(Files.readString(out.resolve("drill.json")));
+        assertEquals(printed, report, "stdout and drill.json differ");
+        assertTrue(Files.readString(out.resolve("drill.txt")).contains("write unavailability"), text);
+        Document svg = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(out.resolve("drill.svg").toFile());
+        assertEquals("svg", svg.getDocumentElement().getNodeName());
+        assertTrue(svg.getElementsByTagName("rect").getLength() > 20, "the picture has bars");
+        assertTrue(e.toString().contains("[" + fault + " 1/1] waiting until the cluster is whole"), text);
+        assertEquals(0, report.path("exit_code").asInt(), text);
+        assertEquals(0, report.path("failures").size(), text);
+        JsonNode s = report.path("summary").path(fault);
+        assertEquals(1, s.path("iterations").asInt(), text);
+        assertEquals(1, s.path("healed").asInt(), text);
+        assertEquals(0, s.path("split_brain").asInt(), text);
+        JsonNode it = report.path("iterations").get(0);
+        assertTrue(it.path("split_brain").isNull(), text);
+        assertTrue(it.path("healed").asBoolean(), text);
+        assertNotEquals(it.path("old_primary").asText(), it.path("new_primary").asText(), "the primary moved: " + text);
+        assertTrue(it.path("primary_changed").asBoolean(), text);
+        assertTrue(it.path("unavailable_s").asDouble() > 0, text);
+        assertTrue(it.path("promotion_s").isNumber(), text);
+        assertTrue(it.path("rejoin_s").isNumber(), "the old primary streams again: " + text);
+        assertTrue(it.path("whole_s").asDouble() >= it.path("unavailable_s").asDouble(), text);
+        assertTrue(it.path("acknowledged_writes").asInt() > 0, text);
+        assertFalse(it.path("writes_per_100ms").path("series").isEmpty(), text);
+        assertEquals(1, s.path("unavailable_s").path("n").asInt(), text);
+        assertEquals(it.path("unavailable_s").asDouble(), s.path("unavailable_s").path("median").asDouble(), 1e-9);
+        return report;
+    }
+
+    @Test
+    void killNodeFailsOverWithoutSplitBrainAndTheOldPrimaryRejoins() throws Exception {
+        JsonNode r = drill("kill-node");
+        JsonNode it = r.path("iterations").get(0);
+        assertTrue(it.path("detection_s").isNumber(), "the leader key expired: " + it);
+        assertFalse(it.path("no_loss_promised").asBoolean(), "an asynchronous failover promises no zero loss");
+    }
+
+    @Test
+    void switchoverLosesNoAcknowledgedWrite() throws Exception {
+        JsonNode r = drill("switchover");
+        JsonNode it = r.path("iterations").get(0);
+        assertTrue(it.path("no_loss_promised").asBoolean(), it.toString());
+        assertEquals(0, it.path("lost_writes").asInt(), it.toString());
+        assertEquals(0, r.path("summary").path("switchover").path("lost_writes_total").asInt());
+    }
+}

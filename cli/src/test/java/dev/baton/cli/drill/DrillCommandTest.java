@@ -1,0 +1,52 @@
+package dev.baton.cli.drill;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.baton.cli.Baton;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** {@code baton drill}'s refusals: bad input is exit 2, before anything is started. */
+class DrillCommandTest {
+
+    private static String[] run(String... args) {
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        String[] all = new String[args.length + 1];
+        all[0] = "drill";
+        System.arraycopy(args, 0, all, 1, args.length);
+        int code = Baton.commandLine(new PrintWriter(o, true), new PrintWriter(e, true)).execute(all);
+        return new String[] {Integer.toString(code), o.toString(), e.toString()};
+    }
+
+    private static void refused(String expected, String... args) {
+        String[] r = run(args);
+        assertEquals("2", r[0], String.join(" ", args) + "\n" + r[1] + r[2]);
+        assertTrue(r[2].contains(expected), "expected '" + expected + "' in: " + r[2]);
+    }
+
+    @Test
+    void badOptionsAreExit2() {
+        refused("unknown fault \"boom\"", "--fault", "kill-node,boom");
+        refused("--iterations: must be between 1 and 1000", "--iterations", "0");
+        refused("--writers: must be between 1 and 64", "--writers", "0");
+        refused("--format: must be table, json", "--format", "xml");
+        refused("--nodes: must be between 2 and 9", "--nodes", "1");
+        refused("--ttl: must be between 3 and 120", "--ttl", "2");
+        refused("--duration: must be between 1 and 3600", "--duration", "0");
+    }
+
+    @Test
+    void anExistingClusterTakesOnlyASwitchover() {
+        refused("only switchover can be injected", "-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb:5000/app",
+                "--fault", "switchover,kill-node,etcd-down");
+        String[] r = run("-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb:5000/app", "--fault", "stop-agent");
+        assertTrue(r[2].contains("--fault stop-agent") && r[2].contains("need a local cluster started by the drill"), r[2]);
+        refused("an existing cluster needs --dsn", "-c", "/nonexistent/baton.yml", "--fault", "switchover");
+        refused("--dsn needs -c FILE", "--dsn", "postgresql://lb:5000/app", "--fault", "switchover");
+        refused("apply to the local cluster only", "-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb/app",
+                "--fault", "switchover", "--ttl", "5");
+    }
+}
