@@ -161,6 +161,8 @@ public final class AgentActions implements RestApi.Actions {
         if (!store.casFailover(f.toString(), 0)) {
             return new RestApi.Answer(409, "another switchover or failover was requested at the same time");
         }
+        // The watch does not report this agent's own writes: wake its loop, it may be the leader.
+        store.wakeUp();
         if (at != null) {
             return new RestApi.Answer(202, "Switchover scheduled");
         }
