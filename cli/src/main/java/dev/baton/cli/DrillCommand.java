@@ -25,8 +25,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,8 +45,6 @@ public final class DrillCommand extends BaseCommand {
      * forgets its level, so that jetcd's retry warnings about the drill's own etcd reads (while
      * etcd is down, on purpose) would land between the progress lines.
      */
-    private static final List<Logger> QUIET = List.of(Logger.getLogger("io.etcd"), Logger.getLogger("io.grpc"),
-            Logger.getLogger("io.netty"), Logger.getLogger("io.vertx"));
 
     @Option(names = "--fault", defaultValue = "kill-node", paramLabel = "KIND[,KIND...]",
             description = "kill-node (default), kill-postgres, kill-agent, stop-agent, switchover, partition-primary "
@@ -100,7 +96,6 @@ public final class DrillCommand extends BaseCommand {
     @Override
     protected int execute() throws Exception {
         format(format, "table", "json");
-        QUIET.forEach(l -> l.setLevel(Level.SEVERE));
         List<Fault> faults;
         try {
             faults = Fault.parseList(faultList);

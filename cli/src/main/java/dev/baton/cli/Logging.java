@@ -15,6 +15,13 @@ final class Logging {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS")
             .withZone(ZoneOffset.UTC);
 
+    /**
+     * Libraries whose retries are noise at INFO/WARNING. Held here: java.util.logging keeps loggers
+     * only weakly, and a collected logger forgets the level set on it.
+     */
+    private static final java.util.List<Logger> QUIET = java.util.List.of(Logger.getLogger("io.netty"),
+            Logger.getLogger("io.grpc"), Logger.getLogger("io.vertx"), Logger.getLogger("io.etcd"));
+
     private Logging() {
     }
 
@@ -60,8 +67,8 @@ final class Logging {
         h.setFormatter("json".equalsIgnoreCase(format) ? new Json() : new Plain());
         root.addHandler(h);
         root.setLevel(Level.INFO);
-        for (String noisy : new String[] {"io.netty", "io.grpc", "io.vertx", "io.etcd"}) {
-            Logger.getLogger(noisy).setLevel(Level.SEVERE);
+        for (Logger noisy : QUIET) {
+            noisy.setLevel(Level.SEVERE);
         }
     }
 
