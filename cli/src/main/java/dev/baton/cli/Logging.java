@@ -17,10 +17,13 @@ final class Logging {
 
     /**
      * Libraries whose retries are noise at INFO/WARNING. Held here: java.util.logging keeps loggers
-     * only weakly, and a collected logger forgets the level set on it.
+     * only weakly, and a collected logger forgets the level set on it. A holder class, so that
+     * touching Logging (install()) does not start java.util.logging before its manager is chosen.
      */
-    private static final java.util.List<Logger> QUIET = java.util.List.of(Logger.getLogger("io.netty"),
-            Logger.getLogger("io.grpc"), Logger.getLogger("io.vertx"), Logger.getLogger("io.etcd"));
+    private static final class Quiet {
+        static final java.util.List<Logger> LOGGERS = java.util.List.of(Logger.getLogger("io.netty"),
+                Logger.getLogger("io.grpc"), Logger.getLogger("io.vertx"), Logger.getLogger("io.etcd"));
+    }
 
     private Logging() {
     }
@@ -67,7 +70,7 @@ final class Logging {
         h.setFormatter("json".equalsIgnoreCase(format) ? new Json() : new Plain());
         root.addHandler(h);
         root.setLevel(Level.INFO);
-        for (Logger noisy : QUIET) {
+        for (Logger noisy : Quiet.LOGGERS) {
             noisy.setLevel(Level.SEVERE);
         }
     }
