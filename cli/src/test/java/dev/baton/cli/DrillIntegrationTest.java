@@ -57,7 +57,9 @@ class DrillIntegrationTest {
         assertTrue(it.path("unavailable_s").asDouble() > 0, text);
         assertTrue(it.path("promotion_s").isNumber(), text);
         assertTrue(it.path("rejoin_s").isNumber(), "the old primary streams again: " + text);
-        assertTrue(it.path("whole_s").asDouble() >= it.path("unavailable_s").asDouble(), text);
+        // No ordering between whole_s and unavailable_s: in a fast switchover the old primary can
+        // stream again from the new one before the first write reaches it through HAProxy.
+        assertTrue(it.path("whole_s").asDouble() > 0, text);
         assertTrue(it.path("acknowledged_writes").asInt() > 0, text);
         assertFalse(it.path("writes_per_100ms").path("series").isEmpty(), text);
         assertEquals(1, s.path("unavailable_s").path("n").asInt(), text);
