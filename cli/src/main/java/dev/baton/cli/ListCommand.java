@@ -63,7 +63,9 @@ public final class ListCommand extends BaseCommand {
             lag = view.lastLeaderLsn() > 0 && m.xlogLocation() > 0
                     ? Math.round(Math.max(0, view.lastLeaderLsn() - m.xlogLocation()) / 1048576.0) : "unknown";
         }
-        return new Row(scope, shownName, host(m), leader ? "Leader" : "Replica", m.state(),
+        String role = leader ? "Leader" : view.dynamic().synchronousMode()
+                && view.sync().isSyncStandby(m.name(), view.leader()) ? "Sync Standby" : "Replica";
+        return new Row(scope, shownName, host(m), role, m.state(),
                 m.timeline() > 0 ? m.timeline() : null, lag, m.pendingRestart());
     }
 

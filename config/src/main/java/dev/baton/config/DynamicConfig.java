@@ -13,10 +13,14 @@ import java.util.Map;
 /**
  * The cluster-wide settings kept in etcd under {@code <namespace><scope>/config} (seeded from
  * {@code bootstrap.dcs}). Times are in seconds, {@code maximumLagOnFailover} in bytes.
+ * {@code synchronousMode}: Baton manages synchronous_standby_names and the {@code sync} key, and
+ * only a listed synchronous standby may be promoted; {@code synchronousModeStrict}: with no
+ * standby available commits block ({@code '*'}) instead of going on without one;
+ * {@code synchronousNodeCount}: how many synchronous standbys the primary keeps.
  */
 public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover,
         int primaryStartTimeout, boolean usePgRewind, boolean useSlots, Map<String, String> parameters,
-        boolean pause, boolean synchronousMode) {
+        boolean pause, boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount) {
 
     public static final int DEFAULT_TTL = 10;
     public static final int DEFAULT_LOOP_WAIT = 1;
@@ -29,13 +33,28 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     /** Immutable, so sharing it is safe. */
     private static final ObjectReader JSON = new ObjectMapper().reader();
 
+    public static final int DEFAULT_SYNCHRONOUS_NODE_COUNT = 1;
+
     public DynamicConfig {
         parameters = Copies.map(parameters);
+    }
+
+    /** Asynchronous replication or plain synchronous mode with one synchronous standby. */
+    public DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, int primaryStartTimeout,
+            boolean usePgRewind, boolean useSlots, Map<String, String> parameters, boolean pause,
+            boolean synchronousMode) {
+        this(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout, usePgRewind, useSlots, parameters,
+                pause, synchronousMode, false, DEFAULT_SYNCHRONOUS_NODE_COUNT);
     }
 
     public static DynamicConfig defaults() {
         return new DynamicConfig(DEFAULT_TTL, DEFAULT_LOOP_WAIT, DEFAULT_RETRY_TIMEOUT, DEFAULT_MAXIMUM_LAG_ON_FAILOVER,
                 DEFAULT_PRIMARY_START_TIMEOUT, true, true, Map.of(), false, false);
+    }
+
+    /** synchronous_mode_strict only counts together with synchronous_mode (as in Patroni). */
+    public boolean strictSynchronous() {
+        return synchronousMode && synchronousModeStrict;
     }
 
     /** Checks the value rules; error paths start with {@code pathPrefix} (e.g. "bootstrap.dcs"). */
@@ -62,6 +81,9 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         if (primaryStartTimeout < 0) {
             errors.add(new ConfigError(p + "primary_start_timeout", "must be >= 0, got " + primaryStartTimeout));
         }
+        if (synchronousNodeCount < 1) {
+            errors.add(new ConfigError(p + "synchronous_node_count", "must be >= 1, got " + synchronousNodeCount));
+        }
         long worstCase = (long) loopWait + 2L * retryTimeout;
         if (checkTiming && worstCase > ttl) {
             errors.add(new ConfigError(prefix.isEmpty() ? "ttl" : prefix, String.format(
@@ -80,6 +102,12 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         root.put("maximum_lag_on_failover", maximumLagOnFailover);
         root.put("primary_start_timeout", primaryStartTimeout);
         root.put("synchronous_mode", synchronousMode);
+        if (synchronousModeStrict) {
+            root.put("synchronous_mode_strict", true);
+        }
+        if (synchronousNodeCount != DEFAULT_SYNCHRONOUS_NODE_COUNT) {
+            root.put("synchronous_node_count", synchronousNodeCount);
+        }
         if (pause) {
             root.put("pause", true);
         }
@@ -128,6 +156,8 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         int primaryStartTimeout = n.integer(startKey, DEFAULT_PRIMARY_START_TIMEOUT);
         n.ignore("master_start_timeout", "ignored, primary_start_timeout is set");
         boolean synchronousMode = n.bool("synchronous_mode", false);
+        boolean synchronousModeStrict = n.bool("synchronous_mode_strict", false);
+        int synchronousNodeCount = n.integer("synchronous_node_count", DEFAULT_SYNCHRONOUS_NODE_COUNT);
         boolean pause = n.bool("pause", false);
         ConfigNode pg = n.map("postgresql");
         boolean usePgRewind = pg.bool("use_pg_rewind", true);
@@ -135,13 +165,13 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         Map<String, String> parameters = pg.parameters("parameters");
         pg.unsupported("pg_hba", "pg_ident", "recovery_conf");
         pg.finish();
-        n.unsupported("synchronous_mode_strict", "synchronous_node_count", "maximum_lag_on_syncnode", "failsafe_mode",
+        n.unsupported("maximum_lag_on_syncnode", "failsafe_mode",
                 "check_timeline", "standby_cluster", "slots", "ignore_slots", "member_slots_ttl",
                 "primary_stop_timeout", "master_stop_timeout", "max_timelines_history");
         n.finish();
 
         DynamicConfig config = new DynamicConfig(ttl, loopWait, retryTimeout, maxLag, primaryStartTimeout,
-                usePgRewind, useSlots, parameters, pause, synchronousMode);
+                usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount);
         boolean timingReadable = !n.issues().hasError(n.path("ttl")) && !n.issues().hasError(n.path("loop_wait"))
                 && !n.issues().hasError(n.path("retry_timeout"));
         config.validate(n.path(), timingReadable).forEach(e -> n.issues().error(e.path(), e.message()));

@@ -29,6 +29,21 @@ class DynamicConfigTest {
     }
 
     @Test
+    void synchronousModeKeys() throws Exception {
+        DynamicConfig c = DynamicConfig.fromJson(
+                "{\"synchronous_mode\": true, \"synchronous_mode_strict\": true, \"synchronous_node_count\": 2}");
+        assertTrue(c.synchronousMode());
+        assertTrue(c.strictSynchronous());
+        assertEquals(2, c.synchronousNodeCount());
+        assertEquals(c, DynamicConfig.fromJson(c.toJson()));
+        // Strict alone does nothing, as in Patroni.
+        assertEquals(false, DynamicConfig.fromJson("{\"synchronous_mode_strict\": true}").strictSynchronous());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> DynamicConfig.fromJson("{\"synchronous_mode\": true, \"synchronous_node_count\": 0}"));
+        assertEquals(List.of(new ConfigError("config.synchronous_node_count", "must be >= 1, got 0")), e.errors());
+    }
+
+    @Test
     void tolerantOfUnknownAndMissingKeys() throws Exception {
         String patroni = """
                 {"ttl": 30, "loop_wait": 10, "retry_timeout": 10, "check_timeline": true,

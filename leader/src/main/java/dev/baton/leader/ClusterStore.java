@@ -91,6 +91,9 @@ public interface ClusterStore extends AutoCloseable {
     /** Compare-and-set of the {@code sync} key (0 = create only if absent). */
     boolean casSync(String json, long expectedModRevision);
 
+    /** Deletes the {@code sync} key if its mod revision still matches (synchronous mode turned off). */
+    boolean deleteSync(long expectedModRevision);
+
     /** Puts {@code history} (a JSON list). */
     void putHistory(String json);
 

@@ -137,9 +137,15 @@ public final class AgentActions implements RestApi.Actions {
             if (planned && m.get().nofailover()) {
                 return new RestApi.Answer(412, "candidate " + candidate + " is tagged nofailover");
             }
+            if (!v.mayPromote(candidate)) {
+                // Patroni's words; promoting an asynchronous replica could lose acknowledged commits.
+                return new RestApi.Answer(412, "candidate name does not match with sync_standby: " + candidate
+                        + " is not a synchronous standby (synchronous_mode is on)");
+            }
         } else if (v.members().values().stream().noneMatch(m -> !m.name().equals(v.leader()) && m.isRunning()
-                && !m.nofailover())) {
-            return new RestApi.Answer(412, "no running member may take over");
+                && !m.nofailover() && v.mayPromote(m.name()))) {
+            return new RestApi.Answer(412, "no running member may take over"
+                    + (v.dynamic().synchronousMode() ? " (synchronous_mode: only a synchronous standby may)" : ""));
         }
         if (at != null && at.toInstant().isBefore(java.time.Instant.now().minusSeconds(1))) {
             throw new BadRequest("scheduled_at " + scheduled + " is in the past");

@@ -184,8 +184,12 @@ public final class RestApi implements AutoCloseable {
             case "/replica" -> new Answer(replicaOk(s, query) ? 200 : 503, status(s, now));
             case "/read-only" -> new Answer(
                     s.isWritablePrimary(now) || replicaOk(s, query) ? 200 : 503, status(s, now));
-            case "/async" -> new Answer(replicaOk(s, query) ? 200 : 503, status(s, now));
-            case "/sync", "/synchronous", "/read-only-sync" -> new Answer(503, status(s, now));
+            case "/async", "/asynchronous" -> new Answer(replicaOk(s, query) && !syncStandby(s) ? 200 : 503,
+                    status(s, now));
+            case "/sync", "/synchronous" -> new Answer(replicaOk(s, query) && syncStandby(s) ? 200 : 503,
+                    status(s, now));
+            case "/read-only-sync" -> new Answer(s.isWritablePrimary(now) || (replicaOk(s, query) && syncStandby(s))
+                    ? 200 : 503, status(s, now));
             case "/health" -> new Answer(s.pg().running() ? 200 : 503, status(s, now));
             case "/liveness" -> new Answer(live(s, now) ? 200 : 503, "{}");
             case "/readiness" -> new Answer(s.isWritablePrimary(now) || (s.pg().runningAsReplica()
@@ -198,6 +202,12 @@ public final class RestApi implements AutoCloseable {
                     : new Answer(200, s.cluster().snapshot().config().value());
             default -> new Answer(404, error("no such endpoint: " + path));
         };
+    }
+
+    /** Listed in the {@code sync} key as a synchronous standby of the current leader. */
+    private static boolean syncStandby(NodeState s) {
+        return s.cluster() != null && s.cluster().dynamic().synchronousMode()
+                && s.cluster().sync().isSyncStandby(s.name(), s.cluster().leader());
     }
 
     private boolean replicaOk(NodeState s, Map<String, String> query) {
@@ -275,6 +285,9 @@ public final class RestApi implements AutoCloseable {
             n.put("postmaster_start_time", pg.startedAt());
         }
         n.put("role", s.role());
+        if (syncStandby(s)) {
+            n.put("sync_standby", true);
+        }
         if (pg.serverVersion() > 0) {
             n.put("server_version", pg.serverVersion());
         }
@@ -337,7 +350,9 @@ public final class RestApi implements AutoCloseable {
             for (MemberStatus m : new java.util.TreeMap<>(c.members()).values()) {
                 ObjectNode e = members.addObject();
                 e.put("name", m.name());
-                e.put("role", m.name().equals(c.leader()) ? "leader" : "replica");
+                e.put("role", m.name().equals(c.leader()) ? "leader"
+                        : c.dynamic().synchronousMode() && c.sync().isSyncStandby(m.name(), c.leader())
+                        ? "sync_standby" : "replica");
                 e.put("state", m.state());
                 if (m.apiUrl() != null) {
                     e.put("api_url", m.apiUrl());

@@ -97,6 +97,17 @@ public record ClusterView(String initialize, String leader, long leaderLeaseId, 
         }
     }
 
+    /** The {@code sync} key (absent: {@link SyncState#absent()}). */
+    public SyncState sync() {
+        return snapshot.sync() == null ? SyncState.absent()
+                : SyncState.parse(snapshot.sync().value(), snapshot.sync().modRevision());
+    }
+
+    /** In synchronous mode, whether {@code name} may be promoted (Patroni's {@code sync.matches}); always true otherwise. */
+    public boolean mayPromote(String name) {
+        return !dynamic.synchronousMode() || sync().matches(name);
+    }
+
     /** One line of the {@code history} key: timeline {@code timeline} ended at {@code lsn}. */
     public record HistoryEntry(int timeline, long lsn, String reason, String timestamp, String newLeader) {
     }

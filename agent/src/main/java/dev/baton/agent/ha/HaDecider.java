@@ -181,6 +181,10 @@ public final class HaDecider {
         if (request.isPresent() && request.get().candidate() != null) {
             String candidate = request.get().candidate();
             if (candidate.equals(o.me())) {
+                if (!c.mayPromote(o.me())) {
+                    return NoAction.of("not taking over as the requested candidate: I am not a synchronous standby "
+                            + "(synchronous_mode)");
+                }
                 return new AcquireLock(false, "taking over as the requested candidate of a switchover or failover");
             }
             if (o.leaderlessSeconds() < c.dynamic().ttl()) {
@@ -196,7 +200,20 @@ public final class HaDecider {
         if (o.nofailover()) {
             return NoAction.of("no action: the cluster has no leader and I am tagged nofailover");
         }
+        if (!c.mayPromote(o.me())) {
+            return NoAction.of("no action: the cluster has no leader and I am not a synchronous standby "
+                    + "(synchronous_mode: only " + syncNames(c) + " may take over)");
+        }
         return new AcquireLock(true, "the cluster has no leader: trying to take over as the healthiest replica");
+    }
+
+    private static String syncNames(ClusterView c) {
+        SyncState sync = c.sync();
+        java.util.Set<String> names = new java.util.TreeSet<>(sync.standbys());
+        if (sync.leader() != null) {
+            names.add(sync.leader());
+        }
+        return names.isEmpty() ? "no one, the sync key lists no member" : String.join(", ", names);
     }
 
     /** The leader with a {@code failover} key: a switchover to carry out, wait for, or clean up. */
@@ -226,12 +243,17 @@ public final class HaDecider {
                 return new ClearFailover(r.modRevision(), "switchover cancelled: " + r.candidate()
                         + " is not a running replica that may take over");
             }
+            if (!c.mayPromote(r.candidate())) {
+                return new ClearFailover(r.modRevision(), "switchover cancelled: " + r.candidate()
+                        + " is not a synchronous standby (synchronous_mode)");
+            }
             return new Switchover(r.candidate(), "switching over to " + r.candidate() + ": demoting self gracefully");
         }
         boolean anyone = c.members().values().stream().anyMatch(m -> !m.name().equals(o.me()) && m.isRunning()
-                && !m.nofailover() && !"primary".equals(m.role()));
+                && !m.nofailover() && !"primary".equals(m.role()) && c.mayPromote(m.name()));
         if (!anyone) {
-            return new ClearFailover(r.modRevision(), "switchover cancelled: no running replica may take over");
+            return new ClearFailover(r.modRevision(), "switchover cancelled: no running replica may take over"
+                    + (c.dynamic().synchronousMode() ? " (synchronous_mode: only a synchronous standby may)" : ""));
         }
         return new Switchover(null, "switching over to the best replica: demoting self gracefully");
     }

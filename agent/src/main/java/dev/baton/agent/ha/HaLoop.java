@@ -413,8 +413,7 @@ public final class HaLoop implements AutoCloseable {
             return s.reason();
         }
         if (d instanceof Promote p) {
-            promote(o);
-            return p.reason();
+            return promote(o, p.reason());
         }
         if (d instanceof AcquireLock a) {
             return acquire(o, a, renewal);
@@ -611,11 +610,24 @@ public final class HaLoop implements AutoCloseable {
      * the loop must keep renewing meanwhile), then creates the slots, records the timeline switch
      * in {@code history}, and checkpoints in the background.
      */
-    private void promote(Observation o) {
+    private String promote(Observation o, String sentence) {
         int oldTimeline = o.pg().timeline();
         ClusterView view = o.cluster();
+        if (dynamic.synchronousMode()) {
+            // Patroni's order: claim the sync key first (no standby listed: none is known to hold my
+            // future commits), so that no one else counts as a synchronous standby of the old primary.
+            if (!store.casSync(SyncState.toJson(config.name(), null), view.sync().modRevision())) {
+                return "postponing promotion: the sync key was changed by someone else";
+            }
+        }
+        String names = dynamic.synchronousMode() ? SyncPlanner.namesValue(java.util.List.of(), dynamic.strictSynchronous())
+                : null;
         runLong("promote", () -> {
             checkpointPending = true;
+            // A clone or rewind copied the old primary's synchronous_standby_names along: replace it
+            // before opening for writes (it may name this very node, and commits would hang).
+            pg.setSynchronousStandbyNames(names);
+            appliedSyncNames = names == null ? RESET_SYNC_NAMES : names;
             pg.promote(Duration.ofSeconds(60));
             cachedDataDir = null;
             listener.roleChanged("primary");
@@ -625,6 +637,7 @@ public final class HaLoop implements AutoCloseable {
             appendHistory(view, oldTimeline, after.timeline());
             checkpointAfterPromote();
         });
+        return sentence;
     }
 
     private void checkpointAfterPromote() {
@@ -676,8 +689,7 @@ public final class HaLoop implements AutoCloseable {
         }
         holdLock(sureUntil(renewal));
         if (o.pg().inRecovery()) {
-            promote(o);
-            return "promoting self: I acquired the leader key";
+            return promote(o, "promoting self: I acquired the leader key");
         }
         return "acquired the vacant leader key as the running primary";
     }
@@ -691,6 +703,16 @@ public final class HaLoop implements AutoCloseable {
         }
         List<Candidacy.Peer> reports = others.isEmpty() ? List.of()
                 : peers.poll(others, Duration.ofMillis(Math.min(2000, dynamic.loopWait() * 1000L + 500)));
+        if (o.cluster().dynamic().synchronousMode()) {
+            // Only synchronous standbys may take over: the others neither compete nor veto (they
+            // still veto as a running primary).
+            List<Candidacy.Peer> eligible = new ArrayList<>();
+            for (Candidacy.Peer p : reports) {
+                eligible.add(o.cluster().mayPromote(p.name()) ? p : new Candidacy.Peer(p.name(), p.reachable(),
+                        p.inRecovery(), p.walPosition(), p.timeline(), true, p.failoverPriority()));
+            }
+            reports = eligible;
+        }
         Integer prio = config.tags().failoverPriority();
         return Candidacy.evaluate(config.name(), o.pg().walPosition(), o.pg().timeline(), prio == null ? 1 : prio,
                 dynamic.maximumLagOnFailover(), o.cluster().lastLeaderLsn(), reports);
@@ -698,6 +720,7 @@ public final class HaLoop implements AutoCloseable {
 
     private void leaderHousekeeping(ClusterView view, PgStatus status) {
         maintainSlots(view);
+        syncReplication(view, status);
         ObjectNode st = JSON.createObjectNode();
         st.put("optime", status.walPosition());
         String json = st.toString();
@@ -705,6 +728,74 @@ public final class HaLoop implements AutoCloseable {
             store.putStatus(json);
             lastStatusJson = json;
         }
+    }
+
+    /** {@link #appliedSyncNames}: synchronous_standby_names was reset to postgresql.conf's value. */
+    private static final String RESET_SYNC_NAMES = "\u0000reset";
+
+    /** What this agent last set as synchronous_standby_names (null: not known since it started). */
+    private String appliedSyncNames;
+
+    /**
+     * Synchronous mode on the leader ({@link SyncPlanner}): at most one write of the {@code sync}
+     * key per cycle. Names leave the key before they leave synchronous_standby_names, and join it
+     * only once postgres reports them synchronous.
+     */
+    private void syncReplication(ClusterView view, PgStatus status) {
+        try {
+            SyncState key = view.sync();
+            if (!dynamic.synchronousMode()) {
+                if (key.present() && store.deleteSync(key.modRevision())) {
+                    LOG.info("synchronous mode is off: removed the sync key");
+                }
+                if (!RESET_SYNC_NAMES.equals(appliedSyncNames)) {
+                    pg.setSynchronousStandbyNames(null);
+                    appliedSyncNames = RESET_SYNC_NAMES;
+                }
+                return;
+            }
+            SyncPlanner.Plan plan = SyncPlanner.plan(config.name(), key, status.replication(), view.members(),
+                    dynamic.synchronousNodeCount(), dynamic.strictSynchronous(), appliedSyncNames);
+            if (plan.publishFirst() != null) {
+                if (!store.casSync(SyncState.toJson(config.name(), plan.publishFirst()), key.modRevision())) {
+                    LOG.info("the sync key was changed by someone else; trying again next cycle");
+                    return;
+                }
+                LOG.info("synchronous standbys in the sync key: " + describe(plan.publishFirst()));
+            }
+            if (plan.namesValue() != null) {
+                pg.setSynchronousStandbyNames(plan.namesValue());
+                appliedSyncNames = plan.namesValue();
+                LOG.info("synchronous_standby_names = '" + plan.namesValue() + "'"
+                        + (plan.picked().isEmpty() ? (dynamic.strictSynchronous()
+                        ? ": no standby available, commits wait (synchronous_mode_strict)"
+                        : ": no standby available, running without a synchronous standby") : ""));
+            }
+            if (plan.publishFirst() != null || plan.picked().isEmpty()) {
+                return;
+            }
+            java.util.Set<String> confirmed = SyncPlanner.confirmed(plan.picked(), status.replication());
+            long deadline = ticker.getAsLong() + TimeUnit.MILLISECONDS.toNanos(1000);
+            while (plan.namesValue() != null && confirmed.size() < plan.picked().size()
+                    && ticker.getAsLong() - deadline < 0) {
+                // The reload takes effect asynchronously: give the walsenders a moment.
+                Thread.sleep(20);
+                confirmed = SyncPlanner.confirmed(plan.picked(), pg.status().replication());
+            }
+            if (!confirmed.isEmpty() && !confirmed.equals(key.standbys())) {
+                if (store.casSync(SyncState.toJson(config.name(), confirmed), key.modRevision())) {
+                    LOG.info("synchronous standby status assigned to " + describe(confirmed));
+                }
+            }
+        } catch (PostgresException e) {
+            LOG.warning("synchronous replication management failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String describe(java.util.Set<String> names) {
+        return names.isEmpty() ? "none" : String.join(", ", names);
     }
 
     /** One physical slot per other member; slots of members that are gone are dropped (as Patroni does). */
@@ -1093,7 +1184,8 @@ public final class HaLoop implements AutoCloseable {
         }
         List<MemberStatus> replicas = new ArrayList<>();
         for (MemberStatus m : view.members().values()) {
-            if (!m.name().equals(config.name()) && !m.nofailover() && (candidate == null || m.name().equals(candidate))) {
+            if (!m.name().equals(config.name()) && !m.nofailover() && view.mayPromote(m.name())
+                    && (candidate == null || m.name().equals(candidate))) {
                 replicas.add(m);
             }
         }

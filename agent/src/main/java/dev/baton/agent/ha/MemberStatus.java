@@ -92,6 +92,11 @@ public record MemberStatus(String name, String connUrl, String apiUrl, String st
         return Boolean.TRUE.equals(v) || "true".equalsIgnoreCase(String.valueOf(v));
     }
 
+    /** Patroni's nosync tag: never chosen as a synchronous standby. */
+    public boolean nosync() {
+        return tag("nosync");
+    }
+
     public boolean nofailover() {
         return tag("nofailover");
     }

@@ -183,6 +183,11 @@ public final class InstrumentedClusterStore implements ClusterStore {
     }
 
     @Override
+    public boolean deleteSync(long expectedModRevision) {
+        return measure("delete_sync", () -> delegate.deleteSync(expectedModRevision));
+    }
+
+    @Override
     public void putHistory(String json) {
         measure("put_history", () -> delegate.putHistory(json));
     }

@@ -601,6 +601,15 @@ public final class LocalPostgres implements PostgresController {
     }
 
     @Override
+    public synchronized void setSynchronousStandbyNames(String value) {
+        // postgresql.auto.conf: it survives restarts and is what a clone or rewind copies along, so
+        // a promoted node resets it before it opens for writes (see HaLoop).
+        execute(value == null ? "ALTER SYSTEM RESET synchronous_standby_names"
+                : "ALTER SYSTEM SET synchronous_standby_names = " + quote(value));
+        execute("SELECT pg_reload_conf()");
+    }
+
+    @Override
     public synchronized void ensureReplicationRole() {
         Credentials repl = config.postgresql().authentication().replication();
         try {

@@ -50,6 +50,12 @@ public interface PostgresController {
 
     void checkpoint();
 
+    /**
+     * Sets synchronous_standby_names (ALTER SYSTEM, then a reload; works on a standby too);
+     * {@code null} resets it to what postgresql.conf says.
+     */
+    void setSynchronousStandbyNames(String value);
+
     /** Creates or updates the replication role from the config. */
     void ensureReplicationRole();
 

@@ -252,12 +252,48 @@ class RestApiTest {
     }
 
     @Test
-    void standbyLeaderAndSyncEndpointsAreAlways503() throws Exception {
-        for (String path : List.of("/standby-leader", "/standby_leader", "/sync", "/synchronous",
-                "/read-only-sync")) {
+    void standbyLeaderIsAlways503AndSyncEndpointsWithoutSynchronousMode() throws Exception {
+        for (String path : List.of("/standby-leader", "/standby_leader", "/sync", "/synchronous")) {
             assertEquals(503, code(path, healthyPrimary()), path);
             assertEquals(503, code(path, streamingReplica(0, Map.of())), path);
         }
+        assertEquals(200, code("/read-only-sync", healthyPrimary()), "the primary is always in read-only-sync");
+        assertEquals(503, code("/read-only-sync", streamingReplica(0, Map.of())));
+        assertEquals(200, code("/async", streamingReplica(0, Map.of())));
+    }
+
+    /** node2 streaming from node1 in synchronous mode, with this {@code sync} key. */
+    static S syncModeReplica(String syncJson) {
+        DynamicConfig d = DynamicConfig.defaults();
+        DynamicConfig sync = new DynamicConfig(d.ttl(), d.loopWait(), d.retryTimeout(), d.maximumLagOnFailover(),
+                d.primaryStartTimeout(), d.usePgRewind(), d.useSlots(), d.parameters(), false, true);
+        Map<String, MemberStatus> m = new LinkedHashMap<>();
+        m.put("node1", member("node1", "primary", 100 * MB, Map.of()));
+        m.put("node2", member("node2", "replica", 100 * MB, Map.of()));
+        ClusterSnapshot snap = new ClusterSnapshot(1, null, null, null, Map.of(), null,
+                new dev.baton.leader.VersionedValue(syncJson, 3, 3, 0), null, null);
+        S s = node();
+        s.name = "node2";
+        return s.replica(100 * MB, 100 * MB, true).leader("node1")
+                .cluster(new ClusterView(SYSID, "node1", 42, m, sync, true, 100 * MB, snap));
+    }
+
+    @Test
+    void syncEndpointsFollowTheSyncKeyInSynchronousMode() throws Exception {
+        S sync = syncModeReplica("{\"leader\":\"node1\",\"sync_standby\":\"node2\"}");
+        for (String path : List.of("/sync", "/synchronous", "/read-only-sync")) {
+            assertEquals(200, code(path, sync), path);
+        }
+        assertEquals(503, code("/async", sync));
+        assertTrue(body("/patroni", sync).path("sync_standby").asBoolean());
+        assertTrue(RestApi.cluster(sync.build()).contains("\"role\":\"sync_standby\""));
+
+        S async = syncModeReplica("{\"leader\":\"node1\",\"sync_standby\":\"node3\"}");
+        assertEquals(503, code("/sync", async));
+        assertEquals(200, code("/async", async));
+        // A key written by an earlier leader says nothing about the current one.
+        S stale = syncModeReplica("{\"leader\":\"node0\",\"sync_standby\":\"node2\"}");
+        assertEquals(503, code("/sync", stale));
     }
 
     // ---------------------------------------------------------------- /replica

@@ -42,6 +42,7 @@ class HaDeciderTest {
         String history;
         String leaderJsonExtra = "";
         String failover;
+        String sync;
         java.time.Instant now = java.time.Instant.parse("2026-11-22T12:00:00Z");
         DynamicConfig dynamic = DynamicConfig.defaults();
         Map<String, MemberStatus> members = new LinkedHashMap<>();
@@ -148,6 +149,13 @@ class HaDeciderTest {
             return this;
         }
 
+        /** synchronous_mode on, with this {@code sync} key (null: absent). */
+        Case sync(String json) {
+            dynamic = synchronous();
+            sync = json;
+            return this;
+        }
+
         Observation observation() {
             Map<String, MemberKey> keys = new LinkedHashMap<>();
             for (MemberStatus m : members.values()) {
@@ -159,7 +167,8 @@ class HaDeciderTest {
             }
             ClusterSnapshot snap = new ClusterSnapshot(1, null, null,
                     leader == null ? null : new LeaderKey(leader, lockIsMine ? 7 : 9, 1, 1), keys,
-                    failover == null ? null : new VersionedValue(failover, 5, 5, 0), null,
+                    failover == null ? null : new VersionedValue(failover, 5, 5, 0),
+                    sync == null ? null : new VersionedValue(sync, 6, 6, 0),
                     history == null ? null : new VersionedValue(history, 1, 1, 0), null);
             ClusterView view = new ClusterView(initialize, leader, lockIsMine ? 7 : 9, members, dynamic, true, 0, snap);
             return new Observation("me", view, lockIsMine, dir, alive, pg, upstream, nofailover, busy, downSeconds,
@@ -192,6 +201,12 @@ class HaDeciderTest {
         DynamicConfig d = DynamicConfig.defaults();
         return new DynamicConfig(d.ttl(), d.loopWait(), d.retryTimeout(), d.maximumLagOnFailover(), seconds,
                 d.usePgRewind(), d.useSlots(), d.parameters(), d.pause(), d.synchronousMode());
+    }
+
+    static DynamicConfig synchronous() {
+        DynamicConfig d = DynamicConfig.defaults();
+        return new DynamicConfig(d.ttl(), d.loopWait(), d.retryTimeout(), d.maximumLagOnFailover(),
+                d.primaryStartTimeout(), d.usePgRewind(), d.useSlots(), d.parameters(), false, true);
     }
 
     static DynamicConfig paused() {
@@ -366,7 +381,45 @@ class HaDeciderTest {
                         Decision.AcquireLock.class, "healthiest"),
                 row("paused, no leader, I am the candidate: take over",
                         c().dynamic(paused()).failover("{\"member\":\"me\"}"),
-                        Decision.AcquireLock.class, "requested candidate"));
+                        Decision.AcquireLock.class, "requested candidate"),
+                // --- synchronous mode
+                row("sync mode, no leader, I am the synchronous standby: race",
+                        c().sync("{\"leader\":\"node1\",\"sync_standby\":\"me\"}"),
+                        Decision.AcquireLock.class, "healthiest replica"),
+                row("sync mode, no leader, I am one of two synchronous standbys: race",
+                        c().sync("{\"leader\":\"node1\",\"sync_standby\":\"node2,me\"}"),
+                        Decision.AcquireLock.class, "healthiest replica"),
+                row("sync mode, no leader, I am asynchronous: stay",
+                        c().sync("{\"leader\":\"node1\",\"sync_standby\":\"node2\"}"),
+                        Decision.NoAction.class, "I am not a synchronous standby (synchronous_mode: only node1, node2"),
+                row("sync mode, no leader, the primary ran without a standby: no one may take over",
+                        c().sync("{\"leader\":\"node1\",\"sync_standby\":null}"),
+                        Decision.NoAction.class, "only node1 may take over"),
+                row("sync mode, no leader, no sync key yet: no one may take over",
+                        c().sync(null),
+                        Decision.NoAction.class, "the sync key lists no member"),
+                row("sync mode, no leader, the former leader itself (its key expired) may take its key back",
+                        c().sync("{\"leader\":\"me\",\"sync_standby\":\"node2\"}"),
+                        Decision.AcquireLock.class, "healthiest replica"),
+                row("sync mode, requested candidate but asynchronous: refuse",
+                        c().sync("{\"leader\":\"node1\",\"sync_standby\":\"node2\"}")
+                                .failover("{\"leader\":\"node1\",\"member\":\"me\"}"),
+                        Decision.NoAction.class, "not taking over as the requested candidate"),
+                row("sync mode, leader, switchover to an asynchronous replica: cancel",
+                        c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
+                                .sync("{\"leader\":\"me\",\"sync_standby\":\"node3\"}")
+                                .failover("{\"leader\":\"me\",\"member\":\"node2\"}"),
+                        Decision.ClearFailover.class, "node2 is not a synchronous standby"),
+                row("sync mode, leader, switchover to the synchronous standby: go",
+                        c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
+                                .sync("{\"leader\":\"me\",\"sync_standby\":\"node2\"}")
+                                .failover("{\"leader\":\"me\",\"member\":\"node2\"}"),
+                        Decision.Switchover.class, "switching over to node2"),
+                row("sync mode, leader, switchover to the best without a synchronous standby: cancel",
+                        c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
+                                .sync("{\"leader\":\"me\",\"sync_standby\":null}")
+                                .failover("{\"leader\":\"me\"}"),
+                        Decision.ClearFailover.class, "only a synchronous standby may"));
     }
 
     static Arguments row(String name, Case c, Class<? extends Decision> type, String sentence) {

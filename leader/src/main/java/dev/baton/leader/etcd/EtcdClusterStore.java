@@ -410,6 +410,14 @@ public final class EtcdClusterStore implements ClusterStore {
     }
 
     @Override
+    public boolean deleteSync(long expectedModRevision) {
+        ByteSequence key = bytes(layout.sync());
+        return txn("delete sync key",
+                new Cmp[] {new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedModRevision))},
+                Op.delete(key, DeleteOption.DEFAULT));
+    }
+
+    @Override
     public void putHistory(String json) {
         plainPut(bytes(layout.history()), json, "put history key");
     }

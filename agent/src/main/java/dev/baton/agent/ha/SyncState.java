@@ -1,0 +1,84 @@
+package dev.baton.agent.ha;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Collection;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The {@code sync} key in Patroni's shape: {@code {"leader": "node1", "sync_standby": "node2,node3"}}
+ * ({@code sync_standby} null when the primary runs without a synchronous standby).
+ *
+ * <p>Invariant kept by the leader: every name listed here is named in the primary's
+ * synchronous_standby_names and acknowledged as synchronous by it, so it holds every commit the
+ * primary acknowledged. Only the listed leader or a listed standby may be promoted.
+ *
+ * @param leader      the primary that published the key, or null when the key is absent
+ * @param standbys    the synchronous standbys it published (sorted)
+ * @param modRevision the key's revision for compare-and-set; 0 when absent
+ */
+public record SyncState(String leader, Set<String> standbys, long modRevision) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public SyncState {
+        standbys = java.util.Collections.unmodifiableSet(new TreeSet<>(standbys == null ? Set.of() : standbys));
+    }
+
+    public static SyncState absent() {
+        return new SyncState(null, Set.of(), 0);
+    }
+
+    /** Parses the key's value; an unreadable value counts as a key with no leader and no standby. */
+    public static SyncState parse(String json, long modRevision) {
+        if (json == null || json.isBlank()) {
+            return new SyncState(null, Set.of(), modRevision);
+        }
+        try {
+            JsonNode n = JSON.readTree(json);
+            String leader = n.hasNonNull("leader") && !n.get("leader").asText().isEmpty() ? n.get("leader").asText() : null;
+            Set<String> standbys = new TreeSet<>();
+            JsonNode s = n.get("sync_standby");
+            if (s != null && s.isArray()) {
+                s.forEach(e -> standbys.add(e.asText()));
+            } else if (s != null && s.isTextual()) {
+                for (String name : s.asText().split(",")) {
+                    if (!name.isBlank()) {
+                        standbys.add(name.trim());
+                    }
+                }
+            }
+            return new SyncState(leader, standbys, modRevision);
+        } catch (Exception e) {
+            return new SyncState(null, Set.of(), modRevision);
+        }
+    }
+
+    /** Patroni's JSON for the key. */
+    public static String toJson(String leader, Collection<String> standbys) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("leader", leader);
+        if (standbys == null || standbys.isEmpty()) {
+            n.putNull("sync_standby");
+        } else {
+            n.put("sync_standby", String.join(",", new TreeSet<>(standbys)));
+        }
+        return n.toString();
+    }
+
+    public boolean present() {
+        return modRevision != 0;
+    }
+
+    /** Patroni's {@code sync.matches(name)}: the listed leader or a listed standby. */
+    public boolean matches(String name) {
+        return name != null && leader != null && (name.equals(leader) || standbys.contains(name));
+    }
+
+    /** Whether {@code name} is a synchronous standby of the primary named {@code currentLeader}. */
+    public boolean isSyncStandby(String name, String currentLeader) {
+        return leader != null && leader.equals(currentLeader) && standbys.contains(name);
+    }
+}

@@ -1,0 +1,130 @@
+package dev.baton.agent.ha;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.baton.agent.postgres.PgStatus;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Synchronous mode's ordering rules, without I/O. */
+class SyncPlannerTest {
+
+    static Map<String, MemberStatus> members(String... names) {
+        Map<String, MemberStatus> m = new LinkedHashMap<>();
+        for (String n : names) {
+            boolean nosync = n.endsWith("!");
+            String name = nosync ? n.substring(0, n.length() - 1) : n;
+            m.put(name, new MemberStatus(name, "postgres://127.0.0.1:5432/postgres", "http://127.0.0.1:8008/patroni",
+                    "running", "replica", 0, 1, nosync ? Map.of("nosync", true) : Map.of(), "t", false, false));
+        }
+        return m;
+    }
+
+    static PgStatus.Replica row(String name, String state, String syncState, long flush) {
+        return new PgStatus.Replica(name, "127.0.0.1", state, syncState, flush, flush, flush, 0.0);
+    }
+
+    static SyncState key(String leader, String... standbys) {
+        return new SyncState(leader, Set.of(standbys), 42);
+    }
+
+    @Test
+    void steadyStateChangesNothing() {
+        SyncPlanner.Plan p = SyncPlanner.plan("a", key("a", "b"),
+                List.of(row("b", "streaming", "sync", 100), row("c", "streaming", "async", 200)),
+                members("a", "b", "c"), 1, false, "FIRST 1 (\"b\")");
+        assertNull(p.publishFirst());
+        assertNull(p.namesValue(), "the synchronous standby is kept even when another one is further ahead");
+        assertEquals(List.of("b"), p.picked());
+    }
+
+    @Test
+    void newPrimaryPicksTheMostAdvancedStreamingReplica() {
+        SyncPlanner.Plan p = SyncPlanner.plan("b", key("b"),
+                List.of(row("a", "catchup", "async", 300), row("c", "streaming", "async", 200),
+                        row("d", "streaming", "async", 100)),
+                members("a", "b", "c", "d"), 1, false, "");
+        assertNull(p.publishFirst(), "nothing to take back from the key");
+        assertEquals("FIRST 1 (\"c\")", p.namesValue());
+        // The key lists c only once postgres reports it synchronous.
+        assertEquals(Set.of(), SyncPlanner.confirmed(p.picked(), List.of(row("c", "streaming", "potential", 200))));
+        assertEquals(Set.of("c"), SyncPlanner.confirmed(p.picked(), List.of(row("c", "streaming", "sync", 200))));
+    }
+
+    @Test
+    void aLostStandbyLeavesTheKeyBeforePostgres() {
+        SyncPlanner.Plan p = SyncPlanner.plan("a", key("a", "b"),
+                List.of(row("c", "streaming", "async", 200)), members("a", "b", "c"), 1, false, "FIRST 1 (\"b\")");
+        assertEquals(Set.of(), p.publishFirst(), "b is removed from the key first");
+        assertEquals("FIRST 1 (\"c\")", p.namesValue());
+    }
+
+    @Test
+    void aReplacedStandbyIsNotKeptInTheKey() {
+        // b is still synchronous but tagged nosync now: it must leave the key before postgres stops waiting for it.
+        SyncPlanner.Plan p = SyncPlanner.plan("a", key("a", "b"),
+                List.of(row("b", "streaming", "sync", 200), row("c", "streaming", "async", 100)),
+                members("a", "b!", "c"), 1, false, "FIRST 1 (\"b\")");
+        assertEquals(Set.of(), p.publishFirst());
+        assertEquals("FIRST 1 (\"c\")", p.namesValue());
+    }
+
+    @Test
+    void withoutCandidatesStandaloneOrStrict() {
+        SyncPlanner.Plan p = SyncPlanner.plan("a", key("a", "b"), List.of(), members("a", "b"), 1, false,
+                "FIRST 1 (\"b\")");
+        assertEquals(Set.of(), p.publishFirst());
+        assertEquals("", p.namesValue());
+        assertTrue(p.picked().isEmpty());
+        SyncPlanner.Plan strict = SyncPlanner.plan("a", key("a", "b"), List.of(), members("a", "b"), 1, true,
+                "FIRST 1 (\"b\")");
+        assertEquals("*", strict.namesValue(), "strict: commits wait for any standby");
+    }
+
+    @Test
+    void aKeyOfAnotherLeaderIsClaimedFirst() {
+        SyncPlanner.Plan p = SyncPlanner.plan("b", key("a", "b"),
+                List.of(row("c", "streaming", "async", 100)), members("a", "b", "c"), 1, false, null);
+        assertEquals(Set.of(), p.publishFirst());
+        assertEquals("FIRST 1 (\"c\")", p.namesValue());
+        SyncPlanner.Plan absent = SyncPlanner.plan("a", SyncState.absent(),
+                List.of(row("c", "streaming", "async", 100)), members("a", "c"), 1, false, null);
+        assertEquals(Set.of(), absent.publishFirst(), "synchronous mode just turned on: claim the key");
+    }
+
+    @Test
+    void nodeCountAndIneligibleReplicas() {
+        List<PgStatus.Replica> rows = new ArrayList<>(List.of(row("b", "streaming", "async", 100),
+                row("c", "streaming", "async", 300), row("d", "streaming", "async", 200),
+                row("stranger", "streaming", "async", 900), row("e", "streaming", "async", 800)));
+        SyncPlanner.Plan p = SyncPlanner.plan("a", key("a"), rows, members("a", "b", "c", "d", "e!"), 2, false, "");
+        assertEquals(List.of("c", "d"), p.picked(), "not a member, nosync: never picked");
+        assertEquals("FIRST 2 (\"c\",\"d\")", p.namesValue());
+    }
+
+    @Test
+    void namesAreQuoted() {
+        assertEquals("FIRST 1 (\"we\"\"ird\")", SyncPlanner.namesValue(List.of("we\"ird"), false));
+    }
+
+    @Test
+    void syncKeyShapes() {
+        SyncState s = SyncState.parse("{\"leader\":\"a\",\"sync_standby\":\"b,c\"}", 7);
+        assertEquals(Set.of("b", "c"), s.standbys());
+        assertTrue(s.matches("a") && s.matches("c"));
+        assertFalse(s.matches("d"));
+        assertTrue(s.isSyncStandby("b", "a"));
+        assertFalse(s.isSyncStandby("b", "x"), "a key of an older leader says nothing about the current one");
+        assertEquals("{\"leader\":\"a\",\"sync_standby\":null}", SyncState.toJson("a", Set.of()));
+        assertEquals("{\"leader\":\"a\",\"sync_standby\":\"b,c\"}", SyncState.toJson("a", List.of("c", "b")));
+        assertFalse(SyncState.parse("{\"leader\":null,\"sync_standby\":null}", 3).matches("a"));
+        assertEquals(Set.of("b"), SyncState.parse("{\"leader\":\"a\",\"sync_standby\":[\"b\"]}", 1).standbys());
+    }
+}
