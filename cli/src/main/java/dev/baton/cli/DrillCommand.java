@@ -79,6 +79,10 @@ public final class DrillCommand extends BaseCommand {
             description = "What to print at the end: table (default) or json (the report file's content).")
     String format;
 
+    @Option(names = "--synchronous-mode", description = "Run the local cluster with synchronous_mode: true; then "
+            + "every iteration promises no lost acknowledged write (an existing cluster's mode is read from etcd).")
+    boolean synchronousMode;
+
     @Option(names = "--keep", description = "Keep the local cluster's directory (data, configs, logs) afterwards.")
     boolean keep;
 
@@ -134,7 +138,8 @@ public final class DrillCommand extends BaseCommand {
         long t0 = System.nanoTime();
         LocalTarget target;
         try {
-            target = LocalTarget.start(base, n, t, faults.contains(Fault.PARTITION_PRIMARY), Duration.ofSeconds(180));
+            target = LocalTarget.start(base, n, t, faults.contains(Fault.PARTITION_PRIMARY), synchronousMode,
+                    Duration.ofSeconds(180));
         } catch (IllegalStateException e) {
             throw ExitException.failed(e.getMessage());
         }
@@ -166,9 +171,9 @@ public final class DrillCommand extends BaseCommand {
         if (cluster.config == null && cluster.etcd == null) {
             throw ExitException.badInput("--dsn needs -c FILE (an agent configuration, for etcd and the scope)");
         }
-        if (nodes != null || ttl != null || keep) {
-            throw ExitException.badInput("--nodes, --ttl and --keep apply to the local cluster only; the existing "
-                    + "cluster's ttl is read from its config key");
+        if (nodes != null || ttl != null || keep || synchronousMode) {
+            throw ExitException.badInput("--nodes, --ttl, --synchronous-mode and --keep apply to the local cluster only; "
+                    + "the existing cluster's ttl and synchronous_mode are read from its config key");
         }
         List<String> local = new ArrayList<>();
         for (Fault f : faults) {

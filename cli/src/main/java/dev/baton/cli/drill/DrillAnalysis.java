@@ -54,10 +54,18 @@ public final class DrillAnalysis {
      */
     public record Trace(Fault fault, List<Ack> acks, long faultAt, String oldPrimary, String newPrimary,
                         Long leaderGoneAt, Long promotedAt, Long healAt, Long rejoinedAt, Long wholeAt,
-                        Set<Long> lostIds) {
+                        Set<Long> lostIds, boolean synchronousMode) {
         public Trace {
             acks = List.copyOf(acks);
             lostIds = Set.copyOf(lostIds);
+        }
+
+        /** A trace of a cluster with asynchronous replication. */
+        public Trace(Fault fault, List<Ack> acks, long faultAt, String oldPrimary, String newPrimary,
+                     Long leaderGoneAt, Long promotedAt, Long healAt, Long rejoinedAt, Long wholeAt,
+                     Set<Long> lostIds) {
+            this(fault, acks, faultAt, oldPrimary, newPrimary, leaderGoneAt, promotedAt, healAt, rejoinedAt, wholeAt,
+                    lostIds, false);
         }
     }
 
@@ -150,7 +158,7 @@ public final class DrillAnalysis {
                 t.rejoinedAt() == null ? null : seconds(t.rejoinedAt() - rejoinFrom),
                 since(t.faultAt(), t.wholeAt()),
                 changed,
-                t.fault().promisesNoLoss(changed || next == null),
+                t.fault().promisesNoLoss(changed || next == null, t.synchronousMode()),
                 splitBrain(acks),
                 restoredAt,
                 promotionAt,

@@ -215,7 +215,8 @@ public final class DrillReport {
             sb.append("split brain: ").append(s.get("split_brain").asInt()).append(" of ").append(rs.size())
                     .append(" iteration(s); lost writes: ").append(s.get("lost_writes_total").asLong()).append(" in ")
                     .append(s.get("iterations_with_loss").asInt()).append(" iteration(s); ")
-                    .append(promise(fault)).append('\n');
+                    .append(promise(fault, run.targetJson() != null
+                            && run.targetJson().path("synchronous_mode").asBoolean(false))).append('\n');
             if (fault.needsLocal() && fault == Fault.PARTITION_PRIMARY && !rs.isEmpty() && rs.get(0).method() != null) {
                 sb.append("partition method: ").append(rs.get(0).method()).append('\n');
             }
@@ -228,7 +229,10 @@ public final class DrillReport {
         return sb.toString();
     }
 
-    static String promise(Fault f) {
+    static String promise(Fault f, boolean synchronousMode) {
+        if (synchronousMode) {
+            return "synchronous_mode promises no lost acknowledged write";
+        }
         return switch (f) {
             case SWITCHOVER -> "a switchover promises no lost acknowledged write";
             case KILL_NODE, PARTITION_PRIMARY -> "a failover may lose the last writes (asynchronous replication); "

@@ -363,7 +363,8 @@ public final class DrillRunner {
                 }
             }
             DrillAnalysis.Figures fig = DrillAnalysis.analyze(new DrillAnalysis.Trace(fault, window, faultAt, old,
-                    finalPrimary, leaderGoneAt, promotedAt, healAt, rejoinedAt, wholeAt, new HashSet<>(lostIds)));
+                    finalPrimary, leaderGoneAt, promotedAt, healAt, rejoinedAt, wholeAt, new HashSet<>(lostIds),
+                    target.synchronousMode()));
             if (fig.promotionAt() != null && !fig.promotionAt().equals(promotedAt)) {
                 source = "first write";
             }

@@ -19,6 +19,12 @@ public interface DrillTarget extends AutoCloseable {
     /** The same as JSON, for the report file. */
     ObjectNode describeJson();
 
+    /**
+     * The cluster runs with synchronous_mode: an acknowledged write is on a synchronous standby,
+     * and only that standby may be promoted, so no failover may lose one.
+     */
+    boolean synchronousMode();
+
     /** The member names, in a stable order. */
     List<String> members();
 

@@ -55,15 +55,17 @@ public enum Fault {
     }
 
     /**
-     * Whether the iteration promised that no acknowledged write is lost. Baton's replication is
-     * asynchronous, so only two situations promise it: a switchover (the leader stops cleanly and
-     * waits for a replica to receive its shutdown checkpoint before it lets go), and any fault after
-     * which the same member is still the primary (nothing was promoted elsewhere: its own WAL holds
-     * every committed transaction, and crash recovery keeps them). A failover to another member may
-     * lose the writes the old primary had not yet sent.
+     * Whether the iteration promised that no acknowledged write is lost. In synchronous_mode every
+     * iteration does: a commit is acknowledged only once a synchronous standby has it, and only
+     * that standby may be promoted. With asynchronous replication only two situations promise it: a
+     * switchover (the leader stops cleanly and waits for a replica to receive its shutdown
+     * checkpoint before it lets go), and any fault after which the same member is still the primary
+     * (nothing was promoted elsewhere: its own WAL holds every committed transaction, and crash
+     * recovery keeps them). An asynchronous failover to another member may lose the writes the old
+     * primary had not yet sent.
      */
-    public boolean promisesNoLoss(boolean primaryChanged) {
-        return this == SWITCHOVER || !primaryChanged;
+    public boolean promisesNoLoss(boolean primaryChanged, boolean synchronousMode) {
+        return synchronousMode || this == SWITCHOVER || !primaryChanged;
     }
 
     public static Fault parse(String s) {

@@ -57,7 +57,9 @@ public record IterationResult(Fault fault, int iteration, int iterations, String
         }
         if (brokenPromise()) {
             return "lost " + figures.lostWrites() + " acknowledged write(s), and " + fault
-                    + (fault == Fault.SWITCHOVER ? " promises" : " without a change of primary promises") + " none";
+                    + (fault == Fault.SWITCHOVER ? " promises"
+                    : figures.primaryChanged() ? " in synchronous_mode promises"
+                    : " without a change of primary promises") + " none";
         }
         return problem;
     }

@@ -46,16 +46,19 @@ public final class LocalTarget implements DrillTarget {
     /**
      * Starts a cluster of {@code nodes} members with the given ttl (loop_wait 1, retry_timeout
      * min(3, (ttl-1)/2)) in {@code dir}, with a proxy between each agent and etcd when
-     * {@code etcdProxies}, and waits until it is healthy.
+     * {@code etcdProxies}, in synchronous_mode when {@code synchronous}, and waits until it is healthy.
      *
      * @throws IllegalStateException if it did not become healthy within {@code timeout}
      */
-    public static LocalTarget start(Path dir, int nodes, int ttl, boolean etcdProxies, Duration timeout)
-            throws IOException, InterruptedException {
+    public static LocalTarget start(Path dir, int nodes, int ttl, boolean etcdProxies, boolean synchronous,
+                                    Duration timeout) throws IOException, InterruptedException {
         int retry = Math.max(1, Math.min(3, (ttl - 1) / 2));
         LocalCluster.Options o = LocalCluster.Options.defaults().withNodes(nodes).withTimings(ttl, 1, retry);
         if (etcdProxies) {
             o = o.withEtcdProxies();
+        }
+        if (synchronous) {
+            o = o.withDcs("synchronous_mode: true");
         }
         LocalCluster c = LocalCluster.start(dir, o);
         LocalTarget t = new LocalTarget(c, o);
@@ -83,8 +86,14 @@ public final class LocalTarget implements DrillTarget {
     @Override
     public String describe() {
         return "a local cluster (" + options.nodes() + " members, ttl " + options.ttl() + " s, loop_wait "
-                + options.loopWait() + " s, retry_timeout " + options.retryTimeout() + " s, HAProxy 127.0.0.1:"
+                + options.loopWait() + " s, retry_timeout " + options.retryTimeout() + " s, "
+                + (synchronousMode() ? "synchronous_mode, " : "") + "HAProxy 127.0.0.1:"
                 + cluster.haproxyPort() + ", one etcd)";
+    }
+
+    @Override
+    public boolean synchronousMode() {
+        return options.dcsYaml().contains("synchronous_mode: true");
     }
 
     @Override
@@ -96,6 +105,7 @@ public final class LocalTarget implements DrillTarget {
         n.put("loop_wait", options.loopWait());
         n.put("retry_timeout", options.retryTimeout());
         n.put("primary_start_timeout", DynamicConfig.defaults().primaryStartTimeout());
+        n.put("synchronous_mode", synchronousMode());
         n.put("etcd", cluster.etcdEndpoint());
         n.put("etcd_members", 1);
         n.put("load_balancer", "HAProxy 127.0.0.1:" + cluster.haproxyPort() + " (option httpchk GET /primary, inter 200ms)");

@@ -31,6 +31,7 @@ public final class RemoteTarget implements DrillTarget {
     private final KeyLayout layout;
     private final Dsn dsn;
     private final EtcdClusterStore store;
+    private volatile boolean synchronous;
     private final Map<String, MemberStatus> members = new LinkedHashMap<>();
     private final Map<String, String> byAddress = new HashMap<>();
     private final Map<Integer, List<String>> byPort = new HashMap<>();
@@ -58,6 +59,7 @@ public final class RemoteTarget implements DrillTarget {
             throw new IllegalStateException("cluster " + layout.scope() + " has no members in etcd " + endpoints);
         }
         ttl = v.dynamic().ttl();
+        synchronous = v.dynamic().synchronousMode();
         loopWait = v.dynamic().loopWait();
         members.clear();
         byAddress.clear();
@@ -90,8 +92,14 @@ public final class RemoteTarget implements DrillTarget {
     }
 
     @Override
+    public boolean synchronousMode() {
+        return synchronous;
+    }
+
+    @Override
     public String describe() {
-        return "the existing cluster " + layout.scope() + " (" + members().size() + " members, ttl " + ttl() + " s, etcd "
+        return "the existing cluster " + layout.scope() + " (" + members().size() + " members, ttl " + ttl() + " s, "
+                + (synchronous ? "synchronous_mode, " : "") + "etcd "
                 + String.join(",", endpoints) + ", writes through " + dsn.display() + ")";
     }
 
@@ -103,6 +111,7 @@ public final class RemoteTarget implements DrillTarget {
         n.put("namespace", layout.namespace());
         n.put("members", members().size());
         n.put("ttl", ttl());
+        n.put("synchronous_mode", synchronous);
         n.put("etcd", String.join(",", endpoints));
         n.put("load_balancer", dsn.display());
         return n;

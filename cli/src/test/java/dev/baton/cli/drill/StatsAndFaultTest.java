@@ -54,12 +54,16 @@ class StatsAndFaultTest {
 
     @Test
     void whatEachFaultPromises() {
-        assertTrue(Fault.SWITCHOVER.promisesNoLoss(true));
-        assertFalse(Fault.KILL_NODE.promisesNoLoss(true));
-        assertFalse(Fault.PARTITION_PRIMARY.promisesNoLoss(true));
-        assertFalse(Fault.ETCD_DOWN.promisesNoLoss(true));
-        assertTrue(Fault.ETCD_DOWN.promisesNoLoss(false));
-        assertTrue(Fault.KILL_POSTGRES.promisesNoLoss(false));
+        assertTrue(Fault.SWITCHOVER.promisesNoLoss(true, false));
+        assertFalse(Fault.KILL_NODE.promisesNoLoss(true, false));
+        assertFalse(Fault.PARTITION_PRIMARY.promisesNoLoss(true, false));
+        assertFalse(Fault.ETCD_DOWN.promisesNoLoss(true, false));
+        assertTrue(Fault.ETCD_DOWN.promisesNoLoss(false, false));
+        assertTrue(Fault.KILL_POSTGRES.promisesNoLoss(false, false));
+        // synchronous_mode: every failover promises no loss.
+        assertTrue(Fault.KILL_NODE.promisesNoLoss(true, true));
+        assertTrue(Fault.STOP_AGENT.promisesNoLoss(true, true));
+        assertTrue(Fault.KILL_AGENT.promisesNoLoss(true, true));
         assertFalse(Fault.SWITCHOVER.needsLocal());
         for (Fault f : Fault.values()) {
             assertEquals(f != Fault.SWITCHOVER, f.needsLocal(), f.flag());
