@@ -26,6 +26,11 @@ final class Candidates {
         if (!m.isRunning()) {
             throw ExitException.failed(name + " is not running (state: " + m.state() + "): it cannot become the leader");
         }
+        if (!view.mayPromote(name)) {
+            throw ExitException.failed(name + " is not a synchronous standby and cluster " + scope
+                    + " runs with synchronous_mode: it may lack acknowledged commits, so it may not take over "
+                    + "(turn synchronous_mode off with edit-config to force it)");
+        }
         return m;
     }
 

@@ -34,9 +34,11 @@ public final class FailoverCommand extends BaseCommand {
             if (current != null) {
                 to = view.leaderMember().orElse(target);
             }
-            err().println("Warning: replication is asynchronous: " + candidate + " may lack writes that "
-                    + (current == null ? "the last leader" : current) + " acknowledged, and a failover does not wait "
-                    + "for them." + (current != null ? " The cluster has a leader: 'baton switchover' loses nothing." : ""));
+            if (!view.dynamic().synchronousMode()) {
+                err().println("Warning: replication is asynchronous: " + candidate + " may lack writes that "
+                        + (current == null ? "the last leader" : current) + " acknowledged, and a failover does not wait "
+                        + "for them." + (current != null ? " The cluster has a leader: 'baton switchover' loses nothing." : ""));
+            }
             confirm("Are you sure you want to failover cluster " + scope
                     + (current == null ? "" : ", demoting current leader " + current) + "?", force);
             ObjectNode body = Formats.JSON.createObjectNode();
