@@ -2,10 +2,12 @@ package dev.baton.config;
 
 /**
  * The whole node configuration, immutable. Load it with {@link ConfigLoader}. The namespace is
- * normalised to start and end with "/" (null or blank becomes "/service/").
+ * normalised to start and end with "/" (null or blank becomes "/service/"). {@code aws} is null
+ * when the file has no {@code aws} section (no load balancer routing).
  */
 public record BatonConfig(String scope, String namespace, String name, RestApiConfig restapi, EtcdConfig etcd,
-        BootstrapConfig bootstrap, PostgresConfig postgresql, Tags tags, LogConfig log, WatchdogConfig watchdog) {
+        BootstrapConfig bootstrap, PostgresConfig postgresql, Tags tags, LogConfig log, WatchdogConfig watchdog,
+        AwsConfig aws) {
 
     public static final String DEFAULT_NAMESPACE = "/service/";
 

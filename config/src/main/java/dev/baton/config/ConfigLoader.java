@@ -9,8 +9,11 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -56,6 +59,13 @@ public final class ConfigLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
     private static final Set<String> INITDB_FORBIDDEN = Set.of("pgdata", "nosync", "pwfile", "sync-only", "version");
     private static final List<String> LOG_LEVELS = List.of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL");
+    // aws section
+    private static final Pattern AWS_REGION = Pattern.compile("[a-z]{2,}(-[a-z0-9]+)+");
+    private static final Pattern TARGET_GROUP_ARN = Pattern.compile(
+            "arn:aws(-[a-z]+)*:elasticloadbalancing:([a-z0-9-]+):[0-9]{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]+");
+    private static final Pattern CLASSIC_ELB_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?");
+    private static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]{8,17}");
+    private static final Pattern IPV4 = Pattern.compile("([0-9]{1,3}\\.){3}[0-9]{1,3}");
 
     private final Map<String, String> env;
     private final ObjectReader yaml = YAMLMapper.builder()
@@ -187,11 +197,14 @@ public final class ConfigLoader {
         Tags tags = tags(root.map("tags"));
         LogConfig log = log(root.map("log"));
         WatchdogConfig watchdog = watchdog(root.map("watchdog"));
+        JsonNode awsSection = root.value("aws");
+        ConfigNode awsNode = root.map("aws");
+        AwsConfig aws = awsSection != null && awsSection.isObject() ? aws(awsNode, postgresql) : null;
         root.unsupported("consul", "zookeeper", "exhibitor", "kubernetes", "raft", "citus", "ctl");
         root.finish();
 
         checkPortClash(restapi, postgresql, issues);
-        return new BatonConfig(scope, namespace, name, restapi, etcd, bootstrap, postgresql, tags, log, watchdog);
+        return new BatonConfig(scope, namespace, name, restapi, etcd, bootstrap, postgresql, tags, log, watchdog, aws);
     }
 
     private static String required(ConfigNode n, String key) {
@@ -500,6 +513,108 @@ public final class ConfigLoader {
         n.unsupported("driver");
         n.finish();
         return new WatchdogConfig(mode, device, margin);
+    }
+
+    // ---- aws ----
+
+    private AwsConfig aws(ConfigNode n, PostgresConfig pg) {
+        String region = blankToNull(n.string("region", null));
+        if (region != null && !AWS_REGION.matcher(region).matches()) {
+            n.issues().error(n.path("region"), "must be an AWS region such as eu-west-1, got \"" + region + "\"");
+            region = null;
+        }
+        String arn = blankToNull(n.string("target_group_arn", null));
+        if (arn != null && !TARGET_GROUP_ARN.matcher(arn).matches()) {
+            n.issues().error(n.path("target_group_arn"), "must be an ELBv2 target group ARN "
+                    + "(arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>), got \"" + arn + "\"");
+            arn = null;
+        }
+        String lbName = blankToNull(n.string("load_balancer_name", null));
+        if (lbName != null && !CLASSIC_ELB_NAME.matcher(lbName).matches()) {
+            n.issues().error(n.path("load_balancer_name"), "must be a classic load balancer name (1 to 32 letters, "
+                    + "digits and '-', not starting or ending with '-'), got \"" + lbName + "\"");
+            lbName = null;
+        }
+        if (arn == null && lbName == null && !n.issues().hasError(n.path("target_group_arn"))
+                && !n.issues().hasError(n.path("load_balancer_name"))) {
+            n.issues().error(n.path(), "needs target_group_arn (an ELBv2 target group, e.g. of an NLB) or "
+                    + "load_balancer_name (a classic ELB), or both");
+        }
+        AwsConfig.Mode mode = AwsConfig.Mode.BOTH;
+        String modeText = n.string("mode", null);
+        if (modeText != null) {
+            mode = AwsConfig.Mode.parse(modeText);
+            if (mode == null) {
+                n.issues().error(n.path("mode"), "must be health-check, register or both, got \"" + modeText + "\"");
+            }
+        }
+        String instanceId = blankToNull(n.string("instance_id", null));
+        if (instanceId != null && !INSTANCE_ID.matcher(instanceId).matches() && !IPV4.matcher(instanceId).matches()) {
+            n.issues().error(n.path("instance_id"), "must be an EC2 instance id such as i-0123456789abcdef0 "
+                    + "(or the IPv4 address registered in an ip target group), got \"" + instanceId + "\"");
+        }
+        URI endpoint = httpUrl(n, "endpoint_url");
+        URI metadata = httpUrl(n, "metadata_url");
+        Integer port = n.integerOrNull("port");
+        if (port != null && (port < 1 || port > 65535)) {
+            n.issues().error(n.path("port"), "must be between 1 and 65535, got " + port);
+        }
+        if (port == null && pg.listen() != null) {
+            port = pg.listenPort();
+        }
+        Duration callTimeout = seconds(n, "call_timeout", AwsConfig.DEFAULT_CALL_TIMEOUT, 1, 60);
+        Duration reconcile = seconds(n, "reconcile_interval", AwsConfig.DEFAULT_RECONCILE_INTERVAL, 1, 3600);
+        String arnRegion = AwsConfig.arnRegion(arn);
+        if (region != null && arnRegion != null && !region.equals(arnRegion)) {
+            n.issues().error(n.path("region"), "is " + region + " but target_group_arn is in " + arnRegion);
+        }
+        String envRegion = firstNonBlank(env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION"));
+        if (region == null && arnRegion == null && envRegion == null && instanceId != null
+                && !n.issues().hasError(n.path("region"))) {
+            n.issues().error(n.path("region"), "is required: with instance_id set Baton does not ask the instance "
+                    + "metadata service, so set aws.region (or AWS_REGION)");
+        }
+        n.finish();
+        return new AwsConfig(region, arn, lbName, mode, instanceId, endpoint, metadata, port == null ? 0 : port,
+                callTimeout, reconcile);
+    }
+
+    private static URI httpUrl(ConfigNode n, String key) {
+        String s = blankToNull(n.string(key, null));
+        if (s == null) {
+            return null;
+        }
+        try {
+            URI u = new URI(s.trim());
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https")) && u.getHost() != null) {
+                return u;
+            }
+        } catch (URISyntaxException e) {
+            // reported below
+        }
+        n.issues().error(n.path(key), "must be an http:// or https:// URL with a host, got \"" + s + "\"");
+        return null;
+    }
+
+    private static Duration seconds(ConfigNode n, String key, Duration def, int min, int max) {
+        Integer v = n.integerOrNull(key);
+        if (v == null) {
+            return def;
+        }
+        if (v < min || v > max) {
+            n.issues().error(n.path(key), "must be between " + min + " and " + max + " seconds, got " + v);
+            return def;
+        }
+        return Duration.ofSeconds(v);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    private static String firstNonBlank(String a, String b) {
+        return a != null && !a.isBlank() ? a : (b != null && !b.isBlank() ? b : null);
     }
 
     /** The REST API and PostgreSQL cannot listen on the same port of the same interface. */

@@ -50,7 +50,7 @@ class ValuesTest {
         RestApiConfig api = new RestApiConfig("0.0.0.0:8008", null);
         assertEquals("127.0.0.1:8008", api.connectAddress());
         assertEquals(8008, api.connectPort());
-        assertEquals("/service/", new BatonConfig("s", null, "n", api, null, null, null, null, null, null).namespace());
+        assertEquals("/service/", new BatonConfig("s", null, "n", api, null, null, null, null, null, null, null).namespace());
         assertEquals(new LogConfig("INFO", "plain", null), new LogConfig(null, null, null));
         assertEquals("/x/y/", BatonConfig.normalizeNamespace("x/y"));
     }
