@@ -84,10 +84,27 @@ public final class Agent implements AutoCloseable {
         listeners.add(listener);
     }
 
+    /**
+     * Routes a load balancer to this member while it is the primary (before {@link #start()}).
+     * The agent feeds the loop's role changes to it and closes it after the loop on shutdown, so
+     * that a member shutting down can still take itself out of the load balancer.
+     */
+    public void setRouter(dev.baton.agent.routing.LoadBalancerRouter router) {
+        this.router = java.util.Objects.requireNonNull(router, "router");
+        listeners.add(new dev.baton.agent.routing.RoutingListener(router, loop::state, ticker));
+    }
+
+    /** The agent's metrics registry (served on /metrics), to instrument plugged-in parts. */
+    public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+        return metrics.registry();
+    }
+
     /** The REST API, to plug in actions or metrics before {@link #start()}. */
     public RestApi api() {
         return api;
     }
+    private final LongSupplier ticker;
+    private volatile dev.baton.agent.routing.LoadBalancerRouter router = dev.baton.agent.routing.LoadBalancerRouter.NONE;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -97,6 +114,7 @@ public final class Agent implements AutoCloseable {
 
     public Agent(BatonConfig config, ClusterStore store, String version, LongSupplier ticker) throws IOException {
         // First: watchdog.mode required without a usable device refuses here (IllegalArgumentException, exit 2).
+        this.ticker = ticker;
         this.watchdog = dev.baton.agent.watchdog.WatchdogSetup.forAgent(config, ticker);
         this.metrics = new AgentMetrics(config.scope(), config.name(), version, ticker, Clock.systemUTC());
         // Everything below talks to etcd through the instrumented store (latency and errors by operation).
@@ -168,6 +186,7 @@ public final class Agent implements AutoCloseable {
             loop.close();
         } finally {
             api.close();
+            router.close();
             store.close();
             callbacks.close();
             watchdog.close();
