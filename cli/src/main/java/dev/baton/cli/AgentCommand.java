@@ -1,6 +1,8 @@
 package dev.baton.cli;
 
 import dev.baton.agent.Agent;
+import dev.baton.agent.routing.RoutingMetrics;
+import dev.baton.aws.routing.AwsRouting;
 import dev.baton.config.BatonConfig;
 import dev.baton.leader.KeyLayout;
 import dev.baton.leader.etcd.EtcdClusterStore;
@@ -52,6 +54,12 @@ public final class AgentCommand extends BaseCommand {
         } catch (java.io.IOException e) {
             store.close();
             throw ExitException.failed("cannot listen on restapi.listen " + c.restapi().listen() + ": " + e.getMessage());
+        }
+        if (c.aws() != null) {
+            // Load balancer routing: its own thread; AWS API trouble never reaches the HA loop.
+            // The agent closes it on shutdown, after a member leaving has taken itself out.
+            agent.setRouter(AwsRouting.start(c.aws(),
+                    new RoutingMetrics(agent.meterRegistry(), c.scope(), c.name()), System.getenv()));
         }
         Thread hook = new Thread(() -> {
             agent.close();

@@ -37,39 +37,46 @@ public final class LocalCluster implements AutoCloseable {
      * @param nodeYaml     extra top-level YAML per node name (e.g. tags)
      * @param etcdProxies  put a controllable {@link TcpProxy} between each agent and etcd
      * @param callbacks    configure on_start/on_stop/on_role_change to append to {@code <node>/callbacks.log}
+     * @param env          extra environment variables for the agent processes (e.g. AWS credentials for an emulator)
      */
     public record Options(int nodes, int ttl, int loopWait, int retryTimeout, boolean haproxy, String scope,
-                          List<String> dcsYaml, Map<String, String> nodeYaml, boolean etcdProxies, boolean callbacks) {
+                          List<String> dcsYaml, Map<String, String> nodeYaml, boolean etcdProxies, boolean callbacks,
+                          Map<String, String> env) {
         public static Options defaults() {
-            return new Options(3, 10, 1, 3, true, "demo", List.of(), Map.of(), false, false);
+            return new Options(3, 10, 1, 3, true, "demo", List.of(), Map.of(), false, false, Map.of());
+        }
+
+        public Options withEnv(Map<String, String> variables) {
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies,
+                    callbacks, Map.copyOf(variables));
         }
 
         public Options withCallbacks() {
-            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, true);
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, true, env);
         }
 
         public Options withNodes(int n) {
-            return new Options(n, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks);
+            return new Options(n, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env);
         }
 
         public Options withHaproxy(boolean h) {
-            return new Options(nodes, ttl, loopWait, retryTimeout, h, scope, dcsYaml, nodeYaml, etcdProxies, callbacks);
+            return new Options(nodes, ttl, loopWait, retryTimeout, h, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env);
         }
 
         public Options withTimings(int ttl, int loopWait, int retryTimeout) {
-            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks);
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env);
         }
 
         public Options withDcs(String... lines) {
-            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, List.of(lines), nodeYaml, etcdProxies, callbacks);
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, List.of(lines), nodeYaml, etcdProxies, callbacks, env);
         }
 
         public Options withNodeYaml(Map<String, String> yaml) {
-            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, Map.copyOf(yaml), etcdProxies, callbacks);
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, Map.copyOf(yaml), etcdProxies, callbacks, env);
         }
 
         public Options withEtcdProxies() {
-            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, true, callbacks);
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, true, callbacks, env);
         }
     }
 
@@ -437,11 +444,12 @@ public final class LocalCluster implements AutoCloseable {
                 return;
             }
             String java = ProcessHandle.current().info().command().orElse("java");
-            agent = new ProcessBuilder(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                     "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Baton", "agent", "-c", config().toString())
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(agentLog().toFile()))
-                    .start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(agentLog().toFile()));
+            pb.environment().putAll(options.env());
+            agent = pb.start();
         }
 
         public synchronized boolean isAgentAlive() {
