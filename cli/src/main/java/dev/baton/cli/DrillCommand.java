@@ -23,8 +23,10 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,8 +38,9 @@ import picocli.CommandLine.Option;
         "acknowledged writes and split brain; writes drill.txt, drill.json and a",
         "picture (drill.svg). Default: a throwaway local cluster (etcd, agents,",
         "HAProxy, like baton demo); -c FILE --dsn URL: an existing cluster",
-        "(switchover only). Exit 1 if an iteration split-brained, lost writes where",
-        "none may be lost, or did not heal. See docs/drill.md."})
+        "(switchover; the process faults too when its members run on this",
+        "machine, e.g. a Patroni cluster). Exit 1 if an iteration split-brained,",
+        "lost writes where none may be lost, or did not heal. See docs/drill.md."})
 public final class DrillCommand extends BaseCommand {
     private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /**
@@ -176,15 +179,19 @@ public final class DrillCommand extends BaseCommand {
                     + "the existing cluster's ttl and synchronous_mode are read from its config key");
         }
         List<String> local = new ArrayList<>();
+        List<Fault> process = new ArrayList<>();
         for (Fault f : faults) {
-            if (f.needsLocal()) {
+            if (RemoteTarget.PROCESS_FAULTS.contains(f)) {
+                process.add(f);
+            } else if (f.needsLocal()) {
                 local.add(f.flag());
             }
         }
         if (!local.isEmpty()) {
-            throw ExitException.badInput("--fault " + String.join(",", local) + ": against an existing cluster only "
-                    + "switchover can be injected (over REST); kill-node, kill-postgres, kill-agent, stop-agent, "
-                    + "partition-primary and etcd-down need a local cluster started by the drill (run without -c and --dsn)");
+            throw ExitException.badInput("--fault " + String.join(",", local) + ": partition-primary and etcd-down need "
+                    + "a local cluster started by the drill (run without -c and --dsn); against an existing cluster the "
+                    + "drill injects switchover (over REST), and kill-node, kill-postgres, kill-agent and stop-agent "
+                    + "when its members run on this machine");
         }
         ClusterOptions.Target where = cluster.resolve(err());
         String user = null;
@@ -205,20 +212,55 @@ public final class DrillCommand extends BaseCommand {
         } catch (IllegalArgumentException e) {
             throw ExitException.badInput(e.getMessage());
         }
-        Path dir = outDir();
-        confirm("Run " + plan(faults) + " on cluster " + where.layout().scope() + ", writing rows into table "
-                + "baton_writes through " + d.display() + "?", force);
         RemoteTarget target;
         try {
             target = new RemoteTarget(where.endpoints(), where.layout(), d);
         } catch (IllegalStateException e) {
             throw ExitException.failed(e.getMessage());
         }
+        Thread hook = null;
         try {
+            if (!process.isEmpty()) {
+                // Refuse before anything happens unless every member's processes are on this machine.
+                target.locateProcesses();
+                List<String> refused = new ArrayList<>();
+                Set<String> why = new LinkedHashSet<>();
+                for (Fault f : process) {
+                    if (!target.canInject(f)) {
+                        refused.add(f.flag());
+                        why.addAll(target.problems(f));
+                    }
+                }
+                if (!refused.isEmpty()) {
+                    throw ExitException.badInput("--fault " + String.join(",", refused) + ": cannot be injected into "
+                            + "cluster " + where.layout().scope() + " from here: " + String.join("; ", why) + ". "
+                            + "kill-node, kill-postgres, kill-agent and stop-agent need every member's agent (the "
+                            + "process listening on its REST port) and postmaster (from its data_directory) on this "
+                            + "machine, and the drill run by the user that runs them; switchover works from anywhere");
+                }
+            }
+            Path dir = outDir();
+            target.logTo(dir);
+            confirm("Run " + plan(faults) + " on cluster " + where.layout().scope() + ", writing rows into table "
+                    + "baton_writes through " + d.display()
+                    + (process.isEmpty() ? "" : ", killing and stopping its members' processes on this machine") + "?",
+                    force);
+            if (!process.isEmpty()) {
+                // Ctrl-C must not leave an agent stopped or killed: close() continues and restarts them.
+                hook = new Thread(target::close, "baton-drill-cleanup");
+                Runtime.getRuntime().addShutdownHook(hook);
+            }
             new PrintWriterProgress().say("baton drill: " + plan(faults) + " on " + target.describe() + ", "
                     + writers + " writers; results in " + dir);
             return drill(target, faults, target.ttl(), target.loopWait(), dir);
         } finally {
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // the JVM is shutting down: the hook cleans up
+                }
+            }
             target.close();
         }
     }

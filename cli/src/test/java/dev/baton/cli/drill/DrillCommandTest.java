@@ -1,6 +1,7 @@
 package dev.baton.cli.drill;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.baton.cli.Baton;
@@ -39,14 +40,25 @@ class DrillCommandTest {
     }
 
     @Test
-    void anExistingClusterTakesOnlyASwitchover() {
-        refused("only switchover can be injected", "-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb:5000/app",
-                "--fault", "switchover,kill-node,etcd-down");
-        String[] r = run("-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb:5000/app", "--fault", "stop-agent");
-        assertTrue(r[2].contains("--fault stop-agent") && r[2].contains("need a local cluster started by the drill"), r[2]);
+    void anExistingClusterTakesNoPartitionNorEtcdDown() {
+        refused("--fault partition-primary,etcd-down: partition-primary and etcd-down need a local cluster started by "
+                + "the drill", "-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb:5000/app",
+                "--fault", "switchover,kill-node,partition-primary,etcd-down");
         refused("an existing cluster needs --dsn", "-c", "/nonexistent/baton.yml", "--fault", "switchover");
         refused("--dsn needs -c FILE", "--dsn", "postgresql://lb:5000/app", "--fault", "switchover");
         refused("apply to the local cluster only", "-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb/app",
                 "--fault", "switchover", "--ttl", "5");
+    }
+
+    @Test
+    void theProcessFaultsPassTheFaultCheckForAnExistingCluster() {
+        // Whether they can be injected is only known once the members' processes were looked for
+        // on this machine; here the configuration is what is missing.
+        for (String f : new String[] {"kill-node", "kill-postgres", "kill-agent", "stop-agent", "switchover,kill-node"}) {
+            String[] r = run("-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb:5000/app", "--fault", f);
+            assertEquals("2", r[0], f + ": " + r[2]);
+            assertTrue(r[2].contains("cannot read the configuration file /nonexistent/baton.yml"), f + ": " + r[2]);
+            assertFalse(r[2].contains("need a local cluster"), f + ": " + r[2]);
+        }
     }
 }
