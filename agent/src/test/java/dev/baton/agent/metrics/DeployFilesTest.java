@@ -40,6 +40,11 @@ class DeployFilesTest {
                         method.getReturnType() == ClusterSnapshot.class ? ClusterSnapshot.empty() : null);
         new InstrumentedClusterStore(fake, m.registry(), "demo", "node1").read();
         m.cycleFinished(1, "x");
+        dev.baton.agent.routing.RoutingMetrics routing = new dev.baton.agent.routing.RoutingMetrics(m.registry(), "demo",
+                "node1");
+        routing.change("register", "ok");
+        routing.apiCall("register_targets", "ok");
+        routing.latency(1_000_000);
         m.started("replica");
         m.stopped("replica");
         Set<String> names = new TreeSet<>();
