@@ -81,6 +81,7 @@ class InstrumentedClusterStoreTest {
         store.casFailover("{}", 0);
         store.deleteFailover(0);
         store.casSync("{}", 0);
+        store.deleteSync(0);
         store.putHistory("[]");
         store.putStatus("{}");
         store.deleteCluster();
