@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.cli.aws.AwsCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Command;
                 FailoverCommand.class, RestartCommand.class, ReloadCommand.class, ReinitCommand.class,
                 PauseCommand.class, ResumeCommand.class, ShowConfigCommand.class, EditConfigCommand.class,
                 HistoryCommand.class, FlushCommand.class, RemoveCommand.class, DemoCommand.class, DrillCommand.class,
-                VersionCommand.class, WatchdogCommand.class, CommandLine.HelpCommand.class},
+                VersionCommand.class, WatchdogCommand.class, AwsCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"%nExit codes: 0 ok, 1 action failed or refused, 2 bad input.",
                 "Documentation: docs/ in the Baton source tree."})
 public final class Baton implements Runnable {

@@ -1,0 +1,75 @@
+package dev.baton.aws.provision;
+
+import java.time.Duration;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.Ec2ClientBuilder;
+import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
+import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2ClientBuilder;
+
+/**
+ * The EC2 and ELBv2 clients of one command, on the URLConnection HTTP client, with the SDK's
+ * standard retries (5 attempts: throttling and 5xx are retried with backoff) and bounded calls.
+ */
+public final class AwsClients implements AutoCloseable {
+    static final int MAX_ATTEMPTS = 5;
+
+    private final SdkHttpClient http;
+    private final Ec2Client ec2;
+    private final ElasticLoadBalancingV2Client elbv2;
+
+    private AwsClients(SdkHttpClient http, Ec2Client ec2, ElasticLoadBalancingV2Client elbv2) {
+        this.http = http;
+        this.ec2 = ec2;
+        this.elbv2 = elbv2;
+    }
+
+    /** Clients for {@code target}, signing with {@code credentials} (the caller closes those). */
+    public static AwsClients open(AwsTarget target, AwsCredentialsProvider credentials, Pacing pacing) {
+        SdkHttpClient http = UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
+                .socketTimeout(Duration.ofSeconds(60)).build();
+        ClientOverrideConfiguration override = ClientOverrideConfiguration.builder()
+                .retryStrategy(b -> {
+                    b.maxAttempts(MAX_ATTEMPTS);
+                    if (pacing.retryDelay() != null) {
+                        b.backoffStrategy(BackoffStrategy.fixedDelay(pacing.retryDelay()));
+                        b.throttlingBackoffStrategy(BackoffStrategy.fixedDelay(pacing.retryDelay()));
+                    }
+                })
+                .apiCallAttemptTimeout(Duration.ofSeconds(60))
+                .apiCallTimeout(Duration.ofMinutes(3))
+                .build();
+        Ec2ClientBuilder eb = Ec2Client.builder().region(Region.of(target.region())).credentialsProvider(credentials)
+                .httpClient(http).overrideConfiguration(override);
+        if (target.ec2Endpoint() != null) {
+            eb.endpointOverride(target.ec2Endpoint());
+        }
+        ElasticLoadBalancingV2ClientBuilder lb = ElasticLoadBalancingV2Client.builder()
+                .region(Region.of(target.region())).credentialsProvider(credentials).httpClient(http)
+                .overrideConfiguration(override);
+        if (target.elbv2Endpoint() != null) {
+            lb.endpointOverride(target.elbv2Endpoint());
+        }
+        return new AwsClients(http, eb.build(), lb.build());
+    }
+
+    public Ec2Client ec2() {
+        return ec2;
+    }
+
+    public ElasticLoadBalancingV2Client elbv2() {
+        return elbv2;
+    }
+
+    @Override
+    public void close() {
+        ec2.close();
+        elbv2.close();
+        http.close();
+    }
+}

@@ -1,0 +1,219 @@
+package dev.baton.aws.provision;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The cloud-init user data of one member, rendered from the template {@code
+ * baton-user-data.yaml} (the copy of {@code deploy/cloud-init/baton-user-data.yaml} on the class
+ * path) with the systemd unit {@code baton.service} (the copy of {@code
+ * deploy/systemd/baton.service}) inside.
+ */
+public final class UserData {
+    /** EC2 refuses user data over 16 KB (before base64). */
+    public static final int LIMIT = 16384;
+    /** Stands for the instance's address where it is not known before launch; replaced on first boot. */
+    public static final String PRIVATE_IP_TOKEN = "__PRIVATE_IP__";
+    static final String TEMPLATE = "baton-user-data.yaml";
+    static final String SERVICE = "baton.service";
+    static final String CONFIG_PATH = "/etc/baton/baton.yml";
+
+    private UserData() {
+    }
+
+    /** The two PostgreSQL passwords of a cluster. {@code toString} hides them. */
+    public record Passwords(String superuser, String replication) {
+        public Passwords {
+            Objects.requireNonNull(superuser, "superuser");
+            Objects.requireNonNull(replication, "replication");
+        }
+
+        @Override
+        public String toString() {
+            return "Passwords[hidden]";
+        }
+    }
+
+    /**
+     * A colocated etcd member: its name, the initial cluster ({@code name=http://ip:2380,...})
+     * and the cluster token, all the same on every run.
+     */
+    public record Etcd(String name, String initialCluster, String token) {
+    }
+
+    /**
+     * Everything one member's user data says.
+     *
+     * @param privateIp the member's address, or null when AWS assigns it (then {@link
+     *                  #PRIVATE_IP_TOKEN}, replaced on first boot)
+     * @param etcd      the colocated etcd member, or null with an external etcd
+     */
+    public record Member(String cluster, String member, String privateIp, List<String> etcdHosts, String region,
+                         String targetGroupArn, String vpcCidr, List<String> clientCidrs, Passwords passwords,
+                         String batonUrl, String batonSha256, Etcd etcd) {
+        public Member {
+            etcdHosts = List.copyOf(etcdHosts);
+            clientCidrs = List.copyOf(clientCidrs);
+        }
+
+        @Override
+        public String toString() {
+            return "Member[" + member + " of " + cluster + "]";
+        }
+    }
+
+    /** The user data as text (a {@code #cloud-config} document). */
+    public static String render(Member m) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("CLUSTER", m.cluster());
+        s.put("MEMBER", m.member());
+        s.put("PG_VERSION", ClusterSpec.PG_VERSION);
+        s.put("PG_PORT", Integer.toString(ClusterSpec.PG_PORT));
+        s.put("RESTAPI_PORT", Integer.toString(ClusterSpec.RESTAPI_PORT));
+        s.put("PRIVATE_IP", m.privateIp() == null ? PRIVATE_IP_TOKEN : m.privateIp());
+        s.put("VPC_CIDR", m.vpcCidr());
+        s.put("REGION", m.region());
+        s.put("TARGET_GROUP_ARN", m.targetGroupArn());
+        s.put("SUPERUSER_PASSWORD", m.passwords().superuser());
+        s.put("REPLICATION_PASSWORD", m.passwords().replication());
+        s.put("BATON_URL", m.batonUrl());
+        Map<String, List<String>> b = new LinkedHashMap<>();
+        b.put("ETCD_HOSTS", m.etcdHosts().stream().map(h -> "- " + h).toList());
+        b.put("CLIENT_HBA", m.clientCidrs().stream().filter(c -> !c.equals(m.vpcCidr()))
+                .map(c -> "- host all all " + c + " scram-sha-256").toList());
+        b.put("BATON_SERVICE", resource(SERVICE).lines().toList());
+        b.put("BATON_CHECKSUM", m.batonSha256() == null ? List.of()
+                : List.of("echo '" + m.batonSha256().toLowerCase(java.util.Locale.ROOT)
+                        + "  /usr/local/lib/baton/baton.jar.download' | sha256sum -c -"));
+        if (m.etcd() == null) {
+            b.put("ETCD_FILES", List.of());
+            b.put("ETCD_INSTALL", List.of());
+            b.put("ETCD_START", List.of());
+        } else {
+            String peer = "http://" + m.privateIp() + ":" + ClusterSpec.ETCD_PEER_PORT;
+            String client = "http://" + m.privateIp() + ":" + ClusterSpec.ETCD_CLIENT_PORT;
+            b.put("ETCD_FILES", List.of(
+                    "# This member's etcd, one of the cluster's own (--colocate-etcd). Written before the",
+                    "# package is installed, so that etcd's first start already joins the cluster.",
+                    "- path: /etc/default/etcd",
+                    "  content: |",
+                    "    ETCD_NAME=" + m.etcd().name(),
+                    "    ETCD_INITIAL_CLUSTER=" + m.etcd().initialCluster(),
+                    "    ETCD_INITIAL_CLUSTER_STATE=new",
+                    "    ETCD_INITIAL_CLUSTER_TOKEN=" + m.etcd().token(),
+                    "    ETCD_INITIAL_ADVERTISE_PEER_URLS=" + peer,
+                    "    ETCD_LISTEN_PEER_URLS=" + peer,
+                    "    ETCD_LISTEN_CLIENT_URLS=" + client + ",http://127.0.0.1:" + ClusterSpec.ETCD_CLIENT_PORT,
+                    "    ETCD_ADVERTISE_CLIENT_URLS=" + client));
+            b.put("ETCD_INSTALL", List.of(
+                    "apt-get install -y -o Dpkg::Options::=--force-confold etcd-server \\",
+                    "  || apt-get install -y -o Dpkg::Options::=--force-confold etcd"));
+            b.put("ETCD_START", List.of("systemctl enable --now etcd"));
+        }
+        String text = Template.render(resource(TEMPLATE), s, b);
+        int size = text.getBytes(StandardCharsets.UTF_8).length;
+        if (size > LIMIT) {
+            throw new IllegalStateException("the user data of " + m.member() + " is " + size + " bytes, more than the "
+                    + LIMIT + " EC2 accepts");
+        }
+        return text;
+    }
+
+    /** Base64, as RunInstances wants it (the SDK does not encode it). */
+    public static String base64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Decodes user data as RunInstances and DescribeInstanceAttribute carry it. */
+    public static String decode(String base64) {
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+    }
+
+    /** The agent configuration ({@code /etc/baton/baton.yml}) inside rendered user data, as text. */
+    public static String agentConfig(String userDataText) {
+        JsonNode files = yaml(userDataText).path("write_files");
+        for (JsonNode f : files) {
+            if (CONFIG_PATH.equals(f.path("path").asText())) {
+                return f.path("content").asText();
+            }
+        }
+        throw new IllegalArgumentException("the user data writes no " + CONFIG_PATH);
+    }
+
+    /** A file written by the user data ({@code write_files}), or null. */
+    public static String file(String userDataText, String path) {
+        for (JsonNode f : yaml(userDataText).path("write_files")) {
+            if (path.equals(f.path("path").asText())) {
+                return f.path("content").asText();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The passwords in a member's user data (base64, as DescribeInstanceAttribute returns it):
+     * how a later run gives new members the passwords of the existing ones.
+     */
+    public static Passwords passwords(String base64) {
+        JsonNode auth = yaml(agentConfig(decode(base64))).path("postgresql").path("authentication");
+        String su = auth.path("superuser").path("password").asText(null);
+        String repl = auth.path("replication").path("password").asText(null);
+        if (su == null || repl == null) {
+            throw new IllegalArgumentException("the agent configuration in the user data has no passwords");
+        }
+        return new Passwords(su, repl);
+    }
+
+    /** The etcd initial cluster in a member's user data (base64), or null without a colocated etcd. */
+    public static String etcdInitialCluster(String base64) {
+        String env = file(decode(base64), "/etc/default/etcd");
+        if (env == null) {
+            return null;
+        }
+        for (String line : env.split("\n")) {
+            if (line.startsWith("ETCD_INITIAL_CLUSTER=")) {
+                return line.substring("ETCD_INITIAL_CLUSTER=".length());
+            }
+        }
+        return null;
+    }
+
+    private static JsonNode yaml(String text) {
+        try {
+            return new YAMLMapper().readTree(text);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not YAML: " + e.getMessage(), e);
+        }
+    }
+
+    /** The etcd hosts list of the agent configuration. */
+    static List<String> etcdHosts(String agentConfigText) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode h : yaml(agentConfigText).path("etcd3").path("hosts")) {
+            out.add(h.asText());
+        }
+        return out;
+    }
+
+    /** A text resource next to this class. */
+    static String resource(String name) {
+        try (InputStream in = UserData.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + name + " is missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
