@@ -1,0 +1,178 @@
+package dev.baton.cli.aws;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.aws.provision.ClusterProvisioner;
+import dev.baton.aws.provision.ClusterSpec;
+import dev.baton.aws.provision.InvalidSpecException;
+import dev.baton.aws.provision.Progress;
+import dev.baton.aws.provision.ProvisionException;
+import dev.baton.aws.provision.ProvisionReport;
+import dev.baton.cli.BaseCommand;
+import dev.baton.cli.ExitException;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import software.amazon.awssdk.core.exception.SdkException;
+
+@Command(name = "create-cluster", sortOptions = false, description = {
+        "Create a Baton cluster on EC2: a security group, a target group (TCP 5432, health check HTTP 8008",
+        "/primary), a network load balancer with a TCP 5432 listener, and the instances, which install",
+        "PostgreSQL " + ClusterSpec.PG_VERSION + " and Baton on first boot (cloud-init) and start the agent. "
+                + "Waits until the instances run",
+        "and the load balancer is active. Safe to run again: it finds what exists (tag baton:cluster=NAME)",
+        "and creates only what is missing; after a failure it lists what exists, and a re-run resumes."})
+public final class CreateClusterCommand extends BaseCommand {
+
+    @Mixin
+    AwsOptions aws;
+
+    @Parameters(paramLabel = "NAME", description = "Cluster name: the agents' scope and the baton:cluster tag "
+            + "(lowercase letters, digits and '-', at most 26).")
+    String name;
+
+    @Option(names = "--instances", paramLabel = "N", defaultValue = "3",
+            description = "Number of instances, one member each (default: ${DEFAULT-VALUE}).")
+    int instances;
+
+    @Option(names = "--instance-type", paramLabel = "TYPE", required = true, description = "EC2 instance type, e.g. t3.medium.")
+    String instanceType;
+
+    @Option(names = "--ami", paramLabel = "AMI", required = true,
+            description = "Image id: Debian 12+ or Ubuntu 22.04+ with cloud-init.")
+    String ami;
+
+    @Option(names = "--subnets", paramLabel = "SUBNET", split = ",", required = true,
+            description = "Subnets of one VPC, comma-separated; instances go round-robin over them (one per "
+                    + "availability zone spreads the members).")
+    List<String> subnets;
+
+    @Option(names = "--key-name", paramLabel = "KEY", description = "EC2 key pair for SSH.")
+    String keyName;
+
+    @Option(names = "--etcd", paramLabel = "HOST:PORT", split = ",",
+            description = "An existing etcd cluster for the agents (comma-separated).")
+    List<String> etcd;
+
+    @Option(names = "--colocate-etcd", description = "Run an etcd member on every instance instead (the number "
+            + "of instances must be odd; their addresses are chosen before launch).")
+    boolean colocateEtcd;
+
+    @Option(names = "--public", description = "An internet-facing load balancer (default: internal). Needs "
+            + "--client-cidr.")
+    boolean publicLoadBalancer;
+
+    @Option(names = "--client-cidr", paramLabel = "CIDR", split = ",", description = "Who may connect to "
+            + "PostgreSQL through the load balancer (default: the VPC's CIDR).")
+    List<String> clientCidrs;
+
+    @Option(names = "--ssh-cidr", paramLabel = "CIDR", split = ",", description = "Allow SSH (port 22) from these.")
+    List<String> sshCidrs;
+
+    @Option(names = "--instance-profile", paramLabel = "PROFILE", description = "IAM instance profile (name or ARN) "
+            + "the agents use for their load balancer calls (docs/aws.md lists the permissions).")
+    String instanceProfile;
+
+    @Option(names = "--baton-url", paramLabel = "URL", defaultValue = ClusterSpec.DEFAULT_BATON_URL,
+            description = "Where the instances download the Baton jar (default: ${DEFAULT-VALUE}).")
+    String batonUrl;
+
+    @Option(names = "--baton-sha256", paramLabel = "HEX", description = "The jar's SHA-256; the instances check it.")
+    String batonSha256;
+
+    @Option(names = "--ip-offset", paramLabel = "N", description = "With --colocate-etcd: the members' first address "
+            + "in each subnet, counted from its first usable one (default: derived from NAME).")
+    Integer ipOffset;
+
+    @Option(names = "--dry-run", description = "Show what exists and what would be created; change nothing.")
+    boolean dryRun;
+
+    ClusterSpec spec() {
+        return ClusterSpec.builder(name).instances(instances).instanceType(instanceType).ami(ami).subnets(subnets)
+                .keyName(keyName).etcdHosts(etcd).colocateEtcd(colocateEtcd).publicLoadBalancer(publicLoadBalancer)
+                .clientCidrs(clientCidrs).sshCidrs(sshCidrs).instanceProfile(instanceProfile).batonUrl(batonUrl)
+                .batonSha256(batonSha256).ipOffset(ipOffset).build();
+    }
+
+    @Override
+    protected int execute() {
+        format(aws.format, "text", "json");
+        ClusterSpec spec = spec();
+        List<String> problems = spec.validate();
+        if (!problems.isEmpty()) {
+            throw ExitException.badInput(String.join("\nbaton: ", problems));
+        }
+        // In JSON mode stdout carries the one JSON document; progress goes to stderr.
+        Progress progress = aws.json() ? err()::println : out()::println;
+        String region = null;
+        try (AwsOptions.Session s = aws.open()) {
+            region = s.region();
+            ClusterProvisioner p = new ClusterProvisioner(s.ec2(), s.elbv2(), s.region(), aws.environment().pacing(),
+                    aws.environment().passwords(), progress);
+            if (dryRun) {
+                ProvisionReport plan = p.plan(spec).report();
+                if (aws.json()) {
+                    ObjectNode n = Output.json(plan, s.region());
+                    n.put("dry_run", true);
+                    out().println(n);
+                } else {
+                    out().print(Output.resources(" Cluster " + spec.name() + " (" + s.region() + "): dry run ",
+                            plan.resources()));
+                    out().println(plan.missing().isEmpty() ? "Nothing to create."
+                            : plan.missing().size() + " to create; nothing was changed (--dry-run).");
+                }
+                return EXIT_OK;
+            }
+            ProvisionReport report = p.create(spec);
+            if (aws.json()) {
+                ObjectNode n = Output.json(report, s.region());
+                n.put("ok", true);
+                out().println(n);
+            } else {
+                out().print(Output.resources(" Cluster " + spec.name() + " (" + s.region() + ") ", report.resources()));
+                long created = report.with(ProvisionReport.Status.CREATED).size();
+                out().println(created == 0 ? "Nothing to create: everything existed." : "Created " + created + ", "
+                        + report.with(ProvisionReport.Status.EXISTS).size() + " existed.");
+                out().println("Connect to PostgreSQL at " + report.endpoint() + " (the primary, once the agents run).");
+                out().println("On first boot each instance installs PostgreSQL " + ClusterSpec.PG_VERSION
+                        + " and Baton, which takes a few minutes;");
+                out().println("follow it with: baton aws describe " + spec.name()
+                        + (aws.region != null ? " --region " + aws.region : ""));
+                out().println("The PostgreSQL passwords are in /etc/baton/baton.yml on the instances (and in their user "
+                        + "data); they are not shown here.");
+            }
+            return EXIT_OK;
+        } catch (InvalidSpecException e) {
+            throw ExitException.badInput(String.join("\nbaton: ", e.problems()));
+        } catch (ProvisionException e) {
+            failed(spec, region, e);
+            throw ExitException.failed("create-cluster " + spec.name() + " failed at step \"" + e.step() + "\": "
+                    + e.getMessage().substring(e.step().length() + 2)
+                    + "\nbaton: run the same command again to resume, or 'baton aws delete-cluster " + spec.name()
+                    + "' to remove what exists");
+        } catch (SdkException e) {
+            throw AwsOptions.failure("create-cluster " + spec.name(), e);
+        }
+    }
+
+    private void failed(ClusterSpec spec, String region, ProvisionException e) {
+        ProvisionReport r = e.report();
+        if (aws.json()) {
+            ObjectNode n = Output.json(r, region);
+            n.put("ok", false);
+            n.put("failed_step", e.step());
+            n.put("error", e.getMessage());
+            out().println(n);
+            return;
+        }
+        List<ProvisionReport.Resource> present = r.present();
+        List<ProvisionReport.Resource> missing = r.missing();
+        out().print(present.isEmpty() ? "Nothing of cluster " + spec.name() + " exists.\n"
+                : Output.resources(" Exists now (tagged baton:cluster=" + spec.name() + ") ", present));
+        if (!missing.isEmpty()) {
+            out().print(Output.resources(" Not created ", missing));
+        }
+        out().flush();
+    }
+}

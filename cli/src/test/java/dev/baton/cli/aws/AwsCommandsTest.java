@@ -1,0 +1,339 @@
+package dev.baton.cli.aws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.aws.emulator.AwsEmulator;
+import dev.baton.aws.provision.MemberRoles;
+import dev.baton.aws.provision.Pacing;
+import dev.baton.aws.provision.UserData;
+import dev.baton.cli.Baton;
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/**
+ * {@code baton aws create-cluster / list / describe / delete-cluster} run in-process against the
+ * AWS emulator: what they print, their exit codes, and what they ask AWS to do.
+ */
+class AwsCommandsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private AwsEmulator emu;
+    private String subnetA;
+    private String subnetB;
+    private Map<String, String> env = Map.of();
+    private AwsCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
+    private final Map<String, String> roles = new LinkedHashMap<>();
+
+    record Result(int code, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        emu = AwsEmulator.start();
+        emu.setPendingTime(Duration.ofMillis(30));
+        emu.setLoadBalancerProvisioningTime(Duration.ofMillis(30));
+        emu.setShutdownTime(Duration.ofMillis(30));
+        emu.setDeregistrationDelay(Duration.ofMillis(30));
+        subnetA = emu.addSubnet("us-east-1a", "10.0.1.0/24");
+        subnetB = emu.addSubnet("us-east-1b", "10.0.2.0/24");
+    }
+
+    @AfterEach
+    void tearDown() {
+        emu.close();
+    }
+
+    private AwsEnvironment environment() {
+        MemberRoles fake = ips -> {
+            Map<String, String> m = new LinkedHashMap<>();
+            ips.forEach(ip -> m.put(ip, roles.getOrDefault(ip, MemberRoles.UNREACHABLE)));
+            return m;
+        };
+        int[] n = {0};
+        return new AwsEnvironment(env, () -> null, () -> credentials,
+                Pacing.polling(Duration.ofMillis(10), Duration.ofSeconds(20)), fake,
+                () -> "Generated" + (++n[0]) + "Password0123456789", d -> Thread.sleep(d.toMillis()));
+    }
+
+    private Result run(String stdin, boolean interactive, boolean target, String... args) {
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        CommandLine cl = Baton.commandLine(new PrintWriter(o, true), new PrintWriter(e, true),
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), interactive);
+        AwsEnvironment environment = environment();
+        for (CommandLine sub : cl.getSubcommands().get("aws").getSubcommands().values()) {
+            Object mixin = sub.getCommandSpec().mixins().get("aws").userObject();
+            ((AwsOptions) mixin).environment = environment;
+        }
+        List<String> all = new ArrayList<>(List.of("aws"));
+        all.addAll(List.of(args));
+        if (target) {
+            all.addAll(List.of("--region", "us-east-1", "--endpoint-url", emu.endpoint().toString()));
+        }
+        int code = cl.execute(all.toArray(String[]::new));
+        return new Result(code, o.toString(), e.toString());
+    }
+
+    private Result aws(String... args) {
+        return run("", false, true, args);
+    }
+
+    private String[] create(String... extra) {
+        List<String> a = new ArrayList<>(List.of("create-cluster", "demo", "--instances", "3", "--instance-type",
+                "t3.medium", "--ami", "ami-0123456789abcdef0", "--subnets", subnetA + "," + subnetB,
+                "--etcd", "10.0.9.1:2379,10.0.9.2:2379"));
+        a.addAll(List.of(extra));
+        return a.toArray(String[]::new);
+    }
+
+    private List<AwsEmulator.Call> mutating() {
+        return emu.calls().stream().filter(AwsEmulator.Call::mutating).toList();
+    }
+
+    @Test
+    void createDescribeListAndDelete() throws Exception {
+        Result c = aws(create("--key-name", "ops"));
+        assertEquals(0, c.code(), c.toString());
+        assertTrue(c.out().contains("[1/8] security group baton-demo: created sg-"), c.out());
+        assertTrue(c.out().contains("[8/8] load balancer active: baton-demo-"), c.out());
+        assertTrue(c.out().contains("Connect to PostgreSQL at baton-demo-"), c.out());
+        assertFalse(c.out().contains("Generated1Password"), "no password is printed");
+        assertFalse(c.err().contains("Generated1Password"), "no password is printed");
+
+        List<AwsEmulator.Call> runs = emu.calls("RunInstances");
+        assertEquals(List.of(subnetA, subnetB, subnetA), runs.stream().map(x -> x.params().get("SubnetId")).toList());
+        String config = UserData.agentConfig(UserData.decode(runs.get(1).params().get("UserData")));
+        assertTrue(config.contains("name: demo-2\n"), config);
+        assertTrue(config.contains("password: 'Generated1Password0123456789'"), config);
+        assertTrue(config.contains("target_group_arn: " + emu.targetGroupArn("baton-demo")), config);
+        String tg = emu.targetGroupArn("baton-demo");
+        assertEquals(3, emu.registeredTargets(tg).size());
+
+        List<AwsEmulator.InstanceInfo> inst = emu.instances();
+        roles.put(inst.get(0).privateIp(), "primary");
+        roles.put(inst.get(1).privateIp(), "replica");
+        emu.setTargetHealth(tg, inst.get(0).id(), "healthy");
+        emu.setTargetHealth(tg, inst.get(1).id(), "unhealthy");
+        Result d = aws("describe", "demo");
+        assertEquals(0, d.code(), d.toString());
+        assertTrue(d.out().contains("Load balancer:  baton-demo-"), d.out());
+        assertTrue(d.out().matches("(?s).*\\| demo-1 +\\| " + inst.get(0).id() + " \\| us-east-1a \\| 10\\.0\\.1\\.4 +\\| "
+                + "running \\| primary +\\| healthy .*"), d.out());
+        assertTrue(d.out().contains("| replica "), d.out());
+        assertTrue(d.out().contains("| unreachable |"), d.out());
+        assertTrue(d.out().contains("unhealthy (Target.FailedHealthChecks)"), d.out());
+        JsonNode dj = JSON.readTree(aws("describe", "demo", "--format", "json").out());
+        assertEquals("primary", dj.path("members").get(0).path("role").asText());
+        assertEquals("healthy", dj.path("members").get(0).path("target_health").asText());
+        assertEquals(tg, dj.path("target_group_arn").asText());
+
+        Result l = aws("list");
+        assertEquals(0, l.code(), l.toString());
+        assertTrue(l.out().matches("(?s).*\\| demo +\\| 3 +\\| 3 +\\| baton-demo-.*:5432 \\| active \\|.*"), l.out());
+        assertEquals("demo", JSON.readTree(aws("list", "-f", "json").out()).get(0).path("cluster").asText());
+
+        emu.clearCalls();
+        Result del = aws("delete-cluster", "demo", "--yes");
+        assertEquals(0, del.code(), del.toString());
+        assertTrue(del.out().contains("Deleted cluster demo: 7 resources."), del.out());
+        assertEquals(List.of(), emu.liveResources());
+        List<String> order = mutating().stream().map(AwsEmulator.Call::action).distinct().toList();
+        assertEquals(List.of("DeleteListener", "DeleteLoadBalancer", "DeleteTargetGroup", "TerminateInstances",
+                "DeleteSecurityGroup"), order);
+
+        emu.clearCalls();
+        Result again = aws("delete-cluster", "demo", "--yes");
+        assertEquals(0, again.code(), again.toString());
+        assertTrue(again.out().contains("nothing to delete"), again.out());
+        assertEquals(List.of(), mutating());
+        assertEquals(1, aws("describe", "demo").code());
+        assertTrue(aws("list").out().contains("No Baton clusters in us-east-1."));
+    }
+
+    @Test
+    void aSecondRunCreatesNothing() {
+        assertEquals(0, aws(create()).code());
+        emu.clearCalls();
+        Result again = aws(create());
+        assertEquals(0, again.code(), again.toString());
+        assertTrue(again.out().contains("Nothing to create: everything existed."), again.out());
+        assertTrue(again.out().contains("[5/8] instances: demo-1 exists i-"), again.out());
+        assertEquals(List.of(), mutating());
+    }
+
+    @Test
+    void aFailureMidwayListsWhatExistsAndARerunCompletes() {
+        emu.failNext("CreateLoadBalancer", 1, 400, "TooManyLoadBalancers", "quota of load balancers reached");
+        Result failed = aws(create());
+        assertEquals(1, failed.code(), failed.toString());
+        String sg = emu.liveResources().stream().filter(r -> r.startsWith("security-group ")).findFirst().orElseThrow()
+                .substring("security-group ".length());
+        String tg = emu.targetGroupArn("baton-demo");
+        assertTrue(failed.out().contains("Exists now (tagged baton:cluster=demo)"), failed.out());
+        assertTrue(failed.out().contains(sg), failed.out());
+        assertTrue(failed.out().contains(tg), failed.out());
+        assertTrue(failed.out().contains(" Not created "), failed.out());
+        assertTrue(failed.out().matches("(?s).*Not created.*\\| load-balancer +\\| baton-demo .*"), failed.out());
+        assertTrue(failed.out().matches("(?s).*Not created.*\\| instance +\\| demo-3 .*"), failed.out());
+        assertTrue(failed.err().contains("create-cluster demo failed at step \"load balancer\": TooManyLoadBalancers: "
+                + "quota of load balancers reached"), failed.err());
+        assertTrue(failed.err().contains("run the same command again to resume"), failed.err());
+        assertEquals(List.of(), emu.calls("RunInstances"));
+
+        Result resumed = aws(create());
+        assertEquals(0, resumed.code(), resumed.toString());
+        assertTrue(resumed.out().contains("[1/8] security group baton-demo: exists " + sg), resumed.out());
+        assertTrue(resumed.out().contains("[3/8] load balancer baton-demo: created"), resumed.out());
+        assertEquals(1, emu.calls("CreateSecurityGroup").size());
+        assertEquals(3, emu.registeredTargets(tg).size());
+    }
+
+    @Test
+    void badInputIsExit2AndCreatesNothing() {
+        String[][] cases = {
+                {"give exactly one of --etcd", "create-cluster", "demo", "--instance-type", "t3.medium", "--ami",
+                        "ami-0123456789abcdef0", "--subnets", "subnet-0123456789abcdef0"},
+                {"give only one of them", "create-cluster", "demo", "--instance-type", "t3.medium", "--ami",
+                        "ami-0123456789abcdef0", "--subnets", "subnet-0123456789abcdef0", "--etcd", "e:2379",
+                        "--colocate-etcd"},
+                {"--ami: must be an image id", "create-cluster", "demo", "--instance-type", "t3.medium", "--ami",
+                        "ubuntu-24.04", "--subnets", "subnet-0123456789abcdef0", "--etcd", "e:2379"},
+                {"--instances: must be between 1 and 15, got 0", "create-cluster", "demo", "--instances", "0",
+                        "--instance-type", "t3.medium", "--ami", "ami-0123456789abcdef0", "--subnets",
+                        "subnet-0123456789abcdef0", "--etcd", "e:2379"},
+                {"NAME: must be 1 to 26", "create-cluster", "Demo_1", "--instance-type", "t3.medium", "--ami",
+                        "ami-0123456789abcdef0", "--subnets", "subnet-0123456789abcdef0", "--etcd", "e:2379"},
+                {"Missing required option: '--instance-type=TYPE'", "create-cluster", "demo", "--ami",
+                        "ami-0123456789abcdef0", "--subnets", "subnet-0123456789abcdef0", "--etcd", "e:2379"},
+                {"--format: must be text, json", "create-cluster", "demo", "--instance-type", "t3.medium", "--ami",
+                        "ami-0123456789abcdef0", "--subnets", "subnet-0123456789abcdef0", "--etcd", "e:2379",
+                        "--format", "xml"},
+                {"--subnets: ", "create-cluster", "demo", "--instance-type", "t3.medium", "--ami",
+                        "ami-0123456789abcdef0", "--subnets", subnetA + ",subnet-00000000deadbeef0", "--etcd", "e:2379"},
+                {"--endpoint-url: must be an http:// or https:// URL", "list", "--endpoint-url", "127.0.0.1:9"},
+                {"NAME: not a cluster name", "describe", "No_Such"},
+        };
+        for (String[] c : cases) {
+            String[] args = java.util.Arrays.copyOfRange(c, 1, c.length);
+            boolean ownEndpoint = List.of(args).contains("--endpoint-url");
+            Result r = ownEndpoint ? run("", false, false, concat(args, "--region", "us-east-1")) : aws(args);
+            assertEquals(2, r.code(), String.join(" ", args) + "\n" + r);
+            assertTrue(r.err().contains(c[0]), "expected '" + c[0] + "' in:\n" + r);
+        }
+        assertEquals(List.of(), mutating());
+        assertEquals(List.of("DescribeSubnets"), emu.calls().stream().map(AwsEmulator.Call::action).toList(),
+                "only the unknown subnet needed a look at AWS");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        List<String> all = new ArrayList<>(List.of(a));
+        all.addAll(List.of(b));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    void regionAndEndpointComeFromTheEnvironment() {
+        Result none = run("", false, false, "list");
+        assertEquals(2, none.code(), none.toString());
+        assertTrue(none.err().contains("no AWS region: pass --region or set AWS_REGION"), none.err());
+        env = Map.of("AWS_REGION", "us-east-1", "AWS_ENDPOINT_URL", emu.endpoint().toString());
+        Result viaEnv = run("", false, false, concat(create()));
+        assertEquals(0, viaEnv.code(), viaEnv.toString());
+        assertEquals(3, emu.calls("RunInstances").size(), "AWS_ENDPOINT_URL reached the emulator");
+    }
+
+    @Test
+    void withoutCredentialsNothingIsCreated() {
+        credentials = () -> {
+            throw software.amazon.awssdk.core.exception.SdkClientException.create(
+                    "Unable to load credentials from any of the providers in the chain");
+        };
+        Result r = aws(create());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("no AWS credentials: set AWS_PROFILE"), r.err());
+        assertEquals(List.of(), emu.calls());
+    }
+
+    @Test
+    void deleteAsksForTheNameUnlessYes() {
+        assertEquals(0, aws(create()).code());
+        emu.clearCalls();
+        Result noTerminal = aws("delete-cluster", "demo");
+        assertEquals(2, noTerminal.code(), noTerminal.toString());
+        assertTrue(noTerminal.err().contains("pass --yes"), noTerminal.err());
+        assertEquals(List.of(), emu.calls(), "refused before asking AWS anything");
+
+        Result wrong = run("dmeo\n", true, true, "delete-cluster", "demo");
+        assertEquals(1, wrong.code(), wrong.toString());
+        assertTrue(wrong.out().contains("To delete: cluster demo"), wrong.out());
+        assertTrue(wrong.out().contains("Type the cluster name to delete it: "), wrong.out());
+        assertTrue(wrong.err().contains("nothing was deleted"), wrong.err());
+        assertEquals(List.of(), mutating());
+
+        Result right = run("demo\n", true, true, "delete-cluster", "demo");
+        assertEquals(0, right.code(), right.toString());
+        assertEquals(List.of(), emu.liveResources());
+    }
+
+    @Test
+    void jsonOutputAndDryRun() throws Exception {
+        emu.clearCalls();
+        Result dry = aws(create("--dry-run"));
+        assertEquals(0, dry.code(), dry.toString());
+        assertTrue(dry.out().contains("not created"), dry.out());
+        assertTrue(dry.out().contains("nothing was changed (--dry-run)"), dry.out());
+        assertEquals(List.of(), mutating());
+
+        Result c = aws(create("--format", "json"));
+        assertEquals(0, c.code(), c.toString());
+        JsonNode n = JSON.readTree(c.out());
+        assertTrue(n.path("ok").asBoolean());
+        assertEquals("demo", n.path("cluster").asText());
+        assertTrue(n.path("endpoint").asText().endsWith(":5432"));
+        assertEquals(10, n.path("resources").size(), n.toString());
+        assertTrue(c.err().contains("[1/8] security group"), "progress goes to stderr: " + c.err());
+
+        emu.failNext("RunInstances", 1, 400, "InstanceLimitExceeded", "too many instances");
+        emu.terminateInstanceNow(emu.instances().get(0).id());
+        Result failed = aws(create("--format", "json"));
+        assertEquals(1, failed.code(), failed.toString());
+        JsonNode f = JSON.readTree(failed.out());
+        assertFalse(f.path("ok").asBoolean());
+        assertEquals("instances", f.path("failed_step").asText());
+
+        Result dryAgain = aws(create("--dry-run", "-f", "json"));
+        JsonNode d = JSON.readTree(dryAgain.out());
+        assertTrue(d.path("dry_run").asBoolean());
+    }
+
+    @Test
+    void helpListsTheSubcommands() {
+        Result h = run("", false, false, "--help");
+        assertEquals(0, h.code(), h.toString());
+        for (String s : List.of("create-cluster", "list", "describe", "delete-cluster")) {
+            assertTrue(h.out().contains(s), h.out());
+        }
+    }
+}
