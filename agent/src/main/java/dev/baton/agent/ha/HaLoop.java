@@ -630,6 +630,9 @@ public final class HaLoop implements AutoCloseable {
             appliedSyncNames = names == null ? RESET_SYNC_NAMES : names;
             pg.promote(Duration.ofSeconds(60));
             cachedDataDir = null;
+            // Open for writes now: /primary answers 200 (the lock is held) without waiting for the
+            // slots, the history key and the next cycle.
+            publishLocal();
             listener.roleChanged("primary");
             PgStatus after = pg.status();
             // Slots first: the other members re-point to this node as soon as they see the new key.
