@@ -181,7 +181,7 @@ start() {
   repl_pw="$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   ( umask 077; echo "$super_pw" > "$dir/superuser.password" )
 
-  # etcd (flags verified in /work/shared/reference/local-setup.md)
+  # etcd (the same flags as cli/src/main/java/dev/baton/cli/local/LocalEtcd.java)
   mkdir -p "$dir/etcd"
   setsid etcd --data-dir "$dir/etcd/data" --name default \
     --listen-client-urls "http://127.0.0.1:$etcd_client" --advertise-client-urls "http://127.0.0.1:$etcd_client" \
