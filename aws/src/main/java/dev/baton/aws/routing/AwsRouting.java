@@ -11,14 +11,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.elasticloadbalancing.ElasticLoadBalancingClient;
-import software.amazon.awssdk.services.elasticloadbalancing.ElasticLoadBalancingClientBuilder;
 import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
-import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2ClientBuilder;
 
 /**
  * Builds the AWS load balancer router from the {@code aws} section: the composition root's only
@@ -69,32 +69,27 @@ public final class AwsRouting {
         String region = region(aws, env, imds);
         List<TargetSet> sets = new ArrayList<>();
         if (aws.targetGroupArn() != null) {
-            ElasticLoadBalancingV2ClientBuilder b = ElasticLoadBalancingV2Client.builder()
-                    .region(Region.of(region))
-                    .httpClientBuilder(http(aws, connectTimeout))
-                    .overrideConfiguration(overrides(aws));
-            if (aws.endpointUrl() != null) {
-                b.endpointOverride(endpoint(aws.endpointUrl()));
-            }
-            if (credentials != null) {
-                b.credentialsProvider(credentials);
-            }
-            sets.add(new TargetGroupTargets(b.build(), aws.targetGroupArn(), metrics));
+            sets.add(new TargetGroupTargets(configure(ElasticLoadBalancingV2Client.builder(), aws, region, connectTimeout,
+                    credentials).build(), aws.targetGroupArn(), metrics));
         }
         if (aws.loadBalancerName() != null) {
-            ElasticLoadBalancingClientBuilder b = ElasticLoadBalancingClient.builder()
-                    .region(Region.of(region))
-                    .httpClientBuilder(http(aws, connectTimeout))
-                    .overrideConfiguration(overrides(aws));
-            if (aws.endpointUrl() != null) {
-                b.endpointOverride(endpoint(aws.endpointUrl()));
-            }
-            if (credentials != null) {
-                b.credentialsProvider(credentials);
-            }
-            sets.add(new ClassicElbTargets(b.build(), aws.loadBalancerName(), metrics));
+            sets.add(new ClassicElbTargets(configure(ElasticLoadBalancingClient.builder(), aws, region, connectTimeout,
+                    credentials).build(), aws.loadBalancerName(), metrics));
         }
         return new AwsRouter.Connection(self, sets);
+    }
+
+    /** Region, HTTP client, one-attempt retries, endpoint and credentials: the same for both load balancer APIs. */
+    private static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B b, AwsConfig aws,
+            String region, Duration connectTimeout, AwsCredentialsProvider credentials) {
+        b.region(Region.of(region)).httpClientBuilder(http(aws, connectTimeout)).overrideConfiguration(overrides(aws));
+        if (aws.endpointUrl() != null) {
+            b.endpointOverride(endpoint(aws.endpointUrl()));
+        }
+        if (credentials != null) {
+            b.credentialsProvider(credentials);
+        }
+        return b;
     }
 
     /** The metadata service answers in milliseconds on an instance; at most 2 s per request. */
