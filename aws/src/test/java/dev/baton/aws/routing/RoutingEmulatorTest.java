@@ -207,7 +207,8 @@ class RoutingEmulatorTest {
         listener.fenced();
         listener.stopped("primary");
         long took = System.nanoTime() - t0;
-        assertTrue(took < TimeUnit.MILLISECONDS.toNanos(50), "the listener took " + took / 1e6 + " ms");
+        // Not a timing goal: a listener that waited for the API would take at least its 5 s latency.
+        assertTrue(took < TimeUnit.SECONDS.toNanos(2), "the listener took " + took / 1e6 + " ms");
         long c0 = System.nanoTime();
         r.close();
         long closeTook = System.nanoTime() - c0;

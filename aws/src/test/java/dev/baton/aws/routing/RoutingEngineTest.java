@@ -154,7 +154,8 @@ class RoutingEngineTest {
         router.primary();
         router.status();
         long took = System.nanoTime() - t0;
-        assertTrue(took < TimeUnit.MILLISECONDS.toNanos(100), "201 calls took " + took / 1_000_000 + " ms");
+        // Not a timing goal: a caller that waited for the API would take at least its 2 s latency.
+        assertTrue(took < TimeUnit.SECONDS.toNanos(1), "201 calls took " + took / 1_000_000 + " ms");
     }
 
     @Test
