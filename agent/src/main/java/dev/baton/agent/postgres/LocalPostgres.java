@@ -241,8 +241,12 @@ public final class LocalPostgres implements PostgresController {
                     try (ResultSet wr = st.executeQuery(RECEIVER_SQL)) {
                         if (wr.next()) {
                             streaming = "streaming".equals(wr.getString(1));
+                            // While a WAL receiver runs, its timeline is the one being replayed. The
+                            // newest history file is not: a replica that received WAL past the point
+                            // where the new timeline forked has fetched that file and still cannot
+                            // follow it, and must report the old timeline to be rewound.
                             int tli = wr.getInt(2);
-                            if (tli > timeline) {
+                            if (tli > 0) {
                                 timeline = tli;
                             }
                             upstreamHost = wr.getString(3);
