@@ -75,7 +75,7 @@ class DeployFilesTest {
     }
 
     private static String read(String relative) throws Exception {
-        return Files.readString(PromtoolTest.repoRoot().resolve(relative));
+        return Files.readString(PromtoolIT.repoRoot().resolve(relative));
     }
 
     /** Served names plus the family name of each histogram ({@code x} for {@code x_bucket}). */

@@ -8,7 +8,7 @@ import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 /** {@code baton demo} end to end: a real cluster, SIGKILL of the primary under writes, the old primary rejoining. */
-class DemoIntegrationTest {
+class DemoIT {
 
     @Test
     void demoShowsAFailoverAndTheClusterHeals() {

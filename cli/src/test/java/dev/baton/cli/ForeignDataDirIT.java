@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** A data directory of another cluster is refused with a clear error and left exactly as it was. */
-class ForeignDataDirIntegrationTest {
+class ForeignDataDirIT {
 
     @Test
     void anotherClustersDataDirectoryIsRefusedAndUntouched() throws Exception {

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Behaviour when etcd is down, hung or coming back. Each test has its own etcd. */
-class EtcdOutageTest {
+class EtcdOutageIT {
 
     private static final Duration OP_TIMEOUT = Duration.ofSeconds(1);
     /** Allowed beyond opTimeout for thread scheduling on a busy 2-core machine. */

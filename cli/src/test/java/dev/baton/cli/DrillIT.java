@@ -20,7 +20,7 @@ import org.w3c.dom.Document;
  * {@code baton drill} end to end on a real 3-member local cluster (ttl 5 to save time): one
  * iteration of kill-node and one of switchover, each on its own fresh cluster.
  */
-class DrillIntegrationTest {
+class DrillIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /** Three real agents with real PostgreSQL around a real etcd: bootstrap, replication, restarts. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class BootstrapIntegrationTest {
+class BootstrapIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private LocalCluster cluster;
 

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * {@code /primary}, and agents (aws.mode both) that register and deregister through the real AWS
  * SDK. Deadlines are generous; the latencies are measured and printed, not asserted.
  */
-class AwsRoutingIntegrationTest {
+class AwsRoutingIT {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Pattern AFTER_ROLE_CHANGE = Pattern.compile("\\((\\d+) ms after the role change\\)");
 

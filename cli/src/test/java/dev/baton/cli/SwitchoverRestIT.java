@@ -25,7 +25,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /** The agent's action endpoints, driven over HTTP as patronictl and baton do. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class SwitchoverRestIntegrationTest {
+class SwitchoverRestIT {
     private final HttpClient http = HttpClient.newHttpClient();
     private LocalCluster cluster;
 

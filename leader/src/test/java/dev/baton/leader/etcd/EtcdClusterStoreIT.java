@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class EtcdClusterStoreTest {
+class EtcdClusterStoreIT {
 
     private static EtcdServer etcd;
     private StoreFixture fx;

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * standby named in synchronous_standby_names and in the {@code sync} key, only that standby is
  * promoted when the primary dies, and it holds every commit the primary acknowledged.
  */
-class SynchronousModeIntegrationTest {
+class SynchronousModeIT {
 
     private static SyncState sync(LocalCluster c) {
         ClusterView v = ClusterSupport.view(c);

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The agent's side: lazy start, the lines it writes, restart after a death, never blocking the loop. */
-class ProcessWatchdogTest {
+class ProcessWatchdogIT {
     private static final long MS = 1_000_000L;
 
     @TempDir

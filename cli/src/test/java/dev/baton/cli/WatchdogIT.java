@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * shutdown and pause mode do not fence. Writes are sampled directly against each node's port,
  * not through a load balancer. Deadlines are generous: only the ordering is asserted.
  */
-class WatchdogIntegrationTest {
+class WatchdogIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static LocalCluster start(LocalCluster.Options options) throws Exception {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * {@code promtool check config}. Skipped only when promtool is not installed (Debian package
  * {@code prometheus}; scripts/test.sh installs it).
  */
-class PromtoolTest {
+class PromtoolIT {
 
     static Path repoRoot() {
         Path p = Path.of("").toAbsolutePath();

@@ -51,7 +51,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class OperatorCliIntegrationTest {
+class OperatorCliIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private LocalCluster c;
 
@@ -88,7 +88,7 @@ class OperatorCliIntegrationTest {
 
     /** The transcript goes to the test's output (the samples in docs/operations.md come from it). */
     private static Result log(String[] args, String input, Result r) {
-        synchronized (OperatorCliIntegrationTest.class) {
+        synchronized (OperatorCliIT.class) {
             System.out.println("$ baton " + String.join(" ", args) + (input.isEmpty() ? "" : "    # answered: "
                     + input.strip()) + "\n" + r.out() + r.err() + "(exit " + r.code() + ")\n");
         }

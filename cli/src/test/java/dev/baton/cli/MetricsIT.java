@@ -42,7 +42,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * scraping the agents and evaluating the shipped alert rules. Tests wait for conditions with
  * generous deadlines; they do not time anything.
  */
-class MetricsIntegrationTest {
+class MetricsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final long MIB = 1024 * 1024;

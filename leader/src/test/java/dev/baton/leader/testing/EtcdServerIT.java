@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class EtcdServerTest {
+class EtcdServerIT {
 
     @Test
     void startsStopsRestartsWithTheSameDataAndCleansUp() {

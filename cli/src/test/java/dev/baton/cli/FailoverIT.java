@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * cluster. Tests wait for conditions with generous deadlines; the speed of failover is measured by
  * the demo and the drill, not asserted here.
  */
-class FailoverIntegrationTest {
+class FailoverIT {
 
     private static LocalCluster start(LocalCluster.Options options, int replicas) throws Exception {
         LocalCluster c = LocalCluster.start(Files.createTempDirectory("baton-it-failover-"), options.withHaproxy(false));
