@@ -2,7 +2,7 @@ package dev.baton.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.baton.agent.ha.MemberStatus;
+import dev.baton.leader.model.MemberStatus;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

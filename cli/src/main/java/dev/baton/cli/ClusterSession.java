@@ -1,7 +1,7 @@
 package dev.baton.cli;
 
-import dev.baton.agent.ha.ClusterView;
-import dev.baton.agent.ha.MemberStatus;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.MemberStatus;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterSnapshot;
 import dev.baton.leader.StoreUnavailableException;

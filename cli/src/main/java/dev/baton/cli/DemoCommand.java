@@ -2,7 +2,7 @@ package dev.baton.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.baton.agent.ha.ClusterView;
+import dev.baton.leader.model.ClusterView;
 import dev.baton.cli.local.LocalCluster;
 import dev.baton.cli.local.Writer;
 import dev.baton.config.DynamicConfig;

@@ -1,7 +1,8 @@
 package dev.baton.cli;
 
-import dev.baton.agent.ha.ClusterView;
-import dev.baton.agent.ha.MemberStatus;
+import dev.baton.leader.model.FailoverRequest;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
 import java.util.Optional;
 import picocli.CommandLine.Command;
@@ -26,7 +27,7 @@ public final class FlushCommand extends BaseCommand {
         }
         try (ClusterSession s = cluster.connect(err())) {
             ClusterView view = s.view();
-            Optional<ClusterView.FailoverRequest> f = view.failover();
+            Optional<FailoverRequest> f = view.failover();
             Optional<MemberStatus> leader = view.leaderMember();
             if (leader.isPresent() && leader.get().apiUrl() != null) {
                 AgentApi.Reply r;
@@ -56,7 +57,7 @@ public final class FlushCommand extends BaseCommand {
         }
     }
 
-    private int deleteKey(ClusterSession s, ClusterView.FailoverRequest f) {
+    private int deleteKey(ClusterSession s, FailoverRequest f) {
         boolean deleted = s.call("delete the failover key", () -> s.store().deleteFailover(f.modRevision()));
         if (!deleted) {
             throw ExitException.failed("the failover key changed meanwhile (the switchover may have started); "

@@ -1,8 +1,9 @@
 package dev.baton.cli;
 
+import dev.baton.leader.model.HistoryEntry;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.agent.ha.ClusterView;
+import dev.baton.leader.model.ClusterView;
 import dev.baton.agent.postgres.Lsn;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,7 @@ public final class HistoryCommand extends BaseCommand {
     @Override
     protected int execute() {
         format(format, "table", "json", "yaml");
-        List<ClusterView.HistoryEntry> history;
+        List<HistoryEntry> history;
         String scope;
         try (ClusterSession s = cluster.connect(err())) {
             scope = s.scope();
@@ -34,7 +35,7 @@ public final class HistoryCommand extends BaseCommand {
         }
         if (format.equals("table")) {
             List<String[]> cells = new ArrayList<>();
-            for (ClusterView.HistoryEntry e : history) {
+            for (HistoryEntry e : history) {
                 cells.add(new String[] {Integer.toString(e.timeline()), Lsn.format(e.lsn()), e.reason(), e.timestamp(),
                         e.newLeader()});
             }
@@ -45,7 +46,7 @@ public final class HistoryCommand extends BaseCommand {
             }
         } else {
             ArrayNode a = Formats.JSON.createArrayNode();
-            for (ClusterView.HistoryEntry e : history) {
+            for (HistoryEntry e : history) {
                 ObjectNode n = a.addObject();
                 n.put("TL", e.timeline());
                 n.put("LSN", e.lsn());

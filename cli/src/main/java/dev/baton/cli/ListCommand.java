@@ -2,8 +2,8 @@ package dev.baton.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.agent.ha.ClusterView;
-import dev.baton.agent.ha.MemberStatus;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.MemberStatus;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -65,7 +65,7 @@ public final class ListCommand extends BaseCommand {
         }
         String role = leader ? "Leader" : view.dynamic().synchronousMode()
                 && view.sync().isSyncStandby(m.name(), view.leader()) ? "Sync Standby" : "Replica";
-        return new Row(scope, shownName, host(m), role, m.state(),
+        return new Row(scope, shownName, host(m), role, m.state().wire(),
                 m.timeline() > 0 ? m.timeline() : null, lag, m.pendingRestart());
     }
 

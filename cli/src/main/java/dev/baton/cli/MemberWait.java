@@ -1,7 +1,7 @@
 package dev.baton.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.baton.agent.ha.MemberStatus;
+import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -1,8 +1,8 @@
 package dev.baton.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.agent.ha.ClusterView;
-import dev.baton.agent.ha.MemberStatus;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

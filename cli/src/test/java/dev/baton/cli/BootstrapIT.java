@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.baton.agent.ha.ClusterView;
+import dev.baton.leader.model.ClusterView;
 import dev.baton.cli.local.LocalCluster;
 import dev.baton.leader.ClusterSnapshot;
 import dev.baton.leader.MemberKey;

@@ -1,6 +1,6 @@
 package dev.baton.cli;
 
-import dev.baton.agent.ha.ClusterView;
+import dev.baton.leader.model.ClusterView;
 import dev.baton.cli.local.LocalCluster;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterSnapshot;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.baton.agent.ha.ClusterView;
+import dev.baton.leader.model.ClusterView;
 import dev.baton.cli.local.LocalCluster;
 import dev.baton.cli.local.LocalCluster.Node;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.leader.model.FailoverRequest;
 import static dev.baton.cli.ClusterSupport.awaitOrFail;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.baton.agent.ha.ClusterView;
+import dev.baton.leader.model.ClusterView;
 import dev.baton.cli.local.LocalCluster;
 import dev.baton.cli.local.LocalCluster.Node;
 import dev.baton.leader.ClusterSnapshot;
@@ -501,7 +502,7 @@ class OperatorCliIT {
         Result r = run("switchover", "--candidate", candidate.name(), "--scheduled", at.toString(), "--force");
         assertEquals(0, r.code(), r.toString());
         ClusterView view = ClusterSupport.view(c);
-        ClusterView.FailoverRequest f = view.failover().orElseThrow(() -> new AssertionError("no failover key: " + r));
+        FailoverRequest f = view.failover().orElseThrow(() -> new AssertionError("no failover key: " + r));
         assertEquals(candidate.name(), f.candidate());
         assertNotNull(f.scheduledAt());
         assertTrue(Math.abs(f.scheduledAt().toInstant().getEpochSecond() - at.getEpochSecond()) <= 1, f.toString());

@@ -4,8 +4,8 @@ import static dev.baton.cli.ClusterSupport.awaitOrFail;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.baton.agent.ha.ClusterView;
-import dev.baton.agent.ha.SyncState;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.SyncState;
 import dev.baton.cli.local.LocalCluster;
 import dev.baton.cli.local.LocalCluster.Node;
 import dev.baton.config.DynamicConfig;

@@ -1,11 +1,12 @@
 package dev.baton.agent.api;
 
+import dev.baton.leader.model.FailoverRequest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.agent.ha.ClusterView;
+import dev.baton.leader.model.ClusterView;
 import dev.baton.agent.ha.HaLoop;
-import dev.baton.agent.ha.MemberStatus;
+import dev.baton.leader.model.MemberStatus;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterStore;
 import dev.baton.leader.StoreUnavailableException;
@@ -179,7 +180,7 @@ public final class AgentActions implements RestApi.Actions {
             ClusterView now = view();
             String l = now.leader();
             if (l != null && !l.equals(oldLeader) && (candidate == null || l.equals(candidate))
-                    && now.member(l).map(m -> "primary".equals(m.role())).orElse(false)) {
+                    && now.member(l).map(MemberStatus::isPrimary).orElse(false)) {
                 return new RestApi.Answer(200, "Successfully " + (planned ? "switched over" : "failed over")
                         + " to \"" + l + "\"");
             }
@@ -192,7 +193,7 @@ public final class AgentActions implements RestApi.Actions {
 
     private RestApi.Answer cancelScheduled() {
         ClusterView v = view();
-        Optional<ClusterView.FailoverRequest> f = v.failover();
+        Optional<FailoverRequest> f = v.failover();
         if (f.isEmpty()) {
             return new RestApi.Answer(404, "no switchover is scheduled");
         }

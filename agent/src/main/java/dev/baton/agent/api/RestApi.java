@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.baton.agent.ha.ClusterView;
-import dev.baton.agent.ha.MemberStatus;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.MemberStatus;
 import dev.baton.agent.ha.NodeState;
 import dev.baton.agent.postgres.PgStatus;
 import java.io.IOException;
@@ -353,7 +353,7 @@ public final class RestApi implements AutoCloseable {
                 e.put("role", m.name().equals(c.leader()) ? "leader"
                         : c.dynamic().synchronousMode() && c.sync().isSyncStandby(m.name(), c.leader())
                         ? "sync_standby" : "replica");
-                e.put("state", m.state());
+                e.put("state", m.state().wire());
                 if (m.apiUrl() != null) {
                     e.put("api_url", m.apiUrl());
                 }

@@ -1,5 +1,9 @@
 package dev.baton.agent.ha;
 
+import dev.baton.leader.model.FailoverRequest;
+import dev.baton.leader.model.SyncState;
+import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.ClusterView;
 import dev.baton.agent.ha.Decision.AcquireLock;
 import dev.baton.agent.ha.Decision.AdoptExisting;
 import dev.baton.agent.ha.Decision.Bootstrap;
@@ -177,7 +181,7 @@ public final class HaDecider {
                     ? new Demote(true, false, "demoting self: the leader key is not on my current lease")
                     : NoAction.of("waiting for my stale leader key to expire");
         }
-        Optional<ClusterView.FailoverRequest> request = c.failover();
+        Optional<FailoverRequest> request = c.failover();
         if (request.isPresent() && request.get().candidate() != null) {
             String candidate = request.get().candidate();
             if (candidate.equals(o.me())) {
@@ -217,7 +221,7 @@ public final class HaDecider {
     }
 
     /** The leader with a {@code failover} key: a switchover to carry out, wait for, or clean up. */
-    private Decision decideSwitchover(Observation o, ClusterView.FailoverRequest r) {
+    private Decision decideSwitchover(Observation o, FailoverRequest r) {
         ClusterView c = o.cluster();
         if (o.me().equals(r.candidate())) {
             return new ClearFailover(r.modRevision(), "the requested take-over by me is complete: removing the request");
@@ -239,7 +243,7 @@ public final class HaDecider {
         }
         if (r.candidate() != null) {
             Optional<MemberStatus> m = c.member(r.candidate());
-            if (m.isEmpty() || !m.get().isRunning() || m.get().nofailover() || "primary".equals(m.get().role())) {
+            if (m.isEmpty() || !m.get().isRunning() || m.get().nofailover() || m.get().isPrimary()) {
                 return new ClearFailover(r.modRevision(), "switchover cancelled: " + r.candidate()
                         + " is not a running replica that may take over");
             }
@@ -250,7 +254,7 @@ public final class HaDecider {
             return new Switchover(r.candidate(), "switching over to " + r.candidate() + ": demoting self gracefully");
         }
         boolean anyone = c.members().values().stream().anyMatch(m -> !m.name().equals(o.me()) && m.isRunning()
-                && !m.nofailover() && !"primary".equals(m.role()) && c.mayPromote(m.name()));
+                && !m.nofailover() && !m.isPrimary() && c.mayPromote(m.name()));
         if (!anyone) {
             return new ClearFailover(r.modRevision(), "switchover cancelled: no running replica may take over"
                     + (c.dynamic().synchronousMode() ? " (synchronous_mode: only a synchronous standby may)" : ""));

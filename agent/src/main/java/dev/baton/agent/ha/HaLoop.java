@@ -1,5 +1,8 @@
 package dev.baton.agent.ha;
 
+import dev.baton.leader.model.SyncState;
+import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.ClusterView;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -992,12 +995,10 @@ public final class HaLoop implements AutoCloseable {
         MemberStatus me = new MemberStatus(config.name(),
                 "postgres://" + hostPort(config.postgresql().connectHost(), config.postgresql().connectPort()) + "/postgres",
                 "http://" + hostPort(config.restapi().connectHost(), config.restapi().connectPort()) + "/patroni",
-                state, role, status.walPosition(), status.timeline(), tags, version, status.pendingRestart(),
-                dynamic.pause());
+                dev.baton.leader.model.MemberState.parse(state), dev.baton.leader.model.Role.parse(role),
+                status.walPosition(), status.timeline(), tags, version, status.pendingRestart(),
+                dynamic.pause(), checkpointPending && status.runningAsPrimary() ? Boolean.FALSE : null);
         String json = me.toJson();
-        if (checkpointPending && status.runningAsPrimary()) {
-            json = json.substring(0, json.length() - 1) + ",\"checkpoint_after_promote\":false}";
-        }
         if (newLease || !json.equals(lastMemberJson)) {
             store.publishMember(json);
             lastMemberJson = json;

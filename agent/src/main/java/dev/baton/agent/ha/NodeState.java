@@ -1,5 +1,6 @@
 package dev.baton.agent.ha;
 
+import dev.baton.leader.model.ClusterView;
 import dev.baton.agent.postgres.PgStatus;
 
 /**

@@ -1,5 +1,6 @@
 package dev.baton.agent.ha;
 
+import dev.baton.leader.model.MemberStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
@@ -49,7 +50,7 @@ public interface PeerClient {
         }
 
         private CompletableFuture<Candidacy.Peer> ask(MemberStatus m, Duration timeout, String query) {
-            Candidacy.Peer fallback = new Candidacy.Peer(m.name(), false, !"primary".equals(m.role()),
+            Candidacy.Peer fallback = new Candidacy.Peer(m.name(), false, !m.isPrimary(),
                     m.xlogLocation(), m.timeline(), m.nofailover(), priority(m));
             if (m.apiUrl() == null) {
                 return CompletableFuture.completedFuture(fallback);

@@ -1,5 +1,7 @@
 package dev.baton.agent.ha;
 
+import dev.baton.leader.model.SyncState;
+import dev.baton.leader.model.MemberStatus;
 import dev.baton.agent.postgres.PgStatus;
 import java.util.ArrayList;
 import java.util.Comparator;

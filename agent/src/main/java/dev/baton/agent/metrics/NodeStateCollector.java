@@ -2,7 +2,7 @@ package dev.baton.agent.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.baton.agent.ha.ClusterView;
+import dev.baton.leader.model.ClusterView;
 import dev.baton.agent.ha.NodeState;
 import dev.baton.agent.postgres.PgStatus;
 import io.prometheus.metrics.model.registry.MultiCollector;

@@ -1,13 +1,15 @@
 package dev.baton.agent.api;
 
+import dev.baton.leader.model.Role;
+import dev.baton.leader.model.MemberState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.baton.agent.ha.ClusterView;
-import dev.baton.agent.ha.MemberStatus;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.MemberStatus;
 import dev.baton.agent.ha.NodeState;
 import dev.baton.agent.postgres.PgStatus;
 import dev.baton.config.DynamicConfig;
@@ -75,8 +77,8 @@ class RestApiTest {
 
     static MemberStatus member(String name, String role, long lsn, Map<String, Object> tags) {
         return new MemberStatus(name, "postgres://10.0.0." + name.charAt(name.length() - 1) + ":5432/postgres",
-                "http://10.0.0." + name.charAt(name.length() - 1) + ":8008/patroni", "running", role, lsn, 3, tags,
-                "test-1.0", false, false);
+                "http://10.0.0." + name.charAt(name.length() - 1) + ":8008/patroni", MemberState.RUNNING, Role.parse(role), lsn, 3, tags,
+                "test-1.0", false, false, null);
     }
 
     static ClusterView view(String leader, long lastLeaderLsn, MemberStatus... members) {

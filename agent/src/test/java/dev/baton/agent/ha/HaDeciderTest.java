@@ -1,5 +1,9 @@
 package dev.baton.agent.ha;
 
+import dev.baton.leader.model.Role;
+import dev.baton.leader.model.MemberState;
+import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.ClusterView;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,7 +44,6 @@ class HaDeciderTest {
         boolean rewindRequested;
         String rewindFailed;
         String history;
-        String leaderJsonExtra = "";
         String failover;
         String sync;
         java.time.Instant now = java.time.Instant.parse("2026-11-22T12:00:00Z");
@@ -55,7 +58,8 @@ class HaDeciderTest {
 
         Case member(String name, String state, String host, int port) {
             members.put(name, new MemberStatus(name, host == null ? null : "postgres://" + host + ":" + port + "/postgres",
-                    "http://" + host + ":8008/patroni", state, "replica", 0, 1, Map.of(), "t", false, false));
+                    "http://" + host + ":8008/patroni", MemberState.parse(state), Role.REPLICA, 0, 1, Map.of(), "t", false,
+                    false, null));
             return this;
         }
 
@@ -129,13 +133,15 @@ class HaDeciderTest {
 
         Case leaderTimeline(int tl) {
             MemberStatus m = members.get(leader);
-            members.put(leader, new MemberStatus(m.name(), m.connUrl(), m.apiUrl(), m.state(), "primary", 0, tl,
-                    Map.of(), "t", false, false));
+            members.put(leader, new MemberStatus(m.name(), m.connUrl(), m.apiUrl(), m.state(), Role.PRIMARY, 0, tl,
+                    Map.of(), "t", false, false, m.checkpointAfterPromote()));
             return this;
         }
 
         Case leaderCheckpointPending() {
-            leaderJsonExtra = ",\"checkpoint_after_promote\":false";
+            MemberStatus m = members.get(leader);
+            members.put(leader, new MemberStatus(m.name(), m.connUrl(), m.apiUrl(), m.state(), m.role(),
+                    m.xlogLocation(), m.timeline(), m.tags(), m.version(), false, false, Boolean.FALSE));
             return this;
         }
 
@@ -159,11 +165,7 @@ class HaDeciderTest {
         Observation observation() {
             Map<String, MemberKey> keys = new LinkedHashMap<>();
             for (MemberStatus m : members.values()) {
-                String json = m.toJson();
-                if (m.name().equals(leader)) {
-                    json = json.substring(0, json.length() - 1) + leaderJsonExtra + "}";
-                }
-                keys.put(m.name(), new MemberKey(m.name(), json, 9, 1));
+                keys.put(m.name(), new MemberKey(m.name(), m.toJson(), 9, 1));
             }
             ClusterSnapshot snap = new ClusterSnapshot(1, null, null,
                     leader == null ? null : new LeaderKey(leader, lockIsMine ? 7 : 9, 1, 1), keys,

@@ -1,5 +1,9 @@
 package dev.baton.agent.ha;
 
+import dev.baton.leader.model.Role;
+import dev.baton.leader.model.MemberState;
+import dev.baton.leader.model.SyncState;
+import dev.baton.leader.model.MemberStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -22,7 +26,8 @@ class SyncPlannerTest {
             boolean nosync = n.endsWith("!");
             String name = nosync ? n.substring(0, n.length() - 1) : n;
             m.put(name, new MemberStatus(name, "postgres://127.0.0.1:5432/postgres", "http://127.0.0.1:8008/patroni",
-                    "running", "replica", 0, 1, nosync ? Map.of("nosync", true) : Map.of(), "t", false, false));
+                    MemberState.RUNNING, Role.REPLICA, 0, 1, nosync ? Map.of("nosync", true) : Map.of(), "t", false, false,
+                    null));
         }
         return m;
     }

@@ -55,7 +55,7 @@ class DeployFilesTest {
                 null, 150000, List.of());
         ClusterSnapshot snapshot = new ClusterSnapshot(1, null, null, null, java.util.Map.of(), null, null, null,
                 new dev.baton.leader.VersionedValue("{\"optime\":100}", 1, 1, 0));
-        dev.baton.agent.ha.ClusterView view = dev.baton.agent.ha.ClusterView.of(snapshot,
+        dev.baton.leader.model.ClusterView view = dev.baton.leader.model.ClusterView.of(snapshot,
                 dev.baton.config.DynamicConfig.defaults());
         for (PgStatus pg : List.of(primary, replica)) {
             state.set(new NodeState("node1", "demo", "primary", "running", pg, "node1", now + 5_000_000_000L, "x", view,

@@ -1,6 +1,7 @@
 package dev.baton.cli.drill;
 
-import dev.baton.agent.ha.ClusterView;
+import dev.baton.leader.model.HistoryEntry;
+import dev.baton.leader.model.ClusterView;
 import dev.baton.cli.local.Writer;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -341,9 +342,9 @@ public final class DrillRunner {
             Long promotedAt = null;
             String source = null;
             if (finalPrimary != null) {
-                List<ClusterView.HistoryEntry> h = target.history();
+                List<HistoryEntry> h = target.history();
                 for (int k = historyBefore; k < h.size() && promotedAt == null; k++) {
-                    ClusterView.HistoryEntry e = h.get(k);
+                    HistoryEntry e = h.get(k);
                     Long d = finalPrimary.equals(e.newLeader()) ? sinceWall(e.timestamp(), wall) : null;
                     Long t = d == null ? null : faultAt + d;
                     if (t != null && t - faultAt > -S && t - end < S) {

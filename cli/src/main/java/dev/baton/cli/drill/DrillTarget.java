@@ -1,7 +1,8 @@
 package dev.baton.cli.drill;
 
+import dev.baton.leader.model.HistoryEntry;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.agent.ha.ClusterView;
+import dev.baton.leader.model.ClusterView;
 import dev.baton.cli.local.Writer;
 import java.util.List;
 import java.util.Optional;
@@ -48,7 +49,7 @@ public interface DrillTarget extends AutoCloseable {
     Optional<String> leaderKey();
 
     /** The history key's lines (empty if they cannot be read). */
-    List<ClusterView.HistoryEntry> history();
+    List<HistoryEntry> history();
 
     /** True while the drill keeps etcd stopped: reading it would only time out. */
     boolean etcdDown();

@@ -1,8 +1,9 @@
 package dev.baton.cli.drill;
 
+import dev.baton.leader.model.HistoryEntry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.agent.ha.ClusterView;
+import dev.baton.leader.model.ClusterView;
 import dev.baton.cli.local.LocalCluster;
 import dev.baton.cli.local.Writer;
 import dev.baton.config.DynamicConfig;
@@ -164,7 +165,7 @@ public final class LocalTarget implements DrillTarget {
     }
 
     @Override
-    public List<ClusterView.HistoryEntry> history() {
+    public List<HistoryEntry> history() {
         try {
             return ClusterView.of(store.read(), DynamicConfig.defaults()).history();
         } catch (RuntimeException e) {

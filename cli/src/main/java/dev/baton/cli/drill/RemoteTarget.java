@@ -1,9 +1,10 @@
 package dev.baton.cli.drill;
 
+import dev.baton.leader.model.HistoryEntry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.agent.ha.ClusterView;
-import dev.baton.agent.ha.MemberStatus;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.MemberStatus;
 import dev.baton.cli.local.Writer;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.KeyLayout;
@@ -243,7 +244,7 @@ public final class RemoteTarget implements DrillTarget {
     }
 
     @Override
-    public List<ClusterView.HistoryEntry> history() {
+    public List<HistoryEntry> history() {
         try {
             return ClusterView.of(store.read(), DynamicConfig.defaults()).history();
         } catch (RuntimeException e) {

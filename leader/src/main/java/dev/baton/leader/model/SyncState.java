@@ -1,4 +1,4 @@
-package dev.baton.agent.ha;
+package dev.baton.leader.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package dev.baton.agent.ha;
+package dev.baton.leader.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,15 +9,21 @@ import java.util.Map;
 /**
  * What a member publishes in {@code members/<name>}, in Patroni's JSON shape
  * ({@code conn_url, api_url, state, role, xlog_location, timeline, tags, version}).
+ *
+ * @param checkpointAfterPromote Patroni's flag: {@code false} while a freshly promoted leader has
+ *                               not finished its checkpoint (a former primary must wait before it
+ *                               rewinds against it); null when absent
  */
-public record MemberStatus(String name, String connUrl, String apiUrl, String state, String role,
+public record MemberStatus(String name, String connUrl, String apiUrl, MemberState state, Role role,
                            long xlogLocation, int timeline, Map<String, Object> tags, String version,
-                           boolean pendingRestart, boolean paused) {
+                           boolean pendingRestart, boolean paused, Boolean checkpointAfterPromote) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public MemberStatus {
         tags = tags == null ? Map.of() : Map.copyOf(tags);
+        state = state == null ? MemberState.UNKNOWN : state;
+        role = role == null ? Role.UNKNOWN : role;
     }
 
     /** Parses a member key's JSON; tolerant of missing fields (a Patroni member is readable too). */
@@ -25,21 +31,27 @@ public record MemberStatus(String name, String connUrl, String apiUrl, String st
         try {
             JsonNode n = JSON.readTree(json);
             @SuppressWarnings("unchecked")
-            Map<String, Object> tags = n.has("tags") ? JSON.convertValue(n.get("tags"), Map.class) : Map.of();
+            Map<String, Object> tags = n.has("tags") && n.get("tags").isObject()
+                    ? JSON.convertValue(n.get("tags"), Map.class) : Map.of();
+            JsonNode cap = n.get("checkpoint_after_promote");
             return new MemberStatus(name, n.path("conn_url").asText(null), n.path("api_url").asText(null),
-                    n.path("state").asText("unknown"), normaliseRole(n.path("role").asText("unknown")),
+                    MemberState.parse(n.path("state").asText("unknown")), Role.parse(n.path("role").asText("unknown")),
                     n.path("xlog_location").asLong(0), n.path("timeline").asInt(0), tags,
                     n.path("version").asText(null), n.path("pending_restart").asBoolean(false),
-                    n.path("pause").asBoolean(false));
+                    n.path("pause").asBoolean(false), cap == null || cap.isNull() ? null : cap.asBoolean(true));
         } catch (Exception e) {
-            return new MemberStatus(name, null, null, "unknown", "unknown", 0, 0, Map.of(), null, false, false);
+            return new MemberStatus(name, null, null, MemberState.UNKNOWN, Role.UNKNOWN, 0, 0, Map.of(), null, false,
+                    false, null);
         }
     }
 
-    private static String normaliseRole(String role) {
-        return "master".equals(role) ? "primary" : role;
+    /** This member with its state replaced. */
+    public MemberStatus withState(MemberState newState) {
+        return new MemberStatus(name, connUrl, apiUrl, newState, role, xlogLocation, timeline, tags, version,
+                pendingRestart, paused, checkpointAfterPromote);
     }
 
+    /** The key's JSON, Patroni's field order; absent and default values are left out. */
     public String toJson() {
         ObjectNode n = JSON.createObjectNode();
         if (connUrl != null) {
@@ -48,8 +60,8 @@ public record MemberStatus(String name, String connUrl, String apiUrl, String st
         if (apiUrl != null) {
             n.put("api_url", apiUrl);
         }
-        n.put("state", state);
-        n.put("role", role);
+        n.put("state", state.wire());
+        n.put("role", role.wire());
         if (version != null) {
             n.put("version", version);
         }
@@ -68,6 +80,9 @@ public record MemberStatus(String name, String connUrl, String apiUrl, String st
         if (paused) {
             n.put("pause", true);
         }
+        if (checkpointAfterPromote != null) {
+            n.put("checkpoint_after_promote", checkpointAfterPromote);
+        }
         return n.toString();
     }
 
@@ -84,7 +99,11 @@ public record MemberStatus(String name, String connUrl, String apiUrl, String st
     }
 
     public boolean isRunning() {
-        return "running".equals(state) || "streaming".equals(state);
+        return state.isRunning();
+    }
+
+    public boolean isPrimary() {
+        return role == Role.PRIMARY;
     }
 
     public boolean tag(String name) {
@@ -99,6 +118,16 @@ public record MemberStatus(String name, String connUrl, String apiUrl, String st
 
     public boolean nofailover() {
         return tag("nofailover");
+    }
+
+    /** The failover_priority tag (1 when absent or unreadable). */
+    public int failoverPriority() {
+        Object p = tags.get("failover_priority");
+        try {
+            return p == null ? 1 : Integer.parseInt(String.valueOf(p).trim());
+        } catch (NumberFormatException e) {
+            return 1;
+        }
     }
 
     private static URI uri(String s) {

@@ -1,4 +1,4 @@
-package dev.baton.agent.ha;
+package dev.baton.leader.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,12 +6,17 @@ import dev.baton.config.ConfigException;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterSnapshot;
 import dev.baton.leader.MemberKey;
+import java.time.OffsetDateTime;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
- * The cluster as one HA cycle sees it: the store snapshot with its JSON values parsed.
+ * The cluster as one HA cycle (or one CLI command) sees it: the store snapshot with its JSON
+ * values parsed. Agents and the CLI read the cluster through this one model.
  *
  * @param initialize    the system identifier in {@code initialize}; "" while a bootstrap runs; null if absent
  * @param leader        the leader key's member name, or null
@@ -29,7 +34,7 @@ public record ClusterView(String initialize, String leader, long leaderLeaseId, 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public ClusterView {
-        members = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(members));
+        members = Collections.unmodifiableMap(new TreeMap<>(members));
     }
 
     public static ClusterView of(ClusterSnapshot s, DynamicConfig bootstrapDynamic) {
@@ -72,29 +77,23 @@ public record ClusterView(String initialize, String leader, long leaderLeaseId, 
         return member(leader);
     }
 
-    /**
-     * The {@code failover} key: a requested switchover ({@code leader} set) or failover, to
-     * {@code candidate} (null: the best member), at {@code scheduledAt} (null: now).
-     */
-    public record FailoverRequest(String leader, String candidate, java.time.OffsetDateTime scheduledAt,
-                                  long modRevision) {
-    }
-
-    /** The {@code failover} key, if present and readable. */
+    /** The {@code failover} key, if present; an unreadable one is a request without leader, candidate or time. */
     public Optional<FailoverRequest> failover() {
         if (snapshot.failover() == null || snapshot.failover().value().isBlank()) {
             return Optional.empty();
         }
         try {
             JsonNode n = JSON.readTree(snapshot.failover().value());
-            String leader = n.hasNonNull("leader") && !n.get("leader").asText().isEmpty() ? n.get("leader").asText() : null;
-            String member = n.hasNonNull("member") && !n.get("member").asText().isEmpty() ? n.get("member").asText() : null;
-            java.time.OffsetDateTime at = n.hasNonNull("scheduled_at") && !n.get("scheduled_at").asText().isEmpty()
-                    ? java.time.OffsetDateTime.parse(n.get("scheduled_at").asText()) : null;
-            return Optional.of(new FailoverRequest(leader, member, at, snapshot.failover().modRevision()));
+            OffsetDateTime at = text(n, "scheduled_at") == null ? null : OffsetDateTime.parse(text(n, "scheduled_at"));
+            return Optional.of(new FailoverRequest(text(n, "leader"), text(n, "member"), at,
+                    snapshot.failover().modRevision()));
         } catch (Exception e) {
             return Optional.of(new FailoverRequest(null, null, null, snapshot.failover().modRevision()));
         }
+    }
+
+    private static String text(JsonNode n, String field) {
+        return n.hasNonNull(field) && !n.get(field).asText().isEmpty() ? n.get(field).asText() : null;
     }
 
     /** The {@code sync} key (absent: {@link SyncState#absent()}). */
@@ -108,28 +107,9 @@ public record ClusterView(String initialize, String leader, long leaderLeaseId, 
         return !dynamic.synchronousMode() || sync().matches(name);
     }
 
-    /** One line of the {@code history} key: timeline {@code timeline} ended at {@code lsn}. */
-    public record HistoryEntry(int timeline, long lsn, String reason, String timestamp, String newLeader) {
-    }
-
     /** The {@code history} key's entries ({@code [[tl, lsn, reason, timestamp, new_leader], ...]}). */
-    public java.util.List<HistoryEntry> history() {
-        java.util.List<HistoryEntry> out = new java.util.ArrayList<>();
-        if (snapshot.history() == null) {
-            return out;
-        }
-        try {
-            for (JsonNode line : JSON.readTree(snapshot.history().value())) {
-                if (line.isArray() && line.size() >= 2) {
-                    out.add(new HistoryEntry(line.get(0).asInt(), line.get(1).asLong(),
-                            line.size() > 2 ? line.get(2).asText() : "", line.size() > 3 ? line.get(3).asText() : "",
-                            line.size() > 4 ? line.get(4).asText() : ""));
-                }
-            }
-        } catch (Exception e) {
-            return out;
-        }
-        return out;
+    public List<HistoryEntry> history() {
+        return History.entries(snapshot.history() == null ? null : snapshot.history().value());
     }
 
     /**
@@ -148,15 +128,7 @@ public record ClusterView(String initialize, String leader, long leaderLeaseId, 
 
     /** Whether the leader still has to finish its checkpoint after promotion (Patroni's member flag). */
     public boolean leaderCheckpointPending() {
-        if (leader == null || snapshot.members().get(leader) == null) {
-            return false;
-        }
-        try {
-            JsonNode n = JSON.readTree(snapshot.members().get(leader).json());
-            return n.has("checkpoint_after_promote") && !n.get("checkpoint_after_promote").asBoolean(true);
-        } catch (Exception e) {
-            return false;
-        }
+        return leaderMember().map(m -> Boolean.FALSE.equals(m.checkpointAfterPromote())).orElse(false);
     }
 
     /** True while the cluster has no system identifier yet (no key, or a bootstrap in progress). */

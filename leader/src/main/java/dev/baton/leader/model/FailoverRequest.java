@@ -1,0 +1,12 @@
+package dev.baton.leader.model;
+
+import java.time.OffsetDateTime;
+
+/**
+ * The {@code failover} key: a requested switchover ({@code leader} set) or failover, to
+ * {@code candidate} (null: the best member), at {@code scheduledAt} (null: now).
+ *
+ * @param modRevision the key's revision, for a compare-and-delete
+ */
+public record FailoverRequest(String leader, String candidate, OffsetDateTime scheduledAt, long modRevision) {
+}
