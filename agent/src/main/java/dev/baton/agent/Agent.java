@@ -1,7 +1,9 @@
 package dev.baton.agent;
 
+import dev.baton.agent.api.AgentActions;
 import dev.baton.agent.api.RestApi;
 import dev.baton.agent.callbacks.CallbackRunner;
+import dev.baton.agent.ha.HaListener;
 import dev.baton.agent.ha.HaLoop;
 import dev.baton.agent.ha.PeerClient;
 import dev.baton.agent.metrics.AgentMetrics;
@@ -10,11 +12,14 @@ import dev.baton.agent.postgres.LocalPostgres;
 import dev.baton.agent.postgres.PgBinaries;
 import dev.baton.agent.process.SystemProcessRunner;
 import dev.baton.config.BatonConfig;
+import dev.baton.leader.model.Role;
 import dev.baton.leader.ClusterStore;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
@@ -41,25 +46,25 @@ public final class Agent implements AutoCloseable {
     private final Listeners listeners = new Listeners();
 
     /** Fans the loop's events out to every interested party (callbacks, metrics, routing). */
-    static final class Listeners implements HaLoop.Listener {
-        private final java.util.List<HaLoop.Listener> all = new java.util.concurrent.CopyOnWriteArrayList<>();
+    static final class Listeners implements HaListener {
+        private final List<HaListener> all = new CopyOnWriteArrayList<>();
 
-        void add(HaLoop.Listener l) {
+        void add(HaListener l) {
             all.add(l);
         }
 
         @Override
-        public void started(String role) {
+        public void started(Role role) {
             all.forEach(l -> l.started(role));
         }
 
         @Override
-        public void stopped(String role) {
+        public void stopped(Role role) {
             all.forEach(l -> l.stopped(role));
         }
 
         @Override
-        public void roleChanged(String newRole) {
+        public void roleChanged(Role newRole) {
             all.forEach(l -> l.roleChanged(newRole));
         }
 
@@ -70,17 +75,17 @@ public final class Agent implements AutoCloseable {
 
         @Override
         public void fenced() {
-            all.forEach(HaLoop.Listener::fenced);
+            all.forEach(HaListener::fenced);
         }
 
         @Override
         public void reloaded() {
-            all.forEach(HaLoop.Listener::reloaded);
+            all.forEach(HaListener::reloaded);
         }
     }
 
     /** Adds a listener for the loop's events (before {@link #start()}). */
-    public void addListener(HaLoop.Listener listener) {
+    public void addListener(HaListener listener) {
         listeners.add(listener);
     }
 
@@ -125,20 +130,20 @@ public final class Agent implements AutoCloseable {
         this.loop = new HaLoop(config, store, pg, new PeerClient.Http(), ticker, Clock.systemUTC(), version);
         this.callbacks = new CallbackRunner(config.postgresql().callbacks(), config.scope(), Duration.ofSeconds(60),
                 new SystemProcessRunner());
-        listeners.add(new HaLoop.Listener() {
+        listeners.add(new HaListener() {
             @Override
-            public void started(String role) {
-                callbacks.fire(CallbackRunner.Action.ON_START, role);
+            public void started(Role role) {
+                callbacks.fire(CallbackRunner.Action.ON_START, role.wire());
             }
 
             @Override
-            public void stopped(String role) {
-                callbacks.fire(CallbackRunner.Action.ON_STOP, role);
+            public void stopped(Role role) {
+                callbacks.fire(CallbackRunner.Action.ON_STOP, role.wire());
             }
 
             @Override
-            public void roleChanged(String newRole) {
-                callbacks.fire(CallbackRunner.Action.ON_ROLE_CHANGE, newRole);
+            public void roleChanged(Role newRole) {
+                callbacks.fire(CallbackRunner.Action.ON_ROLE_CHANGE, newRole.wire());
             }
         });
         listeners.add(metrics);
@@ -150,7 +155,7 @@ public final class Agent implements AutoCloseable {
         api.setMetrics(metrics);
         loop.onFatal(reason -> exit.complete(EXIT_BAD_INPUT));
         api.setLiveStatus(pg::status);
-        api.setActions(new dev.baton.agent.api.AgentActions(loop, store, ticker, config.bootstrap().dcs(),
+        api.setActions(new AgentActions(loop.operatorActions(), store, ticker, config.bootstrap().dcs(),
                 Duration.ofSeconds(Math.max(30, 3L * config.bootstrap().dcs().ttl()))));
     }
 

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.leader.model.ClusterView;
-import dev.baton.agent.ha.HaLoop;
+import dev.baton.agent.ha.OperatorActions;
+import dev.baton.agent.ha.OperatorPolicy;
 import dev.baton.leader.model.MemberStatus;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterStore;
@@ -28,14 +29,14 @@ import java.util.function.LongSupplier;
 public final class AgentActions implements RestApi.Actions {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HaLoop loop;
+    private final OperatorActions operator;
     private final ClusterStore store;
     private final LongSupplier ticker;
     private final DynamicConfig bootstrap;
     private final Duration wait;
 
-    public AgentActions(HaLoop loop, ClusterStore store, LongSupplier ticker, DynamicConfig bootstrap, Duration wait) {
-        this.loop = loop;
+    public AgentActions(OperatorActions operator, ClusterStore store, LongSupplier ticker, DynamicConfig bootstrap, Duration wait) {
+        this.operator = operator;
         this.store = store;
         this.ticker = ticker;
         this.bootstrap = bootstrap;
@@ -50,8 +51,8 @@ public final class AgentActions implements RestApi.Actions {
                 case "DELETE /switchover" -> cancelScheduled();
                 case "POST /failover" -> switchover(json(body), false);
                 case "POST /restart" -> restart(json(body));
-                case "POST /reload" -> answer(loop.reload());
-                case "POST /reinitialize" -> answer(loop.reinitialize());
+                case "POST /reload" -> answer(operator.reload());
+                case "POST /reinitialize" -> answer(operator.reinitialize());
                 default -> null;
             };
         } catch (BadRequest e) {
@@ -87,7 +88,7 @@ public final class AgentActions implements RestApi.Actions {
         return v == null || v.isNull() || v.asText().isEmpty() ? null : v.asText();
     }
 
-    private static RestApi.Answer answer(HaLoop.ActionResult r) {
+    private static RestApi.Answer answer(OperatorPolicy.Result r) {
         return new RestApi.Answer(r.status(), r.message());
     }
 
@@ -212,7 +213,7 @@ public final class AgentActions implements RestApi.Actions {
             throw new BadRequest("role must be primary, replica or any; got \"" + role + "\"");
         }
         boolean pending = req.path("restart_pending").asBoolean(false);
-        return answer(loop.restart(role, pending, Duration.ofSeconds(120)));
+        return answer(operator.restart(role, pending, Duration.ofSeconds(120)));
     }
 
     private static void sleep() {

@@ -161,9 +161,7 @@ public final class RestApi implements AutoCloseable {
             return s;
         }
         PgStatus pg = live.get();
-        return new NodeState(s.name(), s.scope(), s.role(), s.state(), pg.running() ? pg : s.pg(), s.lockHolder(),
-                s.lockValidUntilNanos(), s.lastSentence(), s.cluster(), s.lastCycleNanos(),
-                s.dcsLastSeenEpochSeconds(), s.systemId(), s.noloadbalance(), s.nofailover(), s.pendingRestart());
+        return pg.running() ? s.withPg(pg) : s;
     }
 
     /** Sets the metrics source; call before {@link #start()}. */
@@ -280,11 +278,11 @@ public final class RestApi implements AutoCloseable {
     String status(NodeState s, long now) {
         ObjectNode n = JSON.createObjectNode();
         PgStatus pg = s.pg();
-        n.put("state", s.state());
+        n.put("state", s.state().wire());
         if (pg.startedAt() != null) {
             n.put("postmaster_start_time", pg.startedAt());
         }
-        n.put("role", s.role());
+        n.put("role", s.role().wire());
         if (syncStandby(s)) {
             n.put("sync_standby", true);
         }

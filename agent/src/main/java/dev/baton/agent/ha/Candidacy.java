@@ -1,6 +1,8 @@
 package dev.baton.agent.ha;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * "Am I the healthiest node?" for the leader race, as a pure function.
@@ -27,6 +29,19 @@ public final class Candidacy {
     }
 
     public record Verdict(boolean healthiest, String reason) {
+    }
+
+    /**
+     * In synchronous mode only a listed standby may take over: the others neither compete nor
+     * veto (counted as nofailover), though a running primary among them still vetoes.
+     */
+    public static List<Peer> limitToSynchronous(List<Peer> reports, Predicate<String> mayPromote) {
+        List<Peer> out = new ArrayList<>(reports.size());
+        for (Peer p : reports) {
+            out.add(mayPromote.test(p.name()) ? p : new Peer(p.name(), p.reachable(), p.inRecovery(), p.walPosition(),
+                    p.timeline(), true, p.failoverPriority()));
+        }
+        return out;
     }
 
     public static Verdict evaluate(String me, long myWal, int myTimeline, int myPriority, long maxLag,

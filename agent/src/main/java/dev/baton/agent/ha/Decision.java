@@ -39,16 +39,23 @@ public sealed interface Decision {
     record StartReplica(String leader, boolean rewindFirst, String reason) implements Decision {
     }
 
-    /** Take the vacant leader key; promote if it was won. {@code checkHealth}: compare with peers first. */
-    record AcquireLock(boolean checkHealth, String reason) implements Decision {
+    /**
+     * Take the vacant leader key. {@code checkHealth}: compare with the peers first (the leader
+     * race of replicas); {@code promoteIfWon}: this node runs as a replica and promotes once it
+     * holds the key (a running primary just keeps running).
+     */
+    record AcquireLock(boolean checkHealth, boolean promoteIfWon, String reason) implements Decision {
     }
 
     /** Promote the running replica (the lock is already ours). */
     record Promote(String reason) implements Decision {
     }
 
-    /** Stop being a primary: stop postgres ({@code immediate} or fast); it restarts as a replica next cycle. */
-    record Demote(boolean immediate, boolean releaseLock, String reason) implements Decision {
+    /**
+     * Stop being a primary: someone else holds the key, so stop postgres at once (immediate); it
+     * restarts as a replica next cycle.
+     */
+    record Demote(String reason) implements Decision {
     }
 
     /** Re-point the running replica at {@code leader} (reload, no restart). */

@@ -21,6 +21,7 @@ import dev.baton.agent.ha.Decision.StopToRewind;
 import dev.baton.agent.ha.Decision.Switchover;
 import dev.baton.agent.ha.Decision.ClearFailover;
 import dev.baton.agent.postgres.DataDirInfo;
+import dev.baton.leader.model.Takeover;
 import java.util.Optional;
 
 /**
@@ -34,11 +35,11 @@ public final class HaDecider {
         DataDirInfo dir = o.dataDir();
 
         if (o.busy() != null) {
-            if (o.lockIsMine() && primaryStartTimedOut(o) && !o.busy().startsWith("restart")) {
+            if (o.lockIsMine() && primaryStartTimedOut(o) && !o.busy().action().stopsPostgresOnPurpose()) {
                 return new ReleaseLock("releasing the leader key: postgres was not running again within "
                         + "primary_start_timeout (" + c.dynamic().primaryStartTimeout() + " s)");
             }
-            return NoAction.of(o.busy() + " in progress");
+            return NoAction.of(o.busy().description() + " in progress");
         }
         if (dir.kind() == DataDirInfo.Kind.INVALID) {
             return new Fatal("refusing to start: " + dir.problem());
@@ -161,7 +162,7 @@ public final class HaDecider {
                     return NoAction.of("paused: I run as a primary although " + c.leader()
                             + " holds the leader key; not demoting in maintenance mode");
                 }
-                return new Demote(true, false, "demoting self: " + c.leader() + " holds the leader key");
+                return new Demote("demoting self: " + c.leader() + " holds the leader key");
             }
             Optional<MemberStatus> leader = c.leaderMember();
             if (leader.isPresent() && leader.get().isRunning() && leader.get().timeline() > o.pg().timeline()
@@ -178,7 +179,7 @@ public final class HaDecider {
         if (c.hasLeader()) {
             // The key carries my name but not my valid lease: a previous incarnation's key.
             return primary
-                    ? new Demote(true, false, "demoting self: the leader key is not on my current lease")
+                    ? new Demote("demoting self: the leader key is not on my current lease")
                     : NoAction.of("waiting for my stale leader key to expire");
         }
         Optional<FailoverRequest> request = c.failover();
@@ -189,7 +190,7 @@ public final class HaDecider {
                     return NoAction.of("not taking over as the requested candidate: I am not a synchronous standby "
                             + "(synchronous_mode)");
                 }
-                return new AcquireLock(false, "taking over as the requested candidate of a switchover or failover");
+                return new AcquireLock(false, !primary, "taking over as the requested candidate of a switchover or failover");
             }
             if (o.leaderlessSeconds() < c.dynamic().ttl()) {
                 return NoAction.of("waiting for " + candidate + ", the requested candidate, to take over");
@@ -199,7 +200,7 @@ public final class HaDecider {
             return NoAction.of("no action: paused, and the cluster has no leader");
         }
         if (primary) {
-            return new AcquireLock(false, "trying to take the vacant leader key as the running primary");
+            return new AcquireLock(false, false, "trying to take the vacant leader key as the running primary");
         }
         if (o.nofailover()) {
             return NoAction.of("no action: the cluster has no leader and I am tagged nofailover");
@@ -208,7 +209,7 @@ public final class HaDecider {
             return NoAction.of("no action: the cluster has no leader and I am not a synchronous standby "
                     + "(synchronous_mode: only " + syncNames(c) + " may take over)");
         }
-        return new AcquireLock(true, "the cluster has no leader: trying to take over as the healthiest replica");
+        return new AcquireLock(true, true, "the cluster has no leader: trying to take over as the healthiest replica");
     }
 
     private static String syncNames(ClusterView c) {
@@ -242,20 +243,16 @@ public final class HaDecider {
             }
         }
         if (r.candidate() != null) {
-            Optional<MemberStatus> m = c.member(r.candidate());
-            if (m.isEmpty() || !m.get().isRunning() || m.get().nofailover() || m.get().isPrimary()) {
+            Optional<Takeover.Problem> problem = Takeover.check(c, r.candidate(), true);
+            if (problem.isPresent()) {
                 return new ClearFailover(r.modRevision(), "switchover cancelled: " + r.candidate()
-                        + " is not a running replica that may take over");
-            }
-            if (!c.mayPromote(r.candidate())) {
-                return new ClearFailover(r.modRevision(), "switchover cancelled: " + r.candidate()
-                        + " is not a synchronous standby (synchronous_mode)");
+                        + (problem.get() == Takeover.Problem.NOT_SYNCHRONOUS
+                        ? " is not a synchronous standby (synchronous_mode)"
+                        : " is not a running replica that may take over"));
             }
             return new Switchover(r.candidate(), "switching over to " + r.candidate() + ": demoting self gracefully");
         }
-        boolean anyone = c.members().values().stream().anyMatch(m -> !m.name().equals(o.me()) && m.isRunning()
-                && !m.nofailover() && !m.isPrimary() && c.mayPromote(m.name()));
-        if (!anyone) {
+        if (!Takeover.anyoneBut(c, o.me())) {
             return new ClearFailover(r.modRevision(), "switchover cancelled: no running replica may take over"
                     + (c.dynamic().synchronousMode() ? " (synchronous_mode: only a synchronous standby may)" : ""));
         }

@@ -1,7 +1,8 @@
 package dev.baton.agent.metrics;
 
+import dev.baton.leader.model.Role;
+import dev.baton.agent.ha.HaListener;
 import dev.baton.agent.api.RestApi;
-import dev.baton.agent.ha.HaLoop;
 import dev.baton.agent.ha.NodeState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,7 +22,7 @@ import java.util.function.Supplier;
  * <p>Two kinds of metrics, one registry:
  * <ul>
  *   <li><b>Events</b> (counters and histograms) go through Micrometer: the HA loop's events arrive
- *       through {@link HaLoop.Listener} (this class is one), and etcd requests through
+ *       through {@link HaListener} (this class is one), and etcd requests through
  *       {@link InstrumentedClusterStore}.</li>
  *   <li><b>State</b> (gauges: role, WAL positions, lag, lease, ...) is computed at scrape time by a
  *       {@link NodeStateCollector} registered directly in the underlying prometheus-metrics
@@ -34,7 +35,7 @@ import java.util.function.Supplier;
  * Patroni's names ({@code patroni_*}, labelled {@code scope} and {@code name}) are served too, so
  * that existing dashboards keep working. docs/observability.md lists every metric.
  */
-public final class AgentMetrics implements HaLoop.Listener, RestApi.Metrics {
+public final class AgentMetrics implements HaListener, RestApi.Metrics {
     /** How long after the last sight of a {@code failover} key a promotion still counts as requested. */
     static final long PLANNED_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -122,25 +123,25 @@ public final class AgentMetrics implements HaLoop.Listener, RestApi.Metrics {
     // ------------------------------------------------------------------ HA loop events
 
     @Override
-    public void started(String role) {
+    public void started(Role role) {
         Counter.builder("baton.postgres.starts").description("postgres starts by this agent, by role")
-                .tags("scope", scope, "member", member, "role", String.valueOf(role)).register(registry).increment();
+                .tags("scope", scope, "member", member, "role", role.wire()).register(registry).increment();
     }
 
     @Override
-    public void stopped(String role) {
+    public void stopped(Role role) {
         Counter.builder("baton.postgres.stops").description("postgres stops by this agent, by the role it had")
-                .tags("scope", scope, "member", member, "role", String.valueOf(role)).register(registry).increment();
+                .tags("scope", scope, "member", member, "role", role.wire()).register(registry).increment();
     }
 
     @Override
-    public void roleChanged(String newRole) {
-        if ("primary".equals(newRole)) {
+    public void roleChanged(Role newRole) {
+        if (newRole == Role.PRIMARY) {
             promotions.increment();
             boolean planned = failoverKeySeen && ticker.getAsLong() - failoverKeySeenAt - PLANNED_WINDOW_NANOS < 0;
             (planned ? switchovers : failovers).increment();
             failoverKeySeen = false;
-        } else if ("replica".equals(newRole)) {
+        } else if (newRole == Role.REPLICA) {
             demotions.increment();
         }
     }

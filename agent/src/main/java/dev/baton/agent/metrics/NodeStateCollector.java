@@ -1,5 +1,6 @@
 package dev.baton.agent.metrics;
 
+import dev.baton.leader.model.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.leader.model.ClusterView;
@@ -216,8 +217,8 @@ final class NodeStateCollector implements MultiCollector {
     /** Patroni's metrics (api.py), same names and labels ({@code scope}, {@code name}). */
     private void patroni(NodeState s, PgStatus pg, ClusterView cluster, double replayedAt, List<MetricSnapshot> out) {
         Gauges p = new Gauges();
-        boolean primary = "primary".equals(s.role());
-        boolean replica = "replica".equals(s.role());
+        boolean primary = s.role() == Role.PRIMARY;
+        boolean replica = s.role() == Role.REPLICA;
         p.add("patroni_version", "Patroni semver without periods.", patroni, patroniVersion);
         p.add("patroni_postgres_running", "Value is 1 if Postgres is running, 0 otherwise.", patroni, pg.running());
         p.add("patroni_postmaster_start_time", "Epoch seconds since Postgres started.", patroni,

@@ -1,6 +1,7 @@
 package dev.baton.agent.routing;
 
-import dev.baton.agent.ha.HaLoop;
+import dev.baton.leader.model.Role;
+import dev.baton.agent.ha.HaListener;
 import dev.baton.agent.ha.NodeState;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +28,7 @@ import java.util.logging.Logger;
  * <p>Called on the HA loop's thread (the fence's, for {@code fenced}): every method returns at
  * once (the router only records the newest desired state) and never throws.
  */
-public final class RoutingListener implements HaLoop.Listener {
+public final class RoutingListener implements HaListener {
     private static final Logger LOG = Logger.getLogger(RoutingListener.class.getName());
 
     /** Default time an edge is trusted over the published state. */
@@ -66,10 +67,10 @@ public final class RoutingListener implements HaLoop.Listener {
     }
 
     @Override
-    public void started(String role) {
-        if ("primary".equals(role)) {
+    public void started(Role role) {
+        if (role == Role.PRIMARY) {
             edge(Told.PRIMARY);
-        } else if ("replica".equals(role)) {
+        } else if (role == Role.REPLICA) {
             edge(Told.NOT_PRIMARY);
         }
     }
@@ -82,8 +83,8 @@ public final class RoutingListener implements HaLoop.Listener {
      * {@code fenced()} anyway, and a shutdown by the router's own close.
      */
     @Override
-    public void stopped(String role) {
-        if (!"primary".equals(role)) {
+    public void stopped(Role role) {
+        if (role != Role.PRIMARY) {
             return;
         }
         try {
@@ -99,10 +100,10 @@ public final class RoutingListener implements HaLoop.Listener {
     }
 
     @Override
-    public void roleChanged(String newRole) {
-        if ("primary".equals(newRole)) {
+    public void roleChanged(Role newRole) {
+        if (newRole == Role.PRIMARY) {
             edge(Told.PRIMARY);
-        } else if ("replica".equals(newRole)) {
+        } else if (newRole == Role.REPLICA) {
             edge(Told.NOT_PRIMARY);
         }
     }

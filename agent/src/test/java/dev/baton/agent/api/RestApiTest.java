@@ -1,5 +1,6 @@
 package dev.baton.agent.api;
 
+import dev.baton.agent.ha.NodeStates;
 import dev.baton.leader.model.Role;
 import dev.baton.leader.model.MemberState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -154,8 +155,9 @@ class RestApiTest {
         }
 
         NodeState build() {
-            return new NodeState(name, "demo", role, state, pg, lockHolder, lockValidUntil, "no action",
-                    cluster, lastCycle, 1_714_557_600L, SYSID, noloadbalance, false, false);
+            return NodeStates.node(name).role(Role.parse(role)).state(MemberState.parse(state)).pg(pg)
+                    .lock(lockHolder, lockValidUntil).cluster(cluster).lastCycle(lastCycle).dcsSeen(1_714_557_600L)
+                    .systemId(SYSID).noloadbalance(noloadbalance).build();
         }
     }
 

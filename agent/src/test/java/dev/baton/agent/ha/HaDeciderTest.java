@@ -38,7 +38,7 @@ class HaDeciderTest {
         PgStatus pg = replica(100);
         String upstream;
         boolean nofailover;
-        String busy;
+        LongAction.Running busy;
         double downSeconds = -1;
         double leaderlessSeconds = -1;
         boolean rewindRequested;
@@ -101,7 +101,7 @@ class HaDeciderTest {
             return this;
         }
 
-        Case busy(String b) {
+        Case busy(LongAction.Running b) {
             busy = b;
             return this;
         }
@@ -173,8 +173,8 @@ class HaDeciderTest {
                     sync == null ? null : new VersionedValue(sync, 6, 6, 0),
                     history == null ? null : new VersionedValue(history, 1, 1, 0), null);
             ClusterView view = new ClusterView(initialize, leader, lockIsMine ? 7 : 9, members, dynamic, true, 0, snap);
-            return new Observation("me", view, lockIsMine, dir, alive, pg, upstream, nofailover, busy, downSeconds,
-                    leaderlessSeconds, rewindRequested, rewindFailed, now);
+            return new Observation("me", nofailover, view, lockIsMine, new Observation.Local(dir, alive, pg, upstream),
+                    new Observation.Memory(busy, downSeconds, leaderlessSeconds, rewindRequested, rewindFailed), now);
         }
     }
 
@@ -243,9 +243,9 @@ class HaDeciderTest {
                         Decision.NoAction.class, "waiting for a leader to clone from: the cluster has no leader"),
                 row("empty dir but I hold the lock: release it", c().mine().dir(empty).pg(false, PgStatus.stopped()),
                         Decision.ReleaseLock.class, "releasing the leader key: my data directory is empty"),
-                row("bootstrap in progress: busy", c().init("").mine().busy("bootstrap (initdb)"),
+                row("bootstrap in progress: busy", c().init("").mine().busy(LongAction.BOOTSTRAP.running()),
                         Decision.NoAction.class, "bootstrap (initdb) in progress"),
-                row("clone in progress: busy", c().leader("node1").busy("clone from node1"),
+                row("clone in progress: busy", c().leader("node1").busy(LongAction.CLONE.on("node1")),
                         Decision.NoAction.class, "clone from node1 in progress"),
                 // --- refusals
                 row("foreign data directory: refuse", c().leader("node1").dir(data("999", false)),
@@ -309,7 +309,7 @@ class HaDeciderTest {
                         c().leaderOnly("me").pg(false, PgStatus.stopped()),
                         Decision.ReclaimLock.class, "reclaiming my leader key"),
                 row("start as primary takes too long: release the key while it runs",
-                        c().mine().busy("start as primary").down(12),
+                        c().mine().busy(LongAction.START_PRIMARY.running()).down(12),
                         Decision.ReleaseLock.class, "primary_start_timeout"),
                 row("postmaster alive, not accepting connections: wait", c().leader("node1").pg(true, starting()),
                         Decision.NoAction.class, "postgres is starting up"),

@@ -1,5 +1,8 @@
 package dev.baton.agent.metrics;
 
+import dev.baton.agent.ha.NodeStates;
+import dev.baton.leader.model.MemberState;
+import dev.baton.leader.model.Role;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,17 +63,17 @@ class AgentMetricsTest {
     private NodeState primary(List<PgStatus.Replica> rows, String sentence) {
         PgStatus pg = new PgStatus(true, false, 3, WRITE, 0, 0, null, false, false, null, 0,
                 "2025-06-01 11:00:00.5+00", 150010, rows);
-        return new NodeState("node1", "demo", "primary", "running", pg, "node1", ticker.get() + 5 * SECOND, sentence,
-                cluster("node1", WRITE - 100, null, null), ticker.get() - SECOND / 2, NOW.getEpochSecond() - 1,
-                "7412345678901234567", false, false, false);
+        return NodeStates.node("node1").role(Role.PRIMARY).pg(pg).lock("node1", ticker.get() + 5 * SECOND)
+                .sentence(sentence).cluster(cluster("node1", WRITE - 100, null, null)).lastCycle(ticker.get() - SECOND / 2)
+                .dcsSeen(NOW.getEpochSecond() - 1).systemId("7412345678901234567").build();
     }
 
     private NodeState replica(long received, long replayed, String replayTs, boolean paused, long optime) {
         PgStatus pg = new PgStatus(true, true, 3, 0, received, replayed, replayTs, paused, true, "127.0.0.1", 5432,
                 "2025-06-01 11:00:00+00", 150010, List.of());
-        return new NodeState("node1", "demo", "replica", "running", pg, "node2", 0,
-                "no action: I am a secondary and I follow node2", cluster("node2", optime, null, null),
-                ticker.get() - SECOND, NOW.getEpochSecond(), "7412345678901234567", false, false, false);
+        return NodeStates.node("node1").role(Role.REPLICA).pg(pg).lock("node2", 0)
+                .sentence("no action: I am a secondary and I follow node2").cluster(cluster("node2", optime, null, null))
+                .lastCycle(ticker.get() - SECOND).dcsSeen(NOW.getEpochSecond()).systemId("7412345678901234567").build();
     }
 
     @Test
@@ -181,9 +184,9 @@ class AgentMetricsTest {
 
     @Test
     void aStoppedNodeHasRoleNoneAndNoPositions() {
-        state.set(new NodeState("node1", "demo", "replica", "stopped", PgStatus.stopped(), null, 0,
-                "starting as a replica in progress", cluster(null, 0, null, null), ticker.get(), 0, null,
-                false, true, true));
+        state.set(NodeStates.node("node1").role(Role.REPLICA).state(MemberState.STOPPED)
+                .pg(new PgStatus(false, false, 0, 0, 0, 0, null, false, false, null, 0, null, 0, List.of(), true)).sentence("starting as a replica in progress")
+                .cluster(cluster(null, 0, null, null)).lastCycle(ticker.get()).nofailover(true).build());
         Exposition e = scrape();
         assertEquals(1, e.value("baton_role", "role", "none"));
         assertEquals(0, e.value("baton_role", "role", "primary"));
@@ -218,9 +221,8 @@ class AgentMetricsTest {
         ClusterSnapshot withPause = new ClusterSnapshot(s.revision(), s.initialize(),
                 new VersionedValue(pausedConfig, 1, 9, 0), s.leader(), s.members(), s.failover(), s.sync(), s.history(),
                 s.status());
-        state.set(new NodeState(r.name(), r.scope(), r.role(), r.state(), r.pg(), r.lockHolder(), 0, r.lastSentence(),
-                ClusterView.of(withPause, DynamicConfig.defaults()), r.lastCycleNanos(), r.dcsLastSeenEpochSeconds(),
-                r.systemId(), false, false, false));
+        state.set(NodeStates.from(r).lock(r.lockHolder(), 0).cluster(ClusterView.of(withPause, DynamicConfig.defaults()))
+                .build());
         Exposition e = scrape();
         assertEquals(1, e.value("patroni_sync_standby"));
         assertEquals(1, e.value("patroni_is_paused"));
@@ -252,20 +254,19 @@ class AgentMetricsTest {
         metrics.cycleFinished(3 * 1_000_000, "no action: I am the leader with the lock");
         metrics.cycleFinished(40 * 1_000_000, "no action: I am the leader with the lock");
         metrics.cycleFinished(2 * SECOND, "promoting self: I hold the leader key");
-        metrics.roleChanged("primary");                 // no failover key: an automatic failover
-        metrics.roleChanged("replica");
+        metrics.roleChanged(Role.PRIMARY);                 // no failover key: an automatic failover
+        metrics.roleChanged(Role.REPLICA);
         metrics.fenced();
-        metrics.started("replica");
-        metrics.stopped("primary");
+        metrics.started(Role.REPLICA);
+        metrics.stopped(Role.PRIMARY);
 
         // A switchover: the candidate saw the failover key in its last cycles before promoting.
         NodeState p = primary(List.of(), "taking over as the requested candidate of a switchover or failover");
-        state.set(new NodeState(p.name(), p.scope(), p.role(), p.state(), p.pg(), p.lockHolder(), p.lockValidUntilNanos(),
-                p.lastSentence(), cluster(null, WRITE, "{\"leader\":\"node2\",\"member\":\"node1\"}", null),
-                p.lastCycleNanos(), p.dcsLastSeenEpochSeconds(), p.systemId(), false, false, false));
+        state.set(NodeStates.from(p).cluster(cluster(null, WRITE, "{\"leader\":\"node2\",\"member\":\"node1\"}", null))
+                .build());
         metrics.cycleFinished(1_000_000, p.lastSentence());
         ticker.addAndGet(2 * SECOND);
-        metrics.roleChanged("primary");
+        metrics.roleChanged(Role.PRIMARY);
 
         Exposition e = scrape();
         assertEquals(2, e.value("baton_promotions_total"));

@@ -1,5 +1,7 @@
 package dev.baton.agent.metrics;
 
+import dev.baton.agent.ha.NodeStates;
+import dev.baton.leader.model.Role;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,8 +47,8 @@ class DeployFilesTest {
         routing.change("register", "ok");
         routing.apiCall("register_targets", "ok");
         routing.latency(1_000_000);
-        m.started("replica");
-        m.stopped("replica");
+        m.started(Role.REPLICA);
+        m.stopped(Role.REPLICA);
         Set<String> names = new TreeSet<>();
         long now = System.nanoTime();
         PgStatus primary = new PgStatus(true, false, 1, 100, 0, 0, null, false, false, null, 0, null, 150000,
@@ -58,8 +60,8 @@ class DeployFilesTest {
         dev.baton.leader.model.ClusterView view = dev.baton.leader.model.ClusterView.of(snapshot,
                 dev.baton.config.DynamicConfig.defaults());
         for (PgStatus pg : List.of(primary, replica)) {
-            state.set(new NodeState("node1", "demo", "primary", "running", pg, "node1", now + 5_000_000_000L, "x", view,
-                    now, 1, null, false, false, false));
+            state.set(NodeStates.node("node1").role(Role.PRIMARY).pg(pg).lock("node1", now + 5_000_000_000L).sentence("x")
+                    .cluster(view).lastCycle(now).dcsSeen(1).build());
             Exposition.parse(m.scrape()).samples().forEach(s -> names.add(s.name()));
         }
         return names;

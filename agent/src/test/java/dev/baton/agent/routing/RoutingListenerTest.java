@@ -1,5 +1,7 @@
 package dev.baton.agent.routing;
 
+import dev.baton.agent.ha.NodeStates;
+import dev.baton.leader.model.Role;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -72,8 +74,8 @@ class RoutingListenerTest {
 
     private void publish(boolean holdsLock, boolean runningPrimary) {
         PgStatus pg = with(PgStatus.stopped(), Map.of("running", runningPrimary, "inRecovery", false));
-        state.set(with(state.get(), Map.of("pg", pg, "lockValidUntilNanos", holdsLock ? now.get() + 10 * SEC : 0L,
-                "role", runningPrimary ? "primary" : "replica")));
+        state.set(NodeStates.from(state.get()).pg(pg).lock(state.get().lockHolder(), holdsLock ? now.get() + 10 * SEC : 0L)
+                .role(runningPrimary ? Role.PRIMARY : Role.REPLICA).build());
     }
 
     private void cycle() {
@@ -82,12 +84,12 @@ class RoutingListenerTest {
 
     @Test
     void edgesMapToTheRouter() {
-        listener.started("primary");
-        listener.roleChanged("replica");
-        listener.roleChanged("primary");
-        listener.stopped("primary");
-        listener.started("replica");
-        listener.stopped("replica"); // a replica stopping changes nothing
+        listener.started(Role.PRIMARY);
+        listener.roleChanged(Role.REPLICA);
+        listener.roleChanged(Role.PRIMARY);
+        listener.stopped(Role.PRIMARY);
+        listener.started(Role.REPLICA);
+        listener.stopped(Role.REPLICA); // a replica stopping changes nothing
         listener.fenced();
         listener.reloaded();
         assertEquals(List.of("primary", "notPrimary", "primary", "notPrimary", "notPrimary", "notPrimary"),
@@ -96,13 +98,13 @@ class RoutingListenerTest {
 
     @Test
     void aRestartInPlaceKeepsTheRoute() {
-        listener.started("primary");
+        listener.started(Role.PRIMARY);
         publish(true, true);
-        listener.stopped("primary"); // baton restart: the lock stays
-        listener.started("primary");
+        listener.stopped(Role.PRIMARY); // baton restart: the lock stays
+        listener.started(Role.PRIMARY);
         assertEquals(List.of("primary", "primary"), router.calls());
         publish(false, false);
-        listener.stopped("primary"); // a stop without the lock (shutdown) takes it out
+        listener.stopped(Role.PRIMARY); // a stop without the lock (shutdown) takes it out
         assertEquals(List.of("primary", "primary", "notPrimary"), router.calls());
     }
 
@@ -119,7 +121,7 @@ class RoutingListenerTest {
     void aPublishedStateFromBeforeThePromotionDoesNotUndoIt() {
         publish(false, false);
         cycle();
-        listener.roleChanged("primary");
+        listener.roleChanged(Role.PRIMARY);
         // Cycles that ran while the promotion finished published "no lock" a moment ago.
         cycle();
         cycle();
@@ -143,7 +145,7 @@ class RoutingListenerTest {
 
     @Test
     void holdingTheLockWithPostgresDownChangesNothing() {
-        listener.started("primary");
+        listener.started(Role.PRIMARY);
         publish(true, false);
         cycle();
         cycle();
@@ -154,7 +156,7 @@ class RoutingListenerTest {
 
     @Test
     void aLostLockWithoutAnEdgeTakesTheMemberOut() {
-        listener.roleChanged("primary");
+        listener.roleChanged(Role.PRIMARY);
         now.addAndGet(10 * SEC);
         publish(false, true);
         cycle();
@@ -174,7 +176,7 @@ class RoutingListenerTest {
         RoutingListener l = new RoutingListener(broken, () -> {
             throw new IllegalStateException("no state");
         }, now::get);
-        l.roleChanged("primary");
+        l.roleChanged(Role.PRIMARY);
         l.cycleFinished(1, "x");
         assertThrows(IllegalArgumentException.class, () -> new RoutingListener(router, state::get, now::get, -1));
     }

@@ -1,0 +1,300 @@
+package dev.baton.agent.ha;
+
+import dev.baton.agent.ha.Decision.AcquireLock;
+import dev.baton.agent.ha.Decision.AdoptExisting;
+import dev.baton.agent.ha.Decision.Bootstrap;
+import dev.baton.agent.ha.Decision.ClearFailover;
+import dev.baton.agent.ha.Decision.Clone;
+import dev.baton.agent.ha.Decision.Demote;
+import dev.baton.agent.ha.Decision.Fatal;
+import dev.baton.agent.ha.Decision.Follow;
+import dev.baton.agent.ha.Decision.NoAction;
+import dev.baton.agent.ha.Decision.Promote;
+import dev.baton.agent.ha.Decision.ReclaimLock;
+import dev.baton.agent.ha.Decision.ReleaseLock;
+import dev.baton.agent.ha.Decision.StartPrimary;
+import dev.baton.agent.ha.Decision.StartReplica;
+import dev.baton.agent.ha.Decision.StopToRewind;
+import dev.baton.agent.ha.Decision.Switchover;
+import dev.baton.agent.postgres.DataDirInfo;
+import dev.baton.agent.postgres.PostgresController;
+import dev.baton.agent.postgres.PostgresController.StopMode;
+import dev.baton.agent.postgres.PostgresController.Upstream;
+import dev.baton.agent.postgres.PostgresException;
+import dev.baton.config.BatonConfig;
+import dev.baton.config.DynamicConfig;
+import dev.baton.leader.ClusterStore;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.MemberState;
+import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.Role;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Carries out one cycle's {@link Decision}: the side effects only, each decision a few lines.
+ * Whatever takes longer than a cycle goes to the {@link LongActionSlot}; the sentence returned is
+ * the cycle's.
+ */
+final class DecisionExecutor {
+    private static final Logger LOG = Logger.getLogger(DecisionExecutor.class.getName());
+
+    private final BatonConfig config;
+    private final ClusterStore store;
+    private final PostgresController pg;
+    private final PeerClient peers;
+    private final LongActionSlot slot;
+    private final Promotion promotion;
+    private final Rejoin rejoin;
+    private final LeaderDuties duties;
+    private final MemberPublisher publisher;
+    private final Handover handover;
+    private final LoopContext ctx;
+
+    DecisionExecutor(BatonConfig config, ClusterStore store, PostgresController pg, PeerClient peers,
+                     LongActionSlot slot, Promotion promotion, Rejoin rejoin, LeaderDuties duties,
+                     MemberPublisher publisher, Handover handover, LoopContext ctx) {
+        this.config = config;
+        this.store = store;
+        this.pg = pg;
+        this.peers = peers;
+        this.slot = slot;
+        this.promotion = promotion;
+        this.rejoin = rejoin;
+        this.duties = duties;
+        this.publisher = publisher;
+        this.handover = handover;
+        this.ctx = ctx;
+    }
+
+    /** Carries out {@code d}; {@code sureUntil} is what this cycle's renewal makes the lock worth. */
+    String execute(Decision d, Observation o, long sureUntil) {
+        ClusterView view = o.cluster();
+        DynamicConfig dynamic = ctx.dynamic();
+        if (d instanceof NoAction n) {
+            if (n.leader()) {
+                duties.run(view, o.pg(), dynamic);
+            }
+            return n.reason();
+        }
+        if (d instanceof Fatal f) {
+            throw new HaLoop.FatalException(f.reason());
+        }
+        if (d instanceof Bootstrap) {
+            return bootstrap();
+        }
+        if (d instanceof Clone c) {
+            return clone(view.member(c.source()).orElseThrow(), c.reason());
+        }
+        if (d instanceof StartPrimary s) {
+            slot.submit(LongAction.START_PRIMARY.running(), () -> {
+                pg.configure(false, null, ctx.dynamic());
+                pg.start(startTimeout(ctx.dynamic()));
+                ctx.listener().started(Role.PRIMARY);
+            });
+            return s.reason();
+        }
+        if (d instanceof StartReplica s) {
+            return startReplica(view, s);
+        }
+        if (d instanceof Promote p) {
+            return promotion.promote(view, o.pg().timeline(), dynamic, p.reason());
+        }
+        if (d instanceof AcquireLock a) {
+            return acquire(o, a, sureUntil);
+        }
+        if (d instanceof ReclaimLock r) {
+            if (!store.rebindLeader(view.snapshot().leader().modRevision())) {
+                return "could not reclaim my leader key: it changed";
+            }
+            ctx.holdLock(sureUntil);
+            return r.reason();
+        }
+        if (d instanceof Demote dm) {
+            ctx.holdLock(0);
+            pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(60));
+            ctx.dataDirChanged();
+            ctx.listener().stopped(Role.PRIMARY);
+            ctx.listener().roleChanged(Role.REPLICA);
+            return dm.reason();
+        }
+        if (d instanceof Switchover sw) {
+            return switchover(sw);
+        }
+        if (d instanceof ClearFailover cf) {
+            store.deleteFailover(cf.modRevision());
+            duties.run(view, o.pg(), dynamic);
+            return cf.reason();
+        }
+        if (d instanceof StopToRewind s) {
+            rejoin.request();
+            pg.stop(StopMode.FAST, Duration.ofSeconds(60));
+            ctx.dataDirChanged();
+            ctx.listener().stopped(Role.REPLICA);
+            return s.reason();
+        }
+        if (d instanceof Follow f) {
+            pg.configure(true, upstream(view.member(f.leader()).orElseThrow()), dynamic);
+            pg.reload();
+            return f.reason();
+        }
+        if (d instanceof ReleaseLock r) {
+            ctx.holdLock(0);
+            store.releaseLeader();
+            return r.reason();
+        }
+        if (d instanceof AdoptExisting a) {
+            if (!store.tryAcquireLeader()) {
+                return "lost the race to take over the existing data directory";
+            }
+            store.createInitialize(o.dataDir().systemId());
+            store.casConfig(config.bootstrap().dcs().toJson(), 0);
+            return a.reason();
+        }
+        throw new IllegalStateException("unhandled decision " + d);
+    }
+
+    static Duration startTimeout(DynamicConfig dynamic) {
+        return Duration.ofSeconds(Math.max(60, dynamic.primaryStartTimeout()));
+    }
+
+    Upstream upstream(MemberStatus leader) {
+        return new Upstream(leader.host(), leader.port(), SlotPlanner.slotName(config.name()));
+    }
+
+    private String clone(MemberStatus leader, String sentence) {
+        Upstream up = upstream(leader);
+        slot.submit(LongAction.CLONE.on(leader.name()), () -> {
+            pg.basebackup(leader.host(), leader.port());
+            ctx.dataDirChanged();
+            pg.configure(true, up, ctx.dynamic());
+            pg.start(startTimeout(ctx.dynamic()));
+            ctx.listener().started(Role.REPLICA);
+        });
+        return sentence;
+    }
+
+    private String startReplica(ClusterView view, StartReplica s) {
+        MemberStatus leader = s.leader() == null ? null : view.member(s.leader()).orElse(null);
+        Upstream up = leader == null || leader.host() == null ? null : upstream(leader);
+        LongAction.Running what = s.rewindFirst() ? LongAction.REWIND.on(s.leader()) : LongAction.START_REPLICA.running();
+        slot.submit(what, () -> {
+            if (s.rewindFirst() && up != null && !rejoin.rewindIfDiverged(leader, usePgRewind(),
+                    config.postgresql().removeDataDirectoryOnRewindFailure())) {
+                return;
+            }
+            rejoin.started();
+            pg.configure(true, up, ctx.dynamic());
+            pg.start(startTimeout(ctx.dynamic()));
+            ctx.listener().started(Role.REPLICA);
+        });
+        return s.reason();
+    }
+
+    private boolean usePgRewind() {
+        Boolean local = config.postgresql().usePgRewind();
+        return local != null ? local : ctx.dynamic().usePgRewind();
+    }
+
+    private String bootstrap() {
+        if (!store.createInitialize("")) {
+            return "lost the bootstrap race: another member is initializing the cluster";
+        }
+        if (!store.tryAcquireLeader()) {
+            store.deleteInitialize("");
+            return "lost the bootstrap race: another member holds the leader key";
+        }
+        DynamicConfig initial = config.bootstrap().dcs();
+        slot.submit(LongAction.BOOTSTRAP.running(), () -> {
+            try {
+                pg.initdb();
+                pg.configure(false, null, initial);
+                pg.start(startTimeout(ctx.dynamic()));
+                pg.ensureReplicationRole();
+                ctx.dataDirChanged();
+                DataDirInfo info = pg.inspectDataDir();
+                if (!store.replaceInitialize("", info.systemId())) {
+                    throw new PostgresException("the initialize key changed while bootstrapping");
+                }
+                store.casConfig(initial.toJson(), 0);
+                store.putHistory("[]");
+                pg.checkpoint();
+                ctx.listener().started(Role.PRIMARY);
+            } catch (RuntimeException e) {
+                LOG.severe("bootstrap failed, cleaning up so that it can be retried: " + e.getMessage());
+                try {
+                    pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(30));
+                    pg.removeDataDirectory();
+                    store.deleteInitialize("");
+                    store.releaseLeader();
+                } catch (RuntimeException cleanup) {
+                    LOG.warning("cleanup after the failed bootstrap failed: " + cleanup.getMessage());
+                }
+                throw e;
+            }
+        });
+        return "bootstrapping a new cluster: I won the initialize race";
+    }
+
+    private String acquire(Observation o, AcquireLock a, long sureUntil) {
+        if (a.checkHealth()) {
+            Candidacy.Verdict v = candidacy(o);
+            if (!v.healthiest()) {
+                return "not taking over: " + v.reason();
+            }
+        }
+        if (!store.tryAcquireLeader()) {
+            return "lost the leader race: another member took the leader key";
+        }
+        ctx.holdLock(sureUntil);
+        if (a.promoteIfWon()) {
+            return promotion.promote(o.cluster(), o.pg().timeline(), ctx.dynamic(), "promoting self: I acquired the leader key");
+        }
+        return "acquired the vacant leader key as the running primary";
+    }
+
+    /** The leader race: what the peers say now, judged by {@link Candidacy}. */
+    private Candidacy.Verdict candidacy(Observation o) {
+        ClusterView view = o.cluster();
+        List<MemberStatus> others = new ArrayList<>();
+        for (MemberStatus m : view.members().values()) {
+            if (!m.name().equals(config.name())) {
+                others.add(m);
+            }
+        }
+        DynamicConfig dynamic = ctx.dynamic();
+        List<Candidacy.Peer> reports = others.isEmpty() ? List.of()
+                : peers.poll(others, Duration.ofMillis(Math.min(2000, dynamic.loopWait() * 1000L + 500)));
+        if (view.dynamic().synchronousMode()) {
+            reports = Candidacy.limitToSynchronous(reports, view::mayPromote);
+        }
+        Integer prio = config.tags().failoverPriority();
+        return Candidacy.evaluate(config.name(), o.pg().walPosition(), o.pg().timeline(), prio == null ? 1 : prio,
+                dynamic.maximumLagOnFailover(), view.lastLeaderLsn(), reports);
+    }
+
+    /**
+     * A planned handover: stop answering /primary now; on the long-action slot, stop postgres
+     * cleanly, wait (bounded) until the candidate (or any replica) has received the shutdown
+     * checkpoint, and only then release the leader key. The {@code failover} key stays, so the
+     * candidate takes over and the others wait for it; the new leader removes the key.
+     */
+    private String switchover(Switchover sw) {
+        ctx.holdLock(0);
+        publisher.stopped(MemberState.STOPPED);
+        slot.submit(LongAction.HANDOVER.on(sw.candidate() == null ? "the best replica" : sw.candidate()), () -> {
+            pg.stop(StopMode.FAST, Duration.ofSeconds(60));
+            ctx.dataDirChanged();
+            ctx.listener().stopped(Role.PRIMARY);
+            ctx.listener().roleChanged(Role.REPLICA);
+            boolean confirmed = handover.awaitShutdownCheckpoint(sw.candidate(), config.bootstrap().dcs());
+            store.releaseLeader();
+            LOG.info(confirmed ? "the shutdown checkpoint reached " + (sw.candidate() == null ? "a replica"
+                    : sw.candidate()) + ", leader key released"
+                    : "no replica confirmed the shutdown checkpoint in time, leader key released anyway");
+        });
+        return sw.reason();
+    }
+}

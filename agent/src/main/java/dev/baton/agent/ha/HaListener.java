@@ -1,0 +1,36 @@
+package dev.baton.agent.ha;
+
+import dev.baton.leader.model.Role;
+
+/**
+ * What the HA loop reports besides its state (callbacks, metrics, load-balancer routing); all
+ * methods are optional. Called on the loop's or a long action's thread: implementations must
+ * return quickly, and the role may have changed again by the time they run.
+ */
+public interface HaListener {
+    /** postgres was started in {@code role} (primary or replica). */
+    default void started(Role role) {
+    }
+
+    /** postgres was stopped; it had {@code role}. */
+    default void stopped(Role role) {
+    }
+
+    /** postgres changed role without a restart (promotion) or by a demotion. */
+    default void roleChanged(Role newRole) {
+    }
+
+    /** A cycle ended with {@code sentence} after {@code nanos}. */
+    default void cycleFinished(long nanos, String sentence) {
+    }
+
+    /** The fence stopped postgres because the lease could not be confirmed in time. */
+    default void fenced() {
+    }
+
+    /** postgres was reloaded with a changed configuration. */
+    default void reloaded() {
+    }
+
+    HaListener NONE = new HaListener() { };
+}

@@ -1,0 +1,135 @@
+package dev.baton.agent.ha;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.baton.agent.postgres.PgStatus;
+import dev.baton.agent.postgres.PostgresController;
+import dev.baton.agent.postgres.PostgresException;
+import dev.baton.config.DynamicConfig;
+import dev.baton.leader.ClusterStore;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.SyncState;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * What the leader does every cycle besides renewing: its replication slots ({@link SlotPlanner}),
+ * synchronous replication ({@link SyncPlanner}) and the {@code status} key with its WAL position.
+ * The plans are pure; this class only carries them out.
+ */
+final class LeaderDuties {
+    private static final Logger LOG = Logger.getLogger(LeaderDuties.class.getName());
+
+    /** {@link #appliedSyncNames}: synchronous_standby_names was reset to postgresql.conf's value. */
+    static final String RESET_SYNC_NAMES = "\u0000reset";
+
+    private final String me;
+    private final ClusterStore store;
+    private final PostgresController pg;
+    /** What this agent last set as synchronous_standby_names (null: not known since it started). */
+    private volatile String appliedSyncNames;
+    private String lastStatusJson;
+    private volatile boolean confirmationPending;
+
+    LeaderDuties(String me, ClusterStore store, PostgresController pg) {
+        this.me = me;
+        this.store = store;
+        this.pg = pg;
+    }
+
+    /** Records what a promotion set as synchronous_standby_names (null: reset). */
+    void syncNamesApplied(String names) {
+        appliedSyncNames = names == null ? RESET_SYNC_NAMES : names;
+    }
+
+    /**
+     * Whether the leader waits for postgres to confirm a standby it just named synchronous: the
+     * loop then runs its next cycle soon instead of after loop_wait.
+     */
+    boolean confirmationPending() {
+        return confirmationPending;
+    }
+
+    void run(ClusterView view, PgStatus status, DynamicConfig dynamic) {
+        maintainSlots(view, dynamic);
+        syncReplication(view, status, dynamic);
+        String json = JsonNodeFactory.instance.objectNode().put("optime", status.walPosition()).toString();
+        if (!json.equals(lastStatusJson)) {
+            store.putStatus(json);
+            lastStatusJson = json;
+        }
+    }
+
+    /** One physical slot per other member; slots of members that are gone are dropped (as Patroni does). */
+    void maintainSlots(ClusterView view, DynamicConfig dynamic) {
+        if (!dynamic.useSlots()) {
+            return;
+        }
+        try {
+            SlotPlanner.Plan plan = SlotPlanner.plan(me, view.members().keySet(), pg.physicalSlots());
+            for (String slot : plan.create()) {
+                pg.createPhysicalSlot(slot);
+                LOG.info("created replication slot " + slot);
+            }
+            for (String slot : plan.drop()) {
+                pg.dropPhysicalSlot(slot);
+            }
+        } catch (PostgresException e) {
+            LOG.warning("replication slot maintenance failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Synchronous mode: at most one write of the {@code sync} key per cycle. Names leave the key
+     * before they leave synchronous_standby_names, and join it only once postgres reports them
+     * synchronous; a name just set is confirmed on a following cycle, not waited for here.
+     */
+    void syncReplication(ClusterView view, PgStatus status, DynamicConfig dynamic) {
+        confirmationPending = false;
+        try {
+            SyncState key = view.sync();
+            if (!dynamic.synchronousMode()) {
+                if (key.present() && store.deleteSync(key.modRevision())) {
+                    LOG.info("synchronous mode is off: removed the sync key");
+                }
+                if (!RESET_SYNC_NAMES.equals(appliedSyncNames)) {
+                    pg.setSynchronousStandbyNames(null);
+                    appliedSyncNames = RESET_SYNC_NAMES;
+                }
+                return;
+            }
+            SyncPlanner.Plan plan = SyncPlanner.plan(me, key, status.replication(), view.members(),
+                    dynamic.synchronousNodeCount(), dynamic.strictSynchronous(), appliedSyncNames);
+            if (plan.publishFirst() != null) {
+                if (!store.casSync(SyncState.toJson(me, plan.publishFirst()), key.modRevision())) {
+                    LOG.info("the sync key was changed by someone else; trying again next cycle");
+                    return;
+                }
+                LOG.info("synchronous standbys in the sync key: " + describe(plan.publishFirst()));
+            }
+            if (plan.namesValue() != null) {
+                pg.setSynchronousStandbyNames(plan.namesValue());
+                appliedSyncNames = plan.namesValue();
+                LOG.info("synchronous_standby_names = '" + plan.namesValue() + "'"
+                        + (plan.picked().isEmpty() ? (dynamic.strictSynchronous()
+                        ? ": no standby available, commits wait (synchronous_mode_strict)"
+                        : ": no standby available, running without a synchronous standby") : ""));
+            }
+            if (plan.publishFirst() != null || plan.picked().isEmpty()) {
+                return;
+            }
+            Set<String> confirmed = SyncPlanner.confirmed(plan.picked(), status.replication());
+            confirmationPending = confirmed.size() < plan.picked().size();
+            if (!confirmed.isEmpty() && !confirmed.equals(key.standbys())) {
+                if (store.casSync(SyncState.toJson(me, confirmed), key.modRevision())) {
+                    LOG.info("synchronous standby status assigned to " + describe(confirmed));
+                }
+            }
+        } catch (PostgresException e) {
+            LOG.warning("synchronous replication management failed: " + e.getMessage());
+        }
+    }
+
+    private static String describe(Set<String> names) {
+        return names.isEmpty() ? "none" : String.join(", ", names);
+    }
+}

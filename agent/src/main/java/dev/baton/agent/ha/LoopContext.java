@@ -1,0 +1,39 @@
+package dev.baton.agent.ha;
+
+import dev.baton.config.DynamicConfig;
+import java.util.function.Supplier;
+
+/**
+ * What the parts of the HA loop (the decision executor, promotion, rejoin, operator actions)
+ * ask of the loop that owns them. {@link HaLoop} implements it once; tests may too.
+ */
+interface LoopContext {
+    /** The cluster's dynamic configuration as last read (the bootstrap one before the first read). */
+    DynamicConfig dynamic();
+
+    HaListener listener();
+
+    /** The lock is held until {@code until} (0: released), arming or disarming the fences. */
+    void holdLock(long until);
+
+    /** Whether this node holds the lock now. */
+    boolean holdsLock();
+
+    /** Forget the cached data directory reading: something changed on disk. */
+    void dataDirChanged();
+
+    /** Publish the local postgres state to the REST API now (not the member key). */
+    void publishLocal();
+
+    /** The wall-clock time as Patroni writes it into history lines. */
+    String now();
+
+    /** Wake the HA loop for a cycle now. */
+    void wakeUp();
+
+    /** Whether the agent is shutting down (a failing long action then means nothing). */
+    boolean shuttingDown();
+
+    /** Runs {@code action} under the loop's cycle lock, so no cycle starts a long action meanwhile. */
+    <T> T exclusively(Supplier<T> action);
+}

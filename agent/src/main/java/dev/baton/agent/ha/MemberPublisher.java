@@ -1,0 +1,138 @@
+package dev.baton.agent.ha;
+
+import dev.baton.agent.postgres.DataDirInfo;
+import dev.baton.agent.postgres.PgStatus;
+import dev.baton.config.BatonConfig;
+import dev.baton.leader.ClusterStore;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.MemberState;
+import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.Role;
+import java.time.Clock;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+
+/**
+ * This member as others see it: its {@code members/<name>} key (written when it changes or the
+ * lease is new) and the {@link NodeState} the REST API and metrics read. How role and state follow
+ * from the local facts is pure ({@link #role}, {@link #state}, {@link #describe}).
+ */
+final class MemberPublisher {
+    private final BatonConfig config;
+    private final String version;
+    private final ClusterStore store;
+    private final LongSupplier ticker;
+    private final Clock clock;
+    private final AtomicReference<NodeState> state;
+    private MemberStatus lastPublished;
+    private String lastJson;
+
+    MemberPublisher(BatonConfig config, String version, ClusterStore store, LongSupplier ticker, Clock clock) {
+        this.config = config;
+        this.version = version;
+        this.store = store;
+        this.ticker = ticker;
+        this.clock = clock;
+        this.state = new AtomicReference<>(NodeState.initial(new NodeState.Identity(config.name(), config.scope(),
+                config.tags().noloadbalance(), config.tags().nofailover())));
+    }
+
+    NodeState state() {
+        return state.get();
+    }
+
+    /** What postgres runs as; stopped, what its data directory would start as. */
+    static Role role(PgStatus status, DataDirInfo dir) {
+        if (status.running()) {
+            return status.inRecovery() ? Role.REPLICA : Role.PRIMARY;
+        }
+        return dir != null && dir.hasData() ? Role.REPLICA : Role.UNINITIALIZED;
+    }
+
+    /** The member state: the running long action's, else from postgres. */
+    static MemberState state(PgStatus status, boolean postmasterAlive, LongAction.Running busy, boolean rewindFailed) {
+        if (busy != null) {
+            return busy.action().memberState();
+        }
+        if (rewindFailed && !postmasterAlive) {
+            return MemberState.REWIND_FAILED;
+        }
+        if (status.running()) {
+            return MemberState.RUNNING;
+        }
+        return postmasterAlive ? MemberState.STARTING : MemberState.STOPPED;
+    }
+
+    /** The member key's content in Patroni's shape. */
+    static MemberStatus describe(BatonConfig config, String version, Role role, MemberState state, PgStatus status,
+                                 boolean paused, boolean checkpointPending) {
+        Map<String, Object> tags = new TreeMap<>(config.tags().all());
+        return new MemberStatus(config.name(),
+                "postgres://" + hostPort(config.postgresql().connectHost(), config.postgresql().connectPort()) + "/postgres",
+                "http://" + hostPort(config.restapi().connectHost(), config.restapi().connectPort()) + "/patroni",
+                state, role, status.walPosition(), status.timeline(), tags, version, status.pendingRestart(), paused,
+                checkpointPending && status.runningAsPrimary() ? Boolean.FALSE : null);
+    }
+
+    static String hostPort(String host, int port) {
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** Publishes after a cycle that read {@code view}: the member key when it changed, and the node state. */
+    void publish(ClusterView view, PgStatus status, boolean alive, boolean newLease, DataDirInfo dir,
+                 LongAction.Running busy, boolean rewindFailed, boolean checkpointPending, long lockUntil) {
+        Role role = role(status, dir);
+        MemberState st = state(status, alive, busy, rewindFailed);
+        MemberStatus me = describe(config, version, role, st, status, view.dynamic().pause(), checkpointPending);
+        String json = me.toJson();
+        if (newLease || !json.equals(lastJson)) {
+            store.publishMember(json);
+            lastJson = json;
+            lastPublished = me;
+        }
+        state.updateAndGet(s -> s.withCluster(view, lockUntil, ticker.getAsLong(), clock.instant().getEpochSecond())
+                .withLocal(new NodeState.Local(role, st, status, dir == null ? null : dir.systemId())));
+    }
+
+    /** Publishes the local state to the REST API only (no store write): after a promotion or a fence. */
+    void publishLocal(PgStatus status, boolean alive, LongAction.Running busy, boolean rewindFailed, long lockUntil) {
+        state.updateAndGet(s -> {
+            Role role = status.running() ? role(status, null) : s.role();
+            return s.withLocal(new NodeState.Local(role, state(status, alive, busy, rewindFailed), status, s.systemId()))
+                    .withCycle(s.lastSentence(), lockUntil, ticker.getAsLong());
+        });
+    }
+
+    /** The end of a cycle: its sentence and the lock as it stands. */
+    void cycleFinished(String sentence, long lockUntil, long now) {
+        state.updateAndGet(s -> s.withCycle(sentence, lockUntil, now));
+    }
+
+    /** postgres is being stopped for good or handed over: no longer a primary for the REST API. */
+    void stopped(MemberState how) {
+        state.updateAndGet(s -> s.withLocal(new NodeState.Local(
+                s.role() == Role.UNINITIALIZED ? s.role() : Role.REPLICA, how, PgStatus.stopped(), s.systemId()))
+                .withCycle("shutting down", 0, ticker.getAsLong()));
+    }
+
+    /** The agent shuts down: the REST API says stopping, with no lock. */
+    void stopping() {
+        state.updateAndGet(s -> s.withLocal(new NodeState.Local(s.role(), MemberState.STOPPING, s.pg(), s.systemId()))
+                .withCycle("shutting down", 0, ticker.getAsLong()));
+    }
+
+    /** The last words in the member key on a clean shutdown: stopped, without a WAL position. */
+    void publishStopped() {
+        MemberStatus last = lastPublished != null ? lastPublished
+                : describe(config, version, Role.UNINITIALIZED, MemberState.STOPPED, PgStatus.stopped(), false, false);
+        store.publishMember(new MemberStatus(last.name(), last.connUrl(), last.apiUrl(), MemberState.STOPPED,
+                last.role(), 0, last.timeline(), last.tags(), last.version(), last.pendingRestart(), last.paused(),
+                last.checkpointAfterPromote()).toJson());
+    }
+
+    void shutDown() {
+        state.updateAndGet(s -> s.withCycle("shut down", s.lockValidUntilNanos(), s.lastCycleNanos()));
+    }
+}

@@ -1,0 +1,70 @@
+package dev.baton.agent.ha;
+
+import dev.baton.agent.postgres.PgStatus;
+import dev.baton.agent.postgres.PostgresController;
+import dev.baton.agent.postgres.PostgresException;
+import dev.baton.leader.StoreUnavailableException;
+import dev.baton.leader.model.Role;
+import java.util.function.LongSupplier;
+import java.util.logging.Logger;
+
+/**
+ * A cycle in which the cluster store could not be reached: {@link OutagePolicy} decides, this
+ * class acts. A primary no longer sure of its lease is fenced and comes back read-only, as a
+ * standby that follows no one.
+ */
+final class OutageResponse {
+    private static final Logger LOG = Logger.getLogger(OutageResponse.class.getName());
+
+    private final PostgresController pg;
+    private final LockHold lock;
+    private final LongActionSlot slot;
+    private final DataDirCache dataDir;
+    private final LoopContext ctx;
+    private final LongSupplier ticker;
+
+    OutageResponse(PostgresController pg, LockHold lock, LongActionSlot slot, DataDirCache dataDir, LoopContext ctx,
+                   LongSupplier ticker) {
+        this.pg = pg;
+        this.lock = lock;
+        this.slot = slot;
+        this.dataDir = dataDir;
+        this.ctx = ctx;
+        this.ticker = ticker;
+    }
+
+    /** Acts on the outage {@code e}, the store having been unreachable for {@code downNanos}; returns the sentence. */
+    String respond(StoreUnavailableException e, long downNanos) {
+        boolean alive = pg.isRunning();
+        PgStatus status = alive ? pg.status() : PgStatus.stopped();
+        boolean sure = LeaseMath.stillSure(lock.validUntil(), ticker.getAsLong());
+        if (!sure) {
+            lock.release();
+        }
+        OutagePolicy.Outcome outcome = OutagePolicy.decide(new OutagePolicy.Facts(status.runningAsPrimary(), alive, sure,
+                ctx.dynamic().pause(), lock.fenced(), slot.running() != null, downNanos / 1e9, e.getMessage()));
+        switch (outcome.action()) {
+            case DEMOTE -> {
+                lock.fenceNow();
+                startReadOnly();
+            }
+            case START_READ_ONLY -> startReadOnly();
+            case NONE -> { }
+            default -> throw new IllegalStateException(outcome.action().toString());
+        }
+        ctx.publishLocal();
+        return outcome.sentence();
+    }
+
+    private void startReadOnly() {
+        try {
+            pg.configure(true, null, ctx.dynamic());
+            pg.start(DecisionExecutor.startTimeout(ctx.dynamic()));
+            lock.clearFenced();
+            dataDir.invalidate();
+            ctx.listener().started(Role.REPLICA);
+        } catch (PostgresException e) {
+            LOG.warning("could not start read-only: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.baton.agent.ha;
+
+import dev.baton.agent.postgres.Lsn;
+import dev.baton.agent.postgres.PgStatus;
+import dev.baton.agent.postgres.PostgresController;
+import dev.baton.agent.postgres.PostgresException;
+import dev.baton.config.DynamicConfig;
+import dev.baton.leader.ClusterStore;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.History;
+import dev.baton.leader.model.HistoryEntry;
+import dev.baton.leader.model.Role;
+import dev.baton.leader.model.SyncState;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.logging.Logger;
+
+/**
+ * Promotion of this node once it holds the leader key. It runs on the long-action slot (a
+ * promotion can hang, e.g. on a stuck WAL receiver, and the loop must keep renewing meanwhile),
+ * opens for writes as soon as postgres is writable, then creates the slots, records the timeline
+ * switch in {@code history}, and checkpoints in the background (a former primary's pg_rewind needs
+ * this node's control file on the new timeline; until then the member key says
+ * {@code checkpoint_after_promote: false}).
+ */
+final class Promotion {
+    private static final Logger LOG = Logger.getLogger(Promotion.class.getName());
+
+    private final String me;
+    private final ClusterStore store;
+    private final PostgresController pg;
+    private final LongActionSlot slot;
+    private final LeaderDuties duties;
+    private final Executor background;
+    private final LoopContext hooks;
+    private volatile boolean checkpointPending;
+
+    Promotion(String me, ClusterStore store, PostgresController pg, LongActionSlot slot, LeaderDuties duties,
+              Executor background, LoopContext hooks) {
+        this.me = me;
+        this.store = store;
+        this.pg = pg;
+        this.slot = slot;
+        this.duties = duties;
+        this.background = background;
+        this.hooks = hooks;
+    }
+
+    /** True from the start of a promotion until its checkpoint finished. */
+    boolean checkpointPending() {
+        return checkpointPending;
+    }
+
+    /**
+     * Starts the promotion of the running replica (the lock is already ours); returns the cycle's
+     * sentence, {@code sentence} unless the sync key cannot be claimed first.
+     */
+    String promote(ClusterView view, int oldTimeline, DynamicConfig dynamic, String sentence) {
+        if (dynamic.synchronousMode()) {
+            // Patroni's order: claim the sync key first (no standby listed: none is known to hold my
+            // future commits), so that no one else counts as a synchronous standby of the old primary.
+            if (!store.casSync(SyncState.toJson(me, null), view.sync().modRevision())) {
+                return "postponing promotion: the sync key was changed by someone else";
+            }
+        }
+        String names = dynamic.synchronousMode() ? SyncPlanner.namesValue(List.of(), dynamic.strictSynchronous()) : null;
+        slot.submit(LongAction.PROMOTE.running(), () -> {
+            checkpointPending = true;
+            // A clone or rewind copied the old primary's synchronous_standby_names along: replace it
+            // before opening for writes (it may name this very node, and commits would hang).
+            pg.setSynchronousStandbyNames(names);
+            duties.syncNamesApplied(names);
+            pg.promote(Duration.ofSeconds(60));
+            hooks.dataDirChanged();
+            // Open for writes now: /primary answers 200 (the lock is held) without waiting for the
+            // slots, the history key and the next cycle.
+            hooks.publishLocal();
+            hooks.listener().roleChanged(Role.PRIMARY);
+            PgStatus after = pg.status();
+            // Slots first: the other members re-point to this node as soon as they see the new key.
+            duties.maintainSlots(view, dynamic);
+            appendHistory(view, oldTimeline, after.timeline());
+            checkpointAfterPromote();
+        });
+        return sentence;
+    }
+
+    private void checkpointAfterPromote() {
+        background.execute(() -> {
+            try {
+                pg.checkpoint();
+            } catch (PostgresException e) {
+                LOG.warning("checkpoint after promotion failed: " + e.getMessage());
+            } finally {
+                checkpointPending = false;
+                hooks.wakeUp();
+            }
+        });
+    }
+
+    private void appendHistory(ClusterView view, int oldTimeline, int newTimeline) {
+        try {
+            HistoryEntry line = historyLine(pg.timelineHistory(newTimeline), oldTimeline, hooks.now(), me);
+            String current = view.snapshot().history() == null ? null : view.snapshot().history().value();
+            store.putHistory(History.append(current, line));
+        } catch (RuntimeException e) {
+            LOG.warning("could not append to the history key: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The history line for the switch from {@code oldTimeline}: where it ended and why, read from
+     * the new timeline's history file ({@code <tli>\t<lsn>\t<reason>} lines), if there is one.
+     */
+    static HistoryEntry historyLine(String historyFile, int oldTimeline, String now, String newLeader) {
+        long switchLsn = 0;
+        String reason = "no recovery target specified";
+        if (historyFile != null) {
+            for (String line : historyFile.split("\n")) {
+                String[] f = line.trim().split("\t");
+                if (f.length >= 2 && f[0].matches("\\d+") && Integer.parseInt(f[0]) == oldTimeline) {
+                    switchLsn = Lsn.parse(f[1]);
+                    reason = f.length > 2 ? f[2] : reason;
+                }
+            }
+        }
+        return new HistoryEntry(oldTimeline, switchLsn, reason, now, newLeader);
+    }
+}
