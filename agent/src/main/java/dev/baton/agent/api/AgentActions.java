@@ -8,6 +8,7 @@ import dev.baton.leader.model.ClusterView;
 import dev.baton.agent.ha.OperatorActions;
 import dev.baton.agent.ha.OperatorPolicy;
 import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.Takeover;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterStore;
 import dev.baton.leader.StoreUnavailableException;
@@ -126,26 +127,11 @@ public final class AgentActions implements RestApi.Actions {
                     + (v.leader() == null ? "nobody" : v.leader()) + ", not " + leader);
         }
         if (candidate != null) {
-            Optional<MemberStatus> m = v.member(candidate);
-            if (m.isEmpty()) {
-                return new RestApi.Answer(412, "candidate " + candidate + " is not a member of the cluster");
+            Optional<Takeover.Problem> problem = Takeover.check(v, candidate, planned);
+            if (problem.isPresent()) {
+                return new RestApi.Answer(412, refusal(problem.get(), candidate, v));
             }
-            if (candidate.equals(v.leader())) {
-                return new RestApi.Answer(412, "candidate " + candidate + " is already the leader");
-            }
-            if (!m.get().isRunning()) {
-                return new RestApi.Answer(412, "candidate " + candidate + " is not running (" + m.get().state() + ")");
-            }
-            if (planned && m.get().nofailover()) {
-                return new RestApi.Answer(412, "candidate " + candidate + " is tagged nofailover");
-            }
-            if (!v.mayPromote(candidate)) {
-                // Patroni's words; promoting an asynchronous replica could lose acknowledged commits.
-                return new RestApi.Answer(412, "candidate name does not match with sync_standby: " + candidate
-                        + " is not a synchronous standby (synchronous_mode is on)");
-            }
-        } else if (v.members().values().stream().noneMatch(m -> !m.name().equals(v.leader()) && m.isRunning()
-                && !m.nofailover() && v.mayPromote(m.name()))) {
+        } else if (!Takeover.anyoneBut(v, v.leader())) {
             return new RestApi.Answer(412, "no running member may take over"
                     + (v.dynamic().synchronousMode() ? " (synchronous_mode: only a synchronous standby may)" : ""));
         }
@@ -190,6 +176,21 @@ public final class AgentActions implements RestApi.Actions {
             }
         }
         return new RestApi.Answer(503, kind + " status unknown: no new leader within " + wait.toSeconds() + " s");
+    }
+
+    /** The 412 text for a candidate that may not take over (Patroni's words where it has them). */
+    private static String refusal(Takeover.Problem problem, String candidate, ClusterView v) {
+        return switch (problem) {
+            case NOT_A_MEMBER -> "candidate " + candidate + " is not a member of the cluster";
+            case ALREADY_LEADER -> "candidate " + candidate + " is already the leader";
+            case NOFAILOVER -> "candidate " + candidate + " is tagged nofailover";
+            case NOT_RUNNING -> "candidate " + candidate + " is not running ("
+                    + v.member(candidate).map(m -> m.state().wire()).orElse("unknown") + ")";
+            case RUNNING_AS_PRIMARY -> "candidate " + candidate + " runs as a primary";
+            // Patroni's words; promoting an asynchronous replica could lose acknowledged commits.
+            case NOT_SYNCHRONOUS -> "candidate name does not match with sync_standby: " + candidate
+                    + " is not a synchronous standby (synchronous_mode is on)";
+        };
     }
 
     private RestApi.Answer cancelScheduled() {
