@@ -1,0 +1,258 @@
+package dev.baton.agent.ha;
+
+import dev.baton.agent.postgres.DataDirInfo;
+import dev.baton.agent.postgres.Lsn;
+import dev.baton.agent.postgres.PgStatus;
+import dev.baton.agent.postgres.PostgresController;
+import dev.baton.agent.postgres.PostgresException;
+import dev.baton.config.DynamicConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A PostgreSQL instance in memory for cycle tests of the HA loop: a data directory (absent or
+ * initialized, with a system identifier, a timeline and a WAL position), a postmaster that runs or
+ * not, primary or standby, and every call recorded in {@link #calls} as a short sentence
+ * ("start", "stop IMMEDIATE", "configure replica of 10.0.0.1:5432", ...). Failures are injected
+ * with {@link #failOn}.
+ */
+final class FakePostgres implements PostgresController {
+    final List<String> calls = new ArrayList<>();
+    private final Set<String> failing = new HashSet<>();
+    private final Map<Integer, String> historyFiles = new HashMap<>();
+
+    DataDirInfo.Kind kind = DataDirInfo.Kind.ABSENT;
+    String systemId;
+    String cloneSystemId;
+    boolean postmaster;
+    boolean accepting = true;
+    boolean standbySignal;
+    boolean cleanShutdown = true;
+    int timeline = 1;
+    long wal = 0x3000000L;
+    String upstream;
+    String syncNames;
+    boolean pendingRestart;
+    Set<String> slots = new TreeSet<>();
+    List<PgStatus.Replica> replication = new ArrayList<>();
+    RewindCheck rewindCheck = new RewindCheck(false, 0, 0, "no rewind required");
+
+    FakePostgres(String cloneSystemId) {
+        this.cloneSystemId = cloneSystemId;
+    }
+
+    /** An initialized data directory of {@code sysid}, stopped; a standby's if {@code standby}. */
+    FakePostgres withData(String sysid, boolean standby) {
+        kind = DataDirInfo.Kind.INITIALIZED;
+        systemId = sysid;
+        standbySignal = standby;
+        return this;
+    }
+
+    /** postgres runs on it (as a primary, or a standby streaming from {@code upstream}). */
+    FakePostgres running(String streamingFrom) {
+        postmaster = true;
+        upstream = streamingFrom;
+        return this;
+    }
+
+    /** The next calls named {@code what} ("start", "promote", "rewind", "basebackup", ...) fail. */
+    FakePostgres failOn(String what) {
+        failing.add(what);
+        return this;
+    }
+
+    FakePostgres succeedOn(String what) {
+        failing.remove(what);
+        return this;
+    }
+
+    /** The postmaster dies (a crash, a kill -9): the data directory stays as it was. */
+    void crash() {
+        postmaster = false;
+        cleanShutdown = false;
+    }
+
+    boolean isPrimary() {
+        return postmaster && accepting && !standbySignal;
+    }
+
+    private void call(String what, String detail) {
+        calls.add(detail == null ? what : what + " " + detail);
+        if (failing.contains(what)) {
+            throw new PostgresException(what + " failed (injected)");
+        }
+    }
+
+    /** The calls since the last look, cleared. */
+    List<String> takeCalls() {
+        List<String> out = List.copyOf(calls);
+        calls.clear();
+        return out;
+    }
+
+    @Override
+    public DataDirInfo inspectDataDir() {
+        if (kind != DataDirInfo.Kind.INITIALIZED) {
+            return DataDirInfo.of(kind);
+        }
+        String state = postmaster ? (standbySignal ? "in archive recovery" : "in production")
+                : cleanShutdown ? (standbySignal ? "shut down in recovery" : "shut down") : "in production";
+        return new DataDirInfo(kind, systemId, state, timeline, wal, standbySignal, null);
+    }
+
+    @Override
+    public boolean isRunning() {
+        return postmaster;
+    }
+
+    @Override
+    public PgStatus status() {
+        if (!postmaster || !accepting) {
+            return PgStatus.stopped();
+        }
+        boolean replica = standbySignal;
+        String host = replica && upstream != null ? upstream.substring(0, upstream.lastIndexOf(':')) : null;
+        int port = replica && upstream != null ? Integer.parseInt(upstream.substring(upstream.lastIndexOf(':') + 1)) : 0;
+        return new PgStatus(true, replica, timeline, replica ? 0 : wal, replica ? wal : 0, replica ? wal : 0, null,
+                false, replica && upstream != null, host, port, "2026-12-01T00:00:00+00:00", 150000,
+                replica ? List.of() : replication, pendingRestart);
+    }
+
+    @Override
+    public void initdb() {
+        call("initdb", null);
+        kind = DataDirInfo.Kind.INITIALIZED;
+        systemId = cloneSystemId;
+        standbySignal = false;
+    }
+
+    @Override
+    public void basebackup(String host, int port) {
+        call("basebackup", host + ":" + port);
+        kind = DataDirInfo.Kind.INITIALIZED;
+        systemId = cloneSystemId;
+    }
+
+    @Override
+    public void configure(boolean replica, Upstream up, DynamicConfig dynamic) {
+        String target = up == null ? null : up.host() + ":" + up.port();
+        call("configure", replica ? "replica of " + target : "primary");
+        standbySignal = replica;
+        upstream = target;
+    }
+
+    @Override
+    public String configuredUpstream() {
+        return upstream;
+    }
+
+    @Override
+    public void start(Duration timeout) {
+        call("start", null);
+        postmaster = true;
+        cleanShutdown = true;
+    }
+
+    @Override
+    public void stop(StopMode mode, Duration timeout) {
+        call("stop", mode.name());
+        if (postmaster) {
+            postmaster = false;
+            cleanShutdown = true;
+        }
+    }
+
+    @Override
+    public void promote(Duration timeout) {
+        call("promote", null);
+        historyFiles.put(timeline + 1, timeline + "\t" + Lsn.format(wal) + "\tno recovery target specified\n");
+        timeline++;
+        standbySignal = false;
+    }
+
+    @Override
+    public void reload() {
+        call("reload", null);
+    }
+
+    @Override
+    public void checkpoint() {
+        call("checkpoint", null);
+    }
+
+    @Override
+    public void setSynchronousStandbyNames(String value) {
+        call("synchronous_standby_names", value == null ? "reset" : "'" + value + "'");
+        syncNames = value;
+    }
+
+    @Override
+    public void ensureReplicationRole() {
+        call("ensure replication role", null);
+    }
+
+    @Override
+    public Set<String> physicalSlots() {
+        return Set.copyOf(slots);
+    }
+
+    @Override
+    public void createPhysicalSlot(String name) {
+        call("create slot", name);
+        slots.add(name);
+    }
+
+    @Override
+    public void dropPhysicalSlot(String name) {
+        call("drop slot", name);
+        slots.remove(name);
+    }
+
+    @Override
+    public RewindCheck checkRewind(String host, int port) {
+        call("check rewind", host + ":" + port);
+        return rewindCheck;
+    }
+
+    @Override
+    public long localWalEnd() {
+        return wal;
+    }
+
+    @Override
+    public Path keepWal(int tl, long fromLsn) {
+        call("keep wal", tl + " " + Lsn.format(fromLsn));
+        return Path.of("data.diverged");
+    }
+
+    @Override
+    public void rewind(String host, int port) {
+        call("rewind", host + ":" + port);
+        cleanShutdown = true;
+    }
+
+    @Override
+    public String timelineHistory(int tl) {
+        return historyFiles.get(tl);
+    }
+
+    @Override
+    public void removeDataDirectory() {
+        call("remove data directory", null);
+        kind = DataDirInfo.Kind.ABSENT;
+        systemId = null;
+        standbySignal = false;
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,131 @@
+package dev.baton.leader.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.baton.config.DynamicConfig;
+import dev.baton.leader.ClusterSnapshot;
+import dev.baton.leader.LeaderKey;
+import dev.baton.leader.MemberKey;
+import dev.baton.leader.VersionedValue;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The cluster model read from etcd values: tolerant of what Patroni writes, typed for Baton. */
+class ModelTest {
+
+    @Test
+    void rolesAndStatesKeepPatronisWireNames() {
+        assertEquals(Role.PRIMARY, Role.parse("master"));
+        assertEquals(Role.PRIMARY, Role.parse("primary"));
+        assertEquals(Role.STANDBY_LEADER, Role.parse("standby_leader"));
+        assertEquals(Role.UNKNOWN, Role.parse("chief"));
+        assertEquals(Role.UNKNOWN, Role.parse(null));
+        assertEquals("creating replica", MemberState.CREATING_REPLICA.wire());
+        assertEquals(MemberState.STREAMING, MemberState.parse("streaming"));
+        assertTrue(MemberState.STREAMING.isRunning());
+        assertFalse(MemberState.STARTING.isRunning());
+        assertEquals(MemberState.UNKNOWN, MemberState.parse("dancing"));
+    }
+
+    @Test
+    void aMemberKeyRoundTrips() {
+        MemberStatus m = new MemberStatus("n1", "postgres://10.0.0.1:5433/postgres", "http://10.0.0.1:8008/patroni",
+                MemberState.RUNNING, Role.PRIMARY, 42, 3, Map.of("nofailover", true, "failover_priority", 2), "1.0",
+                true, false, Boolean.FALSE);
+        MemberStatus back = MemberStatus.parse("n1", m.toJson());
+        assertEquals(m, back);
+        assertTrue(m.toJson().endsWith("\"checkpoint_after_promote\":false}"), m.toJson());
+        assertEquals("10.0.0.1", back.host());
+        assertEquals(5433, back.port());
+        assertTrue(back.nofailover());
+        assertEquals(2, back.failoverPriority());
+    }
+
+    @Test
+    void aPatroniThreeMemberKeyIsReadable() {
+        MemberStatus m = MemberStatus.parse("p", "{\"conn_url\":\"postgres://h/postgres\",\"role\":\"master\","
+                + "\"state\":\"running\",\"xlog_location\":7,\"tags\":{\"clonefrom\":\"true\"}}");
+        assertTrue(m.isPrimary());
+        assertEquals(5432, m.port());
+        assertTrue(m.tag("clonefrom"));
+        assertNull(m.checkpointAfterPromote());
+        assertEquals(MemberState.UNKNOWN, MemberStatus.parse("x", "{not json").state());
+    }
+
+    private static ClusterView view(String leader, String sync, boolean synchronousMode, MemberStatus... members) {
+        Map<String, MemberKey> keys = new java.util.TreeMap<>();
+        Map<String, MemberStatus> parsed = new java.util.TreeMap<>();
+        for (MemberStatus m : members) {
+            keys.put(m.name(), new MemberKey(m.name(), m.toJson(), 1, 1));
+            parsed.put(m.name(), m);
+        }
+        DynamicConfig d = DynamicConfig.defaults();
+        DynamicConfig dyn = new DynamicConfig(d.ttl(), d.loopWait(), d.retryTimeout(), d.maximumLagOnFailover(),
+                d.primaryStartTimeout(), true, true, Map.of(), false, synchronousMode);
+        ClusterSnapshot s = new ClusterSnapshot(1, null, null, leader == null ? null : new LeaderKey(leader, 1, 1, 1),
+                keys, null, sync == null ? null : new VersionedValue(sync, 2, 2, 0), null, null);
+        return new ClusterView("1", leader, 1, parsed, dyn, true, 0, s);
+    }
+
+    private static MemberStatus m(String name, MemberState state, Role role, Map<String, Object> tags) {
+        return new MemberStatus(name, "postgres://h:5432/postgres", null, state, role, 1, 1, tags, null, false, false,
+                null);
+    }
+
+    @Test
+    void oneTakeoverRuleForDeciderRestAndCli() {
+        ClusterView v = view("a", "{\"leader\":\"a\",\"sync_standby\":\"b\"}", true,
+                m("a", MemberState.RUNNING, Role.PRIMARY, Map.of()),
+                m("b", MemberState.RUNNING, Role.REPLICA, Map.of()),
+                m("c", MemberState.RUNNING, Role.REPLICA, Map.of()),
+                m("d", MemberState.STOPPED, Role.REPLICA, Map.of()),
+                m("e", MemberState.RUNNING, Role.REPLICA, Map.of("nofailover", true)),
+                m("f", MemberState.RUNNING, Role.PRIMARY, Map.of()));
+        assertEquals(Optional.empty(), Takeover.check(v, "b", true));
+        assertEquals(Optional.of(Takeover.Problem.NOT_SYNCHRONOUS), Takeover.check(v, "c", true));
+        assertEquals(Optional.of(Takeover.Problem.NOT_RUNNING), Takeover.check(v, "d", true));
+        assertEquals(Optional.of(Takeover.Problem.NOFAILOVER), Takeover.check(v, "e", true));
+        assertEquals(Optional.of(Takeover.Problem.NOT_SYNCHRONOUS), Takeover.check(v, "e", false),
+                "a manual failover may override nofailover, not synchronous mode");
+        assertEquals(Optional.of(Takeover.Problem.RUNNING_AS_PRIMARY), Takeover.check(v, "f", true));
+        assertEquals(Optional.of(Takeover.Problem.ALREADY_LEADER), Takeover.check(v, "a", true));
+        assertEquals(Optional.of(Takeover.Problem.NOT_A_MEMBER), Takeover.check(v, "z", true));
+        assertTrue(Takeover.anyoneBut(v, "a"));
+        assertFalse(Takeover.anyoneBut(view("a", null, false, m("a", MemberState.RUNNING, Role.PRIMARY, Map.of()),
+                m("d", MemberState.STOPPED, Role.REPLICA, Map.of())), "a"));
+    }
+
+    @Test
+    void theHistoryKeyIsEditedWithoutLosingWhatItDoesNotUnderstand() {
+        String json = "[[1,100,\"r\",\"t\",\"n1\"],{\"odd\":true}]";
+        assertEquals(List.of(new HistoryEntry(1, 100, "r", "t", "n1")), History.entries(json));
+        String appended = History.append(json, new HistoryEntry(2, 200, "s", "u", "n2"));
+        assertEquals("[[1,100,\"r\",\"t\",\"n1\"],{\"odd\":true},[2,200,\"s\",\"u\",\"n2\"]]", appended);
+        String annotated = History.annotate(appended, 1, "kept", new HistoryEntry(1, 100, "kept", "v", ""));
+        assertTrue(annotated.startsWith("[[1,100,\"r; kept\""), annotated);
+        assertEquals("[[5,7,\"x\",\"v\",\"\"]]", History.annotate(null, 5, "x", new HistoryEntry(5, 7, "x", "v", "")));
+        assertThrows(IllegalArgumentException.class, () -> History.append("{}", new HistoryEntry(1, 1, "", "", "")));
+        assertEquals(List.of(), History.entries("garbage{"));
+    }
+
+    @Test
+    void theFailoverKeyIsReadTolerantly() {
+        ClusterSnapshot s = new ClusterSnapshot(1, null, null, null, Map.of(),
+                new VersionedValue("{\"leader\":\"a\",\"member\":\"b\",\"scheduled_at\":\"2026-12-01T12:00:00+00:00\"}",
+                        5, 6, 0), null, null, null);
+        FailoverRequest f = ClusterView.of(s, DynamicConfig.defaults()).failover().orElseThrow();
+        assertEquals("a", f.leader());
+        assertEquals("b", f.candidate());
+        assertEquals(6, f.modRevision());
+        ClusterSnapshot garbage = new ClusterSnapshot(1, null, null, null, Map.of(),
+                new VersionedValue("garbage{", 5, 7, 0), null, null, null);
+        assertEquals(new FailoverRequest(null, null, null, 7),
+                ClusterView.of(garbage, DynamicConfig.defaults()).failover().orElseThrow());
+    }
+}

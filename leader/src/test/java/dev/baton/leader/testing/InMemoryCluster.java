@@ -1,0 +1,191 @@
+package dev.baton.leader.testing;
+
+import dev.baton.leader.ClusterSnapshot;
+import dev.baton.leader.KeyLayout;
+import dev.baton.leader.LeaderKey;
+import dev.baton.leader.MemberKey;
+import dev.baton.leader.StoreUnavailableException;
+import dev.baton.leader.VersionedValue;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+
+/**
+ * One cluster's keys in memory, with etcd's semantics where Baton relies on them: a global
+ * revision, create and mod revisions per key, leases that expire on a (fake) monotonic ticker
+ * and take their keys with them, and compare-and-set. Each member talks to it through its own
+ * {@link InMemoryClusterStore}; a test can take the whole store down, or cut one member off.
+ */
+public final class InMemoryCluster {
+
+    /** One key's value and revisions. */
+    record Entry(String value, long create, long mod, long lease) {
+    }
+
+    private record Lease(long ttlSeconds, long expiresAt) {
+    }
+
+    private final KeyLayout layout;
+    private final LongSupplier ticker;
+    private final Map<String, Entry> keys = new TreeMap<>();
+    private final Map<Long, Lease> leases = new TreeMap<>();
+    private final Set<String> cutOff = new HashSet<>();
+    private long revision = 1;
+    private long nextLease = 0x7E57_0001L;
+    private boolean down;
+
+    public InMemoryCluster(String scope, LongSupplier ticker) {
+        this.layout = new KeyLayout("/service/", scope);
+        this.ticker = ticker;
+    }
+
+    public KeyLayout layout() {
+        return layout;
+    }
+
+    /** A store acting for {@code member} with leases of {@code ttlSeconds}. */
+    public InMemoryClusterStore store(String member, long ttlSeconds) {
+        return new InMemoryClusterStore(this, member, ttlSeconds, ticker);
+    }
+
+    /** The whole store is (un)reachable for everyone. */
+    public synchronized void down(boolean isDown) {
+        down = isDown;
+    }
+
+    /** {@code member} cannot reach the store (or can again). */
+    public synchronized void cutOff(String member, boolean isCut) {
+        if (isCut) {
+            cutOff.add(member);
+        } else {
+            cutOff.remove(member);
+        }
+    }
+
+    /** The current revision. */
+    public synchronized long revision() {
+        return revision;
+    }
+
+    /** What an operator with etcdctl would see (leases expired as of now). */
+    public synchronized ClusterSnapshot snapshot() {
+        expire();
+        VersionedValue init = versioned("initialize");
+        Map<String, MemberKey> members = new TreeMap<>();
+        String prefix = "members/";
+        for (Map.Entry<String, Entry> e : keys.entrySet()) {
+            if (e.getKey().startsWith(prefix) && e.getKey().length() > prefix.length()) {
+                String name = e.getKey().substring(prefix.length());
+                members.put(name, new MemberKey(name, e.getValue().value(), e.getValue().lease(), e.getValue().mod()));
+            }
+        }
+        Entry l = keys.get("leader");
+        return new ClusterSnapshot(revision, init, versioned("config"),
+                l == null ? null : new LeaderKey(l.value(), l.lease(), l.create(), l.mod()), members,
+                versioned("failover"), versioned("sync"), versioned("history"), versioned("status"));
+    }
+
+    private VersionedValue versioned(String key) {
+        Entry e = keys.get(key);
+        return e == null ? null : new VersionedValue(e.value(), e.create(), e.mod(), e.lease());
+    }
+
+    /** A key's value, as etcdctl get would show it. */
+    public synchronized Optional<String> value(String relative) {
+        expire();
+        return Optional.ofNullable(keys.get(relative)).map(Entry::value);
+    }
+
+    /** Writes a key as an operator would with etcdctl put (no lease). */
+    public synchronized void put(String relative, String value) {
+        putKey(relative, value, 0);
+    }
+
+    /** Deletes a key as an operator would. */
+    public synchronized void delete(String relative) {
+        keys.remove(relative);
+        revision++;
+    }
+
+    /** Ends lease {@code id} now, as if it had expired, with every key bound to it. */
+    public synchronized void expireLease(long id) {
+        leases.remove(id);
+        keys.values().removeIf(e -> e.lease() == id);
+        revision++;
+    }
+
+    /** The lease the leader key is bound to, 0 if there is no leader key. */
+    public synchronized long leaderLease() {
+        Entry l = keys.get("leader");
+        return l == null ? 0 : l.lease();
+    }
+
+    // ---------------------------------------------------------------- for InMemoryClusterStore
+
+    synchronized void reachable(String member) {
+        if (down || cutOff.contains(member)) {
+            throw new StoreUnavailableException("etcd is not reachable (in-memory store " + (down ? "down" : "cut off") + ")");
+        }
+        expire();
+    }
+
+    synchronized Entry get(String relative) {
+        return keys.get(relative);
+    }
+
+    synchronized long putKey(String relative, String value, long lease) {
+        Entry old = keys.get(relative);
+        revision++;
+        keys.put(relative, new Entry(value, old == null ? revision : old.create(), revision, lease));
+        return revision;
+    }
+
+    synchronized void deleteKey(String relative) {
+        if (keys.remove(relative) != null) {
+            revision++;
+        }
+    }
+
+    synchronized void deleteAll() {
+        keys.clear();
+        revision++;
+    }
+
+    synchronized long grant(long ttlSeconds) {
+        long id = nextLease++;
+        leases.put(id, new Lease(ttlSeconds, ticker.getAsLong() + ttlSeconds * 1_000_000_000L));
+        return id;
+    }
+
+    /** Keeps lease {@code id} alive; false if it is gone. */
+    synchronized boolean keepAlive(long id) {
+        Lease l = leases.get(id);
+        if (l == null) {
+            return false;
+        }
+        leases.put(id, new Lease(l.ttlSeconds(), ticker.getAsLong() + l.ttlSeconds() * 1_000_000_000L));
+        return true;
+    }
+
+    synchronized boolean leaseAlive(long id) {
+        return leases.containsKey(id);
+    }
+
+    private void expire() {
+        long now = ticker.getAsLong();
+        Set<Long> gone = new HashSet<>();
+        leases.forEach((id, l) -> {
+            if (now - l.expiresAt() >= 0) {
+                gone.add(id);
+            }
+        });
+        if (!gone.isEmpty()) {
+            gone.forEach(leases::remove);
+            keys.values().removeIf(e -> gone.contains(e.lease()));
+            revision++;
+        }
+    }
+}
