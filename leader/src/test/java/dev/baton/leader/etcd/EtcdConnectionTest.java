@@ -18,6 +18,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -163,7 +164,7 @@ class EtcdConnectionTest {
         assertEquals("etcd store for h1:2379,h2:2379 is closed", e.getMessage());
         assertNull(connection.currentClient());
         assertTrue(connection.isClosed());
-        assertTrue(!connection.markClosed(), "closing twice is a no-op");
+        assertFalse(connection.markClosed(), "closing twice is a no-op");
     }
 
     @ParameterizedTest(name = "\"{0}\" -> {1}")
