@@ -6,20 +6,21 @@ import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterSnapshot;
 import dev.baton.leader.StoreUnavailableException;
 import dev.baton.leader.etcd.EtcdClusterStore;
+import dev.baton.leader.etcd.EtcdGatewayReader;
 import java.util.function.Supplier;
 
 /** One command's connection to a cluster's keys in etcd; store failures become exit 1 with one line. */
 final class ClusterSession implements AutoCloseable {
     private final ClusterOptions.Target target;
     private final Supplier<EtcdClusterStore> opener;
-    private final EtcdGateway gateway;
+    private final EtcdGatewayReader gateway;
     private EtcdClusterStore store;
 
     /** {@code opener} builds the jetcd-backed store, only when a write (or a read the gateway cannot serve) needs it. */
     ClusterSession(ClusterOptions.Target target, Supplier<EtcdClusterStore> opener) {
         this.target = target;
         this.opener = opener;
-        this.gateway = new EtcdGateway(target.endpoints(), target.layout(), ClusterOptions.OP_TIMEOUT);
+        this.gateway = new EtcdGatewayReader(target.endpoints(), target.layout(), ClusterOptions.OP_TIMEOUT);
     }
 
     String scope() {
@@ -37,12 +38,19 @@ final class ClusterSession implements AutoCloseable {
         return store;
     }
 
-    /** One prefix read of the cluster: through etcd's JSON gateway, else through jetcd. */
+    /**
+     * One prefix read of the cluster: through etcd's JSON gateway (so read-only commands need not
+     * start jetcd), else through jetcd; exit 1 naming every endpoint if none could be reached.
+     */
     ClusterSnapshot snapshot() {
         if (store == null) {
-            var s = gateway.read();
-            if (s.isPresent()) {
-                return s.get();
+            EtcdGatewayReader.Result result = gateway.read();
+            if (result instanceof EtcdGatewayReader.Read read) {
+                return read.snapshot();
+            }
+            if (result instanceof EtcdGatewayReader.Unreachable unreachable) {
+                throw ExitException.failed("cannot read cluster " + scope() + ": etcd does not answer at "
+                        + String.join(", ", unreachable.endpoints()));
             }
         }
         return call("read cluster " + scope(), () -> store().read());

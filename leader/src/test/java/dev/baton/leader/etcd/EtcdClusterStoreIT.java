@@ -14,12 +14,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import static dev.baton.leader.etcd.StoreFixture.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -147,23 +149,28 @@ class EtcdClusterStoreIT {
 
     @Test
     void renewLeaseGrantsOnceThenKeepsAliveTheSameLease() {
-        AtomicLong ticks = new AtomicLong(1_000);
-        EtcdClusterStore a = fx.store("node1", 5, Duration.ofSeconds(5), ticks::incrementAndGet);
+        // A ticker that follows real time, but from its own origin: sentAtNanos must come from it.
+        long origin = System.nanoTime() - 1_000_000_000_000L;
+        LongSupplier ticker = () -> System.nanoTime() - origin;
+        EtcdClusterStore a = fx.store("node1", 5, Duration.ofSeconds(5), ticker);
         assertEquals(0, a.leaseId());
 
+        long before = ticker.getAsLong();
         LeaseRenewal first = a.renewLease();
+        long after = ticker.getAsLong();
         assertTrue(first.newLease());
         assertNotEquals(0, first.leaseId());
         assertEquals(first.leaseId(), a.leaseId());
         assertTrue(first.ttlSeconds() >= 5, "granted ttl " + first.ttlSeconds());
-        assertEquals(1_001, first.sentAtNanos(), "sentAtNanos comes from the injected ticker");
+        assertTrue(before <= first.sentAtNanos() && first.sentAtNanos() <= after,
+                "sentAtNanos comes from the injected ticker, taken during the call");
 
         LeaseRenewal second = a.renewLease();
         assertFalse(second.newLease());
         assertEquals(first.leaseId(), second.leaseId());
         assertTrue(second.ttlSeconds() >= 5);
-        assertEquals(1_002, second.sentAtNanos());
-        assertEquals(1_002 + second.ttlSeconds() * 1_000_000_000L, second.validUntilNanos());
+        assertTrue(second.sentAtNanos() >= after && second.sentAtNanos() <= ticker.getAsLong());
+        assertEquals(second.sentAtNanos() + second.ttlSeconds() * 1_000_000_000L, second.validUntilNanos());
     }
 
     @Test
@@ -360,17 +367,10 @@ class EtcdClusterStoreIT {
         a.read();
         assertFalse(a.awaitChange(Duration.ofMillis(300)), "nothing changed yet");
 
-        ExecutorService pool = Executors.newSingleThreadExecutor();
-        try {
-            long start = System.nanoTime();
-            Future<Boolean> waiting = pool.submit(() -> a.awaitChange(Duration.ofSeconds(20)));
-            Thread.sleep(300);
-            assertTrue(b.tryAcquireLeader());
-            assertTrue(waiting.get(20, TimeUnit.SECONDS));
-            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "woken well before the timeout");
-        } finally {
-            pool.shutdownNow();
-        }
+        Waiter waiting = Waiter.start(() -> a.awaitChange(Duration.ofSeconds(60)));
+        waiting.awaitBlocked();
+        assertTrue(b.tryAcquireLeader());
+        assertTrue(waiting.result(), "woken by the change (a timeout returns false)");
         assertFalse(a.awaitChange(Duration.ofMillis(300)), "the change was consumed");
     }
 
@@ -380,9 +380,7 @@ class EtcdClusterStoreIT {
         EtcdClusterStore b = fx.store("node2");
         a.read();                      // the watch is not started yet
         assertTrue(b.casConfig("{}", 0));
-        long start = System.nanoTime();
-        assertTrue(a.awaitChange(Duration.ofSeconds(10)));
-        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5));
+        assertTrue(a.awaitChange(Duration.ofSeconds(30)), "a timeout would return false");
     }
 
     @Test
@@ -411,25 +409,39 @@ class EtcdClusterStoreIT {
         assertFalse(a.awaitChange(Duration.ofMillis(500)), "own writes are not changes");
 
         // The lease is not renewed: its expiry deletes the keys, and that is a change.
-        long start = System.nanoTime();
-        assertTrue(a.awaitChange(Duration.ofSeconds(20)));
-        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15));
+        assertTrue(a.awaitChange(Duration.ofSeconds(30)), "a timeout would return false");
     }
 
     @Test
     void wakeUpWakesAWaiter() throws Exception {
         EtcdClusterStore a = fx.store("node1");
-        ExecutorService pool = Executors.newSingleThreadExecutor();
-        try {
-            Future<Boolean> waiting = pool.submit(() -> a.awaitChange(Duration.ofSeconds(30)));
-            Thread.sleep(200);
-            a.wakeUp();
-            assertTrue(waiting.get(5, TimeUnit.SECONDS));
-        } finally {
-            pool.shutdownNow();
-        }
+        Waiter waiting = Waiter.start(() -> a.awaitChange(Duration.ofSeconds(60)));
+        waiting.awaitBlocked();
+        a.wakeUp();
+        assertTrue(waiting.result(), "woken (a timeout returns false)");
         a.wakeUp();   // a wake-up before the wait is not lost either
         assertTrue(a.awaitChange(Duration.ofSeconds(5)));
         assertFalse(a.awaitChange(Duration.ofMillis(100)));
+    }
+
+    /** A thread blocked in {@code awaitChange}, so that a test acts only once it really waits. */
+    private record Waiter(Thread thread, Future<Boolean> future) {
+        static Waiter start(Callable<Boolean> wait) {
+            FutureTask<Boolean> task = new FutureTask<>(wait);
+            Thread t = new Thread(task, "await-change");
+            t.setDaemon(true);
+            t.start();
+            return new Waiter(t, task);
+        }
+
+        /** Until the thread parks in its timed wait for a change. */
+        void awaitBlocked() {
+            eventually(Duration.ofSeconds(20), "the waiter blocks in awaitChange",
+                    () -> thread.getState() == Thread.State.TIMED_WAITING || future.isDone());
+        }
+
+        boolean result() throws Exception {
+            return future.get(60, TimeUnit.SECONDS);
+        }
     }
 }

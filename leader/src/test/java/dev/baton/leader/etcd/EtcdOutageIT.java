@@ -13,7 +13,12 @@ import org.junit.jupiter.api.function.Executable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static dev.baton.leader.etcd.StoreFixture.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,11 +30,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EtcdOutageIT {
 
     private static final Duration OP_TIMEOUT = Duration.ofSeconds(1);
-    /** Allowed beyond opTimeout for thread scheduling on a busy 2-core machine. */
-    private static final long SLACK_MILLIS = 1500;
+    /**
+     * Allowed beyond a bound (the op timeout, a wait's timeout, close's own wait) before a call
+     * counts as unbounded. Generous on purpose: this checks that nothing hangs or waits out gRPC's
+     * reconnect backoff (minutes), not how fast a loaded machine schedules threads.
+     */
+    private static final Duration SLACK = Duration.ofSeconds(5);
+    /** How long close() waits for the client before leaving it to a background thread. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     private EtcdServer etcd;
     private StoreFixture fx;
+    private final StoreLog rebuilds = new StoreLog();
 
     @BeforeEach
     void start() {
@@ -48,6 +60,7 @@ class EtcdOutageIT {
 
     @AfterEach
     void stop() {
+        rebuilds.release();
         fx.close();
         etcd.close();
     }
@@ -75,11 +88,13 @@ class EtcdOutageIT {
         assertUnavailable("putStatus", () -> a.putStatus("{}"));
         assertUnavailable("get", () -> a.get("config"));
 
-        // awaitChange never throws: it just waits out its timeout.
+        // awaitChange never throws: it waits out its timeout (no busy loop for the caller), and no longer.
+        Duration wait = Duration.ofMillis(1500);
         long start = System.nanoTime();
-        assertFalse(a.awaitChange(Duration.ofMillis(1500)));
-        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        assertTrue(took >= 1400 && took < 1500 + SLACK_MILLIS, "awaitChange took " + took + " ms");
+        assertFalse(a.awaitChange(wait));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertTrue(took.compareTo(wait) >= 0, "awaitChange returned early, after " + took);
+        assertBounded("awaitChange", took, wait);
 
         // The error names the endpoint.
         StoreUnavailableException e = assertThrows(StoreUnavailableException.class, a::read);
@@ -88,6 +103,7 @@ class EtcdOutageIT {
 
     @Test
     void callsWorkAgainAfterEtcdRestartsAndTheWatchResumes() throws Exception {
+        rebuilds.capture();
         EtcdClusterStore a = fx.store("node1", 10, OP_TIMEOUT, System::nanoTime);
         EtcdClusterStore b = fx.store("node2", 10, OP_TIMEOUT, System::nanoTime);
         a.renewLease();
@@ -104,8 +120,7 @@ class EtcdOutageIT {
         }
         etcd.restart();
 
-        long back = System.nanoTime();
-        eventually(Duration.ofSeconds(10), "read works after restart", () -> {
+        eventually(Duration.ofSeconds(20), "read works after restart", () -> {
             try {
                 a.read();
                 return true;
@@ -113,11 +128,9 @@ class EtcdOutageIT {
                 return false;
             }
         });
-        long recoveredMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back);
-        System.out.println("recovered after " + recoveredMillis + " ms");
         // gRPC alone would wait out its reconnect backoff (random, up to minutes); the store
-        // replaces a broken client at most once a second, so recovery is quick.
-        assertTrue(recoveredMillis < 3000, "recovered after " + recoveredMillis + " ms");
+        // replaced its broken client instead (how often, EtcdConnectionTest checks on a fake ticker).
+        assertTrue(rebuilds.messages().stream().anyMatch(m -> m.contains("with a new client")), rebuilds.messages().toString());
 
         // The lease survived the short outage (etcd extends leases when it comes back).
         assertFalse(a.renewLease().newLease());
@@ -147,7 +160,7 @@ class EtcdOutageIT {
             assertUnavailable("casConfig", () -> a.casConfig("{}", 0));
             long start = System.nanoTime();
             assertFalse(a.awaitChange(Duration.ofMillis(500)));
-            assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(500 + SLACK_MILLIS));
+            assertBounded("awaitChange", Duration.ofNanos(System.nanoTime() - start), Duration.ofMillis(500));
         } finally {
             etcd.thaw();
         }
@@ -161,13 +174,11 @@ class EtcdOutageIT {
     }
 
     @Test
-    void constructionDoesNoIoAndANeverReachableEndpointFailsFast() {
+    void aNeverReachableEndpointFailsWithinTheTimeout() {
         int unused = Ports.freePort();
-        long start = System.nanoTime();
         EtcdClusterStore s = new EtcdClusterStore(List.of("127.0.0.1:" + unused), new KeyLayout(null, "x"),
                 "node1", 10, OP_TIMEOUT, System::nanoTime);
         try {
-            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2));
             assertEquals(0, s.leaseId());
             StoreUnavailableException e = assertUnavailable("read", s::read);
             assertTrue(e.getMessage().contains("127.0.0.1:" + unused), e.getMessage());
@@ -176,7 +187,7 @@ class EtcdOutageIT {
         } finally {
             long closeStart = System.nanoTime();
             s.close();
-            assertTrue(System.nanoTime() - closeStart < TimeUnit.SECONDS.toNanos(6));
+            assertBounded("close", Duration.ofNanos(System.nanoTime() - closeStart), CLOSE_WAIT);
         }
         assertThrows(StoreUnavailableException.class, s::read, "closed");
     }
@@ -190,23 +201,15 @@ class EtcdOutageIT {
         try {
             long start = System.nanoTime();
             a.close();
-            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(6));
+            assertBounded("close", Duration.ofNanos(System.nanoTime() - start), CLOSE_WAIT);
         } finally {
             etcd.thaw();
         }
     }
 
     @Test
-    void endpointsAreValidated() {
-        KeyLayout layout = new KeyLayout("/service/", "x");
-        assertThrows(IllegalArgumentException.class, () -> EtcdClusterStore.connect(List.of(), layout, "n", 10, OP_TIMEOUT));
-        assertThrows(IllegalArgumentException.class, () -> EtcdClusterStore.connect(List.of("nohost"), layout, "n", 10, OP_TIMEOUT));
-        assertThrows(IllegalArgumentException.class, () -> EtcdClusterStore.connect(List.of("h:99999"), layout, "n", 10, OP_TIMEOUT));
-        assertThrows(IllegalArgumentException.class, () -> EtcdClusterStore.connect(List.of("https://h:2379"), layout, "n", 10, OP_TIMEOUT));
-        assertThrows(IllegalArgumentException.class, () -> EtcdClusterStore.connect(List.of("h:1"), layout, "a/b", 10, OP_TIMEOUT));
-        assertEquals("h:2379", EtcdClusterStore.parseEndpoint("http://h:2379/"));
-        assertEquals("10.0.0.1:2379", EtcdClusterStore.parseEndpoint(" 10.0.0.1:2379 "));
-        // Works with the http:// form and several endpoints, one of them dead.
+    void worksWithTheHttpFormAndSeveralEndpointsOneOfThemDead() {
+        // (Endpoint validation is unit-tested in EtcdConnectionTest.)
         int dead = Ports.freePort();
         try (EtcdClusterStore s = EtcdClusterStore.connect(List.of("http://" + etcd.endpoint(), "127.0.0.1:" + dead),
                 new KeyLayout("/service/", fx.scope), "n", 10, OP_TIMEOUT)) {
@@ -217,11 +220,57 @@ class EtcdOutageIT {
         }
     }
 
+    /** The call throws StoreUnavailableException, within the op timeout (plus {@link #SLACK}). */
     private static StoreUnavailableException assertUnavailable(String what, Executable call) {
         long start = System.nanoTime();
         StoreUnavailableException e = assertThrows(StoreUnavailableException.class, call, what);
-        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        assertTrue(took < OP_TIMEOUT.toMillis() + SLACK_MILLIS, what + " took " + took + " ms: " + e.getMessage());
+        assertBounded(what + " (" + e.getMessage() + ")", Duration.ofNanos(System.nanoTime() - start), OP_TIMEOUT);
         return e;
+    }
+
+    private static void assertBounded(String what, Duration took, Duration bound) {
+        assertTrue(took.compareTo(bound.plus(SLACK)) < 0, what + " took " + took.toMillis() + " ms, bound "
+                + bound.toMillis() + " ms (+ " + SLACK.toMillis() + " ms slack)");
+    }
+
+    /** The store's log records down to FINE, where it logs replacing a broken client. */
+    private static final class StoreLog extends Handler {
+        private final Logger logger = Logger.getLogger(EtcdClusterStore.class.getName());
+        private final List<String> messages = new CopyOnWriteArrayList<>();
+        private Level previous;
+        private boolean capturing;
+
+        void capture() {
+            previous = logger.getLevel();
+            logger.setLevel(Level.FINE);
+            setLevel(Level.FINE);
+            logger.addHandler(this);
+            capturing = true;
+        }
+
+        void release() {
+            if (capturing) {
+                logger.removeHandler(this);
+                logger.setLevel(previous);
+                capturing = false;
+            }
+        }
+
+        List<String> messages() {
+            return messages;
+        }
+
+        @Override
+        public void publish(LogRecord record) {
+            messages.add(record.getMessage());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
     }
 }

@@ -1,0 +1,288 @@
+package dev.baton.leader.etcd;
+
+import dev.baton.leader.StoreUnavailableException;
+import io.etcd.jetcd.Client;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The transport under {@link EtcdClusterStore}: one jetcd client, the shared deadline of every
+ * call, cancellation of what the caller gave up on, and the mapping of every failure to
+ * {@link StoreUnavailableException} (the layer Patroni's {@code etcd3.py} calls
+ * {@code Etcd3Client}).
+ *
+ * <h2>Timeouts</h2>
+ * A public store call takes one {@link #deadline()} of {@code opTimeout} and waits on each jetcd
+ * future at most until then; a future it stops waiting for is cancelled. Each gRPC attempt also
+ * carries {@code opTimeout} as its deadline ({@link DeadlineInterceptor}) and jetcd's own retries
+ * are capped by {@code retryMaxDuration(opTimeout)}, so no abandoned request lingers and is
+ * replayed later.
+ *
+ * <h2>Rebuild after connectivity failures</h2>
+ * gRPC backs off reconnecting to an endpoint it could not reach, up to two minutes, and jetcd
+ * offers no way to reset that. So after a connectivity failure ({@link EtcdErrors.Kind}) the next
+ * call, at most once per {@link #MIN_REBUILD_INTERVAL_NANOS}, replaces the client with a fresh
+ * one, which connects at once. Leases live on the server, so this is invisible to callers.
+ *
+ * <p>All time is read from the injected monotonic ticker. It must follow real time
+ * ({@link System#nanoTime()} in production): it bounds real waits.
+ */
+final class EtcdConnection {
+
+    /** The store's layers log under one name, the store's, as operators know it from the logs. */
+    private static final Logger LOG = Logger.getLogger(EtcdClusterStore.class.getName());
+
+    /** A broken client is replaced at most this often. */
+    static final long MIN_REBUILD_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(1000);
+    private static final long CLOSE_WAIT_MILLIS = 5000;
+
+    private final String endpointsText;
+    private final Duration opTimeout;
+    private final long opTimeoutNanos;
+    private final LongSupplier ticker;
+    private final Supplier<Client> clients;
+
+    private final Object clientLock = new Object();
+    private Client client;                  // guarded by clientLock
+    private long clientBuiltAtNanos;        // guarded by clientLock
+    private boolean clientBroken;           // guarded by clientLock
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * A connection through jetcd; performs no I/O.
+     *
+     * @param endpoints {@code host:port} or {@code http://host:port}, validated by {@link #parseEndpoint}
+     */
+    static EtcdConnection open(List<String> endpoints, Duration opTimeout, LongSupplier ticker) {
+        List<String> hostPorts = endpoints.stream().map(EtcdConnection::parseEndpoint).toList();
+        List<URI> uris = hostPorts.stream().map(hostPort -> URI.create("http://" + hostPort)).toList();
+        return new EtcdConnection(String.join(",", hostPorts), opTimeout, ticker, () -> buildClient(uris, opTimeout));
+    }
+
+    /**
+     * @param endpointsText the endpoints for error messages
+     * @param clients       builds a client (again after a connectivity failure); must do no I/O
+     */
+    EtcdConnection(String endpointsText, Duration opTimeout, LongSupplier ticker, Supplier<Client> clients) {
+        this.endpointsText = Objects.requireNonNull(endpointsText, "endpointsText");
+        this.opTimeout = Objects.requireNonNull(opTimeout, "opTimeout");
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+        this.clients = Objects.requireNonNull(clients, "clients");
+        this.opTimeoutNanos = opTimeout.toNanos();
+        synchronized (clientLock) {
+            this.client = clients.get();
+            this.clientBuiltAtNanos = ticker.getAsLong();
+        }
+    }
+
+    /** The endpoints as {@code host:port}, comma separated (used in error messages). */
+    String endpoints() {
+        return endpointsText;
+    }
+
+    /** The monotonic ticker every deadline is read from. */
+    LongSupplier ticker() {
+        return ticker;
+    }
+
+    /** The shared deadline of one public call, {@code opTimeout} from now. */
+    Deadline deadline() {
+        return Deadline.in(ticker, opTimeoutNanos);
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    /** The client to use for the next call, replacing it first if it was marked broken. */
+    Client client() {
+        Client old = null;
+        Client current;
+        synchronized (clientLock) {
+            if (closed.get() || client == null) {
+                throw new StoreUnavailableException("etcd store for " + endpointsText + " is closed");
+            }
+            if (clientBroken && ticker.getAsLong() - clientBuiltAtNanos >= MIN_REBUILD_INTERVAL_NANOS) {
+                old = client;
+                client = clients.get();
+                clientBuiltAtNanos = ticker.getAsLong();
+                clientBroken = false;
+                LOG.fine(() -> "reconnecting to etcd " + endpointsText + " with a new client");
+            }
+            current = client;
+        }
+        if (old != null) {
+            closeInBackground(null, old);
+        }
+        return current;
+    }
+
+    /** The current client without rebuilding it; null once closed (the watch uses it). */
+    Client currentClient() {
+        if (closed.get()) {
+            return null;
+        }
+        synchronized (clientLock) {
+            return client;
+        }
+    }
+
+    /** Starts one request on {@code c} and waits for it until the call's deadline, mapping every failure. */
+    <T> T await(Client c, Supplier<CompletableFuture<T>> request, Deadline d, String what) {
+        CompletableFuture<T> future;
+        try {
+            future = request.get();
+        } catch (RuntimeException e) {
+            throw failure(c, what, EtcdErrors.unwrap(e));
+        }
+        try {
+            return future.get(d.remainingNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            markBroken(c);
+            throw new StoreUnavailableException("etcd " + endpointsText + ": " + what + " got no answer within "
+                    + opTimeout.toMillis() + " ms", e);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("etcd " + endpointsText + ": interrupted during " + what, e);
+        } catch (ExecutionException | CompletionException | CancellationException e) {
+            throw failure(c, what, EtcdErrors.unwrap(e));
+        } catch (RuntimeException e) {
+            throw failure(c, what, EtcdErrors.unwrap(e));
+        }
+    }
+
+    private StoreUnavailableException failure(Client c, String what, Throwable cause) {
+        if (EtcdErrors.kind(cause) == EtcdErrors.Kind.CONNECTIVITY) {
+            markBroken(c);
+        }
+        return new StoreUnavailableException("etcd " + endpointsText + ": " + what + " failed: "
+                + EtcdErrors.describe(cause), cause);
+    }
+
+    private void markBroken(Client c) {
+        synchronized (clientLock) {
+            if (c == client) {
+                clientBroken = true;
+            }
+        }
+    }
+
+    /** Marks the connection closed: every later call throws. False if it was closed already. */
+    boolean markClosed() {
+        return closed.compareAndSet(false, true);
+    }
+
+    /**
+     * Closes {@code first} (the watch, may be null) and then the client, after
+     * {@link #markClosed()}, on a background thread: the caller waits for that at most
+     * {@link #CLOSE_WAIT_MILLIS}, so a hung etcd cannot hang it.
+     */
+    void release(AutoCloseable first) {
+        Client c;
+        synchronized (clientLock) {
+            c = client;
+            client = null;
+        }
+        Thread closer = closeInBackground(first, c);
+        try {
+            closer.join(CLOSE_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            LOG.warning(() -> "closing the etcd client for " + endpointsText + " did not finish within "
+                    + CLOSE_WAIT_MILLIS + " ms; leaving it to a background thread");
+        }
+    }
+
+    private static Thread closeInBackground(AutoCloseable first, Client c) {
+        Thread t = new Thread(() -> {
+            if (first != null) {
+                closeQuietly(first, "watcher");
+            }
+            if (c != null) {
+                closeQuietly(c, "client");
+            }
+        }, "baton-etcd-close");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    static void closeQuietly(AutoCloseable closeable, String what) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "closing etcd " + what + " failed", e);
+        }
+    }
+
+    private static Client buildClient(List<URI> endpointUris, Duration opTimeout) {
+        // Failsafe (jetcd's retry library) insists on retryDelay < retryMaxDelay and < retryMaxDuration.
+        long retryDelayMillis = Math.max(1, Math.min(100, opTimeout.toMillis() / 4));
+        return Client.builder()
+                .endpoints(endpointUris)
+                // Fail fast while disconnected instead of queueing until the deadline.
+                .waitForReady(false)
+                .connectTimeout(opTimeout)
+                .retryMaxAttempts(2)
+                .retryDelay(retryDelayMillis)
+                .retryMaxDelay(retryDelayMillis * 5)
+                .retryChronoUnit(ChronoUnit.MILLIS)
+                .retryMaxDuration(opTimeout)
+                // etcd answers pings without an open stream with GOAWAY "too_many_pings".
+                .keepaliveTime(Duration.ofSeconds(10))
+                .keepaliveTimeout(Duration.ofSeconds(5))
+                .keepaliveWithoutCalls(false)
+                .interceptor(new DeadlineInterceptor(opTimeout))
+                .build();
+    }
+
+    /**
+     * Validates one endpoint and returns it as {@code host:port}: {@code http://} and trailing
+     * slashes are dropped, {@code https://} is refused (TLS is not supported).
+     */
+    static String parseEndpoint(String endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        String e = endpoint.strip();
+        if (e.startsWith("https://")) {
+            throw new IllegalArgumentException("TLS endpoints are not supported: " + endpoint);
+        }
+        if (e.startsWith("http://")) {
+            e = e.substring("http://".length());
+        }
+        while (e.endsWith("/")) {
+            e = e.substring(0, e.length() - 1);
+        }
+        int colon = e.lastIndexOf(':');
+        if (e.isEmpty() || colon <= 0 || colon == e.length() - 1 || e.contains("/")) {
+            throw new IllegalArgumentException("etcd endpoint must be host:port, got '" + endpoint + "'");
+        }
+        try {
+            int port = Integer.parseInt(e.substring(colon + 1));
+            if (port < 1 || port > 65535) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException nfe) {
+            throw new IllegalArgumentException("etcd endpoint has an invalid port: '" + endpoint + "'");
+        }
+        return e;
+    }
+}
