@@ -1,5 +1,6 @@
 package dev.baton.aws.routing;
 
+import dev.baton.leader.model.Role;
 import static dev.baton.aws.routing.RoutingEngineTest.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -200,12 +201,12 @@ class RoutingEmulatorTest {
         RoutingListener listener = new RoutingListener(r, () -> NodeState.initial("node1", "demo"), System::nanoTime);
         Thread.sleep(100); // the router's thread is now inside a 5 s call
         long t0 = System.nanoTime();
-        listener.started("primary");
-        listener.roleChanged("replica");
-        listener.roleChanged("primary");
+        listener.started(Role.PRIMARY);
+        listener.roleChanged(Role.REPLICA);
+        listener.roleChanged(Role.PRIMARY);
         listener.cycleFinished(1, "x");
         listener.fenced();
-        listener.stopped("primary");
+        listener.stopped(Role.PRIMARY);
         long took = System.nanoTime() - t0;
         // Not a timing goal: a listener that waited for the API would take at least its 5 s latency.
         assertTrue(took < TimeUnit.SECONDS.toNanos(2), "the listener took " + took / 1e6 + " ms");
