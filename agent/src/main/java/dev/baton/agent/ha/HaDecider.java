@@ -23,6 +23,8 @@ import dev.baton.agent.ha.Decision.ClearFailover;
 import dev.baton.agent.postgres.DataDirInfo;
 import dev.baton.leader.model.Takeover;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The HA state machine as a pure function: one {@link Observation} in, one {@link Decision} out.
@@ -207,18 +209,20 @@ public final class HaDecider {
         }
         if (!c.mayPromote(o.me())) {
             return NoAction.of("no action: the cluster has no leader and I am not a synchronous standby "
-                    + "(synchronous_mode: only " + syncNames(c) + " may take over)");
+                    + "(synchronous_mode: " + syncNames(c) + ")");
         }
         return new AcquireLock(true, true, "the cluster has no leader: trying to take over as the healthiest replica");
     }
 
+    /** Who may take over in synchronous mode, in words. */
     private static String syncNames(ClusterView c) {
         SyncState sync = c.sync();
-        java.util.Set<String> names = new java.util.TreeSet<>(sync.standbys());
+        Set<String> names = new TreeSet<>(sync.standbys());
         if (sync.leader() != null) {
             names.add(sync.leader());
         }
-        return names.isEmpty() ? "no one, the sync key lists no member" : String.join(", ", names);
+        return names.isEmpty() ? "the sync key lists no member, so no one may take over"
+                : "only " + String.join(", ", names) + " may take over";
     }
 
     /** The leader with a {@code failover} key: a switchover to carry out, wait for, or clean up. */

@@ -219,213 +219,235 @@ class HaDeciderTest {
 
     // ---------------------------------------------------------------- the table
 
+    /** One row of the decision table: under a section, a situation, what is decided and its sentence. */
+    record Row(String section, String situation, Case c, Class<? extends Decision> type, String sentence) {
+    }
+
+    /** The table, section by section, in the order docs/architecture.md §4 shows it. */
+    static final class Table {
+        final List<Row> rows = new java.util.ArrayList<>();
+        private String section = "";
+
+        void section(String title) {
+            section = title;
+        }
+
+        void row(String situation, Case c, Class<? extends Decision> type, String sentence) {
+            rows.add(new Row(section, situation, c, type, sentence));
+        }
+    }
+
     static Stream<Arguments> table() {
+        return rows().stream().map(r -> Arguments.of(r.situation(), r.c(), r.type(), r.sentence()));
+    }
+
+    static List<Row> rows() {
         DataDirInfo empty = DataDirInfo.of(DataDirInfo.Kind.EMPTY);
         DataDirInfo absent = DataDirInfo.of(DataDirInfo.Kind.ABSENT);
-        return Stream.of(
-                // --- bootstrap
-                row("empty dir, fresh cluster: bootstrap", c().init(null).dir(absent).pg(false, PgStatus.stopped()),
-                        Decision.Bootstrap.class, "bootstrapping a new cluster"),
-                row("empty dir, fresh cluster, nofailover: let others bootstrap",
+        Table t = new Table();
+        t.section("A long action runs");
+        t.row("initdb runs", c().init("").mine().busy(LongAction.BOOTSTRAP.running()),
+                        Decision.NoAction.class, "bootstrap (initdb) in progress");
+        t.row("pg_basebackup runs", c().leader("node1").busy(LongAction.CLONE.on("node1")),
+                        Decision.NoAction.class, "clone from node1 in progress");
+        t.row("I hold the lock and postgres has not been running for primary_start_timeout while it starts",
+                        c().mine().busy(LongAction.START_PRIMARY.running()).down(12),
+                        Decision.ReleaseLock.class, "primary_start_timeout");
+        t.section("Refusals: the agent exits with status 2 and touches nothing");
+        t.row("It holds data of another system identifier than the cluster's", c().leader("node1").dir(data("999", false)),
+                        Decision.Fatal.class, "refusing to start: the data directory belongs to database system 999");
+        t.row("The data directory is not empty and not PostgreSQL's (or cannot be read)", c().dir(DataDirInfo.invalid("/x is not empty and is not a PostgreSQL data directory")),
+                        Decision.Fatal.class, "refusing to start: /x is not empty");
+        t.section("No data (directory absent or empty)");
+        t.row("No initialize key and no leader", c().init(null).dir(absent).pg(false, PgStatus.stopped()),
+                        Decision.Bootstrap.class, "bootstrapping a new cluster");
+        t.row("No initialize key and no leader; I am tagged nofailover",
                         c().init(null).dir(absent).pg(false, PgStatus.stopped()).nofailover(),
-                        Decision.NoAction.class, "I am tagged nofailover"),
-                row("empty dir, someone is bootstrapping: wait", c().init("").dir(empty).pg(false, PgStatus.stopped()),
-                        Decision.NoAction.class, "waiting for the leader to bootstrap the cluster"),
-                row("empty dir, no initialize but a leader key: wait", c().init(null).leader("node1").dir(empty)
+                        Decision.NoAction.class, "I am tagged nofailover");
+        t.row("initialize is \"\" (a bootstrap runs)", c().init("").dir(empty).pg(false, PgStatus.stopped()),
+                        Decision.NoAction.class, "waiting for the leader to bootstrap the cluster");
+        t.row("A leader but no initialize key", c().init(null).leader("node1").dir(empty)
                                 .pg(false, PgStatus.stopped()),
-                        Decision.NoAction.class, "waiting for the leader to bootstrap the cluster"),
-                row("empty dir, running leader: clone", c().leader("node1").dir(empty).pg(false, PgStatus.stopped()),
-                        Decision.Clone.class, "cloning a replica from leader node1"),
-                row("empty dir, leader not running yet: wait", c().dir(empty).pg(false, PgStatus.stopped())
+                        Decision.NoAction.class, "waiting for the leader to bootstrap the cluster");
+        t.row("I hold the lock", c().mine().dir(empty).pg(false, PgStatus.stopped()),
+                        Decision.ReleaseLock.class, "releasing the leader key: my data directory is empty");
+        t.row("No leader", c().dir(empty).pg(false, PgStatus.stopped()),
+                        Decision.NoAction.class, "waiting for a leader to clone from: the cluster has no leader");
+        t.row("The leader is not running (or publishes no conn_url)", c().dir(empty).pg(false, PgStatus.stopped())
                                 .member("node1", "starting", "127.0.0.1", 5432).leaderOnly("node1"),
-                        Decision.NoAction.class, "waiting for leader node1 to be running before cloning"),
-                row("empty dir, initialized cluster without leader: wait", c().dir(empty).pg(false, PgStatus.stopped()),
-                        Decision.NoAction.class, "waiting for a leader to clone from: the cluster has no leader"),
-                row("empty dir but I hold the lock: release it", c().mine().dir(empty).pg(false, PgStatus.stopped()),
-                        Decision.ReleaseLock.class, "releasing the leader key: my data directory is empty"),
-                row("bootstrap in progress: busy", c().init("").mine().busy(LongAction.BOOTSTRAP.running()),
-                        Decision.NoAction.class, "bootstrap (initdb) in progress"),
-                row("clone in progress: busy", c().leader("node1").busy(LongAction.CLONE.on("node1")),
-                        Decision.NoAction.class, "clone from node1 in progress"),
-                // --- refusals
-                row("foreign data directory: refuse", c().leader("node1").dir(data("999", false)),
-                        Decision.Fatal.class, "refusing to start: the data directory belongs to database system 999"),
-                row("not a data directory: refuse", c().dir(DataDirInfo.invalid("/x is not empty and is not a PostgreSQL data directory")),
-                        Decision.Fatal.class, "refusing to start: /x is not empty"),
-                // --- existing data, no initialize key
-                row("own primary data, no cluster keys: adopt", c().init(null).dir(data(SYSID, false)).pg(false, PgStatus.stopped()),
-                        Decision.AdoptExisting.class, "taking over an existing primary data directory"),
-                row("replica data, no cluster keys: wait", c().init(null).dir(data(SYSID, true)).pg(false, PgStatus.stopped()),
-                        Decision.NoAction.class, "the cluster has no initialize key"),
-                // --- postgres stopped
-                row("lock mine, postgres down: start primary", c().mine().pg(false, PgStatus.stopped()),
-                        Decision.StartPrimary.class, "starting postgres as the primary: I hold the leader key"),
-                row("lock mine, postgres down past primary_start_timeout: release",
-                        c().mine().pg(false, PgStatus.stopped()).down(11),
-                        Decision.ReleaseLock.class, "primary_start_timeout (10 s)"),
-                row("lock mine, down, primary_start_timeout 0: release at once",
+                        Decision.NoAction.class, "waiting for leader node1 to be running before cloning");
+        t.row("The leader runs", c().leader("node1").dir(empty).pg(false, PgStatus.stopped()),
+                        Decision.Clone.class, "cloning a replica from leader node1");
+        t.section("Data, but the cluster has no system identifier yet");
+        t.row("No leader; the directory last ran as a primary", c().init(null).dir(data(SYSID, false)).pg(false, PgStatus.stopped()),
+                        Decision.AdoptExisting.class, "taking over an existing primary data directory");
+        t.row("The directory last ran as a standby", c().init(null).dir(data(SYSID, true)).pg(false, PgStatus.stopped()),
+                        Decision.NoAction.class, "the cluster has no initialize key");
+        t.section("A leader key left by my previous run");
+        t.row("The key holds my name on another lease; my postgres runs as a primary",
+                        c().leaderOnly("me").pg(true, primary(100)),
+                        Decision.ReclaimLock.class, "reclaiming my leader key");
+        t.row("The key holds my name on another lease; my postgres is stopped and last ran as a primary",
+                        c().leaderOnly("me").pg(false, PgStatus.stopped()),
+                        Decision.ReclaimLock.class, "reclaiming my leader key");
+        t.section("Postgres stopped (no postmaster)");
+        t.row("I hold the lock; primary_start_timeout is 0",
                         c().mine().pg(false, PgStatus.stopped()).down(0).dynamic(withPrimaryStartTimeout(0)),
-                        Decision.ReleaseLock.class, "primary_start_timeout is 0"),
-                row("other leader, replica data: start replica", c().leader("node1").dir(data(SYSID, true))
+                        Decision.ReleaseLock.class, "primary_start_timeout is 0");
+        t.row("I hold the lock; postgres has been down for primary_start_timeout",
+                        c().mine().pg(false, PgStatus.stopped()).down(11),
+                        Decision.ReleaseLock.class, "primary_start_timeout (10 s)");
+        t.row("I hold the lock", c().mine().pg(false, PgStatus.stopped()),
+                        Decision.StartPrimary.class, "starting postgres as the primary: I hold the leader key");
+        t.row("My last rewind failed (against the current leader)", c().leader("node1").rewindFailed("pg_rewind failed (x)")
                                 .pg(false, PgStatus.stopped()),
-                        Decision.StartReplica.class, "starting as a replica of node1"),
-                row("other leader, my data was primary: rewind then follow", c().leader("node1").dir(data(SYSID, false))
-                                .pg(false, PgStatus.stopped()),
-                        Decision.StartReplica.class, "after rewinding"),
-                row("no leader, replica data down: start read-only", c().dir(data(SYSID, true)).pg(false, PgStatus.stopped()),
-                        Decision.StartReplica.class, "starting as a read-only replica"),
-                row("no leader, former primary data: wait for a new leader first",
-                        c().pg(false, PgStatus.stopped()).leaderless(2),
-                        Decision.NoAction.class, "waiting for a new leader before starting my former primary data"),
-                row("no leader for ttl, former primary data: start read-only and race",
-                        c().pg(false, PgStatus.stopped()).leaderless(11),
-                        Decision.StartReplica.class, "starting as a read-only replica"),
-                row("leader still checkpointing after promotion: wait before rewinding",
+                        Decision.NoAction.class, "not starting postgres: pg_rewind failed");
+        t.row("Another member leads, my data may have diverged, and its checkpoint after promotion still runs",
                         c().leader("node1").leaderCheckpointPending().pg(false, PgStatus.stopped()),
-                        Decision.NoAction.class, "to checkpoint after its promotion"),
-                row("replica data but a rewind was requested: rewind", c().leader("node1").dir(data(SYSID, true))
-                                .rewindRequested().pg(false, PgStatus.stopped()),
-                        Decision.StartReplica.class, "after rewinding"),
-                row("rewind failed: stay down", c().leader("node1").rewindFailed("pg_rewind failed (x)")
+                        Decision.NoAction.class, "to checkpoint after its promotion");
+        t.row("Another member leads; my data last ran as a primary", c().leader("node1").dir(data(SYSID, false))
                                 .pg(false, PgStatus.stopped()),
-                        Decision.NoAction.class, "not starting postgres: pg_rewind failed"),
-                row("running replica past the new timeline's fork point: stop to rewind",
+                        Decision.StartReplica.class, "after rewinding");
+        t.row("Another member leads; I stopped to be rewound", c().leader("node1").dir(data(SYSID, true))
+                                .rewindRequested().pg(false, PgStatus.stopped()),
+                        Decision.StartReplica.class, "after rewinding");
+        t.row("Another member leads", c().leader("node1").dir(data(SYSID, true))
+                                .pg(false, PgStatus.stopped()),
+                        Decision.StartReplica.class, "starting as a replica of node1");
+        t.row("No leader for less than ttl; my data last ran as a primary",
+                        c().pg(false, PgStatus.stopped()).leaderless(2),
+                        Decision.NoAction.class, "waiting for a new leader before starting my former primary data");
+        t.row("No leader for ttl; my data last ran as a primary",
+                        c().pg(false, PgStatus.stopped()).leaderless(11),
+                        Decision.StartReplica.class, "starting as a read-only replica");
+        t.row("No leader", c().dir(data(SYSID, true)).pg(false, PgStatus.stopped()),
+                        Decision.StartReplica.class, "starting as a read-only replica");
+        t.section("Postmaster alive but not accepting connections");
+        t.row("Crash recovery or start-up", c().leader("node1").pg(true, starting()),
+                        Decision.NoAction.class, "postgres is starting up");
+        t.section("Postgres running");
+        t.row("I hold the lock; in recovery", c().mine().pg(true, replica(100)),
+                        Decision.Promote.class, "promoting self: I hold the leader key");
+        t.row("I hold the lock; a primary", c().mine().pg(true, primary(100)),
+                        Decision.NoAction.class, "no action: I am the leader with the lock");
+        t.row("Another member holds the key; I am a primary", c().leader("node1").pg(true, primary(100)),
+                        Decision.Demote.class, "demoting self: node1 holds the leader key");
+        t.row("The leader runs on a newer timeline, and history says my timeline ended before my WAL position",
                         c().leader("node1").leaderTimeline(2).history("[[1, 50, \"no recovery target specified\", \"t\", \"node1\"]]")
                                 .pg(true, replica(100)),
-                        Decision.StopToRewind.class, "stopping to rewind"),
-                row("running replica past the fork point, but the leader is not running: wait, do not stop",
+                        Decision.StopToRewind.class, "stopping to rewind");
+        t.row("As above, but the leader is not running",
                         c().leaderOnly("node1").member("node1", "stopped", "127.0.0.1", 5432).leaderTimeline(2)
                                 .history("[[1, 50, \"no recovery target specified\", \"t\", \"node1\"]]")
                                 .upstream("127.0.0.1:5432").pg(true, replica(100)),
-                        Decision.NoAction.class, "following a leader node1"),
-                row("running replica behind the fork point: just follow",
+                        Decision.NoAction.class, "following a leader node1");
+        t.row("The leader runs on a newer timeline and I am behind its fork point",
                         c().leader("node1").leaderTimeline(2).history("[[1, 500, \"no recovery target specified\", \"t\", \"node1\"]]")
                                 .pg(true, replica(100)),
-                        Decision.Follow.class, "following new leader node1"),
-                row("my name on the key from my previous run, running primary: reclaim",
-                        c().leaderOnly("me").pg(true, primary(100)),
-                        Decision.ReclaimLock.class, "reclaiming my leader key"),
-                row("my name on the key from my previous run, primary data stopped: reclaim",
-                        c().leaderOnly("me").pg(false, PgStatus.stopped()),
-                        Decision.ReclaimLock.class, "reclaiming my leader key"),
-                row("start as primary takes too long: release the key while it runs",
-                        c().mine().busy(LongAction.START_PRIMARY.running()).down(12),
-                        Decision.ReleaseLock.class, "primary_start_timeout"),
-                row("postmaster alive, not accepting connections: wait", c().leader("node1").pg(true, starting()),
-                        Decision.NoAction.class, "postgres is starting up"),
-                // --- running
-                row("lock mine, running primary: nothing to do", c().mine().pg(true, primary(100)),
-                        Decision.NoAction.class, "no action: I am the leader with the lock"),
-                row("lock mine, running replica: promote", c().mine().pg(true, replica(100)),
-                        Decision.Promote.class, "promoting self: I hold the leader key"),
-                row("other leader, I run as primary: demote", c().leader("node1").pg(true, primary(100)),
-                        Decision.Demote.class, "demoting self: node1 holds the leader key"),
-                row("other leader, following it: nothing", c().leader("node1").upstream("127.0.0.1:5432"),
-                        Decision.NoAction.class, "no action: I am a secondary and I am following a leader node1"),
-                row("other leader, following someone else: follow", c().leader("node1").upstream("127.0.0.1:6000"),
-                        Decision.Follow.class, "following new leader node1"),
-                row("other leader, following no one: follow", c().leader("node1").upstream(null),
-                        Decision.Follow.class, "following new leader node1"),
-                row("stale key with my name, replica: wait", c().leaderOnly("me"),
-                        Decision.NoAction.class, "waiting for my stale leader key to expire"),
-                row("no leader, replica: race", c(),
-                        Decision.AcquireLock.class, "the cluster has no leader"),
-                row("no leader, replica with nofailover: stay", c().nofailover(),
-                        Decision.NoAction.class, "tagged nofailover"),
-                row("no leader, running primary: take the key back", c().pg(true, primary(100)),
-                        Decision.AcquireLock.class, "as the running primary"),
-                row("no leader, paused: nothing", c().dynamic(paused()),
-                        Decision.NoAction.class, "paused"),
-                // --- pause
-                row("paused, postgres down: do not start it", c().leader("node1").dynamic(paused()).pg(false, PgStatus.stopped()),
-                        Decision.NoAction.class, "do not start it in maintenance mode"),
-                row("paused, primary while another holds the key: do not demote",
+                        Decision.Follow.class, "following new leader node1");
+        t.row("primary_conninfo points elsewhere than the leader", c().leader("node1").upstream("127.0.0.1:6000"),
+                        Decision.Follow.class, "following new leader node1");
+        t.row("primary_conninfo points nowhere", c().leader("node1").upstream(null),
+                        Decision.Follow.class, "following new leader node1");
+        t.row("I follow the leader", c().leader("node1").upstream("127.0.0.1:5432"),
+                        Decision.NoAction.class, "no action: I am a secondary and I am following a leader node1");
+        t.row("The key holds my name on another lease; I am a replica", c().leaderOnly("me"),
+                        Decision.NoAction.class, "waiting for my stale leader key to expire");
+        t.row("No leader; I am a primary", c().pg(true, primary(100)),
+                        Decision.AcquireLock.class, "as the running primary");
+        t.row("No leader; I am tagged nofailover", c().nofailover(),
+                        Decision.NoAction.class, "tagged nofailover");
+        t.row("No leader", c(),
+                        Decision.AcquireLock.class, "the cluster has no leader");
+        t.section("Maintenance mode (pause)");
+        t.row("Postgres is stopped", c().leader("node1").dynamic(paused()).pg(false, PgStatus.stopped()),
+                        Decision.NoAction.class, "do not start it in maintenance mode");
+        t.row("I run as a primary while another member holds the key",
                         c().leader("node1").dynamic(paused()).pg(true, primary(100)),
-                        Decision.NoAction.class, "not demoting in maintenance mode"),
-                row("paused, leader with the lock: keep it", c().mine().dynamic(paused()).pg(true, primary(100)),
-                        Decision.NoAction.class, "no action: I am the leader with the lock"),
-                // --- switchover and failover requests
-                row("leader, switchover to a running replica: demote gracefully",
+                        Decision.NoAction.class, "not demoting in maintenance mode");
+        t.row("I hold the lock", c().mine().dynamic(paused()).pg(true, primary(100)),
+                        Decision.NoAction.class, "no action: I am the leader with the lock");
+        t.row("No leader", c().dynamic(paused()),
+                        Decision.NoAction.class, "paused");
+        t.row("No leader; a failover request names me",
+                        c().dynamic(paused()).failover("{\"member\":\"me\"}"),
+                        Decision.AcquireLock.class, "requested candidate");
+        t.section("Switchover and failover requests (the failover key)");
+        t.row("I lead; a switchover to a running replica",
                         c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
                                 .failover("{\"leader\":\"me\",\"member\":\"node2\"}"),
-                        Decision.Switchover.class, "switching over to node2"),
-                row("leader, switchover to the best: demote gracefully",
+                        Decision.Switchover.class, "switching over to node2");
+        t.row("I lead; a switchover to any replica",
                         c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
                                 .failover("{\"leader\":\"me\"}"),
-                        Decision.Switchover.class, "switching over to the best replica"),
-                row("leader, switchover scheduled later: wait",
+                        Decision.Switchover.class, "switching over to the best replica");
+        t.row("I lead; a switchover scheduled later",
                         c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
                                 .failover("{\"leader\":\"me\",\"member\":\"node2\",\"scheduled_at\":\"2026-11-22T12:05:00+00:00\"}"),
-                        Decision.NoAction.class, "scheduled at"),
-                row("leader, switchover scheduled now: go",
+                        Decision.NoAction.class, "scheduled at");
+        t.row("I lead; a switchover scheduled now",
                         c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
                                 .failover("{\"leader\":\"me\",\"member\":\"node2\",\"scheduled_at\":\"2026-11-22T11:59:59.5+00:00\"}"),
-                        Decision.Switchover.class, "switching over to node2"),
-                row("leader, stale scheduled switchover: remove it",
+                        Decision.Switchover.class, "switching over to node2");
+        t.row("I lead; a switchover scheduled more than 1.5 loop_wait ago",
                         c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
                                 .failover("{\"leader\":\"me\",\"member\":\"node2\",\"scheduled_at\":\"2026-11-22T11:00:00+00:00\"}"),
-                        Decision.ClearFailover.class, "stale switchover request"),
-                row("leader, candidate not running: cancel",
+                        Decision.ClearFailover.class, "stale switchover request");
+        t.row("I lead; the candidate is not a running replica that may take over",
                         c().mine().pg(true, primary(100)).member("node2", "stopped", "127.0.0.1", 5433)
                                 .failover("{\"leader\":\"me\",\"member\":\"node2\"}"),
-                        Decision.ClearFailover.class, "switchover cancelled: node2"),
-                row("new leader sees the request that made it: remove it",
+                        Decision.ClearFailover.class, "switchover cancelled: node2");
+        t.row("I lead; the request named me as the candidate",
                         c().mine().pg(true, primary(100)).failover("{\"leader\":\"node1\",\"member\":\"me\"}"),
-                        Decision.ClearFailover.class, "take-over by me is complete"),
-                row("no leader, I am the requested candidate: take over without the health check",
+                        Decision.ClearFailover.class, "take-over by me is complete");
+        t.row("No leader; the request names me",
                         c().failover("{\"leader\":\"node1\",\"member\":\"me\"}"),
-                        Decision.AcquireLock.class, "requested candidate"),
-                row("no leader, another member is the candidate: wait for it",
+                        Decision.AcquireLock.class, "requested candidate");
+        t.row("No leader for less than ttl; the request names another member",
                         c().leaderless(1).failover("{\"leader\":\"node1\",\"member\":\"node3\"}"),
-                        Decision.NoAction.class, "waiting for node3"),
-                row("no leader, the candidate did not take over within ttl: race",
+                        Decision.NoAction.class, "waiting for node3");
+        t.row("No leader for ttl; the request names another member",
                         c().leaderless(11).failover("{\"leader\":\"node1\",\"member\":\"node3\"}"),
-                        Decision.AcquireLock.class, "healthiest"),
-                row("paused, no leader, I am the candidate: take over",
-                        c().dynamic(paused()).failover("{\"member\":\"me\"}"),
-                        Decision.AcquireLock.class, "requested candidate"),
-                // --- synchronous mode
-                row("sync mode, no leader, I am the synchronous standby: race",
+                        Decision.AcquireLock.class, "healthiest");
+        t.section("Synchronous mode");
+        t.row("No leader; the sync key lists me",
                         c().sync("{\"leader\":\"node1\",\"sync_standby\":\"me\"}"),
-                        Decision.AcquireLock.class, "healthiest replica"),
-                row("sync mode, no leader, I am one of two synchronous standbys: race",
+                        Decision.AcquireLock.class, "healthiest replica");
+        t.row("No leader; the sync key lists me among others",
                         c().sync("{\"leader\":\"node1\",\"sync_standby\":\"node2,me\"}"),
-                        Decision.AcquireLock.class, "healthiest replica"),
-                row("sync mode, no leader, I am asynchronous: stay",
-                        c().sync("{\"leader\":\"node1\",\"sync_standby\":\"node2\"}"),
-                        Decision.NoAction.class, "I am not a synchronous standby (synchronous_mode: only node1, node2"),
-                row("sync mode, no leader, the primary ran without a standby: no one may take over",
-                        c().sync("{\"leader\":\"node1\",\"sync_standby\":null}"),
-                        Decision.NoAction.class, "only node1 may take over"),
-                row("sync mode, no leader, no sync key yet: no one may take over",
-                        c().sync(null),
-                        Decision.NoAction.class, "the sync key lists no member"),
-                row("sync mode, no leader, the former leader itself (its key expired) may take its key back",
+                        Decision.AcquireLock.class, "healthiest replica");
+        t.row("No leader; the sync key names me as its leader",
                         c().sync("{\"leader\":\"me\",\"sync_standby\":\"node2\"}"),
-                        Decision.AcquireLock.class, "healthiest replica"),
-                row("sync mode, requested candidate but asynchronous: refuse",
+                        Decision.AcquireLock.class, "healthiest replica");
+        t.row("No leader; the sync key does not list me",
+                        c().sync("{\"leader\":\"node1\",\"sync_standby\":\"node2\"}"),
+                        Decision.NoAction.class, "I am not a synchronous standby (synchronous_mode: only node1, node2");
+        t.row("No leader; the primary ran without a synchronous standby",
+                        c().sync("{\"leader\":\"node1\",\"sync_standby\":null}"),
+                        Decision.NoAction.class, "only node1 may take over");
+        t.row("No leader; no sync key",
+                        c().sync(null),
+                        Decision.NoAction.class, "the sync key lists no member");
+        t.row("No leader; a request names me, but the sync key does not list me",
                         c().sync("{\"leader\":\"node1\",\"sync_standby\":\"node2\"}")
                                 .failover("{\"leader\":\"node1\",\"member\":\"me\"}"),
-                        Decision.NoAction.class, "not taking over as the requested candidate"),
-                row("sync mode, leader, switchover to an asynchronous replica: cancel",
+                        Decision.NoAction.class, "not taking over as the requested candidate");
+        t.row("I lead; a switchover to a replica the sync key does not list",
                         c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
                                 .sync("{\"leader\":\"me\",\"sync_standby\":\"node3\"}")
                                 .failover("{\"leader\":\"me\",\"member\":\"node2\"}"),
-                        Decision.ClearFailover.class, "node2 is not a synchronous standby"),
-                row("sync mode, leader, switchover to the synchronous standby: go",
+                        Decision.ClearFailover.class, "node2 is not a synchronous standby");
+        t.row("I lead; a switchover to the listed standby",
                         c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
                                 .sync("{\"leader\":\"me\",\"sync_standby\":\"node2\"}")
                                 .failover("{\"leader\":\"me\",\"member\":\"node2\"}"),
-                        Decision.Switchover.class, "switching over to node2"),
-                row("sync mode, leader, switchover to the best without a synchronous standby: cancel",
+                        Decision.Switchover.class, "switching over to node2");
+        t.row("I lead; a switchover to any replica, none listed",
                         c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
                                 .sync("{\"leader\":\"me\",\"sync_standby\":null}")
                                 .failover("{\"leader\":\"me\"}"),
-                        Decision.ClearFailover.class, "only a synchronous standby may"));
-    }
-
-    static Arguments row(String name, Case c, Class<? extends Decision> type, String sentence) {
-        return Arguments.of(name, c, type, sentence);
+                        Decision.ClearFailover.class, "only a synchronous standby may");
+        return t.rows;
     }
 
     @ParameterizedTest(name = "{0}")
