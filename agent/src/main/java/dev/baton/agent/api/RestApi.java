@@ -311,11 +311,8 @@ public final class RestApi implements AutoCloseable {
         if (!pg.replication().isEmpty()) {
             ArrayNode rep = n.putArray("replication");
             for (PgStatus.Replica r : pg.replication()) {
-                ObjectNode e = rep.addObject();
-                e.put("application_name", r.applicationName());
-                e.put("client_addr", r.clientAddr());
-                e.put("state", r.state());
-                e.put("sync_state", r.syncState());
+                rep.addObject().put("application_name", r.applicationName()).put("client_addr", r.clientAddr())
+                        .put("state", r.state()).put("sync_state", r.syncState());
             }
         }
         n.put("cluster_unlocked", s.lockHolder() == null);

@@ -1,8 +1,6 @@
 package dev.baton.agent.metrics;
 
 import dev.baton.leader.model.Role;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.agent.ha.NodeState;
 import dev.baton.agent.postgres.PgStatus;
@@ -15,6 +13,7 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +28,6 @@ import java.util.function.Supplier;
  * never touches postgres or etcd.
  */
 final class NodeStateCollector implements MultiCollector {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Longest sentence exposed in {@code baton_last_cycle_info}; longer ones are cut. */
     static final int MAX_SENTENCE = 200;
 
@@ -43,9 +41,8 @@ final class NodeStateCollector implements MultiCollector {
     private final Labels patroni;
     private final double patroniVersion;
     /** The last timestamps parsed, reused while the loop reports the same text. */
-    private volatile Parsed replayTs = Parsed.NONE;
-    private volatile Parsed startTs = Parsed.NONE;
-    private volatile SyncKey syncKey = SyncKey.NONE;
+    private final AtomicReference<Parsed> replayTs = new AtomicReference<>(Parsed.NONE);
+    private final AtomicReference<Parsed> startTs = new AtomicReference<>(Parsed.NONE);
 
     NodeStateCollector(String scope, String member, String version, Supplier<NodeState> state, LongSupplier ticker,
                        Clock clock) {
@@ -259,51 +256,26 @@ final class NodeStateCollector implements MultiCollector {
     }
 
     private boolean isSyncStandby(ClusterView cluster) {
-        if (cluster == null || cluster.snapshot().sync() == null) {
-            return false;
-        }
-        String raw = cluster.snapshot().sync().value();
-        SyncKey k = syncKey;
-        if (!raw.equals(k.raw())) {
-            boolean mine = false;
-            try {
-                JsonNode n = JSON.readTree(raw);
-                for (String name : n.path("sync_standby").asText("").split(",")) {
-                    mine |= name.trim().equals(member);
-                }
-            } catch (Exception e) {
-                mine = false;
-            }
-            k = new SyncKey(raw, mine);
-            syncKey = k;
-        }
-        return k.mine();
+        return cluster != null && cluster.sync().standbys().contains(member);
     }
 
     private double replayTimestamp(String text) {
-        Parsed p = replayTs;
-        if (!java.util.Objects.equals(p.text(), text)) {
-            p = new Parsed(text, PgTime.epochSeconds(text));
-            replayTs = p;
-        }
-        return p.value();
+        Parsed p = replayTs.get();
+        return java.util.Objects.equals(p.text(), text) ? p.value() : replayTs.updateAndGet(q -> Parsed.of(text)).value();
     }
 
     private double startTime(String text) {
-        Parsed p = startTs;
-        if (!java.util.Objects.equals(p.text(), text)) {
-            p = new Parsed(text, PgTime.epochSeconds(text));
-            startTs = p;
-        }
-        return p.value();
+        Parsed p = startTs.get();
+        return java.util.Objects.equals(p.text(), text) ? p.value() : startTs.updateAndGet(q -> Parsed.of(text)).value();
     }
 
+    /** A timestamp text and its epoch seconds: scrapes mostly see the same text again. */
     private record Parsed(String text, double value) {
         static final Parsed NONE = new Parsed(null, Double.NaN);
-    }
 
-    private record SyncKey(String raw, boolean mine) {
-        static final SyncKey NONE = new SyncKey(null, false);
+        static Parsed of(String text) {
+            return new Parsed(text, PgTime.epochSeconds(text));
+        }
     }
 
     private static double zeroIfNaN(double v) {

@@ -1,6 +1,9 @@
 package dev.baton.leader.model;
 
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * A member's state with Patroni's wire names ({@code state} in a member key and on the REST
@@ -38,17 +41,13 @@ public enum MemberState {
         return wire;
     }
 
+    private static final Map<String, MemberState> BY_WIRE = Arrays.stream(values())
+            .collect(Collectors.toUnmodifiableMap(MemberState::wire, v -> v));
+
+    /** Parses a wire name (any case); anything unknown is {@link #UNKNOWN}. */
     public static MemberState parse(String text) {
-        if (text == null) {
-            return UNKNOWN;
-        }
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        for (MemberState s : values()) {
-            if (s.wire.equals(t)) {
-                return s;
-            }
-        }
-        return UNKNOWN;
+        String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+        return BY_WIRE.getOrDefault(t, UNKNOWN);
     }
 
     /** Postgres runs and accepts connections (Patroni 4 reports a streaming replica as streaming). */

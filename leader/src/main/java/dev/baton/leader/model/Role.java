@@ -1,6 +1,9 @@
 package dev.baton.leader.model;
 
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * What a member's postgres runs as, with Patroni's wire names ({@code role} in a member key and
@@ -26,21 +29,13 @@ public enum Role {
         return wire;
     }
 
-    /** Parses a wire name; {@code master} is {@link #PRIMARY}; anything else unknown is {@link #UNKNOWN}. */
+    private static final Map<String, Role> BY_WIRE = Arrays.stream(values())
+            .collect(Collectors.toUnmodifiableMap(Role::wire, v -> v));
+
+    /** Parses a wire name (any case); anything unknown is {@link #UNKNOWN}; {@code master} is {@link #PRIMARY}. */
     public static Role parse(String text) {
-        if (text == null) {
-            return UNKNOWN;
-        }
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        if (t.equals("master")) {
-            return PRIMARY;
-        }
-        for (Role r : values()) {
-            if (r.wire.equals(t)) {
-                return r;
-            }
-        }
-        return UNKNOWN;
+        String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+        return t.equals("master") ? PRIMARY : BY_WIRE.getOrDefault(t, UNKNOWN);
     }
 
     @Override
