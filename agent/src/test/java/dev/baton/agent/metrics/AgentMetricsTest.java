@@ -18,7 +18,6 @@ import dev.baton.leader.VersionedValue;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,7 +45,7 @@ class AgentMetricsTest {
         return Exposition.parse(metrics.scrape());
     }
 
-    private static ClusterView cluster(String leader, long optime, String failover, String sync) {
+    static ClusterView cluster(String leader, long optime, String failover, String sync) {
         Map<String, MemberKey> members = Map.of(
                 "node1", new MemberKey("node1", "{\"role\":\"primary\",\"state\":\"running\"}", 7, 1),
                 "node2", new MemberKey("node2", "{\"role\":\"replica\",\"state\":\"running\"}", 8, 1),
@@ -326,29 +325,5 @@ class AgentMetricsTest {
             assertEquals("node1", s.labels().get(labelName), s.name() + " is labelled " + labelName);
             assertEquals("demo", s.labels().get("scope"), s.name() + " is labelled scope");
         }
-    }
-
-    @Test
-    void scrapingIsCheap() {
-        List<PgStatus.Replica> rows = new ArrayList<>();
-        for (int i = 2; i <= 5; i++) {
-            rows.add(new PgStatus.Replica("node" + i, "127.0.0.1", "streaming", "async", WRITE, WRITE - i, WRITE - 2 * i,
-                    0.01 * i));
-        }
-        state.set(primary(rows, "no action: I am the leader with the lock"));
-        for (int i = 0; i < 2000; i++) {      // warm up (JIT), as in an agent that has run for a while
-            metrics.cycleFinished(1_000_000 + i, "no action: I am the leader with the lock");
-            metrics.scrape();
-        }
-        int n = 100;
-        long started = System.nanoTime();
-        int bytes = 0;
-        for (int i = 0; i < n; i++) {
-            bytes += metrics.scrape().length();
-        }
-        double perScrapeMs = (System.nanoTime() - started) / 1e6 / n;
-        System.out.printf("AgentMetrics: %d scrapes of a primary with 4 replicas, %.3f ms per scrape, %d bytes each%n",
-                n, perScrapeMs, bytes / n);
-        assertTrue(bytes > 0);
     }
 }
