@@ -27,20 +27,8 @@ import software.amazon.awssdk.services.ec2.waiters.Ec2Waiter;
  * cluster's passwords), then the wait until they run. New members of an existing cluster get the
  * passwords of its first member, read back from that member's user data.
  */
-final class InstancesStep {
-    private final Ec2Client ec2;
-    private final String region;
-    private final Pacing pacing;
-    private final Supplier<String> passwordSource;
-    private final Progress progress;
-
-    InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<String> passwordSource, Progress progress) {
-        this.ec2 = ec2;
-        this.region = region;
-        this.pacing = pacing;
-        this.passwordSource = passwordSource;
-        this.progress = progress;
-    }
+record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<String> passwordSource,
+                     Progress progress) {
 
     /**
      * The passwords of the cluster's members, read from the first live one's user data, or null

@@ -25,16 +25,7 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.waiters.ElasticLoa
  * PostgreSQL's port to the target group, and at the end the wait until it is active. A listener
  * on that port that forwards elsewhere stops the run: it is not Baton's to change.
  */
-final class LoadBalancerStep {
-    private final ElasticLoadBalancingV2Client elb;
-    private final Pacing pacing;
-    private final Progress progress;
-
-    LoadBalancerStep(ElasticLoadBalancingV2Client elb, Pacing pacing, Progress progress) {
-        this.elb = elb;
-        this.pacing = pacing;
-        this.progress = progress;
-    }
+record LoadBalancerStep(ElasticLoadBalancingV2Client elb, Pacing pacing, Progress progress) {
 
     /** What the plan reports: the load balancer and its listener, or that they are missing. */
     static void plan(ProvisionReport report, ClusterSpec spec, LoadBalancer lb, Collection<Listener> listeners) {

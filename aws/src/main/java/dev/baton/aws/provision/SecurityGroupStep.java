@@ -18,14 +18,7 @@ import software.amazon.awssdk.services.ec2.model.UserIdGroupPair;
  * PostgreSQL, the REST API and etcd; health checks and clients come from the VPC (or the given
  * client CIDRs); SSH from the given CIDRs. Missing rules are added, extra ones left alone.
  */
-final class SecurityGroupStep {
-    private final Ec2Client ec2;
-    private final Progress progress;
-
-    SecurityGroupStep(Ec2Client ec2, Progress progress) {
-        this.ec2 = ec2;
-        this.progress = progress;
-    }
+record SecurityGroupStep(Ec2Client ec2, Progress progress) {
 
     /** One ingress rule: TCP ports from the group itself or from a CIDR. */
     record Rule(int from, int to, String group, String cidr, String why) {

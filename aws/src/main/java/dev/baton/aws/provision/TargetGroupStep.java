@@ -19,7 +19,8 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetTypeEn
  * made before the instances. An existing group keeps its health check (a difference is reported);
  * its draining attributes are set.
  */
-final class TargetGroupStep {
+record TargetGroupStep(ElasticLoadBalancingV2Client elb, Progress progress) {
+
     /** Health check and draining settings of the target group (docs/aws.md). */
     static final String HEALTH_CHECK_PATH = "/primary";
     static final int HEALTH_CHECK_INTERVAL = 5;
@@ -30,14 +31,6 @@ final class TargetGroupStep {
     static final Map<String, String> TARGET_GROUP_ATTRIBUTES = Map.of(
             "deregistration_delay.timeout_seconds", Integer.toString(DEREGISTRATION_DELAY),
             "deregistration_delay.connection_termination.enabled", "true");
-
-    private final ElasticLoadBalancingV2Client elb;
-    private final Progress progress;
-
-    TargetGroupStep(ElasticLoadBalancingV2Client elb, Progress progress) {
-        this.elb = elb;
-        this.progress = progress;
-    }
 
     /** What the plan reports: the group, or that it is missing. */
     static void plan(ProvisionReport report, String name, TargetGroup tg) {

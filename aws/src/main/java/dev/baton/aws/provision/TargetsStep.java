@@ -15,14 +15,7 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetHealth
  * Step 7: every member registered in the target group. From then on the agents keep the
  * registrations (aws.mode); provisioning only adds the members that are not there, never removes.
  */
-final class TargetsStep {
-    private final ElasticLoadBalancingV2Client elb;
-    private final Progress progress;
-
-    TargetsStep(ElasticLoadBalancingV2Client elb, Progress progress) {
-        this.elb = elb;
-        this.progress = progress;
-    }
+record TargetsStep(ElasticLoadBalancingV2Client elb, Progress progress) {
 
     /** The instance ids registered in the group and not draining; none when there is no group yet. */
     Set<String> registered(TargetGroup tg) {

@@ -12,11 +12,12 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * throttled, error), SDK failures become {@link RoutingCallException}s, a deregistration of a
  * target that is already gone reaches the goal, and closing closes the client.
  */
-abstract class ApiTargets implements TargetSet {
-    private final SdkAutoCloseable client;
+abstract class ApiTargets<C extends SdkAutoCloseable> implements TargetSet {
+    /** The API's client, closed by {@link #close()}. */
+    final C client;
     private final RoutingMetrics metrics;
 
-    ApiTargets(SdkAutoCloseable client, RoutingMetrics metrics) {
+    ApiTargets(C client, RoutingMetrics metrics) {
         this.client = Objects.requireNonNull(client, "client");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
     }

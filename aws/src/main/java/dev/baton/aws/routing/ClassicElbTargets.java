@@ -14,16 +14,14 @@ import software.amazon.awssdk.services.elasticloadbalancing.model.InstanceState;
  * A classic ELB: DescribeInstanceHealth, RegisterInstancesWithLoadBalancer,
  * DeregisterInstancesFromLoadBalancer. Instances have no port here (the listeners have).
  */
-final class ClassicElbTargets extends ApiTargets {
+final class ClassicElbTargets extends ApiTargets<ElasticLoadBalancingClient> {
     /** Errors of a deregistration that mean "not registered (any more)". */
     private static final Set<String> ALREADY_GONE = Set.of("InvalidInstance");
 
-    private final ElasticLoadBalancingClient client;
     private final String loadBalancer;
 
     ClassicElbTargets(ElasticLoadBalancingClient client, String loadBalancer, RoutingMetrics metrics) {
         super(client, metrics);
-        this.client = client;
         this.loadBalancer = Objects.requireNonNull(loadBalancer, "loadBalancer");
     }
 

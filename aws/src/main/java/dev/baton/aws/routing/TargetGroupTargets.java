@@ -11,17 +11,15 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetDescri
 import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetHealthDescription;
 
 /** An ELBv2 target group (NLB, ALB): DescribeTargetHealth, RegisterTargets, DeregisterTargets. */
-final class TargetGroupTargets extends ApiTargets {
+final class TargetGroupTargets extends ApiTargets<ElasticLoadBalancingV2Client> {
     /** Errors of a deregistration that mean "not registered (any more)": the goal is reached. */
     private static final Set<String> ALREADY_GONE = Set.of("InvalidTarget");
 
-    private final ElasticLoadBalancingV2Client client;
     private final String arn;
     private final String name;
 
     TargetGroupTargets(ElasticLoadBalancingV2Client client, String arn, RoutingMetrics metrics) {
         super(client, metrics);
-        this.client = client;
         this.arn = Objects.requireNonNull(arn, "arn");
         this.name = "target group " + shortName(arn);
     }
