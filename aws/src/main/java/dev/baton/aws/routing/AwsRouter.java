@@ -133,6 +133,8 @@ public final class AwsRouter implements LoadBalancerRouter {
     private boolean checkNow;
     private boolean closing;
     private boolean started;
+    /** The router's thread waits and nothing was due at the ticker's time when it began to. */
+    private boolean idle;
 
     // The router's thread only.
     private volatile Connection connection;
@@ -215,6 +217,7 @@ public final class AwsRouter implements LoadBalancerRouter {
                 generation++;
                 wantSince = ticker.getAsLong();
             }
+            idle = false;
             lock.notifyAll();
         }
     }
@@ -236,6 +239,7 @@ public final class AwsRouter implements LoadBalancerRouter {
             }
             closing = true;
             generation++;
+            idle = false;
             lock.notifyAll();
         }
         if (worker.isAlive()) {
@@ -253,6 +257,38 @@ public final class AwsRouter implements LoadBalancerRouter {
         Connection c = connection;
         if (c != null) {
             c.close();
+        }
+    }
+
+    /**
+     * Wakes the router's thread to read the ticker again. Production needs no such call (its
+     * waits end when the time comes); tests that move a virtual ticker do.
+     */
+    void wake() {
+        synchronized (lock) {
+            idle = false;
+            lock.notifyAll();
+        }
+    }
+
+    /**
+     * Waits until the router's thread is idle: waiting, with nothing due at the ticker's time
+     * and no change since. With a virtual ticker nothing happens after that until the test moves
+     * the ticker ({@link #wake()}) or the desired state changes, so that "nothing happened" can be
+     * asserted without sleeping. A closed router counts as idle. Returns false if {@code
+     * timeoutMillis} passed first.
+     */
+    boolean awaitIdle(long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        synchronized (lock) {
+            while (!idle && !closing) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+            return true;
         }
     }
 
@@ -286,7 +322,10 @@ public final class AwsRouter implements LoadBalancerRouter {
                             break;
                         }
                         long waitNanos = due - now;
+                        idle = true;
+                        lock.notifyAll(); // for awaitIdle
                         lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos)));
+                        idle = false;
                     }
                     leaving = closing;
                     job = new Job(closing ? Want.LEAVING : want, generation, wantSince, demoted);
