@@ -1,10 +1,9 @@
 package dev.baton.config;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -94,17 +93,11 @@ final class AwsSection {
         if (s == null) {
             return null;
         }
-        try {
-            URI u = new URI(s.trim());
-            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-            if ((scheme.equals("http") || scheme.equals("https")) && u.getHost() != null) {
-                return u;
-            }
-        } catch (URISyntaxException e) {
-            // reported below
+        Optional<URI> u = HttpUrls.parse(s);
+        if (u.isEmpty()) {
+            n.issues().error(n.path(key), "must be an http:// or https:// URL with a host, got \"" + s + "\"");
         }
-        n.issues().error(n.path(key), "must be an http:// or https:// URL with a host, got \"" + s + "\"");
-        return null;
+        return u.orElse(null);
     }
 
     static Duration seconds(ConfigNode n, String key, Duration def, int min, int max) {

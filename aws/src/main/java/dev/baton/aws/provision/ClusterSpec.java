@@ -1,11 +1,9 @@
 package dev.baton.aws.provision;
 
-import java.net.URI;
-import java.net.URISyntaxException;
+import dev.baton.config.HttpUrls;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -169,13 +167,7 @@ public record ClusterSpec(String name, int instances, String instanceType, Strin
         if (s == null || s.chars().anyMatch(c -> c <= ' ' || c == '\'' || c == '"' || c == '\\' || c == '`' || c == '$')) {
             return false;
         }
-        try {
-            URI u = new URI(s);
-            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-            return (scheme.equals("http") || scheme.equals("https")) && u.getHost() != null;
-        } catch (URISyntaxException e) {
-            return false;
-        }
+        return HttpUrls.parse(s).isPresent();
     }
 
     /**
