@@ -73,7 +73,7 @@ class RoutingEmulatorTest {
     }
 
     /** Starts a router; its first check may still be under way. */
-    private AwsRouter router(AwsConfig aws, AwsRouter.Timing timing) {
+    private AwsRouter router(AwsConfig aws, RoutingTiming timing) {
         RoutingMetrics metrics = new RoutingMetrics(new SimpleMeterRegistry(), "demo", "node1");
         AwsRouter r = time.drive(new AwsRouter(aws.mode(), aws.port(),
                 () -> AwsRouting.connect(aws, metrics, Map.of(), CREDENTIALS,
@@ -196,7 +196,7 @@ class RoutingEmulatorTest {
     @Test
     void theHaLoopsCallsReturnAtOnceWhileTheApiIsSlow() throws Exception {
         emu.gate().hold("DescribeTargetHealth");
-        AwsRouter r = router(config(Mode.BOTH, me, null, emu.region()), new AwsRouter.Timing(Duration.ofMillis(300),
+        AwsRouter r = router(config(Mode.BOTH, me, null, emu.region()), new RoutingTiming(Duration.ofMillis(300),
                 Duration.ofMillis(50), Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(100),
                 Duration.ofMillis(200)));
         RoutingListener listener = new RoutingListener(r, () -> NodeState.initial("node1", "demo"), System::nanoTime);

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * the fake's gate instead of taking real time.
  */
 class RoutingEngineTest {
-    static final AwsRouter.Timing FAST = new AwsRouter.Timing(Duration.ofMillis(300), Duration.ofMillis(50),
+    static final RoutingTiming FAST = new RoutingTiming(Duration.ofMillis(300), Duration.ofMillis(50),
             Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofSeconds(2));
 
     private final FakeLoadBalancer lb = new FakeLoadBalancer();
