@@ -141,6 +141,40 @@ final class ConfigNode {
         return null;
     }
 
+    /** A string that must be present and not blank; null (reported once) otherwise. */
+    String required(String key) {
+        String value = string(key, null);
+        if (value == null || value.isBlank()) {
+            if (!issues.hasError(path(key))) {
+                issues.error(path(key), "is required");
+            }
+            return null;
+        }
+        return value;
+    }
+
+    /**
+     * A host:port, normalised; null when absent or invalid (reported). With {@code connect} the
+     * host must be one other members can connect to, not a wildcard.
+     */
+    String address(String key, boolean isRequired, boolean connect) {
+        String value = isRequired ? required(key) : string(key, null);
+        if (value == null) {
+            return null;
+        }
+        try {
+            HostPort hp = HostPort.parse(value);
+            if (connect && hp.isWildcard()) {
+                issues.error(path(key), "must be an address other members can connect to, got \"" + value + "\"");
+                return null;
+            }
+            return hp.toString();
+        } catch (IllegalArgumentException e) {
+            issues.error(path(key), e.getMessage());
+            return null;
+        }
+    }
+
     /** A byte count: an integer, or a PostgreSQL size string such as "16MB". */
     long size(String key, long def) {
         JsonNode v = value(key);

@@ -13,11 +13,11 @@ import java.util.Map;
  */
 public record PostgresConfig(String listen, String connectAddress, Path dataDir, Path binDir, Path pgpass,
         Authentication authentication, Map<String, String> parameters, List<String> pgHba, Callbacks callbacks,
-        boolean removeDataDirectoryOnRewindFailure, Boolean usePgRewind) {
+        boolean removeDataDirectoryOnRewindFailure, Boolean usePgRewind) implements ServerAddresses {
 
     public PostgresConfig {
         if (connectAddress == null) {
-            connectAddress = RestApiConfig.deriveConnectAddress(listen);
+            connectAddress = ServerAddresses.deriveConnectAddress(listen);
         }
         if (authentication == null) {
             authentication = new Authentication(null, null);
@@ -32,21 +32,5 @@ public record PostgresConfig(String listen, String connectAddress, Path dataDir,
     /** The default pgpass file for a node: {@code .pgpass_<name>} next to the data directory. */
     public static Path defaultPgpass(Path dataDir, String name) {
         return dataDir.resolveSibling(".pgpass_" + name);
-    }
-
-    public String listenHost() {
-        return HostPort.parse(listen).host();
-    }
-
-    public int listenPort() {
-        return HostPort.parse(listen).port();
-    }
-
-    public String connectHost() {
-        return HostPort.parse(connectAddress).host();
-    }
-
-    public int connectPort() {
-        return HostPort.parse(connectAddress).port();
     }
 }

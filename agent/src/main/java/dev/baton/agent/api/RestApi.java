@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
+import dev.baton.config.Sizes;
 import dev.baton.agent.ha.NodeState;
 import dev.baton.agent.postgres.PgStatus;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
+import java.util.OptionalLong;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -223,8 +225,8 @@ public final class RestApi implements AutoCloseable {
         }
         String lag = query.get("lag");
         if (lag != null) {
-            long max = parseSize(lag);
-            return max >= 0 && lagOk(s, max);
+            OptionalLong max = Sizes.parseNonNegative(lag);
+            return max.isPresent() && lagOk(s, max.getAsLong());
         }
         return true;
     }
@@ -242,37 +244,6 @@ public final class RestApi implements AutoCloseable {
         }
         long limit = (s.pg().runningAsPrimary() ? ttlSeconds : 2L * ttlSeconds) * 1_000_000_000L;
         return now - s.lastCycleNanos() <= limit;
-    }
-
-    /** Parses "1048576", "10MB", "512kB", "1GB" (1024-based, as PostgreSQL does); -1 if malformed. */
-    static long parseSize(String text) {
-        String t = text.trim();
-        int i = 0;
-        while (i < t.length() && Character.isDigit(t.charAt(i))) {
-            i++;
-        }
-        if (i == 0) {
-            return -1;
-        }
-        long n;
-        try {
-            n = Long.parseLong(t.substring(0, i));
-        } catch (NumberFormatException e) {
-            return -1; // more digits than a long holds
-        }
-        String unit = t.substring(i).trim().toUpperCase(Locale.ROOT);
-        int shift = switch (unit) {
-            case "", "B" -> 0;
-            case "KB" -> 10;
-            case "MB" -> 20;
-            case "GB" -> 30;
-            case "TB" -> 40;
-            default -> -1;
-        };
-        if (shift < 0 || n > (Long.MAX_VALUE >> shift)) {
-            return -1; // unknown unit, or the scaled value would overflow (and wrap to a bogus limit)
-        }
-        return n << shift;
     }
 
     String status(NodeState s, long now) {

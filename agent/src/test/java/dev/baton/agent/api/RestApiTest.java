@@ -580,29 +580,6 @@ class RestApiTest {
         assertEquals("[]", a.body());
     }
 
-    // ---------------------------------------------------------------- parseSize
-
-    @Test
-    void parseSizeUnderstandsPostgresUnits() {
-        assertEquals(0, RestApi.parseSize("0"));
-        assertEquals(1048576, RestApi.parseSize("1048576"));
-        assertEquals(100, RestApi.parseSize("100B"));
-        assertEquals(512 * 1024, RestApi.parseSize("512kB"));
-        assertEquals(10 * MB, RestApi.parseSize("10MB"));
-        assertEquals(10 * MB, RestApi.parseSize("10mb"));
-        assertEquals(10 * MB, RestApi.parseSize(" 10 MB "));
-        assertEquals(1L << 30, RestApi.parseSize("1GB"));
-        assertEquals(1L << 40, RestApi.parseSize("1TB"));
-        assertEquals(-1, RestApi.parseSize(""));
-        assertEquals(-1, RestApi.parseSize("MB"));
-        assertEquals(-1, RestApi.parseSize("10XB"));
-        assertEquals(-1, RestApi.parseSize("1.5MB"));
-        assertEquals(-1, RestApi.parseSize("-1"));
-        assertEquals(-1, RestApi.parseSize("99999999999999999999"), "does not fit a long");
-        assertEquals(-1, RestApi.parseSize("9999999999999TB"), "overflows when scaled");
-        assertEquals(Long.MAX_VALUE, RestApi.parseSize(Long.toString(Long.MAX_VALUE)));
-    }
-
     // ---------------------------------------------------------------- real HTTP
 
     @Test

@@ -15,19 +15,12 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalanci
 /**
  * The EC2 and ELBv2 clients of one command, on the URLConnection HTTP client, with the SDK's
  * standard retries (5 attempts: throttling and 5xx are retried with backoff) and bounded calls.
+ *
+ * @param http the HTTP client both use; closed with them, since the SDK leaves a client it was
+ *             given to its owner
  */
-public final class AwsClients implements AutoCloseable {
+public record AwsClients(SdkHttpClient http, Ec2Client ec2, ElasticLoadBalancingV2Client elbv2) implements AutoCloseable {
     static final int MAX_ATTEMPTS = 5;
-
-    private final SdkHttpClient http;
-    private final Ec2Client ec2;
-    private final ElasticLoadBalancingV2Client elbv2;
-
-    private AwsClients(SdkHttpClient http, Ec2Client ec2, ElasticLoadBalancingV2Client elbv2) {
-        this.http = http;
-        this.ec2 = ec2;
-        this.elbv2 = elbv2;
-    }
 
     /** Clients for {@code target}, signing with {@code credentials} (the caller closes those). */
     public static AwsClients open(AwsTarget target, AwsCredentialsProvider credentials, Pacing pacing) {
@@ -56,14 +49,6 @@ public final class AwsClients implements AutoCloseable {
             lb.endpointOverride(target.elbv2Endpoint());
         }
         return new AwsClients(http, eb.build(), lb.build());
-    }
-
-    public Ec2Client ec2() {
-        return ec2;
-    }
-
-    public ElasticLoadBalancingV2Client elbv2() {
-        return elbv2;
     }
 
     @Override

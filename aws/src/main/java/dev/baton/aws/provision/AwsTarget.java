@@ -1,8 +1,7 @@
 package dev.baton.aws.provision;
 
+import dev.baton.config.HttpUrls;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -61,16 +60,8 @@ public record AwsTarget(String region, URI ec2Endpoint, URI elbv2Endpoint) {
     }
 
     private static URI url(String source, String text) {
-        try {
-            URI u = new URI(text.trim());
-            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-            if ((scheme.equals("http") || scheme.equals("https")) && u.getHost() != null) {
-                return u;
-            }
-        } catch (URISyntaxException e) {
-            // reported below
-        }
-        throw new InvalidSpecException(source + ": must be an http:// or https:// URL, got \"" + text + "\"");
+        return HttpUrls.parse(text).orElseThrow(() -> new InvalidSpecException(source
+                + ": must be an http:// or https:// URL, got \"" + text + "\""));
     }
 
     private static String firstNonBlank(String... values) {

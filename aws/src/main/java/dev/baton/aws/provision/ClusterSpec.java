@@ -1,11 +1,9 @@
 package dev.baton.aws.provision;
 
-import java.net.URI;
-import java.net.URISyntaxException;
+import dev.baton.config.HttpUrls;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -169,16 +167,13 @@ public record ClusterSpec(String name, int instances, String instanceType, Strin
         if (s == null || s.chars().anyMatch(c -> c <= ' ' || c == '\'' || c == '"' || c == '\\' || c == '`' || c == '$')) {
             return false;
         }
-        try {
-            URI u = new URI(s);
-            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-            return (scheme.equals("http") || scheme.equals("https")) && u.getHost() != null;
-        } catch (URISyntaxException e) {
-            return false;
-        }
+        return HttpUrls.parse(s).isPresent();
     }
 
-    /** Builds a {@link ClusterSpec}; tests and the CLI fill in what they have. */
+    /**
+     * Builds a {@link ClusterSpec}; tests and the CLI fill in what they have. The setters only
+     * name the record's components, one line each; {@link ClusterSpec#validate()} checks the values.
+     */
     public static final class Builder {
         private final String name;
         private int instances = 1;
@@ -200,75 +195,20 @@ public record ClusterSpec(String name, int instances, String instanceType, Strin
             this.name = name;
         }
 
-        public Builder instances(int v) {
-            instances = v;
-            return this;
-        }
-
-        public Builder instanceType(String v) {
-            instanceType = v;
-            return this;
-        }
-
-        public Builder ami(String v) {
-            ami = v;
-            return this;
-        }
-
-        public Builder subnets(List<String> v) {
-            subnets = v;
-            return this;
-        }
-
-        public Builder keyName(String v) {
-            keyName = v;
-            return this;
-        }
-
-        public Builder etcdHosts(List<String> v) {
-            etcdHosts = v;
-            return this;
-        }
-
-        public Builder colocateEtcd(boolean v) {
-            colocateEtcd = v;
-            return this;
-        }
-
-        public Builder publicLoadBalancer(boolean v) {
-            publicLoadBalancer = v;
-            return this;
-        }
-
-        public Builder sshCidrs(List<String> v) {
-            sshCidrs = v;
-            return this;
-        }
-
-        public Builder clientCidrs(List<String> v) {
-            clientCidrs = v;
-            return this;
-        }
-
-        public Builder batonUrl(String v) {
-            batonUrl = v;
-            return this;
-        }
-
-        public Builder batonSha256(String v) {
-            batonSha256 = v;
-            return this;
-        }
-
-        public Builder instanceProfile(String v) {
-            instanceProfile = v;
-            return this;
-        }
-
-        public Builder ipOffset(Integer v) {
-            ipOffset = v;
-            return this;
-        }
+        public Builder instances(int v) { instances = v; return this; }
+        public Builder instanceType(String v) { instanceType = v; return this; }
+        public Builder ami(String v) { ami = v; return this; }
+        public Builder subnets(List<String> v) { subnets = v; return this; }
+        public Builder keyName(String v) { keyName = v; return this; }
+        public Builder etcdHosts(List<String> v) { etcdHosts = v; return this; }
+        public Builder colocateEtcd(boolean v) { colocateEtcd = v; return this; }
+        public Builder publicLoadBalancer(boolean v) { publicLoadBalancer = v; return this; }
+        public Builder sshCidrs(List<String> v) { sshCidrs = v; return this; }
+        public Builder clientCidrs(List<String> v) { clientCidrs = v; return this; }
+        public Builder batonUrl(String v) { batonUrl = v; return this; }
+        public Builder batonSha256(String v) { batonSha256 = v; return this; }
+        public Builder instanceProfile(String v) { instanceProfile = v; return this; }
+        public Builder ipOffset(Integer v) { ipOffset = v; return this; }
 
         public ClusterSpec build() {
             return new ClusterSpec(name, instances, instanceType, ami, subnets, keyName, etcdHosts, colocateEtcd,

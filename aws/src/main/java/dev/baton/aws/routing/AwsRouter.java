@@ -5,7 +5,6 @@ import dev.baton.agent.routing.RoutingMetrics;
 import dev.baton.agent.routing.RoutingStatus;
 import dev.baton.aws.routing.RoutingPlan.Plan;
 import dev.baton.aws.routing.RoutingPlan.Want;
-import dev.baton.config.AwsConfig;
 import dev.baton.config.AwsConfig.Mode;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,34 +69,6 @@ public final class AwsRouter implements LoadBalancerRouter {
         }
     }
 
-    /**
-     * @param reconcileInterval between checks while nothing changes (jittered by up to -20 %)
-     * @param followUp          the next check after a change, to see it settle
-     * @param backoffBase       first retry delay after an error
-     * @param throttleBase      first retry delay after throttling
-     * @param backoffCap        the longest retry delay
-     * @param closeGrace        how long {@link #close()} waits for a last deregistration
-     */
-    public record Timing(Duration reconcileInterval, Duration followUp, Duration backoffBase, Duration throttleBase,
-                         Duration backoffCap, Duration closeGrace) {
-
-        public static Timing of(AwsConfig c) {
-            Duration interval = c.reconcileInterval();
-            Duration followUp = min(Duration.ofSeconds(2), interval);
-            Duration cap = min(Duration.ofSeconds(10), max(Duration.ofSeconds(1), interval));
-            Duration grace = min(Duration.ofSeconds(5), c.callTimeout().multipliedBy(2));
-            return new Timing(interval, followUp, Duration.ofMillis(200), Duration.ofSeconds(1), cap, grace);
-        }
-
-        private static Duration min(Duration a, Duration b) {
-            return a.compareTo(b) <= 0 ? a : b;
-        }
-
-        private static Duration max(Duration a, Duration b) {
-            return a.compareTo(b) >= 0 ? a : b;
-        }
-    }
-
     /** The desired state a pass works for. */
     private record Job(Want want, long generation, long sinceNanos, boolean demoted) {
     }
@@ -119,7 +90,7 @@ public final class AwsRouter implements LoadBalancerRouter {
     private final int port;
     private final Connector connector;
     private final RoutingMetrics metrics;
-    private final Timing timing;
+    private final RoutingTiming timing;
     private final LongSupplier ticker;
     private final Random random;
     private final Object lock = new Object();
@@ -133,6 +104,8 @@ public final class AwsRouter implements LoadBalancerRouter {
     private boolean checkNow;
     private boolean closing;
     private boolean started;
+    /** The router's thread waits and nothing was due at the ticker's time when it began to. */
+    private boolean idle;
 
     // The router's thread only.
     private volatile Connection connection;
@@ -158,8 +131,8 @@ public final class AwsRouter implements LoadBalancerRouter {
      * @param ticker    monotonic clock (System::nanoTime)
      * @param random    jitter
      */
-    public AwsRouter(Mode mode, int port, Connector connector, RoutingMetrics metrics, Timing timing, LongSupplier ticker,
-                     Random random) {
+    public AwsRouter(Mode mode, int port, Connector connector, RoutingMetrics metrics, RoutingTiming timing,
+                     LongSupplier ticker, Random random) {
         this.mode = Objects.requireNonNull(mode, "mode");
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be between 1 and 65535, got " + port);
@@ -215,6 +188,7 @@ public final class AwsRouter implements LoadBalancerRouter {
                 generation++;
                 wantSince = ticker.getAsLong();
             }
+            idle = false;
             lock.notifyAll();
         }
     }
@@ -226,7 +200,7 @@ public final class AwsRouter implements LoadBalancerRouter {
 
     /**
      * Stops the router. A member that leaves takes itself out of the load balancer first (modes
-     * register and both), for at most {@link Timing#closeGrace()}.
+     * register and both), for at most {@link RoutingTiming#closeGrace()}.
      */
     @Override
     public void close() {
@@ -236,6 +210,7 @@ public final class AwsRouter implements LoadBalancerRouter {
             }
             closing = true;
             generation++;
+            idle = false;
             lock.notifyAll();
         }
         if (worker.isAlive()) {
@@ -253,6 +228,38 @@ public final class AwsRouter implements LoadBalancerRouter {
         Connection c = connection;
         if (c != null) {
             c.close();
+        }
+    }
+
+    /**
+     * Wakes the router's thread to read the ticker again. Production needs no such call (its
+     * waits end when the time comes); tests that move a virtual ticker do.
+     */
+    void wake() {
+        synchronized (lock) {
+            idle = false;
+            lock.notifyAll();
+        }
+    }
+
+    /**
+     * Waits until the router's thread is idle: waiting, with nothing due at the ticker's time
+     * and no change since. With a virtual ticker nothing happens after that until the test moves
+     * the ticker ({@link #wake()}) or the desired state changes, so that "nothing happened" can be
+     * asserted without sleeping. A closed router counts as idle. Returns false if {@code
+     * timeoutMillis} passed first.
+     */
+    boolean awaitIdle(long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        synchronized (lock) {
+            while (!idle && !closing) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+            return true;
         }
     }
 
@@ -286,7 +293,10 @@ public final class AwsRouter implements LoadBalancerRouter {
                             break;
                         }
                         long waitNanos = due - now;
+                        idle = true;
+                        lock.notifyAll(); // for awaitIdle
                         lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos)));
+                        idle = false;
                     }
                     leaving = closing;
                     job = new Job(closing ? Want.LEAVING : want, generation, wantSince, demoted);

@@ -52,7 +52,7 @@ public final class AwsRouting {
         Map<String, String> environment = Map.copyOf(env);
         InstanceMetadata imds = new InstanceMetadata(aws.metadataUrl(), metadataTimeout(aws));
         return new AwsRouter(aws.mode(), aws.port(), () -> connect(aws, metrics, environment, null, imds), metrics,
-                AwsRouter.Timing.of(aws), System::nanoTime, new Random()).start();
+                RoutingTiming.of(aws), System::nanoTime, new Random()).start();
     }
 
     /**

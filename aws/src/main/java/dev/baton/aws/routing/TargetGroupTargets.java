@@ -5,26 +5,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
 import software.amazon.awssdk.services.elasticloadbalancingv2.model.DescribeTargetHealthResponse;
 import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetDescription;
 import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetHealthDescription;
 
 /** An ELBv2 target group (NLB, ALB): DescribeTargetHealth, RegisterTargets, DeregisterTargets. */
-final class TargetGroupTargets implements TargetSet {
+final class TargetGroupTargets extends ApiTargets<ElasticLoadBalancingV2Client> {
     /** Errors of a deregistration that mean "not registered (any more)": the goal is reached. */
     private static final Set<String> ALREADY_GONE = Set.of("InvalidTarget");
 
-    private final ElasticLoadBalancingV2Client client;
     private final String arn;
     private final String name;
-    private final RoutingMetrics metrics;
 
     TargetGroupTargets(ElasticLoadBalancingV2Client client, String arn, RoutingMetrics metrics) {
-        this.client = Objects.requireNonNull(client, "client");
+        super(client, metrics);
         this.arn = Objects.requireNonNull(arn, "arn");
-        this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.name = "target group " + shortName(arn);
     }
 
@@ -46,13 +42,8 @@ final class TargetGroupTargets implements TargetSet {
 
     @Override
     public List<Target> describe() throws RoutingCallException {
-        DescribeTargetHealthResponse r;
-        try {
-            r = client.describeTargetHealth(b -> b.targetGroupArn(arn));
-        } catch (SdkException e) {
-            throw failed("DescribeTargetHealth", e);
-        }
-        metrics.apiCall("DescribeTargetHealth", "ok");
+        DescribeTargetHealthResponse r = call("DescribeTargetHealth",
+                () -> client.describeTargetHealth(b -> b.targetGroupArn(arn)));
         List<Target> out = new ArrayList<>();
         for (TargetHealthDescription d : r.targetHealthDescriptions()) {
             if (d.target() == null || d.target().id() == null) {
@@ -67,12 +58,8 @@ final class TargetGroupTargets implements TargetSet {
 
     @Override
     public void register(String id, int port) throws RoutingCallException {
-        try {
-            client.registerTargets(b -> b.targetGroupArn(arn).targets(TargetDescription.builder().id(id).port(port).build()));
-        } catch (SdkException e) {
-            throw failed("RegisterTargets", e);
-        }
-        metrics.apiCall("RegisterTargets", "ok");
+        call("RegisterTargets", () -> client.registerTargets(
+                b -> b.targetGroupArn(arn).targets(TargetDescription.builder().id(id).port(port).build())));
     }
 
     @Override
@@ -81,27 +68,7 @@ final class TargetGroupTargets implements TargetSet {
         for (Target t : targets) {
             list.add(TargetDescription.builder().id(t.id()).port(t.port()).build());
         }
-        try {
-            client.deregisterTargets(b -> b.targetGroupArn(arn).targets(list));
-        } catch (SdkException e) {
-            RoutingCallException f = failed("DeregisterTargets", e);
-            if (!ALREADY_GONE.contains(f.code())) {
-                throw f;
-            }
-            // Someone else (the new primary, the old one leaving) was quicker: the goal is reached.
-            return;
-        }
-        metrics.apiCall("DeregisterTargets", "ok");
-    }
-
-    private RoutingCallException failed(String operation, SdkException e) {
-        RoutingCallException f = RoutingCallException.from(operation, e);
-        metrics.apiCall(operation, f.throttled() ? "throttled" : "error");
-        return f;
-    }
-
-    @Override
-    public void close() {
-        client.close();
+        deregister("DeregisterTargets", ALREADY_GONE,
+                () -> client.deregisterTargets(b -> b.targetGroupArn(arn).targets(list)));
     }
 }

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.baton.aws.emulator.World.ClassicLb;
 import dev.baton.aws.emulator.World.ClassicMember;
+import dev.baton.aws.emulator.World.HealthCheck;
 import dev.baton.aws.emulator.World.Instance;
 import dev.baton.aws.emulator.World.Target;
 import dev.baton.aws.emulator.World.TargetGroup;
@@ -34,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -50,11 +52,19 @@ import java.util.function.Function;
  * #setDeregistrationDelay} (1 s). Target health stays {@code initial} until {@link
  * #probeTargetsOverHttp} probes or {@link #setTargetHealth} decide it.
  *
- * <p>Thread-safe: one lock guards the emulated account; injected latency is spent outside it.
+ * <p>Time is the JVM's monotonic clock ({@link #start()}, for tests with real agents), or virtual
+ * ({@link #startVirtual}): then it moves a fixed step with every request and by {@link #advance},
+ * so that what a test sees depends on what was called, not on how fast the machine is.
+ *
+ * <p>Thread-safe: one lock guards the emulated account; injected latency and held calls ({@link
+ * #gate()}) are spent outside it.
  */
 public final class AwsEmulator implements AutoCloseable {
 
-    /** One request as received (including those answered with an injected fault). */
+    /**
+     * One request as received (including those answered with an injected fault), at the
+     * emulator's time ({@code System.nanoTime()} unless it runs on virtual time).
+     */
     public record Call(String service, String action, Map<String, String> params, long nanoTime) {
         /** True unless the action only reads ({@code Describe*}). */
         public boolean mutating() {
@@ -87,20 +97,30 @@ public final class AwsEmulator implements AutoCloseable {
         }
     }
 
-    private final World world = new World(REGION, System::nanoTime);
-    private final Ec2Api ec2 = new Ec2Api(world);
-    private final Elbv2Api elbv2 = new Elbv2Api(world);
-    private final ElbApi elb = new ElbApi(world);
+    private final World world;
+    /** Virtual time, or null for the JVM's clock. */
+    private final AtomicLong virtualNanos;
+    private final long nanosPerRequest;
+    private final Ec2Api ec2;
+    private final Elbv2Api elbv2;
+    private final ElbApi elb;
     private final HttpServer server;
     private final ExecutorService executor;
     private final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, Deque<Fault>> faults = new HashMap<>();
     private final Map<String, Duration> latency = new ConcurrentHashMap<>();
+    private final Gate gate = new Gate();
     private final Map<String, Imds> imds = new ConcurrentHashMap<>();
     private ScheduledExecutorService prober;
     private HttpClient probeClient;
 
-    private AwsEmulator() throws IOException {
+    private AwsEmulator(AtomicLong virtualNanos, Duration perRequest) throws IOException {
+        this.virtualNanos = virtualNanos;
+        this.nanosPerRequest = perRequest.toNanos();
+        this.world = new World(REGION, virtualNanos == null ? System::nanoTime : virtualNanos::get);
+        this.ec2 = new Ec2Api(world);
+        this.elbv2 = new Elbv2Api(world);
+        this.elb = new ElbApi(world);
         AtomicInteger n = new AtomicInteger();
         executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "aws-emulator-" + n.incrementAndGet());
@@ -115,7 +135,23 @@ public final class AwsEmulator implements AutoCloseable {
 
     /** Starts an emulator on 127.0.0.1 and a free port. Close it to stop it and its probes. */
     public static AwsEmulator start() throws IOException {
-        return new AwsEmulator();
+        return new AwsEmulator(null, Duration.ZERO);
+    }
+
+    /**
+     * Starts an emulator on virtual time: it moves {@code perRequest} with every API request
+     * (so that polling a pending instance ends) and by {@link #advance}, never by itself.
+     */
+    public static AwsEmulator startVirtual(Duration perRequest) throws IOException {
+        return new AwsEmulator(new AtomicLong(), perRequest);
+    }
+
+    /** Moves virtual time on by {@code d} (a test's sleep); only for {@link #startVirtual}. */
+    public void advance(Duration d) {
+        if (virtualNanos == null) {
+            throw new IllegalStateException("the emulator runs on real time");
+        }
+        virtualNanos.addAndGet(d.toNanos());
     }
 
     /** The one endpoint for the EC2, ELBv2 and classic ELB clients ({@code http://127.0.0.1:PORT}). */
@@ -166,17 +202,8 @@ public final class AwsEmulator implements AutoCloseable {
                     throw new IllegalArgumentException("target group " + name + " exists");
                 }
             }
-            TargetGroup tg = elbv2.newTargetGroup(name, "TCP", port, world.defaultVpc().id, "instance");
-            tg.healthCheckProtocol = "HTTP";
-            tg.healthCheckPort = Integer.toString(healthCheckPort);
-            tg.healthCheckPath = healthCheckPath;
-            tg.healthCheckEnabled = true;
-            tg.interval = 5;
-            tg.timeout = 2;
-            tg.healthyThreshold = 2;
-            tg.unhealthyThreshold = 2;
-            tg.matcher = "200-399";
-            return tg.arn;
+            return elbv2.newTargetGroup(name, "TCP", port, world.defaultVpc().id, "instance", new HealthCheck("HTTP",
+                    Integer.toString(healthCheckPort), healthCheckPath, true, 5, 2, 2, 2, "200-399")).arn;
         }
     }
 
@@ -188,6 +215,14 @@ public final class AwsEmulator implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ timing
+
+    /** Sets every timed transition (pending, shutting-down, provisioning, draining) to {@code d}. */
+    public void setTransitionTimes(Duration d) {
+        setPendingTime(d);
+        setShutdownTime(d);
+        setLoadBalancerProvisioningTime(d);
+        setDeregistrationDelay(d);
+    }
 
     /** How long RunInstances leaves instances {@code pending} before they are {@code running}. */
     public void setPendingTime(Duration d) {
@@ -268,13 +303,14 @@ public final class AwsEmulator implements AutoCloseable {
             synchronized (world) {
                 world.tick();
                 for (TargetGroup tg : world.targetGroups.values()) {
-                    if (!tg.healthCheckEnabled) {
+                    if (!tg.healthCheck.enabled()) {
                         continue;
                     }
                     for (Target t : tg.registered()) {
                         if (running(t.id)) {
                             targets.add(new ProbeTarget(tg, t, t.id,
-                                    tg.healthCheckProtocol.equals("TCP") ? null : tg.healthCheckPath, tg.matcher));
+                                    tg.healthCheck.protocol().equals("TCP") ? null : tg.healthCheck.path(),
+                                    tg.healthCheck.matcher()));
                         }
                     }
                 }
@@ -367,7 +403,7 @@ public final class AwsEmulator implements AutoCloseable {
             if (ok) {
                 t.successes++;
                 t.failures = 0;
-                if (!t.state.equals("healthy") && t.successes >= tg.healthyThreshold) {
+                if (!t.state.equals("healthy") && t.successes >= tg.healthCheck.healthyThreshold()) {
                     t.set("healthy", null, null);
                 } else if (t.state.equals("initial")) {
                     t.set("initial", "Elb.InitialHealthChecking", "Initial health checks in progress");
@@ -375,7 +411,7 @@ public final class AwsEmulator implements AutoCloseable {
             } else {
                 t.failures++;
                 t.successes = 0;
-                if (t.state.equals("unhealthy") || t.failures >= tg.unhealthyThreshold) {
+                if (t.state.equals("unhealthy") || t.failures >= tg.healthCheck.unhealthyThreshold()) {
                     t.set("unhealthy", reason, description);
                 } else if (t.state.equals("initial")) {
                     t.set("initial", "Elb.InitialHealthChecking", "Initial health checks in progress");
@@ -490,6 +526,14 @@ public final class AwsEmulator implements AutoCloseable {
         } else {
             latency.put(action, d);
         }
+    }
+
+    /**
+     * Where calls can be held: a call of a held action (by name, any service) waits after it is
+     * recorded and before anything else, until the test lets it go.
+     */
+    public Gate gate() {
+        return gate;
     }
 
     private Fault nextFault(String service, String action) {
@@ -679,7 +723,11 @@ public final class AwsEmulator implements AutoCloseable {
                 respondError(ex, service, ApiError.bad("MissingAction", "The request must contain the parameter Action"));
                 return;
             }
-            calls.add(new Call(service, action, Collections.unmodifiableMap(new LinkedHashMap<>(form)), System.nanoTime()));
+            if (virtualNanos != null) {
+                virtualNanos.addAndGet(nanosPerRequest);
+            }
+            calls.add(new Call(service, action, Collections.unmodifiableMap(new LinkedHashMap<>(form)),
+                    world.nanos.getAsLong()));
             Duration delay = latency.getOrDefault(service + ":" + action, latency.get(action));
             if (delay != null) {
                 try {
@@ -688,6 +736,12 @@ public final class AwsEmulator implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return;
                 }
+            }
+            try {
+                gate.pass(action);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
             Fault f = nextFault(service, action);
             if (f != null) {
@@ -753,6 +807,7 @@ public final class AwsEmulator implements AutoCloseable {
     /** Stops the server, the prober and the IMDS servers. */
     @Override
     public void close() {
+        gate.releaseAll();
         stopProbing();
         server.stop(0);
         imds.values().forEach(Imds::close);

@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -25,6 +27,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -74,6 +78,8 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.waiters.ElasticLoa
 
 /** The emulator driven by the real AWS SDK v2 clients, as Baton's code drives AWS. */
 class AwsEmulatorTest {
+    /** The emulator's virtual time moves this much with every request: a waiter's polls move it. */
+    private static final Duration STEP = Duration.ofMillis(50);
     private static final WaiterOverrideConfiguration FAST = WaiterOverrideConfiguration.builder().maxAttempts(200)
             .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofMillis(20))).build();
 
@@ -86,14 +92,10 @@ class AwsEmulatorTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        emu = AwsEmulator.start();
+        emu = AwsEmulator.startVirtual(STEP);
         ec2 = ec2(3);
         elbv2 = elbv2(3);
-        elb = ElasticLoadBalancingClient.builder().endpointOverride(emu.endpoint()).region(Region.of(emu.region()))
-                .credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(b -> b.maxAttempts(3)
-                        .backoffStrategy(BackoffStrategy.fixedDelay(Duration.ofMillis(5)))
-                        .throttlingBackoffStrategy(BackoffStrategy.fixedDelay(Duration.ofMillis(5))))).build();
+        elb = client(ElasticLoadBalancingClient.builder(), 3).build();
         subnetA = emu.addSubnet("us-east-1a", "10.0.1.0/24");
         subnetB = emu.addSubnet("us-east-1b", "10.0.2.0/24");
     }
@@ -110,20 +112,21 @@ class AwsEmulatorTest {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
     }
 
-    private Ec2Client ec2(int attempts) {
-        return Ec2Client.builder().endpointOverride(emu.endpoint()).region(Region.of(emu.region()))
-                .credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create())
+    /** A client of the emulator: its endpoint and region, test credentials, {@code attempts} tries 5 ms apart. */
+    private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B client(B builder, int attempts) {
+        return builder.endpointOverride(emu.endpoint()).region(Region.of(emu.region())).credentialsProvider(creds())
+                .httpClient(UrlConnectionHttpClient.create())
                 .overrideConfiguration(o -> o.retryStrategy(b -> b.maxAttempts(attempts)
                         .backoffStrategy(BackoffStrategy.fixedDelay(Duration.ofMillis(5)))
-                        .throttlingBackoffStrategy(BackoffStrategy.fixedDelay(Duration.ofMillis(5))))).build();
+                        .throttlingBackoffStrategy(BackoffStrategy.fixedDelay(Duration.ofMillis(5)))));
+    }
+
+    private Ec2Client ec2(int attempts) {
+        return client(Ec2Client.builder(), attempts).build();
     }
 
     private ElasticLoadBalancingV2Client elbv2(int attempts) {
-        return ElasticLoadBalancingV2Client.builder().endpointOverride(emu.endpoint()).region(Region.of(emu.region()))
-                .credentialsProvider(creds()).httpClient(UrlConnectionHttpClient.create())
-                .overrideConfiguration(o -> o.retryStrategy(b -> b.maxAttempts(attempts)
-                        .backoffStrategy(BackoffStrategy.fixedDelay(Duration.ofMillis(5)))
-                        .throttlingBackoffStrategy(BackoffStrategy.fixedDelay(Duration.ofMillis(5))))).build();
+        return client(ElasticLoadBalancingV2Client.builder(), attempts).build();
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -476,8 +479,9 @@ class AwsEmulatorTest {
         // A terminated instance drains out of the group by itself.
         emu.terminateInstanceNow(a);
         assertEquals("draining", emu.targetHealth(tg, a));
-        await("the terminated target to be gone", () -> emu.registeredTargets(tg).isEmpty()
-                && emu.targetHealth(tg, a).equals("unused"));
+        emu.advance(Duration.ofMillis(200));
+        assertEquals(List.of(), emu.registeredTargets(tg), "gone after the deregistration delay");
+        assertEquals("unused", emu.targetHealth(tg, a));
     }
 
     // ------------------------------------------------------------------ classic ELB
@@ -541,7 +545,7 @@ class AwsEmulatorTest {
     }
 
     @Test
-    void injectedFailuresAndLatency() {
+    void injectedFailuresLatencyAndHeldCalls() throws Exception {
         emu.failNext("CreateSecurityGroup", 1, 400, "UnauthorizedOperation", "You are not authorized");
         Ec2Exception e = assertThrows(Ec2Exception.class, () -> securityGroup("demo-sg"));
         assertEquals("UnauthorizedOperation", e.awsErrorDetails().errorCode());
@@ -556,11 +560,21 @@ class AwsEmulatorTest {
         assertThrows(software.amazon.awssdk.services.elasticloadbalancing.model.LoadBalancerNotFoundException.class,
                 () -> elb.describeLoadBalancers(r -> r.loadBalancerNames("pg-classic")));
 
-        emu.setLatency("DescribeVpcs", Duration.ofMillis(300));
+        // Latency is real time (for tests with real agents): a lower bound, never exceeded downwards.
+        emu.setLatency("DescribeVpcs", Duration.ofMillis(50));
         long t0 = System.nanoTime();
         ec2.describeVpcs();
-        assertTrue(System.nanoTime() - t0 >= Duration.ofMillis(300).toNanos());
+        assertTrue(System.nanoTime() - t0 >= Duration.ofMillis(50).toNanos());
         emu.setLatency("DescribeVpcs", Duration.ZERO);
+
+        // A held call waits at the gate, after it is recorded, until the test lets it go.
+        emu.gate().hold("DescribeVpcs");
+        CompletableFuture<?> held = CompletableFuture.runAsync(() -> ec2.describeVpcs());
+        emu.gate().awaitHeld("DescribeVpcs", 1);
+        assertFalse(held.isDone());
+        assertEquals("DescribeVpcs", emu.calls().get(emu.calls().size() - 1).action());
+        emu.gate().release("DescribeVpcs");
+        held.get(10, TimeUnit.SECONDS);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.baton.aws.emulator;
 
+import dev.baton.aws.emulator.World.HealthCheck;
 import dev.baton.aws.emulator.World.Instance;
 import dev.baton.aws.emulator.World.Listener;
 import dev.baton.aws.emulator.World.LoadBalancer;
@@ -112,9 +113,7 @@ final class Elbv2Api {
             if (lb.name.equals(name)) {
                 if (lb.type.equals(type) && lb.scheme.equals(scheme) && lb.subnetIds.equals(subnetIds)) {
                     lb.tags.putAll(tags);
-                    x.open("LoadBalancers");
-                    writeLoadBalancer(x, lb);
-                    x.end();
+                    x.list("LoadBalancers", List.of(lb), this::writeLoadBalancer);
                     return;
                 }
                 throw ApiError.bad("DuplicateLoadBalancerName", "A load balancer with the same name '" + name
@@ -134,9 +133,7 @@ final class Elbv2Api {
         lb.activeAt = w.nanos.getAsLong() + w.lbProvisioningNanos;
         lb.tags.putAll(tags);
         w.loadBalancers.put(arn, lb);
-        x.open("LoadBalancers");
-        writeLoadBalancer(x, lb);
-        x.end();
+        x.list("LoadBalancers", List.of(lb), this::writeLoadBalancer);
     }
 
     private void writeLoadBalancer(Xml x, LoadBalancer lb) {
@@ -149,19 +146,12 @@ final class Elbv2Api {
             Subnet s = w.subnets.get(sid);
             x.open("member").leaf("ZoneName", s == null ? null : s.az).leaf("SubnetId", sid).end();
         }
-        x.end().open("SecurityGroups");
-        for (String g : lb.securityGroups) {
-            x.leaf("member", g);
-        }
-        x.end().leaf("IpAddressType", "ipv4").end();
+        x.end().members("SecurityGroups", lb.securityGroups).leaf("IpAddressType", "ipv4").end();
     }
 
     private LoadBalancer requireLoadBalancer(String arn) {
-        LoadBalancer lb = w.loadBalancers.get(arn);
-        if (lb == null) {
-            throw ApiError.bad("LoadBalancerNotFound", "Load balancer '" + arn + "' not found");
-        }
-        return lb;
+        return World.require(w.loadBalancers, arn, () -> ApiError.bad("LoadBalancerNotFound",
+                "Load balancer '" + arn + "' not found"));
     }
 
     private void describeLoadBalancers(Query q, Xml x) {
@@ -185,11 +175,7 @@ final class Elbv2Api {
         } else {
             out.addAll(w.loadBalancers.values());
         }
-        x.open("LoadBalancers");
-        for (LoadBalancer lb : out) {
-            writeLoadBalancer(x, lb);
-        }
-        x.end();
+        x.list("LoadBalancers", out, this::writeLoadBalancer);
     }
 
     private void deleteLoadBalancer(Query q) {
@@ -276,46 +262,33 @@ final class Elbv2Api {
             throw validation("Matcher HttpCode '" + matcher + "' is not valid");
         }
         boolean enabled = !"false".equals(q.get("HealthCheckEnabled"));
+        HealthCheck hc = new HealthCheck(hcProtocol, hcPort, path, enabled, interval, timeout, healthy, unhealthy, matcher);
         Map<String, String> tags = q.tags("Tags.member");
         for (TargetGroup tg : w.targetGroups.values()) {
             if (tg.name.equals(name)) {
                 boolean same = Objects.equals(tg.protocol, protocol) && Objects.equals(tg.port, port)
-                        && Objects.equals(tg.vpcId, vpcId) && tg.healthCheckProtocol.equals(hcProtocol)
-                        && tg.healthCheckPort.equals(hcPort) && Objects.equals(tg.healthCheckPath, path)
-                        && tg.interval == interval && tg.timeout == timeout && tg.healthyThreshold == healthy
-                        && tg.unhealthyThreshold == unhealthy && tg.targetType.equals(targetType);
+                        && Objects.equals(tg.vpcId, vpcId) && tg.healthCheck.sameSettings(hc)
+                        && tg.targetType.equals(targetType);
                 if (!same) {
                     throw ApiError.bad("DuplicateTargetGroupName", "A target group with the same name '" + name
                             + "' exists, but with different settings");
                 }
                 tg.tags.putAll(tags);
-                x.open("TargetGroups");
-                writeTargetGroup(x, tg);
-                x.end();
+                x.list("TargetGroups", List.of(tg), this::writeTargetGroup);
                 return;
             }
         }
-        TargetGroup tg = newTargetGroup(name, protocol, port, vpcId, targetType);
-        tg.healthCheckProtocol = hcProtocol;
-        tg.healthCheckPort = hcPort;
-        tg.healthCheckPath = path;
-        tg.healthCheckEnabled = enabled;
-        tg.interval = interval;
-        tg.timeout = timeout;
-        tg.healthyThreshold = healthy;
-        tg.unhealthyThreshold = unhealthy;
-        tg.matcher = matcher;
+        TargetGroup tg = newTargetGroup(name, protocol, port, vpcId, targetType, hc);
         tg.tags.putAll(tags);
-        x.open("TargetGroups");
-        writeTargetGroup(x, tg);
-        x.end();
+        x.list("TargetGroups", List.of(tg), this::writeTargetGroup);
     }
 
-    /** A target group stored under a new ARN (the caller sets the health check). */
-    TargetGroup newTargetGroup(String name, String protocol, Integer port, String vpcId, String targetType) {
+    /** A target group stored under a new ARN. */
+    TargetGroup newTargetGroup(String name, String protocol, Integer port, String vpcId, String targetType,
+                               HealthCheck hc) {
         String arn = "arn:aws:elasticloadbalancing:" + w.region + ":" + World.ACCOUNT + ":targetgroup/" + name + "/"
                 + w.hex16();
-        TargetGroup tg = new TargetGroup(arn, name, protocol, port, vpcId, targetType);
+        TargetGroup tg = new TargetGroup(arn, name, protocol, port, vpcId, targetType, hc);
         w.targetGroups.put(arn, tg);
         return tg;
     }
@@ -339,28 +312,23 @@ final class Elbv2Api {
     }
 
     private void writeTargetGroup(Xml x, TargetGroup tg) {
+        HealthCheck hc = tg.healthCheck;
         x.open("member").leaf("TargetGroupArn", tg.arn).leaf("TargetGroupName", tg.name).leaf("Protocol", tg.protocol)
-                .leaf("Port", tg.port).leaf("VpcId", tg.vpcId).leaf("HealthCheckProtocol", tg.healthCheckProtocol)
-                .leaf("HealthCheckPort", tg.healthCheckPort).leaf("HealthCheckEnabled", tg.healthCheckEnabled)
-                .leaf("HealthCheckIntervalSeconds", tg.interval).leaf("HealthCheckTimeoutSeconds", tg.timeout)
-                .leaf("HealthyThresholdCount", tg.healthyThreshold).leaf("UnhealthyThresholdCount", tg.unhealthyThreshold)
-                .leaf("HealthCheckPath", tg.healthCheckPath);
-        if (tg.matcher != null) {
-            x.open("Matcher").leaf("HttpCode", tg.matcher).end();
+                .leaf("Port", tg.port).leaf("VpcId", tg.vpcId).leaf("HealthCheckProtocol", hc.protocol())
+                .leaf("HealthCheckPort", hc.port()).leaf("HealthCheckEnabled", hc.enabled())
+                .leaf("HealthCheckIntervalSeconds", hc.interval()).leaf("HealthCheckTimeoutSeconds", hc.timeout())
+                .leaf("HealthyThresholdCount", hc.healthyThreshold())
+                .leaf("UnhealthyThresholdCount", hc.unhealthyThreshold()).leaf("HealthCheckPath", hc.path());
+        if (hc.matcher() != null) {
+            x.open("Matcher").leaf("HttpCode", hc.matcher()).end();
         }
-        x.open("LoadBalancerArns");
-        for (String lb : loadBalancersOf(tg)) {
-            x.leaf("member", lb);
-        }
-        x.end().leaf("TargetType", tg.targetType).leaf("IpAddressType", "ipv4").end();
+        x.members("LoadBalancerArns", loadBalancersOf(tg)).leaf("TargetType", tg.targetType)
+                .leaf("IpAddressType", "ipv4").end();
     }
 
     TargetGroup requireTargetGroup(String arn) {
-        TargetGroup tg = w.targetGroups.get(arn);
-        if (tg == null) {
-            throw ApiError.bad("TargetGroupNotFound", "Target groups '" + arn + "' not found");
-        }
-        return tg;
+        return World.require(w.targetGroups, arn, () -> ApiError.bad("TargetGroupNotFound",
+                "Target groups '" + arn + "' not found"));
     }
 
     private void describeTargetGroups(Query q, Xml x) {
@@ -384,11 +352,7 @@ final class Elbv2Api {
             requireLoadBalancer(lbArn);
             out.removeIf(tg -> !loadBalancersOf(tg).contains(lbArn));
         }
-        x.open("TargetGroups");
-        for (TargetGroup tg : out) {
-            writeTargetGroup(x, tg);
-        }
-        x.end();
+        x.list("TargetGroups", out, this::writeTargetGroup);
     }
 
     private void deleteTargetGroup(Query q) {
@@ -489,9 +453,7 @@ final class Elbv2Api {
             if (l.loadBalancerArn.equals(lb.arn) && l.port == port) {
                 if (l.protocol.equals(protocol) && l.targetGroupArn.equals(tgArn)) {
                     l.tags.putAll(tags);
-                    x.open("Listeners");
-                    writeListener(x, l);
-                    x.end();
+                    x.list("Listeners", List.of(l), Elbv2Api::writeListener);
                     return;
                 }
                 throw ApiError.bad("DuplicateListener", "A listener already exists on port " + port
@@ -502,9 +464,7 @@ final class Elbv2Api {
         Listener l = new Listener(arn, lb.arn, protocol, port, tgArn);
         l.tags.putAll(tags);
         w.listeners.put(arn, l);
-        x.open("Listeners");
-        writeListener(x, l);
-        x.end();
+        x.list("Listeners", List.of(l), Elbv2Api::writeListener);
     }
 
     private static void writeListener(Xml x, Listener l) {
@@ -515,11 +475,7 @@ final class Elbv2Api {
     }
 
     private Listener requireListener(String arn) {
-        Listener l = w.listeners.get(arn);
-        if (l == null) {
-            throw ApiError.bad("ListenerNotFound", "Listener '" + arn + "' not found");
-        }
-        return l;
+        return World.require(w.listeners, arn, () -> ApiError.bad("ListenerNotFound", "Listener '" + arn + "' not found"));
     }
 
     private void describeListeners(Query q, Xml x) {
@@ -541,11 +497,7 @@ final class Elbv2Api {
                 }
             }
         }
-        x.open("Listeners");
-        for (Listener l : out) {
-            writeListener(x, l);
-        }
-        x.end();
+        x.list("Listeners", out, Elbv2Api::writeListener);
     }
 
     private void deleteListener(Query q) {
@@ -641,8 +593,8 @@ final class Elbv2Api {
         x.open("TargetHealthDescriptions");
         for (Object[] row : rows) {
             x.open("member").open("Target").leaf("Id", row[0]).leaf("Port", row[1]).end()
-                    .leaf("HealthCheckPort", tg.healthCheckPort.equals("traffic-port") ? row[1].toString()
-                            : tg.healthCheckPort)
+                    .leaf("HealthCheckPort", tg.healthCheck.port().equals("traffic-port") ? row[1].toString()
+                            : tg.healthCheck.port())
                     .open("TargetHealth").leaf("State", row[2]).leaf("Reason", row[3]).leaf("Description", row[4]).end()
                     .end();
         }

@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Everything the emulated account holds, and the timed transitions between states. Not
@@ -60,6 +62,15 @@ final class World {
 
     static String now() {
         return Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
+    }
+
+    /** {@code map}'s entry for {@code key}, or the API error {@code missing} gives. */
+    static <T> T require(Map<String, T> map, String key, Supplier<ApiError> missing) {
+        T value = map.get(key);
+        if (value == null) {
+            throw missing.get();
+        }
+        return value;
     }
 
     /** The default VPC, created on first use; seeded subnets live in it. */
@@ -302,6 +313,24 @@ final class World {
         }
     }
 
+    /**
+     * A target group's health check as CreateTargetGroup set it.
+     *
+     * @param port    a port number, or {@code traffic-port}
+     * @param path    null for a TCP check
+     * @param matcher the HTTP codes that pass ({@code 200-399}), null for a TCP check
+     */
+    record HealthCheck(String protocol, String port, String path, boolean enabled, int interval, int timeout,
+                       int healthyThreshold, int unhealthyThreshold, String matcher) {
+
+        /** What a repeated CreateTargetGroup must give again to get the existing group back (as AWS compares). */
+        boolean sameSettings(HealthCheck o) {
+            return protocol.equals(o.protocol) && port.equals(o.port) && Objects.equals(path, o.path)
+                    && interval == o.interval && timeout == o.timeout && healthyThreshold == o.healthyThreshold
+                    && unhealthyThreshold == o.unhealthyThreshold;
+        }
+    }
+
     static final class TargetGroup {
         final String arn;
         final String name;
@@ -309,27 +338,21 @@ final class World {
         final Integer port;
         final String vpcId;
         final String targetType;
-        String healthCheckProtocol;
-        String healthCheckPort;
-        String healthCheckPath;
-        boolean healthCheckEnabled;
-        int interval;
-        int timeout;
-        int healthyThreshold;
-        int unhealthyThreshold;
-        String matcher;
+        final HealthCheck healthCheck;
         final Map<String, String> attributes = new LinkedHashMap<>();
         final Map<String, String> tags = new LinkedHashMap<>();
         /** Keyed by "id:port". */
         final Map<String, Target> targets = new LinkedHashMap<>();
 
-        TargetGroup(String arn, String name, String protocol, Integer port, String vpcId, String targetType) {
+        TargetGroup(String arn, String name, String protocol, Integer port, String vpcId, String targetType,
+                    HealthCheck healthCheck) {
             this.arn = arn;
             this.name = name;
             this.protocol = protocol;
             this.port = port;
             this.vpcId = vpcId;
             this.targetType = targetType;
+            this.healthCheck = healthCheck;
             attributes.put("deregistration_delay.timeout_seconds", "300");
             attributes.put("deregistration_delay.connection_termination.enabled", "false");
             attributes.put("stickiness.enabled", "false");

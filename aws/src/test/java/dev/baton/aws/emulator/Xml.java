@@ -2,6 +2,7 @@ package dev.baton.aws.emulator;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.function.BiConsumer;
 
 /** A minimal XML writer for the response bodies: elements, escaped text, nothing else. */
 final class Xml {
@@ -34,6 +35,20 @@ final class Xml {
             sb.append('<').append(name).append('>').append(escape(value.toString())).append("</").append(name).append('>');
         }
         return this;
+    }
+
+    /** {@code <name>}, one element per item as {@code item} writes it, {@code </name>}. */
+    <T> Xml list(String name, Iterable<T> items, BiConsumer<Xml, T> item) {
+        open(name);
+        for (T t : items) {
+            item.accept(this, t);
+        }
+        return end();
+    }
+
+    /** {@code <name><member>v</member>...</name>}: a list of plain values, as the ELB APIs write them. */
+    Xml members(String name, Iterable<?> values) {
+        return list(name, values, (x, v) -> x.leaf("member", v));
     }
 
     /** An empty element {@code <name/>}. */

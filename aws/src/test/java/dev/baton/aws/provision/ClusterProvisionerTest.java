@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.baton.aws.emulator.AwsEmulator;
+import dev.baton.aws.emulator.Sandbox;
 import dev.baton.aws.provision.ProvisionReport.Status;
 import dev.baton.config.ConfigLoader;
 import dev.baton.config.LoadResult;
@@ -29,7 +30,7 @@ import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 import software.amazon.awssdk.services.elasticloadbalancingv2.model.LoadBalancer;
 import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetGroup;
 
-/** create / re-run / fail and resume / delete / status, against the AWS emulator through the real SDK clients. */
+/** create / re-run / fail and resume / delete / status, against the AWS emulator (on virtual time) through the real SDK clients. */
 class ClusterProvisionerTest {
     private static final Pacing FAST = Pacing.polling(Duration.ofMillis(10), Duration.ofSeconds(20));
 
@@ -42,13 +43,10 @@ class ClusterProvisionerTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        emu = AwsEmulator.start();
-        emu.setPendingTime(Duration.ofMillis(50));
-        emu.setLoadBalancerProvisioningTime(Duration.ofMillis(50));
-        emu.setShutdownTime(Duration.ofMillis(50));
-        emu.setDeregistrationDelay(Duration.ofMillis(50));
-        subnetA = emu.addSubnet("us-east-1a", "10.0.1.0/24");
-        subnetB = emu.addSubnet("us-east-1b", "10.0.2.0/24");
+        Sandbox sandbox = Sandbox.start();
+        emu = sandbox.emu();
+        subnetA = sandbox.subnetA();
+        subnetB = sandbox.subnetB();
         aws = AwsClients.open(new AwsTarget(emu.region(), emu.endpoint(), emu.endpoint()),
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")), FAST);
     }
@@ -303,7 +301,7 @@ class ClusterProvisionerTest {
         assertFalse(emu.liveResources().isEmpty());
         ClusterInventory inventory = new ClusterInventory(aws.ec2(), aws.elbv2());
         List<String> lines = new ArrayList<>();
-        ClusterDeleter deleter = new ClusterDeleter(aws.ec2(), aws.elbv2(), FAST, lines::add, d -> Thread.sleep(d.toMillis()));
+        ClusterDeleter deleter = new ClusterDeleter(aws.ec2(), aws.elbv2(), FAST, lines::add, emu::advance);
         ProvisionReport r = deleter.delete(inventory.read("demo"));
         assertTrue(r.resources().stream().allMatch(x -> x.status() == Status.DELETED), r.resources().toString());
         assertEquals(7, r.resources().size(), "listener, load balancer, target group, 3 instances, security group: "

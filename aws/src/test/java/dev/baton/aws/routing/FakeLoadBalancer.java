@@ -1,5 +1,6 @@
 package dev.baton.aws.routing;
 
+import dev.baton.aws.emulator.Gate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -8,16 +9,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** An in-memory target group with fault injection, for testing the router without HTTP. */
+/**
+ * An in-memory target group with fault injection, for testing the router without HTTP. Calls
+ * can be held at its {@link Gate}, so that a test knows a call is in flight while it changes the
+ * desired state, without guessing how long a call takes.
+ */
 final class FakeLoadBalancer implements TargetSet {
-    /** One call: operation, target ids, System.nanoTime() when it was made. */
-    record Call(String operation, List<String> ids, long nanos) {
+    /** One call: operation and target ids. */
+    record Call(String operation, List<String> ids) {
     }
 
     private final Map<String, Target> targets = new LinkedHashMap<>();
     private final Map<String, Deque<RoutingCallException>> failures = new HashMap<>();
-    private final Map<String, Long> latencyMillis = new HashMap<>();
     private final List<Call> calls = new ArrayList<>();
+    private final Gate gate = new Gate();
 
     synchronized void put(String id, Target.State state) {
         targets.put(id, new Target(id, 5432, state, ""));
@@ -32,12 +37,9 @@ final class FakeLoadBalancer implements TargetSet {
         }
     }
 
-    synchronized void clearFailures() {
-        failures.clear();
-    }
-
-    synchronized void latency(String operation, long millis) {
-        latencyMillis.put(operation, millis);
+    /** Where calls of "describe", "register" and "deregister" can be held. */
+    Gate gate() {
+        return gate;
     }
 
     synchronized List<Call> calls() {
@@ -59,21 +61,19 @@ final class FakeLoadBalancer implements TargetSet {
     }
 
     private void enter(String operation, List<String> ids) throws RoutingCallException {
-        long delay;
+        synchronized (this) {
+            calls.add(new Call(operation, ids));
+        }
+        try {
+            gate.pass(operation);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RoutingCallException(RoutingCallException.Kind.NETWORK, operation, "", "interrupted", e);
+        }
         RoutingCallException fail;
         synchronized (this) {
-            calls.add(new Call(operation, ids, System.nanoTime()));
-            delay = latencyMillis.getOrDefault(operation, 0L);
             Deque<RoutingCallException> q = failures.get(operation);
             fail = q == null ? null : q.poll();
-        }
-        if (delay > 0) {
-            try {
-                Thread.sleep(delay);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RoutingCallException(RoutingCallException.Kind.NETWORK, operation, "", "interrupted", e);
-            }
         }
         if (fail != null) {
             throw fail;

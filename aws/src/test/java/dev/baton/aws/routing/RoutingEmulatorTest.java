@@ -1,9 +1,8 @@
 package dev.baton.aws.routing;
 
-import dev.baton.leader.model.Role;
-import static dev.baton.aws.routing.RoutingEngineTest.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.baton.agent.ha.NodeState;
@@ -12,6 +11,7 @@ import dev.baton.agent.routing.RoutingMetrics;
 import dev.baton.aws.emulator.AwsEmulator;
 import dev.baton.config.AwsConfig;
 import dev.baton.config.AwsConfig.Mode;
+import dev.baton.leader.model.Role;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.time.Duration;
@@ -19,8 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,10 +31,10 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetDescri
 
 /**
  * The router with the real AWS SDK against the in-process AWS emulator: what lands on the wire,
- * retries under throttling and errors, abandonment, drift repair, IMDSv2 identity.
+ * retries under throttling and errors, abandonment, drift repair, IMDSv2 identity. The routers
+ * wait on {@link VirtualTime}; the emulator answers at once, or holds a call at its gate.
  */
 class RoutingEmulatorTest {
-    private static final Logger LOG = Logger.getLogger(RoutingEmulatorTest.class.getName());
     private static final StaticCredentialsProvider CREDENTIALS =
             StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
 
@@ -47,6 +45,7 @@ class RoutingEmulatorTest {
     private String arn;
     private ElasticLoadBalancingV2Client operator;
     private final List<AwsRouter> routers = new ArrayList<>();
+    private final VirtualTime time = new VirtualTime();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -63,6 +62,7 @@ class RoutingEmulatorTest {
 
     @AfterEach
     void tearDown() {
+        emu.gate().releaseAll();
         routers.forEach(AwsRouter::close);
         operator.close();
         emu.close();
@@ -73,17 +73,25 @@ class RoutingEmulatorTest {
                 Duration.ofSeconds(2), Duration.ofMillis(300));
     }
 
-    private AwsRouter router(AwsConfig aws) {
+    /** Starts a router; its first check may still be under way. */
+    private AwsRouter router(AwsConfig aws, RoutingTiming timing) {
         RoutingMetrics metrics = new RoutingMetrics(new SimpleMeterRegistry(), "demo", "node1");
-        AwsRouter r = new AwsRouter(aws.mode(), aws.port(),
+        AwsRouter r = time.drive(new AwsRouter(aws.mode(), aws.port(),
                 () -> AwsRouting.connect(aws, metrics, Map.of(), CREDENTIALS,
                         new InstanceMetadata(aws.metadataUrl(), AwsRouting.metadataTimeout(aws))), metrics,
-                RoutingEngineTest.FAST, System::nanoTime, new Random(3)).start();
+                timing, time, new Random(3)).start());
         routers.add(r);
         return r;
     }
 
-    private AwsRouter router(Mode mode) {
+    /** Starts a router and lets its first check (of an unknown role) end, so that what follows is one sequence. */
+    private AwsRouter router(AwsConfig aws) throws InterruptedException {
+        AwsRouter r = router(aws, RoutingEngineTest.FAST);
+        time.settle();
+        return r;
+    }
+
+    private AwsRouter router(Mode mode) throws InterruptedException {
         return router(config(mode, me, null, emu.region()));
     }
 
@@ -106,31 +114,26 @@ class RoutingEmulatorTest {
         emu.setTargetHealth(arn, b, "healthy");
         emu.setTargetHealth(arn, c, "unhealthy");
         AwsRouter r = router(Mode.BOTH);
-        await("the first check", () -> !emu.calls("DescribeTargetHealth").isEmpty());
+        assertFalse(emu.calls("DescribeTargetHealth").isEmpty(), "the first check");
         emu.clearCalls();
-        long promoted = System.nanoTime();
         r.primary();
-        await("only " + me + " is registered", () -> registered().equals(List.of(me)));
+        time.settle(); // no virtual time passes: the router acts on the change at once
+        assertEquals(List.of(me), registered());
         assertEquals("draining", emu.targetHealth(arn, b));
         assertEquals("draining", emu.targetHealth(arn, c));
-        long issued = emu.calls().get(0).nanoTime() - promoted;
-        long registeredAt = emu.calls("RegisterTargets").get(0).nanoTime() - promoted;
-        LOG.info(String.format("first routing call %.1f ms, RegisterTargets %.1f ms after the role change",
-                issued / 1e6, registeredAt / 1e6));
-        assertTrue(registeredAt < TimeUnit.SECONDS.toNanos(5), "generous bound: " + registeredAt / 1e6 + " ms");
         List<String> actions = emu.calls().stream().filter(AwsEmulator.Call::mutating).map(AwsEmulator.Call::action)
                 .toList();
         assertEquals(List.of("RegisterTargets", "DeregisterTargets"), actions, "register first, then the others out");
-        await("in sync", () -> r.status().inSync());
+        time.runUntil("in sync", () -> r.status().inSync());
     }
 
     @Test
     void aDemotedPrimaryDeregistersItself() throws Exception {
         AwsRouter r = router(Mode.REGISTER);
         r.primary();
-        await("registered", () -> registered().equals(List.of(me)));
+        time.runUntil("registered", () -> registered().equals(List.of(me)));
         r.notPrimary();
-        await("deregistered", () -> registered().isEmpty());
+        time.runUntil("deregistered", () -> registered().isEmpty());
         assertEquals("draining", emu.targetHealth(arn, me));
     }
 
@@ -143,7 +146,7 @@ class RoutingEmulatorTest {
         emu.failNext("DescribeTargetHealth", 1, 500, "InternalFailure", "oops");
         AwsRouter r = router(Mode.REGISTER);
         r.primary();
-        await("converged", () -> registered().equals(List.of(me)) && r.status().inSync());
+        time.runUntil("converged", () -> registered().equals(List.of(me)) && r.status().inSync());
         assertEquals(4, emu.calls("RegisterTargets").size(), "3 throttled (each tried once by the SDK), then ok: "
                 + emu.calls().stream().map(AwsEmulator.Call::action).toList());
         assertEquals(3, emu.calls("DeregisterTargets").size());
@@ -154,26 +157,24 @@ class RoutingEmulatorTest {
         emu.failNext("RegisterTargets", 1000, 500, "InternalFailure", "down");
         AwsRouter r = router(Mode.REGISTER);
         r.primary();
-        await("failed registrations", () -> emu.calls("RegisterTargets").size() >= 2);
+        time.runUntil("failed registrations", () -> emu.calls("RegisterTargets").size() >= 2);
+        int before = emu.calls("RegisterTargets").size(); // the router waits to retry: no call is in flight
         r.notPrimary();
-        long changed = System.nanoTime();
-        Thread.sleep(1000);
-        long late = emu.calls("RegisterTargets").stream()
-                .filter(call -> call.nanoTime() - changed > TimeUnit.MILLISECONDS.toNanos(100)).count();
-        assertEquals(0, late, "no registration for the superseded role");
+        time.advance(Duration.ofSeconds(1));
+        assertEquals(before, emu.calls("RegisterTargets").size(), "no registration for the superseded role");
         assertFalse(registered().contains(me));
-        await("in sync as a replica", () -> r.status().inSync() && "not primary".equals(r.status().desired()));
+        assertTrue(r.status().inSync() && "not primary".equals(r.status().desired()), r.status().toString());
     }
 
     @Test
     void reconciliationTakesAReplicaRegisteredByHandOutAgain() throws Exception {
         AwsRouter r = router(Mode.REGISTER);
         r.primary();
-        await("registered", () -> registered().equals(List.of(me)));
+        time.runUntil("registered", () -> registered().equals(List.of(me)));
         emu.setDeregistrationDelay(Duration.ofMillis(100));
         registerByHand(b);
         assertEquals(List.of(me, b), registered());
-        await("removed again", () -> registered().equals(List.of(me)));
+        time.runUntil("removed again", () -> registered().equals(List.of(me)));
     }
 
     @Test
@@ -186,7 +187,7 @@ class RoutingEmulatorTest {
         AwsRouter r = router(new AwsConfig(null, arn, null, Mode.REGISTER, null, emu.endpoint(), imds, 5432,
                 Duration.ofSeconds(2), Duration.ofMillis(300)));
         r.primary();
-        await("registered as " + me, () -> registered().equals(List.of(me)));
+        time.runUntil("registered as " + me, () -> registered().equals(List.of(me)));
         assertEquals(emu.region(), AwsRouting.region(new AwsConfig(null, null, "x", Mode.BOTH, null, null, imds, 1,
                 null, null), Map.of(), md));
         assertEquals("eu-west-3", AwsRouting.region(new AwsConfig(null, null, "x", Mode.BOTH, null, null, imds, 1,
@@ -195,25 +196,23 @@ class RoutingEmulatorTest {
 
     @Test
     void theHaLoopsCallsReturnAtOnceWhileTheApiIsSlow() throws Exception {
-        emu.setLatency("DescribeTargetHealth", Duration.ofSeconds(5));
-        emu.setLatency("RegisterTargets", Duration.ofSeconds(5));
-        AwsRouter r = router(Mode.BOTH);
+        emu.gate().hold("DescribeTargetHealth");
+        AwsRouter r = router(config(Mode.BOTH, me, null, emu.region()), new RoutingTiming(Duration.ofMillis(300),
+                Duration.ofMillis(50), Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(100),
+                Duration.ofMillis(200)));
         RoutingListener listener = new RoutingListener(r, () -> NodeState.initial("node1", "demo"), System::nanoTime);
-        Thread.sleep(100); // the router's thread is now inside a 5 s call
-        long t0 = System.nanoTime();
-        listener.started(Role.PRIMARY);
-        listener.roleChanged(Role.REPLICA);
-        listener.roleChanged(Role.PRIMARY);
-        listener.cycleFinished(1, "x");
-        listener.fenced();
-        listener.stopped(Role.PRIMARY);
-        long took = System.nanoTime() - t0;
-        // Not a timing goal: a listener that waited for the API would take at least its 5 s latency.
-        assertTrue(took < TimeUnit.SECONDS.toNanos(2), "the listener took " + took / 1e6 + " ms");
-        long c0 = System.nanoTime();
-        r.close();
-        long closeTook = System.nanoTime() - c0;
-        assertTrue(closeTook < TimeUnit.SECONDS.toNanos(4), "close is bounded: " + closeTook / 1e6 + " ms");
+        emu.gate().awaitHeld("DescribeTargetHealth", 1); // the router's thread is inside a call that does not end
+        // A listener or a close that waited for the API would never return: the guard only turns a hang into a failure.
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            listener.started(Role.PRIMARY);
+            listener.roleChanged(Role.REPLICA);
+            listener.roleChanged(Role.PRIMARY);
+            listener.cycleFinished(1, "x");
+            listener.fenced();
+            listener.stopped(Role.PRIMARY);
+            r.close(); // gives up on the last deregistration after its grace
+        }, "waited for the load balancer API");
+        assertEquals(1, emu.calls().size(), "the one call is still held: " + emu.calls());
     }
 
     @Test
@@ -223,14 +222,14 @@ class RoutingEmulatorTest {
                 Duration.ofSeconds(2), Duration.ofMillis(300));
         AwsRouter other = router(new AwsConfig(emu.region(), null, "pg-classic", Mode.HEALTH_CHECK, b, emu.endpoint(),
                 null, 5432, Duration.ofSeconds(2), Duration.ofMillis(300)));
-        await(b + " registered itself (health-check mode)", () -> emu.classicInstances("pg-classic").contains(b));
+        time.runUntil(b + " registered itself (health-check mode)", () -> emu.classicInstances("pg-classic").contains(b));
         other.close();
         AwsRouter r = router(aws);
         r.primary();
-        await("both load balancers route to " + me,
+        time.runUntil("both load balancers route to " + me,
                 () -> emu.classicInstances("pg-classic").equals(List.of(me)) && registered().equals(List.of(me)));
         r.notPrimary();
-        await("out of both", () -> emu.classicInstances("pg-classic").isEmpty() && registered().isEmpty());
+        time.runUntil("out of both", () -> emu.classicInstances("pg-classic").isEmpty() && registered().isEmpty());
     }
 
     @Test
@@ -238,10 +237,10 @@ class RoutingEmulatorTest {
         registerByHand(b);
         AwsRouter r = router(Mode.BOTH);
         r.notPrimary();
-        Thread.sleep(500);
+        time.advance(Duration.ofMillis(500));
         assertEquals(List.of(b), registered(), "the primary is not healthy yet: no stand-by");
         emu.setTargetHealth(arn, b, "healthy");
-        await("stand-by", () -> registered().equals(List.of(b, me)));
+        time.runUntil("stand-by", () -> registered().equals(List.of(b, me)));
         assertEquals("initial", emu.targetHealth(arn, me));
     }
 }

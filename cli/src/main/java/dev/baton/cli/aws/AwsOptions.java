@@ -4,6 +4,7 @@ import dev.baton.aws.provision.AwsClients;
 import dev.baton.aws.provision.AwsTarget;
 import dev.baton.aws.provision.ClusterProvisioner;
 import dev.baton.aws.provision.InvalidSpecException;
+import dev.baton.aws.provision.Names;
 import dev.baton.cli.ExitException;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -49,16 +50,7 @@ public final class AwsOptions {
     }
 
     /** The clients of one command, and what they were made for. */
-    static final class Session implements AutoCloseable {
-        final AwsTarget target;
-        private final AwsCredentialsProvider credentials;
-        private final AwsClients clients;
-
-        Session(AwsTarget target, AwsCredentialsProvider credentials, AwsClients clients) {
-            this.target = target;
-            this.credentials = credentials;
-            this.clients = clients;
-        }
+    record Session(AwsTarget target, AwsCredentialsProvider credentials, AwsClients clients) implements AutoCloseable {
 
         Ec2Client ec2() {
             return clients.ec2();
@@ -95,6 +87,15 @@ public final class AwsOptions {
         }
         AwsCredentialsProvider credentials = environment().credentials().get();
         return new Session(target, credentials, AwsClients.open(target, credentials, environment().pacing()));
+    }
+
+    /** A cluster name as NAME: exit 2 unless it could be one (the commands that create one check more). */
+    static String requireClusterName(String name) {
+        if (!name.matches("[a-z][a-z0-9-]{0," + (Names.MAX_NAME - 1) + "}")) {
+            throw ExitException.badInput("NAME: not a cluster name (lowercase letters, digits and '-'), got \""
+                    + name + "\"");
+        }
+        return name;
     }
 
     /** An AWS failure as exit 1, in one line, with a hint when the credentials are missing. */

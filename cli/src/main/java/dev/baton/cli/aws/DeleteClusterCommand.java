@@ -32,10 +32,7 @@ public final class DeleteClusterCommand extends BaseCommand {
     @Override
     protected int execute() {
         format(aws.format, "text", "json");
-        if (!name.matches("[a-z][a-z0-9-]{0,25}")) {
-            throw ExitException.badInput("NAME: not a cluster name (lowercase letters, digits and '-'), got \""
-                    + name + "\"");
-        }
+        AwsOptions.requireClusterName(name);
         if (!yes) {
             try {
                 requireInteractive();

@@ -25,10 +25,7 @@ public final class DescribeClusterCommand extends BaseCommand {
     @Override
     protected int execute() {
         format(aws.format, "text", "json");
-        if (!name.matches("[a-z][a-z0-9-]{0,25}")) {
-            throw ExitException.badInput("NAME: not a cluster name (lowercase letters, digits and '-'), got \""
-                    + name + "\"");
-        }
+        AwsOptions.requireClusterName(name);
         try (AwsOptions.Session s = aws.open()) {
             ClusterStatus st = ClusterStatus.read(s.ec2(), s.elbv2(), aws.environment().roles(), name);
             if (st.empty()) {
@@ -78,18 +75,7 @@ public final class DescribeClusterCommand extends BaseCommand {
         n.put("load_balancer_dns", st.loadBalancerDns());
         n.put("load_balancer_state", st.loadBalancerState());
         n.put("listener", st.listener());
-        ArrayNode a = n.putArray("members");
-        for (ClusterStatus.Member m : st.members()) {
-            ObjectNode o = a.addObject();
-            o.put("member", m.member());
-            o.put("instance_id", m.instanceId());
-            o.put("availability_zone", m.availabilityZone());
-            o.put("private_ip", m.privateIp());
-            o.put("state", m.state());
-            o.put("role", m.role());
-            o.put("target_health", m.targetHealth());
-            o.put("target_health_reason", m.targetHealthReason());
-        }
+        n.set("members", Output.SNAKE_CASE.valueToTree(st.members()));
         ArrayNode c = n.putArray("conflicts");
         st.conflicts().forEach(c::add);
         return n;

@@ -1,6 +1,8 @@
 package dev.baton.cli.aws;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.aws.provision.ProvisionReport;
@@ -9,6 +11,9 @@ import java.util.List;
 /** Tables and JSON for the aws commands (the same table layout as {@code baton list}). */
 final class Output {
     static final ObjectMapper JSON = new ObjectMapper();
+    /** Records as JSON objects, their components named in snake_case ({@code instanceId} as {@code instance_id}). */
+    static final ObjectMapper SNAKE_CASE = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).build();
 
     private Output() {
     }

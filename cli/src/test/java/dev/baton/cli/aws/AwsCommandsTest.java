@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.aws.emulator.AwsEmulator;
+import dev.baton.aws.emulator.Sandbox;
 import dev.baton.aws.provision.MemberRoles;
 import dev.baton.aws.provision.Pacing;
 import dev.baton.aws.provision.UserData;
@@ -30,7 +31,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /**
  * {@code baton aws create-cluster / list / describe / delete-cluster} run in-process against the
- * AWS emulator: what they print, their exit codes, and what they ask AWS to do.
+ * AWS emulator (on virtual time): what they print, their exit codes, and what they ask AWS to do.
  */
 class AwsCommandsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,13 +52,10 @@ class AwsCommandsTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        emu = AwsEmulator.start();
-        emu.setPendingTime(Duration.ofMillis(30));
-        emu.setLoadBalancerProvisioningTime(Duration.ofMillis(30));
-        emu.setShutdownTime(Duration.ofMillis(30));
-        emu.setDeregistrationDelay(Duration.ofMillis(30));
-        subnetA = emu.addSubnet("us-east-1a", "10.0.1.0/24");
-        subnetB = emu.addSubnet("us-east-1b", "10.0.2.0/24");
+        Sandbox sandbox = Sandbox.start();
+        emu = sandbox.emu();
+        subnetA = sandbox.subnetA();
+        subnetB = sandbox.subnetB();
     }
 
     @AfterEach
@@ -74,7 +72,7 @@ class AwsCommandsTest {
         int[] n = {0};
         return new AwsEnvironment(env, () -> null, () -> credentials,
                 Pacing.polling(Duration.ofMillis(10), Duration.ofSeconds(20)), fake,
-                () -> "Generated" + (++n[0]) + "Password0123456789", d -> Thread.sleep(d.toMillis()));
+                () -> "Generated" + (++n[0]) + "Password0123456789", emu::advance);
     }
 
     private Result run(String stdin, boolean interactive, boolean target, String... args) {

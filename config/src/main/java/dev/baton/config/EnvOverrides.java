@@ -1,0 +1,90 @@
+package dev.baton.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The environment variables that override the YAML file, as Patroni's {@code PATRONI_*} ones do:
+ * {@code BATON_<suffix>} wins over {@code PATRONI_<suffix>}, and an empty value counts as unset.
+ * They are written into the tree before it is read, so their values are validated like the file's,
+ * and {@link Issues} names the variable in each message about such a value.
+ */
+final class EnvOverrides {
+
+    /** An environment override: {@code BATON_<suffix>} (or {@code PATRONI_<suffix>}) sets {@code path}. */
+    private record EnvOverride(String suffix, String path) {
+    }
+
+    /** "{etcd}" stands for the etcd section in use: etcd3, or its alias etcd. */
+    private static final List<EnvOverride> ENV_OVERRIDES = List.of(
+            new EnvOverride("SCOPE", "scope"),
+            new EnvOverride("NAMESPACE", "namespace"),
+            new EnvOverride("NAME", "name"),
+            new EnvOverride("RESTAPI_LISTEN", "restapi.listen"),
+            new EnvOverride("RESTAPI_CONNECT_ADDRESS", "restapi.connect_address"),
+            new EnvOverride("ETCD3_HOSTS", "{etcd}.hosts"),
+            new EnvOverride("ETCD3_HOST", "{etcd}.host"),
+            new EnvOverride("POSTGRESQL_LISTEN", "postgresql.listen"),
+            new EnvOverride("POSTGRESQL_CONNECT_ADDRESS", "postgresql.connect_address"),
+            new EnvOverride("POSTGRESQL_DATA_DIR", "postgresql.data_dir"),
+            new EnvOverride("POSTGRESQL_BIN_DIR", "postgresql.bin_dir"),
+            new EnvOverride("POSTGRESQL_PGPASS", "postgresql.pgpass"),
+            new EnvOverride("SUPERUSER_USERNAME", "postgresql.authentication.superuser.username"),
+            new EnvOverride("SUPERUSER_PASSWORD", "postgresql.authentication.superuser.password"),
+            new EnvOverride("REPLICATION_USERNAME", "postgresql.authentication.replication.username"),
+            new EnvOverride("REPLICATION_PASSWORD", "postgresql.authentication.replication.password"),
+            new EnvOverride("LOG_LEVEL", "log.level"),
+            new EnvOverride("LOG_FORMAT", "log.format"));
+
+    private EnvOverrides() {
+    }
+
+    /**
+     * Writes every set variable into {@code tree} and records its origin in {@code issues}.
+     *
+     * @param etcdKey the etcd section in use ("etcd3", or "etcd" when only that alias is written)
+     */
+    static void apply(ObjectNode tree, String etcdKey, Map<String, String> env, Issues issues) {
+        for (EnvOverride o : ENV_OVERRIDES) {
+            String variable = "BATON_" + o.suffix();
+            String value = env.get(variable);
+            if (value == null || value.isEmpty()) {
+                variable = "PATRONI_" + o.suffix();
+                value = env.get(variable);
+            }
+            if (value == null || value.isEmpty()) {
+                continue;
+            }
+            String path = o.path().replace("{etcd}", etcdKey);
+            if (set(tree, path, value)) {
+                issues.fromEnv(path, variable);
+                // An overridden etcd host list replaces the file's, whichever of host/hosts it used.
+                if (path.equals(etcdKey + ".hosts")) {
+                    ((ObjectNode) tree.get(etcdKey)).remove("host");
+                } else if (path.equals(etcdKey + ".host")) {
+                    ((ObjectNode) tree.get(etcdKey)).remove("hosts");
+                }
+            }
+        }
+    }
+
+    /** Sets a dotted path to a string, creating maps; false if a section in the way is not a map. */
+    static boolean set(ObjectNode tree, String path, String value) {
+        String[] keys = path.split("\\.");
+        ObjectNode node = tree;
+        for (int i = 0; i < keys.length - 1; i++) {
+            JsonNode child = node.get(keys[i]);
+            if (child == null || child.isNull()) {
+                child = node.putObject(keys[i]);
+            }
+            if (!child.isObject()) {
+                return false; // the section's own type error is reported when it is read
+            }
+            node = (ObjectNode) child;
+        }
+        node.put(keys[keys.length - 1], value);
+        return true;
+    }
+}

@@ -1,0 +1,95 @@
+package dev.baton.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** restapi, tags, log and watchdog. */
+class NodeSectionsTest {
+
+    @Test
+    void restapi() {
+        Sections s = new Sections();
+        RestApiConfig api = NodeSections.restapi(s.node("restapi", "{listen: '[::]:8008', certfile: /c}"));
+        assertEquals("[::]:8008", api.listen());
+        assertEquals("127.0.0.1:8008", api.connectAddress());
+        assertEquals(Map.of("restapi.certfile", ConfigNode.UNSUPPORTED), s.warnings());
+        Sections bad = new Sections();
+        NodeSections.restapi(bad.node("restapi", "{connect_address: x}"));
+        assertEquals(Map.of("restapi.listen", "is required", "restapi.connect_address", "must be host:port, got \"x\""),
+                bad.errors());
+    }
+
+    @Test
+    void tagsKeepEveryValueAsPlainJava() {
+        Sections s = new Sections();
+        Tags t = NodeSections.tags(s.node("tags", "{nofailover: 'yes', failover_priority: 2, zone: a, "
+                + "list: [1, x], map: {k: true}, nostream: true}"));
+        assertEquals(true, t.nofailover());
+        assertEquals(2, t.failoverPriority());
+        assertEquals("a", t.all().get("zone"));
+        assertEquals(List.of(1, "x"), t.all().get("list"));
+        assertEquals(Map.of("k", true), t.all().get("map"));
+        assertEquals(Map.of("tags.nostream", "Patroni tag not supported by Baton: published, but has no effect"),
+                s.warnings());
+        Sections bad = new Sections();
+        NodeSections.tags(bad.node("tags", "{failover_priority: -1}"));
+        assertEquals(Map.of("tags.failover_priority", "must be >= 0, got -1"), bad.errors());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "{}                                   | INFO    | plain |",
+        "{level: debug, format: json}         | DEBUG   | json  |",
+        "{type: JSON, dir: /var/log/baton}    | INFO    | json  | /var/log/baton",
+        "{format: plain, type: json}          | INFO    | plain |",
+    })
+    void log(String yaml, String level, String format, String dir) {
+        Sections s = new Sections();
+        assertEquals(new LogConfig(level, format, dir == null ? null : Path.of(dir)), NodeSections.log(s.node("log", yaml)));
+        assertEquals(Map.of(), s.errors());
+    }
+
+    @Test
+    void logMistakes() {
+        Sections s = new Sections();
+        NodeSections.log(s.node("log", "{level: loud, format: '%(message)s', type: xml}"));
+        assertEquals(Map.of("log.level", "must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got \"LOUD\"",
+                "log.type", "must be plain or json, got \"xml\""), s.errors());
+        assertEquals(Map.of("log.format", "Python logging format strings are not supported by Baton, ignored"),
+                s.warnings());
+    }
+
+    @ParameterizedTest(name = "mode {0} is {1}")
+    @CsvSource({"off, off", "false, off", "disabled, off", "true, automatic", "auto, automatic",
+        "automatic, automatic", "require, required", "required, required"})
+    void watchdogModes(String mode, String expected) {
+        Sections s = new Sections();
+        assertEquals(expected, NodeSections.watchdog(s.node("watchdog", "mode: " + mode)).mode());
+        assertEquals(Map.of(), s.errors());
+    }
+
+    @Test
+    void watchdogMistakes() {
+        Sections s = new Sections();
+        WatchdogConfig w = NodeSections.watchdog(s.node("watchdog", "{mode: sometimes, safety_margin: -2, driver: x}"));
+        assertEquals(WatchdogConfig.DEFAULT_MODE, w.mode());
+        assertEquals(Map.of("watchdog.mode", "must be off, automatic or required, got \"sometimes\"",
+                "watchdog.safety_margin", "must be >= -1, got -2"), s.errors());
+        assertEquals(Map.of("watchdog.driver", ConfigNode.UNSUPPORTED), s.warnings());
+    }
+
+    @Test
+    void toJava() {
+        assertNull(NodeSections.toJava(null));
+        assertNull(NodeSections.toJava(Sections.tree("null")));
+        assertEquals(1.5, NodeSections.toJava(Sections.tree("1.5")));
+        assertEquals("x", NodeSections.toJava(Sections.tree("x")));
+    }
+}

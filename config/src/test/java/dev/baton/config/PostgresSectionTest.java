@@ -1,0 +1,79 @@
+package dev.baton.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** postgresql: addresses, directories, credentials and callbacks. */
+class PostgresSectionTest {
+
+    @Test
+    void defaultsFromTheDataDirectoryAndTheNodesName() {
+        Sections s = new Sections();
+        PostgresConfig pg = PostgresSection.read(s.node("postgresql", "{listen: '*:5433', data_dir: /d/data}"), "n1");
+        assertEquals("*:5433", pg.listen());
+        assertEquals("127.0.0.1:5433", pg.connectAddress());
+        assertEquals(Path.of("/d/.pgpass_n1"), pg.pgpass());
+        assertNull(pg.binDir());
+        assertEquals(new Credentials("postgres", null), pg.authentication().superuser());
+        assertEquals(new Credentials("replicator", null), pg.authentication().replication());
+        assertNull(pg.usePgRewind(), "the dynamic config's value");
+        assertEquals(Map.of(), s.errors());
+        assertEquals(Map.of(
+                "postgresql.authentication.superuser.password",
+                "not set; connections as postgres work only where pg_hba.conf needs no password",
+                "postgresql.authentication.replication.password",
+                "not set; connections as replicator work only where pg_hba.conf needs no password"), s.warnings());
+    }
+
+    @Test
+    void withoutANameThereIsNoDefaultPgpass() {
+        PostgresConfig pg = PostgresSection.read(new Sections().node("postgresql", "{listen: h:1, data_dir: /d}"), null);
+        assertNull(pg.pgpass());
+    }
+
+    @Test
+    void mistakesAreReportedByPath() {
+        Sections s = new Sections();
+        PostgresSection.read(s.node("postgresql", """
+                connect_address: 0.0.0.0:5432
+                data_dir: ''
+                authentication:
+                  superuser: {username: ' ', sslmode: require}
+                  rewind: {username: r}
+                callbacks: {on_start: '  ', on_fail: x}
+                use_pg_rewind: maybe
+                """), "n1");
+        assertEquals(Map.of(
+                "postgresql.listen", "is required",
+                "postgresql.connect_address", "must be an address other members can connect to, got \"0.0.0.0:5432\"",
+                "postgresql.data_dir", "must not be empty",
+                "postgresql.authentication.superuser.username", "must not be empty",
+                "postgresql.use_pg_rewind", "must be a boolean (true or false), got \"maybe\""), s.errors());
+        Map<String, String> w = s.warnings();
+        assertEquals(ConfigNode.UNSUPPORTED, w.get("postgresql.authentication.superuser.sslmode"));
+        assertEquals(ConfigNode.UNSUPPORTED, w.get("postgresql.authentication.rewind"));
+        assertEquals(ConfigNode.UNKNOWN, w.get("postgresql.callbacks.on_fail"));
+    }
+
+    @Test
+    void callbacksAndFlags() {
+        Sections s = new Sections();
+        PostgresConfig pg = PostgresSection.read(s.node("postgresql", """
+                listen: h:1
+                data_dir: /d
+                pgpass: /p
+                callbacks: {on_role_change: /bin/cb, on_stop: ''}
+                remove_data_directory_on_rewind_failure: true
+                use_pg_rewind: false
+                """), "n");
+        assertEquals(Path.of("/p"), pg.pgpass());
+        assertEquals("/bin/cb", pg.callbacks().onRoleChange());
+        assertNull(pg.callbacks().onStop(), "blank means none");
+        assertEquals(true, pg.removeDataDirectoryOnRewindFailure());
+        assertEquals(Boolean.FALSE, pg.usePgRewind());
+    }
+}
