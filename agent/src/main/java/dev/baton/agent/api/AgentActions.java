@@ -1,17 +1,17 @@
 package dev.baton.agent.api;
 
-import dev.baton.leader.model.FailoverRequest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.leader.model.ClusterView;
 import dev.baton.agent.ha.OperatorActions;
 import dev.baton.agent.ha.OperatorPolicy;
-import dev.baton.leader.model.MemberStatus;
-import dev.baton.leader.model.Takeover;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterStore;
 import dev.baton.leader.StoreUnavailableException;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.FailoverRequest;
+import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.Takeover;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;

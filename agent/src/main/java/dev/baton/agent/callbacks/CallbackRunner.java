@@ -1,7 +1,7 @@
 package dev.baton.agent.callbacks;
 
-import dev.baton.agent.process.ProcessRunner;
 import dev.baton.agent.process.ProcessRunner.ProcessResult;
+import dev.baton.agent.process.ProcessRunner;
 import dev.baton.config.Callbacks;
 import java.time.Duration;
 import java.util.ArrayList;

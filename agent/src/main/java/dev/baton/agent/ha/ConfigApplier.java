@@ -1,8 +1,8 @@
 package dev.baton.agent.ha;
 
 import dev.baton.agent.postgres.PgStatus;
-import dev.baton.agent.postgres.PostgresController;
 import dev.baton.agent.postgres.PostgresController.Upstream;
+import dev.baton.agent.postgres.PostgresController;
 import dev.baton.config.DynamicConfig;
 import java.util.Map;
 import java.util.logging.Logger;

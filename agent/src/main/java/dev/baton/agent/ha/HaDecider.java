@@ -1,12 +1,9 @@
 package dev.baton.agent.ha;
 
-import dev.baton.leader.model.FailoverRequest;
-import dev.baton.leader.model.SyncState;
-import dev.baton.leader.model.MemberStatus;
-import dev.baton.leader.model.ClusterView;
 import dev.baton.agent.ha.Decision.AcquireLock;
 import dev.baton.agent.ha.Decision.AdoptExisting;
 import dev.baton.agent.ha.Decision.Bootstrap;
+import dev.baton.agent.ha.Decision.ClearFailover;
 import dev.baton.agent.ha.Decision.Clone;
 import dev.baton.agent.ha.Decision.Demote;
 import dev.baton.agent.ha.Decision.Fatal;
@@ -19,8 +16,11 @@ import dev.baton.agent.ha.Decision.StartPrimary;
 import dev.baton.agent.ha.Decision.StartReplica;
 import dev.baton.agent.ha.Decision.StopToRewind;
 import dev.baton.agent.ha.Decision.Switchover;
-import dev.baton.agent.ha.Decision.ClearFailover;
 import dev.baton.agent.postgres.DataDirInfo;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.FailoverRequest;
+import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.SyncState;
 import dev.baton.leader.model.Takeover;
 import java.util.Optional;
 import java.util.Set;

@@ -2,8 +2,8 @@ package dev.baton.agent.ha;
 
 import dev.baton.agent.postgres.DataDirInfo;
 import dev.baton.agent.postgres.PgStatus;
-import dev.baton.agent.postgres.PostgresController;
 import dev.baton.agent.postgres.PostgresController.StopMode;
+import dev.baton.agent.postgres.PostgresController;
 import dev.baton.agent.postgres.PostgresException;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.DynamicConfig;

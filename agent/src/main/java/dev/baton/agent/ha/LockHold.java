@@ -1,7 +1,7 @@
 package dev.baton.agent.ha;
 
-import dev.baton.agent.postgres.PostgresController;
 import dev.baton.agent.postgres.PostgresController.StopMode;
+import dev.baton.agent.postgres.PostgresController;
 import dev.baton.agent.postgres.PostgresException;
 import dev.baton.leader.model.Role;
 import java.time.Duration;

@@ -2,9 +2,9 @@ package dev.baton.agent.ha;
 
 import dev.baton.agent.ha.OperatorPolicy.Result;
 import dev.baton.agent.postgres.PgStatus;
-import dev.baton.agent.postgres.PostgresController;
 import dev.baton.agent.postgres.PostgresController.StopMode;
 import dev.baton.agent.postgres.PostgresController.Upstream;
+import dev.baton.agent.postgres.PostgresController;
 import dev.baton.leader.model.Role;
 import java.time.Duration;
 import java.util.Optional;

@@ -1,8 +1,8 @@
 package dev.baton.agent.ha;
 
-import dev.baton.leader.model.MemberStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.leader.model.MemberStatus;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,11 +1,11 @@
 package dev.baton.agent.ha;
 
 import dev.baton.agent.postgres.Lsn;
-import dev.baton.agent.postgres.PostgresController;
 import dev.baton.agent.postgres.PostgresController.RewindCheck;
+import dev.baton.agent.postgres.PostgresController;
 import dev.baton.agent.postgres.PostgresException;
-import dev.baton.leader.ClusterStore;
 import dev.baton.leader.ClusterSnapshot;
+import dev.baton.leader.ClusterStore;
 import dev.baton.leader.model.History;
 import dev.baton.leader.model.HistoryEntry;
 import dev.baton.leader.model.MemberStatus;

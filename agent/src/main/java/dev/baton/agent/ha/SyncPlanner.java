@@ -1,8 +1,8 @@
 package dev.baton.agent.ha;
 
-import dev.baton.leader.model.SyncState;
-import dev.baton.leader.model.MemberStatus;
 import dev.baton.agent.postgres.PgStatus;
+import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.SyncState;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.baton.agent.metrics;
 
-import dev.baton.leader.model.Role;
-import dev.baton.agent.ha.HaListener;
 import dev.baton.agent.api.RestApi;
+import dev.baton.agent.ha.HaListener;
 import dev.baton.agent.ha.NodeState;
+import dev.baton.leader.model.Role;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

@@ -1,8 +1,8 @@
 package dev.baton.agent.routing;
 
-import dev.baton.leader.model.Role;
 import dev.baton.agent.ha.HaListener;
 import dev.baton.agent.ha.NodeState;
+import dev.baton.leader.model.Role;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;

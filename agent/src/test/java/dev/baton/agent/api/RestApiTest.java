@@ -1,20 +1,20 @@
 package dev.baton.agent.api;
 
-import dev.baton.agent.ha.NodeStates;
-import dev.baton.leader.model.Role;
-import dev.baton.leader.model.MemberState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.baton.leader.model.ClusterView;
-import dev.baton.leader.model.MemberStatus;
 import dev.baton.agent.ha.NodeState;
+import dev.baton.agent.ha.NodeStates;
 import dev.baton.agent.postgres.PgStatus;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterSnapshot;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.MemberState;
+import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.Role;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

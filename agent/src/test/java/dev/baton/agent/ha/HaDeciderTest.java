@@ -1,9 +1,5 @@
 package dev.baton.agent.ha;
 
-import dev.baton.leader.model.Role;
-import dev.baton.leader.model.MemberState;
-import dev.baton.leader.model.MemberStatus;
-import dev.baton.leader.model.ClusterView;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +11,10 @@ import dev.baton.leader.ClusterSnapshot;
 import dev.baton.leader.LeaderKey;
 import dev.baton.leader.MemberKey;
 import dev.baton.leader.VersionedValue;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.MemberState;
+import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.Role;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

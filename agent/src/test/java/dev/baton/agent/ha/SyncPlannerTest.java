@@ -1,15 +1,15 @@
 package dev.baton.agent.ha;
 
-import dev.baton.leader.model.Role;
-import dev.baton.leader.model.MemberState;
-import dev.baton.leader.model.SyncState;
-import dev.baton.leader.model.MemberStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.baton.agent.postgres.PgStatus;
+import dev.baton.leader.model.MemberState;
+import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.Role;
+import dev.baton.leader.model.SyncState;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,20 +1,20 @@
 package dev.baton.agent.metrics;
 
-import dev.baton.agent.ha.NodeStates;
-import dev.baton.leader.model.MemberState;
-import dev.baton.leader.model.Role;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.baton.leader.model.ClusterView;
 import dev.baton.agent.ha.NodeState;
+import dev.baton.agent.ha.NodeStates;
 import dev.baton.agent.postgres.PgStatus;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterSnapshot;
 import dev.baton.leader.LeaderKey;
 import dev.baton.leader.MemberKey;
 import dev.baton.leader.VersionedValue;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.MemberState;
+import dev.baton.leader.model.Role;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;

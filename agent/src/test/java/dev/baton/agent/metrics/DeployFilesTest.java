@@ -1,7 +1,5 @@
 package dev.baton.agent.metrics;
 
-import dev.baton.agent.ha.NodeStates;
-import dev.baton.leader.model.Role;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.agent.ha.NodeState;
+import dev.baton.agent.ha.NodeStates;
 import dev.baton.agent.postgres.PgStatus;
 import dev.baton.leader.ClusterSnapshot;
 import dev.baton.leader.ClusterStore;
+import dev.baton.leader.model.Role;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,12 +1,12 @@
 package dev.baton.agent.routing;
 
-import dev.baton.agent.ha.NodeStates;
-import dev.baton.leader.model.Role;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.baton.agent.ha.NodeState;
+import dev.baton.agent.ha.NodeStates;
 import dev.baton.agent.postgres.PgStatus;
+import dev.baton.leader.model.Role;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
