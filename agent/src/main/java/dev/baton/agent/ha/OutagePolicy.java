@@ -17,6 +17,11 @@ public final class OutagePolicy {
     public enum Action {
         /** Fence postgres (stop it at once), then start it read-only. */
         DEMOTE,
+        /**
+         * Fence postgres only: a long action runs (a promotion, a switchover's shutdown), and the
+         * read-only start waits until it ended (then {@link #START_READ_ONLY}).
+         */
+        FENCE,
         /** A fenced former primary: start it read-only (a standby that follows no one). */
         START_READ_ONLY,
         NONE
@@ -43,7 +48,7 @@ public final class OutagePolicy {
 
     public static Outcome decide(Facts f) {
         if (f.runningAsPrimary() && !f.sure() && !f.paused()) {
-            return new Outcome(Action.DEMOTE,
+            return new Outcome(f.busy() ? Action.FENCE : Action.DEMOTE,
                     "demoted self because the cluster store is not accessible and I was the leader");
         }
         if (!f.postmasterAlive() && f.fenced() && !f.busy()) {

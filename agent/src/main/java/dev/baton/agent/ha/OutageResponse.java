@@ -48,6 +48,7 @@ final class OutageResponse {
                 lock.fenceNow();
                 startReadOnly();
             }
+            case FENCE -> lock.fenceNow();
             case START_READ_ONLY -> startReadOnly();
             case NONE -> { }
             default -> throw new IllegalStateException(outcome.action().toString());

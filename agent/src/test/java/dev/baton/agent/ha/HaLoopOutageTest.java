@@ -113,6 +113,22 @@ class HaLoopOutageTest {
     }
 
     @Test
+    void aPromotionCutShortByTheOutageIsFencedAndStartedReadOnlyOnlyAfterwards() {
+        LoopHarness h = HaLoopFailoverTest.leaderless();
+        h.cycle();
+        h.pg.standbySignal = false; // the promotion already made postgres writable
+        h.etcd.down(true);
+        h.advanceSeconds(5);
+        assertEquals("demoted self because the cluster store is not accessible and I was the leader", h.cycle());
+        assertEquals(List.of("stop IMMEDIATE"), h.calls(), "fenced at once, not restarted while the action runs");
+        h.runActions();
+        h.calls();
+        h.advanceSeconds(1);
+        assertEquals("started read-only after fencing: the cluster store is not accessible", h.cycle());
+        assertEquals(List.of("configure replica of null", "start"), h.calls());
+    }
+
+    @Test
     void aStoreErrorMidCycleIsAnOutageNotALostRace() {
         LoopHarness h = HaLoopFailoverTest.leaderless();
         h.before("tryAcquireLeader", () -> h.etcd.down(true));

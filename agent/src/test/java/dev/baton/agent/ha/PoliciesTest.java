@@ -70,6 +70,7 @@ class PoliciesTest {
         return Stream.of(
                 // primary, alive, sure, paused, fenced, busy -> action, sentence ends with
                 Arguments.of(true, true, false, false, false, false, OutagePolicy.Action.DEMOTE, "I was the leader"),
+                Arguments.of(true, true, false, false, false, true, OutagePolicy.Action.FENCE, "I was the leader"),
                 Arguments.of(true, true, true, false, false, false, OutagePolicy.Action.NONE, "lease is still valid"),
                 Arguments.of(true, true, false, true, false, false, OutagePolicy.Action.NONE, "as a replica"),
                 Arguments.of(false, false, false, false, true, false, OutagePolicy.Action.START_READ_ONLY, "not accessible"),
