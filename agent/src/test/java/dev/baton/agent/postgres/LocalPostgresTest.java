@@ -37,19 +37,10 @@ class LocalPostgresTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        Files.createDirectories(tmp.resolve("bin"));
         config = TestConfigs.node(tmp);
         data = tmp.resolve("data");
         pgpass = tmp.resolve(".pgpass_node1");
-        pg = new LocalPostgres(config, binaries(), runner);
-    }
-
-    private dev.baton.agent.postgres.PgBinaries binaries() throws Exception {
-        Path bin = tmp.resolve("bin");
-        Path pgCtl = bin.resolve("pg_ctl");
-        Files.writeString(pgCtl, "");
-        Files.setPosixFilePermissions(pgCtl, PosixFilePermissions.fromString("rwx------"));
-        return PgBinaries.at(bin);
+        pg = new LocalPostgres(config, FakeBinaries.in(tmp), runner);
     }
 
     private String bin(String program) {
