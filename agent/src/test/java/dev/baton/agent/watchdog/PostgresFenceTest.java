@@ -81,7 +81,7 @@ class PostgresFenceTest {
         assertTrue(postmaster.waitFor(5, TimeUnit.SECONDS), "the postmaster was killed");
         assertEquals(2, backends.size());
         for (ProcessHandle b : backends) {
-            assertFalse(PostgresFence.alive(b), "backend " + b.pid() + " was killed");
+            assertFalse(new dev.baton.agent.postgres.Postmaster(dataDir).isLive(b), "backend " + b.pid() + " was killed");
         }
         assertTrue(stray.waitFor(5, TimeUnit.SECONDS), "the stray was killed");
         assertTrue(otherBinary.isAlive(), "another program in the data directory is left alone");
