@@ -1,6 +1,7 @@
 package dev.baton.cli;
 
 import dev.baton.agent.Agent;
+import dev.baton.agent.logging.Logging;
 import dev.baton.agent.routing.RoutingMetrics;
 import dev.baton.aws.routing.AwsRouting;
 import dev.baton.config.BatonConfig;

@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.agent.logging.Logging;
 import dev.baton.cli.aws.AwsCommand;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -6,8 +6,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code baton watchdog}: the fencing watchdog process that the agent starts beside itself on the
- * primary (see docs/failure-modes.md). Not meant to be run by hand.
+ * {@code baton watchdog}: the fencing watchdog (see docs/failure-modes.md) under the command line's
+ * name. The agent starts {@link WatchdogMain} directly; this hidden command stays so that an agent
+ * of an earlier version, which starts {@code baton watchdog} from its own class path, still gets
+ * its watchdog after an upgrade replaced the jar under it. Not meant to be run by hand.
  */
 @Command(name = "watchdog", hidden = true, description = {
         "Fencing watchdog, started by the agent: reads heartbeats on standard input ('arm <remaining-ms> "
@@ -32,6 +34,6 @@ public final class WatchdogCommand extends BaseCommand {
 
     @Override
     protected int execute() throws Exception {
-        return WatchdogMain.run(System.in, dataDir, name, device, deviceRequired);
+        return WatchdogMain.run(System.in, new WatchdogMain.Options(dataDir, name, device, deviceRequired));
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.agent.watchdog.FencingWatchdog;
+import dev.baton.agent.watchdog.WatchdogMain;
 import dev.baton.cli.local.LocalCluster;
 import dev.baton.cli.local.LocalCluster.Node;
 import dev.baton.leader.ClusterSnapshot;
@@ -123,7 +124,7 @@ class WatchdogIT {
         if (agent == null) {
             return Optional.empty();
         }
-        return agent.descendants().filter(p -> commandLine(p).contains("watchdog")).findFirst();
+        return agent.descendants().filter(p -> commandLine(p).contains(WatchdogMain.class.getName())).findFirst();
     }
 
     /** The process's arguments from /proc (ProcessHandle.Info leaves them out for a long command line). */

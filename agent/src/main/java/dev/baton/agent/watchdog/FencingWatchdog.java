@@ -12,7 +12,7 @@ import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
- * The rules of {@code baton watchdog}: the fencing watchdog that runs as a process of its own
+ * The rules of the fencing watchdog, which runs as a process of its own ({@link WatchdogMain})
  * beside the agent, so that it keeps working when the agent's JVM is stopped (SIGSTOP, a frozen
  * VM, a stop-the-world pause) or killed.
  *

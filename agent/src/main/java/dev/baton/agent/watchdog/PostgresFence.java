@@ -1,5 +1,6 @@
 package dev.baton.agent.watchdog;
 
+import dev.baton.agent.postgres.Postmaster;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ import java.util.stream.Collectors;
  * <p>No clean shutdown, no checkpoint: the point is to stop accepting writes now. The agent
  * starts postgres again (read-only, or as a replica) when it comes back. A pid in
  * {@code postmaster.pid} that is not a process in this data directory (a stale file whose pid was
- * reused) is never killed.
+ * reused) is never killed: {@link Postmaster} reads the file and checks the process.
  */
 public final class PostgresFence implements FencingWatchdog.FenceAction {
     private static final Logger LOG = FencingWatchdog.LOG;
@@ -36,6 +37,7 @@ public final class PostgresFence implements FencingWatchdog.FenceAction {
     private static final boolean PROC = Files.isDirectory(Path.of("/proc/self"));
 
     private final Path dataDir;
+    private final Postmaster postmaster;
     private final Duration waitForExit;
 
     public PostgresFence(Path dataDir) {
@@ -44,13 +46,14 @@ public final class PostgresFence implements FencingWatchdog.FenceAction {
 
     public PostgresFence(Path dataDir, Duration waitForExit) {
         this.dataDir = dataDir;
+        this.postmaster = new Postmaster(dataDir);
         this.waitForExit = waitForExit;
     }
 
     /** Runs the sweep once without killing anything, so that the real fence finds its code loaded. */
     public void warmUp() {
         Path dir = realDataDir();
-        postmasterPid();
+        postmaster.postmasterPid().ifPresent(postmaster::runsInDataDir);
         sweep(dir, null, Set.of());
     }
 
@@ -59,7 +62,7 @@ public final class PostgresFence implements FencingWatchdog.FenceAction {
         long started = System.nanoTime();
         Path dir = realDataDir();
         Map<Long, ProcessHandle> killed = new LinkedHashMap<>();
-        ProcessHandle postmaster = postmaster(dir).orElse(null);
+        ProcessHandle postmaster = postmaster().orElse(null);
         String binary = null;
         if (postmaster != null) {
             binary = exe(postmaster.pid()).orElse(null);
@@ -86,53 +89,33 @@ public final class PostgresFence implements FencingWatchdog.FenceAction {
         return false;
     }
 
-    private static void kill(ProcessHandle p, Map<Long, ProcessHandle> killed) {
+    private void kill(ProcessHandle p, Map<Long, ProcessHandle> killed) {
         if (killed.containsKey(p.pid())) {
             return;
         }
-        if (!p.destroyForcibly() && alive(p)) {
+        if (!p.destroyForcibly() && postmaster.isLive(p)) {
             LOG.severe("cannot send SIGKILL to process " + p.pid());
         }
         killed.put(p.pid(), p);
     }
 
     /** The live postmaster of this data directory, per postmaster.pid. */
-    private Optional<ProcessHandle> postmaster(Path dir) {
-        long pid = postmasterPid();
-        if (pid <= 0) {
-            return Optional.empty();
-        }
-        Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(PostgresFence::alive);
-        if (h.isEmpty()) {
-            return Optional.empty();
-        }
-        if (!belongsTo(h.get(), dir)) {
-            LOG.warning("postmaster.pid names process " + pid + ", which is not a postgres of " + dataDir
+    private Optional<ProcessHandle> postmaster() {
+        Optional<ProcessHandle> h = postmaster.postmasterPid().flatMap(ProcessHandle::of).filter(postmaster::isLive);
+        if (h.isPresent() && !belongsHere(h.get())) {
+            LOG.warning("postmaster.pid names process " + h.get().pid() + ", which is not a postgres of " + dataDir
                     + ": not killing it (a stale file)");
             return Optional.empty();
         }
         return h;
     }
 
-    private long postmasterPid() {
-        try {
-            List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
-            return lines.isEmpty() ? -1 : Long.parseLong(lines.get(0).trim());
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-    }
-
     /**
-     * Whether the process named by postmaster.pid is the postmaster of {@code dir}: on Linux, its
-     * working directory is the data directory; elsewhere, its binary is named postgres.
+     * Whether the process named by postmaster.pid is the postmaster of the data directory: on
+     * Linux, its working directory is the data directory; elsewhere, its binary is named postgres.
      */
-    private static boolean belongsTo(ProcessHandle p, Path dir) {
-        if (!PROC) {
-            return isPostgresBinary(p.info().command().orElse(""));
-        }
-        Optional<Path> cwd = cwd(p.pid());
-        return cwd.isPresent() && cwd.get().equals(dir);
+    private boolean belongsHere(ProcessHandle p) {
+        return PROC ? postmaster.runsInDataDir(p.pid()) : isPostgresBinary(p.info().command().orElse(""));
     }
 
     private static boolean isPostgresBinary(String command) {
@@ -145,7 +128,7 @@ public final class PostgresFence implements FencingWatchdog.FenceAction {
      * {@code binary} (or is named postgres when not known), other than {@code already}. Reads
      * /proc directly: two readlinks per process.
      */
-    private static List<ProcessHandle> sweep(Path dir, String binary, Set<Long> already) {
+    private List<ProcessHandle> sweep(Path dir, String binary, Set<Long> already) {
         List<ProcessHandle> found = new ArrayList<>();
         if (!PROC) {
             return found;
@@ -163,14 +146,15 @@ public final class PostgresFence implements FencingWatchdog.FenceAction {
                 } catch (NumberFormatException e) {
                     continue;
                 }
-                if (pid == self || already.contains(pid) || !cwd(pid).map(dir::equals).orElse(false)) {
+                if (pid == self || already.contains(pid)
+                        || !postmaster.workingDirectory(pid).map(dir::equals).orElse(false)) {
                     continue;
                 }
                 String command = exe(pid).orElse(null);
                 if (command == null || !(binary != null ? command.equals(binary) : isPostgresBinary(command))) {
                     continue;
                 }
-                ProcessHandle.of(pid).filter(PostgresFence::alive).ifPresent(found::add);
+                ProcessHandle.of(pid).filter(postmaster::isLive).ifPresent(found::add);
             }
         } catch (IOException e) {
             LOG.warning("cannot list /proc: " + e.getMessage());
@@ -189,14 +173,6 @@ public final class PostgresFence implements FencingWatchdog.FenceAction {
         }
     }
 
-    private static Optional<Path> cwd(long pid) {
-        try {
-            return Optional.of(Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd")));
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            return Optional.empty();
-        }
-    }
-
     private Path realDataDir() {
         try {
             return dataDir.toRealPath();
@@ -209,7 +185,7 @@ public final class PostgresFence implements FencingWatchdog.FenceAction {
         long deadline = System.nanoTime() + waitForExit.toNanos();
         List<ProcessHandle> left = new ArrayList<>(processes);
         while (true) {
-            left.removeIf(p -> !alive(p));
+            left.removeIf(p -> !postmaster.isLive(p));
             if (left.isEmpty() || System.nanoTime() - deadline >= 0) {
                 return left;
             }
@@ -219,20 +195,6 @@ public final class PostgresFence implements FencingWatchdog.FenceAction {
                 Thread.currentThread().interrupt();
                 return left;
             }
-        }
-    }
-
-    /** Alive and not a zombie: a killed process whose parent has not reaped it yet is dead for us. */
-    static boolean alive(ProcessHandle p) {
-        if (!p.isAlive()) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
-            int close = stat.lastIndexOf(')');
-            return !(close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) == 'Z');
-        } catch (IOException e) {
-            return p.isAlive();
         }
     }
 }

@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
- * The agent's side of the fencing watchdog: a child process ({@code baton watchdog}, see
+ * The agent's side of the fencing watchdog: a child process ({@link WatchdogMain}, see
  * {@link FencingWatchdog}) that it feeds heartbeats through the child's standard input.
  *
  * <p>The child is started at the first {@link #arm} (a replica that never leads never starts one)

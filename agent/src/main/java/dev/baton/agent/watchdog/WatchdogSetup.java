@@ -25,12 +25,6 @@ import java.util.logging.Logger;
 public final class WatchdogSetup {
     private static final Logger LOG = Logger.getLogger(WatchdogSetup.class.getName());
 
-    /**
-     * The command line's main class. It lives in the cli module, which the agent module cannot
-     * depend on, so it is named here as a string.
-     */
-    public static final String MAIN_CLASS = "dev.baton.cli.Baton";
-
     /** Small and quick to start: the child only reads lines and waits. */
     static final List<String> JVM_OPTIONS = List.of("-Xmx32m", "-Xss512k", "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData");
@@ -40,32 +34,27 @@ public final class WatchdogSetup {
 
     /**
      * The watchdog of an agent running in this JVM: {@code java -cp <this class path>
-     * dev.baton.cli.Baton watchdog --data-dir DIR --name NAME [--device PATH]}.
+     * dev.baton.agent.watchdog.WatchdogMain --data-dir DIR --name NAME [--device PATH]}.
      *
      * @throws IllegalArgumentException watchdog.mode is required and watchdog.device is not usable
      */
     public static ProcessWatchdog forAgent(BatonConfig config, LongSupplier ticker) {
         WatchdogConfig wd = config.watchdog();
         Path device = device(wd, config.bootstrap().dcs().ttl());
-        List<String> command = command(javaBinary(), System.getProperty("java.class.path"), MAIN_CLASS,
-                config.postgresql().dataDir().toAbsolutePath(), config.name(), device, "required".equals(wd.mode()));
+        List<String> command = command(javaBinary(), System.getProperty("java.class.path"), new WatchdogMain.Options(
+                config.postgresql().dataDir().toAbsolutePath(), config.name(), device, "required".equals(wd.mode())));
         Map<String, String> env = config.log() != null && "json".equalsIgnoreCase(config.log().format())
                 ? Map.of("BATON_LOG_FORMAT", "json") : Map.of();
         return ProcessWatchdog.of(command, env, ticker);
     }
 
-    static List<String> command(String java, String classPath, String mainClass, Path dataDir, String name,
-                                Path device, boolean deviceRequired) {
+    /** {@code java <small JVM options> -cp <classPath> WatchdogMain <options>}. */
+    static List<String> command(String java, String classPath, WatchdogMain.Options options) {
         List<String> c = new ArrayList<>();
         c.add(java);
         c.addAll(JVM_OPTIONS);
-        c.addAll(List.of("-cp", classPath, mainClass, "watchdog", "--data-dir", dataDir.toString(), "--name", name));
-        if (device != null) {
-            c.addAll(List.of("--device", device.toString()));
-            if (deviceRequired) {
-                c.add("--device-required");
-            }
-        }
+        c.addAll(List.of("-cp", classPath, WatchdogMain.class.getName()));
+        c.addAll(options.toArgs());
         return c;
     }
 

@@ -296,8 +296,12 @@ class FencingWatchdogTest {
         agent.write(("arm -5000\narm -4000\narm 60000\n").getBytes(StandardCharsets.US_ASCII));
         agent.flush();
         CompletableFuture<Integer> exit = runAsync(w, in);
-        awaitTrue(w::isArmed);
-        Thread.sleep(200);
+        // Once the last heartbeat is applied nothing can fence for a minute, and a fence between
+        // the stale ones would have happened on the loop's thread before it was applied.
+        Await.until("the last heartbeat is applied", () -> {
+            long left = w.nanosUntilDeadline();
+            return left != Long.MAX_VALUE && left > TimeUnit.SECONDS.toNanos(30);
+        });
         assertEquals(0, fences.get());
         agent.write("exit\n".getBytes(StandardCharsets.US_ASCII));
         agent.flush();
@@ -314,11 +318,11 @@ class FencingWatchdogTest {
         CompletableFuture<Integer> exit = runAsync(w, in);
         agent.write("arm 200\n".getBytes(StandardCharsets.US_ASCII));
         agent.flush();
-        awaitTrue(() -> fences.get() == 1);
+        Await.until("the deadline fence", () -> fences.get() == 1);
         assertFalse(exit.isDone(), "it keeps running after a fence");
         agent.write("arm 60000\n".getBytes(StandardCharsets.US_ASCII));
         agent.flush();
-        awaitTrue(w::isArmed);
+        Await.until("armed again", w::isArmed);
         agent.close();
         assertEquals(1, exit.get(10, TimeUnit.SECONDS));
         assertEquals(2, fences.get(), "the end of the input while armed fenced again");
@@ -349,15 +353,5 @@ class FencingWatchdogTest {
         t.setDaemon(true);
         t.start();
         return exit;
-    }
-
-    private static void awaitTrue(java.util.function.BooleanSupplier c) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("condition not reached in 10 s");
-            }
-            Thread.sleep(10);
-        }
     }
 }

@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,11 +57,7 @@ class PostgresFenceTest {
     }
 
     private static void awaitChildren(Process p, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (p.descendants().count() < n) {
-            assertTrue(System.nanoTime() - deadline < 0, "children did not start");
-            Thread.sleep(10);
-        }
+        Await.until("the stand-in postmaster's " + n + " descendants run", () -> p.descendants().count() >= n);
     }
 
     @Test
@@ -81,7 +79,7 @@ class PostgresFenceTest {
         assertTrue(postmaster.waitFor(5, TimeUnit.SECONDS), "the postmaster was killed");
         assertEquals(2, backends.size());
         for (ProcessHandle b : backends) {
-            assertFalse(PostgresFence.alive(b), "backend " + b.pid() + " was killed");
+            assertFalse(new dev.baton.agent.postgres.Postmaster(dataDir).isLive(b), "backend " + b.pid() + " was killed");
         }
         assertTrue(stray.waitFor(5, TimeUnit.SECONDS), "the stray was killed");
         assertTrue(otherBinary.isAlive(), "another program in the data directory is left alone");
@@ -92,8 +90,35 @@ class PostgresFenceTest {
     void aStalePidFileNamingAnotherProcessKillsNothing() throws Exception {
         Process unrelated = start(tmp, "sleep", "300");
         writePid(unrelated.pid());
-        assertTrue(new PostgresFence(dataDir).fence(), "nothing of this data directory runs: fenced");
-        Thread.sleep(100);
+        List<String> logged = new ArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                synchronized (logged) {
+                    logged.add(r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        FencingWatchdog.LOG.addHandler(capture);
+        try {
+            assertTrue(new PostgresFence(dataDir).fence(), "nothing of this data directory runs: fenced");
+        } finally {
+            FencingWatchdog.LOG.removeHandler(capture);
+        }
+        // The fence says it sent no signal at all, so nothing can still be on its way to the process.
+        synchronized (logged) {
+            assertTrue(logged.stream().anyMatch(m -> m.contains("names process " + unrelated.pid())
+                    && m.contains("not killing it (a stale file)")), logged.toString());
+            assertTrue(logged.stream().anyMatch(m -> m.startsWith("nothing to fence")), logged.toString());
+        }
         assertTrue(unrelated.isAlive());
     }
 

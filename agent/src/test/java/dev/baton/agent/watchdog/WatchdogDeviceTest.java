@@ -77,14 +77,15 @@ class WatchdogDeviceTest {
     }
 
     @Test
-    void theChildCommandLine() {
-        List<String> c = WatchdogSetup.command("/jdk/bin/java", "a.jar:b.jar", "dev.baton.cli.Baton", Path.of("/data"),
-                "node1", Path.of("/dev/watchdog"), true);
+    void theChildCommandLineStartsWatchdogMainOfTheAgentModule() {
+        List<String> c = WatchdogSetup.command("/jdk/bin/java", "a.jar:b.jar",
+                new WatchdogMain.Options(Path.of("/data"), "node1", Path.of("/dev/watchdog"), true));
         assertEquals("/jdk/bin/java", c.get(0));
-        assertEquals(List.of("-cp", "a.jar:b.jar", "dev.baton.cli.Baton", "watchdog", "--data-dir", "/data", "--name",
-                "node1", "--device", "/dev/watchdog", "--device-required"),
+        assertEquals(List.of("-cp", "a.jar:b.jar", "dev.baton.agent.watchdog.WatchdogMain", "--data-dir", "/data",
+                "--name", "node1", "--device", "/dev/watchdog", "--device-required"),
                 c.subList(1 + WatchdogSetup.JVM_OPTIONS.size(), c.size()));
-        List<String> noDevice = WatchdogSetup.command("java", "cp", "M", Path.of("/data"), "n", null, true);
+        List<String> noDevice = WatchdogSetup.command("java", "cp",
+                new WatchdogMain.Options(Path.of("/data"), "n", null, true));
         assertFalse(noDevice.contains("--device"));
         assertFalse(noDevice.contains("--device-required"));
     }

@@ -1,5 +1,6 @@
 package dev.baton.cli.drill;
 
+import dev.baton.agent.postgres.Postmaster;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -165,16 +166,9 @@ public final class LocalProcesses {
 
     /** The postmaster's pid: the first line of {@code postmaster.pid} (negative in single-user mode). */
     public static long postmasterPid(String postmasterPidFile) throws NotFound {
-        String first = postmasterPidFile.lines().findFirst().orElse("").strip();
-        try {
-            long pid = Math.abs(Long.parseLong(first));
-            if (pid > 0) {
-                return pid;
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        throw new NotFound("postmaster.pid does not start with a pid: \"" + first + "\"");
+        return Postmaster.parse(postmasterPidFile).map(Postmaster.PidFile::pid).orElseThrow(() -> new NotFound(
+                "postmaster.pid does not start with a pid: \"" + postmasterPidFile.lines().findFirst().orElse("").strip()
+                        + "\""));
     }
 
     /** The fields of {@code /proc/<pid>/stat} after the command name, from field 3 (the state) on. */
@@ -437,14 +431,11 @@ public final class LocalProcesses {
         }
         long pid = postmasterPid(content);
         Proc p = proc(pid);
-        Path cwd = link(pid, "cwd");
-        try {
-            if (cwd == null || !Files.isSameFile(cwd, dataDir)) {
-                throw new NotFound("pid " + pid + " from " + file + " is not the postmaster of " + dataDir
-                        + (cwd == null ? " (its working directory cannot be read)" : " (it runs in " + cwd + ")"));
-            }
-        } catch (IOException e) {
-            throw new NotFound("cannot compare " + cwd + " with " + dataDir + ": " + e.getMessage());
+        Postmaster postmaster = new Postmaster(dataDir, proc);
+        if (!postmaster.runsInDataDir(pid)) {
+            Path cwd = postmaster.workingDirectory(pid).orElse(null);
+            throw new NotFound("pid " + pid + " from " + file + " is not the postmaster of " + dataDir
+                    + (cwd == null ? " (its working directory cannot be read)" : " (it runs in " + cwd + ")"));
         }
         return p;
     }

@@ -1,4 +1,4 @@
-package dev.baton.cli;
+package dev.baton.agent.logging;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -10,8 +10,12 @@ import java.util.logging.LogManager;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** One log format for Baton and the libraries under it (jetcd and netty log through SLF4J into JUL). */
-final class Logging {
+/**
+ * One log format for Baton and the libraries under it (jetcd and netty log through SLF4J into JUL),
+ * set up by each process's main: the command line's and the fencing watchdog's
+ * ({@link dev.baton.agent.watchdog.WatchdogMain}), whose lines land in the agent's log.
+ */
+public final class Logging {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS")
             .withZone(ZoneOffset.UTC);
 
@@ -53,11 +57,12 @@ final class Logging {
     }
 
     /** Must run before anything touches java.util.logging. */
-    static void install() {
+    public static void install() {
         System.setProperty("java.util.logging.manager", ShutdownProofLogManager.class.getName());
     }
 
-    static void configure(String format) {
+    /** One handler on standard error, "plain" or "json" lines, at INFO; resets what was there. */
+    public static void configure(String format) {
         LogManager manager = LogManager.getLogManager();
         if (manager instanceof ShutdownProofLogManager m) {
             m.resetNow();
@@ -75,7 +80,7 @@ final class Logging {
         }
     }
 
-    static void setLevel(String level) {
+    public static void setLevel(String level) {
         try {
             Logger.getLogger("").setLevel(Level.parse(level.toUpperCase()));
         } catch (IllegalArgumentException e) {

@@ -1,0 +1,292 @@
+package dev.baton.agent.postgres;
+
+import dev.baton.config.BatonConfig;
+import dev.baton.config.Credentials;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * What the agent asks and tells the running server over JDBC, as the superuser, on one cached
+ * connection. Calls are serialised (the HA loop and the REST API share the connection); a failed
+ * call drops the connection, and the next one opens a new one.
+ */
+final class PgQueries {
+
+    /** Opens a connection to the local server (a fake in tests). */
+    @FunctionalInterface
+    interface Connector {
+        Connection connect() throws SQLException;
+    }
+
+    static final String STATUS_SQL = """
+            SELECT pg_is_in_recovery(), current_setting('server_version_num')::int,
+                   pg_postmaster_start_time()::text,
+                   CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END,
+                   pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text,
+                   pg_last_xact_replay_timestamp()::text,
+                   CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END,
+                   CASE WHEN pg_is_in_recovery() THEN NULL
+                        ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
+                   (SELECT timeline_id FROM pg_control_checkpoint()),
+                   EXISTS (SELECT 1 FROM pg_settings WHERE pending_restart),
+                   CASE WHEN pg_is_in_recovery() THEN
+                        (SELECT max(('x' || substr(name, 1, 8))::bit(32)::int) FROM pg_ls_waldir()
+                         WHERE name ~ '^[0-9A-F]{8}[.]history$') END
+            """;
+    static final String RECEIVER_SQL =
+            "SELECT status, received_tli, sender_host, sender_port FROM pg_stat_wal_receiver";
+    static final String REPLICATION_SQL = """
+            SELECT application_name, client_addr::text, state, sync_state, sent_lsn::text, flush_lsn::text,
+                   replay_lsn::text, extract(epoch from replay_lag)::float8
+            FROM pg_stat_replication ORDER BY application_name
+            """;
+
+    private final Connector connector;
+    private Connection connection;
+
+    PgQueries(Connector connector) {
+        this.connector = connector;
+    }
+
+    /** Connects over TCP to the node's own server (there is no Unix socket), as the superuser. */
+    static Connector jdbc(BatonConfig config) {
+        Credentials su = config.postgresql().authentication().superuser();
+        String url = "jdbc:postgresql://" + hostForUrl(localHost(config.postgresql().listenHost())) + ":"
+                + config.postgresql().listenPort() + "/postgres";
+        return () -> {
+            Properties p = new Properties();
+            p.setProperty("user", su.username());
+            if (su.password() != null) {
+                p.setProperty("password", su.password());
+            }
+            p.setProperty("connectTimeout", "3");
+            p.setProperty("socketTimeout", "10");
+            p.setProperty("ApplicationName", "baton");
+            p.setProperty("assumeMinServerVersion", "13");
+            return DriverManager.getConnection(url, p);
+        };
+    }
+
+    /** The address the agent uses to reach its own server: the listen host, or loopback for wildcards. */
+    static String localHost(String listenHost) {
+        String h = listenHost;
+        if (h == null || h.isEmpty() || h.equals("*") || h.equals("0.0.0.0")) {
+            return "127.0.0.1";
+        }
+        if (h.equals("::")) {
+            return "::1";
+        }
+        return h.contains(",") ? h.substring(0, h.indexOf(',')).trim() : h;
+    }
+
+    static String hostForUrl(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+
+    /** The server's state; {@link PgStatus#stopped()} when it cannot be queried. */
+    synchronized PgStatus status() {
+        try {
+            Connection c = connection();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(STATUS_SQL)) {
+                rs.next();
+                boolean inRecovery = rs.getBoolean(1);
+                int version = rs.getInt(2);
+                String started = rs.getString(3);
+                long write = Lsn.parse(rs.getString(4));
+                long received = Lsn.parse(rs.getString(5));
+                long replayed = Lsn.parse(rs.getString(6));
+                String replayTs = rs.getString(7);
+                boolean paused = rs.getBoolean(8);
+                int timeline = rs.getInt(9);
+                int checkpointTimeline = rs.getInt(10);
+                boolean pendingRestart = rs.getBoolean(11);
+                // A replica's control-file timeline moves only at its next restartpoint (minutes
+                // after a promotion), and the WAL receiver's is gone when the primary is: the
+                // newest timeline history file it fetched says which timeline it follows.
+                int historyTimeline = rs.getInt(12);
+                boolean streaming = false;
+                String upstreamHost = null;
+                int upstreamPort = 0;
+                List<PgStatus.Replica> replicas = new ArrayList<>();
+                if (inRecovery) {
+                    timeline = Math.max(checkpointTimeline, historyTimeline);
+                    try (ResultSet wr = st.executeQuery(RECEIVER_SQL)) {
+                        if (wr.next()) {
+                            streaming = "streaming".equals(wr.getString(1));
+                            // While a WAL receiver runs, its timeline is the one being replayed. The
+                            // newest history file is not: a replica that received WAL past the point
+                            // where the new timeline forked has fetched that file and still cannot
+                            // follow it, and must report the old timeline to be rewound.
+                            int tli = wr.getInt(2);
+                            if (tli > 0) {
+                                timeline = tli;
+                            }
+                            upstreamHost = wr.getString(3);
+                            upstreamPort = wr.getInt(4);
+                        }
+                    }
+                } else {
+                    try (ResultSet rr = st.executeQuery(REPLICATION_SQL)) {
+                        while (rr.next()) {
+                            double lag = rr.getDouble(8);
+                            replicas.add(new PgStatus.Replica(rr.getString(1), rr.getString(2), rr.getString(3),
+                                    rr.getString(4), Lsn.parse(rr.getString(5)), Lsn.parse(rr.getString(6)),
+                                    Lsn.parse(rr.getString(7)), rr.wasNull() ? null : lag));
+                        }
+                    }
+                }
+                return new PgStatus(true, inRecovery, timeline, write, received, replayed, replayTs, paused,
+                        streaming, upstreamHost, upstreamPort, started, version, replicas, pendingRestart);
+            }
+        } catch (SQLException e) {
+            close();
+            return PgStatus.stopped();
+        }
+    }
+
+    synchronized void checkpoint() {
+        execute("CHECKPOINT");
+    }
+
+    /**
+     * ALTER SYSTEM (postgresql.auto.conf: it survives restarts and is what a clone or rewind
+     * copies along, so a promoted node resets it before it opens for writes), then a reload.
+     */
+    synchronized void setSynchronousStandbyNames(String value) {
+        execute(value == null ? "ALTER SYSTEM RESET synchronous_standby_names"
+                : "ALTER SYSTEM SET synchronous_standby_names = " + sqlLiteral(value));
+        execute("SELECT pg_reload_conf()");
+    }
+
+    /** Creates the replication role, or sets its password and attributes if it exists. */
+    synchronized void ensureReplicationRole(Credentials repl) {
+        try {
+            Connection c = connection();
+            boolean exists;
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+                ps.setString(1, repl.username());
+                try (ResultSet rs = ps.executeQuery()) {
+                    exists = rs.next();
+                }
+            }
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                // Keep the password out of the server log whatever log_statement says.
+                st.execute("SET LOCAL log_statement = 'none'");
+                st.execute("SET LOCAL log_min_duration_statement = -1");
+                st.execute("SET LOCAL log_min_error_statement = 'panic'");
+                st.execute(roleStatement(exists, repl));
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            close();
+            throw new PostgresException("cannot create the replication role " + repl.username() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code CREATE ROLE} or {@code ALTER ROLE} "name" {@code WITH REPLICATION LOGIN PASSWORD} '…' (or NULL). */
+    static String roleStatement(boolean exists, Credentials repl) {
+        String ident = "\"" + repl.username().replace("\"", "\"\"") + "\"";
+        String password = repl.password() == null ? "NULL" : sqlLiteral(repl.password());
+        return (exists ? "ALTER ROLE " : "CREATE ROLE ") + ident + " WITH REPLICATION LOGIN PASSWORD " + password;
+    }
+
+    /** An SQL string literal (standard_conforming_strings: only {@code '} is special). */
+    static String sqlLiteral(String v) {
+        return "'" + v.replace("'", "''") + "'";
+    }
+
+    synchronized Set<String> physicalSlots() {
+        try (Statement st = connection().createStatement();
+             ResultSet rs = st.executeQuery("SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical'")) {
+            Set<String> slots = new LinkedHashSet<>();
+            while (rs.next()) {
+                slots.add(rs.getString(1));
+            }
+            return slots;
+        } catch (SQLException e) {
+            close();
+            throw new PostgresException("cannot list replication slots: " + e.getMessage(), e);
+        }
+    }
+
+    synchronized void createPhysicalSlot(String name) {
+        executeWith("SELECT pg_create_physical_replication_slot(?) WHERE NOT EXISTS "
+                + "(SELECT 1 FROM pg_replication_slots WHERE slot_name = ?)", name, name);
+    }
+
+    /** Drops the slot unless a standby is streaming from it. */
+    synchronized void dropPhysicalSlot(String name) {
+        executeWith("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                + "WHERE slot_name = ? AND NOT active", name);
+    }
+
+    /** The content of the server's history file for {@code timeline}, or null. */
+    synchronized String timelineHistory(int timeline) {
+        try (PreparedStatement ps = connection().prepareStatement("SELECT pg_read_file(?, 0, 1048576, true)")) {
+            ps.setString(1, String.format("pg_wal/%08X.history", timeline));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            close();
+            return null;
+        }
+    }
+
+    /** Closes the cached connection, if any. */
+    synchronized void close() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // closing a broken connection
+            }
+            connection = null;
+        }
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection != null && !connection.isClosed()) {
+            return connection;
+        }
+        connection = connector.connect();
+        connection.setAutoCommit(true);
+        return connection;
+    }
+
+    private void execute(String sql) {
+        try (Statement st = connection().createStatement()) {
+            st.execute(sql);
+        } catch (SQLException e) {
+            close();
+            throw new PostgresException(sql + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void executeWith(String sql, String... args) {
+        try (PreparedStatement ps = connection().prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setString(i + 1, args[i]);
+            }
+            ps.execute();
+        } catch (SQLException e) {
+            close();
+            throw new PostgresException("replication slot " + String.join(",", args) + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package dev.baton.agent.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.baton.agent.postgres.PostgresController.StopMode;
+import dev.baton.agent.postgres.PostgresController.Upstream;
+import dev.baton.agent.process.FakeProcessRunner;
+import dev.baton.config.BatonConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The facade end to end on a temporary directory, with a fake {@link dev.baton.agent.process.ProcessRunner}:
+ * the files it writes, byte for byte, and the programs it runs. No PostgreSQL.
+ */
+class LocalPostgresTest {
+    private static final String HEADER = "# Written by Baton. Do not edit: set parameters in Baton's configuration.\n";
+
+    @TempDir
+    Path tmp;
+    private Path data;
+    private Path pgpass;
+    private BatonConfig config;
+    private final FakeProcessRunner runner = new FakeProcessRunner();
+    private LocalPostgres pg;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        config = TestConfigs.node(tmp);
+        data = tmp.resolve("data");
+        pgpass = tmp.resolve(".pgpass_node1");
+        pg = new LocalPostgres(config, FakeBinaries.in(tmp), runner);
+    }
+
+    private String bin(String program) {
+        return tmp.resolve("bin").resolve(program).toString();
+    }
+
+    private static final String COMMON = """
+            max_connections = '100'
+            max_wal_senders = '10'
+            max_replication_slots = '10'
+            wal_keep_size = '128MB'
+            unix_socket_directories = ''
+            wal_retrieve_retry_interval = '1s'
+            work_mem = '8MB'
+            shared_buffers = '32MB'
+            listen_addresses = '127.0.0.1'
+            port = '5432'
+            cluster_name = 'demo'
+            hot_standby = 'on'
+            wal_level = 'replica'
+            wal_log_hints = 'on'
+            """;
+
+    @Test
+    void aPrimaryGetsBatonsPostgresqlConfAndNoStandbySignal() throws Exception {
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("postgresql.conf"), "# initdb's\n");
+        Files.writeString(data.resolve("standby.signal"), "");
+        pg.configure(false, null, TestConfigs.dynamic(Map.of("work_mem", "8MB")));
+
+        assertEquals(HEADER + "include 'postgresql.base.conf'\n" + COMMON, Files.readString(data.resolve("postgresql.conf")));
+        assertEquals("# initdb's\n", Files.readString(data.resolve("postgresql.base.conf")), "initdb's file is kept");
+        assertFalse(Files.exists(data.resolve("standby.signal")));
+        assertNull(pg.configuredUpstream());
+        assertEquals("*:*:*:replicator:rep-pw\n*:*:*:postgres:su-pw\n", Files.readString(pgpass));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pgpass)));
+        assertEquals(List.of(), runner.calls());
+    }
+
+    @Test
+    void aReplicaGetsPrimaryConninfoSlotAndStandbySignal() throws Exception {
+        Files.createDirectories(data);
+        pg.configure(true, new Upstream("10.0.0.2", 5433, "node2"), TestConfigs.dynamic(Map.of("work_mem", "8MB")));
+
+        String conninfo = "'host=''10.0.0.2'' port=5433 user=''replicator'' passfile=''" + pgpass
+                + "'' application_name=''node1'' connect_timeout=3'";
+        assertEquals(HEADER + "include 'postgresql.base.conf'\n" + COMMON
+                        + "primary_conninfo = " + conninfo + "\n"
+                        + "primary_slot_name = 'node2'\n"
+                        + "recovery_target_timeline = 'latest'\n",
+                Files.readString(data.resolve("postgresql.conf")));
+        assertEquals("", Files.readString(data.resolve("postgresql.base.conf")));
+        assertTrue(Files.exists(data.resolve("standby.signal")));
+        assertEquals("10.0.0.2:5433", pg.configuredUpstream());
+    }
+
+    @Test
+    void initdbRunsWithChecksumsAndAPwfileThenWritesTheDefaultPgHba() throws Exception {
+        runner.answer(c -> {
+            if (c.program().equals("initdb")) {
+                String pwfile = c.argv().get(4).substring("--pwfile=".length());
+                try {
+                    assertEquals("su-pw\n", Files.readString(Path.of(pwfile)));
+                    Files.createDirectories(data);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            return FakeProcessRunner.ok("");
+        });
+        pg.initdb();
+
+        FakeProcessRunner.Call initdb = runner.calls().get(0);
+        assertEquals(List.of(bin("initdb"), "-D", data.toString(), "--username=postgres"), initdb.argv().subList(0, 4));
+        assertTrue(initdb.argv().get(4).startsWith("--pwfile=" + tmp + "/.baton-pw"), initdb.argv().get(4));
+        assertEquals(List.of("--auth-host=scram-sha-256", "--auth-local=peer", "--data-checksums"),
+                initdb.argv().subList(5, initdb.argv().size()));
+        assertEquals(Map.of("LC_ALL", "C.UTF-8"), initdb.env());
+        assertFalse(Files.exists(Path.of(initdb.argv().get(4).substring("--pwfile=".length()))), "the pwfile is gone");
+        assertEquals(HEADER + """
+                local   all          all                  peer
+                host    all          all        127.0.0.1/32  scram-sha-256
+                host    all          all        ::1/128       scram-sha-256
+                host    replication  replicator  127.0.0.1/32  scram-sha-256
+                host    replication  replicator  ::1/128       scram-sha-256
+                host    all          all        0.0.0.0/0     scram-sha-256
+                host    replication  replicator  0.0.0.0/0     scram-sha-256
+                """, Files.readString(data.resolve("pg_hba.conf")));
+    }
+
+    @Test
+    void aFailedInitdbLeavesAnEmptyDirectory() throws Exception {
+        runner.answer(c -> {
+            try {
+                Files.createDirectories(data.resolve("base"));
+                Files.writeString(data.resolve("base/1"), "x");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return FakeProcessRunner.failed(1, "initdb: error: out of disk\n");
+        });
+        PostgresException e = assertThrows(PostgresException.class, pg::initdb);
+        assertEquals("initdb failed: initdb: error: out of disk", e.getMessage());
+        assertTrue(Files.isDirectory(data));
+        try (var s = Files.list(data)) {
+            assertEquals(0, s.count());
+        }
+    }
+
+    @Test
+    void basebackupClonesAsTheReplicationUserWithThePgpassFile() throws Exception {
+        runner.answer(c -> {
+            try {
+                Files.createDirectories(data);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return FakeProcessRunner.ok("");
+        });
+        pg.basebackup("10.0.0.2", 5433);
+        FakeProcessRunner.Call c = runner.only();
+        assertEquals(List.of(bin("pg_basebackup"), "-D", data.toString(), "-X", "stream", "-c", "fast",
+                "-h", "10.0.0.2", "-p", "5433", "-U", "replicator", "-w"), c.argv());
+        assertEquals(Map.of("PGPASSFILE", pgpass.toString(), "PGAPPNAME", "node1"), c.env());
+        assertEquals(Duration.ofHours(12), c.timeout());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data)));
+    }
+
+    @Test
+    void pgCtlStartPromoteReloadAndStop() throws Exception {
+        Files.createDirectories(data);
+        pg.start(Duration.ofSeconds(30));
+        pg.promote(Duration.ofSeconds(20));
+        pg.reload();
+        pg.stop(StopMode.FAST, Duration.ofSeconds(60));
+        String log = tmp.resolve("data.log").toString();
+        assertEquals(List.of(
+                List.of(bin("pg_ctl"), "start", "-D", data.toString(), "-w", "-t", "30", "-l", log, "-s"),
+                List.of(bin("pg_ctl"), "promote", "-D", data.toString(), "-w", "-t", "20", "-s"),
+                List.of(bin("pg_ctl"), "reload", "-D", data.toString(), "-s")),
+                runner.calls().stream().map(FakeProcessRunner.Call::argv).toList(), "no stop: nothing runs");
+        assertTrue(Files.exists(pgpass), "start writes the pgpass file");
+
+        Files.writeString(data.resolve("postmaster.pid"), ProcessHandle.current().pid() + "\n" + data + "\n");
+        pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(60));
+        assertEquals(List.of(bin("pg_ctl"), "stop", "-D", data.toString(), "-w", "-t", "60", "-m", "immediate", "-s"),
+                runner.calls().get(3).argv());
+        assertEquals(Duration.ofSeconds(70), runner.calls().get(3).timeout());
+    }
+
+    @Test
+    void rewindAgainstTheSourceServerAsTheSuperuser() throws Exception {
+        Files.createDirectories(data);
+        runner.answer("pg_rewind", FakeProcessRunner.ok(
+                "pg_rewind: servers diverged at WAL location 0/3000060 on timeline 1\n"
+                        + "pg_rewind: rewinding from last common checkpoint at 0/2000060 on timeline 1\n"));
+        PostgresController.RewindCheck check = pg.checkRewind("10.0.0.2", 5433);
+        assertTrue(check.needed());
+        assertEquals(Lsn.parse("0/3000060"), check.divergenceLsn());
+        assertEquals(1, check.timeline());
+        pg.rewind("10.0.0.2", 5433);
+        String source = "--source-server=host='10.0.0.2' port=5433 user='postgres' dbname='postgres' passfile='"
+                + pgpass + "' application_name='node1' connect_timeout=3";
+        assertEquals(List.of(
+                List.of(bin("pg_rewind"), "-D", data.toString(), "--dry-run", source),
+                List.of(bin("pg_rewind"), "-D", data.toString(), source, "--progress")),
+                runner.calls().stream().map(FakeProcessRunner.Call::argv).toList());
+        assertEquals(Map.of("PGPASSFILE", pgpass.toString()), runner.calls().get(0).env());
+    }
+}

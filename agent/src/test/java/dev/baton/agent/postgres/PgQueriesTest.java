@@ -1,0 +1,144 @@
+package dev.baton.agent.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.baton.config.Credentials;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The SQL the agent sends and how it reads the answers, on a fake JDBC connection. */
+class PgQueriesTest {
+    private final FakeJdbc jdbc = new FakeJdbc();
+    private final PgQueries queries = new PgQueries(jdbc.connector());
+
+    private static List<Object> row(Object... values) {
+        return Arrays.asList(values);
+    }
+
+    @Test
+    void aPrimarysStatusWithItsReplicas() {
+        jdbc.rows(PgQueries.STATUS_SQL, List.of(row(false, 150004, "2026-12-01 10:00:00+00", "0/3000060", null, null,
+                        null, false, 3, 2, true, null)))
+                .rows(PgQueries.REPLICATION_SQL, List.of(
+                        row("node2", "10.0.0.2", "streaming", "sync", "0/3000060", "0/3000060", "0/3000000", 0.25),
+                        row("node3", "10.0.0.3", "catchup", "async", "0/2000000", null, null, null)));
+        PgStatus s = queries.status();
+        assertEquals(new PgStatus(true, false, 3, Lsn.parse("0/3000060"), 0, 0, null, false, false, null, 0,
+                "2026-12-01 10:00:00+00", 150004, List.of(
+                new PgStatus.Replica("node2", "10.0.0.2", "streaming", "sync", Lsn.parse("0/3000060"),
+                        Lsn.parse("0/3000060"), Lsn.parse("0/3000000"), 0.25),
+                new PgStatus.Replica("node3", "10.0.0.3", "catchup", "async", Lsn.parse("0/2000000"), 0, 0, null)),
+                true), s);
+        assertEquals(List.of("autocommit true", PgQueries.STATUS_SQL, PgQueries.REPLICATION_SQL), jdbc.log());
+    }
+
+    @Test
+    void aReplicaReportsTheTimelineItsWalReceiverReplays() {
+        jdbc.rows(PgQueries.STATUS_SQL, List.of(row(true, 150004, "t0", null, "0/5000000", "0/4000000", "t1", true,
+                        0, 2, false, 3)))
+                .rows(PgQueries.RECEIVER_SQL, List.of(row("streaming", 2, "10.0.0.1", 5432)));
+        PgStatus s = queries.status();
+        assertEquals(new PgStatus(true, true, 2, 0, Lsn.parse("0/5000000"), Lsn.parse("0/4000000"), "t1", true, true,
+                "10.0.0.1", 5432, "t0", 150004, List.of(), false), s);
+    }
+
+    @ParameterizedTest(name = "checkpoint {0}, newest history {1}, receiver {2}: timeline {3}")
+    @CsvSource({"2, 3, , 3", "4, 3, , 4", "2, 3, 2, 2", "2, 3, 0, 3"})
+    void aReplicasTimelineWithoutOrWithAReceiver(int checkpoint, int history, Integer receiver, int timeline) {
+        jdbc.rows(PgQueries.STATUS_SQL, List.of(row(true, 150004, "t0", null, null, null, null, false, 0, checkpoint,
+                false, history)));
+        if (receiver != null) {
+            jdbc.rows(PgQueries.RECEIVER_SQL, List.of(row("waiting", receiver, null, null)));
+        }
+        PgStatus s = queries.status();
+        assertEquals(timeline, s.timeline());
+        assertEquals(false, s.streaming());
+    }
+
+    @Test
+    void aFailedQueryReadsAsStoppedAndTheNextOneReconnects() {
+        jdbc.fail(PgQueries.STATUS_SQL, "the connection attempt failed");
+        assertEquals(PgStatus.stopped(), queries.status());
+        assertEquals(1, jdbc.closes());
+        queries.status();
+        assertEquals(2, jdbc.connects());
+    }
+
+    @Test
+    void synchronousStandbyNamesThroughAlterSystemThenAReload() {
+        queries.setSynchronousStandbyNames("FIRST 1 (\"node'2\")");
+        queries.setSynchronousStandbyNames(null);
+        assertEquals(List.of("autocommit true",
+                "ALTER SYSTEM SET synchronous_standby_names = 'FIRST 1 (\"node''2\")'", "SELECT pg_reload_conf()",
+                "ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()"), jdbc.log());
+    }
+
+    @Test
+    void theReplicationRoleIsCreatedOrAlteredWithItsPasswordOutOfTheLog() {
+        queries.ensureReplicationRole(new Credentials("rep\"l", "it's"));
+        assertEquals(List.of("autocommit true", "SELECT 1 FROM pg_roles WHERE rolname = ? [rep\"l]", "autocommit false",
+                "SET LOCAL log_statement = 'none'", "SET LOCAL log_min_duration_statement = -1",
+                "SET LOCAL log_min_error_statement = 'panic'",
+                "CREATE ROLE \"rep\"\"l\" WITH REPLICATION LOGIN PASSWORD 'it''s'", "commit", "autocommit true"),
+                jdbc.log());
+        assertEquals("ALTER ROLE \"r\" WITH REPLICATION LOGIN PASSWORD NULL",
+                PgQueries.roleStatement(true, new Credentials("r", null)));
+    }
+
+    @Test
+    void aFailedRoleStatementIsRolledBack() {
+        jdbc.fail("CREATE ROLE", "permission denied");
+        PostgresException e = assertThrows(PostgresException.class,
+                () -> queries.ensureReplicationRole(new Credentials("replicator", "pw")));
+        assertEquals("cannot create the replication role replicator: permission denied", e.getMessage());
+        List<String> log = jdbc.log();
+        assertEquals(List.of("rollback", "autocommit true"), log.subList(log.size() - 2, log.size()));
+        assertEquals(1, jdbc.closes());
+    }
+
+    @Test
+    void slots() {
+        jdbc.rows("SELECT slot_name FROM pg_replication_slots", List.of(row("node2"), row("node3")));
+        assertEquals(Set.of("node2", "node3"), queries.physicalSlots());
+        queries.createPhysicalSlot("node4");
+        queries.dropPhysicalSlot("node3");
+        List<String> log = jdbc.log();
+        assertEquals(List.of("SELECT pg_create_physical_replication_slot(?) WHERE NOT EXISTS "
+                        + "(SELECT 1 FROM pg_replication_slots WHERE slot_name = ?) [node4, node4]",
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ? "
+                        + "AND NOT active [node3]"), log.subList(log.size() - 2, log.size()));
+
+        jdbc.fail("SELECT pg_drop", "ERROR:  replication slot \"node3\" is active");
+        PostgresException e = assertThrows(PostgresException.class, () -> queries.dropPhysicalSlot("node3"));
+        assertEquals("replication slot node3: ERROR:  replication slot \"node3\" is active", e.getMessage());
+    }
+
+    @Test
+    void timelineHistoryReadsTheServersFile() {
+        jdbc.rows("SELECT pg_read_file", List.of(row("1\t0/3000060\tno recovery target specified\n")));
+        assertEquals("1\t0/3000060\tno recovery target specified\n", queries.timelineHistory(10));
+        assertEquals("SELECT pg_read_file(?, 0, 1048576, true) [pg_wal/0000000A.history]", jdbc.log().get(1));
+        jdbc.fail("SELECT pg_read_file", "gone");
+        assertNull(queries.timelineHistory(10));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "''|127.0.0.1|127.0.0.1", "*|127.0.0.1|127.0.0.1", "0.0.0.0|127.0.0.1|127.0.0.1", "::|::1|[::1]",
+            "10.0.0.5|10.0.0.5|10.0.0.5", "10.0.0.5, 127.0.0.1|10.0.0.5|10.0.0.5", "fe80::1|fe80::1|[fe80::1]"})
+    void theAgentReachesItsOwnServerOnTheListenAddressOrLoopback(String listen, String host, String inUrl) {
+        assertEquals(host, PgQueries.localHost(listen));
+        assertEquals(inUrl, PgQueries.hostForUrl(host));
+    }
+
+    @Test
+    void aLiteralForAlterSystem() {
+        assertEquals("'a''b\\c'", PgQueries.sqlLiteral("a'b\\c"));
+    }
+}
