@@ -38,36 +38,10 @@ import java.util.logging.Logger;
  * Whatever takes longer than a cycle goes to the {@link LongActionSlot}; the sentence returned is
  * the cycle's.
  */
-final class DecisionExecutor {
+record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresController pg, PeerClient peers,
+                        LongActionSlot slot, Promotion promotion, Rejoin rejoin, LeaderDuties duties,
+                        MemberPublisher publisher, Handover handover, LoopContext ctx) {
     private static final Logger LOG = Logger.getLogger(DecisionExecutor.class.getName());
-
-    private final BatonConfig config;
-    private final ClusterStore store;
-    private final PostgresController pg;
-    private final PeerClient peers;
-    private final LongActionSlot slot;
-    private final Promotion promotion;
-    private final Rejoin rejoin;
-    private final LeaderDuties duties;
-    private final MemberPublisher publisher;
-    private final Handover handover;
-    private final LoopContext ctx;
-
-    DecisionExecutor(BatonConfig config, ClusterStore store, PostgresController pg, PeerClient peers,
-                     LongActionSlot slot, Promotion promotion, Rejoin rejoin, LeaderDuties duties,
-                     MemberPublisher publisher, Handover handover, LoopContext ctx) {
-        this.config = config;
-        this.store = store;
-        this.pg = pg;
-        this.peers = peers;
-        this.slot = slot;
-        this.promotion = promotion;
-        this.rejoin = rejoin;
-        this.duties = duties;
-        this.publisher = publisher;
-        this.handover = handover;
-        this.ctx = ctx;
-    }
 
     /** Carries out {@code d}; {@code sureUntil} is what this cycle's renewal makes the lock worth. */
     String execute(Decision d, Observation o, long sureUntil) {

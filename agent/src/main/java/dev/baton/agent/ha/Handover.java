@@ -20,7 +20,8 @@ import java.util.logging.Logger;
  * the shutdown checkpoint, so that releasing the leader key loses no acknowledged write. Runs on
  * the long-action slot or on the shutdown thread, never on the HA loop's thread.
  */
-final class Handover {
+record Handover(String me, ClusterStore store, PostgresController pg, PeerClient peers, LongSupplier ticker,
+                Pause pause) {
     private static final Logger LOG = Logger.getLogger(Handover.class.getName());
 
     /** Waits between polling rounds (production: sleeps; tests: advance a fake clock). */
@@ -28,22 +29,6 @@ final class Handover {
         void pause(Duration d) throws InterruptedException;
 
         Pause SLEEP = d -> Thread.sleep(d.toMillis());
-    }
-
-    private final String me;
-    private final ClusterStore store;
-    private final PostgresController pg;
-    private final PeerClient peers;
-    private final LongSupplier ticker;
-    private final Pause pause;
-
-    Handover(String me, ClusterStore store, PostgresController pg, PeerClient peers, LongSupplier ticker, Pause pause) {
-        this.me = me;
-        this.store = store;
-        this.pg = pg;
-        this.peers = peers;
-        this.ticker = ticker;
-        this.pause = pause;
     }
 
     /** The replicas that count: {@code candidate} only, or (null) any that may take over. */

@@ -13,25 +13,9 @@ import java.util.logging.Logger;
  * class acts. A primary no longer sure of its lease is fenced and comes back read-only, as a
  * standby that follows no one.
  */
-final class OutageResponse {
+record OutageResponse(PostgresController pg, LockHold lock, LongActionSlot slot, DataDirCache dataDir,
+                      LoopContext ctx, LongSupplier ticker) {
     private static final Logger LOG = Logger.getLogger(OutageResponse.class.getName());
-
-    private final PostgresController pg;
-    private final LockHold lock;
-    private final LongActionSlot slot;
-    private final DataDirCache dataDir;
-    private final LoopContext ctx;
-    private final LongSupplier ticker;
-
-    OutageResponse(PostgresController pg, LockHold lock, LongActionSlot slot, DataDirCache dataDir, LoopContext ctx,
-                   LongSupplier ticker) {
-        this.pg = pg;
-        this.lock = lock;
-        this.slot = slot;
-        this.dataDir = dataDir;
-        this.ctx = ctx;
-        this.ticker = ticker;
-    }
 
     /** Acts on the outage {@code e}, the store having been unreachable for {@code downNanos}; returns the sentence. */
     String respond(StoreUnavailableException e, long downNanos) {

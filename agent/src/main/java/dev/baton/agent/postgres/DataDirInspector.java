@@ -12,20 +12,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /** Reads what is on disk in the data directory without a running server: its files and {@code pg_controldata}. */
-final class DataDirInspector {
+record DataDirInspector(PgBinaries bin, ProcessRunner runner, Path dataDir) {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     /** PostgreSQL's default WAL segment size, for when pg_controldata does not say. */
     static final long DEFAULT_WAL_SEGMENT_SIZE = 16L * 1024 * 1024;
-
-    private final PgBinaries bin;
-    private final ProcessRunner runner;
-    private final Path dataDir;
-
-    DataDirInspector(PgBinaries bin, ProcessRunner runner, Path dataDir) {
-        this.bin = bin;
-        this.runner = runner;
-        this.dataDir = dataDir;
-    }
 
     DataDirInfo inspect() {
         if (!Files.exists(dataDir)) {

@@ -19,14 +19,7 @@ import java.util.List;
  * standby.signal, pg_hba.conf and the pgpass file. Every file is replaced atomically, so postgres
  * never reads half of one.
  */
-final class PgConfFiles {
-    private final BatonConfig config;
-    private final Path dataDir;
-
-    PgConfFiles(BatonConfig config, Path dataDir) {
-        this.config = config;
-        this.dataDir = dataDir;
-    }
+record PgConfFiles(BatonConfig config, Path dataDir) {
 
     /**
      * Writes postgresql.conf for the role, standby.signal to match, pg_hba.conf when the

@@ -17,29 +17,14 @@ import java.util.function.BooleanSupplier;
  * The server's life cycle through {@code pg_ctl}: start, stop, promote, reload. Each waits
  * ({@code -w}) at most the given timeout, and the program itself is given ten seconds more before
  * it is killed. A failure raises {@link PostgresException} with pg_ctl's last lines.
+ *
+ * @param logFile where the server logs ({@code pg_ctl -l})
+ * @param running whether a postmaster runs for the data directory
  */
-final class PgCtl {
+record PgCtl(PgBinaries bin, ProcessRunner runner, Path dataDir, Path logFile, BooleanSupplier running) {
     private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(30);
     /** How much longer than its own {@code -t} pg_ctl may take before it is killed. */
     private static final long GRACE_SECONDS = 10;
-
-    private final PgBinaries bin;
-    private final ProcessRunner runner;
-    private final Path dataDir;
-    private final Path logFile;
-    private final BooleanSupplier running;
-
-    /**
-     * @param logFile where the server logs ({@code pg_ctl -l})
-     * @param running whether a postmaster runs for the data directory
-     */
-    PgCtl(PgBinaries bin, ProcessRunner runner, Path dataDir, Path logFile, BooleanSupplier running) {
-        this.bin = bin;
-        this.runner = runner;
-        this.dataDir = dataDir;
-        this.logFile = logFile;
-        this.running = running;
-    }
 
     void start(Duration timeout) {
         ProcessResult r = runner.run(List.of(bin.path("pg_ctl"), "start", "-D", dataDir.toString(), "-w",
