@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.agent.client.PatroniStatus;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
@@ -39,8 +40,7 @@ final class Candidates {
         if (m.apiUrl() == null) {
             return false;
         }
-        return api.status(m).map(s -> "running".equals(s.path("state").asText())
-                && "streaming".equals(s.path("replication_state").asText())).orElse(false);
+        return api.status(m).map(PatroniStatus::streaming).orElse(false);
     }
 
     /**
@@ -53,11 +53,10 @@ final class Candidates {
         }
         var s = api.status(m).orElseThrow(() -> ExitException.failed(m.name() + " does not answer on its REST API "
                 + AgentApi.base(m) + ": cannot check that it is ready to take over"));
-        String state = s.path("state").asText("unknown");
-        String replication = s.path("replication_state").asText("none");
-        if (!"running".equals(state) || !"streaming".equals(replication)) {
-            throw ExitException.failed(m.name() + " is not streaming from the leader right now (state " + state
-                    + ", replication " + replication + "): it may lack WAL; wait until it streams, or pick another "
+        if (!s.streaming()) {
+            throw ExitException.failed(m.name() + " is not streaming from the leader right now (state " + s.state()
+                    + ", replication " + (s.replicationState() == null ? "none" : s.replicationState())
+                    + "): it may lack WAL; wait until it streams, or pick another "
                     + "candidate");
         }
     }

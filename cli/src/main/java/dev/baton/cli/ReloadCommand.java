@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.agent.client.AgentClient;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "reload", description = {"Reload the configuration of members (POST /reload to each)."})
 public final class ReloadCommand extends BaseCommand {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     @Mixin
     ClusterOptions cluster;
@@ -39,9 +41,9 @@ public final class ReloadCommand extends BaseCommand {
             AgentApi api = new AgentApi();
             List<String> failed = new ArrayList<>();
             for (MemberStatus m : order) {
-                AgentApi.Reply reply;
+                AgentClient.Reply reply;
                 try {
-                    reply = api.post(m, "reload", "{}", Duration.ofSeconds(30));
+                    reply = api.call(m, "POST", "reload", TIMEOUT, (c, base) -> c.reload(base, TIMEOUT));
                 } catch (ExitException e) {
                     err().println("baton: " + e.getMessage());
                     failed.add(m.name());

@@ -1,6 +1,6 @@
 package dev.baton.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.agent.client.AgentClient;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
@@ -58,15 +58,10 @@ public final class RestartCommand extends BaseCommand {
             int restarted = 0;
             int skipped = 0;
             for (MemberStatus m : order) {
-                ObjectNode body = Formats.JSON.createObjectNode();
-                if (pending) {
-                    body.put("restart_pending", true);
-                }
-                if (!r.equals("any")) {
-                    body.put("role", r);
-                }
                 String before = MemberWait.startTime(api, m);
-                AgentApi.Reply reply = api.post(m, "restart", body.toString(), REQUEST_TIMEOUT);
+                String onlyRole = r.equals("any") ? null : r;
+                AgentClient.Reply reply = api.call(m, "POST", "restart", REQUEST_TIMEOUT,
+                        (c, base) -> c.restart(base, pending, onlyRole, REQUEST_TIMEOUT));
                 switch (reply.status()) {
                     case 200, 202 -> {
                         out().println(m.name() + ": " + (reply.message().isEmpty() ? "restarted" : reply.message()));

@@ -1,13 +1,10 @@
 package dev.baton.cli.drill;
 
+import dev.baton.agent.client.AgentClient;
 import dev.baton.leader.model.HistoryEntry;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.cli.local.Writer;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -70,8 +66,7 @@ public final class DrillRunner {
     private final DrillTarget target;
     private final Settings settings;
     private final PrintWriter progress;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(1)).build();
+    private final AgentClient agents = new AgentClient(Duration.ofSeconds(1));
     private final List<DrillAnalysis.Ack> acks = new ArrayList<>();
     private final Set<Long> lost = new HashSet<>();
     private Writer writer;
@@ -186,7 +181,7 @@ public final class DrillRunner {
             Instant wall = Instant.now();
             faultAt = System.nanoTime();
             event(faultAt, "fault", method);
-            CompletableFuture<HttpResponse<String>> switchover = null;
+            CompletableFuture<AgentClient.Reply> switchover = null;
             String problem = null;
             try {
                 if (fault == Fault.SWITCHOVER) {
@@ -258,10 +253,10 @@ public final class DrillRunner {
                 }
                 if (switchover != null && switchover.isDone() && !switchoverSeen) {
                     switchoverSeen = true;
-                    HttpResponse<String> r = switchover.getNow(null);
-                    String answer = r == null ? "no answer" : "HTTP " + r.statusCode() + " " + r.body().strip();
+                    AgentClient.Reply r = switchover.getNow(null);
+                    String answer = r == null ? "no answer" : "HTTP " + r.status() + " " + r.body().strip();
                     event(now, "switchover", "switchover answered " + answer);
-                    if (r == null || r.statusCode() != 200) {
+                    if (r == null || r.status() != 200) {
                         problem = "the switchover failed: " + answer;
                     }
                 }
@@ -536,11 +531,7 @@ public final class DrillRunner {
                 pending.put(m, CompletableFuture.completedFuture(-1));
                 continue;
             }
-            HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(1)).GET().build();
-            pending.put(m, http.sendAsync(req, HttpResponse.BodyHandlers.discarding())
-                    .thenApply(HttpResponse::statusCode)
-                    .exceptionally(e -> -1)
-                    .completeOnTimeout(-1, 1500, TimeUnit.MILLISECONDS));
+            pending.put(m, agents.statusCode(base, path, Duration.ofSeconds(1)));
         }
         Map<String, Integer> out = new LinkedHashMap<>();
         for (Map.Entry<String, CompletableFuture<Integer>> e : pending.entrySet()) {
@@ -549,16 +540,12 @@ public final class DrillRunner {
         return out;
     }
 
-    private CompletableFuture<HttpResponse<String>> postSwitchover(String leader) {
+    private CompletableFuture<AgentClient.Reply> postSwitchover(String leader) {
         String base = target.restBase(leader);
         if (base == null) {
             throw new IllegalStateException(leader + " publishes no api_url");
         }
-        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/switchover")).timeout(SWITCHOVER_TIMEOUT)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"leader\":\"" + leader.replace("\"", "\\\"") + "\"}"))
-                .build();
-        return http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).exceptionally(e -> null);
+        return agents.switchoverAsync(base, leader, SWITCHOVER_TIMEOUT);
     }
 
     private static List<String> primaries(List<String> members, Map<String, Integer> primary) {

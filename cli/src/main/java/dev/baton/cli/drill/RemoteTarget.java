@@ -1,5 +1,6 @@
 package dev.baton.cli.drill;
 
+import dev.baton.agent.client.AgentClient;
 import dev.baton.leader.model.HistoryEntry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -184,15 +185,7 @@ public final class RemoteTarget implements DrillTarget {
         if (m == null || m.apiUrl() == null || m.apiUrl().isBlank()) {
             return null;
         }
-        String a = m.apiUrl().strip();
-        int i = a.lastIndexOf("/patroni");
-        if (i >= 0) {
-            a = a.substring(0, i);
-        }
-        while (a.endsWith("/")) {
-            a = a.substring(0, a.length() - 1);
-        }
-        return a;
+        return AgentClient.base(m.apiUrl());
     }
 
     @Override

@@ -1,12 +1,8 @@
 package dev.baton.cli.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.agent.client.AgentClient;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +25,6 @@ import java.util.function.BooleanSupplier;
  * {@code option httpchk GET /primary}. Used by {@code baton demo}, the drill and the integration tests.
  */
 public final class LocalCluster implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** How to build the cluster. */
     /**
@@ -84,7 +79,7 @@ public final class LocalCluster implements AutoCloseable {
     private final Options options;
     private final LocalEtcd etcd;
     private final List<Node> nodes = new ArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final AgentClient agents = new AgentClient(Duration.ofSeconds(1));
     private final String superPassword;
     private final String replPassword;
     private Process haproxy;
@@ -263,16 +258,8 @@ public final class LocalCluster implements AutoCloseable {
     /** GET a node's REST endpoint: status code and parsed JSON body (empty on connection failure). */
     public Optional<Response> get(Node n, String path) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + n.restPort + path)).timeout(Duration.ofSeconds(2)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            JsonNode body;
-            try {
-                body = JSON.readTree(r.body());
-            } catch (IOException e) {
-                body = JSON.createObjectNode();
-            }
-            return Optional.of(new Response(r.statusCode(), body));
+            AgentClient.Reply r = agents.get(n.restBase(), path, Duration.ofSeconds(2));
+            return Optional.of(new Response(r.status(), r.json()));
         } catch (IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
@@ -410,6 +397,11 @@ public final class LocalCluster implements AutoCloseable {
 
         public int restPort() {
             return restPort;
+        }
+
+        /** The agent's REST base, {@code http://127.0.0.1:<port>}. */
+        public String restBase() {
+            return "http://127.0.0.1:" + restPort;
         }
 
         public Path config() {
