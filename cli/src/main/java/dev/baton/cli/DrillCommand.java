@@ -50,8 +50,8 @@ public final class DrillCommand extends BaseCommand {
      */
 
     @Option(names = "--fault", defaultValue = "kill-node", paramLabel = "KIND[,KIND...]",
-            description = "kill-node (default), kill-postgres, kill-agent, stop-agent, switchover, partition-primary "
-                    + "or etcd-down; several, comma-separated, run one after the other.")
+            description = "kill-node (default), kill-postgres, kill-agent, stop-agent, switchover, partition-primary, "
+                    + "etcd-down or term-agent; several, comma-separated, run one after the other.")
     String faultList;
 
     @Option(names = "--iterations", defaultValue = "3", paramLabel = "N",
@@ -188,8 +188,8 @@ public final class DrillCommand extends BaseCommand {
             }
         }
         if (!local.isEmpty()) {
-            throw ExitException.badInput("--fault " + String.join(",", local) + ": partition-primary and etcd-down need "
-                    + "a local cluster started by the drill (run without -c and --dsn); against an existing cluster the "
+            throw ExitException.badInput("--fault " + String.join(",", local) + ": partition-primary, etcd-down and "
+                    + "term-agent need a local cluster started by the drill (run without -c and --dsn); against an existing cluster the "
                     + "drill injects switchover (over REST), and kill-node, kill-postgres, kill-agent and stop-agent "
                     + "when its members run on this machine");
         }

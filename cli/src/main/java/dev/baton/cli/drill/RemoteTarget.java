@@ -1,16 +1,12 @@
 package dev.baton.cli.drill;
 
 import dev.baton.agent.client.AgentClient;
-import dev.baton.leader.model.HistoryEntry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import dev.baton.cli.local.Writer;
-import dev.baton.config.DynamicConfig;
 import dev.baton.leader.KeyLayout;
-import dev.baton.leader.LeaderKey;
-import dev.baton.leader.etcd.EtcdClusterStore;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -29,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 
@@ -44,7 +39,7 @@ import java.util.Set;
  * for a Baton cluster and for a Patroni one alike. partition-primary and etcd-down need the
  * local cluster the drill starts.
  */
-public final class RemoteTarget implements DrillTarget {
+public final class RemoteTarget extends EtcdTarget {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The faults that signal the primary's processes, possible when they run on this machine. */
     public static final Set<Fault> PROCESS_FAULTS = EnumSet.of(Fault.KILL_NODE, Fault.KILL_POSTGRES, Fault.KILL_AGENT,
@@ -55,7 +50,6 @@ public final class RemoteTarget implements DrillTarget {
     private final List<String> endpoints;
     private final KeyLayout layout;
     private final Dsn dsn;
-    private final EtcdClusterStore store;
     private volatile boolean synchronous;
     private final Map<String, MemberStatus> members = new LinkedHashMap<>();
     private final Map<String, String> byAddress = new HashMap<>();
@@ -91,10 +85,10 @@ public final class RemoteTarget implements DrillTarget {
     }
 
     public RemoteTarget(List<String> endpoints, KeyLayout layout, Dsn dsn) {
+        super(endpoints, layout, Duration.ofSeconds(2));
         this.endpoints = List.copyOf(endpoints);
         this.layout = layout;
         this.dsn = dsn;
-        this.store = new EtcdClusterStore(endpoints, layout, "baton-drill", 10, Duration.ofSeconds(2), System::nanoTime);
         refresh();
     }
 
@@ -102,7 +96,7 @@ public final class RemoteTarget implements DrillTarget {
     private synchronized void refresh() {
         ClusterView v;
         try {
-            v = ClusterView.of(store.read(), DynamicConfig.defaults());
+            v = view();
         } catch (RuntimeException e) {
             throw new IllegalStateException("cannot read cluster " + layout.scope() + " from etcd " + endpoints + ": "
                     + e.getMessage(), e);
@@ -225,24 +219,6 @@ public final class RemoteTarget implements DrillTarget {
             return onPort.get(0);
         }
         return key;
-    }
-
-    @Override
-    public Optional<String> leaderKey() {
-        try {
-            return store.read().leaderKey().map(LeaderKey::name);
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
-    @Override
-    public List<HistoryEntry> history() {
-        try {
-            return ClusterView.of(store.read(), DynamicConfig.defaults()).history();
-        } catch (RuntimeException e) {
-            return List.of();
-        }
     }
 
     @Override
