@@ -1,6 +1,7 @@
 package dev.baton.cli;
 
 import dev.baton.agent.client.PatroniStatus;
+import dev.baton.cli.support.Poll;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
@@ -70,17 +71,12 @@ final class Candidates {
 
     /** Re-reads until the leader key names someone else than {@code oldLeader} (bounded), so the table shows the result. */
     static ClusterView awaitNewLeader(ClusterSession s, String oldLeader, Duration max) {
-        long deadline = System.nanoTime() + max.toNanos();
-        ClusterView v = s.view();
-        while ((v.leader() == null || v.leader().equals(oldLeader)) && System.nanoTime() - deadline < 0) {
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return v;
-            }
-            v = s.view();
+        try {
+            return Poll.system().until(max, Duration.ofMillis(250), s::view,
+                    v -> v.leader() != null && !v.leader().equals(oldLeader));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return s.view();
         }
-        return v;
     }
 }

@@ -79,22 +79,27 @@ public final class ListCommand extends BaseCommand {
             ObjectNode n = a.addObject();
             n.put("Cluster", r.cluster());
             n.put("Member", r.member());
-            n.put("Host", r.host());
-            n.put("Role", r.role());
-            n.put("State", r.state());
-            if (r.tl() != null) {
-                n.put("TL", r.tl());
-            }
-            if (r.lagInMb() instanceof Number num) {
-                n.put("Lag in MB", num.longValue());
-            } else if (r.lagInMb() != null) {
-                n.put("Lag in MB", r.lagInMb().toString());
-            }
+            putColumns(n, r);
             if (r.pendingRestart()) {
                 n.put("Pending restart", "*");
             }
         }
         return a;
+    }
+
+    /** patronictl's columns of a row as JSON: Host, Role, State, TL and Lag in MB (a number or "unknown"). */
+    static void putColumns(ObjectNode n, Row r) {
+        n.put("Host", r.host());
+        n.put("Role", r.role());
+        n.put("State", r.state());
+        if (r.tl() != null) {
+            n.put("TL", r.tl());
+        }
+        if (r.lagInMb() instanceof Number num) {
+            n.put("Lag in MB", num.longValue());
+        } else if (r.lagInMb() != null) {
+            n.put("Lag in MB", r.lagInMb().toString());
+        }
     }
 
     static String json(List<Row> rows) {

@@ -1,10 +1,10 @@
 package dev.baton.cli;
 
 import dev.baton.agent.client.PatroniStatus;
+import dev.baton.cli.support.Poll;
 import dev.baton.leader.model.MemberState;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
-import java.util.Optional;
 
 /** Polls a member's {@code GET /patroni} until it shows what an action should lead to. */
 final class MemberWait {
@@ -23,17 +23,8 @@ final class MemberWait {
      */
     static boolean awaitRunning(AgentApi api, MemberStatus m, String startedBefore, boolean streaming, Duration timeout)
             throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            Optional<PatroniStatus> s = api.status(m);
-            if (s.isPresent() && ok(s.get(), startedBefore, streaming)) {
-                return true;
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
-            }
-            Thread.sleep(500);
-        }
+        return Poll.system().until(timeout, Duration.ofMillis(500),
+                () -> api.status(m).filter(s -> ok(s, startedBefore, streaming)).isPresent());
     }
 
     private static boolean ok(PatroniStatus s, String startedBefore, boolean streaming) {

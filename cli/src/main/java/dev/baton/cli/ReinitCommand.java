@@ -52,7 +52,7 @@ public final class ReinitCommand extends BaseCommand {
                     targets.add(m);
                 }
             }
-            confirm("Are you sure you want to reinitialize members " + RestartCommand.names(targets)
+            confirm("Are you sure you want to reinitialize members " + MemberSelection.names(targets)
                     + "? Their data directories are wiped and cloned again.", force);
             AgentApi api = new AgentApi();
             for (MemberStatus m : targets) {

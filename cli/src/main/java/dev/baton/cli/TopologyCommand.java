@@ -100,17 +100,7 @@ public final class TopologyCommand extends BaseCommand {
         ListCommand.Row r = ListCommand.row(null, view, m, name);
         ObjectNode n = Formats.JSON.createObjectNode();
         n.put("Member", name);
-        n.put("Host", r.host());
-        n.put("Role", r.role());
-        n.put("State", r.state());
-        if (r.tl() != null) {
-            n.put("TL", r.tl());
-        }
-        if (r.lagInMb() instanceof Number num) {
-            n.put("Lag in MB", num.longValue());
-        } else if (r.lagInMb() != null) {
-            n.put("Lag in MB", r.lagInMb().toString());
-        }
+        ListCommand.putColumns(n, r);
         List<String> kids = children.getOrDefault(name, List.of());
         if (!kids.isEmpty()) {
             ArrayNode a = n.putArray("Replicas");

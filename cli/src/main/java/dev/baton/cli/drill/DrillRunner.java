@@ -61,11 +61,11 @@ public final class DrillRunner {
         }
 
         /**
-         * Something seen or done, as it happens; the kinds are the reports' ({@code primary},
-         * {@code leader-gone}, {@code heal}, {@code rejoined}, ...), plus {@code first-write-seen}
-         * (the text is the member) which the reports get later as {@code first-write}.
+         * Something seen or done about {@code member}, as it happens; the kinds are the reports'
+         * ({@code fault}, {@code primary}, {@code leader-gone}, {@code heal}, {@code rejoined},
+         * ...), plus {@code first-write-seen} (the reports get it later as {@code first-write}).
          */
-        default void event(long faultAt, IterationResult.Event e) {
+        default void event(long faultAt, IterationResult.Event e, String member) {
         }
 
         /** One observation after the fault. */

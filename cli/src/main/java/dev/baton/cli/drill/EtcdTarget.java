@@ -22,7 +22,7 @@ abstract class EtcdTarget implements DrillTarget {
     }
 
     /** The cluster as etcd has it now; throws when etcd cannot be read. */
-    protected ClusterView view() {
+    public ClusterView view() {
         return ClusterView.of(store.read(), DynamicConfig.defaults());
     }
 

@@ -21,8 +21,8 @@ final class FailoverTracker {
 
     /** Where the tracker's findings go, as they happen. */
     interface Sink {
-        /** Something seen or done at {@code at}, for the reports and the progress. */
-        void event(long at, String kind, String text);
+        /** Something seen or done at {@code at} about {@code member}, for the reports and the progress. */
+        void event(long at, String kind, String member, String text);
 
         /** The first acknowledged write on {@code member} after the fault (after it answered /primary 200 again, for the old primary). */
         void firstWrite(long at, String member);
@@ -95,20 +95,20 @@ final class FailoverTracker {
         watchPrimaries(o, now);
         if (leaderGoneAt == null && o.leaderKey() != null && !o.leaderKey().equals(Optional.of(old))) {
             leaderGoneAt = now;
-            sink.event(now, "leader-gone", "leader key of " + old + " gone"
+            sink.event(now, "leader-gone", old, "leader key of " + old + " gone"
                     + o.leaderKey().map(h -> "; now held by " + h).orElse(""));
         }
         watchFirstWrites();
         if (o.switchoverAnswer() != null && !switchoverSeen) {
             switchoverSeen = true;
-            sink.event(now, "switchover", "switchover answered " + o.switchoverAnswer());
+            sink.event(now, "switchover", old, "switchover answered " + o.switchoverAnswer());
             if (!o.switchoverAnswer().ok()) {
                 problem = "the switchover failed: " + o.switchoverAnswer();
             }
         }
         if (!healDone && healDue(now)) {
             healAt = now;
-            sink.event(now, "heal", healText());
+            sink.event(now, "heal", old, healText());
             String failed = healer.heal();
             if (failed != null) {
                 problem = failed;
@@ -133,12 +133,12 @@ final class FailoverTracker {
             if (st == 200) {
                 if (!first200.containsKey(m) && (!m.equals(old) || oldDown)) {
                     first200.put(m, now);
-                    sink.event(now, "primary", m.equals(old) ? m + " answers /primary 200 again"
+                    sink.event(now, "primary", m, m.equals(old) ? m + " answers /primary 200 again"
                             : m + " answers /primary 200 (promoted)");
                 }
             } else if (m.equals(old) && !oldDown) {
                 oldDown = true;
-                sink.event(now, "old-down", old + " no longer answers /primary 200 ("
+                sink.event(now, "old-down", old, old + " no longer answers /primary 200 ("
                         + (st < 0 ? "no answer" : "HTTP " + st) + ")");
             }
         }
@@ -168,7 +168,7 @@ final class FailoverTracker {
             others.remove(q);
             if (!q.equals(old) && rejoinedAt == null && o.replica(old) == 200) {
                 rejoinedAt = now;
-                sink.event(now, "rejoined", old + " streams from " + q + " again");
+                sink.event(now, "rejoined", q, old + " streams from " + q + " again");
             }
             boolean all = others.stream().allMatch(m -> o.replica(m) == 200);
             if (all && !o.switchoverPending()) {
@@ -180,7 +180,7 @@ final class FailoverTracker {
                 if (now - streak >= limits.stableNanos() && firstSentAfter(streak, q)) {
                     wholeAt = streak;
                     finalPrimary = q;
-                    sink.event(streak, "whole", "cluster whole: " + q + " is the primary, " + others.size()
+                    sink.event(streak, "whole", q, "cluster whole: " + q + " is the primary, " + others.size()
                             + " member(s) streaming (and still " + (now - streak) / MS + " ms later)");
                     return true;
                 }

@@ -97,7 +97,7 @@ final class Iteration implements FailoverTracker.Sink {
         Instant wall = Instant.now();
         faultAt = System.nanoTime();
         run.listener.injecting(fault, old, faultAt, run.writer.acks().size());
-        event(faultAt, "fault", method);
+        event(faultAt, "fault", old, method);
         CompletableFuture<AgentClient.Reply> switchover = null;
         long deadline = faultAt + (fault.usesDuration() ? duration * S : 0)
                 + (fault.restartsOnceWritesFlow() ? killCap() : 0) + WHOLE_TIMEOUT_NANOS;
@@ -229,16 +229,17 @@ final class Iteration implements FailoverTracker.Sink {
     }
 
     @Override
-    public void event(long at, String kind, String text) {
+    public void event(long at, String kind, String member, String text) {
         record(at, kind, text);
         say(tag + at(at) + text);
-        run.listener.event(faultAt, new IterationResult.Event(at, kind, text));
+        run.listener.event(faultAt, new IterationResult.Event(at, kind, text), member);
     }
 
     @Override
     public void firstWrite(long at, String member) {
-        say(tag + at(at) + "first write on " + member + " through the load balancer");
-        run.listener.event(faultAt, new IterationResult.Event(at, "first-write-seen", member));
+        String text = "first write on " + member + " through the load balancer";
+        say(tag + at(at) + text);
+        run.listener.event(faultAt, new IterationResult.Event(at, "first-write-seen", text), member);
     }
 
     /** An event known only afterwards: recorded for the reports, not printed out of order. */

@@ -26,12 +26,14 @@ public final class LocalTarget extends EtcdTarget {
     private final Map<Integer, String> byPort = new HashMap<>();
     private final Set<String> paused = new HashSet<>();
     private volatile boolean etcdStopped;
+    private final boolean ownsCluster;
     /** A graceful stop of an agent under way (term-agent), joined before it is started again. */
     private final Map<String, Thread> stopping = new HashMap<>();
 
-    private LocalTarget(LocalCluster cluster, LocalCluster.Options options) {
+    private LocalTarget(LocalCluster cluster, LocalCluster.Options options, boolean ownsCluster) {
         super(List.of(cluster.etcdEndpoint()), new KeyLayout("/service/", cluster.scope()), Duration.ofSeconds(1));
         this.cluster = cluster;
+        this.ownsCluster = ownsCluster;
         this.options = options;
         for (LocalCluster.Node n : cluster.nodes()) {
             byPort.put(n.pgPort(), n.name());
@@ -56,7 +58,7 @@ public final class LocalTarget extends EtcdTarget {
             o = o.withDcs("synchronous_mode: true");
         }
         LocalCluster c = LocalCluster.start(dir, o);
-        LocalTarget t = over(c, o);
+        LocalTarget t = new LocalTarget(c, o, true);
         try {
             if (!LocalCluster.await(timeout, () -> c.healthy(nodes - 1))) {
                 c.keepFiles();
@@ -70,9 +72,9 @@ public final class LocalTarget extends EtcdTarget {
         }
     }
 
-    /** A target over a cluster started by the caller ({@code baton demo}); closing it closes the cluster. */
+    /** A target over a cluster the caller started and closes ({@code baton demo}). */
     public static LocalTarget over(LocalCluster cluster, LocalCluster.Options options) {
-        return new LocalTarget(cluster, options);
+        return new LocalTarget(cluster, options, false);
     }
 
     public int loopWait() {
@@ -311,6 +313,8 @@ public final class LocalTarget extends EtcdTarget {
             }
         }
         store.close();
-        cluster.close();
+        if (ownsCluster) {
+            cluster.close();
+        }
     }
 }

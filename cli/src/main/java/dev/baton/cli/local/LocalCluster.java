@@ -2,6 +2,7 @@ package dev.baton.cli.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.agent.client.AgentClient;
+import dev.baton.cli.support.Poll;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -300,14 +301,7 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Polls {@code condition} every 200 ms until it holds or the deadline passes. */
     public static boolean await(Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() - deadline < 0) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(200);
-        }
-        return condition.getAsBoolean();
+        return Poll.system().until(timeout, Duration.ofMillis(200), condition);
     }
 
     // ------------------------------------------------------------------ teardown

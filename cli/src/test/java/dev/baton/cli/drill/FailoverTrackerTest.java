@@ -24,7 +24,7 @@ class FailoverTrackerTest {
 
     private final FailoverTracker.Sink sink = new FailoverTracker.Sink() {
         @Override
-        public void event(long at, String kind, String text) {
+        public void event(long at, String kind, String member, String text) {
             seen.add(at / MS + " " + kind + ": " + text);
         }
 
