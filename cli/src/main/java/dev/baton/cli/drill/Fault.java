@@ -57,6 +57,21 @@ public enum Fault {
         return this != KILL_POSTGRES && this != SWITCHOVER;
     }
 
+    /** It signals the primary's agent (a process fault on an existing cluster needs to find it). */
+    public boolean hitsAgent() {
+        return this == KILL_NODE || this == KILL_AGENT || this == STOP_AGENT;
+    }
+
+    /** It kills the primary's postmaster (found from its data_directory's postmaster.pid). */
+    public boolean hitsPostmaster() {
+        return this == KILL_NODE || this == KILL_POSTGRES;
+    }
+
+    /** The killed agent is started again afterwards, as it ran. */
+    public boolean restartsAgent() {
+        return this == KILL_NODE || this == KILL_AGENT;
+    }
+
     /** The stopped agent is started again once writes flow on the new primary (not after a --duration). */
     public boolean restartsOnceWritesFlow() {
         return this == KILL_NODE || this == TERM_AGENT;

@@ -25,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 
 /**
@@ -308,19 +307,8 @@ public final class RemoteTarget extends EtcdTarget {
 
     /** {@code SHOW data_directory} on the member's own postgres. */
     private Path dataDirectory(String member) throws LocalProcesses.NotFound {
-        Properties p = new Properties();
-        if (dsn.user() != null) {
-            p.setProperty("user", dsn.user());
-        }
-        if (dsn.password() != null) {
-            p.setProperty("password", dsn.password());
-        }
-        p.setProperty("connectTimeout", "2");
-        p.setProperty("loginTimeout", "3");
-        p.setProperty("socketTimeout", "5");
-        p.setProperty("ApplicationName", "baton-drill");
         String url = memberJdbcUrl(member);
-        try (Connection c = DriverManager.getConnection(url, p);
+        try (Connection c = DriverManager.getConnection(url, dsn.shortCallProperties("baton-drill"));
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SHOW data_directory")) {
             if (rs.next() && rs.getString(1) != null && !rs.getString(1).isBlank()) {
@@ -365,26 +353,14 @@ public final class RemoteTarget extends EtcdTarget {
                 problems.add(m + " was not looked for");
                 continue;
             }
-            if (needsAgent(fault) && l.agentProblem != null) {
+            if (fault.hitsAgent() && l.agentProblem != null) {
                 problems.add(l.agentProblem);
             }
-            if (needsPostmaster(fault) && l.postgresProblem != null) {
+            if (fault.hitsPostmaster() && l.postgresProblem != null) {
                 problems.add(l.postgresProblem);
             }
         }
         return List.copyOf(problems);
-    }
-
-    private static boolean needsAgent(Fault f) {
-        return f == Fault.KILL_NODE || f == Fault.KILL_AGENT || f == Fault.STOP_AGENT;
-    }
-
-    private static boolean needsPostmaster(Fault f) {
-        return f == Fault.KILL_NODE || f == Fault.KILL_POSTGRES;
-    }
-
-    private static boolean restarts(Fault f) {
-        return f == Fault.KILL_NODE || f == Fault.KILL_AGENT;
     }
 
     /**
@@ -397,7 +373,7 @@ public final class RemoteTarget extends EtcdTarget {
         LocalProcesses.Proc agent = null;
         LocalProcesses.Launch launch = null;
         LocalProcesses.Proc postmaster = null;
-        if (needsAgent(fault)) {
+        if (fault.hitsAgent()) {
             if (l.agent == null || !procs.alive(l.agent)) {
                 locateAgent(member, l);
                 if (l.agent == null) {
@@ -405,11 +381,11 @@ public final class RemoteTarget extends EtcdTarget {
                 }
             }
             agent = l.agent;
-            if (restarts(fault)) {
+            if (fault.restartsAgent()) {
                 launch = procs.launch(agent);
             }
         }
-        if (needsPostmaster(fault)) {
+        if (fault.hitsPostmaster()) {
             if (l.dataDir == null) {
                 MemberStatus m = members.get(member);
                 if (m == null || m.host() == null || !LocalProcesses.isLocalHost(m.host())) {
