@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", description = {"Start a throwaway local cluster (etcd, 3 agents with PostgreSQL, HAProxy)",
@@ -18,14 +19,11 @@ import picocli.CommandLine.Option;
         "rejoining. Everything lives in a temporary directory and is removed at the end."})
 public final class DemoCommand extends BaseCommand {
 
-    @Option(names = "--nodes", defaultValue = "3", description = "Number of members (default: ${DEFAULT-VALUE}).")
-    int nodes;
+    @Mixin
+    LocalClusterOptions local;
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Where to put the cluster (default: a new temporary directory).")
     Path dir;
-
-    @Option(names = "--keep", description = "Keep the directory (data, configs, logs) afterwards.")
-    boolean keep;
 
     @Option(names = "--wait", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "After showing the cluster, keep it running until Enter or Ctrl-C (only on a terminal).")
@@ -66,11 +64,6 @@ public final class DemoCommand extends BaseCommand {
             description = "kill-node (default), stop-agent (SIGTERM) or kill-postgres.")
     String faultName;
 
-    @Option(names = "--ttl", defaultValue = "10", paramLabel = "SECONDS",
-            description = "The leader lease TTL of the demo cluster (default: ${DEFAULT-VALUE}; loop_wait 1, "
-                    + "retry_timeout min(3, (ttl-1)/2)).")
-    int ttl;
-
     @Option(names = "--primary-start-timeout", defaultValue = "10", paramLabel = "SECONDS",
             description = "primary_start_timeout of the demo cluster (default: ${DEFAULT-VALUE}; 0 = fail over "
                     + "at once when postgres dies under a live agent).")
@@ -79,18 +72,13 @@ public final class DemoCommand extends BaseCommand {
     @Override
     protected int execute() throws Exception {
         refuseRoot("baton demo");
-        if (nodes < 1 || nodes > 9) {
-            throw ExitException.badInput("--nodes: must be between 1 and 9, got " + nodes);
-        }
+        int nodes = local.nodes(1);
         DemoFault fault = DemoFault.parse(faultName);
-        if (ttl < 3 || ttl > 120) {
-            throw ExitException.badInput("--ttl: must be between 3 and 120 seconds, got " + ttl);
-        }
+        int ttl = local.ttl();
         if (primaryStartTimeout < 0) {
             throw ExitException.badInput("--primary-start-timeout: must be 0 or more, got " + primaryStartTimeout);
         }
-        int retry = Math.max(1, Math.min(3, (ttl - 1) / 2));
-        LocalCluster.Options options = LocalCluster.Options.defaults().withNodes(nodes).withTimings(ttl, 1, retry)
+        LocalCluster.Options options = LocalCluster.Options.defaults().withNodes(nodes).withTtl(ttl)
                 .withDcs("primary_start_timeout: " + primaryStartTimeout);
         Path base = dir != null ? dir : Files.createTempDirectory("baton-demo-");
         if (dir != null && Files.exists(dir) && Files.list(dir).findAny().isPresent()) {
@@ -99,7 +87,7 @@ public final class DemoCommand extends BaseCommand {
         long t0 = System.nanoTime();
         say("Starting etcd, " + nodes + " Baton agents and HAProxy in " + base + " ...");
         try (LocalCluster cluster = LocalCluster.start(base, options)) {
-            if (keep) {
+            if (local.keep) {
                 cluster.keepFiles();
             }
             Thread hook = new Thread(cluster::close, "baton-demo-cleanup");
@@ -141,7 +129,7 @@ public final class DemoCommand extends BaseCommand {
                 }
             }
         }
-        say("Demo cluster stopped" + (keep ? "; files kept in " + base : " and removed") + ".");
+        say("Demo cluster stopped" + (local.keep ? "; files kept in " + base : " and removed") + ".");
         return EXIT_OK;
     }
 

@@ -20,8 +20,8 @@ public final class FailoverCommand extends BaseCommand {
     @Option(names = "--candidate", required = true, paramLabel = "NAME", description = "The member to promote.")
     String candidate;
 
-    @Option(names = "--force", description = "Do not ask for a confirmation.")
-    boolean force;
+    @Mixin
+    ForceOption force;
 
     @Override
     protected int execute() {
@@ -40,7 +40,7 @@ public final class FailoverCommand extends BaseCommand {
                         + "for them." + (current != null ? " The cluster has a leader: 'baton switchover' loses nothing." : ""));
             }
             confirm("Are you sure you want to failover cluster " + scope
-                    + (current == null ? "" : ", demoting current leader " + current) + "?", force);
+                    + (current == null ? "" : ", demoting current leader " + current) + "?", force.force);
             AgentClient.Reply r = new AgentApi().call(to, "POST", "failover", SwitchoverCommand.TIMEOUT,
                     (c, base) -> c.failover(base, null, candidate, SwitchoverCommand.TIMEOUT));
             int code = switch (r.status()) {

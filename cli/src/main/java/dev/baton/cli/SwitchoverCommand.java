@@ -43,8 +43,8 @@ public final class SwitchoverCommand extends BaseCommand {
                     + "(default). A scheduled switchover waits in the failover key; cancel it with 'baton flush switchover'.")
     String scheduled;
 
-    @Option(names = "--force", description = "Do not ask for a confirmation.")
-    boolean force;
+    @Mixin
+    ForceOption force;
 
     @Override
     protected int execute() {
@@ -88,7 +88,7 @@ public final class SwitchoverCommand extends BaseCommand {
             confirm(at == null
                     ? "Are you sure you want to switchover cluster " + scope + ", demoting current leader " + current + "?"
                     : "Are you sure you want to schedule switchover of cluster " + scope + " at " + utc(at)
-                    + ", demoting current leader " + current + "?", force);
+                    + ", demoting current leader " + current + "?", force.force);
             String scheduledAt = at == null ? null : utc(at);
             AgentClient.Reply r = api.call(leaderMember, "POST", "switchover", TIMEOUT,
                     (c, base) -> c.switchover(base, current, candidate, scheduledAt, TIMEOUT));

@@ -41,16 +41,16 @@ public final class LocalTarget extends EtcdTarget {
     }
 
     /**
-     * Starts a cluster of {@code nodes} members with the given ttl (loop_wait 1, retry_timeout
-     * min(3, (ttl-1)/2)) in {@code dir}, with a proxy between each agent and etcd when
-     * {@code etcdProxies}, in synchronous_mode when {@code synchronous}, and waits until it is healthy.
+     * Starts a cluster with {@code options} in {@code dir}, with a proxy between each agent and
+     * etcd when {@code etcdProxies}, in synchronous_mode when {@code synchronous}, and waits until
+     * it is healthy.
      *
      * @throws IllegalStateException if it did not become healthy within {@code timeout}
      */
-    public static LocalTarget start(Path dir, int nodes, int ttl, boolean etcdProxies, boolean synchronous,
+    public static LocalTarget start(Path dir, LocalCluster.Options options, boolean etcdProxies, boolean synchronous,
                                     Duration timeout) throws IOException, InterruptedException {
-        int retry = Math.max(1, Math.min(3, (ttl - 1) / 2));
-        LocalCluster.Options o = LocalCluster.Options.defaults().withNodes(nodes).withTimings(ttl, 1, retry);
+        LocalCluster.Options o = options;
+        int nodes = o.nodes();
         if (etcdProxies) {
             o = o.withEtcdProxies();
         }

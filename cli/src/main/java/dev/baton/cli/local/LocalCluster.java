@@ -63,6 +63,11 @@ public final class LocalCluster implements AutoCloseable {
             return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env);
         }
 
+        /** ttl with the timings the demo and the drill use: loop_wait 1, retry_timeout min(3, (ttl-1)/2), at least 1. */
+        public Options withTtl(int ttl) {
+            return withTimings(ttl, 1, Math.max(1, Math.min(3, (ttl - 1) / 2)));
+        }
+
         public Options withDcs(String... lines) {
             return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, List.of(lines), nodeYaml, etcdProxies, callbacks, env);
         }
