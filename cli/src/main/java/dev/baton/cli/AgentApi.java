@@ -25,11 +25,8 @@ final class AgentApi {
 
     /** The REST base of a member, from its api_url; exit 1 if it published none. */
     static String base(MemberStatus m) {
-        String api = m.apiUrl();
-        if (api == null || api.isBlank()) {
-            throw ExitException.failed("member " + m.name() + " publishes no api_url: its REST API cannot be reached");
-        }
-        return AgentClient.base(api);
+        return AgentClient.base(m).orElseThrow(() -> ExitException.failed("member " + m.name()
+                + " publishes no api_url: its REST API cannot be reached"));
     }
 
     /**

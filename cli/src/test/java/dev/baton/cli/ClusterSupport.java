@@ -70,8 +70,13 @@ final class ClusterSupport {
      * more HA cycles (loop_wait 1) instead of over a fixed sleep.
      */
     static void awaitMoreCycles(LocalCluster c, LocalCluster.Node n, int seconds) throws InterruptedException {
-        long target = Instant.now().getEpochSecond() + seconds;
-        awaitOrFail(c, n.name() + "'s agent ran its HA loop " + seconds + " s more", () -> c.get(n, "/patroni")
+        awaitCyclesPast(c, n, Instant.now().plusSeconds(seconds));
+    }
+
+    /** Waits until {@code n}'s agent has run an HA cycle (read etcd) at or after {@code when}. */
+    static void awaitCyclesPast(LocalCluster c, LocalCluster.Node n, Instant when) throws InterruptedException {
+        long target = when.getEpochSecond();
+        awaitOrFail(c, n.name() + "'s agent ran its HA loop at " + when + " or later", () -> c.get(n, "/patroni")
                 .map(r -> r.body().path("dcs_last_seen").asLong(0) >= target).orElse(false));
     }
 

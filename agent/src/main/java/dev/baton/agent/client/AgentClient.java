@@ -2,6 +2,7 @@ package dev.baton.agent.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.leader.model.MemberStatus;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -101,6 +102,12 @@ public final class AgentClient {
             a = a.substring(0, a.length() - 1);
         }
         return a;
+    }
+
+    /** The REST base of a member, from the {@code api_url} of its member key; empty if it publishes none. */
+    public static Optional<String> base(MemberStatus m) {
+        String api = m.apiUrl();
+        return api == null || api.isBlank() ? Optional.empty() : Optional.of(base(api));
     }
 
     // ------------------------------------------------------------------ reads

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.baton.leader.model.MemberState;
+import dev.baton.leader.model.MemberStatus;
 import dev.baton.leader.model.Role;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -175,6 +176,14 @@ class AgentClientTest {
             "https://h/api/patroni | https://h/api"})
     void baseOfAnApiUrl(String apiUrl, String base) {
         assertEquals(base, AgentClient.base(apiUrl));
+    }
+
+    @Test
+    void baseOfAMember() {
+        MemberStatus with = MemberStatus.parse("n1", "{\"api_url\":\"http://10.0.0.1:8008/patroni\"}");
+        assertEquals(Optional.of("http://10.0.0.1:8008"), AgentClient.base(with));
+        assertEquals(Optional.empty(), AgentClient.base(MemberStatus.parse("n2", "{\"api_url\":\" \"}")));
+        assertEquals(Optional.empty(), AgentClient.base(MemberStatus.parse("n3", "{}")));
     }
 
     @ParameterizedTest

@@ -175,10 +175,7 @@ public final class RemoteTarget extends EtcdTarget {
     @Override
     public synchronized String restBase(String member) {
         MemberStatus m = members.get(member);
-        if (m == null || m.apiUrl() == null || m.apiUrl().isBlank()) {
-            return null;
-        }
-        return AgentClient.base(m.apiUrl());
+        return m == null ? null : AgentClient.base(m).orElse(null);
     }
 
     @Override
