@@ -30,7 +30,7 @@ class AgentClientTest {
             + "\"replayed_location\":650,\"replayed_timestamp\":null,\"paused\":false},"
             + "\"replication_state\":\"streaming\",\"timeline\":3}";
 
-    private final AgentClient client = new AgentClient(Duration.ofSeconds(1));
+    private final AgentClient client = new AgentClient(Duration.ofSeconds(10));
     private FakeAgent agent;
 
     @BeforeEach
@@ -46,7 +46,7 @@ class AgentClientTest {
     @Test
     void parsesAPrimaryOnce() {
         agent.answer("/patroni", 200, PRIMARY);
-        PatroniStatus s = client.patroni(agent.base(), Duration.ofSeconds(2)).orElseThrow();
+        PatroniStatus s = client.patroni(agent.base(), Duration.ofSeconds(30)).orElseThrow();
         assertEquals(MemberState.RUNNING, s.state());
         assertEquals(Role.PRIMARY, s.role());
         assertEquals(3, s.timeline());
@@ -97,9 +97,9 @@ class AgentClientTest {
     @Test
     void garbageOrAnErrorOverHttpIsNoStatus() {
         agent.answer("/patroni", 200, "<html>proxy error</html>");
-        assertTrue(client.patroni(agent.base(), Duration.ofSeconds(2)).isEmpty());
+        assertTrue(client.patroni(agent.base(), Duration.ofSeconds(30)).isEmpty());
         agent.answer("/patroni", 500, "{\"error\":\"internal error\"}");
-        assertTrue(client.patroni(agent.base(), Duration.ofSeconds(2)).isEmpty());
+        assertTrue(client.patroni(agent.base(), Duration.ofSeconds(30)).isEmpty());
     }
 
     @Test
@@ -127,8 +127,8 @@ class AgentClientTest {
     @Test
     void healthEndpointsAnswerTheirStatusCode() {
         agent.answer("/primary", 503, REPLICA).answer("/replica", 200, REPLICA);
-        assertEquals(503, client.statusCode(agent.base(), "/primary", Duration.ofSeconds(2)).join());
-        assertEquals(200, client.statusCode(agent.base(), "/replica", Duration.ofSeconds(2)).join());
+        assertEquals(503, client.statusCode(agent.base(), "/primary", Duration.ofSeconds(30)).join());
+        assertEquals(200, client.statusCode(agent.base(), "/replica", Duration.ofSeconds(30)).join());
     }
 
     @Test
@@ -139,7 +139,7 @@ class AgentClientTest {
                 .answer("/reload", 202, "\"reload scheduled\"")
                 .answer("/reinitialize", 503, "{\"error\":\"busy\"}");
         String b = agent.base();
-        Duration t = Duration.ofSeconds(2);
+        Duration t = Duration.ofSeconds(30);
         AgentClient.Reply r = client.switchover(b, "node1", "node2", "2030-01-01T00:00:00Z", t);
         assertEquals(200, r.status());
         assertEquals("Successfully switched over to \"node2\"", r.message());
