@@ -36,13 +36,14 @@ final class Sampler {
         Map<String, CompletableFuture<Integer>> primary = poll(members, "/primary");
         Map<String, CompletableFuture<Integer>> replica = poll(members, "/replica");
         Optional<String> holder = leaderKey && !target.etcdDown() ? target.leaderKey() : null;
+        boolean answered = switchover != null && switchover.isDone();
         Observation.Answer answer = null;
-        if (switchover != null && switchover.isDone()) {
+        if (answered) {
             AgentClient.Reply r = switchover.getNow(null);
             answer = r == null ? new Observation.Answer(-1, "") : new Observation.Answer(r.status(), r.body());
         }
         return new Observation(at, members, join(primary), join(replica), holder, acks,
-                switchover != null && !switchover.isDone(), answer);
+                switchover != null && !answered, answer);
     }
 
     /** A switchover requested from {@code leader}'s REST API, answered later (null: no answer). */
