@@ -59,11 +59,9 @@ public final class DrillCommand extends BaseCommand {
             description = "Iterations per fault (default: ${DEFAULT-VALUE}).")
     int iterations;
 
-
     @Option(names = "--writers", defaultValue = "4", paramLabel = "N",
             description = "Concurrent writers (default: ${DEFAULT-VALUE}).")
     int writers;
-
 
     @Option(names = "--duration", paramLabel = "SECONDS",
             description = "How long stop-agent, partition-primary and etcd-down last (default: 3 x ttl), and after how "
