@@ -5,7 +5,7 @@ import dev.baton.agent.api.RestApi;
 import dev.baton.agent.callbacks.CallbackRunner;
 import dev.baton.agent.ha.HaListener;
 import dev.baton.agent.ha.HaLoop;
-import dev.baton.agent.ha.PeerClient;
+import dev.baton.agent.client.HttpPeerClient;
 import dev.baton.agent.metrics.AgentMetrics;
 import dev.baton.agent.metrics.InstrumentedClusterStore;
 import dev.baton.agent.postgres.LocalPostgres;
@@ -127,7 +127,7 @@ public final class Agent implements AutoCloseable {
         this.store = store;
         PgBinaries bin = PgBinaries.locate(config.postgresql().binDir());
         LocalPostgres pg = new LocalPostgres(config, bin, new SystemProcessRunner());
-        this.loop = new HaLoop(config, store, pg, new PeerClient.Http(), ticker, Clock.systemUTC(), version);
+        this.loop = new HaLoop(config, store, pg, new HttpPeerClient(), ticker, Clock.systemUTC(), version);
         this.callbacks = new CallbackRunner(config.postgresql().callbacks(), config.scope(), Duration.ofSeconds(60),
                 new SystemProcessRunner());
         listeners.add(new HaListener() {

@@ -1,76 +1,44 @@
 package dev.baton.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.agent.client.AgentClient;
+import dev.baton.agent.client.PatroniStatus;
 import dev.baton.leader.model.MemberStatus;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The agents' REST API (Patroni's) as the operator commands use it: {@code POST /switchover},
- * {@code /failover}, {@code /restart}, {@code /reload}, {@code /reinitialize}, {@code DELETE
- * /switchover} and {@code GET /patroni}. A member's address comes from the {@code api_url} in its
- * member key ({@code http://host:port/patroni}); the base is everything before {@code /patroni}.
+ * The operator commands' use of {@link AgentClient}: a member is reached at the {@code api_url} of
+ * its member key, and a member that cannot be reached, or does not answer in time, is exit 1 with
+ * a sentence naming it and the address.
  */
 final class AgentApi {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
 
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(3))
-            .build();
+    private final AgentClient client = new AgentClient(Duration.ofSeconds(3));
 
-    /** An answer: the status code, the message to show (plain text, or "message"/"error" of a JSON body), the raw body. */
-    record Reply(int status, String message, String body) {
+    /** One request to a member's REST base. */
+    interface Call {
+        AgentClient.Reply send(AgentClient client, String base) throws IOException, InterruptedException;
     }
 
     /** The REST base of a member, from its api_url; exit 1 if it published none. */
     static String base(MemberStatus m) {
-        String api = m.apiUrl();
-        if (api == null || api.isBlank()) {
-            throw ExitException.failed("member " + m.name() + " publishes no api_url: its REST API cannot be reached");
-        }
-        return base(api);
+        return AgentClient.base(m).orElseThrow(() -> ExitException.failed("member " + m.name()
+                + " publishes no api_url: its REST API cannot be reached"));
     }
 
-    static String base(String apiUrl) {
-        String a = apiUrl.strip();
-        int i = a.lastIndexOf("/patroni");
-        if (i >= 0) {
-            a = a.substring(0, i);
-        }
-        while (a.endsWith("/")) {
-            a = a.substring(0, a.length() - 1);
-        }
-        return a;
-    }
-
-    Reply post(MemberStatus m, String action, String json, Duration timeout) {
-        return send(m, "POST", action, json, timeout);
-    }
-
-    Reply delete(MemberStatus m, String action, Duration timeout) {
-        return send(m, "DELETE", action, null, timeout);
-    }
-
-    /** Sends one request; an unreachable agent is exit 1 naming the member and the address. */
-    Reply send(MemberStatus m, String method, String action, String json, Duration timeout) {
-        String url = base(m) + "/" + action;
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout);
-        if (json != null) {
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
-        } else {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
-        }
+    /**
+     * Sends {@code method /action} to member {@code m}; an unreachable agent is exit 1 naming the
+     * member and the address, and one that does not answer within {@code timeout} exit 1 saying
+     * the action may still be under way.
+     */
+    AgentClient.Reply call(MemberStatus m, String method, String action, Duration timeout, Call call) {
+        String base = base(m);
+        String url = base + "/" + action;
         try {
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Reply(r.statusCode(), message(r.body()), r.body());
+            return call.send(client, base);
         } catch (HttpTimeoutException e) {
             throw ExitException.failed(method + " " + url + " (" + m.name() + "): no answer within "
                     + timeout.toSeconds() + " s; the action may still be under way, check with 'baton list'");
@@ -84,49 +52,12 @@ final class AgentApi {
     }
 
     /** GET /patroni of a member: its live status, or empty when it does not answer. */
-    Optional<JsonNode> status(MemberStatus m) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base(m) + "/patroni"))
-                    .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                return Optional.empty();
-            }
-            return Optional.of(JSON.readTree(r.body()));
-        } catch (IOException e) {
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        }
-    }
-
-    /** Patroni's answers are plain text; Baton's may be JSON with "message" or "error". */
-    static String message(String body) {
-        String b = body == null ? "" : body.strip();
-        if (b.startsWith("{")) {
-            try {
-                JsonNode n = JSON.readTree(b);
-                for (String field : new String[] {"message", "error", "reason"}) {
-                    if (n.hasNonNull(field)) {
-                        return n.get(field).asText();
-                    }
-                }
-            } catch (IOException e) {
-                return b;
-            }
-        }
-        if (b.length() >= 2 && b.startsWith("\"") && b.endsWith("\"")) {
-            try {
-                return JSON.readTree(b).asText();
-            } catch (IOException e) {
-                return b;
-            }
-        }
-        return b;
+    Optional<PatroniStatus> status(MemberStatus m) {
+        return client.patroni(base(m), STATUS_TIMEOUT);
     }
 
     /** An explanation for an answer a command does not expect (e.g. 405 from an agent without the action). */
-    static String unexpected(MemberStatus m, String method, String action, Reply r) {
+    static String unexpected(MemberStatus m, String method, String action, AgentClient.Reply r) {
         if (r.status() == 405 || r.status() == 404) {
             return m.name() + " does not support " + method + " /" + action + " (HTTP " + r.status()
                     + "): is its agent an older version?";

@@ -1,5 +1,7 @@
 package dev.baton.cli;
 
+import dev.baton.agent.client.PatroniStatus;
+import dev.baton.cli.support.Poll;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
@@ -39,8 +41,7 @@ final class Candidates {
         if (m.apiUrl() == null) {
             return false;
         }
-        return api.status(m).map(s -> "running".equals(s.path("state").asText())
-                && "streaming".equals(s.path("replication_state").asText())).orElse(false);
+        return api.status(m).map(PatroniStatus::streaming).orElse(false);
     }
 
     /**
@@ -53,11 +54,10 @@ final class Candidates {
         }
         var s = api.status(m).orElseThrow(() -> ExitException.failed(m.name() + " does not answer on its REST API "
                 + AgentApi.base(m) + ": cannot check that it is ready to take over"));
-        String state = s.path("state").asText("unknown");
-        String replication = s.path("replication_state").asText("none");
-        if (!"running".equals(state) || !"streaming".equals(replication)) {
-            throw ExitException.failed(m.name() + " is not streaming from the leader right now (state " + state
-                    + ", replication " + replication + "): it may lack WAL; wait until it streams, or pick another "
+        if (!s.streaming()) {
+            throw ExitException.failed(m.name() + " is not streaming from the leader right now (state " + s.state()
+                    + ", replication " + (s.replicationState() == null ? "none" : s.replicationState())
+                    + "): it may lack WAL; wait until it streams, or pick another "
                     + "candidate");
         }
     }
@@ -71,17 +71,12 @@ final class Candidates {
 
     /** Re-reads until the leader key names someone else than {@code oldLeader} (bounded), so the table shows the result. */
     static ClusterView awaitNewLeader(ClusterSession s, String oldLeader, Duration max) {
-        long deadline = System.nanoTime() + max.toNanos();
-        ClusterView v = s.view();
-        while ((v.leader() == null || v.leader().equals(oldLeader)) && System.nanoTime() - deadline < 0) {
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return v;
-            }
-            v = s.view();
+        try {
+            return Poll.system().until(max, Duration.ofMillis(250), s::view,
+                    v -> v.leader() != null && !v.leader().equals(oldLeader));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return s.view();
         }
-        return v;
     }
 }

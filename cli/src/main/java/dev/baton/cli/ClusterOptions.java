@@ -2,6 +2,7 @@ package dev.baton.cli;
 
 import dev.baton.config.BatonConfig;
 import dev.baton.leader.KeyLayout;
+import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.etcd.EtcdClusterStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -79,6 +80,17 @@ public final class ClusterOptions {
     }
 
     static final Duration OP_TIMEOUT = Duration.ofSeconds(3);
+
+    /** The cluster as read once from etcd, with its scope. */
+    record Read(String scope, ClusterView view) {
+    }
+
+    /** Resolves the target and reads the cluster once (for the commands that only show it). */
+    Read read(PrintWriter err) {
+        try (ClusterSession s = connect(err)) {
+            return new Read(s.scope(), s.view());
+        }
+    }
 
     /** Resolves the target and opens a session on it (the caller closes it). */
     ClusterSession connect(PrintWriter err) {

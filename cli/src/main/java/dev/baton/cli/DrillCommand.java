@@ -12,6 +12,7 @@ import dev.baton.cli.drill.IterationResult;
 import dev.baton.cli.drill.LocalTarget;
 import dev.baton.cli.drill.RemoteTarget;
 import dev.baton.cli.drill.SvgChart;
+import dev.baton.cli.local.LocalCluster;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.Credentials;
 import java.io.IOException;
@@ -50,24 +51,17 @@ public final class DrillCommand extends BaseCommand {
      */
 
     @Option(names = "--fault", defaultValue = "kill-node", paramLabel = "KIND[,KIND...]",
-            description = "kill-node (default), kill-postgres, kill-agent, stop-agent, switchover, partition-primary "
-                    + "or etcd-down; several, comma-separated, run one after the other.")
+            description = "kill-node (default), kill-postgres, kill-agent, stop-agent, switchover, partition-primary, "
+                    + "etcd-down or term-agent; several, comma-separated, run one after the other.")
     String faultList;
 
     @Option(names = "--iterations", defaultValue = "3", paramLabel = "N",
             description = "Iterations per fault (default: ${DEFAULT-VALUE}).")
     int iterations;
 
-    @Option(names = "--nodes", paramLabel = "N", description = "Members of the local cluster (default: 3).")
-    Integer nodes;
-
     @Option(names = "--writers", defaultValue = "4", paramLabel = "N",
             description = "Concurrent writers (default: ${DEFAULT-VALUE}).")
     int writers;
-
-    @Option(names = "--ttl", paramLabel = "SECONDS",
-            description = "Leader TTL of the local cluster (default: 10; loop_wait 1, retry_timeout min(3, (ttl-1)/2)).")
-    Integer ttl;
 
     @Option(names = "--duration", paramLabel = "SECONDS",
             description = "How long stop-agent, partition-primary and etcd-down last (default: 3 x ttl), and after how "
@@ -86,8 +80,8 @@ public final class DrillCommand extends BaseCommand {
             + "every iteration promises no lost acknowledged write (an existing cluster's mode is read from etcd).")
     boolean synchronousMode;
 
-    @Option(names = "--keep", description = "Keep the local cluster's directory (data, configs, logs) afterwards.")
-    boolean keep;
+    @Mixin
+    LocalClusterOptions local;
 
     @Mixin
     ClusterOptions cluster;
@@ -123,14 +117,9 @@ public final class DrillCommand extends BaseCommand {
         if (existing) {
             return existingCluster(faults);
         }
-        int n = nodes == null ? 3 : nodes;
-        int t = ttl == null ? 10 : ttl;
-        if (n < 2 || n > 9) {
-            throw ExitException.badInput("--nodes: must be between 2 and 9 (a failover needs a second member), got " + n);
-        }
-        if (t < 3 || t > 120) {
-            throw ExitException.badInput("--ttl: must be between 3 and 120 seconds, got " + t);
-        }
+        LocalCluster.Options options = local.options(2);
+        int n = options.nodes();
+        int t = options.ttl();
         refuseRoot("baton drill (on a local cluster)");
         Path dir = outDir();
         Path base = Files.createTempDirectory("baton-drill-");
@@ -141,12 +130,12 @@ public final class DrillCommand extends BaseCommand {
         long t0 = System.nanoTime();
         LocalTarget target;
         try {
-            target = LocalTarget.start(base, n, t, faults.contains(Fault.PARTITION_PRIMARY), synchronousMode,
+            target = LocalTarget.start(base, options, faults.contains(Fault.PARTITION_PRIMARY), synchronousMode,
                     Duration.ofSeconds(180));
         } catch (IllegalStateException e) {
             throw ExitException.failed(e.getMessage());
         }
-        if (keep) {
+        if (local.keep) {
             target.keepFiles();
         }
         p.say(String.format(java.util.Locale.ROOT, "cluster ready in %.1f s", (System.nanoTime() - t0) / 1e9));
@@ -161,7 +150,7 @@ public final class DrillCommand extends BaseCommand {
                 // the JVM is shutting down: the hook cleans up
             }
             target.close();
-            err().println("baton drill: local cluster stopped" + (keep ? "; files kept in " + base : ""));
+            err().println("baton drill: local cluster stopped" + (local.keep ? "; files kept in " + base : ""));
             err().flush();
         }
     }
@@ -174,7 +163,7 @@ public final class DrillCommand extends BaseCommand {
         if (cluster.config == null && cluster.etcd == null) {
             throw ExitException.badInput("--dsn needs -c FILE (an agent configuration, for etcd and the scope)");
         }
-        if (nodes != null || ttl != null || keep || synchronousMode) {
+        if (local.given() || synchronousMode) {
             throw ExitException.badInput("--nodes, --ttl, --synchronous-mode and --keep apply to the local cluster only; "
                     + "the existing cluster's ttl and synchronous_mode are read from its config key");
         }
@@ -188,8 +177,8 @@ public final class DrillCommand extends BaseCommand {
             }
         }
         if (!local.isEmpty()) {
-            throw ExitException.badInput("--fault " + String.join(",", local) + ": partition-primary and etcd-down need "
-                    + "a local cluster started by the drill (run without -c and --dsn); against an existing cluster the "
+            throw ExitException.badInput("--fault " + String.join(",", local) + ": partition-primary, etcd-down and "
+                    + "term-agent need a local cluster started by the drill (run without -c and --dsn); against an existing cluster the "
                     + "drill injects switchover (over REST), and kill-node, kill-postgres, kill-agent and stop-agent "
                     + "when its members run on this machine");
         }

@@ -33,14 +33,14 @@ public final class EditConfigCommand extends BaseCommand {
             description = "Merge a YAML or JSON document into the config (- reads standard input); null removes a key.")
     String apply;
 
-    @Option(names = "--force", description = "Do not ask for a confirmation.")
-    boolean force;
+    @Mixin
+    ForceOption force;
 
     @Override
     protected int execute() {
         List<ConfigEdit.Edit> edits = new ArrayList<>();
         if (apply != null) {
-            if (apply.equals("-") && !force) {
+            if (apply.equals("-") && !force.force) {
                 throw ExitException.badInput("--apply - reads the changes from standard input, so nobody can confirm "
                         + "them there: add --force");
             }
@@ -76,7 +76,7 @@ public final class EditConfigCommand extends BaseCommand {
                     ConfigEdit.warnings(k.json(), after).forEach(w -> err().println("baton: warning: " + w));
                     out().print(ConfigEdit.diff(ConfigEdit.yaml(k.json()), ConfigEdit.yaml(after), "before", "after"));
                     out().println();
-                    confirm("Apply these changes?", force);
+                    confirm("Apply these changes?", force.force);
                 }
                 if (k.write(s, after)) {
                     out().println("Configuration changed.");

@@ -1,6 +1,6 @@
 package dev.baton.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.agent.client.AgentClient;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
@@ -20,8 +20,8 @@ public final class FailoverCommand extends BaseCommand {
     @Option(names = "--candidate", required = true, paramLabel = "NAME", description = "The member to promote.")
     String candidate;
 
-    @Option(names = "--force", description = "Do not ask for a confirmation.")
-    boolean force;
+    @Mixin
+    ForceOption force;
 
     @Override
     protected int execute() {
@@ -40,10 +40,9 @@ public final class FailoverCommand extends BaseCommand {
                         + "for them." + (current != null ? " The cluster has a leader: 'baton switchover' loses nothing." : ""));
             }
             confirm("Are you sure you want to failover cluster " + scope
-                    + (current == null ? "" : ", demoting current leader " + current) + "?", force);
-            ObjectNode body = Formats.JSON.createObjectNode();
-            body.put("candidate", candidate);
-            AgentApi.Reply r = new AgentApi().post(to, "failover", body.toString(), SwitchoverCommand.TIMEOUT);
+                    + (current == null ? "" : ", demoting current leader " + current) + "?", force.force);
+            AgentClient.Reply r = new AgentApi().call(to, "POST", "failover", SwitchoverCommand.TIMEOUT,
+                    (c, base) -> c.failover(base, null, candidate, SwitchoverCommand.TIMEOUT));
             int code = switch (r.status()) {
                 case 200, 202 -> EXIT_OK;
                 case 400 -> EXIT_BAD_INPUT;

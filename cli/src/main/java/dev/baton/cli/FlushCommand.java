@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.agent.client.AgentClient;
 import dev.baton.leader.model.FailoverRequest;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
@@ -13,6 +14,7 @@ import picocli.CommandLine.Parameters;
         "Sends DELETE /switchover to the leader's REST API (without a reachable leader, the failover key",
         "is deleted from etcd by compare-and-set)."})
 public final class FlushCommand extends BaseCommand {
+    private static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(30);
 
     @Mixin
     ClusterOptions cluster;
@@ -30,9 +32,10 @@ public final class FlushCommand extends BaseCommand {
             Optional<FailoverRequest> f = view.failover();
             Optional<MemberStatus> leader = view.leaderMember();
             if (leader.isPresent() && leader.get().apiUrl() != null) {
-                AgentApi.Reply r;
+                AgentClient.Reply r;
                 try {
-                    r = new AgentApi().delete(leader.get(), "switchover", Duration.ofSeconds(30));
+                    r = new AgentApi().call(leader.get(), "DELETE", "switchover", CANCEL_TIMEOUT,
+                            (c, base) -> c.cancelSwitchover(base, CANCEL_TIMEOUT));
                 } catch (ExitException e) {
                     if (f.isEmpty() || f.get().scheduledAt() == null) {
                         throw e;

@@ -9,20 +9,11 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 @Command(name = "list", description = {"Show the members of a cluster: role, state, timeline and lag.",
         "Reads etcd only (never the agents). Shows [paused] and 'Maintenance mode: on' while paused,",
         "and a scheduled switchover below the table."})
-public final class ListCommand extends BaseCommand {
-
-    @Mixin
-    ClusterOptions cluster;
-
-    @Option(names = {"-f", "--format"}, defaultValue = "table", paramLabel = "FORMAT",
-            description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
-    String format;
+public final class ListCommand extends ShowCommand {
 
     /** One row, with Patroni's column names so that scripts written for patronictl keep working. */
     public record Row(String cluster, String member, String host, String role, String state, Integer tl,
@@ -30,21 +21,13 @@ public final class ListCommand extends BaseCommand {
     }
 
     @Override
-    protected int execute() {
-        format(format, "table", "json", "yaml");
-        ClusterView view;
-        String scope;
-        try (ClusterSession s = cluster.connect(err())) {
-            scope = s.scope();
-            view = s.view();
-        }
+    protected void show(String format, String scope, ClusterView view) {
         List<Row> rows = rows(scope, view);
         switch (format) {
             case "json" -> out().println(json(rows));
             case "yaml" -> out().print(Formats.yaml(tree(rows)));
             default -> out().print(table(scope, view, rows));
         }
-        return EXIT_OK;
     }
 
     static List<Row> rows(String scope, ClusterView view) {
@@ -79,22 +62,27 @@ public final class ListCommand extends BaseCommand {
             ObjectNode n = a.addObject();
             n.put("Cluster", r.cluster());
             n.put("Member", r.member());
-            n.put("Host", r.host());
-            n.put("Role", r.role());
-            n.put("State", r.state());
-            if (r.tl() != null) {
-                n.put("TL", r.tl());
-            }
-            if (r.lagInMb() instanceof Number num) {
-                n.put("Lag in MB", num.longValue());
-            } else if (r.lagInMb() != null) {
-                n.put("Lag in MB", r.lagInMb().toString());
-            }
+            putColumns(n, r);
             if (r.pendingRestart()) {
                 n.put("Pending restart", "*");
             }
         }
         return a;
+    }
+
+    /** patronictl's columns of a row as JSON: Host, Role, State, TL and Lag in MB (a number or "unknown"). */
+    static void putColumns(ObjectNode n, Row r) {
+        n.put("Host", r.host());
+        n.put("Role", r.role());
+        n.put("State", r.state());
+        if (r.tl() != null) {
+            n.put("TL", r.tl());
+        }
+        if (r.lagInMb() instanceof Number num) {
+            n.put("Lag in MB", num.longValue());
+        } else if (r.lagInMb() != null) {
+            n.put("Lag in MB", r.lagInMb().toString());
+        }
     }
 
     static String json(List<Row> rows) {

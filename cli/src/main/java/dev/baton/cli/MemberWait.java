@@ -1,9 +1,10 @@
 package dev.baton.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.agent.client.PatroniStatus;
+import dev.baton.cli.support.Poll;
+import dev.baton.leader.model.MemberState;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
-import java.util.Optional;
 
 /** Polls a member's {@code GET /patroni} until it shows what an action should lead to. */
 final class MemberWait {
@@ -12,7 +13,7 @@ final class MemberWait {
 
     /** The member's postmaster start time as it reports it now, or null. */
     static String startTime(AgentApi api, MemberStatus m) {
-        return api.status(m).map(s -> s.path("postmaster_start_time").asText(null)).orElse(null);
+        return api.status(m).map(PatroniStatus::postmasterStartTime).orElse(null);
     }
 
     /**
@@ -22,27 +23,17 @@ final class MemberWait {
      */
     static boolean awaitRunning(AgentApi api, MemberStatus m, String startedBefore, boolean streaming, Duration timeout)
             throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            Optional<JsonNode> s = api.status(m);
-            if (s.isPresent() && ok(s.get(), startedBefore, streaming)) {
-                return true;
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
-            }
-            Thread.sleep(500);
-        }
+        return Poll.system().until(timeout, Duration.ofMillis(500),
+                () -> api.status(m).filter(s -> ok(s, startedBefore, streaming)).isPresent());
     }
 
-    private static boolean ok(JsonNode s, String startedBefore, boolean streaming) {
-        if (!"running".equals(s.path("state").asText())) {
+    private static boolean ok(PatroniStatus s, String startedBefore, boolean streaming) {
+        if (s.state() != MemberState.RUNNING) {
             return false;
         }
-        String started = s.path("postmaster_start_time").asText(null);
-        if (startedBefore != null && startedBefore.equals(started)) {
+        if (startedBefore != null && startedBefore.equals(s.postmasterStartTime())) {
             return false;
         }
-        return !streaming || "streaming".equals(s.path("replication_state").asText());
+        return !streaming || s.streaming();
     }
 }

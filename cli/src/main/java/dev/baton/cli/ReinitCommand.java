@@ -1,6 +1,6 @@
 package dev.baton.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.agent.client.AgentClient;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
@@ -14,6 +14,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "reinit", description = {"Wipe a replica's data directory and clone it again from the leader.",
         "Sends POST /reinitialize to the member. Refused on the leader."})
 public final class ReinitCommand extends BaseCommand {
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(150);
 
     @Mixin
     ClusterOptions cluster;
@@ -51,14 +52,13 @@ public final class ReinitCommand extends BaseCommand {
                     targets.add(m);
                 }
             }
-            confirm("Are you sure you want to reinitialize members " + RestartCommand.names(targets)
+            confirm("Are you sure you want to reinitialize members " + MemberSelection.names(targets)
                     + "? Their data directories are wiped and cloned again.", force);
             AgentApi api = new AgentApi();
             for (MemberStatus m : targets) {
                 String before = MemberWait.startTime(api, m);
-                ObjectNode body = Formats.JSON.createObjectNode();
-                body.put("force", force);
-                AgentApi.Reply r = api.post(m, "reinitialize", body.toString(), Duration.ofSeconds(150));
+                AgentClient.Reply r = api.call(m, "POST", "reinitialize", REQUEST_TIMEOUT,
+                        (c, base) -> c.reinitialize(base, force, REQUEST_TIMEOUT));
                 switch (r.status()) {
                     case 200, 202 -> out().println(m.name() + ": " + (r.message().isEmpty() ? "reinitialize started"
                             : r.message()));

@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.agent.client.AgentClient;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
@@ -7,41 +8,36 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "reload", description = {"Reload the configuration of members (POST /reload to each)."})
 public final class ReloadCommand extends BaseCommand {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     @Mixin
     ClusterOptions cluster;
 
-    @Parameters(paramLabel = "MEMBER", arity = "0..*", description = "Members to reload (default: all).")
-    List<String> members = new ArrayList<>();
+    @Mixin
+    MemberSelection selection;
 
-    @Option(names = {"-r", "--role"}, defaultValue = "any", paramLabel = "ROLE",
-            description = "Reload only members with this role: primary, replica or any (default: ${DEFAULT-VALUE}).")
-    String role;
-
-    @Option(names = "--force", description = "Do not ask for a confirmation.")
-    boolean force;
+    @Mixin
+    ForceOption force;
 
     @Override
     protected int execute() {
-        String r = RestartCommand.normaliseRole(role);
+        selection.role();
         try (ClusterSession s = cluster.connect(err())) {
             ClusterView view = s.view();
-            List<MemberStatus> order = RestartCommand.select(view, s.scope(), members, r);
+            List<MemberStatus> order = selection.select(view, s.scope());
             if (order.isEmpty()) {
-                throw ExitException.failed("no " + (r.equals("any") ? "" : r + " ") + "member to reload");
+                throw ExitException.failed(selection.none("reload"));
             }
-            confirm("Are you sure you want to reload members " + RestartCommand.names(order) + "?", force);
+            confirm("Are you sure you want to reload members " + MemberSelection.names(order) + "?", force.force);
             AgentApi api = new AgentApi();
             List<String> failed = new ArrayList<>();
             for (MemberStatus m : order) {
-                AgentApi.Reply reply;
+                AgentClient.Reply reply;
                 try {
-                    reply = api.post(m, "reload", "{}", Duration.ofSeconds(30));
+                    reply = api.call(m, "POST", "reload", TIMEOUT, (c, base) -> c.reload(base, TIMEOUT));
                 } catch (ExitException e) {
                     err().println("baton: " + e.getMessage());
                     failed.add(m.name());

@@ -1,18 +1,13 @@
 package dev.baton.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.agent.client.AgentClient;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "restart", description = {"Restart PostgreSQL, rolling: the replicas one by one, then the primary.",
         "Sends POST /restart to each member and waits until it runs again before the next.",
@@ -23,12 +18,8 @@ public final class RestartCommand extends BaseCommand {
     @Mixin
     ClusterOptions cluster;
 
-    @Parameters(paramLabel = "MEMBER", arity = "0..*", description = "Members to restart (default: all).")
-    List<String> members = new ArrayList<>();
-
-    @Option(names = {"-r", "--role"}, defaultValue = "any", paramLabel = "ROLE",
-            description = "Restart only members with this role: primary, replica or any (default: ${DEFAULT-VALUE}).")
-    String role;
+    @Mixin
+    MemberSelection selection;
 
     @Option(names = {"-p", "--pending"}, description = "Restart only members with a pending restart.")
     boolean pending;
@@ -37,36 +28,30 @@ public final class RestartCommand extends BaseCommand {
             description = "How long to wait for each member to run again (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
-    @Option(names = "--force", description = "Do not ask for a confirmation.")
-    boolean force;
+    @Mixin
+    ForceOption force;
 
     @Override
     protected int execute() throws InterruptedException {
-        String r = normaliseRole(role);
+        String r = selection.role();
         if (timeoutSeconds < 1) {
             throw ExitException.badInput("--timeout: must be at least 1 second, got " + timeoutSeconds);
         }
         try (ClusterSession s = cluster.connect(err())) {
             ClusterView view = s.view();
-            List<MemberStatus> order = select(view, s.scope(), members, r);
+            List<MemberStatus> order = selection.select(view, s.scope());
             if (order.isEmpty()) {
-                throw ExitException.failed("no " + (r.equals("any") ? "" : r + " ") + "member to restart"
-                        + (members.isEmpty() ? "" : " among " + String.join(", ", members)));
+                throw ExitException.failed(selection.none("restart"));
             }
-            confirm("Are you sure you want to restart members " + names(order) + "?", force);
+            confirm("Are you sure you want to restart members " + MemberSelection.names(order) + "?", force.force);
             AgentApi api = new AgentApi();
             int restarted = 0;
             int skipped = 0;
             for (MemberStatus m : order) {
-                ObjectNode body = Formats.JSON.createObjectNode();
-                if (pending) {
-                    body.put("restart_pending", true);
-                }
-                if (!r.equals("any")) {
-                    body.put("role", r);
-                }
                 String before = MemberWait.startTime(api, m);
-                AgentApi.Reply reply = api.post(m, "restart", body.toString(), REQUEST_TIMEOUT);
+                String onlyRole = r.equals("any") ? null : r;
+                AgentClient.Reply reply = api.call(m, "POST", "restart", REQUEST_TIMEOUT,
+                        (c, base) -> c.restart(base, pending, onlyRole, REQUEST_TIMEOUT));
                 switch (reply.status()) {
                     case 200, 202 -> {
                         out().println(m.name() + ": " + (reply.message().isEmpty() ? "restarted" : reply.message()));
@@ -91,49 +76,5 @@ public final class RestartCommand extends BaseCommand {
             out().println("Restarted " + restarted + " member(s)" + (skipped > 0 ? ", skipped " + skipped : "") + ".");
             return EXIT_OK;
         }
-    }
-
-    static String normaliseRole(String role) {
-        return switch (role.toLowerCase(Locale.ROOT)) {
-            case "primary", "leader", "master" -> "primary";
-            case "replica" -> "replica";
-            case "any" -> "any";
-            default -> throw ExitException.badInput("--role: must be primary, replica or any, got \"" + role + "\"");
-        };
-    }
-
-    /** The named members (or all), filtered by role, replicas first (by name), the leader last. */
-    static List<MemberStatus> select(ClusterView view, String scope, List<String> names, String role) {
-        Set<String> chosen = new LinkedHashSet<>();
-        for (String n : names) {
-            chosen.add(ClusterSession.member(view, n, scope).name());
-        }
-        if (chosen.isEmpty()) {
-            chosen.addAll(view.members().keySet());
-        }
-        List<MemberStatus> replicas = new ArrayList<>();
-        MemberStatus leader = null;
-        for (MemberStatus m : view.members().values()) {
-            if (!chosen.contains(m.name())) {
-                continue;
-            }
-            if (m.name().equals(view.leader())) {
-                leader = m;
-            } else {
-                replicas.add(m);
-            }
-        }
-        List<MemberStatus> order = new ArrayList<>();
-        if (!role.equals("primary")) {
-            order.addAll(replicas);
-        }
-        if (leader != null && !role.equals("replica")) {
-            order.add(leader);
-        }
-        return order;
-    }
-
-    static String names(List<MemberStatus> ms) {
-        return String.join(", ", ms.stream().map(MemberStatus::name).toList());
     }
 }

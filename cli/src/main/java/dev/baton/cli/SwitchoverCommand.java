@@ -1,6 +1,6 @@
 package dev.baton.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.agent.client.AgentClient;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
@@ -43,8 +43,8 @@ public final class SwitchoverCommand extends BaseCommand {
                     + "(default). A scheduled switchover waits in the failover key; cancel it with 'baton flush switchover'.")
     String scheduled;
 
-    @Option(names = "--force", description = "Do not ask for a confirmation.")
-    boolean force;
+    @Mixin
+    ForceOption force;
 
     @Override
     protected int execute() {
@@ -88,16 +88,10 @@ public final class SwitchoverCommand extends BaseCommand {
             confirm(at == null
                     ? "Are you sure you want to switchover cluster " + scope + ", demoting current leader " + current + "?"
                     : "Are you sure you want to schedule switchover of cluster " + scope + " at " + utc(at)
-                    + ", demoting current leader " + current + "?", force);
-            ObjectNode body = Formats.JSON.createObjectNode();
-            body.put("leader", current);
-            if (candidate != null) {
-                body.put("candidate", candidate);
-            }
-            if (at != null) {
-                body.put("scheduled_at", utc(at));
-            }
-            AgentApi.Reply r = api.post(leaderMember, "switchover", body.toString(), TIMEOUT);
+                    + ", demoting current leader " + current + "?", force.force);
+            String scheduledAt = at == null ? null : utc(at);
+            AgentClient.Reply r = api.call(leaderMember, "POST", "switchover", TIMEOUT,
+                    (c, base) -> c.switchover(base, current, candidate, scheduledAt, TIMEOUT));
             int code = switch (r.status()) {
                 case 200, 202 -> EXIT_OK;
                 case 400 -> EXIT_BAD_INPUT;

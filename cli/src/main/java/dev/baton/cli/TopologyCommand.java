@@ -9,29 +9,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 @Command(name = "topology", description = {"Show who streams from whom, with lag.",
         "The leader, and under it the members that replicate from it, with their lag in MB. Reads etcd only."})
-public final class TopologyCommand extends BaseCommand {
-
-    @Mixin
-    ClusterOptions cluster;
-
-    @Option(names = {"-f", "--format"}, defaultValue = "table", paramLabel = "FORMAT",
-            description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
-    String format;
+public final class TopologyCommand extends ShowCommand {
 
     @Override
-    protected int execute() {
-        format(format, "table", "json", "yaml");
-        ClusterView view;
-        String scope;
-        try (ClusterSession s = cluster.connect(err())) {
-            scope = s.scope();
-            view = s.view();
-        }
+    protected void show(String format, String scope, ClusterView view) {
         Map<String, List<String>> children = children(view);
         List<String> roots = roots(view);
         if (format.equals("table")) {
@@ -47,7 +31,6 @@ public final class TopologyCommand extends BaseCommand {
             }
             out().print(Formats.print(a, format));
         }
-        return EXIT_OK;
     }
 
     /**
@@ -100,17 +83,7 @@ public final class TopologyCommand extends BaseCommand {
         ListCommand.Row r = ListCommand.row(null, view, m, name);
         ObjectNode n = Formats.JSON.createObjectNode();
         n.put("Member", name);
-        n.put("Host", r.host());
-        n.put("Role", r.role());
-        n.put("State", r.state());
-        if (r.tl() != null) {
-            n.put("TL", r.tl());
-        }
-        if (r.lagInMb() instanceof Number num) {
-            n.put("Lag in MB", num.longValue());
-        } else if (r.lagInMb() != null) {
-            n.put("Lag in MB", r.lagInMb().toString());
-        }
+        ListCommand.putColumns(n, r);
         List<String> kids = children.getOrDefault(name, List.of());
         if (!kids.isEmpty()) {
             ArrayNode a = n.putArray("Replicas");

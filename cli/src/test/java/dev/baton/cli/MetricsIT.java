@@ -1,6 +1,8 @@
 package dev.baton.cli;
 
 import static dev.baton.cli.ClusterSupport.awaitOrFail;
+import static dev.baton.cli.ClusterSupport.exec;
+import static dev.baton.cli.ClusterSupport.primaryOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -145,25 +147,7 @@ class MetricsIT {
     // ------------------------------------------------------------------ helpers
 
     private static LocalCluster start(LocalCluster.Options options, int replicas) throws Exception {
-        LocalCluster c = LocalCluster.start(Files.createTempDirectory("baton-it-metrics-"), options.withHaproxy(false));
-        try {
-            awaitOrFail(c, "the cluster is up", () -> c.healthy(replicas));
-        } catch (AssertionError | Exception e) {
-            c.close();
-            throw e;
-        }
-        return c;
-    }
-
-    private static Node primaryOf(LocalCluster c) throws InterruptedException {
-        awaitOrFail(c, "there is a primary", () -> c.primary().isPresent());
-        return c.primary().orElseThrow();
-    }
-
-    private static void exec(LocalCluster c, Node n, String sql) throws SQLException {
-        try (Connection conn = ClusterSupport.connect(c, n); Statement st = conn.createStatement()) {
-            st.execute(sql);
-        }
+        return ClusterSupport.startCluster("baton-it-metrics-", options.withHaproxy(false), replicas);
     }
 
     private static String scope(LocalCluster c) {

@@ -536,9 +536,7 @@ class OperatorCliIT {
         Result none = run("flush", "switchover");
         assertEquals(1, none.code(), none.toString());
         assertTrue(none.err().contains("no switchover is scheduled"), none.toString());
-        while (Instant.now().isBefore(at.plusSeconds(3))) {
-            Thread.sleep(500);
-        }
+        ClusterSupport.awaitCyclesPast(c, p, at.plusSeconds(3));
         assertEquals(p, primary(), "the cancelled switchover did not happen");
     }
 

@@ -1,6 +1,7 @@
 package dev.baton.cli;
 
 import static dev.baton.cli.ClusterSupport.awaitOrFail;
+import static dev.baton.cli.ClusterSupport.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,10 +55,6 @@ class SynchronousModeIT {
             }
         }
         return ids;
-    }
-
-    private static int status(LocalCluster c, Node n, String path) {
-        return c.get(n, path).map(LocalCluster.Response::status).orElse(-1);
     }
 
     @Test

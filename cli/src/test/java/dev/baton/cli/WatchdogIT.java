@@ -1,6 +1,8 @@
 package dev.baton.cli;
 
 import static dev.baton.cli.ClusterSupport.awaitOrFail;
+import static dev.baton.cli.ClusterSupport.exec;
+import static dev.baton.cli.ClusterSupport.primaryOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,20 +47,7 @@ class WatchdogIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static LocalCluster start(LocalCluster.Options options) throws Exception {
-        LocalCluster c = LocalCluster.start(Files.createTempDirectory("baton-it-watchdog-"),
-                options.withNodes(2).withHaproxy(false));
-        try {
-            awaitOrFail(c, "the cluster is up", () -> c.healthy(1));
-        } catch (AssertionError | Exception e) {
-            c.close();
-            throw e;
-        }
-        return c;
-    }
-
-    private static Node primaryOf(LocalCluster c) throws InterruptedException {
-        awaitOrFail(c, "there is a primary", () -> c.primary().isPresent());
-        return c.primary().orElseThrow();
+        return ClusterSupport.startCluster("baton-it-watchdog-", options.withNodes(2).withHaproxy(false), 1);
     }
 
     private static Node other(LocalCluster c, Node n) {

@@ -1,15 +1,14 @@
 package dev.baton.aws.provision;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
+import dev.baton.agent.client.AgentClient;
+import dev.baton.agent.client.PatroniStatus;
+import dev.baton.leader.model.Role;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -17,13 +16,12 @@ import java.util.concurrent.CompletableFuture;
  * each bounded by {@code timeout}; its {@code role} field, or {@code unreachable}.
  */
 public final class RestApiRoles implements MemberRoles {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient client;
+    private final AgentClient agents;
     private final int port;
     private final Duration timeout;
 
     public RestApiRoles(HttpClient client, int port, Duration timeout) {
-        this.client = client;
+        this.agents = new AgentClient(client);
         this.port = port;
         this.timeout = timeout;
     }
@@ -32,24 +30,16 @@ public final class RestApiRoles implements MemberRoles {
     public Map<String, String> roles(List<String> privateIps) {
         Map<String, CompletableFuture<String>> pending = new LinkedHashMap<>();
         for (String ip : privateIps) {
-            HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + ip + ":" + port + "/patroni"))
-                    .timeout(timeout).GET().build();
-            pending.put(ip, client.sendAsync(req, HttpResponse.BodyHandlers.ofString())
-                    .orTimeout(timeout.toMillis() + 500, java.util.concurrent.TimeUnit.MILLISECONDS)
-                    .handle((resp, err) -> err != null ? UNREACHABLE : role(resp.body())));
+            pending.put(ip, agents.fetch("http://" + ip + ":" + port + "/patroni", timeout)
+                    .thenApply(r -> role(r.flatMap(AgentClient.Reply::patroni))));
         }
         Map<String, String> out = new LinkedHashMap<>();
         pending.forEach((ip, f) -> out.put(ip, f.join()));
         return out;
     }
 
-    private static String role(String body) {
-        try {
-            JsonNode n = JSON.readTree(body);
-            String role = n.path("role").asText("");
-            return role.isEmpty() ? UNREACHABLE : role;
-        } catch (Exception e) {
-            return UNREACHABLE;
-        }
+    /** The role as the member reported it (Patroni's {@code master} reads as {@code primary}). */
+    private static String role(Optional<PatroniStatus> s) {
+        return s.filter(p -> p.role() != Role.UNKNOWN).map(p -> p.role().wire()).orElse(UNREACHABLE);
     }
 }

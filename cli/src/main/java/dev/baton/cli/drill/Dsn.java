@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * The load-balanced endpoint of an existing cluster, given as a JDBC URL
@@ -19,6 +20,22 @@ import java.util.Map;
  * @param display  the endpoint as shown in the report (never with the password)
  */
 public record Dsn(String jdbcUrl, String user, String password, String database, String display) {
+
+    /** JDBC connection properties for a short call as this user: connect 2 s, login 3 s, socket 5 s. */
+    public Properties shortCallProperties(String applicationName) {
+        Properties p = new Properties();
+        if (user != null) {
+            p.setProperty("user", user);
+        }
+        if (password != null) {
+            p.setProperty("password", password);
+        }
+        p.setProperty("connectTimeout", "2");
+        p.setProperty("loginTimeout", "3");
+        p.setProperty("socketTimeout", "5");
+        p.setProperty("ApplicationName", applicationName);
+        return p;
+    }
 
     /** @throws IllegalArgumentException with a message for the user when the text is not a DSN */
     public static Dsn parse(String text, String defaultUser, String defaultPassword) {

@@ -19,7 +19,13 @@ public enum Fault {
     /** The primary's agent cut off from etcd for --duration, then reconnected. */
     PARTITION_PRIMARY("partition-primary", true, true),
     /** etcd stopped for --duration, then started again. */
-    ETCD_DOWN("etcd-down", true, true);
+    ETCD_DOWN("etcd-down", true, true),
+    /**
+     * SIGTERM of the primary's agent: a graceful shutdown that hands over to a replica; the agent
+     * is started again once writes flow on the new primary (local clusters; {@code baton demo
+     * --fault stop-agent}).
+     */
+    TERM_AGENT("term-agent", true, false);
 
     private final String flag;
     private final boolean needsLocal;
@@ -44,6 +50,31 @@ public enum Fault {
     /** True when the fault lasts {@code --duration} before the drill heals it. */
     public boolean usesDuration() {
         return usesDuration;
+    }
+
+    /** The drill undoes it (restart, SIGCONT, proxy healed, etcd started); a killed postgres and a switchover heal themselves. */
+    public boolean needsHeal() {
+        return this != KILL_POSTGRES && this != SWITCHOVER;
+    }
+
+    /** It signals the primary's agent (a process fault on an existing cluster needs to find it). */
+    public boolean hitsAgent() {
+        return this == KILL_NODE || this == KILL_AGENT || this == STOP_AGENT;
+    }
+
+    /** It kills the primary's postmaster (found from its data_directory's postmaster.pid). */
+    public boolean hitsPostmaster() {
+        return this == KILL_NODE || this == KILL_POSTGRES;
+    }
+
+    /** The killed agent is started again afterwards, as it ran. */
+    public boolean restartsAgent() {
+        return this == KILL_NODE || this == KILL_AGENT;
+    }
+
+    /** The stopped agent is started again once writes flow on the new primary (not after a --duration). */
+    public boolean restartsOnceWritesFlow() {
+        return this == KILL_NODE || this == TERM_AGENT;
     }
 
     /**

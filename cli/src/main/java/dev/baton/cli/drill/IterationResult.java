@@ -2,6 +2,7 @@ package dev.baton.cli.drill;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -62,6 +63,36 @@ public record IterationResult(Fault fault, int iteration, int iterations, String
                     : " without a change of primary promises") + " none";
         }
         return problem;
+    }
+
+    /** The progress line that ends the iteration: "done: writes unavailable 4.21 s (promotion ...), lost 0 of ...". */
+    public String summary() {
+        DrillAnalysis.Figures f = figures;
+        StringBuilder sb = new StringBuilder(healed() && failure() == null ? "done: " : "FAILED: ");
+        sb.append("writes unavailable ").append(secs(f.unavailableS()));
+        if (f.promotionS() != null) {
+            sb.append(f.primaryChanged() ? " (promotion " : " (primary back ").append(secs(f.promotionS()))
+                    .append(" via ").append(promotionSource);
+            if (f.lbS() != null) {
+                sb.append(", load balancer +").append(secs(f.lbS()));
+            }
+            sb.append(')');
+        }
+        sb.append(", lost ").append(f.lostWrites()).append(" of ").append(f.acks()).append(" writes");
+        sb.append(", split brain: ").append(f.splitBrain().isPresent() ? "YES" : "no");
+        if (f.rejoinS() != null) {
+            sb.append(", ").append(oldPrimary).append(" streams again ").append(secs(f.rejoinS()))
+                    .append(fault == Fault.SWITCHOVER || fault == Fault.KILL_POSTGRES ? " after the fault"
+                            : " after the heal");
+        }
+        if (failure() != null) {
+            sb.append("; ").append(failure());
+        }
+        return sb.toString();
+    }
+
+    private static String secs(Double s) {
+        return s == null ? "n/a" : String.format(Locale.ROOT, "%.2f s", s);
     }
 
     public String tag() {

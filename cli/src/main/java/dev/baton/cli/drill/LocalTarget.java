@@ -1,15 +1,11 @@
 package dev.baton.cli.drill;
 
-import dev.baton.leader.model.HistoryEntry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.leader.model.ClusterView;
 import dev.baton.cli.local.LocalCluster;
 import dev.baton.cli.local.Writer;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.KeyLayout;
-import dev.baton.leader.LeaderKey;
-import dev.baton.leader.etcd.EtcdClusterStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,43 +14,43 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /** A throwaway local cluster the drill starts (etcd, agents with PostgreSQL, HAProxy), where every fault can be injected. */
-public final class LocalTarget implements DrillTarget {
+public final class LocalTarget extends EtcdTarget {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LocalCluster cluster;
     private final LocalCluster.Options options;
-    private final EtcdClusterStore store;
     private final Map<Integer, String> byPort = new HashMap<>();
     private final Set<String> paused = new HashSet<>();
     private volatile boolean etcdStopped;
+    private final boolean ownsCluster;
+    /** A graceful stop of an agent under way (term-agent), joined before it is started again. */
+    private final Map<String, Thread> stopping = new HashMap<>();
 
-    private LocalTarget(LocalCluster cluster, LocalCluster.Options options) {
+    private LocalTarget(LocalCluster cluster, LocalCluster.Options options, boolean ownsCluster) {
+        super(List.of(cluster.etcdEndpoint()), new KeyLayout("/service/", cluster.scope()), Duration.ofSeconds(1));
         this.cluster = cluster;
+        this.ownsCluster = ownsCluster;
         this.options = options;
         for (LocalCluster.Node n : cluster.nodes()) {
             byPort.put(n.pgPort(), n.name());
         }
-        // Short calls: the drill polls every 100 ms and must not hang while etcd is away.
-        this.store = new EtcdClusterStore(List.of(cluster.etcdEndpoint()), new KeyLayout("/service/", cluster.scope()),
-                "baton-drill", 10, Duration.ofSeconds(1), System::nanoTime);
     }
 
     /**
-     * Starts a cluster of {@code nodes} members with the given ttl (loop_wait 1, retry_timeout
-     * min(3, (ttl-1)/2)) in {@code dir}, with a proxy between each agent and etcd when
-     * {@code etcdProxies}, in synchronous_mode when {@code synchronous}, and waits until it is healthy.
+     * Starts a cluster with {@code options} in {@code dir}, with a proxy between each agent and
+     * etcd when {@code etcdProxies}, in synchronous_mode when {@code synchronous}, and waits until
+     * it is healthy.
      *
      * @throws IllegalStateException if it did not become healthy within {@code timeout}
      */
-    public static LocalTarget start(Path dir, int nodes, int ttl, boolean etcdProxies, boolean synchronous,
+    public static LocalTarget start(Path dir, LocalCluster.Options options, boolean etcdProxies, boolean synchronous,
                                     Duration timeout) throws IOException, InterruptedException {
-        int retry = Math.max(1, Math.min(3, (ttl - 1) / 2));
-        LocalCluster.Options o = LocalCluster.Options.defaults().withNodes(nodes).withTimings(ttl, 1, retry);
+        LocalCluster.Options o = options;
+        int nodes = o.nodes();
         if (etcdProxies) {
             o = o.withEtcdProxies();
         }
@@ -62,7 +58,7 @@ public final class LocalTarget implements DrillTarget {
             o = o.withDcs("synchronous_mode: true");
         }
         LocalCluster c = LocalCluster.start(dir, o);
-        LocalTarget t = new LocalTarget(c, o);
+        LocalTarget t = new LocalTarget(c, o, true);
         try {
             if (!LocalCluster.await(timeout, () -> c.healthy(nodes - 1))) {
                 c.keepFiles();
@@ -74,6 +70,11 @@ public final class LocalTarget implements DrillTarget {
             t.close();
             throw e;
         }
+    }
+
+    /** A target over a cluster the caller started and closes ({@code baton demo}). */
+    public static LocalTarget over(LocalCluster cluster, LocalCluster.Options options) {
+        return new LocalTarget(cluster, options, false);
     }
 
     public int loopWait() {
@@ -126,7 +127,7 @@ public final class LocalTarget implements DrillTarget {
 
     @Override
     public String restBase(String member) {
-        return "http://127.0.0.1:" + cluster.node(member).restPort();
+        return cluster.node(member).restBase();
     }
 
     @Override
@@ -156,24 +157,6 @@ public final class LocalTarget implements DrillTarget {
     }
 
     @Override
-    public Optional<String> leaderKey() {
-        try {
-            return store.read().leaderKey().map(LeaderKey::name);
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
-    @Override
-    public List<HistoryEntry> history() {
-        try {
-            return ClusterView.of(store.read(), DynamicConfig.defaults()).history();
-        } catch (RuntimeException e) {
-            return List.of();
-        }
-    }
-
-    @Override
     public boolean etcdDown() {
         return etcdStopped;
     }
@@ -200,6 +183,8 @@ public final class LocalTarget implements DrillTarget {
             case PARTITION_PRIMARY -> "etcd proxy: the TCP proxy between " + member + "'s agent and etcd holds every byte "
                     + "for " + duration + " s (peers still reach " + member + "; not root, so no network namespace)";
             case ETCD_DOWN -> "etcd stopped (SIGTERM) for " + duration + " s, then started again";
+            case TERM_AGENT -> "SIGTERM of " + member + "'s agent (graceful handover); agent restarted once writes "
+                    + "flow on the new primary";
         };
     }
 
@@ -221,6 +206,14 @@ public final class LocalTarget implements DrillTarget {
                 etcdStopped = true;
                 cluster.etcd().stop();
             }
+            case TERM_AGENT -> {
+                Thread stopper = new Thread(() -> n.stop(Duration.ofSeconds(60)), "drill-sigterm-" + member);
+                stopper.setDaemon(true);
+                synchronized (this) {
+                    stopping.put(member, stopper);
+                }
+                stopper.start();
+            }
             case SWITCHOVER -> throw new IllegalArgumentException("a switchover is requested over REST");
         }
     }
@@ -230,6 +223,10 @@ public final class LocalTarget implements DrillTarget {
         LocalCluster.Node n = cluster.node(member);
         switch (fault) {
             case KILL_NODE, KILL_AGENT -> n.start();
+            case TERM_AGENT -> {
+                awaitStopped(n);
+                n.start();
+            }
             case STOP_AGENT -> resume(n);
             case PARTITION_PRIMARY -> n.etcdProxy().heal();
             case ETCD_DOWN -> {
@@ -255,9 +252,21 @@ public final class LocalTarget implements DrillTarget {
             if (n.etcdProxy() != null) {
                 n.etcdProxy().heal();
             }
+            awaitStopped(n);
             if (!n.isAgentAlive()) {
                 n.start();
             }
+        }
+    }
+
+    /** Waits for a graceful stop under way (it hands over first, then stops postgres). */
+    private void awaitStopped(LocalCluster.Node n) throws InterruptedException {
+        Thread t;
+        synchronized (this) {
+            t = stopping.remove(n.name());
+        }
+        if (t != null) {
+            t.join();
         }
     }
 
@@ -304,6 +313,8 @@ public final class LocalTarget implements DrillTarget {
             }
         }
         store.close();
-        cluster.close();
+        if (ownsCluster) {
+            cluster.close();
+        }
     }
 }

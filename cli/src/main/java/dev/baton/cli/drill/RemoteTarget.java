@@ -1,15 +1,12 @@
 package dev.baton.cli.drill;
 
-import dev.baton.leader.model.HistoryEntry;
+import dev.baton.agent.client.AgentClient;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import dev.baton.cli.local.Writer;
-import dev.baton.config.DynamicConfig;
 import dev.baton.leader.KeyLayout;
-import dev.baton.leader.LeaderKey;
-import dev.baton.leader.etcd.EtcdClusterStore;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -28,8 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 
 /**
@@ -43,7 +38,7 @@ import java.util.Set;
  * for a Baton cluster and for a Patroni one alike. partition-primary and etcd-down need the
  * local cluster the drill starts.
  */
-public final class RemoteTarget implements DrillTarget {
+public final class RemoteTarget extends EtcdTarget {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The faults that signal the primary's processes, possible when they run on this machine. */
     public static final Set<Fault> PROCESS_FAULTS = EnumSet.of(Fault.KILL_NODE, Fault.KILL_POSTGRES, Fault.KILL_AGENT,
@@ -54,7 +49,6 @@ public final class RemoteTarget implements DrillTarget {
     private final List<String> endpoints;
     private final KeyLayout layout;
     private final Dsn dsn;
-    private final EtcdClusterStore store;
     private volatile boolean synchronous;
     private final Map<String, MemberStatus> members = new LinkedHashMap<>();
     private final Map<String, String> byAddress = new HashMap<>();
@@ -90,10 +84,10 @@ public final class RemoteTarget implements DrillTarget {
     }
 
     public RemoteTarget(List<String> endpoints, KeyLayout layout, Dsn dsn) {
+        super(endpoints, layout, Duration.ofSeconds(2));
         this.endpoints = List.copyOf(endpoints);
         this.layout = layout;
         this.dsn = dsn;
-        this.store = new EtcdClusterStore(endpoints, layout, "baton-drill", 10, Duration.ofSeconds(2), System::nanoTime);
         refresh();
     }
 
@@ -101,7 +95,7 @@ public final class RemoteTarget implements DrillTarget {
     private synchronized void refresh() {
         ClusterView v;
         try {
-            v = ClusterView.of(store.read(), DynamicConfig.defaults());
+            v = view();
         } catch (RuntimeException e) {
             throw new IllegalStateException("cannot read cluster " + layout.scope() + " from etcd " + endpoints + ": "
                     + e.getMessage(), e);
@@ -181,18 +175,7 @@ public final class RemoteTarget implements DrillTarget {
     @Override
     public synchronized String restBase(String member) {
         MemberStatus m = members.get(member);
-        if (m == null || m.apiUrl() == null || m.apiUrl().isBlank()) {
-            return null;
-        }
-        String a = m.apiUrl().strip();
-        int i = a.lastIndexOf("/patroni");
-        if (i >= 0) {
-            a = a.substring(0, i);
-        }
-        while (a.endsWith("/")) {
-            a = a.substring(0, a.length() - 1);
-        }
-        return a;
+        return m == null ? null : AgentClient.base(m).orElse(null);
     }
 
     @Override
@@ -232,24 +215,6 @@ public final class RemoteTarget implements DrillTarget {
             return onPort.get(0);
         }
         return key;
-    }
-
-    @Override
-    public Optional<String> leaderKey() {
-        try {
-            return store.read().leaderKey().map(LeaderKey::name);
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
-    @Override
-    public List<HistoryEntry> history() {
-        try {
-            return ClusterView.of(store.read(), DynamicConfig.defaults()).history();
-        } catch (RuntimeException e) {
-            return List.of();
-        }
     }
 
     @Override
@@ -339,19 +304,8 @@ public final class RemoteTarget implements DrillTarget {
 
     /** {@code SHOW data_directory} on the member's own postgres. */
     private Path dataDirectory(String member) throws LocalProcesses.NotFound {
-        Properties p = new Properties();
-        if (dsn.user() != null) {
-            p.setProperty("user", dsn.user());
-        }
-        if (dsn.password() != null) {
-            p.setProperty("password", dsn.password());
-        }
-        p.setProperty("connectTimeout", "2");
-        p.setProperty("loginTimeout", "3");
-        p.setProperty("socketTimeout", "5");
-        p.setProperty("ApplicationName", "baton-drill");
         String url = memberJdbcUrl(member);
-        try (Connection c = DriverManager.getConnection(url, p);
+        try (Connection c = DriverManager.getConnection(url, dsn.shortCallProperties("baton-drill"));
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SHOW data_directory")) {
             if (rs.next() && rs.getString(1) != null && !rs.getString(1).isBlank()) {
@@ -396,26 +350,14 @@ public final class RemoteTarget implements DrillTarget {
                 problems.add(m + " was not looked for");
                 continue;
             }
-            if (needsAgent(fault) && l.agentProblem != null) {
+            if (fault.hitsAgent() && l.agentProblem != null) {
                 problems.add(l.agentProblem);
             }
-            if (needsPostmaster(fault) && l.postgresProblem != null) {
+            if (fault.hitsPostmaster() && l.postgresProblem != null) {
                 problems.add(l.postgresProblem);
             }
         }
         return List.copyOf(problems);
-    }
-
-    private static boolean needsAgent(Fault f) {
-        return f == Fault.KILL_NODE || f == Fault.KILL_AGENT || f == Fault.STOP_AGENT;
-    }
-
-    private static boolean needsPostmaster(Fault f) {
-        return f == Fault.KILL_NODE || f == Fault.KILL_POSTGRES;
-    }
-
-    private static boolean restarts(Fault f) {
-        return f == Fault.KILL_NODE || f == Fault.KILL_AGENT;
     }
 
     /**
@@ -428,7 +370,7 @@ public final class RemoteTarget implements DrillTarget {
         LocalProcesses.Proc agent = null;
         LocalProcesses.Launch launch = null;
         LocalProcesses.Proc postmaster = null;
-        if (needsAgent(fault)) {
+        if (fault.hitsAgent()) {
             if (l.agent == null || !procs.alive(l.agent)) {
                 locateAgent(member, l);
                 if (l.agent == null) {
@@ -436,11 +378,11 @@ public final class RemoteTarget implements DrillTarget {
                 }
             }
             agent = l.agent;
-            if (restarts(fault)) {
+            if (fault.restartsAgent()) {
                 launch = procs.launch(agent);
             }
         }
-        if (needsPostmaster(fault)) {
+        if (fault.hitsPostmaster()) {
             if (l.dataDir == null) {
                 MemberStatus m = members.get(member);
                 if (m == null || m.host() == null || !LocalProcesses.isLocalHost(m.host())) {

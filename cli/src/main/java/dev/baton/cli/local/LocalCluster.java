@@ -1,13 +1,10 @@
 package dev.baton.cli.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.agent.client.AgentClient;
 import dev.baton.agent.postgres.DataDirectories;
+import dev.baton.cli.support.Poll;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,7 +24,6 @@ import java.util.function.BooleanSupplier;
  * {@code option httpchk GET /primary}. Used by {@code baton demo}, the drill and the integration tests.
  */
 public final class LocalCluster implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** How to build the cluster. */
     /**
@@ -65,6 +61,11 @@ public final class LocalCluster implements AutoCloseable {
             return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env);
         }
 
+        /** ttl with the timings the demo and the drill use: loop_wait 1, retry_timeout min(3, (ttl-1)/2), at least 1. */
+        public Options withTtl(int ttl) {
+            return withTimings(ttl, 1, Math.max(1, Math.min(3, (ttl - 1) / 2)));
+        }
+
         public Options withDcs(String... lines) {
             return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, List.of(lines), nodeYaml, etcdProxies, callbacks, env);
         }
@@ -82,7 +83,7 @@ public final class LocalCluster implements AutoCloseable {
     private final Options options;
     private final LocalEtcd etcd;
     private final List<Node> nodes = new ArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final AgentClient agents = new AgentClient(Duration.ofSeconds(1));
     private final String superPassword;
     private final String replPassword;
     private Process haproxy;
@@ -261,16 +262,8 @@ public final class LocalCluster implements AutoCloseable {
     /** GET a node's REST endpoint: status code and parsed JSON body (empty on connection failure). */
     public Optional<Response> get(Node n, String path) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + n.restPort + path)).timeout(Duration.ofSeconds(2)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            JsonNode body;
-            try {
-                body = JSON.readTree(r.body());
-            } catch (IOException e) {
-                body = JSON.createObjectNode();
-            }
-            return Optional.of(new Response(r.statusCode(), body));
+            AgentClient.Reply r = agents.get(n.restBase(), path, Duration.ofSeconds(2));
+            return Optional.of(new Response(r.status(), r.json()));
         } catch (IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
@@ -311,14 +304,7 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Polls {@code condition} every 200 ms until it holds or the deadline passes. */
     public static boolean await(Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() - deadline < 0) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(200);
-        }
-        return condition.getAsBoolean();
+        return Poll.system().until(timeout, Duration.ofMillis(200), condition);
     }
 
     // ------------------------------------------------------------------ teardown
@@ -385,6 +371,11 @@ public final class LocalCluster implements AutoCloseable {
 
         public int restPort() {
             return restPort;
+        }
+
+        /** The agent's REST base, {@code http://127.0.0.1:<port>}. */
+        public String restBase() {
+            return "http://127.0.0.1:" + restPort;
         }
 
         public Path config() {

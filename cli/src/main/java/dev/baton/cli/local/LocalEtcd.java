@@ -1,5 +1,6 @@
 package dev.baton.cli.local;
 
+import dev.baton.cli.support.Poll;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -49,25 +50,31 @@ public final class LocalEtcd implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()))
                 .start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException("etcd exited at start; see " + dir.resolve("etcd.log"));
-            }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", clientPort), 200);
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(client + "/health"))
-                        .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200 && r.body().contains("true")) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not up yet
-            }
-            Thread.sleep(100);
+        Boolean up = Poll.system().until(Duration.ofSeconds(30), Duration.ofMillis(100),
+                () -> process.isAlive() ? healthy(http, client) : null, u -> u == null || u);
+        if (up == null) {
+            throw new IOException("etcd exited at start; see " + dir.resolve("etcd.log"));
+        }
+        if (up) {
+            return;
         }
         throw new IOException("etcd did not become healthy within 30 s; see " + dir.resolve("etcd.log"));
+    }
+
+    /** Whether etcd answers {@code GET /health} with {@code true}. */
+    private boolean healthy(HttpClient http, String client) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", clientPort), 200);
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(client + "/health"))
+                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 && r.body().contains("true");
+        } catch (IOException e) {
+            return false; // not up yet
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Stops etcd (SIGTERM, then SIGKILL after 10 s). */

@@ -41,8 +41,8 @@ class DrillCommandTest {
 
     @Test
     void anExistingClusterTakesNoPartitionNorEtcdDown() {
-        refused("--fault partition-primary,etcd-down: partition-primary and etcd-down need a local cluster started by "
-                + "the drill", "-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb:5000/app",
+        refused("--fault partition-primary,etcd-down: partition-primary, etcd-down and term-agent need a local "
+                + "cluster started by the drill", "-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb:5000/app",
                 "--fault", "switchover,kill-node,partition-primary,etcd-down");
         refused("an existing cluster needs --dsn", "-c", "/nonexistent/baton.yml", "--fault", "switchover");
         refused("--dsn needs -c FILE", "--dsn", "postgresql://lb:5000/app", "--fault", "switchover");
