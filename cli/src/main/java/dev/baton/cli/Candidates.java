@@ -4,8 +4,10 @@ import dev.baton.agent.client.PatroniStatus;
 import dev.baton.cli.support.Poll;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.Takeover;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** The checks switchover and failover make on the cluster read from etcd before they ask an agent. */
 final class Candidates {
@@ -13,27 +15,30 @@ final class Candidates {
     }
 
     /**
-     * The named candidate, checked: a member (else exit 2), not the leader (exit 2), not tagged
-     * nofailover (exit 2), running (else exit 1: the cluster's state refuses it, not the input).
+     * The named candidate, checked with the one takeover rule the agents apply ({@link Takeover}):
+     * not a member, the leader already, or tagged nofailover is bad input (exit 2); not running,
+     * running as a primary, or not synchronous in synchronous mode is the cluster's state refusing
+     * it (exit 1).
      */
     static MemberStatus check(ClusterView view, String name, String scope, String action) {
         MemberStatus m = ClusterSession.member(view, name, scope);
-        if (name.equals(view.leader())) {
-            throw ExitException.badInput(name + " is already the leader of cluster " + scope + ": a " + action
-                    + " to the current leader changes nothing; name another member with --candidate");
+        Optional<Takeover.Problem> problem = Takeover.check(view, name, true);
+        if (problem.isEmpty()) {
+            return m;
         }
-        if (m.nofailover()) {
-            throw ExitException.badInput(name + " is tagged nofailover and can never become the leader");
-        }
-        if (!m.isRunning()) {
-            throw ExitException.failed(name + " is not running (state: " + m.state() + "): it cannot become the leader");
-        }
-        if (!view.mayPromote(name)) {
-            throw ExitException.failed(name + " is not a synchronous standby and cluster " + scope
+        throw switch (problem.get()) {
+            case NOT_A_MEMBER -> new IllegalStateException("checked above");
+            case ALREADY_LEADER -> ExitException.badInput(name + " is already the leader of cluster " + scope + ": a "
+                    + action + " to the current leader changes nothing; name another member with --candidate");
+            case NOFAILOVER -> ExitException.badInput(name + " is tagged nofailover and can never become the leader");
+            case NOT_RUNNING -> ExitException.failed(name + " is not running (state: " + m.state()
+                    + "): it cannot become the leader");
+            case RUNNING_AS_PRIMARY -> ExitException.failed(name + " runs as a primary beside the leader: it cannot "
+                    + "take over");
+            case NOT_SYNCHRONOUS -> ExitException.failed(name + " is not a synchronous standby and cluster " + scope
                     + " runs with synchronous_mode: it may lack acknowledged commits, so it may not take over "
                     + "(turn synchronous_mode off with edit-config to force it)");
-        }
-        return m;
+        };
     }
 
     /** True when the member says, on its REST API, that it runs and streams from the leader. */
@@ -62,11 +67,9 @@ final class Candidates {
         }
     }
 
-    /** The members that could take over from the leader: running, not the leader, not tagged nofailover. */
+    /** The members that may take over from the leader, by the agents' own rule ({@link Takeover}). */
     static List<MemberStatus> eligible(ClusterView view) {
-        return view.members().values().stream()
-                .filter(m -> !m.name().equals(view.leader()) && m.isRunning() && !m.nofailover())
-                .toList();
+        return view.members().values().stream().filter(m -> Takeover.check(view, m.name(), true).isEmpty()).toList();
     }
 
     /** Re-reads until the leader key names someone else than {@code oldLeader} (bounded), so the table shows the result. */

@@ -70,7 +70,8 @@ public final class SwitchoverCommand extends BaseCommand {
                 }
             } else if (Candidates.eligible(view).isEmpty()) {
                 throw ExitException.failed("cluster " + scope + " has no member that could take over: none is "
-                        + "running without the nofailover tag");
+                        + "a running replica without the nofailover tag"
+                        + (view.dynamic().synchronousMode() ? " that the sync key lists (synchronous_mode)" : ""));
             } else if (at == null && Candidates.eligible(view).stream().noneMatch(m -> Candidates.streaming(api, m))) {
                 throw ExitException.failed("no replica of cluster " + scope + " is streaming from the leader right now "
                         + "(asked each on its REST API): a switchover now could lose writes or leave the cluster "
