@@ -3,6 +3,7 @@ package dev.baton.cli.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.agent.client.AgentClient;
 import dev.baton.agent.postgres.DataDirectories;
+import dev.baton.agent.postgres.Postmaster;
 import dev.baton.cli.support.Poll;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -483,15 +484,10 @@ public final class LocalCluster implements AutoCloseable {
             }
         }
 
-        /** The postmaster's pid from postmaster.pid, or -1. */
+        /** The live postmaster's pid from postmaster.pid, or -1. */
         public long postmasterPid() {
-            try {
-                List<String> lines = Files.readAllLines(dataDir().resolve("postmaster.pid"));
-                long pid = lines.isEmpty() ? -1 : Long.parseLong(lines.get(0).trim());
-                return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? pid : -1;
-            } catch (IOException | NumberFormatException e) {
-                return -1;
-            }
+            Postmaster pm = new Postmaster(dataDir());
+            return pm.postmasterPid().filter(pid -> ProcessHandle.of(pid).map(pm::isLive).orElse(false)).orElse(-1L);
         }
 
         /** Makes sure no postgres of this node is left running (children exit with the postmaster). */
