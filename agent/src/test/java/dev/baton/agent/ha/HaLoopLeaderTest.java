@@ -123,8 +123,7 @@ class HaLoopLeaderTest {
         LoopHarness h = leading();
         h.cycle();
         h.calls();
-        h.actions.immediate = true;
-        OperatorPolicy.Result r = h.loop.operatorActions().restart("master", false, java.time.Duration.ofSeconds(5));
+        OperatorPolicy.Result r = h.operatorNow().restart("master", false, java.time.Duration.ofSeconds(5));
         assertEquals(200, r.status(), r.message());
         assertEquals(List.of("stop FAST", "configure primary", "start"), h.calls());
         assertEquals(ME, h.leader());
@@ -134,7 +133,7 @@ class HaLoopLeaderTest {
     void aRestartOnlyIfPendingIsRefusedWithoutAPendingChange() {
         LoopHarness h = leading();
         h.cycle();
-        OperatorPolicy.Result r = h.loop.operatorActions().restart(null, true, java.time.Duration.ofSeconds(5));
+        OperatorPolicy.Result r = h.operator().restart(null, true, java.time.Duration.ofSeconds(5));
         assertEquals(412, r.status());
         assertEquals("restart conditions are not satisfied: no restart is pending", r.message());
     }

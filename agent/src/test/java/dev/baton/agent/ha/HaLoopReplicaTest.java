@@ -207,8 +207,7 @@ class HaLoopReplicaTest {
     void aReinitializeWipesAReplicaWhichThenClonesAgain() {
         LoopHarness h = following();
         h.cycle();
-        h.actions.immediate = true;
-        OperatorPolicy.Result r = h.loop.operatorActions().reinitialize();
+        OperatorPolicy.Result r = h.operatorNow().reinitialize();
         assertEquals(200, r.status(), r.message());
         assertEquals(List.of("stop FAST", "remove data directory"), h.calls());
         h.actions.immediate = false;
@@ -227,8 +226,7 @@ class HaLoopReplicaTest {
     void aRestartOfAReplicaKeepsItsUpstream() {
         LoopHarness h = following();
         h.cycle();
-        h.actions.immediate = true;
-        OperatorPolicy.Result r = h.loop.operatorActions().restart("replica", false, java.time.Duration.ofSeconds(5));
+        OperatorPolicy.Result r = h.operatorNow().restart("replica", false, java.time.Duration.ofSeconds(5));
         assertEquals(200, r.status(), r.message());
         assertEquals(List.of("stop FAST", "configure replica of 10.0.0.1:5432", "start"), h.calls());
         assertEquals(List.of("stopped replica", "started replica"), h.takeEvents());
@@ -238,7 +236,7 @@ class HaLoopReplicaTest {
     void aRestartForAnotherRoleIsRefused() {
         LoopHarness h = following();
         h.cycle();
-        OperatorPolicy.Result r = h.loop.operatorActions().restart("primary", false, java.time.Duration.ofSeconds(5));
+        OperatorPolicy.Result r = h.operator().restart("primary", false, java.time.Duration.ofSeconds(5));
         assertEquals(412, r.status());
         assertEquals("restart conditions are not satisfied: this member is replica, not primary", r.message());
         assertEquals(List.of(), h.calls());
@@ -249,7 +247,7 @@ class HaLoopReplicaTest {
         LoopHarness h = new LoopHarness().initialized();
         h.member("node1").lead();
         h.cycle();
-        OperatorPolicy.Result r = h.loop.operatorActions().reinitialize();
+        OperatorPolicy.Result r = h.operator().reinitialize();
         assertEquals(503, r.status());
         assertEquals("clone from node1 is in progress; try again later", r.message());
         assertEquals(List.of(), h.calls());
@@ -259,8 +257,7 @@ class HaLoopReplicaTest {
     void aReloadRewritesTheConfigurationForTheCurrentRole() {
         LoopHarness h = following();
         h.cycle();
-        h.actions.immediate = true;
-        OperatorPolicy.Result r = h.loop.operatorActions().reload();
+        OperatorPolicy.Result r = h.operatorNow().reload();
         assertEquals(202, r.status(), r.message());
         assertEquals(List.of("configure replica of 10.0.0.1:5432", "reload"), h.calls());
         assertEquals(List.of("reloaded"), h.takeEvents());

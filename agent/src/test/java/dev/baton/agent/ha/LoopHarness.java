@@ -313,6 +313,17 @@ final class LoopHarness {
         return loop.runCycle();
     }
 
+    /** The REST API's operator actions; they wait for their long action, which then runs at once. */
+    OperatorActions operatorNow() {
+        actions.immediate = true;
+        return loop.operatorActions();
+    }
+
+    /** The operator actions, long actions still under the test's control. */
+    OperatorActions operator() {
+        return loop.operatorActions();
+    }
+
     int runActions() {
         return actions.runAll();
     }
