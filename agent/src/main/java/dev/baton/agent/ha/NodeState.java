@@ -107,11 +107,6 @@ public record NodeState(Identity me, Local local, String lockHolder, long lockVa
         return withLocal(new Local(local.role(), local.state(), pg, local.systemId()));
     }
 
-    public NodeState withLock(long validUntilNanos) {
-        return new NodeState(me, local, lockHolder, validUntilNanos, lastSentence, cluster, lastCycleNanos,
-                dcsLastSeenEpochSeconds);
-    }
-
     /** At the end of a cycle: its sentence, the lock as it stands, and when. */
     public NodeState withCycle(String sentence, long validUntilNanos, long nowNanos) {
         return new NodeState(me, local, lockHolder, validUntilNanos, sentence, cluster, nowNanos,

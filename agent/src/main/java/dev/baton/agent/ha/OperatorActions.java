@@ -96,19 +96,21 @@ public final class OperatorActions {
         });
     }
 
+    /** Either the refusal or the submitted action's outcome. */
+    private record Submission(Result refused, CompletableFuture<String> done) {
+    }
+
     private Result await(LongAction action, Duration timeout, java.util.concurrent.Callable<String> body) {
-        Object submitted = loop.exclusively(() -> {
+        // Checked and submitted under the cycle lock, so no cycle starts a long action in between.
+        Submission s = loop.exclusively(() -> {
             Optional<Result> busy = OperatorPolicy.refuseWhileBusy(slot.running());
-            if (busy.isPresent()) {
-                return busy.get();
-            }
-            return slot.submitForResult(action.running(), body);
+            return busy.isPresent() ? new Submission(busy.get(), null)
+                    : new Submission(null, slot.submitForResult(action.running(), body));
         });
-        if (submitted instanceof Result refused) {
-            return refused;
+        if (s.refused() != null) {
+            return s.refused();
         }
-        @SuppressWarnings("unchecked")
-        CompletableFuture<String> done = (CompletableFuture<String>) submitted;
+        CompletableFuture<String> done = s.done();
         String description = action.running().description();
         try {
             return new Result(200, done.get(timeout.toMillis(), TimeUnit.MILLISECONDS));

@@ -45,12 +45,6 @@ public record MemberStatus(String name, String connUrl, String apiUrl, MemberSta
         }
     }
 
-    /** This member with its state replaced. */
-    public MemberStatus withState(MemberState newState) {
-        return new MemberStatus(name, connUrl, apiUrl, newState, role, xlogLocation, timeline, tags, version,
-                pendingRestart, paused, checkpointAfterPromote);
-    }
-
     /** The key's JSON, Patroni's field order; absent and default values are left out. */
     public String toJson() {
         ObjectNode n = JSON.createObjectNode();
