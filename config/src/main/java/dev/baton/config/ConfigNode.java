@@ -233,7 +233,10 @@ final class ConfigNode {
         for (Iterator<String> it = params.keys(); it.hasNext();) {
             String name = it.next();
             JsonNode v = params.value(name);
-            if (v == null) {
+            var problem = PgParameterNames.problem(name);
+            if (problem.isPresent()) {
+                issues.error(params.path(name), problem.get());
+            } else if (v == null) {
                 issues.warn(params.path(name), "no value, ignored");
             } else if (v.isBoolean()) {
                 out.put(name, v.booleanValue() ? "on" : "off");

@@ -104,4 +104,17 @@ class DynamicConfigTest {
         assertEquals(Map.of("a", "1"), c.parameters());
         assertThrows(UnsupportedOperationException.class, () -> c.parameters().put("c", "3"));
     }
+
+    @Test
+    void aParameterNamePostgresCannotReadIsRefusedWithItsKeyPath() throws ConfigException {
+        ConfigException e = assertThrows(ConfigException.class, () -> DynamicConfig.fromJson(
+                "{\"postgresql\": {\"parameters\": {\"work_mem\": \"4MB\", \"x = 1\\ninclude_dir\": \"/etc\"}}}"));
+        assertTrue(e.getMessage().contains("postgresql.parameters") && e.getMessage().contains("is not a PostgreSQL parameter name"),
+                e.getMessage());
+        e = assertThrows(ConfigException.class, () -> DynamicConfig.fromJson(
+                "{\"postgresql\": {\"parameters\": {\"include_if_exists\": \"/etc/x\"}}}"));
+        assertTrue(e.getMessage().contains("is a configuration file directive"), e.getMessage());
+        assertEquals(Map.of("auto_explain.log_min_duration", "1s"), DynamicConfig.fromJson(
+                "{\"postgresql\": {\"parameters\": {\"auto_explain.log_min_duration\": \"1s\"}}}").parameters());
+    }
 }

@@ -52,6 +52,9 @@ final class Bootstrapper {
             throw new PostgresException("refusing to initdb: " + dataDir + " is not empty");
         }
         Credentials su = config.postgresql().authentication().superuser();
+        // Rendered before initdb runs: a pg_hba.conf that cannot be written stops it before anything is created.
+        String hba = files.hbaText(config.postgresql().pgHba().isEmpty() ? config.bootstrap().pgHba()
+                : config.postgresql().pgHba());
         Path pwfile = null;
         try {
             Files.createDirectories(dataDir.getParent());
@@ -64,7 +67,7 @@ final class Bootstrapper {
                 wipe();
                 throw new PostgresException("initdb failed: " + r.tail());
             }
-            files.writeHba(config.postgresql().pgHba().isEmpty() ? config.bootstrap().pgHba() : config.postgresql().pgHba());
+            files.writeHba(hba);
         } catch (IOException e) {
             throw new PostgresException("initdb failed: " + e.getMessage(), e);
         } finally {
@@ -114,7 +117,7 @@ final class Bootstrapper {
         try {
             Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
             if (!config.postgresql().pgHba().isEmpty()) {
-                files.writeHba(config.postgresql().pgHba());
+                files.writeHba(files.hbaText(config.postgresql().pgHba()));
             }
         } catch (IOException e) {
             throw new PostgresException("cannot finish the clone in " + dataDir + ": " + e.getMessage(), e);

@@ -107,7 +107,7 @@ public final class LocalPostgres implements PostgresController {
 
     @Override
     public void start(Duration timeout) {
-        postmaster.clearStalePidFile(Rewinder.REAP_WAIT);
+        postmaster.clearStalePidFile();
         files.writePgpass();
         pgCtl.start(timeout);
     }

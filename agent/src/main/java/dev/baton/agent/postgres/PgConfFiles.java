@@ -29,6 +29,11 @@ record PgConfFiles(BatonConfig config, Path dataDir) {
      */
     void configure(boolean replica, Upstream upstream, DynamicConfig dynamic) {
         try {
+            // Everything is rendered first: a value that cannot be written changes no file.
+            String conninfo = replica && upstream != null ? conninfo(upstream.host(), upstream.port(),
+                    config.postgresql().authentication().replication().username(), null) : null;
+            String confText = PgConfRenderer.postgresqlConf(PgParameters.of(config, dynamic, replica, upstream, conninfo));
+            String hbaText = config.postgresql().pgHba().isEmpty() ? null : hbaText(config.postgresql().pgHba());
             Path conf = dataDir.resolve("postgresql.conf");
             Path base = dataDir.resolve(PgConfRenderer.BASE_CONF);
             if (!Files.exists(base)) {
@@ -38,13 +43,10 @@ record PgConfFiles(BatonConfig config, Path dataDir) {
                     Files.writeString(base, "");
                 }
             }
-            if (!config.postgresql().pgHba().isEmpty()) {
-                writeHba(config.postgresql().pgHba());
+            if (hbaText != null) {
+                writeAtomically(dataDir.resolve("pg_hba.conf"), hbaText);
             }
-            String conninfo = upstream == null ? null : conninfo(upstream.host(), upstream.port(),
-                    config.postgresql().authentication().replication().username(), null);
-            writeAtomically(conf, PgConfRenderer.postgresqlConf(
-                    PgParameters.of(config, dynamic, replica, upstream, conninfo)));
+            writeAtomically(conf, confText);
             Path signal = dataDir.resolve("standby.signal");
             if (replica) {
                 if (!Files.exists(signal)) {
@@ -60,19 +62,22 @@ record PgConfFiles(BatonConfig config, Path dataDir) {
     }
 
     /**
-     * pg_hba.conf from {@code lines}, or Baton's default lines when there are none.
+     * The text of pg_hba.conf from {@code lines}, or of Baton's default lines when there are none.
      *
      * @throws PostgresException the replication role's name cannot be written in pg_hba.conf
      */
-    void writeHba(List<String> lines) throws IOException {
-        List<String> hba;
+    String hbaText(List<String> lines) {
         try {
-            hba = lines.isEmpty()
-                    ? PgConfRenderer.defaultHba(config.postgresql().authentication().replication().username()) : lines;
+            return PgConfRenderer.pgHba(lines.isEmpty()
+                    ? PgConfRenderer.defaultHba(config.postgresql().authentication().replication().username()) : lines);
         } catch (IllegalArgumentException e) {
             throw new PostgresException("cannot write pg_hba.conf: " + e.getMessage(), e);
         }
-        writeAtomically(dataDir.resolve("pg_hba.conf"), PgConfRenderer.pgHba(hba));
+    }
+
+    /** Writes pg_hba.conf rendered by {@link #hbaText}. */
+    void writeHba(String hbaText) throws IOException {
+        writeAtomically(dataDir.resolve("pg_hba.conf"), hbaText);
     }
 
     /** A connection string to {@code host:port} for Baton's programs, with the pgpass file. */

@@ -1,11 +1,10 @@
 package dev.baton.agent.postgres;
 
 import dev.baton.config.Credentials;
+import dev.baton.config.PgParameterNames;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -24,14 +23,8 @@ public final class PgConfRenderer {
     /** The file initdb wrote, kept and included first by postgresql.conf. */
     public static final String BASE_CONF = "postgresql.base.conf";
 
-    /** What PostgreSQL's configuration lexer accepts as a parameter name (ASCII, as Baton writes them). */
-    private static final Pattern GUC_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
-
     /** A role name that pg_hba.conf reads as itself without quotes. */
     private static final Pattern PLAIN_ROLE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.$-]*");
-
-    /** Names the configuration file parser takes as directives rather than parameters. */
-    private static final Set<String> DIRECTIVES = Set.of("include", "include_if_exists", "include_dir");
 
     private PgConfRenderer() {
     }
@@ -57,14 +50,10 @@ public final class PgConfRenderer {
      *
      * @throws IllegalArgumentException naming the parameter
      */
-    public static String checkName(String name) {
-        if (name == null || !GUC_NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("\"" + printable(name) + "\" is not a PostgreSQL parameter name");
-        }
-        if (DIRECTIVES.contains(name.toLowerCase(Locale.ROOT))) {
-            throw new IllegalArgumentException("\"" + name + "\" is a configuration file directive, "
-                    + "not a parameter: Baton does not write it");
-        }
+    static String checkName(String name) {
+        PgParameterNames.problem(name).ifPresent(p -> {
+            throw new IllegalArgumentException("\"" + printable(name) + "\" " + p + ": Baton does not write it");
+        });
         return name;
     }
 

@@ -136,6 +136,14 @@ public final class Postmaster {
      * {@code reapWait} for the reaping; if it does not come, the zombie is certainly dead and its
      * lock file is stale: removes it.
      */
+    /** How long a killed postmaster may stay a zombie before its lock file counts as stale. */
+    static final Duration REAP_WAIT = Duration.ofSeconds(3);
+
+    /** {@link #clearStalePidFile(Duration)} with {@link #REAP_WAIT}. */
+    public void clearStalePidFile() {
+        clearStalePidFile(REAP_WAIT);
+    }
+
     public void clearStalePidFile(Duration reapWait) {
         long pid = postmasterPid().orElse(-1L);
         if (pid <= 0 || !isZombie(pid)) {

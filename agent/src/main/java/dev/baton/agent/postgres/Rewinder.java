@@ -25,8 +25,6 @@ import java.util.stream.Stream;
  * the primary as the superuser, with the pgpass file.
  */
 final class Rewinder {
-    /** How long a killed postmaster may stay an unreaped zombie before its pid file counts as stale. */
-    static final Duration REAP_WAIT = Duration.ofSeconds(3);
     private static final Duration RECOVERY_TIMEOUT = Duration.ofMinutes(30);
     private static final Duration DRY_RUN_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration WALDUMP_TIMEOUT = Duration.ofMinutes(5);
@@ -104,7 +102,7 @@ final class Rewinder {
 
     /** pg_rewind needs a cleanly shut down target: let single-user mode finish crash recovery. */
     private void crashRecoveryIfNeeded() {
-        postmaster.clearStalePidFile(REAP_WAIT);
+        postmaster.clearStalePidFile();
         if (inspector.inspect().uncleanShutdown()) {
             ProcessResult rec = runner.run(List.of(bin.path("postgres"), "--single", "-D", dataDir.toString(),
                     "-c", "archive_mode=off", "postgres"), Map.of(), null, RECOVERY_TIMEOUT);

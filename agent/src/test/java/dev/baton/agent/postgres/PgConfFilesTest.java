@@ -53,6 +53,7 @@ class PgConfFilesTest {
         assertTrue(e.getMessage().contains("\"x = 1?include_if_exists\" is not a PostgreSQL parameter name"),
                 e.getMessage());
         assertFalse(Files.exists(data.resolve("postgresql.conf")));
+        assertFalse(Files.exists(data.resolve(PgConfRenderer.BASE_CONF)), "nothing is touched before the refusal");
     }
 
     @Test
