@@ -93,11 +93,25 @@ class HaLoopOutageTest {
         h.advanceSeconds(4);
         h.cycle();
         h.etcd.down(false);
-        h.advanceSeconds(7);
+        // etcd gave every lease its ttl again; this member's agent then stays away past it.
+        h.advanceSeconds(11);
         h.others.get("node1").lead();
         h.calls();
         assertEquals("following new leader node1", h.cycle());
         assertEquals(List.of("configure replica of 10.0.0.1:5432", "reload"), h.calls());
+    }
+
+    @Test
+    void whenEtcdIsBackBeforeItsKeyExpiredTheFormerLeaderPromotesAgain() {
+        LoopHarness h = HaLoopLeaderTest.leading();
+        h.cycle();
+        h.etcd.down(true);
+        h.advanceSeconds(30);
+        assertEquals("demoted self because the cluster store is not accessible and I was the leader", h.cycle());
+        h.etcd.down(false);
+        h.calls();
+        assertEquals(LoopHarness.ME, h.leader(), "etcd keeps leases alive through its own outage");
+        assertEquals("promoting self: I hold the leader key", h.cycle());
     }
 
     @Test

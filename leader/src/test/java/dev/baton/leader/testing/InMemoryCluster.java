@@ -1,11 +1,12 @@
 package dev.baton.leader.testing;
 
+import java.util.List;
+import java.util.ArrayList;
+import dev.baton.leader.SnapshotDecoder;
+import dev.baton.leader.RawKeyValue;
 import dev.baton.leader.ClusterSnapshot;
 import dev.baton.leader.KeyLayout;
-import dev.baton.leader.LeaderKey;
-import dev.baton.leader.MemberKey;
 import dev.baton.leader.StoreUnavailableException;
-import dev.baton.leader.VersionedValue;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -42,17 +43,21 @@ public final class InMemoryCluster {
         this.ticker = ticker;
     }
 
-    public KeyLayout layout() {
-        return layout;
-    }
-
     /** A store acting for {@code member} with leases of {@code ttlSeconds}. */
     public InMemoryClusterStore store(String member, long ttlSeconds) {
         return new InMemoryClusterStore(this, member, ttlSeconds, ticker);
     }
 
-    /** The whole store is (un)reachable for everyone. */
+    /**
+     * etcd is down for everyone, or back. As with a real etcd, leases do not expire while it is
+     * down, and every lease gets its whole ttl again when it comes back (the new etcd leader
+     * renews them on election).
+     */
     public synchronized void down(boolean isDown) {
+        if (down && !isDown) {
+            long now = ticker.getAsLong();
+            leases.replaceAll((id, l) -> new Lease(l.ttlSeconds(), now + l.ttlSeconds() * 1_000_000_000L));
+        }
         down = isDown;
     }
 
@@ -70,27 +75,13 @@ public final class InMemoryCluster {
         return revision;
     }
 
-    /** What an operator with etcdctl would see (leases expired as of now). */
+    /** What an operator with etcdctl would see (leases expired as of now), decoded as the agents' store decodes it. */
     public synchronized ClusterSnapshot snapshot() {
         expire();
-        VersionedValue init = versioned("initialize");
-        Map<String, MemberKey> members = new TreeMap<>();
-        String prefix = "members/";
-        for (Map.Entry<String, Entry> e : keys.entrySet()) {
-            if (e.getKey().startsWith(prefix) && e.getKey().length() > prefix.length()) {
-                String name = e.getKey().substring(prefix.length());
-                members.put(name, new MemberKey(name, e.getValue().value(), e.getValue().lease(), e.getValue().mod()));
-            }
-        }
-        Entry l = keys.get("leader");
-        return new ClusterSnapshot(revision, init, versioned("config"),
-                l == null ? null : new LeaderKey(l.value(), l.lease(), l.create(), l.mod()), members,
-                versioned("failover"), versioned("sync"), versioned("history"), versioned("status"));
-    }
-
-    private VersionedValue versioned(String key) {
-        Entry e = keys.get(key);
-        return e == null ? null : new VersionedValue(e.value(), e.create(), e.mod(), e.lease());
+        List<RawKeyValue> kvs = new ArrayList<>();
+        keys.forEach((relative, e) -> kvs.add(new RawKeyValue(layout.key(relative), e.value(), e.create(), e.mod(),
+                e.lease())));
+        return SnapshotDecoder.decode(layout, revision, kvs);
     }
 
     /** A key's value, as etcdctl get would show it. */
@@ -175,6 +166,9 @@ public final class InMemoryCluster {
     }
 
     private void expire() {
+        if (down) {
+            return;
+        }
         long now = ticker.getAsLong();
         Set<Long> gone = new HashSet<>();
         leases.forEach((id, l) -> {

@@ -7,7 +7,6 @@ import dev.baton.leader.testing.InMemoryCluster.Entry;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
@@ -21,7 +20,6 @@ public final class InMemoryClusterStore implements ClusterStore {
     private final String member;
     private final long ttlSeconds;
     private final LongSupplier ticker;
-    private final AtomicInteger wakeUps = new AtomicInteger();
     private long leaseId;
     private boolean unreportedNewLease;
 
@@ -30,11 +28,6 @@ public final class InMemoryClusterStore implements ClusterStore {
         this.member = member;
         this.ttlSeconds = ttlSeconds;
         this.ticker = ticker;
-    }
-
-    /** How often {@link #wakeUp()} was called. */
-    public int wakeUps() {
-        return wakeUps.get();
     }
 
     @Override
@@ -89,6 +82,9 @@ public final class InMemoryClusterStore implements ClusterStore {
 
     @Override
     public synchronized boolean confirmLeader() {
+        if (leaseId == 0) {
+            return false;
+        }
         cluster.reachable(member);
         Entry e = cluster.get("leader");
         return e != null && leaseId != 0 && e.lease() == leaseId && member.equals(e.value());
@@ -221,7 +217,7 @@ public final class InMemoryClusterStore implements ClusterStore {
 
     @Override
     public void wakeUp() {
-        wakeUps.incrementAndGet();
+        // nothing waits: awaitChange returns at once
     }
 
     @Override
@@ -251,8 +247,9 @@ public final class InMemoryClusterStore implements ClusterStore {
         cluster.reachable(member);
         synchronized (cluster) {
             Entry e = cluster.get(key);
-            if (e == null || (expected != 0 && e.mod() != expected)) {
-                return false;
+            // etcd's compare on mod revision: 0 matches only a missing key.
+            if (e == null || e.mod() != expected) {
+                return e == null && expected == 0;
             }
             cluster.deleteKey(key);
             return true;
