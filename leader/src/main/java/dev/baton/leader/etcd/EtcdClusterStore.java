@@ -72,8 +72,9 @@ public final class EtcdClusterStore implements ClusterStore {
      * @param memberName this member's name (the value of the leader key)
      * @param ttlSeconds the lease TTL to ask for (etcd may raise it to its minimum)
      * @param opTimeout  the bound of every call
-     * @param nanoTicker monotonic clock of every deadline and of {@link LeaseRenewal#sentAtNanos()};
-     *                   it must follow real time, since it also bounds real waits
+     * @param nanoTicker the monotonic clock of {@link LeaseRenewal#sentAtNanos()} (the HA loop's);
+     *                   deadlines and waits always run on {@link System#nanoTime()}, so no ticker
+     *                   can make a call unbounded
      */
     public EtcdClusterStore(List<String> endpoints, KeyLayout layout, String memberName, long ttlSeconds,
                             Duration opTimeout, LongSupplier nanoTicker) {
@@ -98,8 +99,8 @@ public final class EtcdClusterStore implements ClusterStore {
         this.leaderKey = bytes(layout.leader());
         this.memberKey = bytes(layout.member(memberName));
         this.memberNameBytes = bytes(memberName);
-        this.connection = EtcdConnection.open(endpoints, opTimeout, nanoTicker);
-        this.lease = new LeaseKeeper(connection, memberName, ttlSeconds);
+        this.connection = EtcdConnection.open(endpoints, opTimeout, System::nanoTime);
+        this.lease = new LeaseKeeper(connection, nanoTicker, memberName, ttlSeconds);
         this.watch = new ChangeWatcher(connection, layout);
         this.kv = new EtcdKv(connection, watch);
     }

@@ -6,6 +6,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -29,6 +30,7 @@ final class LeaseKeeper {
     }
 
     private final EtcdConnection connection;
+    private final LongSupplier sentAtTicker;
     private final String memberName;
     private final long ttlSeconds;
 
@@ -36,8 +38,13 @@ final class LeaseKeeper {
     private volatile long leaseId;
     private boolean unreportedNewLease;     // guarded by leaseLock
 
-    LeaseKeeper(EtcdConnection connection, String memberName, long ttlSeconds) {
+    /**
+     * @param sentAtTicker the clock of {@link LeaseRenewal#sentAtNanos()}: the HA loop compares it
+     *                     with its own ticker, so it is the caller's
+     */
+    LeaseKeeper(EtcdConnection connection, LongSupplier sentAtTicker, String memberName, long ttlSeconds) {
         this.connection = connection;
+        this.sentAtTicker = sentAtTicker;
         this.memberName = memberName;
         this.ttlSeconds = ttlSeconds;
     }
@@ -57,7 +64,7 @@ final class LeaseKeeper {
             Client c = connection.client();
             long id = leaseId;
             if (id != 0) {
-                long sentAt = connection.ticker().getAsLong();
+                long sentAt = sentAtTicker.getAsLong();
                 try {
                     LeaseKeepAliveResponse r = connection.await(c, () -> c.getLeaseClient().keepAliveOnce(id), d,
                             "lease keep-alive");
@@ -72,7 +79,7 @@ final class LeaseKeeper {
                             + " has expired; granting a new one");
                 }
             }
-            long sentAt = connection.ticker().getAsLong();
+            long sentAt = sentAtTicker.getAsLong();
             LeaseGrantResponse granted = grant(c, d);
             unreportedNewLease = false;
             return new LeaseRenewal(granted.getID(), granted.getTTL(), sentAt, true);
