@@ -127,6 +127,12 @@ final class FailoverDemo implements DrillRunner.Listener {
         injected = at;
     }
 
+    /** Until a replica is promoted, the demo tells which replicas lost their WAL stream. */
+    @Override
+    public boolean wantsReplicas() {
+        return !promoted;
+    }
+
     @Override
     public void observed(Observation o) {
         for (String m : o.members()) {

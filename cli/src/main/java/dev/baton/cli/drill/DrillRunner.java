@@ -72,6 +72,11 @@ public final class DrillRunner {
         default void observed(Observation o) {
         }
 
+        /** Whether the next observations should ask every member's {@code /replica} too (the drill asks it only once healed). */
+        default boolean wantsReplicas() {
+            return false;
+        }
+
         /** Prints the progress lines to {@code out}. */
         static Listener printing(PrintWriter out) {
             return line -> {

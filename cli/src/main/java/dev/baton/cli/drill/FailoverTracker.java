@@ -85,6 +85,11 @@ final class FailoverTracker {
         return leaderGoneAt == null;
     }
 
+    /** Whether the next observation needs {@code /replica}: once healed, to tell when the cluster is whole. */
+    boolean wantsReplicas() {
+        return healDone;
+    }
+
     /** Takes one observation in; true when the iteration is over (whole again, failed to heal, or out of time). */
     boolean step(Observation o, Healer healer) {
         if (done) {

@@ -68,7 +68,7 @@ final class Iteration implements FailoverTracker.Sink {
         say(tag + "waiting until the cluster is whole (one primary, every other member streaming)");
         Observation seen = run.poll.until(Duration.ofNanos(WHOLE_TIMEOUT_NANOS), Duration.ofMillis(200), () -> {
             run.pull();
-            return run.sampler.sample(System.nanoTime(), false, List.of(), null);
+            return run.sampler.sample(System.nanoTime(), false, true, List.of(), null);
         }, o -> o.wholePrimary() != null);
         String old = seen.wholePrimary();
         if (old == null) {
@@ -135,7 +135,8 @@ final class Iteration implements FailoverTracker.Sink {
                 tick = System.nanoTime();
             }
             long now = System.nanoTime();
-            Observation o = run.sampler.sample(now, tracker.wantsLeaderKey(), run.pull(), switchover);
+            Observation o = run.sampler.sample(now, tracker.wantsLeaderKey(),
+                    tracker.wantsReplicas() || run.listener.wantsReplicas(), run.pull(), switchover);
             run.listener.observed(o);
             over = tracker.step(o, () -> {
                 try {

@@ -9,9 +9,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Takes the drill's {@link Observation}s of a {@link DrillTarget}: {@code /primary} and
- * {@code /replica} of every member at once (a stopped agent is not asked: it would only time
- * out), and the leader key when asked for.
+ * Takes the drill's {@link Observation}s of a {@link DrillTarget}: {@code /primary} of every
+ * member at once (a stopped agent is not asked: it would only time out), {@code /replica} and the
+ * leader key only when asked for, so that the observer adds as little load as it can while the
+ * figures are taken.
  */
 final class Sampler {
     private static final Duration TIMEOUT = Duration.ofSeconds(1);
@@ -28,13 +29,14 @@ final class Sampler {
      * One observation at {@code at}.
      *
      * @param leaderKey  read the leader key too (unless the drill keeps etcd down)
+     * @param replicas   ask {@code /replica} too (whether the cluster is whole; -1 for each when not)
      * @param switchover the switchover request in flight, or null
      */
-    Observation sample(long at, boolean leaderKey, List<DrillAnalysis.Ack> acks,
+    Observation sample(long at, boolean leaderKey, boolean replicas, List<DrillAnalysis.Ack> acks,
                        CompletableFuture<AgentClient.Reply> switchover) {
         List<String> members = target.members();
         Map<String, CompletableFuture<Integer>> primary = poll(members, "/primary");
-        Map<String, CompletableFuture<Integer>> replica = poll(members, "/replica");
+        Map<String, CompletableFuture<Integer>> replica = replicas ? poll(members, "/replica") : Map.of();
         Optional<String> holder = leaderKey && !target.etcdDown() ? target.leaderKey() : null;
         boolean answered = switchover != null && switchover.isDone();
         Observation.Answer answer = null;
