@@ -2,7 +2,6 @@ package dev.baton.cli;
 
 import dev.baton.agent.client.PatroniStatus;
 import dev.baton.cli.support.Poll;
-import dev.baton.leader.model.MemberState;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
 
@@ -28,7 +27,7 @@ final class MemberWait {
     }
 
     private static boolean ok(PatroniStatus s, String startedBefore, boolean streaming) {
-        if (s.state() != MemberState.RUNNING) {
+        if (!s.state().isRunning()) {
             return false;
         }
         if (startedBefore != null && startedBefore.equals(s.postmasterStartTime())) {

@@ -65,9 +65,9 @@ public record PatroniStatus(MemberState state, Role role, int timeline, Long xlo
         return state == MemberState.RUNNING && role == Role.PRIMARY;
     }
 
-    /** State {@code running} and replication state {@code streaming}: a replica receiving WAL from its leader. */
+    /** Running (Patroni 4 says {@code streaming}) with replication state {@code streaming}: a replica receiving WAL from its leader. */
     public boolean streaming() {
-        return state == MemberState.RUNNING && "streaming".equals(replicationState);
+        return state.isRunning() && "streaming".equals(replicationState);
     }
 
     /**

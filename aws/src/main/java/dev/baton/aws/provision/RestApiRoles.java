@@ -2,7 +2,6 @@ package dev.baton.aws.provision;
 
 import dev.baton.agent.client.AgentClient;
 import dev.baton.agent.client.PatroniStatus;
-import dev.baton.leader.model.Role;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -38,8 +37,11 @@ public final class RestApiRoles implements MemberRoles {
         return out;
     }
 
-    /** The role as the member reported it (Patroni's {@code master} reads as {@code primary}). */
+    /**
+     * The role as the member reported it (Patroni's {@code master} reads as {@code primary}); a
+     * member that answered with a role Baton does not know is {@code unknown}, not unreachable.
+     */
     private static String role(Optional<PatroniStatus> s) {
-        return s.filter(p -> p.role() != Role.UNKNOWN).map(p -> p.role().wire()).orElse(UNREACHABLE);
+        return s.map(p -> p.role().wire()).orElse(UNREACHABLE);
     }
 }
