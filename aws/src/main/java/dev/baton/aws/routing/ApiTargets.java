@@ -41,15 +41,15 @@ abstract class ApiTargets<C extends SdkAutoCloseable> implements TargetSet {
      */
     final void deregister(String operation, Set<String> alreadyGone, Runnable call) throws RoutingCallException {
         try {
-            call.run();
-        } catch (SdkException e) {
-            RoutingCallException f = failed(operation, e);
+            call(operation, () -> {
+                call.run();
+                return null;
+            });
+        } catch (RoutingCallException f) {
             if (!alreadyGone.contains(f.code())) {
                 throw f;
             }
-            return;
         }
-        metrics.apiCall(operation, "ok");
     }
 
     private RoutingCallException failed(String operation, SdkException e) {

@@ -64,6 +64,12 @@ public final class AwsOptions {
             return target.region();
         }
 
+        /** Never the credentials (a record would print the provider, and with it the access key id). */
+        @Override
+        public String toString() {
+            return "Session[" + target.region() + "]";
+        }
+
         @Override
         public void close() {
             clients.close();
