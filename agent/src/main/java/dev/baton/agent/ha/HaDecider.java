@@ -153,8 +153,9 @@ public final class HaDecider {
             if (!primary) {
                 return new Promote("promoting self: I hold the leader key");
             }
-            if (c.failover().isPresent()) {
-                return decideSwitchover(o, c.failover().get());
+            Optional<FailoverRequest> request = c.failover();
+            if (request.isPresent()) {
+                return decideSwitchover(o, request.get());
             }
             return new NoAction("no action: I am the leader with the lock", true);
         }

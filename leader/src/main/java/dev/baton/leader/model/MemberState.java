@@ -20,6 +20,7 @@ public enum MemberState {
     CRASHED("crashed"),
     CREATING_REPLICA("creating replica"),
     INITIALIZING_NEW_CLUSTER("initializing new cluster"),
+    INITDB_FAILED("initdb failed"),
     RUNNING_CUSTOM_BOOTSTRAP("running custom bootstrap script"),
     CUSTOM_BOOTSTRAP_FAILED("custom bootstrap failed"),
     REWINDING("rewinding"),
