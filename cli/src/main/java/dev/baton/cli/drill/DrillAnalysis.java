@@ -130,7 +130,7 @@ public final class DrillAnalysis {
         boolean changed = next != null && !next.equals(t.oldPrimary());
         Long restoredAt = null;
         if (next != null) {
-            restoredAt = changed ? firstAckBy(acks, next, t.faultAt()) : endOfOutage(acks, next, t.faultAt());
+            restoredAt = changed ? firstAck(acks, next, t.faultAt()) : endOfOutage(acks, next, t.faultAt());
         }
         Double writeGap = restoredAt == null ? null : seconds(longestGap(acks, t.faultAt(), restoredAt));
         Double oldLast = null;
@@ -231,13 +231,15 @@ public final class DrillAnalysis {
         return s;
     }
 
-    private static Long firstAckBy(List<Ack> acks, String server, long after) {
+    /** The earliest acknowledgement by {@code server} after {@code after} (acks in any order), or null. */
+    static Long firstAck(List<Ack> acks, String server, long after) {
+        Long best = null;
         for (Ack a : acks) {
-            if (a.ackNanos() - after > 0 && a.server().equals(server)) {
-                return a.ackNanos();
+            if (a.ackNanos() - after > 0 && a.server().equals(server) && (best == null || a.ackNanos() - best < 0)) {
+                best = a.ackNanos();
             }
         }
-        return null;
+        return best;
     }
 
     private static Long lastAckBy(List<Ack> acks, String server) {

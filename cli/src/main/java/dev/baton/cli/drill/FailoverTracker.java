@@ -234,13 +234,7 @@ final class FailoverTracker {
 
     /** The first acknowledgement by {@code server} after {@code after} in this iteration, or null. */
     Long firstAck(long after, String server) {
-        Long best = null;
-        for (DrillAnalysis.Ack a : acks) {
-            if (a.ackNanos() - after > 0 && a.server().equals(server) && (best == null || a.ackNanos() - best < 0)) {
-                best = a.ackNanos();
-            }
-        }
-        return best;
+        return DrillAnalysis.firstAck(acks, server, after);
     }
 
     // ------------------------------------------------------------------ what it saw

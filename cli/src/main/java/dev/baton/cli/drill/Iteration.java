@@ -254,14 +254,7 @@ final class Iteration implements FailoverTracker.Sink {
 
     /** The first acknowledgement by {@code server} after {@code after} in this iteration, or null. */
     private Long firstAck(long after, String server) {
-        Long best = null;
-        for (int k = ackIndex; k < run.acks.size(); k++) {
-            DrillAnalysis.Ack a = run.acks.get(k);
-            if (a.ackNanos() - after > 0 && a.server().equals(server) && (best == null || a.ackNanos() - best < 0)) {
-                best = a.ackNanos();
-            }
-        }
-        return best;
+        return DrillAnalysis.firstAck(run.acks.subList(ackIndex, run.acks.size()), server, after);
     }
 
     private void say(String line) {
