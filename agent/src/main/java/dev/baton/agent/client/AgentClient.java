@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The one client of the agents' REST API (Patroni's): peers, the operator commands, the drill,
@@ -136,16 +137,8 @@ public final class AgentClient {
      * the URL is unusable. Never completes exceptionally.
      */
     public CompletableFuture<Optional<Reply>> fetch(String url, Duration timeout) {
-        HttpRequest req;
-        try {
-            req = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build();
-        } catch (IllegalArgumentException e) {
-            return CompletableFuture.completedFuture(Optional.empty());
-        }
-        return http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
-                .thenApply(r -> Optional.of(new Reply(r.statusCode(), r.body())))
-                .completeOnTimeout(Optional.empty(), timeout.plus(GRACE).toMillis(), TimeUnit.MILLISECONDS)
-                .exceptionally(e -> Optional.empty());
+        return getAsync(url, timeout, HttpResponse.BodyHandlers.ofString(),
+                r -> Optional.of(new Reply(r.statusCode(), r.body())), Optional.empty());
     }
 
     /**
@@ -153,16 +146,21 @@ public final class AgentClient {
      * {@code /replica}, ...), asynchronously, the body discarded; -1 when there is no answer.
      */
     public CompletableFuture<Integer> statusCode(String base, String path, Duration timeout) {
+        return getAsync(base + path, timeout, HttpResponse.BodyHandlers.discarding(), HttpResponse::statusCode, -1);
+    }
+
+    /** {@code GET url} asynchronously, mapped; {@code none} for an unusable URL, an error or no answer in time. */
+    private <B, T> CompletableFuture<T> getAsync(String url, Duration timeout, HttpResponse.BodyHandler<B> body,
+                                                 Function<HttpResponse<B>, T> map, T none) {
         HttpRequest req;
         try {
-            req = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).GET().build();
+            req = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build();
         } catch (IllegalArgumentException e) {
-            return CompletableFuture.completedFuture(-1);
+            return CompletableFuture.completedFuture(none);
         }
-        return http.sendAsync(req, HttpResponse.BodyHandlers.discarding())
-                .thenApply(HttpResponse::statusCode)
-                .exceptionally(e -> -1)
-                .completeOnTimeout(-1, timeout.plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
+        return http.sendAsync(req, body).thenApply(map)
+                .completeOnTimeout(none, timeout.plus(GRACE).toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionally(e -> none);
     }
 
     // ------------------------------------------------------------------ actions
