@@ -43,7 +43,6 @@ public record ClusterSpec(String name, int instances, String instanceType, Strin
     public static final int ETCD_PEER_PORT = 2380;
     public static final int MAX_INSTANCES = 15;
 
-    private static final Pattern NAME = Pattern.compile("[a-z]([a-z0-9-]{0," + (Names.MAX_NAME - 2) + "}[a-z0-9])?");
     private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z][a-z0-9-]*\\.[a-z0-9]+");
     private static final Pattern AMI = Pattern.compile("ami-[0-9a-f]{8,17}");
     private static final Pattern SUBNET = Pattern.compile("subnet-[0-9a-f]{8,17}");
@@ -70,7 +69,7 @@ public record ClusterSpec(String name, int instances, String instanceType, Strin
     /** Every problem with this spec ({@code "--instances: ..."}); empty when it can be built. */
     public List<String> validate() {
         List<String> p = new ArrayList<>();
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (!Names.isClusterName(name)) {
             p.add("NAME: must be 1 to " + Names.MAX_NAME + " lowercase letters, digits and '-', starting with a "
                     + "letter and not ending with '-', got \"" + name + "\"");
         }

@@ -2,6 +2,7 @@ package dev.baton.aws.provision;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * How a cluster's AWS resources are named and tagged, so that any run finds what an earlier one
@@ -16,6 +17,13 @@ public final class Names {
     public static final String MEMBER_TAG = "baton:member";
     /** The longest cluster name: {@code baton-NAME} must fit the 32 characters of ELB names. */
     public static final int MAX_NAME = 26;
+
+    private static final Pattern CLUSTER_NAME = Pattern.compile("[a-z]([a-z0-9-]{0," + (MAX_NAME - 2) + "}[a-z0-9])?");
+
+    /** A cluster name: 1 to {@link #MAX_NAME} lowercase letters, digits and '-', from a letter, not ending with '-'. */
+    public static boolean isClusterName(String name) {
+        return name != null && CLUSTER_NAME.matcher(name).matches();
+    }
 
     private Names() {
     }

@@ -97,7 +97,7 @@ public final class AwsOptions {
 
     /** A cluster name as NAME: exit 2 unless it could be one (the commands that create one check more). */
     static String requireClusterName(String name) {
-        if (!name.matches("[a-z][a-z0-9-]{0," + (Names.MAX_NAME - 1) + "}")) {
+        if (!Names.isClusterName(name)) {
             throw ExitException.badInput("NAME: not a cluster name (lowercase letters, digits and '-'), got \""
                     + name + "\"");
         }
