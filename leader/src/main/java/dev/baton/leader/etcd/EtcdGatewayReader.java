@@ -86,7 +86,12 @@ public final class EtcdGatewayReader {
         byte[] body = rangeRequest(layout.prefix());
         int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
         for (String endpoint : endpoints) {
-            String hostPort = hostPort(endpoint);
+            String hostPort;
+            try {
+                hostPort = Endpoints.parse(endpoint);
+            } catch (IllegalArgumentException e) {
+                continue; // not an endpoint: jetcd reports it
+            }
             HttpURLConnection c = null;
             try {
                 c = (HttpURLConnection) URI.create("http://" + hostPort + "/v3/kv/range").toURL().openConnection();
@@ -138,14 +143,6 @@ public final class EtcdGatewayReader {
         return new byte[] {0};
     }
 
-    /** {@code host:port} of an endpoint: {@code http://} and trailing slashes dropped. */
-    static String hostPort(String endpoint) {
-        String hostPort = endpoint.startsWith("http://") ? endpoint.substring("http://".length()) : endpoint;
-        while (hostPort.endsWith("/")) {
-            hostPort = hostPort.substring(0, hostPort.length() - 1);
-        }
-        return hostPort;
-    }
 
     /**
      * The gateway's RangeResponse as a snapshot. proto3 JSON: 64-bit numbers are strings, fields
