@@ -58,6 +58,14 @@ public interface ClusterStore extends AutoCloseable {
      */
     boolean rebindLeader(long expectedModRevision);
 
+    /**
+     * Writes this member's name into the leader key when it is still at {@code expectedModRevision}:
+     * the caller read it bound to this agent's current lease but holding another value (someone
+     * overwrote the value and kept the lease). Only this agent's lease keeps that key alive, so no
+     * one else can hold the lock; the key is made to say so. {@code false} if it changed in between.
+     */
+    boolean repairLeader(long expectedModRevision);
+
     /** Deletes the leader key if (and only if) it is ours. {@code false} if it was not ours. */
     boolean releaseLeader();
 

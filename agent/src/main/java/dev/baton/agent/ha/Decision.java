@@ -75,6 +75,14 @@ public sealed interface Decision {
     }
 
     /**
+     * The leader key is bound to my current lease but names someone else (its value was
+     * overwritten): I am the running primary and only my lease keeps the key, so write my name
+     * back, provided it is still exactly the key that was read.
+     */
+    record RepairLock(String reason) implements Decision {
+    }
+
+    /**
      * Planned handover: stop postgres cleanly, wait (bounded) until {@code candidate} (null: any
      * replica) has received the shutdown checkpoint, then release the leader key.
      */

@@ -86,6 +86,13 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             ctx.holdLock(sureUntil);
             return r.reason();
         }
+        if (d instanceof Decision.RepairLock r) {
+            if (!store.repairLeader(view.snapshot().leader().modRevision())) {
+                return "could not repair my leader key: it changed";
+            }
+            ctx.holdLock(sureUntil);
+            return r.reason();
+        }
         if (d instanceof Demote dm) {
             ctx.holdLock(0);
             pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(60));

@@ -57,6 +57,11 @@ public final class HaDecider {
         if (c.uninitialized()) {
             return decideUninitializedWithData(o);
         }
+        if (!o.lockIsMine() && o.leaderKeyOnMyLease() && !o.me().equals(c.leader()) && o.pg().running()
+                && !o.pg().inRecovery()) {
+            return new Decision.RepairLock("repairing my leader key: it is bound to my lease but names \""
+                    + printable(c.leader()) + "\"");
+        }
         if (!o.lockIsMine() && o.me().equals(c.leader()) && !o.pg().inRecovery()
                 && (o.pg().running() || (!o.postmasterAlive() && dir.wasPrimary()))) {
             return new ReclaimLock("reclaiming my leader key from my previous run: my postgres is the primary");
@@ -68,6 +73,13 @@ public final class HaDecider {
             return NoAction.of("postgres is starting up");
         }
         return decideRunning(o);
+    }
+
+    /** A value from etcd as it may be shown in a sentence: control characters as '?', at most 64 characters. */
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        s.codePoints().limit(64).forEach(cp -> sb.appendCodePoint(Character.isISOControl(cp) ? '?' : cp));
+        return s.codePointCount(0, s.length()) > 64 ? sb + "…" : sb.toString();
     }
 
     private Decision decideWithoutData(Observation o) {

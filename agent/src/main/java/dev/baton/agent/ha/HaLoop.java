@@ -288,7 +288,7 @@ public final class HaLoop implements AutoCloseable {
                 new Observation.Local(dir, alive, status, pg.configuredUpstream()),
                 new Observation.Memory(busy, cycleClock.primaryDownSeconds(now), cycleClock.leaderlessSeconds(now),
                         rejoin.requested(), rejoin.failedSentence()),
-                clock.instant());
+                clock.instant(), view.hasLeader() && view.leaderLeaseId() == renewal.leaseId());
         Decision d = decider.decide(o);
         String sentence = executor.execute(d, o, sureUntil);
         if (d instanceof Decision.NoAction && alive && status.running() && applier.applyIfChanged(dynamic)) {

@@ -4,6 +4,7 @@ import dev.baton.agent.postgres.DataDirInfo;
 import dev.baton.agent.postgres.PgStatus;
 import dev.baton.config.BatonConfig;
 import dev.baton.leader.ClusterStore;
+import dev.baton.leader.MemberKey;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberState;
 import dev.baton.leader.model.MemberStatus;
@@ -87,7 +88,11 @@ final class MemberPublisher {
         MemberState st = state(status, alive, busy, rewindFailed);
         MemberStatus me = describe(config, version, role, st, status, view.dynamic().pause(), checkpointPending);
         String json = me.toJson();
-        if (newLease || !json.equals(lastJson)) {
+        // Also when the stored key is not what I wrote (someone overwrote it, or it expired):
+        // my member key says what I am, whatever else was put there.
+        MemberKey stored = view.snapshot().members().get(config.name());
+        boolean drifted = lastJson != null && (stored == null || !lastJson.equals(stored.json()));
+        if (newLease || drifted || !json.equals(lastJson)) {
             store.publishMember(json);
             lastJson = json;
             lastPublished = me;

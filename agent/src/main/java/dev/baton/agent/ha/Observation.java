@@ -16,9 +16,16 @@ import java.time.Instant;
  * @param local      the local postgres
  * @param memory     what earlier cycles and long actions left behind
  * @param now        wall-clock time of this cycle (only for scheduled switchovers)
+ * @param leaderKeyOnMyLease the leader key is bound to the lease I renewed this cycle, whatever it names
  */
 public record Observation(String me, boolean nofailover, ClusterView cluster, boolean lockIsMine, Local local,
-                          Memory memory, Instant now) {
+                          Memory memory, Instant now, boolean leaderKeyOnMyLease) {
+
+    /** An observation in which the leader key is not bound to my lease unless it is mine. */
+    public Observation(String me, boolean nofailover, ClusterView cluster, boolean lockIsMine, Local local,
+                       Memory memory, Instant now) {
+        this(me, nofailover, cluster, lockIsMine, local, memory, now, lockIsMine);
+    }
 
     /**
      * The local postgres.

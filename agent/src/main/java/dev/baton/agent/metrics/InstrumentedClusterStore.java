@@ -133,6 +133,11 @@ public final class InstrumentedClusterStore implements ClusterStore {
     }
 
     @Override
+    public boolean repairLeader(long expectedModRevision) {
+        return measure("repair_leader", () -> delegate.repairLeader(expectedModRevision));
+    }
+
+    @Override
     public boolean releaseLeader() {
         return measure("release_leader", delegate::releaseLeader);
     }

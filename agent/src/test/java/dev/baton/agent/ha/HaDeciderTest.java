@@ -33,6 +33,7 @@ class HaDeciderTest {
         String initialize = SYSID;
         String leader;
         boolean lockIsMine;
+        boolean keyOnMyLease;
         DataDirInfo dir = data(SYSID, false);
         boolean alive = true;
         PgStatus pg = replica(100);
@@ -66,6 +67,13 @@ class HaDeciderTest {
         /** Sets the leader key's holder without publishing a member for it. */
         Case leaderOnly(String name) {
             leader = name;
+            return this;
+        }
+
+        /** The leader key is bound to my lease but its value was overwritten with {@code value}. */
+        Case overwrittenOnMyLease(String value) {
+            leader = value;
+            keyOnMyLease = true;
             return this;
         }
 
@@ -174,7 +182,8 @@ class HaDeciderTest {
                     history == null ? null : new VersionedValue(history, 1, 1, 0), null);
             ClusterView view = new ClusterView(initialize, leader, lockIsMine ? 7 : 9, members, dynamic, true, 0, snap);
             return new Observation("me", nofailover, view, lockIsMine, new Observation.Local(dir, alive, pg, upstream),
-                    new Observation.Memory(busy, downSeconds, leaderlessSeconds, rewindRequested, rewindFailed), now);
+                    new Observation.Memory(busy, downSeconds, leaderlessSeconds, rewindRequested, rewindFailed), now,
+                    lockIsMine || keyOnMyLease);
         }
     }
 
@@ -290,6 +299,12 @@ class HaDeciderTest {
         t.row("The key holds my name on another lease; my postgres is stopped and last ran as a primary",
                         c().leaderOnly("me").pg(false, PgStatus.stopped()),
                         Decision.ReclaimLock.class, "reclaiming my leader key");
+        t.row("The key is bound to my lease but names someone else; my postgres runs as a primary",
+                        c().overwrittenOnMyLease("garbage{").pg(true, primary(100)),
+                        Decision.RepairLock.class, "repairing my leader key: it is bound to my lease but names \"garbage{\"");
+        t.row("The key is bound to my lease but names someone else; I am a replica",
+                        c().overwrittenOnMyLease("node1").member("node1", "running", "127.0.0.1", 5432),
+                        Decision.Follow.class, "following");
         t.section("Postgres stopped (no postmaster)");
         t.row("I hold the lock; primary_start_timeout is 0",
                         c().mine().pg(false, PgStatus.stopped()).down(0).dynamic(withPrimaryStartTimeout(0)),

@@ -71,6 +71,7 @@ class InstrumentedClusterStoreTest {
         store.tryAcquireLeader();
         store.confirmLeader();
         store.rebindLeader(1);
+        store.repairLeader(1);
         store.releaseLeader();
         store.publishMember("{}");
         store.deleteMember();

@@ -159,6 +159,14 @@ public final class EtcdClusterStore implements ClusterStore {
     }
 
     @Override
+    public boolean repairLeader(long expectedModRevision) {
+        // etcd cannot compare a key's lease; the revision pins the key the caller saw on our lease.
+        return lease.withLease((c, id, d) -> kv.txn(c, d, "repair leader key",
+                new Cmp[] {modRevisionIs(leaderKey, expectedModRevision)},
+                putWithLeaseOp(leaderKey, memberNameBytes, id)));
+    }
+
+    @Override
     public boolean confirmLeader() {
         return onOurLeaderKey("confirm leader key", (c, d, key) -> true);
     }

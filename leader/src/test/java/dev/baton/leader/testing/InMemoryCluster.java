@@ -95,6 +95,12 @@ public final class InMemoryCluster {
         putKey(relative, value, 0);
     }
 
+    /** Overwrites a key's value and keeps the lease it is bound to (etcdctl put --ignore-lease). */
+    public synchronized void overwrite(String relative, String value) {
+        Entry e = keys.get(relative);
+        putKey(relative, value, e == null ? 0 : e.lease());
+    }
+
     /** Deletes a key as an operator would. */
     public synchronized void delete(String relative) {
         keys.remove(relative);

@@ -104,6 +104,19 @@ public final class InMemoryClusterStore implements ClusterStore {
     }
 
     @Override
+    public synchronized boolean repairLeader(long expectedModRevision) {
+        cluster.reachable(member);
+        synchronized (cluster) {
+            Entry e = cluster.get("leader");
+            if (e == null || e.mod() != expectedModRevision || e.lease() != leaseId) {
+                return false;
+            }
+            cluster.putKey("leader", member, lease());
+            return true;
+        }
+    }
+
+    @Override
     public synchronized boolean releaseLeader() {
         if (leaseId == 0) {
             return false;
