@@ -75,26 +75,32 @@ public final class PgParameterRules {
 
     /**
      * Why {@code value} cannot be a parameter value, or empty if it can: it holds a control
-     * character (below U+0020, or U+007F), named by its code, never by the value.
+     * character (below U+0020, or U+007F) or half of a UTF-16 surrogate pair (which no file
+     * encoding can carry), named by its code, never by the value.
      */
     public static Optional<String> valueProblem(String value) {
-        return controlCharacter(value).map(c -> "contains the control character " + c
+        return forbiddenCharacter(value).map(c -> "contains " + c
                 + "; parameter values may not contain control characters");
     }
 
     /**
-     * The first control character of {@code s} as {@code U+000A}, or empty. For values Baton
-     * writes into files that a line break or a NUL would cut short (postgresql.conf, conninfo,
-     * pgpass).
+     * The first character of {@code s} that Baton writes into no file, described with its code
+     * ({@code the control character U+000A}), or empty. For values that a line break or a NUL
+     * would cut short (postgresql.conf, conninfo, pgpass).
      */
-    public static Optional<String> controlCharacter(String s) {
+    public static Optional<String> forbiddenCharacter(String s) {
         if (s == null) {
             return Optional.empty();
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < 0x20 || c == 0x7f) {
-                return Optional.of(String.format("U+%04X", (int) c));
+                return Optional.of(String.format("the control character U+%04X", (int) c));
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return Optional.of(String.format("the unpaired surrogate U+%04X", (int) c));
             }
         }
         return Optional.empty();

@@ -74,9 +74,17 @@ class PgParameterRulesTest {
     }
 
     @Property
-    void aValueIsRefusedExactlyWhenItHoldsAControlCharacter(@ForAll String value) {
+    void aValueIsRefusedExactlyWhenItHoldsAControlCharacterOrIsNotUnicode(@ForAll String value) {
         boolean control = value.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
-        assertEquals(control, PgParameterRules.valueProblem(value).isPresent(), value);
+        boolean encodable = java.nio.charset.StandardCharsets.UTF_8.newEncoder().canEncode(value);
+        assertEquals(control || !encodable, PgParameterRules.valueProblem(value).isPresent(), value);
+    }
+
+    @Test
+    void halfASurrogatePairIsRefused() {
+        assertEquals("contains the unpaired surrogate U+D800; parameter values may not contain control characters",
+                PgParameterRules.valueProblem("a\ud800b").orElseThrow());
+        assertEquals(Optional.empty(), PgParameterRules.valueProblem("\ud83d\ude00"));
     }
 
     @Test
