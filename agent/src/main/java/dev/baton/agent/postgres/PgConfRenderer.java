@@ -42,9 +42,17 @@ public final class PgConfRenderer {
     public static String postgresqlConf(Map<String, String> parameters) {
         StringBuilder sb = new StringBuilder(HEADER).append('\n');
         sb.append("include ").append(gucString(BASE_CONF)).append('\n');
-        parameters.forEach((name, value) -> sb.append(checkName(name)).append(" = ")
-                .append(gucValue(name, value)).append('\n'));
+        parameters.forEach((name, value) -> sb.append(parameterLine(name, value)).append('\n'));
         return sb.toString();
+    }
+
+    /**
+     * One {@code name = 'value'} line, without its line break.
+     *
+     * @throws IllegalArgumentException a name is not a parameter name or a value holds a control character
+     */
+    static String parameterLine(String name, String value) {
+        return checkName(name) + " = " + gucValue(name, value);
     }
 
     /**
