@@ -57,9 +57,13 @@ public final class EditConfigCommand extends BaseCommand {
         }
         try (ClusterSession s = cluster.connect(err())) {
             ConfigKey k = ConfigKey.read(s);
+            ParameterCheck parameters = ParameterCheck.locate(localBinDir(), err());
             for (int attempt = 0; attempt < ConfigKey.MAX_ATTEMPTS; attempt++) {
                 ObjectNode after = ConfigEdit.apply(k.json(), edits);
-                List<String> errors = ConfigEdit.validate(after);
+                List<String> errors = new ArrayList<>(ConfigEdit.validate(after));
+                ParameterCheck.Findings server = errors.isEmpty() ? parameters.check(k.json(), after)
+                        : new ParameterCheck.Findings(List.of(), List.of());
+                errors.addAll(server.errors());
                 if (!errors.isEmpty()) {
                     String list = "\n  " + String.join("\n  ", errors);
                     if (attempt == 0) {
@@ -74,6 +78,7 @@ public final class EditConfigCommand extends BaseCommand {
                 }
                 if (attempt == 0) {
                     ConfigEdit.warnings(k.json(), after).forEach(w -> err().println("baton: warning: " + w));
+                    server.warnings().forEach(w -> err().println("baton: warning: " + w));
                     out().print(ConfigEdit.diff(ConfigEdit.yaml(k.json()), ConfigEdit.yaml(after), "before", "after"));
                     out().println();
                     confirm("Apply these changes?", force.force);
@@ -88,6 +93,15 @@ public final class EditConfigCommand extends BaseCommand {
             throw ExitException.failed("the config key kept changing: gave up after " + ConfigKey.MAX_ATTEMPTS
                     + " attempts, nothing was written");
         }
+    }
+
+    /** postgresql.bin_dir of the local configuration (-c), or null. */
+    private Path localBinDir() {
+        if (cluster.config == null) {
+            return null;
+        }
+        return ConfigSupport.load(cluster.config, System.getenv(), new java.io.PrintWriter(java.io.Writer.nullWriter()))
+                .postgresql().binDir();
     }
 
     private String readApply() {

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -226,22 +227,28 @@ final class ConfigNode {
         return out;
     }
 
-    /** PostgreSQL parameters: scalar values rendered as PostgreSQL strings (booleans as on/off). */
+    /**
+     * PostgreSQL parameters: scalar values rendered as PostgreSQL strings (booleans as on/off).
+     * A name PostgreSQL would not read as one, a parameter Baton sets itself and a value with a
+     * control character are errors ({@link PgParameterNames}, {@link PgParameterRules}).
+     */
     Map<String, String> parameters(String key) {
         ConfigNode params = map(key);
         Map<String, String> out = new LinkedHashMap<>();
         for (Iterator<String> it = params.keys(); it.hasNext();) {
             String name = it.next();
             JsonNode v = params.value(name);
-            var problem = PgParameterNames.problem(name);
+            String value = v != null && v.isBoolean() ? (v.booleanValue() ? "on" : "off")
+                    : v != null && v.isValueNode() ? v.asText() : null;
+            var problem = PgParameterNames.problem(name)
+                    .or(() -> v == null ? Optional.empty() : PgParameterRules.ownedProblem(name, value))
+                    .or(() -> PgParameterRules.valueProblem(value));
             if (problem.isPresent()) {
                 issues.error(params.path(name), problem.get());
             } else if (v == null) {
                 issues.warn(params.path(name), "no value, ignored");
-            } else if (v.isBoolean()) {
-                out.put(name, v.booleanValue() ? "on" : "off");
-            } else if (v.isValueNode()) {
-                out.put(name, v.asText());
+            } else if (value != null) {
+                out.put(name, value);
             } else {
                 issues.error(params.path(name), "must be a string, number or boolean, got " + describe(v));
             }

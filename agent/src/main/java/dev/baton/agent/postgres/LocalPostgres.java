@@ -48,7 +48,7 @@ public final class LocalPostgres implements PostgresController {
         this.dataDir = config.postgresql().dataDir().toAbsolutePath().normalize();
         this.postmaster = new Postmaster(dataDir);
         this.inspector = new DataDirInspector(bin, runner, dataDir);
-        this.files = new PgConfFiles(config, dataDir);
+        this.files = new PgConfFiles(config, dataDir, new PgCatalogCache(bin, runner));
         this.pgCtl = new PgCtl(bin, runner, dataDir, logFile(), postmaster::isRunning);
         this.queries = new PgQueries(connector);
         this.bootstrapper = new Bootstrapper(config, bin, runner, dataDir, inspector, files);

@@ -12,14 +12,38 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
 
 /**
  * Writes the files Baton owns in and beside the data directory, with the text
  * {@link PgConfRenderer} renders: postgresql.conf (keeping initdb's as {@code postgresql.base.conf}),
  * standby.signal, pg_hba.conf and the pgpass file. Every file is replaced atomically, so postgres
  * never reads half of one.
+ *
+ * <p>The parameters are fitted to the server's {@link PgCatalog} first ({@link PgParameters#plan}):
+ * each parameter translated or dropped is logged once, not at every configure.
  */
-record PgConfFiles(BatonConfig config, Path dataDir) {
+final class PgConfFiles {
+    private static final Logger LOG = Logger.getLogger(PgConfFiles.class.getName());
+
+    private final BatonConfig config;
+    private final Path dataDir;
+    private final PgCatalogCache server;
+    private final Set<String> warned = ConcurrentHashMap.newKeySet();
+
+    /** Without a catalog: parameters are written as configured. */
+    PgConfFiles(BatonConfig config, Path dataDir) {
+        this(config, dataDir, PgCatalogCache.none());
+    }
+
+    /** @param server what the server's binaries say about parameters */
+    PgConfFiles(BatonConfig config, Path dataDir, PgCatalogCache server) {
+        this.config = config;
+        this.dataDir = dataDir;
+        this.server = server;
+    }
 
     /**
      * Writes postgresql.conf for the role, standby.signal to match, pg_hba.conf when the
@@ -32,7 +56,9 @@ record PgConfFiles(BatonConfig config, Path dataDir) {
             // Everything is rendered first: a value that cannot be written changes no file.
             String conninfo = replica && upstream != null ? conninfo(upstream.host(), upstream.port(),
                     config.postgresql().authentication().replication().username(), null) : null;
-            String confText = PgConfRenderer.postgresqlConf(PgParameters.of(config, dynamic, replica, upstream, conninfo));
+            PgParameters.Planned planned = PgParameters.plan(config, dynamic, replica, upstream, conninfo,
+                    server.catalog(), server);
+            String confText = PgConfRenderer.postgresqlConf(planned.parameters());
             String hbaText = config.postgresql().pgHba().isEmpty() ? null : hbaText(config.postgresql().pgHba());
             Path conf = dataDir.resolve("postgresql.conf");
             Path base = dataDir.resolve(PgConfRenderer.BASE_CONF);
@@ -56,6 +82,7 @@ record PgConfFiles(BatonConfig config, Path dataDir) {
                 Files.deleteIfExists(signal);
             }
             writePgpass();
+            planned.warnings().stream().filter(warned::add).forEach(LOG::warning);
         } catch (IOException | IllegalArgumentException e) {
             throw new PostgresException("cannot write the configuration in " + dataDir + ": " + e.getMessage(), e);
         }

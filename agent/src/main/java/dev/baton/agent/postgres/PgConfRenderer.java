@@ -2,6 +2,7 @@ package dev.baton.agent.postgres;
 
 import dev.baton.config.Credentials;
 import dev.baton.config.PgParameterNames;
+import dev.baton.config.PgParameterRules;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,10 @@ import java.util.regex.Pattern;
  *
  * <p>Each format has its own quoting, and values come from configuration files and etcd, so
  * anything may be in them. A value must come back unchanged through PostgreSQL's parser, and can
- * never end a line or a quoted string early (which would add settings of its own choosing).
+ * never end a line or a quoted string early (which would add settings of its own choosing). A
+ * control character (a line break, a NUL, an escape) is refused in every value, as the
+ * configuration loader refuses it ({@link PgParameterRules}): none is ever meant, and a refusal
+ * here names what is wrong where a file would otherwise be cut short.
  */
 public final class PgConfRenderer {
     /** The first line of every file Baton owns. */
@@ -33,14 +37,22 @@ public final class PgConfRenderer {
      * postgresql.conf: the header, the include of {@link #BASE_CONF}, then one line per parameter
      * in the map's order.
      *
-     * @throws IllegalArgumentException a name is not a parameter name or a value holds a NUL
+     * @throws IllegalArgumentException a name is not a parameter name or a value holds a control character
      */
     public static String postgresqlConf(Map<String, String> parameters) {
         StringBuilder sb = new StringBuilder(HEADER).append('\n');
         sb.append("include ").append(gucString(BASE_CONF)).append('\n');
-        parameters.forEach((name, value) -> sb.append(checkName(name)).append(" = ")
-                .append(gucValue(name, value)).append('\n'));
+        parameters.forEach((name, value) -> sb.append(parameterLine(name, value)).append('\n'));
         return sb.toString();
+    }
+
+    /**
+     * One {@code name = 'value'} line, without its line break.
+     *
+     * @throws IllegalArgumentException a name is not a parameter name or a value holds a control character
+     */
+    static String parameterLine(String name, String value) {
+        return checkName(name) + " = " + gucValue(name, value);
     }
 
     /**
@@ -60,33 +72,22 @@ public final class PgConfRenderer {
     /**
      * The value of parameter {@code name} as a postgresql.conf string literal.
      *
-     * @throws IllegalArgumentException the value holds a NUL character, which no literal can carry
+     * @throws IllegalArgumentException the value holds a control character (the message names the parameter)
      */
     static String gucValue(String name, String value) {
-        if (value.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("the value of parameter " + name + " contains a NUL character");
-        }
+        PgParameterRules.valueProblem(value).ifPresent(p -> {
+            throw new IllegalArgumentException("the value of parameter " + name + " " + p);
+        });
         return gucString(value);
     }
 
     /**
-     * A postgresql.conf string literal: single quotes, {@code '} doubled, and {@code \}, newline
-     * and carriage return as the escapes PostgreSQL's configuration lexer turns back into them
-     * ({@code \\}, {@code \n}, {@code \r}). An ordinary value is just quoted.
+     * A postgresql.conf string literal of a value without control characters: single quotes, with
+     * {@code '} and {@code \} doubled (PostgreSQL's lexer reads {@code ''} and {@code \\} back as
+     * one each). An ordinary value is just quoted.
      */
     static String gucString(String value) {
-        StringBuilder sb = new StringBuilder(value.length() + 2).append('\'');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '\'' -> sb.append("''");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                default -> sb.append(c);
-            }
-        }
-        return sb.append('\'').toString();
+        return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
     }
 
     /** pg_hba.conf: the header, then the lines as given. */
@@ -132,8 +133,17 @@ public final class PgConfRenderer {
      * @param dbname null for none (a replication connection)
      */
     public record Conninfo(String host, int port, String user, String dbname, Path passfile, String applicationName) {
-        /** {@code host='…' port=N user='…' [dbname='…'] passfile='…' application_name='…' connect_timeout=3}. */
+        /**
+         * {@code host='…' port=N user='…' [dbname='…'] passfile='…' application_name='…' connect_timeout=3}.
+         *
+         * @throws IllegalArgumentException a value holds a control character (the message names the keyword)
+         */
         public String text() {
+            checkConninfo("host", host);
+            checkConninfo("user", user);
+            checkConninfo("dbname", dbname);
+            checkConninfo("passfile", passfile.toString());
+            checkConninfo("application_name", applicationName);
             StringBuilder sb = new StringBuilder();
             sb.append("host=").append(libpqValue(host)).append(" port=").append(port)
                     .append(" user=").append(libpqValue(user));
@@ -147,6 +157,13 @@ public final class PgConfRenderer {
         }
     }
 
+    private static void checkConninfo(String keyword, String value) {
+        PgParameterRules.forbiddenCharacter(value).ifPresent(c -> {
+            throw new IllegalArgumentException("the connection string's " + keyword + " \"" + printable(value)
+                    + "\" contains " + c + ", which Baton does not write");
+        });
+    }
+
     /** A libpq connection string value: single quotes, with {@code \} and {@code '} backslash-escaped. */
     static String libpqValue(String v) {
         return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'";
@@ -156,16 +173,18 @@ public final class PgConfRenderer {
      * The pgpass file: {@code *:*:*:user:password}, one line per role that has a password, in
      * the order given.
      *
-     * @throws IllegalArgumentException a name or password holds a line break, which the file cannot carry
+     * @throws IllegalArgumentException a name or password holds a control character: a line break
+     *                                  would end the line, and libpq reads no escape for the others
      *                                  (the message names the role, never the password)
      */
     public static String pgpass(List<Credentials> roles) {
         StringBuilder sb = new StringBuilder();
         for (Credentials c : roles) {
             if (c.password() != null) {
-                if (hasLineBreak(c.username()) || hasLineBreak(c.password())) {
+                if (PgParameterRules.forbiddenCharacter(c.username()).isPresent()
+                        || PgParameterRules.forbiddenCharacter(c.password()).isPresent()) {
                     throw new IllegalArgumentException("the name or password of the role \"" + printable(c.username())
-                            + "\" holds a line break, which a pgpass file cannot carry");
+                            + "\" contains a control character, which Baton does not write into a pgpass file");
                 }
                 sb.append("*:*:*:").append(pgpassField(c.username())).append(':')
                         .append(pgpassField(c.password())).append('\n');
@@ -177,10 +196,6 @@ public final class PgConfRenderer {
     /** A pgpass field: {@code \} and {@code :} backslash-escaped. */
     static String pgpassField(String s) {
         return s.replace("\\", "\\\\").replace(":", "\\:");
-    }
-
-    private static boolean hasLineBreak(String s) {
-        return s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0;
     }
 
     private static String printable(String s) {

@@ -3,17 +3,34 @@ package dev.baton.agent.postgres;
 import dev.baton.agent.postgres.PostgresController.Upstream;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.DynamicConfig;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Which parameters Baton writes to postgresql.conf, and in which order (a pure function; the
  * syntax is {@link PgConfRenderer}'s). Later sources win, and a parameter keeps the place where it
  * first appeared: Baton's defaults, then the dynamic (cluster-wide) parameters, then the node's
  * own, then what Baton enforces, then the replica's connection to its upstream.
+ *
+ * <p>With the server's {@link PgCatalog}, the configured parameters are first made fit for it:
+ * renamed ones translated ({@link PgParameterTranslation}), and those it would refuse (a name it
+ * does not know, a value its parser rejects: {@link PgParameterCheck}) dropped, each with a
+ * warning, so that one bad value in the {@code config} key cannot stop every server's next start.
+ * Names are lower-cased, as PostgreSQL reads them.
  */
 public final class PgParameters {
     private PgParameters() {
+    }
+
+    /** The parameters to write and a warning for each configured parameter translated or dropped. */
+    public record Planned(Map<String, String> parameters, List<String> warnings) {
+        public Planned {
+            warnings = List.copyOf(warnings);
+        }
     }
 
     /**
@@ -23,7 +40,19 @@ public final class PgParameters {
      */
     public static Map<String, String> of(BatonConfig config, DynamicConfig dynamic, boolean replica, Upstream upstream,
                                          String primaryConninfo) {
-        Map<String, String> p = base(config, dynamic);
+        PgCatalog none = PgCatalog.unknown();
+        return plan(config, dynamic, replica, upstream, primaryConninfo, none, PgParameterCheck.Probe.unlisted(none))
+                .parameters();
+    }
+
+    /**
+     * {@link #of}, translated for and checked against the server {@code catalog} describes;
+     * {@code probe} answers for the names it does not list.
+     */
+    public static Planned plan(BatonConfig config, DynamicConfig dynamic, boolean replica, Upstream upstream,
+                               String primaryConninfo, PgCatalog catalog, PgParameterCheck.Probe probe) {
+        List<String> warnings = new ArrayList<>();
+        Map<String, String> p = base(config, dynamic, catalog, probe, warnings);
         if (replica && upstream != null) {
             p.put("primary_conninfo", primaryConninfo);
             if (upstream.slotName() != null && dynamic.useSlots()) {
@@ -33,27 +62,31 @@ public final class PgParameters {
         if (replica) {
             p.put("recovery_target_timeline", "latest");
         }
-        return p;
+        return new Planned(p, warnings);
     }
 
     /** Baton's defaults, then the dynamic parameters, then local ones, then what Baton enforces. */
-    static Map<String, String> base(BatonConfig config, DynamicConfig dynamic) {
+    static Map<String, String> base(BatonConfig config, DynamicConfig dynamic, PgCatalog catalog,
+                                    PgParameterCheck.Probe probe, List<String> warnings) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("max_connections", "100");
         p.put("max_wal_senders", "10");
         p.put("max_replication_slots", "10");
-        p.put("wal_keep_size", "128MB");
+        if (catalog.version() > 0 && catalog.version() < 130000) {
+            p.put("wal_keep_segments", "8");
+        } else {
+            p.put("wal_keep_size", "128MB");
+        }
         p.put("unix_socket_directories", "");
         // A replica that re-points to a new primary retries its WAL stream after this long.
         p.put("wal_retrieve_retry_interval", "1s");
-        p.putAll(dynamic.parameters());
-        p.putAll(config.postgresql().parameters());
+        p.putAll(configured(config, dynamic, catalog, probe, warnings));
         String listen = config.postgresql().listenHost();
         p.put("listen_addresses", listen == null || listen.isEmpty() ? "*" : listen);
         p.put("port", Integer.toString(config.postgresql().listenPort()));
         p.put("cluster_name", config.scope());
         p.put("hot_standby", "on");
-        if (!"logical".equals(p.get("wal_level"))) {
+        if (!"logical".equalsIgnoreCase(p.get("wal_level"))) {
             p.put("wal_level", "replica");
         }
         Boolean localRewind = config.postgresql().usePgRewind();
@@ -64,5 +97,28 @@ public final class PgParameters {
         p.remove("primary_conninfo");
         p.remove("primary_slot_name");
         return p;
+    }
+
+    /**
+     * The dynamic parameters, then the local ones (which win), lower-cased, translated for the
+     * server, without those it would refuse.
+     */
+    static Map<String, String> configured(BatonConfig config, DynamicConfig dynamic, PgCatalog catalog,
+                                          PgParameterCheck.Probe probe, List<String> warnings) {
+        Map<String, String> merged = new LinkedHashMap<>();
+        dynamic.parameters().forEach((k, v) -> merged.put(k.toLowerCase(Locale.ROOT), v));
+        config.postgresql().parameters().forEach((k, v) -> merged.put(k.toLowerCase(Locale.ROOT), v));
+        PgParameterTranslation.Result translated = PgParameterTranslation.translate(merged, catalog.version());
+        warnings.addAll(translated.warnings());
+        Map<String, String> out = new LinkedHashMap<>();
+        translated.parameters().forEach((name, value) -> {
+            Optional<String> problem = PgParameterCheck.problem(catalog, probe, name, value);
+            if (problem.isPresent()) {
+                warnings.add("parameter " + name + " " + problem.get() + ": not written, PostgreSQL would refuse to start");
+            } else {
+                out.put(name, value);
+            }
+        });
+        return out;
     }
 }

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * {@code pg_ctl start} leaves a postmaster behind that would otherwise keep the pipe open.
  */
 public final class SystemProcessRunner implements ProcessRunner {
-    private static final int MAX_OUTPUT = 64 * 1024;
+    /** The tail kept of a program's output: enough for all of {@code postgres --describe-config} (about 60 kB). */
+    private static final int MAX_OUTPUT = 1024 * 1024;
 
     @Override
     public ProcessResult run(List<String> argv, Map<String, String> env, Path workDir, Duration timeout) {

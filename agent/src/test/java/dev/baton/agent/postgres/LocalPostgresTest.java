@@ -77,7 +77,74 @@ class LocalPostgresTest {
         assertNull(pg.configuredUpstream());
         assertEquals("*:*:*:replicator:rep-pw\n*:*:*:postgres:su-pw\n", Files.readString(pgpass));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pgpass)));
-        assertEquals(List.of(), runner.calls());
+        assertEquals(List.of(List.of(bin("postgres"), "--version"), List.of(bin("postgres"), "--describe-config")),
+                runner.calls().stream().map(FakeProcessRunner.Call::argv).toList(),
+                "only the catalog is asked (the fake's empty answer leaves the parameters unchecked)");
+    }
+
+    /** Issue 14: wal_keep_segments, removed in 13, was passed through and postgres refused to start. */
+    @Test
+    void parametersAreFittedToTheServersCatalogAndEachChangeIsLoggedOnce() throws Exception {
+        runner.answer(c -> {
+            List<String> a = c.argv();
+            if (a.equals(List.of(bin("postgres"), "--version"))) {
+                return FakeProcessRunner.ok(PgCatalogTest.resource("version-15.txt"));
+            }
+            if (a.equals(List.of(bin("postgres"), "--describe-config"))) {
+                return FakeProcessRunner.ok(PgCatalogTest.resource("describe-config-15.txt"));
+            }
+            if (a.get(1).equals("-C") && a.get(2).equals("zero_damaged_pages")) {
+                return FakeProcessRunner.ok("on\n");
+            }
+            return FakeProcessRunner.failed(1, "2026-12-03 20:12:00.057 GMT [2307] LOG:  unrecognized configuration "
+                    + "parameter \"" + a.get(2) + "\" in file \"" + a.get(4) + "/postgresql.conf\" line 1\n"
+                    + "2026-12-03 20:12:00.057 GMT [2307] FATAL:  configuration file contains errors\n");
+        });
+        List<String> logged = new java.util.ArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(PgConfFiles.class.getName());
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(h);
+        try {
+            Files.createDirectories(data);
+            Map<String, String> dynamic = new java.util.LinkedHashMap<>();
+            dynamic.put("wal_keep_segments", "16");
+            dynamic.put("enable_seqscan", "maybe");
+            dynamic.put("nosuch", "1");
+            dynamic.put("zero_damaged_pages", "on");
+            dynamic.put("pg_stat_statements.max", "1000");
+            pg.configure(false, null, TestConfigs.dynamic(dynamic));
+            pg.configure(true, null, TestConfigs.dynamic(dynamic));
+        } finally {
+            log.removeHandler(h);
+        }
+        Map<String, String> written = PgConfRendererTest.GucFile.parse(Files.readString(data.resolve("postgresql.conf")));
+        assertEquals("256MB", written.get("wal_keep_size"));
+        assertEquals("on", written.get("zero_damaged_pages"), "a developer option the server reads is kept");
+        assertEquals("1000", written.get("pg_stat_statements.max"), "an extension's parameter passes");
+        assertFalse(written.containsKey("wal_keep_segments"));
+        assertFalse(written.containsKey("enable_seqscan"));
+        assertFalse(written.containsKey("nosuch"));
+        assertEquals(List.of(
+                "wal_keep_segments is not a parameter of PostgreSQL 15 (wal_keep_segments became wal_keep_size in 13): "
+                        + "written as wal_keep_size = '256MB'",
+                "parameter enable_seqscan must be a boolean (on, off, true, false, yes, no, 1, 0), got \"maybe\": "
+                        + "not written, PostgreSQL would refuse to start",
+                "parameter nosuch is refused by PostgreSQL: unrecognized configuration parameter \"nosuch\": "
+                        + "not written, PostgreSQL would refuse to start"), logged, "once each, over two configures");
+        assertEquals(4, runner.calls().size(), "the catalog once, each unlisted parameter once: " + runner.calls());
     }
 
     @Test

@@ -60,12 +60,23 @@ class PgConfFilesTest {
     void hostileValuesAndAQuotedReplicationUserStayInsideTheirLiterals() throws Exception {
         Path data = data();
         BatonConfig config = TestConfigs.node(tmp, TestConfigs.SUPERUSER, new Credentials("rep'l\\", "pw"),
-                Map.of("archive_command", "copy %p C:\\arch\\", "log_line_prefix", "%m\n[%p] "), List.of(), List.of());
+                Map.of("archive_command", "copy %p C:\\arch\\", "log_line_prefix", "%m '[%p] "), List.of(), List.of());
         new PgConfFiles(config, data).configure(true, new Upstream("10.0.0.2", 5432, "node1"), DynamicConfig.defaults());
         Map<String, String> read = PgConfRendererTest.GucFile.parse(Files.readString(data.resolve("postgresql.conf")));
         assertEquals("copy %p C:\\arch\\", read.get("archive_command"));
-        assertEquals("%m\n[%p] ", read.get("log_line_prefix"));
+        assertEquals("%m '[%p] ", read.get("log_line_prefix"));
         assertEquals("rep'l\\", PgConfRendererTest.Conninfo.parse(read.get("primary_conninfo")).get("user"));
+    }
+
+    @Test
+    void aValueWithALineBreakIsRefusedNamingTheParameterAndNothingIsWritten() throws Exception {
+        Path data = data();
+        PgConfFiles files = new PgConfFiles(TestConfigs.node(tmp, Map.of("log_line_prefix", "%m\n[%p] "),
+                List.of(), List.of()), data);
+        PostgresException e = assertThrows(PostgresException.class,
+                () -> files.configure(false, null, DynamicConfig.defaults()));
+        assertTrue(e.getMessage().contains("log_line_prefix contains the control character U+000A"), e.getMessage());
+        assertFalse(Files.exists(data.resolve("postgresql.conf")));
     }
 
     @Test
