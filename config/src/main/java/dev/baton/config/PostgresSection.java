@@ -51,7 +51,12 @@ final class PostgresSection {
         if (username.isBlank()) {
             n.issues().error(n.path("username"), "must not be empty");
         }
+        PgParameterRules.forbiddenCharacter(username).ifPresent(c -> n.issues().error(n.path("username"),
+                "contains " + c + ": a role name is written into pgpass, pg_hba.conf and conninfo lines"));
         String password = n.string("password", null);
+        // Named by its code only: the password itself never appears in a message.
+        PgParameterRules.forbiddenCharacter(password).ifPresent(c -> n.issues().error(n.path("password"),
+                "contains " + c + ": a password is written into the pgpass file, one line per role"));
         if (password == null && !n.issues().hasError(n.path("password"))) {
             n.issues().warn(n.path("password"),
                     "not set; connections as " + username + " work only where pg_hba.conf needs no password");

@@ -60,6 +60,25 @@ class PostgresSectionTest {
     }
 
     @Test
+    void aLineBreakInARoleNameOrPasswordIsRefusedAtLoadWithoutShowingThePassword() {
+        Sections s = new Sections();
+        PostgresSection.read(s.node("postgresql", """
+                listen: h:1
+                data_dir: /d
+                authentication:
+                  superuser: {username: "post\\ngres", password: "s3cret\\n*:*:*:x:y"}
+                  replication: {username: "rep\\u0000", password: ok}
+                """), "n1");
+        assertEquals(Map.of(
+                "postgresql.authentication.superuser.username", "contains the control character U+000A: "
+                        + "a role name is written into pgpass, pg_hba.conf and conninfo lines",
+                "postgresql.authentication.superuser.password", "contains the control character U+000A: "
+                        + "a password is written into the pgpass file, one line per role",
+                "postgresql.authentication.replication.username", "contains the control character U+0000: "
+                        + "a role name is written into pgpass, pg_hba.conf and conninfo lines"), s.errors());
+    }
+
+    @Test
     void callbacksAndFlags() {
         Sections s = new Sections();
         PostgresConfig pg = PostgresSection.read(s.node("postgresql", """
