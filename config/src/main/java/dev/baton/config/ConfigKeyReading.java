@@ -94,7 +94,7 @@ public record ConfigKeyReading(DynamicConfig dynamic, List<String> problems, Lis
                         issues.warnings().stream().map(w -> clean(w.toString())).distinct().toList());
             }
             for (ConfigError e : issues.errors()) {
-                problems.add(keepLastGood(work, last, e));
+                problems.add(keepLastGood(work, last, e, lastGood != null));
             }
         }
         problems.add("config: still invalid with the last good values of its invalid keys; " + kept);
@@ -102,7 +102,8 @@ public record ConfigKeyReading(DynamicConfig dynamic, List<String> problems, Lis
     }
 
     /** Replaces the value {@code e} is about with its last good value (removes it when none) and says so. */
-    private static String keepLastGood(ObjectNode work, ObjectNode last, ConfigError e) {
+    private static String keepLastGood(ObjectNode work, ObjectNode last, ConfigError e, boolean hasLastGood) {
+        String keeping = hasLastGood ? "keeping the last good " : "read as ";
         List<String> chain = e.path().startsWith("config.") ? resolve(work, e.path().substring("config.".length())) : null;
         if (chain == null) {
             // A rule across keys (loop_wait + 2*retry_timeout <= ttl): keep the timing keys together.
@@ -112,7 +113,7 @@ public record ConfigKeyReading(DynamicConfig dynamic, List<String> problems, Lis
                 work.set(key, v);
                 values.add(key + " " + v);
             }
-            return e + "; keeping the last good " + String.join(", ", values);
+            return e + "; " + keeping + String.join(", ", values);
         }
         ObjectNode parent = work;
         JsonNode lastParent = last;
@@ -127,7 +128,9 @@ public record ConfigKeyReading(DynamicConfig dynamic, List<String> problems, Lis
             return e + "; ignored (no last good value)";
         }
         parent.set(key, good.deepCopy());
-        return e + "; keeping the last good value " + (good.isObject() ? "of the map" : good.toString());
+        String shown = good.isObject() ? "the map" : good.toString();
+        return e + "; " + (hasLastGood ? "keeping the last good " + (good.isObject() ? "" : "value ") + shown
+                : "read as " + shown);
     }
 
     /**
