@@ -1,6 +1,7 @@
 package dev.baton.cli;
 
 import dev.baton.agent.client.AgentClient;
+import dev.baton.leader.model.FailoverKey;
 import dev.baton.leader.model.FailoverRequest;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
@@ -29,6 +30,7 @@ public final class FlushCommand extends BaseCommand {
         }
         try (ClusterSession s = cluster.connect(err())) {
             ClusterView view = s.view();
+            Optional<FailoverKey> key = view.failoverKey();
             Optional<FailoverRequest> f = view.failover();
             Optional<MemberStatus> leader = view.leaderMember();
             if (leader.isPresent() && leader.get().apiUrl() != null) {
@@ -37,11 +39,11 @@ public final class FlushCommand extends BaseCommand {
                     r = new AgentApi().call(leader.get(), "DELETE", "switchover", CANCEL_TIMEOUT,
                             (c, base) -> c.cancelSwitchover(base, CANCEL_TIMEOUT));
                 } catch (ExitException e) {
-                    if (f.isEmpty() || f.get().scheduledAt() == null) {
+                    if (!deletable(key)) {
                         throw e;
                     }
                     err().println("baton: " + e.getMessage() + "; deleting the failover key in etcd instead");
-                    return deleteKey(s, f.get());
+                    return deleteKey(s, key.get());
                 }
                 switch (r.status()) {
                     case 200, 204 -> {
@@ -53,20 +55,28 @@ public final class FlushCommand extends BaseCommand {
                     default -> throw ExitException.failed(AgentApi.unexpected(leader.get(), "DELETE", "switchover", r));
                 }
             }
-            if (f.isEmpty() || f.get().scheduledAt() == null) {
+            if (!deletable(key)) {
                 throw ExitException.failed("no switchover is scheduled");
             }
-            return deleteKey(s, f.get());
+            return deleteKey(s, key.get());
         }
     }
 
-    private int deleteKey(ClusterSession s, FailoverRequest f) {
+    /** A scheduled switchover (one that runs now cannot be cancelled), or an invalid key, never executed. */
+    private static boolean deletable(Optional<FailoverKey> key) {
+        return key.isPresent() && (key.get() instanceof FailoverKey.Invalid
+                || ((FailoverRequest) key.get()).scheduledAt() != null);
+    }
+
+    private int deleteKey(ClusterSession s, FailoverKey f) {
         boolean deleted = s.call("delete the failover key", () -> s.store().deleteFailover(f.modRevision()));
         if (!deleted) {
             throw ExitException.failed("the failover key changed meanwhile (the switchover may have started); "
                     + "check with 'baton list'");
         }
-        out().println("Success: scheduled switchover deleted (failover key removed from etcd)");
+        out().println(f instanceof FailoverKey.Invalid i
+                ? "Success: invalid failover key removed from etcd (" + i.reason() + ")"
+                : "Success: scheduled switchover deleted (failover key removed from etcd)");
         return EXIT_OK;
     }
 }

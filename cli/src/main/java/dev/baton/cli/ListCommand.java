@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "list", description = {"Show the members of a cluster: role, state, timeline and lag.",
         "Reads etcd only (never the agents). Shows [paused] and 'Maintenance mode: on' while paused,",
-        "and a scheduled switchover below the table."})
+        "a scheduled switchover below the table, and a warning for each value in etcd that cannot be used."})
 public final class ListCommand extends ShowCommand {
 
     /** One row, with Patroni's column names so that scripts written for patronictl keep working. */
@@ -111,9 +111,18 @@ public final class ListCommand extends ShowCommand {
         return sb.toString();
     }
 
-    /** What patronictl prints below its table: maintenance mode and a scheduled switchover. */
+    /**
+     * What patronictl prints below its table: maintenance mode and a scheduled switchover; then
+     * Baton's warnings about values in etcd it cannot use (the agents keep the last good value).
+     */
     static String footer(ClusterView view) {
         StringBuilder sb = new StringBuilder();
+        for (String p : view.configProblems()) {
+            sb.append("Warning: ").append(p).append('\n');
+        }
+        for (String p : view.keyProblems()) {
+            sb.append("Warning: ").append(p).append('\n');
+        }
         if (view.dynamic().pause()) {
             sb.append("Maintenance mode: on\n");
         }

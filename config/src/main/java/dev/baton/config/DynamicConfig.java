@@ -142,6 +142,19 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         return config;
     }
 
+    /** Patroni 4's {@code quorum} value names quorum commit: refused, but read as synchronous mode on (the safe side). */
+    static final String QUORUM = "quorum";
+
+    private static boolean synchronousMode(ConfigNode n) {
+        var v = n.value("synchronous_mode");
+        if (v != null && v.isTextual() && v.textValue().trim().equalsIgnoreCase(QUORUM)) {
+            n.issues().error(n.path("synchronous_mode"), "\"quorum\" (Patroni 4's quorum commit) is not supported by "
+                    + "Baton; use true (only a listed synchronous standby may be promoted)");
+            return true;
+        }
+        return n.bool("synchronous_mode", false);
+    }
+
     /** Reads and validates a dynamic config map (bootstrap.dcs or the etcd key), reporting to its Issues. */
     static DynamicConfig read(ConfigNode n) {
         int ttl = n.integer("ttl", DEFAULT_TTL);
@@ -155,7 +168,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         }
         int primaryStartTimeout = n.integer(startKey, DEFAULT_PRIMARY_START_TIMEOUT);
         n.ignore("master_start_timeout", "ignored, primary_start_timeout is set");
-        boolean synchronousMode = n.bool("synchronous_mode", false);
+        boolean synchronousMode = synchronousMode(n);
         boolean synchronousModeStrict = n.bool("synchronous_mode_strict", false);
         int synchronousNodeCount = n.integer("synchronous_node_count", DEFAULT_SYNCHRONOUS_NODE_COUNT);
         boolean pause = n.bool("pause", false);

@@ -9,6 +9,7 @@ import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterStore;
 import dev.baton.leader.StoreUnavailableException;
 import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.FailoverKey;
 import dev.baton.leader.model.FailoverRequest;
 import dev.baton.leader.model.MemberStatus;
 import dev.baton.leader.model.Takeover;
@@ -152,7 +153,8 @@ public final class AgentActions implements RestApi.Actions {
         if (at != null) {
             f.put("scheduled_at", at.withOffsetSameInstant(ZoneOffset.UTC).toString());
         }
-        if (!store.casFailover(f.toString(), 0)) {
+        // Compare-and-set over what the key holds now: nothing, or no valid request (Patroni's "{}", garbage).
+        if (!store.casFailover(f.toString(), v.snapshot().failover() == null ? 0 : v.snapshot().failover().modRevision())) {
             return new RestApi.Answer(409, "another switchover or failover was requested at the same time");
         }
         // The watch does not report this agent's own writes: wake its loop, it may be the leader.
@@ -195,7 +197,13 @@ public final class AgentActions implements RestApi.Actions {
 
     private RestApi.Answer cancelScheduled() {
         ClusterView v = view();
-        Optional<FailoverRequest> f = v.failover();
+        Optional<FailoverKey> key = v.failoverKey();
+        if (key.isPresent() && key.get() instanceof FailoverKey.Invalid invalid) {
+            return store.deleteFailover(invalid.modRevision())
+                    ? new RestApi.Answer(200, "invalid failover key deleted (" + invalid.reason() + ")")
+                    : new RestApi.Answer(409, "the failover key changed meanwhile; try again");
+        }
+        Optional<FailoverRequest> f = key.map(FailoverRequest.class::cast);
         if (f.isEmpty()) {
             return new RestApi.Answer(404, "no switchover is scheduled");
         }

@@ -304,6 +304,9 @@ public final class RestApi implements AutoCloseable {
         b.put("leader", s.lockHolder());
         b.put("holds_lock", s.holdsLock(now));
         b.put("last_cycle", s.lastSentence());
+        if (s.cluster() != null && !s.cluster().configProblems().isEmpty()) {
+            s.cluster().configProblems().forEach(b.putArray("config_warnings")::add);
+        }
         return n.toString();
     }
 

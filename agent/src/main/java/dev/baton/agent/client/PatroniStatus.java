@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.leader.model.MemberState;
 import dev.baton.leader.model.Role;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -24,17 +26,20 @@ import java.util.Optional;
  * @param paused              the cluster is in maintenance mode ({@code pause})
  * @param name                {@code patroni.name}, or null
  * @param batonLastCycle      Baton only: the sentence of the agent's last HA cycle, or null
+ * @param batonConfigWarnings Baton only: what is invalid in the etcd config key as the agent read it
+ *                            (each value kept at its last good one); empty when valid or not reported
  */
 public record PatroniStatus(MemberState state, Role role, int timeline, Long xlogLocation, Long receivedLocation,
                             Long replayedLocation, boolean replayPaused, String replicationState,
                             String postmasterStartTime, boolean pendingRestart, boolean paused, String name,
-                            String batonLastCycle) {
+                            String batonLastCycle, List<String> batonConfigWarnings) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public PatroniStatus {
         state = state == null ? MemberState.UNKNOWN : state;
         role = role == null ? Role.UNKNOWN : role;
+        batonConfigWarnings = batonConfigWarnings == null ? List.of() : List.copyOf(batonConfigWarnings);
     }
 
     /** Parses a {@code /patroni} body; empty if it is not a JSON object. */
@@ -57,7 +62,7 @@ public record PatroniStatus(MemberState state, Role role, int timeline, Long xlo
                 number(x, "replayed_location"), x.path("paused").asBoolean(false), text(n, "replication_state"),
                 text(n, "postmaster_start_time"), n.path("pending_restart").asBoolean(false),
                 n.path("pause").asBoolean(false), text(n.path("patroni"), "name"),
-                text(n.path("baton"), "last_cycle")));
+                text(n.path("baton"), "last_cycle"), texts(n.path("baton").path("config_warnings"))));
     }
 
     /** Postgres runs as a writable primary: state {@code running} and role primary. */
@@ -84,6 +89,16 @@ public record PatroniStatus(MemberState state, Role role, int timeline, Long xlo
     private static String text(JsonNode n, String field) {
         JsonNode v = n.get(field);
         return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static List<String> texts(JsonNode list) {
+        List<String> out = new ArrayList<>();
+        list.forEach(v -> {
+            if (v.isTextual()) {
+                out.add(v.textValue());
+            }
+        });
+        return out;
     }
 
     private static Long number(JsonNode n, String field) {

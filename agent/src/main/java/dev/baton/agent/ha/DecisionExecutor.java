@@ -270,7 +270,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             ctx.dataDirChanged();
             ctx.listener().stopped(Role.PRIMARY);
             ctx.listener().roleChanged(Role.REPLICA);
-            boolean confirmed = handover.awaitShutdownCheckpoint(sw.candidate(), config.bootstrap().dcs());
+            boolean confirmed = handover.awaitShutdownCheckpoint(sw.candidate());
             store.releaseLeader();
             LOG.info(confirmed ? "the shutdown checkpoint reached " + (sw.candidate() == null ? "a replica"
                     : sw.candidate()) + ", leader key released"

@@ -18,6 +18,7 @@ import dev.baton.agent.ha.Decision.StopToRewind;
 import dev.baton.agent.ha.Decision.Switchover;
 import dev.baton.agent.postgres.DataDirInfo;
 import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.FailoverKey;
 import dev.baton.leader.model.FailoverRequest;
 import dev.baton.leader.model.MemberStatus;
 import dev.baton.leader.model.SyncState;
@@ -46,7 +47,8 @@ public final class HaDecider {
         if (dir.kind() == DataDirInfo.Kind.INVALID) {
             return new Fatal("refusing to start: " + dir.problem());
         }
-        if (dir.hasData() && !c.uninitialized() && !c.initialize().equals(dir.systemId())) {
+        // An initialize key holding garbage (not a system identifier) proves nothing: no refusal.
+        if (dir.hasData() && !c.uninitialized() && !c.initializeUnreadable() && !c.initialize().equals(dir.systemId())) {
             return new Fatal("refusing to start: the data directory belongs to database system " + dir.systemId()
                     + " but cluster members share system " + c.initialize()
                     + "; it is another cluster's data and was left untouched");
@@ -165,9 +167,13 @@ public final class HaDecider {
             if (!primary) {
                 return new Promote("promoting self: I hold the leader key");
             }
-            Optional<FailoverRequest> request = c.failover();
-            if (request.isPresent()) {
-                return decideSwitchover(o, request.get());
+            Optional<FailoverKey> key = c.failoverKey();
+            if (key.isPresent() && key.get() instanceof FailoverKey.Invalid invalid) {
+                // Never executed; left in place it would be noise forever (Patroni cleans such keys up too).
+                return new ClearFailover(invalid.modRevision(), "removing an invalid failover key: " + invalid.reason());
+            }
+            if (key.isPresent()) {
+                return decideSwitchover(o, (FailoverRequest) key.get());
             }
             return new NoAction("no action: I am the leader with the lock", true);
         }

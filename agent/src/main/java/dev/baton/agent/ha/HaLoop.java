@@ -55,7 +55,7 @@ public final class HaLoop implements AutoCloseable {
     private final LongSupplier ticker;
     private final Clock clock;
     private final HaDecider decider = new HaDecider();
-    private final DynamicConfig bootstrapDynamic;
+    private final ClusterReader reader;
     private final ExecutorService ownBackground;
     private final AtomicReference<LifeCycle> lifecycle = new AtomicReference<>(LifeCycle.LATENT);
     private final Object cycleLock = new Object();
@@ -98,8 +98,8 @@ public final class HaLoop implements AutoCloseable {
         this.pg = pg;
         this.ticker = ticker;
         this.clock = clock;
-        this.bootstrapDynamic = config.bootstrap().dcs();
-        this.dynamic = bootstrapDynamic;
+        this.reader = new ClusterReader(config.bootstrap().dcs());
+        this.dynamic = config.bootstrap().dcs();
         this.ownBackground = background == null ? Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "baton-background");
             t.setDaemon(true);
@@ -118,7 +118,7 @@ public final class HaLoop implements AutoCloseable {
         this.publisher = new MemberPublisher(config, version, store, ticker, clock);
         this.promotion = new Promotion(config.name(), store, pg, slot, duties,
                 background != null ? background : ownBackground, ctx);
-        this.handover = new Handover(config.name(), store, pg, peers, ticker, pause);
+        this.handover = new Handover(config.name(), store, reader, pg, peers, ticker, pause);
         this.executor = new DecisionExecutor(config, store, pg, peers, slot, promotion, rejoin, duties, publisher,
                 handover, ctx);
         this.operator = new OperatorActions(config.name(), pg, slot, rejoin, applier, publisher::state, ctx);
@@ -268,7 +268,7 @@ public final class HaLoop implements AutoCloseable {
 
     private String cycle() {
         LeaseRenewal renewal = store.renewLease();
-        ClusterView view = ClusterView.of(store.read(), bootstrapDynamic);
+        ClusterView view = reader.read(store.read());
         lastStoreSuccess = ticker.getAsLong();
         dynamic = view.dynamic();
         lock.clearFenced();
@@ -353,7 +353,7 @@ public final class HaLoop implements AutoCloseable {
             publisher.stopped(MemberState.STOPPED);
             try {
                 if (wasLeader && before.runningAsPrimary()) {
-                    handover.awaitShutdownCheckpoint(null, bootstrapDynamic);
+                    handover.awaitShutdownCheckpoint(null);
                 }
                 if (store.releaseLeader()) {
                     LOG.info("released the leader key");

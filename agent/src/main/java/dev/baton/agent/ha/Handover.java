@@ -2,7 +2,6 @@ package dev.baton.agent.ha;
 
 import dev.baton.agent.postgres.Lsn;
 import dev.baton.agent.postgres.PostgresController;
-import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterStore;
 import dev.baton.leader.StoreUnavailableException;
 import dev.baton.leader.model.ClusterView;
@@ -20,8 +19,8 @@ import java.util.logging.Logger;
  * the shutdown checkpoint, so that releasing the leader key loses no acknowledged write. Runs on
  * the long-action slot or on the shutdown thread, never on the HA loop's thread.
  */
-record Handover(String me, ClusterStore store, PostgresController pg, PeerClient peers, LongSupplier ticker,
-                Pause pause) {
+record Handover(String me, ClusterStore store, ClusterReader reader, PostgresController pg, PeerClient peers,
+                LongSupplier ticker, Pause pause) {
     private static final Logger LOG = Logger.getLogger(Handover.class.getName());
 
     /** Waits between polling rounds (production: sleeps; tests: advance a fake clock). */
@@ -47,11 +46,11 @@ record Handover(String me, ClusterStore store, PostgresController pg, PeerClient
      * Waits (at most ttl/2, at least 2 s) until {@code candidate} (null: any replica that may take
      * over) has received this stopped primary's shutdown checkpoint. Returns whether one did.
      */
-    boolean awaitShutdownCheckpoint(String candidate, DynamicConfig bootstrapDynamic) {
+    boolean awaitShutdownCheckpoint(String candidate) {
         long checkpoint = pg.inspectDataDir().checkpointLsn();
         ClusterView view;
         try {
-            view = ClusterView.of(store.read(), bootstrapDynamic);
+            view = reader.read(store.read());
         } catch (StoreUnavailableException e) {
             return false;
         }

@@ -193,6 +193,8 @@ final class NodeStateCollector implements MultiCollector {
         if (cluster != null) {
             g.add("baton_cluster_members", "Members with a key in etcd, as last read", baton, cluster.members().size());
             g.add("baton_cluster_has_leader", "1 if the leader key existed at the last read", baton, cluster.hasLeader());
+            g.add("baton_config_invalid", "1 while the etcd config key holds invalid values (each kept at its last "
+                    + "good value, see /patroni baton.config_warnings)", baton, !cluster.configProblems().isEmpty());
             g.add("baton_maximum_lag_on_failover_bytes",
                     "maximum_lag_on_failover of the dynamic configuration: a replica further behind is no failover candidate",
                     baton, cluster.dynamic().maximumLagOnFailover());

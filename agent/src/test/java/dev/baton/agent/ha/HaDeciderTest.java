@@ -265,6 +265,9 @@ class HaDeciderTest {
         t.section("Refusals: the agent exits with status 2 and touches nothing");
         t.row("It holds data of another system identifier than the cluster's", c().leader("node1").dir(data("999", false)),
                         Decision.Fatal.class, "refusing to start: the data directory belongs to database system 999");
+        t.row("The initialize key holds garbage, not a system identifier: nothing to refuse",
+                        c().init("garbage{").leader("node1").dir(data("999", false)),
+                        Decision.Follow.class, "following new leader node1");
         t.row("The data directory is not empty and not PostgreSQL's (or cannot be read)", c().dir(DataDirInfo.invalid("/x is not empty and is not a PostgreSQL data directory")),
                         Decision.Fatal.class, "refusing to start: /x is not empty");
         t.section("No data (directory absent or empty)");
@@ -415,6 +418,17 @@ class HaDeciderTest {
         t.row("I lead; the request named me as the candidate",
                         c().mine().pg(true, primary(100)).failover("{\"leader\":\"node1\",\"member\":\"me\"}"),
                         Decision.ClearFailover.class, "take-over by me is complete");
+        t.row("I lead; the key is invalid (here a scheduled_at without offset): removed, never executed",
+                        c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
+                                .failover("{\"leader\":\"me\",\"scheduled_at\":\"2026-11-22 12:00:00\"}"),
+                        Decision.ClearFailover.class, "removing an invalid failover key: scheduled_at");
+        t.row("I lead; Patroni's legacy form leader:candidate",
+                        c().mine().pg(true, primary(100)).member("node2", "running", "127.0.0.1", 5433)
+                                .failover("me:node2"),
+                        Decision.Switchover.class, "switching over to node2");
+        t.row("No leader; an invalid key naming me is no request",
+                        c().leaderless(1).failover("{\"member\":\"me\",\"scheduled_at\":\"soon\"}"),
+                        Decision.AcquireLock.class, "healthiest");
         t.row("No leader; the request names me",
                         c().failover("{\"leader\":\"node1\",\"member\":\"me\"}"),
                         Decision.AcquireLock.class, "requested candidate");

@@ -229,6 +229,19 @@ class AgentMetricsTest {
     }
 
     @Test
+    void anInvalidConfigKeyIsAGauge() {
+        NodeState r = replica(WRITE, WRITE, null, false, WRITE);
+        state.set(r);
+        assertEquals(0, scrape().value("baton_config_invalid"));
+        ClusterSnapshot s = r.cluster().snapshot();
+        ClusterSnapshot invalid = new ClusterSnapshot(s.revision(), s.initialize(),
+                new VersionedValue("{\"synchronous_mode\":\"quorum\"}", 1, 9, 0), s.leader(), s.members(),
+                s.failover(), s.sync(), s.history(), s.status());
+        state.set(NodeStates.from(r).cluster(ClusterView.of(invalid, DynamicConfig.defaults())).build());
+        assertEquals(1, scrape().value("baton_config_invalid"));
+    }
+
+    @Test
     void theLastDecisionIsOneSeriesReplacedAndBounded() {
         state.set(primary(List.of(), "no action: I am the leader with the lock"));
         metrics.cycleFinished(1_000_000, "no action: I am the leader with the lock");
@@ -308,7 +321,7 @@ class AgentMetricsTest {
                 "baton_replica_lag_seconds", "baton_replica_streaming", "baton_replica_replay_paused",
                 "baton_last_cycle_age_seconds", "baton_last_cycle_info", "baton_pending_restart", "baton_paused",
                 "baton_nofailover", "baton_dcs_last_seen_timestamp_seconds", "baton_cluster_members",
-                "baton_cluster_has_leader", "baton_maximum_lag_on_failover_bytes",
+                "baton_cluster_has_leader", "baton_config_invalid", "baton_maximum_lag_on_failover_bytes",
                 "baton_ha_cycle_duration_seconds", "baton_ha_cycle_duration_seconds_max",
                 "baton_promotions_total", "baton_failovers_total", "baton_switchovers_total", "baton_demotions_total",
                 "baton_fencings_total", "baton_decision_changes_total",

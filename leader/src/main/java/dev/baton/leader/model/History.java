@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * The {@code history} key's JSON ({@code [[timeline, lsn, reason, timestamp, new_leader], ...]},
- * Patroni's shape), read and edited without losing lines it does not understand.
+ * Patroni's shape), read and edited without losing lines it does not understand. A value that is
+ * not a JSON list at all has no lines: the next edit replaces it (Patroni does the same).
  */
 public final class History {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -16,24 +17,40 @@ public final class History {
     private History() {
     }
 
-    /** The entries of {@code json} (null or unreadable: none); lines that are not arrays of at least two are skipped. */
+    /**
+     * The entries of {@code json} (null, unreadable or not a list: none). Lines that are not arrays
+     * of a timeline (1 or more) and a WAL position (0 or more), both integers that fit, are
+     * skipped: a garbage line must not make a replica think it diverged and rewind.
+     */
     public static List<HistoryEntry> entries(String json) {
         List<HistoryEntry> out = new ArrayList<>();
         if (json == null) {
             return out;
         }
         try {
-            for (JsonNode line : JSON.readTree(json)) {
-                if (line.isArray() && line.size() >= 2) {
-                    out.add(new HistoryEntry(line.get(0).asInt(), line.get(1).asLong(),
-                            line.size() > 2 ? line.get(2).asText() : "", line.size() > 3 ? line.get(3).asText() : "",
-                            line.size() > 4 ? line.get(4).asText() : ""));
+            JsonNode lines = JSON.readTree(json);
+            if (lines == null || !lines.isArray()) {
+                return out;
+            }
+            for (JsonNode line : lines) {
+                if (line.isArray() && line.size() >= 2 && isInt(line.get(0), 1, Integer.MAX_VALUE)
+                        && isInt(line.get(1), 0, Long.MAX_VALUE)) {
+                    out.add(new HistoryEntry(line.get(0).intValue(), line.get(1).longValue(), text(line, 2),
+                            text(line, 3), text(line, 4)));
                 }
             }
         } catch (Exception e) {
             return out;
         }
         return out;
+    }
+
+    private static boolean isInt(JsonNode v, long min, long max) {
+        return v.isIntegralNumber() && v.canConvertToLong() && v.longValue() >= min && v.longValue() <= max;
+    }
+
+    private static String text(JsonNode line, int i) {
+        return line.size() > i && line.get(i).isValueNode() && !line.get(i).isNull() ? line.get(i).asText() : "";
     }
 
     /** {@code json} (null: an empty history) with {@code entry} appended. */
@@ -62,6 +79,7 @@ public final class History {
         return history.toString();
     }
 
+    /** The lines of {@code json}; a value that is not a JSON list has none and is replaced, as Patroni does. */
     private static ArrayNode parse(String json) {
         if (json == null) {
             return JSON.createArrayNode();
@@ -72,13 +90,9 @@ public final class History {
                 return a;
             }
         } catch (Exception e) {
-            // fall through
+            // not JSON: replaced below
         }
-        throw new IllegalArgumentException("the history key is not a JSON list: " + abbreviate(json));
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() > 60 ? s.substring(0, 60) + "..." : s;
+        return JSON.createArrayNode();
     }
 
     private static ArrayNode line(HistoryEntry e) {

@@ -26,7 +26,11 @@ public record MemberStatus(String name, String connUrl, String apiUrl, MemberSta
         role = role == null ? Role.UNKNOWN : role;
     }
 
-    /** Parses a member key's JSON; tolerant of missing fields (a Patroni member is readable too). */
+    /**
+     * Parses a member key's JSON; tolerant of missing fields (a Patroni member is readable too).
+     * Never throws: a value that is not a JSON object gives a member in state unknown, which is not
+     * running and so never a candidate; a garbage WAL position or timeline reads as 0 (unknown).
+     */
     public static MemberStatus parse(String name, String json) {
         try {
             JsonNode n = JSON.readTree(json);
@@ -36,13 +40,28 @@ public record MemberStatus(String name, String connUrl, String apiUrl, MemberSta
             JsonNode cap = n.get("checkpoint_after_promote");
             return new MemberStatus(name, n.path("conn_url").asText(null), n.path("api_url").asText(null),
                     MemberState.parse(n.path("state").asText("unknown")), Role.parse(n.path("role").asText("unknown")),
-                    n.path("xlog_location").asLong(0), n.path("timeline").asInt(0), tags,
+                    nonNegativeLong(n.get("xlog_location")), (int) Math.min(Integer.MAX_VALUE,
+                    nonNegativeLong(n.get("timeline"))), tags,
                     n.path("version").asText(null), n.path("pending_restart").asBoolean(false),
                     n.path("pause").asBoolean(false), cap == null || cap.isNull() ? null : cap.asBoolean(true));
         } catch (Exception e) {
             return new MemberStatus(name, null, null, MemberState.UNKNOWN, Role.UNKNOWN, 0, 0, Map.of(), null, false,
                     false, null);
         }
+    }
+
+    /** A WAL position or timeline: an integer that fits, else 0 (a garbage or negative value means "unknown"). */
+    private static long nonNegativeLong(JsonNode v) {
+        if (v == null) {
+            return 0;
+        }
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+            return Math.max(0, v.longValue());
+        }
+        if (v.isTextual() && v.textValue().trim().matches("[0-9]{1,18}")) {
+            return Long.parseLong(v.textValue().trim());
+        }
+        return 0;
     }
 
     /** The key's JSON, Patroni's field order; absent and default values are left out. */

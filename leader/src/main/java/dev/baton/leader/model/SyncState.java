@@ -31,18 +31,29 @@ public record SyncState(String leader, Set<String> standbys, long modRevision) {
         return new SyncState(null, Set.of(), 0);
     }
 
-    /** Parses the key's value; an unreadable value counts as a key with no leader and no standby. */
+    /**
+     * Parses the key's value; never throws. An unreadable value (not a JSON object, no leader name)
+     * counts as a key with no leader and no standby, like Patroni's empty SyncState: in synchronous
+     * mode no one may then be promoted, the safe side, until the leader writes the key anew.
+     */
     public static SyncState parse(String json, long modRevision) {
         if (json == null || json.isBlank()) {
             return new SyncState(null, Set.of(), modRevision);
         }
         try {
             JsonNode n = JSON.readTree(json);
-            String leader = n.hasNonNull("leader") && !n.get("leader").asText().isEmpty() ? n.get("leader").asText() : null;
+            if (n == null || !n.isObject() || !n.path("leader").isTextual() || n.get("leader").textValue().isBlank()) {
+                return new SyncState(null, Set.of(), modRevision);
+            }
+            String leader = n.get("leader").textValue();
             Set<String> standbys = new TreeSet<>();
             JsonNode s = n.get("sync_standby");
             if (s != null && s.isArray()) {
-                s.forEach(e -> standbys.add(e.asText()));
+                s.forEach(e -> {
+                    if (e.isTextual() && !e.textValue().isBlank()) {
+                        standbys.add(e.textValue().trim());
+                    }
+                });
             } else if (s != null && s.isTextual()) {
                 for (String name : s.asText().split(",")) {
                     if (!name.isBlank()) {

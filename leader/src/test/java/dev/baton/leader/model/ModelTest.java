@@ -110,7 +110,8 @@ class ModelTest {
         String annotated = History.annotate(appended, 1, "kept", new HistoryEntry(1, 100, "kept", "v", ""));
         assertTrue(annotated.startsWith("[[1,100,\"r; kept\""), annotated);
         assertEquals("[[5,7,\"x\",\"v\",\"\"]]", History.annotate(null, 5, "x", new HistoryEntry(5, 7, "x", "v", "")));
-        assertThrows(IllegalArgumentException.class, () -> History.append("{}", new HistoryEntry(1, 1, "", "", "")));
+        // A value that is not a list has no lines: the next edit replaces it, as Patroni does.
+        assertEquals("[[1,1,\"\",\"\",\"\"]]", History.append("{}", new HistoryEntry(1, 1, "", "", "")));
         assertEquals(List.of(), History.entries("garbage{"));
     }
 
@@ -125,7 +126,41 @@ class ModelTest {
         assertEquals(6, f.modRevision());
         ClusterSnapshot garbage = new ClusterSnapshot(1, null, null, null, Map.of(),
                 new VersionedValue("garbage{", 5, 7, 0), null, null, null);
-        assertEquals(new FailoverRequest(null, null, null, 7),
-                ClusterView.of(garbage, DynamicConfig.defaults()).failover().orElseThrow());
+        // Before issue 14 this was a request without leader or candidate: a switchover to the best replica.
+        ClusterView v = ClusterView.of(garbage, DynamicConfig.defaults());
+        assertEquals(Optional.empty(), v.failover());
+        FailoverKey.Invalid invalid = (FailoverKey.Invalid) v.failoverKey().orElseThrow();
+        assertEquals(7, invalid.modRevision());
+        assertEquals(List.of("failover: neither JSON nor Patroni's legacy leader:candidate form: \"garbage{\"; "
+                + "never executed, the leader removes it"), v.keyProblems());
+    }
+
+    @Test
+    void garbageInTheOtherKeysMakesNoNodeAct() {
+        // A negative WAL position in a member key or a history line is unknown, not "behind" or "diverged".
+        MemberStatus m = MemberStatus.parse("a", "{\"state\":\"running\",\"xlog_location\":-5,\"timeline\":-1}");
+        assertEquals(0, m.xlogLocation());
+        assertEquals(0, m.timeline());
+        assertEquals(List.of(new HistoryEntry(2, 7, "", "", "")),
+                History.entries("[[1,-1,\"x\"],[\"1\",5],[0,5],[2,7],[3,1e30],{\"a\":1}]"));
+        assertEquals(List.of(), History.entries("{\"a\":[1,2]}"), "an object is no list of lines");
+        // A sync key without a leader lists no one, so in synchronous mode no one may be promoted.
+        SyncState s = SyncState.parse("{\"leader\":5,\"sync_standby\":\"b\"}", 4);
+        assertNull(s.leader());
+        assertFalse(s.matches("b"));
+        assertEquals(0, ClusterView.optime("{\"optime\":-3}"));
+        assertEquals(12, ClusterView.optime("12"), "Patroni's legacy bare number");
+        assertEquals(12, ClusterView.optime("{\"optime\":\"12\"}"));
+        ClusterSnapshot snap = new ClusterSnapshot(1, new VersionedValue("garbage", 1, 1, 0), null, null,
+                Map.of("b", new MemberKey("b", "{oops", 0, 2)), null, new VersionedValue("[]", 1, 3, 0),
+                new VersionedValue("nope", 1, 4, 0), new VersionedValue("{", 1, 5, 0));
+        ClusterView v = ClusterView.of(snap, DynamicConfig.defaults());
+        assertTrue(v.initializeUnreadable());
+        assertFalse(v.uninitialized(), "the cluster exists: no one bootstraps over it");
+        assertEquals(List.of("initialize: \"garbage\" is not a system identifier; data directories are not checked "
+                + "against it", "sync: not a JSON object; no synchronous standby is known",
+                "history: not a JSON list; read as empty (the next promotion writes a new one)",
+                "status: not a JSON object; the leader's last WAL position is unknown",
+                "members/b: not a JSON object; counted as not running"), v.keyProblems());
     }
 }
