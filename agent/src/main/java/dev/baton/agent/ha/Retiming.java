@@ -119,8 +119,8 @@ final class Retiming {
                     + " s, retry_timeout " + target.retryTimeout() + " s (was " + before.ttl() + "/"
                     + before.loopWait() + "/" + before.retryTimeout() + ")");
         }
-        if (step == Step.LEASE) {
-            watchdog.leaseTtlChanged(target.ttl());
+        if (step == Step.LEASE && before != null) {
+            watchdog.leaseTtlChanged(target.ttl());   // at start the watchdog was set up for this ttl
         }
         return step;
     }

@@ -50,6 +50,7 @@ class HaLoopTimingTest {
         LoopHarness h = HaLoopLeaderTest.leading();
         long oldLease = h.store.leaseId();
         assertEquals(10, h.etcd.leaseTtl(oldLease));
+        assertEquals(0, h.watchdog.leaseTtl, "not told at start: it was set up for the file's ttl");
         timing(h, 60, 25, 10);
 
         assertEquals("no action: I am the leader with the lock", h.cycle());
@@ -67,6 +68,7 @@ class HaLoopTimingTest {
         assertEquals(Duration.ofSeconds(10), h.store.requestTimeout(), "requests get retry_timeout");
         assertEquals(h.nanos.get() + 35 * SECOND, h.watchdog.armedUntil,
                 "the watchdog is re-armed: loop_wait + retry_timeout of the new timing");
+        assertEquals(60, h.watchdog.leaseTtl, "and told the new ttl (for its device's timeout)");
 
         // Several new loop_waits, more than two old ttls: no fence, no failover, the same lease.
         for (int i = 0; i < 4; i++) {
