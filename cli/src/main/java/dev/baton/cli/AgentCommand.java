@@ -5,6 +5,7 @@ import dev.baton.agent.logging.Logging;
 import dev.baton.agent.routing.RoutingMetrics;
 import dev.baton.aws.routing.AwsRouting;
 import dev.baton.config.BatonConfig;
+import dev.baton.config.Timing;
 import dev.baton.leader.KeyLayout;
 import dev.baton.leader.etcd.EtcdClusterStore;
 import java.nio.file.Path;
@@ -43,9 +44,10 @@ public final class AgentCommand extends BaseCommand {
         if (c.log() != null && c.log().level() != null) {
             Logging.setLevel(c.log().level());
         }
+        // The file's timing until the config key is read; the HA loop then follows the key (Retiming).
+        Timing start = c.bootstrap().dcs().timing().adjusted().timing();
         EtcdClusterStore store = new EtcdClusterStore(c.etcd().hosts(), new KeyLayout(c.namespace(), c.scope()),
-                c.name(), c.bootstrap().dcs().ttl(), Duration.ofSeconds(c.bootstrap().dcs().retryTimeout()),
-                System::nanoTime);
+                c.name(), start.ttl(), Duration.ofSeconds(start.retryTimeout()), System::nanoTime);
         Agent agent;
         try {
             agent = new Agent(c, store, Version.get());

@@ -28,7 +28,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     public static final long DEFAULT_MAXIMUM_LAG_ON_FAILOVER = 1L << 20;
     public static final int DEFAULT_PRIMARY_START_TIMEOUT = 10;
     /** etcd does not grant leases shorter than this. */
-    public static final int MIN_TTL = 2;
+    public static final int MIN_TTL = Timing.MIN_TTL;
 
     /** Immutable, so sharing it is safe. */
     private static final ObjectReader JSON = new ObjectMapper().reader();
@@ -57,7 +57,12 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         return synchronousMode && synchronousModeStrict;
     }
 
-    /** Checks the value rules; error paths start with {@code pathPrefix} (e.g. "bootstrap.dcs"). */
+    /**
+     * Checks the value rules; error paths start with {@code pathPrefix} (e.g. "config"). Strict:
+     * a timing combination that breaks {@code loop_wait + 2*retry_timeout <= ttl} is an error here
+     * ({@code edit-config} refuses to write it, so the key holds what the agents run with), while
+     * loading a file or the etcd key only warns about it and the agents adjust it ({@link Timing}).
+     */
     public List<ConfigError> validate(String pathPrefix) {
         return validate(pathPrefix, true);
     }
@@ -65,16 +70,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     List<ConfigError> validate(String pathPrefix, boolean checkTiming) {
         String prefix = pathPrefix == null ? "" : pathPrefix;
         String p = prefix.isEmpty() ? "" : prefix + ".";
-        List<ConfigError> errors = new ArrayList<>();
-        if (ttl < MIN_TTL) {
-            errors.add(new ConfigError(p + "ttl", "must be >= " + MIN_TTL + " (etcd's minimum lease TTL), got " + ttl));
-        }
-        if (loopWait < 1) {
-            errors.add(new ConfigError(p + "loop_wait", "must be >= 1, got " + loopWait));
-        }
-        if (retryTimeout < 1) {
-            errors.add(new ConfigError(p + "retry_timeout", "must be >= 1, got " + retryTimeout));
-        }
+        List<ConfigError> errors = new ArrayList<>(timing().boundErrors(p));
         if (maximumLagOnFailover < 0) {
             errors.add(new ConfigError(p + "maximum_lag_on_failover", "must be >= 0, got " + maximumLagOnFailover));
         }
@@ -84,13 +80,39 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         if (synchronousNodeCount < 1) {
             errors.add(new ConfigError(p + "synchronous_node_count", "must be >= 1, got " + synchronousNodeCount));
         }
-        long worstCase = (long) loopWait + 2L * retryTimeout;
-        if (checkTiming && worstCase > ttl) {
-            errors.add(new ConfigError(prefix.isEmpty() ? "ttl" : prefix, String.format(
-                    "loop_wait + 2*retry_timeout must be <= ttl (%d + 2*%d = %d > %d)",
-                    loopWait, retryTimeout, worstCase, ttl)));
+        String rule = timing().ruleViolation();
+        if (checkTiming && rule != null) {
+            errors.add(new ConfigError(prefix.isEmpty() ? "ttl" : prefix, rule));
         }
         return errors;
+    }
+
+    /** ttl, loop_wait and retry_timeout as written (not adjusted). */
+    public Timing timing() {
+        return new Timing(ttl, loopWait, retryTimeout);
+    }
+
+    /** This configuration with the timing values {@code t} (e.g. {@link Timing#adjusted()}'s). */
+    public DynamicConfig withTiming(Timing t) {
+        return new DynamicConfig(t.ttl(), t.loopWait(), t.retryTimeout(), maximumLagOnFailover, primaryStartTimeout,
+                usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount);
+    }
+
+    /**
+     * Reports this configuration's problems to {@code n}'s issues: bounds as errors, and a broken
+     * timing rule (checked only when all three values were readable and in bounds) as a warning
+     * naming the values the agents will run with, as Patroni adjusts them.
+     */
+    private void report(ConfigNode n, boolean timingReadable) {
+        List<ConfigError> errors = validate(n.path(), false);
+        errors.forEach(e -> n.issues().error(e.path(), e.message()));
+        if (!timingReadable || !timing().boundErrors("").isEmpty() || timing().safe()) {
+            return;
+        }
+        Timing.Adjusted a = timing().adjusted();
+        n.issues().warn(n.path(), timing().ruleViolation() + "; the agents run with "
+                + String.join(", ", a.changes().stream().map(Timing.Change::summary).toList())
+                + " (Patroni's adjustment)");
     }
 
     /** Patroni's JSON shape of the etcd {@code config} key; "pause" appears only when true. */
@@ -187,7 +209,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount);
         boolean timingReadable = !n.issues().hasError(n.path("ttl")) && !n.issues().hasError(n.path("loop_wait"))
                 && !n.issues().hasError(n.path("retry_timeout"));
-        config.validate(n.path(), timingReadable).forEach(e -> n.issues().error(e.path(), e.message()));
+        config.report(n, timingReadable);
         return config;
     }
 }

@@ -90,11 +90,13 @@ class ConfigKeyReadingTest {
     }
 
     @Test
-    void anInvalidTimingCombinationKeepsTheLastGoodTiming() {
+    void anUnsafeTimingCombinationIsReadAsWrittenForTheAgentToAdjust() {
+        // As in Patroni: the key keeps what was written; each agent applies Timing.adjusted() (Retiming).
         ConfigKeyReading r = read("{\"ttl\": 5, \"loop_wait\": 10, \"retry_timeout\": 10, \"pause\": false}");
         DynamicConfig d = r.dynamic();
-        assertTrue(d.loopWait() + 2L * d.retryTimeout() <= d.ttl(), d.toString());
-        assertFalse(d.pause(), "the valid keys still apply");
+        assertEquals(new Timing(5, 10, 10), d.timing());
+        assertTrue(d.timing().adjusted().timing().safe(), d.toString());
+        assertEquals(List.of(), r.problems(), "a warning of the agent, not a problem of the key");
     }
 
     @Test
@@ -124,7 +126,8 @@ class ConfigKeyReadingTest {
     private static void check(String value) {
         ConfigKeyReading r = read(value);
         DynamicConfig d = r.dynamic();
-        assertTrue(d.validate("config").isEmpty(), () -> value + " -> " + d.validate("config"));
+        assertTrue(d.timing().boundErrors("config").isEmpty(), () -> value + " -> " + d.timing().boundErrors("config"));
+        assertTrue(d.timing().adjusted().timing().safe(), () -> value + " -> " + d.timing());
         assertTrue(r.problems().size() <= ConfigKeyReading.MAX_PROBLEMS + 1);
         assertTrue(r.problems().stream().allMatch(p -> p.length() <= 303 && p.chars().noneMatch(Character::isISOControl)));
         if (invalidFlag(value, "pause")) {

@@ -346,23 +346,37 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void timingRule() {
+    void aBrokenTimingRuleIsAWarningAndTheAgentsAdjustIt() {
+        // As Patroni: the file loads, the warning says what the agents will run with.
         LoadResult r = load(MINIMAL + "bootstrap: {dcs: {ttl: 10, loop_wait: 1, retry_timeout: 5}}\n");
-        assertEquals(List.of(new ConfigError("bootstrap.dcs",
-                "loop_wait + 2*retry_timeout must be <= ttl (1 + 2*5 = 11 > 10)")), r.errors());
-        assertEquals("bootstrap.dcs: loop_wait + 2*retry_timeout must be <= ttl (1 + 2*5 = 11 > 10)",
-                r.errors().get(0).toString());
+        assertTrue(r.ok(), r.errors().toString());
+        assertEquals("loop_wait + 2*retry_timeout must be <= ttl (1 + 2*5 = 11 > 10); the agents run with "
+                + "retry_timeout lowered from 5 to 4 (Patroni's adjustment)", warningsByPath(r).get("bootstrap.dcs"));
+        assertEquals(new Timing(10, 1, 5), r.config().bootstrap().dcs().timing(), "the file's values are kept");
 
-        assertTrue(load(MINIMAL + "bootstrap: {dcs: {ttl: 11, loop_wait: 1, retry_timeout: 5}}\n").ok());
-        // Only retry_timeout given: defaults fill the rest (1 + 2*5 > 10).
-        assertEquals(Set.of("bootstrap.dcs"), errorPaths(load(MINIMAL + "bootstrap: {dcs: {retry_timeout: 5}}\n")));
+        assertNull(warningsByPath(load(MINIMAL + "bootstrap: {dcs: {ttl: 11, loop_wait: 1, retry_timeout: 5}}\n"))
+                .get("bootstrap.dcs"));
+        // Patroni's habit with a short ttl: loop_wait is lowered first.
+        assertEquals("loop_wait + 2*retry_timeout must be <= ttl (25 + 2*10 = 45 > 30); the agents run with loop_wait "
+                + "lowered from 25 to 10 (Patroni's adjustment)", warningsByPath(
+                load(MINIMAL + "bootstrap: {dcs: {ttl: 30, loop_wait: 25, retry_timeout: 10}}\n")).get("bootstrap.dcs"));
     }
 
     @Test
     void ttlBelowEtcdMinimum() {
         LoadResult r = load(MINIMAL + "bootstrap: {dcs: {ttl: 1}}\n");
         assertEquals("must be >= 2 (etcd's minimum lease TTL), got 1", message(r, "bootstrap.dcs.ttl"));
-        assertEquals(Set.of("bootstrap.dcs.ttl", "bootstrap.dcs"), errorPaths(r));
+        assertEquals(Set.of("bootstrap.dcs.ttl"), errorPaths(r));
+    }
+
+    @Test
+    void timingHasUpperBounds() {
+        LoadResult r = load(MINIMAL + "bootstrap: {dcs: {ttl: 2147483647, loop_wait: 1000000, retry_timeout: 601}}\n");
+        assertEquals(Set.of("bootstrap.dcs.ttl", "bootstrap.dcs.loop_wait", "bootstrap.dcs.retry_timeout"), errorPaths(r));
+        assertEquals("must be <= 3600, got 2147483647", message(r, "bootstrap.dcs.ttl"));
+        assertEquals("must be <= 300, got 1000000", message(r, "bootstrap.dcs.loop_wait"));
+        assertEquals("must be <= 600, got 601", message(r, "bootstrap.dcs.retry_timeout"));
+        assertTrue(load(MINIMAL + "bootstrap: {dcs: {ttl: 3600, loop_wait: 300, retry_timeout: 600}}\n").ok());
     }
 
     @Test

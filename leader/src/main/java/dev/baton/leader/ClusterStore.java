@@ -34,6 +34,19 @@ public interface ClusterStore extends AutoCloseable {
      */
     LeaseRenewal renewLease();
 
+    /**
+     * Follows the cluster's timing (its {@code config} key): every call from now on is bounded by
+     * {@code requestTimeout} ({@code retry_timeout}), and when {@code ttlSeconds} differs from
+     * the TTL of the current lease, the lease is re-granted with it (Patroni's {@code set_ttl}): a
+     * new lease, then this member's keys bound to the old one (the leader key if held, the
+     * member key) are moved onto it, each by a transaction that moves it only if unchanged, and
+     * the old lease is revoked. The leader key is bound to a live lease throughout.
+     *
+     * @return the new lease as a renewal ({@code sentAtNanos} taken before the grant), or empty
+     *         when no lease was re-granted (none yet, or already of that TTL)
+     */
+    Optional<LeaseRenewal> retime(long ttlSeconds, Duration requestTimeout);
+
     /** The id of the lease this agent currently owns, or 0 if none was granted yet. */
     long leaseId();
 

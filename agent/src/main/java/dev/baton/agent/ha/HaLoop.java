@@ -35,7 +35,8 @@ import java.util.logging.Logger;
  * here, so a hung loop loses its leadership; the {@link LockHold}'s fences stop postgres if the
  * lease cannot be confirmed in time, even while the loop is stuck. Long actions run on one slot
  * ({@link LongActionSlot}) while the loop keeps renewing and reports "... in progress". A cycle
- * without the store follows {@link OutagePolicy}.
+ * without the store follows {@link OutagePolicy}. The timing (ttl, loop_wait, retry_timeout)
+ * follows the cluster's {@code config} key through {@link Retiming}.
  */
 public final class HaLoop implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HaLoop.class.getName());
@@ -71,6 +72,7 @@ public final class HaLoop implements AutoCloseable {
     private final OperatorActions operator;
     private final ConfigApplier applier;
     private final OutageResponse outage;
+    private final Retiming retiming;
 
     private volatile String lastSentence = "";
     private volatile boolean stopRequested;
@@ -98,14 +100,16 @@ public final class HaLoop implements AutoCloseable {
         this.pg = pg;
         this.ticker = ticker;
         this.clock = clock;
-        this.reader = new ClusterReader(config.bootstrap().dcs());
-        this.dynamic = config.bootstrap().dcs();
+        DynamicConfig bootstrapDynamic = config.bootstrap().dcs();
+        this.reader = new ClusterReader(bootstrapDynamic);
         this.ownBackground = background == null ? Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "baton-background");
             t.setDaemon(true);
             return t;
         }) : null;
         this.lock = new LockHold(pg, ticker);
+        this.retiming = new Retiming(store, lock, bootstrapDynamic.timing());
+        this.dynamic = bootstrapDynamic.withTiming(retiming.applied());
         this.dataDir = new DataDirCache(pg);
         this.slot = new LongActionSlot(runner, () -> stopRequested, () -> {
             dataDir.invalidate();
@@ -195,6 +199,7 @@ public final class HaLoop implements AutoCloseable {
     /** Sets the out-of-process fencing watchdog (before {@link #start()}). */
     public void setWatchdog(Watchdog watchdog) {
         lock.setWatchdog(watchdog);
+        retiming.setWatchdog(watchdog);
     }
 
     public NodeState state() {
@@ -267,10 +272,11 @@ public final class HaLoop implements AutoCloseable {
     }
 
     private String cycle() {
+        retiming.apply(dynamic.pause());
         LeaseRenewal renewal = store.renewLease();
         ClusterView view = reader.read(store.read());
         lastStoreSuccess = ticker.getAsLong();
-        dynamic = view.dynamic();
+        dynamic = retiming.follow(view.dynamic());
         lock.clearFenced();
         long now = ticker.getAsLong();
         long sureUntil = LeaseMath.sureUntil(renewal, dynamic.loopWait(), dynamic.retryTimeout());

@@ -15,6 +15,14 @@ public interface Watchdog extends AutoCloseable {
     /** Disarms: graceful demotion, shutdown, pause, or not the primary. */
     void disarm();
 
+    /**
+     * The lease ttl changed (the cluster's {@code config} key). The deadlines of {@link #arm}
+     * follow it by themselves; a watchdog with a timeout of its own (a Linux device) checks that
+     * timeout against the new ttl.
+     */
+    default void leaseTtlChanged(int ttlSeconds) {
+    }
+
     /** Disarms and releases the watchdog. */
     @Override
     void close();

@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  */
 public final class InstrumentedClusterStore implements ClusterStore {
     /** Every measured operation, so that each error counter exists (at 0) from the start. */
-    static final String[] OPERATIONS = {"read", "renew_lease", "try_acquire_leader", "confirm_leader", "rebind_leader",
+    static final String[] OPERATIONS = {"read", "renew_lease", "retime", "try_acquire_leader", "confirm_leader", "rebind_leader",
         "release_leader", "publish_member", "delete_member", "create_initialize", "replace_initialize",
         "delete_initialize", "cas_config", "cas_failover", "delete_failover", "cas_sync", "delete_sync", "put_history", "put_status",
         "delete_cluster", "get"};
@@ -110,6 +110,11 @@ public final class InstrumentedClusterStore implements ClusterStore {
     @Override
     public LeaseRenewal renewLease() {
         return measure("renew_lease", delegate::renewLease);
+    }
+
+    @Override
+    public Optional<LeaseRenewal> retime(long ttlSeconds, Duration requestTimeout) {
+        return measure("retime", () -> delegate.retime(ttlSeconds, requestTimeout));
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
@@ -43,6 +44,7 @@ public final class ProcessWatchdog implements Watchdog {
     private final Launcher launcher;
     private final LongSupplier ticker;
     private final long minRestartNanos;
+    private volatile IntConsumer ttlCheck = ttl -> { };
 
     private final Object lock = new Object();
     private Message pending;
@@ -95,6 +97,16 @@ public final class ProcessWatchdog implements Watchdog {
     @Override
     public void disarm() {
         offer(DISARM);
+    }
+
+    /** What to do when the lease ttl changes (check a device's timeout); the arm deadlines follow by themselves. */
+    public void onLeaseTtlChanged(IntConsumer check) {
+        this.ttlCheck = check;
+    }
+
+    @Override
+    public void leaseTtlChanged(int ttlSeconds) {
+        ttlCheck.accept(ttlSeconds);
     }
 
     private void offer(Message m) {

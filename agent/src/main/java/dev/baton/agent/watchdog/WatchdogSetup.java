@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
@@ -40,12 +41,17 @@ public final class WatchdogSetup {
      */
     public static ProcessWatchdog forAgent(BatonConfig config, LongSupplier ticker) {
         WatchdogConfig wd = config.watchdog();
-        Path device = device(wd, config.bootstrap().dcs().ttl());
+        Path device = device(wd, config.bootstrap().dcs().timing().adjusted().timing().ttl());
         List<String> command = command(javaBinary(), System.getProperty("java.class.path"), new WatchdogMain.Options(
                 config.postgresql().dataDir().toAbsolutePath(), config.name(), device, "required".equals(wd.mode())));
         Map<String, String> env = config.log() != null && "json".equalsIgnoreCase(config.log().format())
                 ? Map.of("BATON_LOG_FORMAT", "json") : Map.of();
-        return ProcessWatchdog.of(command, env, ticker);
+        ProcessWatchdog watchdog = ProcessWatchdog.of(command, env, ticker);
+        if (device != null) {
+            // The cluster's ttl changed: the device's own timeout is checked against the new one.
+            watchdog.onLeaseTtlChanged(ttl -> warnIfTooLong(device, WatchdogDevice.probe(device).timeoutSeconds(), wd, ttl));
+        }
+        return watchdog;
     }
 
     /** {@code java <small JVM options> -cp <classPath> WatchdogMain <options>}. */
@@ -80,14 +86,30 @@ public final class WatchdogSetup {
                     + ": the fencing watchdog process works without it");
             return null;
         }
-        // Patroni sets the device's timeout to ttl - safety_margin (-1: ttl/2); Java cannot, so check.
-        int wanted = wd.safetyMargin() == -1 ? ttl / 2 : ttl - wd.safetyMargin();
-        if (probe.timeoutSeconds().isPresent() && probe.timeoutSeconds().getAsInt() > wanted) {
-            LOG.warning("watchdog.device " + device + " has a timeout of " + probe.timeoutSeconds().getAsInt()
-                    + " s, more than ttl - safety_margin = " + wanted + " s: a reset would come after the leader key "
-                    + "may have expired. Baton cannot set the timeout; set it with the driver (e.g. softdog soft_margin)");
-        }
+        warnIfTooLong(device, probe.timeoutSeconds(), wd, ttl);
         return device;
+    }
+
+    /** Logs {@link #timeoutProblem}, if any. */
+    static void warnIfTooLong(Path device, OptionalInt timeout, WatchdogConfig wd, int ttl) {
+        String problem = timeoutProblem(device, timeout, wd, ttl);
+        if (problem != null) {
+            LOG.warning(problem);
+        }
+    }
+
+    /**
+     * Why the device's timeout does not fit the lease ttl, or null. Patroni sets the device's
+     * timeout to ttl - safety_margin (-1: ttl/2); Java cannot, so Baton checks it.
+     */
+    static String timeoutProblem(Path device, OptionalInt timeout, WatchdogConfig wd, int ttl) {
+        int wanted = wd.safetyMargin() == -1 ? ttl / 2 : ttl - wd.safetyMargin();
+        if (timeout.isEmpty() || timeout.getAsInt() <= wanted) {
+            return null;
+        }
+        return "watchdog.device " + device + " has a timeout of " + timeout.getAsInt() + " s, more than ttl ("
+                + ttl + ") - safety_margin = " + wanted + " s: a reset would come after the leader key may have "
+                + "expired. Baton cannot set the timeout; set it with the driver (e.g. softdog soft_margin)";
     }
 
     private static String javaBinary() {

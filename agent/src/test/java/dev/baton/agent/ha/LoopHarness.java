@@ -111,6 +111,12 @@ final class LoopHarness {
     /** The out-of-process watchdog, as the loop arms it. */
     static final class RecordingWatchdog implements Watchdog {
         volatile long armedUntil;
+        volatile int leaseTtl;
+
+        @Override
+        public void leaseTtlChanged(int ttlSeconds) {
+            leaseTtl = ttlSeconds;
+        }
 
         @Override
         public void arm(long deadlineNanos) {

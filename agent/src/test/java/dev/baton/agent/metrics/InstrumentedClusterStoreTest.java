@@ -67,6 +67,7 @@ class InstrumentedClusterStoreTest {
         store.memberName();
         store.read();
         store.renewLease();
+        store.retime(10, Duration.ofSeconds(3));
         store.leaseId();
         store.tryAcquireLeader();
         store.confirmLeader();

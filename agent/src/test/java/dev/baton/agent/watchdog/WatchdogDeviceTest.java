@@ -89,4 +89,19 @@ class WatchdogDeviceTest {
         assertFalse(noDevice.contains("--device"));
         assertFalse(noDevice.contains("--device-required"));
     }
+
+    @Test
+    void theDeviceTimeoutIsCheckedAgainstTheTtlInForce() {
+        Path dev = Path.of("/dev/watchdog");
+        WatchdogConfig wd = new WatchdogConfig("automatic", dev.toString(), 5);
+        assertNull(WatchdogSetup.timeoutProblem(dev, java.util.OptionalInt.of(55), wd, 60));
+        assertNull(WatchdogSetup.timeoutProblem(dev, java.util.OptionalInt.empty(), wd, 10));
+        // The cluster's ttl went from 60 down to 30: a 55 s device timeout no longer fits.
+        assertEquals("watchdog.device /dev/watchdog has a timeout of 55 s, more than ttl (30) - safety_margin = 25 s: "
+                + "a reset would come after the leader key may have expired. Baton cannot set the timeout; set it "
+                + "with the driver (e.g. softdog soft_margin)",
+                WatchdogSetup.timeoutProblem(dev, java.util.OptionalInt.of(55), wd, 30));
+        assertNull(WatchdogSetup.timeoutProblem(dev, java.util.OptionalInt.of(15),
+                new WatchdogConfig("automatic", dev.toString(), -1), 30), "safety_margin -1 means ttl/2");
+    }
 }

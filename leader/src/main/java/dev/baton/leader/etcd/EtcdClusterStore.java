@@ -37,7 +37,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
  *       {@link dev.baton.leader.StoreUnavailableException}. A compare that fails returns
  *       {@code false}.</li>
  *   <li>{@link LeaseKeeper}: the one lease, granted lazily, renewed once per {@link #renewLease()}
- *       and never by a background stream.</li>
+ *       and never by a background stream; re-granted with this member's keys moved onto it when
+ *       the cluster's ttl changes ({@link #retime}).</li>
  *   <li>{@link ChangeWatcher}: the prefix watch behind {@link #awaitChange(Duration)}, which
  *       ignores this store's own writes.</li>
  *   <li>{@link EtcdKv}: the range, put, delete and txn requests the transactions below are made of.</li>
@@ -137,6 +138,35 @@ public final class EtcdClusterStore implements ClusterStore {
     @Override
     public LeaseRenewal renewLease() {
         return lease.renew();
+    }
+
+    @Override
+    public Optional<LeaseRenewal> retime(long ttlSeconds, Duration requestTimeout) {
+        if (requestTimeout.toMillis() < 10) {
+            throw new IllegalArgumentException("requestTimeout must be at least 10 ms, got " + requestTimeout);
+        }
+        connection.setOpTimeout(requestTimeout);
+        return lease.retime(ttlSeconds, this::moveKeys);
+    }
+
+    /**
+     * Moves the leader key (if it holds this member's name) and the member key from lease
+     * {@code from} to lease {@code to}: each by a transaction on the mod revision just read, so a
+     * key that changed in between (taken by another member) is left alone.
+     */
+    private void moveKeys(Client c, long from, long to, Deadline d) {
+        KeyValue leader = kv.get(c, d, leaderKey, "read leader key");
+        if (leader != null && leader.getLease() == from && memberNameBytes.equals(leader.getValue())) {
+            kv.txn(c, d, "move leader key to the new lease",
+                    new Cmp[] {modRevisionIs(leaderKey, leader.getModRevision())},
+                    putWithLeaseOp(leaderKey, memberNameBytes, to));
+        }
+        KeyValue member = kv.get(c, d, memberKey, "read member key");
+        if (member != null && member.getLease() == from) {
+            kv.txn(c, d, "move member key to the new lease",
+                    new Cmp[] {modRevisionIs(memberKey, member.getModRevision())},
+                    putWithLeaseOp(memberKey, member.getValue(), to));
+        }
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -31,7 +32,8 @@ import java.util.logging.Logger;
  * future at most until then; a future it stops waiting for is cancelled. Each gRPC attempt also
  * carries {@code opTimeout} as its deadline ({@link DeadlineInterceptor}) and jetcd's own retries
  * are capped by {@code retryMaxDuration(opTimeout)}, so no abandoned request lingers and is
- * replayed later.
+ * replayed later. {@link #setOpTimeout} changes it (the cluster's {@code retry_timeout} changed):
+ * new calls get the new deadline at once, and the client is rebuilt with it before the next call.
  *
  * <h2>Rebuild after connectivity failures</h2>
  * gRPC backs off reconnecting to an endpoint it could not reach, up to two minutes, and jetcd
@@ -52,15 +54,16 @@ final class EtcdConnection {
     private static final long CLOSE_WAIT_MILLIS = 5000;
 
     private final String endpointsText;
-    private final Duration opTimeout;
-    private final long opTimeoutNanos;
+    private volatile Duration opTimeout;
+    private volatile long opTimeoutNanos;
     private final LongSupplier ticker;
-    private final Supplier<Client> clients;
+    private final Function<Duration, Client> clients;
 
     private final Object clientLock = new Object();
     private Client client;                  // guarded by clientLock
     private long clientBuiltAtNanos;        // guarded by clientLock
     private boolean clientBroken;           // guarded by clientLock
+    private boolean clientStale;            // guarded by clientLock: built with another opTimeout
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -71,7 +74,8 @@ final class EtcdConnection {
     static EtcdConnection open(List<String> endpoints, Duration opTimeout, LongSupplier ticker) {
         List<String> hostPorts = endpoints.stream().map(EtcdConnection::parseEndpoint).toList();
         List<URI> uris = hostPorts.stream().map(hostPort -> URI.create("http://" + hostPort)).toList();
-        return new EtcdConnection(String.join(",", hostPorts), opTimeout, ticker, () -> buildClient(uris, opTimeout));
+        return new EtcdConnection(String.join(",", hostPorts), opTimeout, ticker,
+                (Function<Duration, Client>) timeout -> buildClient(uris, timeout));
     }
 
     /**
@@ -79,15 +83,42 @@ final class EtcdConnection {
      * @param clients       builds a client (again after a connectivity failure); must do no I/O
      */
     EtcdConnection(String endpointsText, Duration opTimeout, LongSupplier ticker, Supplier<Client> clients) {
+        this(endpointsText, opTimeout, ticker, (Function<Duration, Client>) timeout -> clients.get());
+    }
+
+    /**
+     * @param clients builds a client with the given opTimeout (again after a connectivity failure
+     *                or a new opTimeout); must do no I/O
+     */
+    EtcdConnection(String endpointsText, Duration opTimeout, LongSupplier ticker, Function<Duration, Client> clients) {
         this.endpointsText = Objects.requireNonNull(endpointsText, "endpointsText");
         this.opTimeout = Objects.requireNonNull(opTimeout, "opTimeout");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.clients = Objects.requireNonNull(clients, "clients");
         this.opTimeoutNanos = opTimeout.toNanos();
         synchronized (clientLock) {
-            this.client = clients.get();
+            this.client = clients.apply(opTimeout);
             this.clientBuiltAtNanos = ticker.getAsLong();
         }
+    }
+
+    /** The bound of every call from now on; the client is rebuilt with it before the next call. */
+    void setOpTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        synchronized (clientLock) {
+            if (timeout.equals(opTimeout)) {
+                return;
+            }
+            opTimeout = timeout;
+            opTimeoutNanos = timeout.toNanos();
+            clientStale = true;
+        }
+        LOG.info(() -> "etcd requests to " + endpointsText + " now time out after " + timeout.toMillis() + " ms");
+    }
+
+    /** The bound of every call. */
+    Duration opTimeout() {
+        return opTimeout;
     }
 
     /** The endpoints as {@code host:port}, comma separated (used in error messages). */
@@ -117,11 +148,12 @@ final class EtcdConnection {
             if (closed.get() || client == null) {
                 throw new StoreUnavailableException("etcd store for " + endpointsText + " is closed");
             }
-            if (clientBroken && ticker.getAsLong() - clientBuiltAtNanos >= MIN_REBUILD_INTERVAL_NANOS) {
+            if (clientStale || (clientBroken && ticker.getAsLong() - clientBuiltAtNanos >= MIN_REBUILD_INTERVAL_NANOS)) {
                 old = client;
-                client = clients.get();
+                client = clients.apply(opTimeout);
                 clientBuiltAtNanos = ticker.getAsLong();
                 clientBroken = false;
+                clientStale = false;
                 LOG.fine(() -> "reconnecting to etcd " + endpointsText + " with a new client");
             }
             current = client;

@@ -6,6 +6,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
@@ -31,11 +32,18 @@ final class LeaseKeeper {
 
     private final EtcdConnection connection;
     private final LongSupplier sentAtTicker;
+    /** Moves this member's keys bound to lease {@code from} onto lease {@code to}, within the call. */
+    @FunctionalInterface
+    interface KeyMover {
+        void move(Client client, long from, long to, Deadline deadline);
+    }
+
     private final String memberName;
-    private final long ttlSeconds;
 
     private final Object leaseLock = new Object();
     private volatile long leaseId;
+    private long ttlSeconds;                // guarded by leaseLock: the TTL to ask for
+    private long leaseTtlSeconds;           // guarded by leaseLock: the TTL the current lease was asked with
     private boolean unreportedNewLease;     // guarded by leaseLock
 
     /**
@@ -46,7 +54,9 @@ final class LeaseKeeper {
         this.connection = connection;
         this.sentAtTicker = sentAtTicker;
         this.memberName = memberName;
-        this.ttlSeconds = ttlSeconds;
+        synchronized (leaseLock) {
+            this.ttlSeconds = ttlSeconds;
+        }
     }
 
     /** The current lease, 0 before the first grant. */
@@ -112,11 +122,64 @@ final class LeaseKeeper {
         }
     }
 
+    /**
+     * Makes {@code ttl} the TTL of this store's lease. Without a lease, the next grant uses it.
+     * Otherwise, when the current lease was granted with another TTL: grants a lease with
+     * {@code ttl}, lets {@code mover} move the keys bound to the current lease onto it (each by a
+     * transaction, so a key bound to the old lease until then is bound to the new one from then
+     * on), makes it current and revokes the old one. Returns the new lease as a renewal whose
+     * {@code sentAtNanos} precedes the grant, or empty when nothing was re-granted.
+     *
+     * <p>If moving fails, whether a move was applied is unknown: the old lease stays current and
+     * the new one is left to expire (revoking it could delete a key that did move), and the next
+     * call tries again. The next {@link #renew()} reports {@code newLease} so the member key is
+     * written again on the lease now current.
+     */
+    Optional<LeaseRenewal> retime(long ttl, KeyMover mover) {
+        if (ttl < 1) {
+            throw new IllegalArgumentException("ttl must be at least 1, got " + ttl);
+        }
+        synchronized (leaseLock) {
+            ttlSeconds = ttl;
+            long old = leaseId;
+            if (old == 0 || leaseTtlSeconds == ttl) {
+                return Optional.empty();
+            }
+            Deadline d = connection.deadline();
+            Client c = connection.client();
+            long sentAt = sentAtTicker.getAsLong();
+            LeaseGrantResponse granted = connection.await(c, () -> c.getLeaseClient().grant(ttl), d, "lease grant");
+            long fresh = granted.getID();
+            try {
+                mover.move(c, old, fresh, d);
+            } catch (StoreUnavailableException e) {
+                LOG.warning(() -> "could not move the keys of " + memberName + " to the new etcd lease "
+                        + Long.toHexString(fresh) + " (ttl " + ttl + " s); keeping lease " + Long.toHexString(old)
+                        + " and trying again: " + e.getMessage());
+                throw e;
+            }
+            leaseId = fresh;
+            leaseTtlSeconds = ttl;
+            unreportedNewLease = true;
+            try {
+                connection.await(c, () -> c.getLeaseClient().revoke(old), d, "lease revoke");
+            } catch (StoreUnavailableException e) {
+                // Nothing of ours is bound to it any more: it expires on its own.
+                LOG.fine(() -> "revoking the old etcd lease " + Long.toHexString(old) + " failed: " + e.getMessage());
+            }
+            LOG.info(() -> "moved the keys of " + memberName + " to etcd lease " + Long.toHexString(fresh) + " (ttl "
+                    + granted.getTTL() + " s) and revoked lease " + Long.toHexString(old));
+            return Optional.of(new LeaseRenewal(fresh, granted.getTTL(), sentAt, false));
+        }
+    }
+
     /** Grants a new lease and makes it current. Caller holds leaseLock. */
     private LeaseGrantResponse grant(Client c, Deadline d) {
-        LeaseGrantResponse r = connection.await(c, () -> c.getLeaseClient().grant(ttlSeconds), d, "lease grant");
+        long ttl = ttlSeconds;
+        LeaseGrantResponse r = connection.await(c, () -> c.getLeaseClient().grant(ttl), d, "lease grant");
         long previous = leaseId;
         leaseId = r.getID();
+        leaseTtlSeconds = ttl;
         LOG.info(() -> "granted etcd lease " + Long.toHexString(r.getID()) + " (ttl " + r.getTTL() + " s) to "
                 + memberName + (previous != 0 ? ", replacing " + Long.toHexString(previous) : ""));
         return r;

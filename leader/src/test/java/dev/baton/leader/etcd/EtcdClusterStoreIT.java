@@ -444,4 +444,51 @@ class EtcdClusterStoreIT {
             return future.get(60, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void retimeMovesTheLeaderAndMemberKeysOntoALeaseOfTheNewTtlAndRevokesTheOld() throws Exception {
+        EtcdClusterStore a = fx.store("node1");
+        EtcdClusterStore b = fx.store("node2");
+        LeaseRenewal first = a.renewLease();
+        assertEquals(10, first.ttlSeconds());
+        assertTrue(a.tryAcquireLeader());
+        a.publishMember("{\"state\":\"running\"}");
+        b.renewLease();
+        b.publishMember("{}");
+
+        assertEquals(Optional.empty(), a.retime(10, Duration.ofSeconds(4)), "same ttl: no new lease");
+        LeaseRenewal moved = a.retime(60, Duration.ofSeconds(4)).orElseThrow();
+        assertNotEquals(first.leaseId(), moved.leaseId());
+        assertEquals(60, moved.ttlSeconds());
+        assertEquals(moved.leaseId(), a.leaseId());
+
+        ClusterSnapshot s = b.read();
+        assertEquals("node1", s.leader().name(), "the leader key never went away");
+        assertEquals(moved.leaseId(), s.leader().leaseId());
+        assertEquals(moved.leaseId(), s.members().get("node1").leaseId());
+        assertEquals("{\"state\":\"running\"}", s.members().get("node1").json());
+        assertTrue(a.confirmLeader(), "confirmed on the new lease");
+        LeaseRenewal renewed = a.renewLease();
+        assertEquals(moved.leaseId(), renewed.leaseId());
+        assertEquals(60, renewed.ttlSeconds());
+        assertTrue(renewed.newLease(), "the member key is written again on the new lease");
+        assertNotEquals(b.leaseId(), moved.leaseId());
+        assertEquals(b.leaseId(), s.members().get("node2").leaseId(), "another member's key is not touched");
+
+        try (io.etcd.jetcd.Client c = io.etcd.jetcd.Client.builder().endpoints("http://" + etcd.endpoint()).build()) {
+            assertEquals(-1, c.getLeaseClient().timeToLive(first.leaseId(), io.etcd.jetcd.options.LeaseOption.DEFAULT)
+                    .get(10, TimeUnit.SECONDS).getTTL(), "the old lease is revoked");
+            long ttl = c.getLeaseClient().timeToLive(moved.leaseId(), io.etcd.jetcd.options.LeaseOption.DEFAULT)
+                    .get(10, TimeUnit.SECONDS).getGrantedTTL();
+            assertEquals(60, ttl);
+        }
+
+        // Back to a short ttl: the leader key is held by another member now, so only the member key moves.
+        a.releaseLeader();
+        assertTrue(b.tryAcquireLeader());
+        LeaseRenewal back = a.retime(10, Duration.ofSeconds(4)).orElseThrow();
+        s = b.read();
+        assertEquals("node2", s.leader().name());
+        assertEquals(back.leaseId(), s.members().get("node1").leaseId());
+    }
 }

@@ -157,6 +157,25 @@ class EtcdConnectionTest {
     }
 
     @Test
+    void aNewOpTimeoutBoundsTheNextCallAndRebuildsTheClientWithIt() {
+        List<Duration> builtWith = new ArrayList<>();
+        EtcdConnection conn = new EtcdConnection("h1:2379", OP_TIMEOUT, ticker::get,
+                (java.util.function.Function<Duration, Client>) timeout -> {
+                    builtWith.add(timeout);
+                    return fakeClient();
+                });
+        Client first = conn.client();
+        conn.setOpTimeout(Duration.ofSeconds(10));
+        assertEquals(Duration.ofSeconds(10).toNanos(), conn.deadline().remainingNanos());
+        Client second = conn.client();
+        assertNotSame(first, second, "rebuilt at once, not after the rebuild interval");
+        assertEquals(List.of(OP_TIMEOUT, Duration.ofSeconds(10)), builtWith);
+        assertSame(second, conn.client());
+        conn.setOpTimeout(Duration.ofSeconds(10));
+        assertSame(second, conn.client(), "the same timeout again changes nothing");
+    }
+
+    @Test
     void aClosedConnectionRefusesEveryCallAndClosesOnce() {
         assertTrue(connection.markClosed());
         connection.release(null);

@@ -120,6 +120,20 @@ public final class InMemoryCluster {
         return l == null ? 0 : l.lease();
     }
 
+    /** The TTL lease {@code id} was granted with, 0 if it is gone (expired or revoked). */
+    public synchronized long leaseTtl(long id) {
+        expire();
+        Lease l = leases.get(id);
+        return l == null ? 0 : l.ttlSeconds();
+    }
+
+    /** The lease {@code relative} is bound to, 0 if the key is absent or has no lease. */
+    public synchronized long leaseOf(String relative) {
+        expire();
+        Entry e = keys.get(relative);
+        return e == null ? 0 : e.lease();
+    }
+
     // ---------------------------------------------------------------- for InMemoryClusterStore
 
     synchronized void reachable(String member) {
@@ -164,6 +178,16 @@ public final class InMemoryCluster {
             return false;
         }
         leases.put(id, new Lease(l.ttlSeconds(), ticker.getAsLong() + l.ttlSeconds() * 1_000_000_000L));
+        return true;
+    }
+
+    /** Binds {@code relative} to lease {@code to} if it is bound to {@code from} and {@code accept}s its value. */
+    synchronized boolean moveKey(String relative, long from, long to, java.util.function.Predicate<String> accept) {
+        Entry e = keys.get(relative);
+        if (e == null || e.lease() != from || !accept.test(e.value())) {
+            return false;
+        }
+        putKey(relative, e.value(), to);
         return true;
     }
 

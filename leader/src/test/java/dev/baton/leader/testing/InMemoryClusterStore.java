@@ -18,10 +18,12 @@ import java.util.function.LongSupplier;
 public final class InMemoryClusterStore implements ClusterStore {
     private final InMemoryCluster cluster;
     private final String member;
-    private final long ttlSeconds;
     private final LongSupplier ticker;
+    private long ttlSeconds;
     private long leaseId;
     private boolean unreportedNewLease;
+    private Duration requestTimeout;
+    private int regrants;
 
     InMemoryClusterStore(InMemoryCluster cluster, String member, long ttlSeconds, LongSupplier ticker) {
         this.cluster = cluster;
@@ -52,6 +54,45 @@ public final class InMemoryClusterStore implements ClusterStore {
             fresh = true;
         }
         return new LeaseRenewal(leaseId, ttlSeconds, sentAt, fresh);
+    }
+
+    /** As the etcd store: a new lease, this member's keys moved onto it, the old one revoked. */
+    @Override
+    public synchronized Optional<LeaseRenewal> retime(long ttl, Duration timeout) {
+        requestTimeout = timeout;
+        if (leaseId == 0 || ttl == ttlSeconds) {
+            ttlSeconds = ttl;
+            return Optional.empty();
+        }
+        long sentAt = ticker.getAsLong();
+        cluster.reachable(member);
+        synchronized (cluster) {
+            long old = leaseId;
+            long fresh = cluster.grant(ttl);
+            cluster.moveKey("leader", old, fresh, member::equals);
+            cluster.moveKey("members/" + member, old, fresh, v -> true);
+            cluster.expireLease(old);
+            leaseId = fresh;
+            ttlSeconds = ttl;
+            unreportedNewLease = true;
+            regrants++;
+            return Optional.of(new LeaseRenewal(fresh, ttl, sentAt, false));
+        }
+    }
+
+    /** The request timeout of the last {@link #retime}, null before the first. */
+    public synchronized Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    /** How often {@link #retime} re-granted the lease. */
+    public synchronized int regrants() {
+        return regrants;
+    }
+
+    /** The TTL this store asks for. */
+    public synchronized long ttlSeconds() {
+        return ttlSeconds;
     }
 
     @Override
