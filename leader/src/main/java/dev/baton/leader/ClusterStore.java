@@ -72,10 +72,11 @@ public interface ClusterStore extends AutoCloseable {
     boolean rebindLeader(long expectedModRevision);
 
     /**
-     * Writes this member's name into the leader key when it is still at {@code expectedModRevision}:
-     * the caller read it bound to this agent's current lease but holding another value (someone
-     * overwrote the value and kept the lease). Only this agent's lease keeps that key alive, so no
-     * one else can hold the lock; the key is made to say so. {@code false} if it changed in between.
+     * Writes this member's name, on this agent's lease, into the leader key when it is still at
+     * {@code expectedModRevision}: the caller read it bound to this agent's current lease but
+     * holding another value (someone overwrote the value and kept the lease), or without any lease
+     * (an overwrite took the lease away) while the caller held the lock. No other agent can hold
+     * such a key; the key is made to say who does. {@code false} if it changed in between.
      */
     boolean repairLeader(long expectedModRevision);
 

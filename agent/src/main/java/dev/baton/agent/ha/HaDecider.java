@@ -61,8 +61,8 @@ public final class HaDecider {
         }
         if (!o.lockIsMine() && o.leaderKeyOnMyLease() && !o.me().equals(c.leader()) && o.pg().running()
                 && !o.pg().inRecovery()) {
-            return new Decision.RepairLock("repairing my leader key: it is bound to my lease but names \""
-                    + printable(c.leader()) + "\"");
+            return new Decision.RepairLock("repairing my leader key: it named \"" + printable(c.leader())
+                    + "\", but only I can hold it");
         }
         if (!o.lockIsMine() && o.me().equals(c.leader()) && !o.pg().inRecovery()
                 && (o.pg().running() || (!o.postmasterAlive() && dir.wasPrimary()))) {

@@ -282,6 +282,10 @@ public final class HaLoop implements AutoCloseable {
         long sureUntil = LeaseMath.sureUntil(renewal, dynamic.loopWait(), dynamic.retryTimeout());
         boolean lockIsMine = LeaseMath.lockIsMine(config.name(), view.leader(), view.leaderLeaseId(), renewal,
                 sureUntil, now);
+        // Whose the leader key is when its value was overwritten: mine if it is on my lease, or if
+        // a put took its lease away while I still held it (Baton never writes a key without one).
+        boolean keyOnMyLease = view.hasLeader() && (view.leaderLeaseId() == renewal.leaseId()
+                || (view.leaderLeaseId() == 0 && LeaseMath.stillSure(lock.validUntil(), now)));
         LongAction.Running busy = slot.running();
         lock.hold(LeaseMath.holdUntil(lockIsMine, sureUntil, busy), dynamic.pause());
         rejoin.onLeader(view.leader());
@@ -294,7 +298,7 @@ public final class HaLoop implements AutoCloseable {
                 new Observation.Local(dir, alive, status, pg.configuredUpstream()),
                 new Observation.Memory(busy, cycleClock.primaryDownSeconds(now), cycleClock.leaderlessSeconds(now),
                         rejoin.requested(), rejoin.failedSentence()),
-                clock.instant(), view.hasLeader() && view.leaderLeaseId() == renewal.leaseId());
+                clock.instant(), keyOnMyLease);
         Decision d = decider.decide(o);
         String sentence = executor.execute(d, o, sureUntil);
         if (d instanceof Decision.NoAction && alive && status.running() && applier.applyIfChanged(dynamic)) {

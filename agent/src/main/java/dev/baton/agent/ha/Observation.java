@@ -16,7 +16,8 @@ import java.time.Instant;
  * @param local      the local postgres
  * @param memory     what earlier cycles and long actions left behind
  * @param now        wall-clock time of this cycle (only for scheduled switchovers)
- * @param leaderKeyOnMyLease the leader key is bound to the lease I renewed this cycle, whatever it names
+ * @param leaderKeyOnMyLease the leader key is bound to the lease I renewed this cycle, whatever it names, or it
+ *                   lost its lease to an overwrite while I held the lock
  */
 public record Observation(String me, boolean nofailover, ClusterView cluster, boolean lockIsMine, Local local,
                           Memory memory, Instant now, boolean leaderKeyOnMyLease) {

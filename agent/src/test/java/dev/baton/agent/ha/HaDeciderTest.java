@@ -304,7 +304,7 @@ class HaDeciderTest {
                         Decision.ReclaimLock.class, "reclaiming my leader key");
         t.row("The key is bound to my lease but names someone else; my postgres runs as a primary",
                         c().overwrittenOnMyLease("garbage{").pg(true, primary(100)),
-                        Decision.RepairLock.class, "repairing my leader key: it is bound to my lease but names \"garbage{\"");
+                        Decision.RepairLock.class, "repairing my leader key: it named \"garbage{\", but only I can hold it");
         t.row("The key is bound to my lease but names someone else; I am a replica",
                         c().overwrittenOnMyLease("node1").member("node1", "running", "127.0.0.1", 5432),
                         Decision.Follow.class, "following");

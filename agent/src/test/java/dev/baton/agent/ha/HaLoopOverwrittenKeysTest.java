@@ -21,14 +21,36 @@ class HaLoopOverwrittenKeysTest {
         h.calls();
         for (String garbage : List.of("garbage{", "", "node1\u0000")) {
             h.etcd.overwrite("leader", garbage);
-            assertEquals("repairing my leader key: it is bound to my lease but names \""
-                    + HaDecider.printable(garbage) + "\"", h.cycle(), garbage);
+            assertEquals("repairing my leader key: it named \"" + HaDecider.printable(garbage)
+                    + "\", but only I can hold it", h.cycle(), garbage);
             assertEquals(ME, h.leader());
             assertTrue(h.holdsLock(), "the lock is held through the repair");
             assertEquals(List.of(), h.calls(), "postgres is left alone");
             h.advanceSeconds(1);
             assertEquals("no action: I am the leader with the lock", h.cycle());
         }
+    }
+
+    @Test
+    void theLeaderRepairsItsLeaderKeyWhenAnOverwriteTookTheLeaseAway() {
+        LoopHarness h = HaLoopLeaderTest.leading();
+        h.cycle();
+        h.calls();
+        h.etcd.put("leader", "garbage{");
+        assertEquals(0, h.etcd.leaderLease());
+        assertEquals("repairing my leader key: it named \"garbage{\", but only I can hold it", h.cycle());
+        assertEquals(ME, h.leader());
+        assertTrue(h.holdsLock());
+        assertTrue(h.etcd.leaderLease() != 0, "bound to my lease again: it expires if I die");
+        assertEquals(List.of(), h.calls(), "postgres is left alone");
+    }
+
+    @Test
+    void aReplicaDoesNotRepairAKeyWithoutLease() {
+        LoopHarness h = HaLoopReplicaTest.following();
+        h.etcd.put("leader", "garbage{");
+        String sentence = h.cycle();
+        assertTrue(!sentence.startsWith("repairing") && !h.holdsLock(), sentence);
     }
 
     @Test

@@ -149,7 +149,7 @@ public final class InMemoryClusterStore implements ClusterStore {
         cluster.reachable(member);
         synchronized (cluster) {
             Entry e = cluster.get("leader");
-            if (e == null || e.mod() != expectedModRevision || e.lease() != leaseId) {
+            if (e == null || e.mod() != expectedModRevision || (e.lease() != leaseId && e.lease() != 0)) {
                 return false;
             }
             cluster.putKey("leader", member, lease());
