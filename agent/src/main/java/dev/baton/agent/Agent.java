@@ -117,8 +117,13 @@ public final class Agent implements AutoCloseable {
         this(config, store, version, System::nanoTime);
     }
 
+    /**
+     * @throws IllegalArgumentException naming every {@link AgentPreflight} problem (the agent exits 2)
+     * @throws IOException the REST API cannot listen on restapi.listen
+     */
     public Agent(BatonConfig config, ClusterStore store, String version, LongSupplier ticker) throws IOException {
-        // First: watchdog.mode required without a usable device refuses here (IllegalArgumentException, exit 2).
+        // First, every start-time check at once (the ones --validate-config runs): IllegalArgumentException, exit 2.
+        AgentPreflight.requireNoProblems(config, AgentPreflight.Host.system());
         this.ticker = ticker;
         this.watchdog = dev.baton.agent.watchdog.WatchdogSetup.forAgent(config, ticker);
         this.metrics = new AgentMetrics(config.scope(), config.name(), version, ticker, Clock.systemUTC());
