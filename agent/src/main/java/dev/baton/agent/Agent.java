@@ -160,7 +160,7 @@ public final class Agent implements AutoCloseable {
         api.setMetrics(metrics);
         loop.onFatal(reason -> exit.complete(EXIT_BAD_INPUT));
         api.setLiveStatus(pg::status);
-        api.setActions(new AgentActions(loop.operatorActions(), store, ticker, config.bootstrap().dcs(),
+        api.setActions(new AgentActions(AgentActions.Operator.of(loop.operatorActions()), store, ticker, config.bootstrap().dcs(),
                 Duration.ofSeconds(Math.max(30, 3L * config.bootstrap().dcs().ttl()))));
     }
 

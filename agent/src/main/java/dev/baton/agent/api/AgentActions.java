@@ -30,13 +30,41 @@ import java.util.function.LongSupplier;
 public final class AgentActions implements RestApi.Actions {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final OperatorActions operator;
+    private final Operator operator;
     private final ClusterStore store;
     private final LongSupplier ticker;
     private final DynamicConfig bootstrap;
     private final Duration wait;
 
-    public AgentActions(OperatorActions operator, ClusterStore store, LongSupplier ticker, DynamicConfig bootstrap, Duration wait) {
+    /** The loop's restart, reload and reinitialize ({@link OperatorActions}), an interface so tests can fake them. */
+    public interface Operator {
+        OperatorPolicy.Result restart(String role, boolean pendingOnly, Duration timeout);
+
+        OperatorPolicy.Result reload();
+
+        OperatorPolicy.Result reinitialize();
+
+        static Operator of(OperatorActions actions) {
+            return new Operator() {
+                @Override
+                public OperatorPolicy.Result restart(String role, boolean pendingOnly, Duration timeout) {
+                    return actions.restart(role, pendingOnly, timeout);
+                }
+
+                @Override
+                public OperatorPolicy.Result reload() {
+                    return actions.reload();
+                }
+
+                @Override
+                public OperatorPolicy.Result reinitialize() {
+                    return actions.reinitialize();
+                }
+            };
+        }
+    }
+
+    public AgentActions(Operator operator, ClusterStore store, LongSupplier ticker, DynamicConfig bootstrap, Duration wait) {
         this.operator = operator;
         this.store = store;
         this.ticker = ticker;
@@ -53,7 +81,7 @@ public final class AgentActions implements RestApi.Actions {
                 case "POST /failover" -> switchover(json(body), false);
                 case "POST /restart" -> restart(json(body));
                 case "POST /reload" -> answer(operator.reload());
-                case "POST /reinitialize" -> answer(operator.reinitialize());
+                case "POST /reinitialize" -> reinitialize();
                 default -> null;
             };
         } catch (BadRequest e) {
@@ -207,6 +235,21 @@ public final class AgentActions implements RestApi.Actions {
         }
         return new RestApi.Answer(200, "scheduled switchover deleted");
     }
+
+    /**
+     * Refused while the cluster has no leader (Patroni's status and words): the wiped replica would
+     * have nothing to clone from, and it may be the best candidate to become the leader. Read from
+     * the store now, not from the last cycle, so a leader that just left is seen.
+     */
+    private RestApi.Answer reinitialize() {
+        if (!view().hasLeader()) {
+            return new RestApi.Answer(503, NO_LEADER);
+        }
+        return answer(operator.reinitialize());
+    }
+
+    /** Patroni's refusal, word for word (patronictl users grep for it). */
+    static final String NO_LEADER = "Cluster has no leader, can not reinitialize";
 
     private RestApi.Answer restart(JsonNode req) {
         String role = text(req, "role");
