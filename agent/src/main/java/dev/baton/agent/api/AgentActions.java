@@ -27,6 +27,8 @@ import java.util.function.LongSupplier;
  */
 public final class AgentActions implements RestApi.Actions {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Patroni's refusal of POST /reinitialize without a leader, word for word (scripts grep for it). */
+    static final String NO_LEADER = "Cluster has no leader, can not reinitialize";
 
     private final Operator operator;
     private final ClusterStore store;
@@ -218,9 +220,6 @@ public final class AgentActions implements RestApi.Actions {
         }
         return answer(operator.reinitialize());
     }
-
-    /** Patroni's refusal, word for word (patronictl users grep for it). */
-    static final String NO_LEADER = "Cluster has no leader, can not reinitialize";
 
     private RestApi.Answer restart(RestRequests.Restart req) {
         return answer(operator.restart(req.role(), req.pendingOnly(), Duration.ofSeconds(120)));
