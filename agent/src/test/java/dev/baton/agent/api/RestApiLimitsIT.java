@@ -93,8 +93,7 @@ class RestApiLimitsIT {
             assertTrue(closedByServer(s, Duration.ofSeconds(15)), "a silent connection was not closed");
         }
 
-        // Over the limit: the server closes the extra connections as it accepts them. (The client's
-        // kept-alive connection may count as one of the 40.)
+        // Over the limit: the server closes the extra connections as it accepts them.
         List<Socket> many = new ArrayList<>();
         for (int i = 0; i < MAX_CONNECTIONS + 5; i++) {
             many.add(connect(""));
@@ -105,8 +104,10 @@ class RestApiLimitsIT {
                 closed.add(i);
             }
         }
-        // The last ones, beyond the limit; not the first ones (as an idle timeout would have).
-        assertTrue(closed.size() >= 5 && closed.get(0) >= MAX_CONNECTIONS - 10,
+        // Some, and the last ones: the first were accepted (an idle timeout would have closed them
+        // first). The JDK counts a connection until it has noticed it closed, so the exact number
+        // accepted depends on how many closed connections it still counts.
+        assertTrue(closed.size() >= 5 && !closed.contains(0) && closed.contains(many.size() - 1),
                 "closed at once: connections " + closed + " of " + many.size());
     }
 }
