@@ -2,6 +2,7 @@ package dev.baton.agent;
 
 import dev.baton.agent.api.AgentActions;
 import dev.baton.agent.api.RestApi;
+import dev.baton.agent.api.RestLimits;
 import dev.baton.agent.callbacks.CallbackRunner;
 import dev.baton.agent.ha.HaListener;
 import dev.baton.agent.ha.HaLoop;
@@ -117,8 +118,13 @@ public final class Agent implements AutoCloseable {
         this(config, store, version, System::nanoTime);
     }
 
+    /**
+     * @throws IllegalArgumentException naming every {@link AgentPreflight} problem (the agent exits 2)
+     * @throws IOException the REST API cannot listen on restapi.listen
+     */
     public Agent(BatonConfig config, ClusterStore store, String version, LongSupplier ticker) throws IOException {
-        // First: watchdog.mode required without a usable device refuses here (IllegalArgumentException, exit 2).
+        // First, every start-time check at once (the ones --validate-config runs): IllegalArgumentException, exit 2.
+        AgentPreflight.requireNoProblems(config, AgentPreflight.Host.system());
         this.ticker = ticker;
         this.watchdog = dev.baton.agent.watchdog.WatchdogSetup.forAgent(config, ticker);
         this.metrics = new AgentMetrics(config.scope(), config.name(), version, ticker, Clock.systemUTC());
@@ -150,13 +156,17 @@ public final class Agent implements AutoCloseable {
         metrics.watch(loop::state);
         loop.setListener(listeners);
         loop.setWatchdog(watchdog);
+        Duration takeoverWait = Duration.ofSeconds(Math.max(30, 3L * config.bootstrap().dcs().ttl()));
+        // The longest a REST action waits: a switchover for its new leader, or restart/reinitialize (120 s).
+        Duration longestWait = takeoverWait.compareTo(Duration.ofSeconds(120)) > 0
+                ? takeoverWait : Duration.ofSeconds(120);
         this.api = new RestApi(config.restapi().listenHost(), config.restapi().listenPort(), loop::state, ticker,
-                version, config.bootstrap().dcs().ttl());
+                version, config.bootstrap().dcs().ttl(), RestLimits.forActionsWaiting(longestWait));
         api.setMetrics(metrics);
         loop.onFatal(reason -> exit.complete(EXIT_BAD_INPUT));
         api.setLiveStatus(pg::status);
-        api.setActions(new AgentActions(loop.operatorActions(), store, ticker, config.bootstrap().dcs(),
-                Duration.ofSeconds(Math.max(30, 3L * config.bootstrap().dcs().ttl()))));
+        api.setActions(new AgentActions(AgentActions.Operator.of(loop.operatorActions()), store, ticker,
+                config.bootstrap().dcs(), takeoverWait));
     }
 
     public void start() {

@@ -1,6 +1,7 @@
 package dev.baton.cli;
 
 import dev.baton.agent.Agent;
+import dev.baton.agent.AgentPreflight;
 import dev.baton.agent.logging.Logging;
 import dev.baton.agent.routing.RoutingMetrics;
 import dev.baton.aws.routing.AwsRouting;
@@ -10,6 +11,7 @@ import dev.baton.leader.KeyLayout;
 import dev.baton.leader.etcd.EtcdClusterStore;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -27,14 +29,21 @@ public final class AgentCommand extends BaseCommand {
     @Override
     protected int execute() throws Exception {
         BatonConfig c = ConfigSupport.load(config, System.getenv(), err());
+        // The same checks for both: --validate-config calls valid exactly what the agent would start with.
+        List<AgentPreflight.Problem> problems = AgentPreflight.check(c, AgentPreflight.Host.system());
         if (validateOnly) {
-            out().println("configuration " + config + " is valid");
+            if (!problems.isEmpty()) {
+                throw ExitException.badInput(refusal(problems));
+            }
+            out().println("configuration " + config + " is valid: the agent would start with it");
+            out().println("checked: the file, and on this machine postgresql.bin_dir, postgresql.data_dir and "
+                    + "the watchdog device (watchdog.mode: required)");
+            out().println("not checked (only starting shows): " + AgentPreflight.NOT_CHECKED);
             return EXIT_OK;
         }
         refuseRoot("baton agent");
-        if (c.postgresql().authentication().superuser().password() == null) {
-            throw ExitException.badInput("postgresql.authentication.superuser.password: is required "
-                    + "(the agent connects to PostgreSQL over TCP)");
+        if (!problems.isEmpty()) {
+            throw ExitException.badInput(refusal(problems));
         }
         if (c.log() != null && "json".equalsIgnoreCase(c.log().format())) {
             // log.format (or Patroni 4's log.type): json switches to one JSON object per line.
@@ -78,5 +87,18 @@ public final class AgentCommand extends BaseCommand {
             err().println("baton: " + agent.loop().lastSentence());
         }
         return code;
+    }
+
+    /** Every problem, one per line, those found on this machine marked so (another machine may differ). */
+    private String refusal(List<AgentPreflight.Problem> problems) {
+        StringBuilder sb = new StringBuilder("the agent would not start with " + config + " (" + problems.size()
+                + (problems.size() == 1 ? " problem" : " problems") + "):");
+        for (AgentPreflight.Problem p : problems) {
+            sb.append("\n  ").append(p);
+            if (p.scope() == AgentPreflight.Scope.HOST) {
+                sb.append(" (on this machine)");
+            }
+        }
+        return sb.toString();
     }
 }

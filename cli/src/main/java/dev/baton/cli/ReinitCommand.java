@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "reinit", description = {"Wipe a replica's data directory and clone it again from the leader.",
-        "Sends POST /reinitialize to the member. Refused on the leader."})
+        "Sends POST /reinitialize to the member. Refused on the leader, and while the cluster has no leader."})
 public final class ReinitCommand extends BaseCommand {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(150);
 
@@ -40,6 +40,12 @@ public final class ReinitCommand extends BaseCommand {
         }
         try (ClusterSession s = cluster.connect(err())) {
             ClusterView view = s.view();
+            if (!view.hasLeader()) {
+                // The agent refuses too (503): the wiped member would have nothing to clone from, and
+                // it may be the best candidate to become the next leader.
+                throw ExitException.failed("cluster " + s.scope() + " has no leader: reinit wipes the data directory "
+                        + "and clones it from the leader, so it is refused until a leader is elected (see baton list)");
+            }
             List<MemberStatus> targets = new ArrayList<>();
             for (String name : members) {
                 MemberStatus m = ClusterSession.member(view, name, s.scope());

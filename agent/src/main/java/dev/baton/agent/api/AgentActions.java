@@ -1,6 +1,5 @@
 package dev.baton.agent.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.agent.ha.OperatorActions;
@@ -16,7 +15,6 @@ import dev.baton.leader.model.Takeover;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
@@ -30,14 +28,44 @@ import java.util.function.LongSupplier;
  */
 public final class AgentActions implements RestApi.Actions {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Patroni's refusal of POST /reinitialize without a leader, word for word (scripts grep for it). */
+    static final String NO_LEADER = "Cluster has no leader, can not reinitialize";
 
-    private final OperatorActions operator;
+    private final Operator operator;
     private final ClusterStore store;
     private final LongSupplier ticker;
     private final DynamicConfig bootstrap;
     private final Duration wait;
 
-    public AgentActions(OperatorActions operator, ClusterStore store, LongSupplier ticker, DynamicConfig bootstrap, Duration wait) {
+    /** The loop's restart, reload and reinitialize ({@link OperatorActions}), an interface so tests can fake them. */
+    public interface Operator {
+        OperatorPolicy.Result restart(String role, boolean pendingOnly, Duration timeout);
+
+        OperatorPolicy.Result reload();
+
+        OperatorPolicy.Result reinitialize();
+
+        static Operator of(OperatorActions actions) {
+            return new Operator() {
+                @Override
+                public OperatorPolicy.Result restart(String role, boolean pendingOnly, Duration timeout) {
+                    return actions.restart(role, pendingOnly, timeout);
+                }
+
+                @Override
+                public OperatorPolicy.Result reload() {
+                    return actions.reload();
+                }
+
+                @Override
+                public OperatorPolicy.Result reinitialize() {
+                    return actions.reinitialize();
+                }
+            };
+        }
+    }
+
+    public AgentActions(Operator operator, ClusterStore store, LongSupplier ticker, DynamicConfig bootstrap, Duration wait) {
         this.operator = operator;
         this.store = store;
         this.ticker = ticker;
@@ -49,12 +77,12 @@ public final class AgentActions implements RestApi.Actions {
     public RestApi.Answer act(String method, String path, Map<String, String> query, String body) {
         try {
             return switch (method + " " + path) {
-                case "POST /switchover" -> switchover(json(body), true);
+                case "POST /switchover" -> switchover(parsed(RestRequests.takeover(body, true)), true);
                 case "DELETE /switchover" -> cancelScheduled();
-                case "POST /failover" -> switchover(json(body), false);
-                case "POST /restart" -> restart(json(body));
+                case "POST /failover" -> switchover(parsed(RestRequests.takeover(body, false)), false);
+                case "POST /restart" -> restart(parsed(RestRequests.restart(body)));
                 case "POST /reload" -> answer(operator.reload());
-                case "POST /reinitialize" -> answer(operator.reinitialize());
+                case "POST /reinitialize" -> reinitialize();
                 default -> null;
             };
         } catch (BadRequest e) {
@@ -70,24 +98,12 @@ public final class AgentActions implements RestApi.Actions {
         }
     }
 
-    private static JsonNode json(String body) {
-        if (body == null || body.isBlank()) {
-            return JSON.createObjectNode();
+    /** The parsed request, or a 400 with the parser's message. */
+    private static <T> T parsed(RestRequests.Parsed<T> p) {
+        if (p instanceof RestRequests.Parsed.Bad<T> b) {
+            throw new BadRequest(b.message());
         }
-        try {
-            JsonNode n = JSON.readTree(body);
-            if (!n.isObject()) {
-                throw new BadRequest("the request body must be a JSON object");
-            }
-            return n;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new BadRequest("the request body is not valid JSON: " + e.getOriginalMessage());
-        }
-    }
-
-    private static String text(JsonNode n, String field) {
-        JsonNode v = n.get(field);
-        return v == null || v.isNull() || v.asText().isEmpty() ? null : v.asText();
+        return ((RestRequests.Parsed.Ok<T>) p).value();
     }
 
     private static RestApi.Answer answer(OperatorPolicy.Result r) {
@@ -99,26 +115,11 @@ public final class AgentActions implements RestApi.Actions {
     }
 
     /** POST /switchover (planned: needs a leader) and POST /failover (manual: a candidate is required). */
-    private RestApi.Answer switchover(JsonNode req, boolean planned) {
-        String leader = text(req, "leader");
-        String candidate = text(req, "candidate");
-        String scheduled = text(req, "scheduled_at");
+    private RestApi.Answer switchover(RestRequests.Takeover req, boolean planned) {
+        String leader = req.leader();
+        String candidate = req.candidate();
+        OffsetDateTime at = req.scheduledAt();
         String kind = planned ? "switchover" : "failover";
-        OffsetDateTime at = null;
-        if (scheduled != null && !scheduled.equals("now")) {
-            try {
-                at = OffsetDateTime.parse(scheduled);
-            } catch (DateTimeParseException e) {
-                throw new BadRequest("scheduled_at must be an ISO-8601 time with an offset, e.g. "
-                        + "2026-01-02T03:04:05+00:00; got \"" + scheduled + "\"");
-            }
-            if (!planned) {
-                throw new BadRequest("a failover cannot be scheduled; use a switchover");
-            }
-        }
-        if (!planned && candidate == null) {
-            throw new BadRequest("failover needs a candidate");
-        }
         ClusterView v = view();
         if (planned && !v.hasLeader()) {
             return new RestApi.Answer(412, "the cluster has no leader: use a failover to a named candidate");
@@ -137,7 +138,7 @@ public final class AgentActions implements RestApi.Actions {
                     + (v.dynamic().synchronousMode() ? " (synchronous_mode: only a synchronous standby may)" : ""));
         }
         if (at != null && at.toInstant().isBefore(java.time.Instant.now().minusSeconds(1))) {
-            throw new BadRequest("scheduled_at " + scheduled + " is in the past");
+            throw new BadRequest("scheduled_at " + at + " is in the past");
         }
         if (v.failover().isPresent()) {
             return new RestApi.Answer(409, "a switchover or failover is already pending: cancel it first "
@@ -216,13 +217,20 @@ public final class AgentActions implements RestApi.Actions {
         return new RestApi.Answer(200, "scheduled switchover deleted");
     }
 
-    private RestApi.Answer restart(JsonNode req) {
-        String role = text(req, "role");
-        if (role != null && !role.matches("primary|master|replica|any")) {
-            throw new BadRequest("role must be primary, replica or any; got \"" + role + "\"");
+    /**
+     * Refused while the cluster has no leader (Patroni's status and words): the wiped replica would
+     * have nothing to clone from, and it may be the best candidate to become the leader. Read from
+     * the store now, not from the last cycle, so a leader that just left is seen.
+     */
+    private RestApi.Answer reinitialize() {
+        if (!view().hasLeader()) {
+            return new RestApi.Answer(503, NO_LEADER);
         }
-        boolean pending = req.path("restart_pending").asBoolean(false);
-        return answer(operator.restart(role, pending, Duration.ofSeconds(120)));
+        return answer(operator.reinitialize());
+    }
+
+    private RestApi.Answer restart(RestRequests.Restart req) {
+        return answer(operator.restart(req.role(), req.pendingOnly(), Duration.ofSeconds(120)));
     }
 
     private static void sleep() {

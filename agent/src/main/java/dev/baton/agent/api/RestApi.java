@@ -11,18 +11,22 @@ import dev.baton.config.Sizes;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -39,24 +43,36 @@ public final class RestApi implements AutoCloseable {
     private final LongSupplier ticker;
     private final String version;
     private final int ttlSeconds;
+    private final RestLimits limits;
+    /** How much of a refused body is read before answering 413; a larger one may see a reset. */
+    private static final long DRAIN_BYTES = 1L << 20;
+
     private final HttpServer server;
-    private final ExecutorService executor;
+    private final ThreadPoolExecutor executor;
 
     public RestApi(String host, int port, Supplier<NodeState> state, LongSupplier ticker, String version,
                    int ttlSeconds) throws IOException {
+        this(host, port, state, ticker, version, ttlSeconds, RestLimits.DEFAULTS);
+    }
+
+    /** With the given limits; their JDK properties are set here, see {@link RestLimits} for why and what. */
+    public RestApi(String host, int port, Supplier<NodeState> state, LongSupplier ticker, String version,
+                   int ttlSeconds, RestLimits limits) throws IOException {
         this.state = state;
         this.ticker = ticker;
         this.version = version;
         this.ttlSeconds = ttlSeconds;
-        // Without TCP_NODELAY the JDK server writes headers and body separately and the body waits
-        // up to 40 ms for the client's delayed ACK: every health check and peer poll paid for it.
-        System.setProperty("sun.net.httpserver.nodelay", "true");
+        this.limits = limits;
+        limits.jdkProperties().forEach(System::setProperty);
         this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
-        this.executor = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "baton-rest");
-            t.setDaemon(true);
-            return t;
-        });
+        // No queue: a request never waits behind another client's; threads come and go with the load.
+        AtomicInteger n = new AtomicInteger();
+        this.executor = new ThreadPoolExecutor(2, limits.maxThreads(), 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, "baton-rest-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
         server.setExecutor(executor);
         server.createContext("/", this::handle);
     }
@@ -68,6 +84,11 @@ public final class RestApi implements AutoCloseable {
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /** Handler threads busy now (reading a request or answering it): for tests. */
+    int busyThreads() {
+        return executor.getActiveCount();
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -82,7 +103,12 @@ public final class RestApi implements AutoCloseable {
                 if (path.length() > 1 && path.endsWith("/")) {
                     path = path.substring(0, path.length() - 1);
                 }
-                Map<String, String> query = query(uri.getRawQuery());
+                RestRequests.Parsed<Map<String, String>> parsedQuery = RestRequests.query(uri.getRawQuery());
+                if (parsedQuery instanceof RestRequests.Parsed.Bad<Map<String, String>> bad) {
+                    send(ex, method, 400, error(bad.message()));
+                    return;
+                }
+                Map<String, String> query = ((RestRequests.Parsed.Ok<Map<String, String>>) parsedQuery).value();
                 if ((method.equals("GET") || method.equals("HEAD")) && path.equals("/metrics") && metrics != null) {
                     byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
                     ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
@@ -99,9 +125,14 @@ public final class RestApi implements AutoCloseable {
                 if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("OPTIONS")) {
                     Answer a = null;
                     if (actions != null) {
-                        byte[] raw = ex.getRequestBody().readNBytes(MAX_BODY + 1);
-                        if (raw.length > MAX_BODY) {
-                            send(ex, method, 413, error("request body larger than " + MAX_BODY + " bytes"));
+                        int max = limits.maxBodyBytes();
+                        // Refused before reading when the client says so; a chunked body is read up to the limit.
+                        byte[] raw = declaredLength(ex) > max ? null : ex.getRequestBody().readNBytes(max + 1);
+                        if (raw == null || raw.length > max) {
+                            // Read (and drop) what a modest client is still sending: closing on unread
+                            // bytes resets the connection and the client would never see the 413.
+                            discard(ex.getRequestBody(), DRAIN_BYTES);
+                            send(ex, method, 413, error("request body larger than " + max + " bytes"));
                             return;
                         }
                         a = actions.act(method, path, query, new String(raw, StandardCharsets.UTF_8));
@@ -119,14 +150,41 @@ public final class RestApi implements AutoCloseable {
                 Answer a = answer(path, query, s, now);
                 send(ex, method, a.status(), a.body());
             } catch (RuntimeException e) {
-                LOG.warning("REST request failed: " + e);
+                // The client learns that it failed and an id to quote; the details are for the log only.
+                String id = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 32);
                 String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
-                send(ex, method, 500, error("internal error: " + e.getMessage()));
+                LOG.log(Level.SEVERE, "REST " + printable(method) + " " + printable(ex.getRequestURI().getRawPath())
+                        + " failed (error id " + id + ")", e);
+                send(ex, method, 500, error("internal error (error id " + id + ", in the agent's log)"));
             }
         }
     }
 
-    private static final int MAX_BODY = 64 * 1024;
+    /** The Content-Length the client sent, -1 if none or unreadable (the JDK rejects those before us). */
+    private static long declaredLength(HttpExchange ex) {
+        String v = ex.getRequestHeaders().getFirst("Content-Length");
+        try {
+            return v == null ? -1 : Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Client text for a log line: control characters escaped, so that a request cannot forge log lines. */
+    static String printable(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        s.codePoints().limit(200).forEach(c -> {
+            if (c < 0x20 || c == 0x7f) {
+                sb.append(String.format("\\x%02x", c));
+            } else {
+                sb.appendCodePoint(c);
+            }
+        });
+        return sb.toString();
+    }
 
     /** The agent's actions (POST/DELETE/PATCH/PUT); {@code null} from {@link #act} means "no such action". */
     public interface Actions {
@@ -365,20 +423,6 @@ public final class RestApi implements AutoCloseable {
         return n.toString();
     }
 
-    private static Map<String, String> query(String raw) {
-        Map<String, String> q = new HashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return q;
-        }
-        for (String part : raw.split("&")) {
-            int eq = part.indexOf('=');
-            String k = java.net.URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
-            String v = eq < 0 ? "" : java.net.URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
-            q.put(k, v);
-        }
-        return q;
-    }
-
     private static void send(HttpExchange ex, String method, int status, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         String t = body.stripLeading();
@@ -398,5 +442,14 @@ public final class RestApi implements AutoCloseable {
     public void close() {
         server.stop(0);
         executor.shutdownNow();
+    }
+
+    private static void discard(InputStream in, long limit) throws IOException {
+        byte[] buf = new byte[8192];
+        long left = limit;
+        int n;
+        while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
+            left -= n;
+        }
     }
 }

@@ -77,10 +77,7 @@ public final class WatchdogSetup {
         WatchdogDevice.Probe probe = WatchdogDevice.probe(device);
         if (!probe.usable()) {
             if ("required".equals(wd.mode())) {
-                throw new IllegalArgumentException("watchdog.mode is required, but watchdog.device " + device + " "
-                        + probe.problem() + ": this node must not become the primary without it. Load a watchdog "
-                        + "driver (e.g. modprobe softdog), give this user write access to the device, or set "
-                        + "watchdog.mode to automatic or off");
+                throw new IllegalArgumentException("watchdog.mode " + requiredButUnusable(device, probe));
             }
             LOG.info("watchdog.device " + device + " " + probe.problem()
                     + ": the fencing watchdog process works without it");
@@ -110,6 +107,16 @@ public final class WatchdogSetup {
         return "watchdog.device " + device + " has a timeout of " + timeout.getAsInt() + " s, more than ttl ("
                 + ttl + ") - safety_margin = " + wanted + " s: a reset would come after the leader key may have "
                 + "expired. Baton cannot set the timeout; set it with the driver (e.g. softdog soft_margin)";
+    }
+
+    /**
+     * Why {@code watchdog.mode: required} refuses an unusable device (after the key name), shared
+     * with {@code AgentPreflight} so that {@code --validate-config} says what the agent says.
+     */
+    public static String requiredButUnusable(Path device, WatchdogDevice.Probe probe) {
+        return "is required, but watchdog.device " + device + " " + probe.problem() + ": this node must not become "
+                + "the primary without it. Load a watchdog driver (e.g. modprobe softdog), give this user write "
+                + "access to the device, or set watchdog.mode to automatic or off";
     }
 
     private static String javaBinary() {

@@ -1,0 +1,140 @@
+package dev.baton.agent.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What a client sends, parsed into typed requests by pure functions: every input gives either a
+ * value or a {@link Parsed.Bad} message for a 400, never an exception (a REST client must not be
+ * able to cause a 500). Property-tested with arbitrary input.
+ */
+public final class RestRequests {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private RestRequests() {
+    }
+
+    /** A value, or why the request is malformed. */
+    public sealed interface Parsed<T> {
+        /** The parsed value. */
+        record Ok<T>(T value) implements Parsed<T> {
+        }
+
+        /** The 400 message. */
+        record Bad<T>(String message) implements Parsed<T> {
+        }
+    }
+
+    private static <T> Parsed<T> ok(T value) {
+        return new Parsed.Ok<>(value);
+    }
+
+    private static <T> Parsed<T> bad(String message) {
+        return new Parsed.Bad<>(message);
+    }
+
+    /**
+     * POST /switchover and POST /failover: Patroni's body. {@code scheduledAt} null means now.
+     *
+     * @param leader    the leader the operator expects, or null
+     * @param candidate the member to take over, or null for "any eligible"
+     */
+    public record Takeover(String leader, String candidate, OffsetDateTime scheduledAt) {
+    }
+
+    /** POST /restart: {@code role} null, primary/master, replica or any; only if a restart is pending. */
+    public record Restart(String role, boolean pendingOnly) {
+    }
+
+    private static final Set<String> ROLES = Set.of("primary", "master", "replica", "any");
+
+    /** The query string ({@code a=1&b}) as a map; a malformed %-escape is a 400 naming it. */
+    public static Parsed<Map<String, String>> query(String raw) {
+        Map<String, String> q = new HashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return ok(q);
+        }
+        try {
+            for (String part : raw.split("&")) {
+                int eq = part.indexOf('=');
+                String k = URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
+                String v = eq < 0 ? "" : URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
+                q.put(k, v);
+            }
+        } catch (IllegalArgumentException e) {
+            return bad("malformed query string: " + e.getMessage());
+        }
+        return ok(q);
+    }
+
+    /** The body as a JSON object; an empty body is an empty object (patronictl sends none for some actions). */
+    public static Parsed<JsonNode> object(String body) {
+        if (body == null || body.isBlank()) {
+            return ok(JSON.createObjectNode());
+        }
+        try {
+            JsonNode n = JSON.readTree(body);
+            if (n == null || !n.isObject()) {
+                return bad("the request body must be a JSON object");
+            }
+            return ok(n);
+        } catch (JsonProcessingException e) {
+            return bad("the request body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /** POST /switchover ({@code planned}) or POST /failover: only a switchover can be scheduled, a failover needs a candidate. */
+    public static Parsed<Takeover> takeover(String body, boolean planned) {
+        Parsed<JsonNode> json = object(body);
+        if (json instanceof Parsed.Bad<JsonNode> b) {
+            return bad(b.message());
+        }
+        JsonNode req = ((Parsed.Ok<JsonNode>) json).value();
+        String scheduled = text(req, "scheduled_at");
+        OffsetDateTime at = null;
+        if (scheduled != null && !scheduled.equals("now")) {
+            try {
+                at = OffsetDateTime.parse(scheduled);
+            } catch (DateTimeParseException e) {
+                return bad("scheduled_at must be an ISO-8601 time with an offset, e.g. "
+                        + "2026-01-02T03:04:05+00:00; got \"" + scheduled + "\"");
+            }
+            if (!planned) {
+                return bad("a failover cannot be scheduled; use a switchover");
+            }
+        }
+        String candidate = text(req, "candidate");
+        if (!planned && candidate == null) {
+            return bad("failover needs a candidate");
+        }
+        return ok(new Takeover(text(req, "leader"), candidate, at));
+    }
+
+    /** POST /restart. */
+    public static Parsed<Restart> restart(String body) {
+        Parsed<JsonNode> json = object(body);
+        if (json instanceof Parsed.Bad<JsonNode> b) {
+            return bad(b.message());
+        }
+        JsonNode req = ((Parsed.Ok<JsonNode>) json).value();
+        String role = text(req, "role");
+        if (role != null && !ROLES.contains(role)) {
+            return bad("role must be primary, replica or any; got \"" + role + "\"");
+        }
+        return ok(new Restart(role, req.path("restart_pending").asBoolean(false)));
+    }
+
+    /** A field's text; absent, null and "" are all null. */
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() || v.asText().isEmpty() ? null : v.asText();
+    }
+}

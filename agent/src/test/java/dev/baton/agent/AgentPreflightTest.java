@@ -1,0 +1,145 @@
+package dev.baton.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.baton.agent.AgentPreflight.Problem;
+import dev.baton.agent.AgentPreflight.Scope;
+import dev.baton.agent.watchdog.WatchdogDevice;
+import dev.baton.config.BatonConfig;
+import dev.baton.config.ConfigLoader;
+import dev.baton.config.LoadResult;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The agent's start-time checks, the ones --validate-config runs too, over a fake machine. */
+class AgentPreflightTest {
+
+    private static final String BASE = """
+            scope: demo
+            name: node1
+            restapi: {listen: 127.0.0.1:8008}
+            etcd3: {host: 127.0.0.1:2379}
+            """;
+    private static final String PASSWORD = "      superuser: {username: postgres, password: secret}\n";
+
+    /** A machine with everything the agent needs, changed by each test. */
+    private static final class FakeHost implements AgentPreflight.Host {
+        Optional<String> binaries = Optional.empty();
+        WatchdogDevice.Probe watchdog = new WatchdogDevice.Probe(true, null, OptionalInt.empty());
+        Set<Path> files = Set.of();
+        Set<Path> directories = Set.of();
+
+        @Override
+        public Optional<String> binariesProblem(Path binDir) {
+            return binaries;
+        }
+
+        @Override
+        public WatchdogDevice.Probe watchdog(Path device) {
+            return watchdog;
+        }
+
+        @Override
+        public boolean exists(Path path) {
+            return files.contains(path) || directories.contains(path);
+        }
+
+        @Override
+        public boolean isDirectory(Path path) {
+            return directories.contains(path);
+        }
+    }
+
+    private static BatonConfig config(String authentication, String postgresExtra, String extra) {
+        String yaml = BASE + """
+                postgresql:
+                  listen: 127.0.0.1:5432
+                  data_dir: /srv/pg/data
+                  authentication:
+                """ + authentication + postgresExtra + extra;
+        LoadResult r = new ConfigLoader(Map.of()).loadString(yaml);
+        assertTrue(r.ok(), () -> "test config: " + r.errors());
+        return r.config();
+    }
+
+    private static BatonConfig config(String postgresExtra) {
+        return config(PASSWORD, postgresExtra, "");
+    }
+
+    @Test
+    void aCompleteConfigurationOnAReadyMachineHasNoProblem() {
+        assertEquals(List.of(), AgentPreflight.check(config(""), new FakeHost()));
+    }
+
+    @Test
+    void aMissingSuperuserPasswordIsAProblemOfTheFile() {
+        List<Problem> p = AgentPreflight.check(config("      superuser: {username: postgres}\n", "", ""),
+                new FakeHost());
+        assertEquals(List.of(new Problem("postgresql.authentication.superuser.password",
+                "is required (the agent connects to PostgreSQL over TCP)", Scope.FILE)), p);
+    }
+
+    @Test
+    void eachCallbackThatCannotBeSplitIsNamed() {
+        List<Problem> p = AgentPreflight.check(config("""
+                  callbacks:
+                    on_start: /bin/echo 'unbalanced
+                    on_stop: /bin/echo fine
+                    on_role_change: "/bin/echo \\\\"
+                """), new FakeHost());
+        assertEquals(List.of("postgresql.callbacks.on_start", "postgresql.callbacks.on_role_change"),
+                p.stream().map(Problem::key).toList(), p::toString);
+        assertTrue(p.get(0).message().contains("no closing single quote"), p::toString);
+        assertTrue(p.stream().allMatch(x -> x.scope() == Scope.FILE));
+    }
+
+    @Test
+    void aRequiredWatchdogWithoutAUsableDeviceIsAProblemOfThisMachine() {
+        FakeHost host = new FakeHost();
+        host.watchdog = new WatchdogDevice.Probe(false, "does not exist", OptionalInt.empty());
+        List<Problem> p = AgentPreflight.check(config(PASSWORD, "", "watchdog: {mode: required, device: /dev/wd9}\n"),
+                host);
+        assertEquals(1, p.size(), p::toString);
+        assertEquals("watchdog.mode", p.get(0).key());
+        assertEquals(Scope.HOST, p.get(0).scope());
+        assertTrue(p.get(0).message().startsWith("is required, but watchdog.device /dev/wd9 does not exist"),
+                p::toString);
+        // automatic and off start without the device.
+        assertEquals(List.of(), AgentPreflight.check(config(PASSWORD, "", "watchdog: {mode: automatic}\n"), host));
+        assertEquals(List.of(), AgentPreflight.check(config(PASSWORD, "", "watchdog: {mode: off}\n"), host));
+    }
+
+    @Test
+    void missingBinariesAndADataDirThatIsAFileAreProblemsOfThisMachine() {
+        FakeHost host = new FakeHost();
+        host.binaries = Optional.of("no executable pg_ctl in /opt/pg/bin");
+        host.files = Set.of(Path.of("/srv/pg/data"));
+        List<Problem> p = AgentPreflight.check(config(""), host);
+        assertEquals(List.of(
+                new Problem("postgresql.data_dir", "/srv/pg/data exists and is not a directory", Scope.HOST),
+                new Problem("postgresql.bin_dir", "no executable pg_ctl in /opt/pg/bin", Scope.HOST)), p);
+        // A data directory that exists, or not yet, is fine.
+        host.files = Set.of();
+        host.directories = Set.of(Path.of("/srv/pg/data"));
+        assertEquals(1, AgentPreflight.check(config(""), host).size());
+    }
+
+    @Test
+    void theAgentRefusesWithEveryProblemAtOnce() {
+        FakeHost host = new FakeHost();
+        host.binaries = Optional.of("PostgreSQL server binaries not found");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentPreflight.requireNoProblems(
+                config("      superuser: {username: postgres}\n", "  callbacks: {on_stop: \"x 'y\"}\n", ""), host));
+        assertEquals("""
+                postgresql.authentication.superuser.password: is required (the agent connects to PostgreSQL over TCP)
+                postgresql.callbacks.on_stop: no closing single quote in: x 'y
+                postgresql.bin_dir: PostgreSQL server binaries not found""", e.getMessage());
+    }
+}

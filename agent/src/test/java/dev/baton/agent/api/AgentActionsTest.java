@@ -1,0 +1,94 @@
+package dev.baton.agent.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.baton.agent.ha.OperatorPolicy;
+import dev.baton.config.DynamicConfig;
+import dev.baton.leader.testing.InMemoryCluster;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The operator actions' preconditions, over the in-memory store and a fake of the loop's actions. */
+class AgentActionsTest {
+    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    private final InMemoryCluster etcd = new InMemoryCluster("demo", nanos::get);
+
+    /** Counts the wipes it was asked for. */
+    private static final class FakeOperator implements AgentActions.Operator {
+        final AtomicInteger reinitialized = new AtomicInteger();
+
+        @Override
+        public OperatorPolicy.Result restart(String role, boolean pendingOnly, Duration timeout) {
+            return new OperatorPolicy.Result(200, "restarted successfully");
+        }
+
+        @Override
+        public OperatorPolicy.Result reload() {
+            return new OperatorPolicy.Result(202, "reload scheduled");
+        }
+
+        @Override
+        public OperatorPolicy.Result reinitialize() {
+            reinitialized.incrementAndGet();
+            return new OperatorPolicy.Result(200, "reinitialize started");
+        }
+    }
+
+    private final FakeOperator operator = new FakeOperator();
+
+    private AgentActions actionsOf(String member) {
+        return new AgentActions(operator, etcd.store(member, 10), nanos::get, DynamicConfig.defaults(),
+                Duration.ofSeconds(30));
+    }
+
+    private static RestApi.Answer post(AgentActions a, String path) {
+        return a.act("POST", path, Map.of(), "{\"force\":false}");
+    }
+
+    @Test
+    void reinitializeIsRefusedWhileTheClusterHasNoLeader() {
+        AgentActions node2 = actionsOf("node2");
+        RestApi.Answer a = post(node2, "/reinitialize");
+        assertEquals(503, a.status());
+        assertEquals("Cluster has no leader, can not reinitialize", a.body());
+        assertEquals(0, operator.reinitialized.get(), "nothing was wiped");
+    }
+
+    @Test
+    void reinitializeGoesAheadWithALeaderAndIsRefusedAgainOnceItsKeyIsGone() {
+        var leader = etcd.store("node1", 10);
+        assertTrue(leader.tryAcquireLeader());
+        AgentActions node2 = actionsOf("node2");
+        RestApi.Answer ok = post(node2, "/reinitialize");
+        assertEquals(200, ok.status(), ok::toString);
+        assertEquals(1, operator.reinitialized.get());
+
+        // The leader dies: its lease ends with its key, and the very next request is refused.
+        etcd.expireLease(etcd.leaderLease());
+        RestApi.Answer refused = post(node2, "/reinitialize");
+        assertEquals(503, refused.status());
+        assertEquals("Cluster has no leader, can not reinitialize", refused.body());
+        assertEquals(1, operator.reinitialized.get(), "no second wipe");
+    }
+
+    @Test
+    void reinitializeIsRefusedWhenTheStoreCannotSayWhoLeads() {
+        assertTrue(etcd.store("node1", 10).tryAcquireLeader());
+        etcd.down(true);
+        RestApi.Answer a = post(actionsOf("node2"), "/reinitialize");
+        assertEquals(503, a.status());
+        assertTrue(a.body().startsWith("the cluster store is not accessible"), a::toString);
+        assertEquals(0, operator.reinitialized.get());
+    }
+
+    @Test
+    void reloadAndRestartDoNotNeedALeader() {
+        AgentActions node2 = actionsOf("node2");
+        assertEquals(202, post(node2, "/reload").status());
+        assertEquals(200, post(node2, "/restart").status());
+    }
+}
