@@ -3,6 +3,7 @@ package dev.baton.agent.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.leader.model.FailoverKey;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
@@ -102,10 +103,11 @@ public final class RestRequests {
         OffsetDateTime at = null;
         if (scheduled != null && !scheduled.equals("now")) {
             try {
-                at = OffsetDateTime.parse(scheduled);
-            } catch (DateTimeParseException e) {
+                // The forms Patroni accepts (a space for the T, Z/UTC/+HH/+HHMM/+HH:MM), as in the key.
+                at = FailoverKey.scheduledAt(scheduled);
+            } catch (IllegalArgumentException | DateTimeParseException e) {
                 return bad("scheduled_at must be an ISO-8601 time with an offset, e.g. "
-                        + "2026-01-02T03:04:05+00:00; got \"" + scheduled + "\"");
+                        + "2026-01-02T03:04:05+00:00; got \"" + printable(scheduled) + "\"");
             }
             if (!planned) {
                 return bad("a failover cannot be scheduled; use a switchover");
@@ -136,5 +138,12 @@ public final class RestRequests {
     private static String text(JsonNode n, String field) {
         JsonNode v = n.get(field);
         return v == null || v.isNull() || v.asText().isEmpty() ? null : v.asText();
+    }
+
+    /** A client's text in a message: control characters as '?', at most 64 characters. */
+    private static String printable(String s) {
+        String cut = s.length() > 64 ? s.substring(0, 64) + "…" : s;
+        return cut.chars().map(c -> Character.isISOControl(c) ? '?' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     }
 }

@@ -40,7 +40,7 @@ public sealed interface FailoverKey permits FailoverRequest, FailoverKey.Invalid
      *
      * @throws IllegalArgumentException naming what is wrong
      */
-    static OffsetDateTime scheduledAt(String text) {
+    public static OffsetDateTime scheduledAt(String text) {
         return FailoverKeyParser.time(text);
     }
 }
