@@ -90,6 +90,12 @@ public final class OperatorActions {
         return await(LongAction.REINITIALIZE, Duration.ofSeconds(120), () -> {
             pg.stop(StopMode.FAST, Duration.ofSeconds(60));
             loop.listener().stopped(Role.REPLICA);
+            // Checked again after the stop, which can take a while: if the leader is gone now, this
+            // replica may be the best candidate, so its data stays (the loop starts it again).
+            if (state.get().lockHolder() == null) {
+                throw new IllegalStateException("the cluster lost its leader while postgres stopped; "
+                        + "the data directory was kept");
+            }
             pg.removeDataDirectory();
             rejoin.reset();
             return "reinitialize started";

@@ -216,6 +216,27 @@ class HaLoopReplicaTest {
     }
 
     @Test
+    void aReinitializeKeepsTheDataWhenTheLeaderIsGoneOnceTheStopIsDone() throws Exception {
+        LoopHarness h = following();
+        h.cycle();
+        java.util.concurrent.CompletableFuture<OperatorPolicy.Result> asked =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> h.operator().reinitialize());
+        while (h.actions.size() == 0 && !asked.isDone()) {
+            Thread.onSpinWait();
+        }
+        // The leader dies while this replica's postgres is being stopped; a cycle sees it gone.
+        h.others.get("node1").die();
+        h.advanceSeconds(1);
+        assertEquals("reinitialize in progress", h.cycle());
+        h.runActions();
+        OperatorPolicy.Result r = asked.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(503, r.status(), r.message());
+        assertTrue(r.message().contains("the cluster lost its leader while postgres stopped; the data directory was kept"),
+                r.message());
+        assertEquals(List.of("stop FAST"), h.calls(), "no remove data directory");
+    }
+
+    @Test
     void theLeaderRefusesToReinitialize() {
         LoopHarness h = HaLoopLeaderTest.leading();
         assertEquals(503, h.loop.operatorActions().reinitialize().status());
