@@ -300,7 +300,9 @@ public final class RestApi implements AutoCloseable {
         if (s.lastCycleNanos() == 0) {
             return true;
         }
-        long limit = (s.pg().runningAsPrimary() ? ttlSeconds : 2L * ttlSeconds) * 1_000_000_000L;
+        // The cluster's ttl as last read (it follows the config key), the file's before the first read.
+        long ttl = s.cluster() != null ? s.cluster().dynamic().ttl() : ttlSeconds;
+        long limit = (s.pg().runningAsPrimary() ? ttl : 2L * ttl) * 1_000_000_000L;
         return now - s.lastCycleNanos() <= limit;
     }
 

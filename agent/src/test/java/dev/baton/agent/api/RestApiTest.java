@@ -429,6 +429,13 @@ class RestApiTest {
     }
 
     @Test
+    void livenessUsesTheTtlOfTheConfigKey() throws Exception {
+        DynamicConfig longer = DynamicConfig.defaults().withTiming(new dev.baton.config.Timing(60, 10, 10));
+        assertEquals(200, code("/liveness", healthyPrimary().cluster(view(longer, "me", 0)).lastCycle(NOW - 30 * SECOND)),
+                "ttl 60 in etcd, not the file's " + TTL);
+    }
+
+    @Test
     void readinessIs200ForTheLeaderOrARunningReplica() throws Exception {
         assertEquals(200, code("/readiness", healthyPrimary()));
         assertEquals(503, code("/readiness", healthyPrimary().lock(NOW - 1)));
