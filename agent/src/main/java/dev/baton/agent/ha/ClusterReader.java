@@ -1,5 +1,6 @@
 package dev.baton.agent.ha;
 
+import dev.baton.config.ConfigKeyReading;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterSnapshot;
 import dev.baton.leader.model.ClusterView;
@@ -23,6 +24,7 @@ final class ClusterReader {
     private DynamicConfig lastGood;
     private Set<String> reported = Set.of();
     private boolean configInvalid;
+    private long notedRevision = -1;
 
     ClusterReader(DynamicConfig bootstrap) {
         this.bootstrap = bootstrap;
@@ -34,7 +36,24 @@ final class ClusterReader {
             lastGood = view.dynamic();
         }
         report(view.configProblems(), view.keyProblems());
+        noteIgnoredSettings(snapshot);
         return view;
+    }
+
+    /**
+     * Settings of the config key that Baton reads but does not act on (unknown keys, Patroni keys
+     * it does not implement): logged once per revision of the key, at INFO, since Patroni files
+     * carry many such keys and none of them changes what Baton does.
+     */
+    private void noteIgnoredSettings(ClusterSnapshot snapshot) {
+        if (snapshot.config() == null || snapshot.config().modRevision() == notedRevision) {
+            return;
+        }
+        notedRevision = snapshot.config().modRevision();
+        List<String> notes = ConfigKeyReading.of(snapshot.config().value(), lastGood, bootstrap).notes();
+        if (!notes.isEmpty()) {
+            LOG.info("the etcd config key has settings Baton does not act on: " + String.join("; ", notes));
+        }
     }
 
     private void report(List<String> configProblems, List<String> keyProblems) {
