@@ -302,6 +302,11 @@ class OperatorCliIT {
                 List.of("edit-config", "--set", "loop_wait=0", "--force"),
                 List.of("edit-config", "--pg", "Bad-Name=1", "--force"),
                 List.of("edit-config", "--pg", "work_mem=\"\"", "--force"),
+                List.of("edit-config", "--pg", "work_mem=lots", "--force"),           // postgres would refuse these
+                List.of("edit-config", "--pg", "max_connections=0", "--force"),
+                List.of("edit-config", "--pg", "no_such_parameter=1", "--force"),
+                List.of("edit-config", "--pg", "port=5433", "--force"),              // Baton's own
+                List.of("edit-config", "--set", "ttl=2147483647", "--force"),
                 List.of("edit-config", "--set", "ttl=20"),                           // no terminal, no --force
                 List.of("edit-config", "--force"),
                 List.of("restart", "nosuch", "--force"),
