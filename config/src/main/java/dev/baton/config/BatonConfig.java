@@ -3,11 +3,12 @@ package dev.baton.config;
 /**
  * The whole node configuration, immutable. Load it with {@link ConfigLoader}. The namespace is
  * normalised to start and end with "/" (null or blank becomes "/service/"). {@code aws} is null
- * when the file has no {@code aws} section (no load balancer routing).
+ * when the file has no {@code aws} section (no load balancer routing). {@code ctl} is the section
+ * as written; {@link #client()} is what a REST client uses.
  */
 public record BatonConfig(String scope, String namespace, String name, RestApiConfig restapi, EtcdConfig etcd,
         BootstrapConfig bootstrap, PostgresConfig postgresql, Tags tags, LogConfig log, WatchdogConfig watchdog,
-        AwsConfig aws) {
+        AwsConfig aws, CtlConfig ctl) {
 
     public static final String DEFAULT_NAMESPACE = "/service/";
 
@@ -22,6 +23,24 @@ public record BatonConfig(String scope, String namespace, String name, RestApiCo
         if (watchdog == null) {
             watchdog = WatchdogConfig.defaults();
         }
+        if (ctl == null) {
+            ctl = CtlConfig.NONE;
+        }
+    }
+
+    /** With no {@code ctl} section. */
+    public BatonConfig(String scope, String namespace, String name, RestApiConfig restapi, EtcdConfig etcd,
+            BootstrapConfig bootstrap, PostgresConfig postgresql, Tags tags, LogConfig log, WatchdogConfig watchdog,
+            AwsConfig aws) {
+        this(scope, namespace, name, restapi, etcd, bootstrap, postgresql, tags, log, watchdog, aws, CtlConfig.NONE);
+    }
+
+    /**
+     * How this node's REST clients call the REST API (the CLI, and agents calling each other):
+     * {@code ctl}'s values, each falling back to {@code restapi}'s, as in patronictl.
+     */
+    public CtlConfig client() {
+        return CtlConfig.effective(ctl, restapi);
     }
 
     /** "service" and "/service" become "/service/"; repeated slashes collapse; blank is the default. */

@@ -100,7 +100,7 @@ public final class ConfigLoader {
         if (name != null && !NAME.matcher(name).matches()) {
             issues.error("name", "must contain only letters, digits, '_', '.' and '-', got \"" + name + "\"");
         }
-        RestApiConfig restapi = NodeSections.restapi(root.map("restapi"));
+        RestApiConfig restapi = SecuritySections.restapi(root.map("restapi"));
         if (etcdKey.equals("etcd")) {
             issues.warn("etcd", "read as etcd3: Baton speaks only the etcd v3 API (rename the section to etcd3)");
         } else {
@@ -115,11 +115,13 @@ public final class ConfigLoader {
         JsonNode awsSection = root.value("aws");
         ConfigNode awsNode = root.map("aws");
         AwsConfig aws = awsSection != null && awsSection.isObject() ? AwsSection.read(awsNode, postgresql, env) : null;
-        root.unsupported("consul", "zookeeper", "exhibitor", "kubernetes", "raft", "citus", "ctl");
+        CtlConfig ctl = SecuritySections.ctl(root.map("ctl"));
+        root.unsupported("consul", "zookeeper", "exhibitor", "kubernetes", "raft", "citus");
         root.finish();
 
         checkPortClash(restapi, postgresql, issues);
-        return new BatonConfig(scope, namespace, name, restapi, etcd, bootstrap, postgresql, tags, log, watchdog, aws);
+        return new BatonConfig(scope, namespace, name, restapi, etcd, bootstrap, postgresql, tags, log, watchdog, aws,
+                ctl);
     }
 
     /** The REST API and PostgreSQL cannot listen on the same port of the same interface. */

@@ -3,7 +3,6 @@ package dev.baton.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Reads {@code etcd3} (or its alias {@code etcd}): the host list in any of Patroni's forms (a YAML
@@ -51,13 +50,10 @@ final class EtcdSection {
             n.issues().error(n.path("hosts"), "at least one etcd host is required (" + n.path("hosts") + " or "
                     + n.path("host") + ")");
         }
-        String protocol = n.string("protocol", EtcdConfig.DEFAULT_PROTOCOL).toLowerCase(Locale.ROOT);
-        if (!protocol.equals("http") && !protocol.equals("https")) {
-            n.issues().error(n.path("protocol"), "must be http or https, got \"" + protocol + "\"");
-        }
-        n.unsupported("url", "urls", "proxy", "srv", "srv_suffix", "cacert", "cert", "key", "username", "password");
+        EtcdConfig config = SecuritySections.etcd(n, valid, "protocol");
+        n.unsupported("url", "urls", "proxy", "srv", "srv_suffix");
         n.finish();
-        return new EtcdConfig(valid, protocol);
+        return config;
     }
 
     /** Patroni's list syntax for env vars: "h1:2379,h2:2379", also "['h1:2379','h2:2379']". */

@@ -11,23 +11,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Reads the small sections about this node itself: {@code restapi}, {@code tags}, {@code log} and
- * {@code watchdog}. Each reader takes its section's node and reports to its {@link Issues}.
+ * Reads the small sections about this node itself: {@code tags}, {@code log} and {@code watchdog}
+ * ({@code restapi} is read by {@link SecuritySections}). Each reader takes its section's node and reports to its {@link Issues}.
  */
 final class NodeSections {
     private static final List<String> LOG_LEVELS = List.of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL");
 
     private NodeSections() {
-    }
-
-    static RestApiConfig restapi(ConfigNode n) {
-        String listen = n.address("listen", true, false);
-        String connect = n.address("connect_address", false, true);
-        n.unsupported("authentication", "certfile", "keyfile", "keyfile_password", "cafile", "ciphers",
-                "verify_client", "allowlist", "allowlist_include_members", "http_extra_headers",
-                "https_extra_headers", "request_queue_size", "server_tokens", "proxy_address");
-        n.finish();
-        return new RestApiConfig(listen, connect);
     }
 
     /** The tags Baton acts on, plus every tag as written (they are published in the member key). */

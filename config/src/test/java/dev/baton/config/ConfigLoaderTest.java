@@ -409,11 +409,10 @@ class ConfigLoaderTest {
                 kubernetes: {}
                 raft:
                 citus: {group: 0}
-                ctl: {insecure: true}
                 colour: blue
                 restapi_extra: 1
                 """;
-        yaml = yaml.replace("  listen: 127.0.0.1:8008\n", "  listen: 127.0.0.1:8008\n  certfile: /c.pem\n  authentication: {username: a}\n  speed: 11\n")
+        yaml = yaml.replace("  listen: 127.0.0.1:8008\n", "  listen: 127.0.0.1:8008\n  server_tokens: original\n  speed: 11\n")
                 .replace("  data_dir: /tmp/x/data\n", "  data_dir: /tmp/x/data\n  pg_ctl_timeout: 60\n  basebackup: [verbose]\n"
                         + "  create_replica_methods: [basebackup]\n  recovery_conf: {}\n  custom_conf: /x\n"
                         + "  config_dir: /y\n  use_unix_socket: true\n  color: red\n")
@@ -423,8 +422,8 @@ class ConfigLoaderTest {
         assertTrue(r.ok(), r.errors().toString());
         Map<String, String> w = warningsByPath(r);
         String unsupported = "Patroni key not supported by Baton, ignored";
-        for (String p : List.of("consul", "kubernetes", "raft", "citus", "ctl", "restapi.certfile",
-                "restapi.authentication", "postgresql.pg_ctl_timeout", "postgresql.basebackup",
+        for (String p : List.of("consul", "kubernetes", "raft", "citus", "restapi.server_tokens",
+                "postgresql.pg_ctl_timeout", "postgresql.basebackup",
                 "postgresql.create_replica_methods", "postgresql.recovery_conf", "postgresql.custom_conf",
                 "postgresql.config_dir", "postgresql.use_unix_socket", "bootstrap.users", "bootstrap.post_bootstrap",
                 "bootstrap.method", "bootstrap.dcs.failsafe_mode")) {
@@ -433,7 +432,7 @@ class ConfigLoaderTest {
         for (String p : List.of("colour", "restapi_extra", "restapi.speed", "postgresql.color", "bootstrap.dcs.wat")) {
             assertEquals("unknown key, ignored", w.get(p), p);
         }
-        assertEquals(23, r.warnings().size(), r.warnings().toString());
+        assertEquals(21, r.warnings().size(), r.warnings().toString());
     }
 
     @Test

@@ -50,11 +50,10 @@ class EtcdSectionTest {
     }
 
     @Test
-    void hostIsIgnoredBesideHostsAndTlsIsUnsupported() {
+    void hostIsIgnoredBesideHostsAndTlsIsRead() {
         Sections s = new Sections();
         EtcdSection.read(s.node("etcd3", "{hosts: a:1, host: b:1, cacert: /x}"));
-        assertEquals(Map.of("etcd3.host", "ignored, etcd3.hosts is set",
-                "etcd3.cacert", ConfigNode.UNSUPPORTED), s.warnings());
+        assertEquals(Map.of("etcd3.host", "ignored, etcd3.hosts is set"), s.warnings());
     }
 
     @Test

@@ -10,21 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** restapi, tags, log and watchdog. */
+/** tags, log and watchdog (restapi: SecuritySectionsTest). */
 class NodeSectionsTest {
-
-    @Test
-    void restapi() {
-        Sections s = new Sections();
-        RestApiConfig api = NodeSections.restapi(s.node("restapi", "{listen: '[::]:8008', certfile: /c}"));
-        assertEquals("[::]:8008", api.listen());
-        assertEquals("127.0.0.1:8008", api.connectAddress());
-        assertEquals(Map.of("restapi.certfile", ConfigNode.UNSUPPORTED), s.warnings());
-        Sections bad = new Sections();
-        NodeSections.restapi(bad.node("restapi", "{connect_address: x}"));
-        assertEquals(Map.of("restapi.listen", "is required", "restapi.connect_address", "must be host:port, got \"x\""),
-                bad.errors());
-    }
 
     @Test
     void tagsKeepEveryValueAsPlainJava() {
