@@ -659,4 +659,58 @@ class ConfigLoaderTest {
         assertNull(r.config());
         assertFalse(r.ok());
     }
+
+    /** A Patroni node file with its security keys on loads without a warning and keeps every value. */
+    @Test
+    void patroniSecurityKeysAreHonouredNotWarnedAbout() {
+        String yaml = SAMPLE.replace("  connect_address: 127.0.0.1:8008\n", """
+                  connect_address: 127.0.0.1:8008
+                  certfile: /etc/patroni/node.crt
+                  keyfile: /etc/patroni/node.key
+                  cafile: /etc/patroni/ca.crt
+                  verify_client: required
+                  authentication: {username: patroni, password: rest-secret}
+                  allowlist: [10.0.0.0/8]
+                  allowlist_include_members: true
+                """).replace("  hosts: 127.0.0.1:2379\n", """
+                  hosts: 127.0.0.1:2379
+                  protocol: https
+                  cacert: /etc/patroni/ca.crt
+                  cert: /etc/patroni/node.crt
+                  key: /etc/patroni/node.key
+                  username: patroni
+                  password: etcd-secret
+                """) + """
+                ctl:
+                  certfile: /etc/patroni/ctl.crt
+                  keyfile: /etc/patroni/ctl.key
+                  cacert: /etc/patroni/ca.crt
+                """;
+        LoadResult r = load(yaml);
+        assertTrue(r.ok(), r.errors().toString());
+        assertEquals(List.of(), r.warnings(), r.warnings().toString());
+        BatonConfig c = r.orThrow();
+        assertEquals("https", c.restapi().scheme());
+        assertEquals(VerifyClient.REQUIRED, c.restapi().verifyClient());
+        assertEquals(List.of("https://127.0.0.1:2379"), c.etcd().endpoints());
+        assertEquals("patroni", c.etcd().username());
+        assertEquals(java.nio.file.Path.of("/etc/patroni/ctl.crt"), c.client().tls().certfile());
+        assertEquals(new BasicAuth("patroni", "rest-secret"), c.client().authentication());
+    }
+
+    @Test
+    void patroniSecurityEnvironmentVariables() {
+        Map<String, String> env = Map.of(
+                "PATRONI_RESTAPI_CERTFILE", "/n.crt", "PATRONI_RESTAPI_CAFILE", "/ca.crt",
+                "PATRONI_RESTAPI_VERIFY_CLIENT", "optional", "PATRONI_RESTAPI_USERNAME", "u",
+                "BATON_RESTAPI_PASSWORD", "p", "PATRONI_CTL_INSECURE", "true", "PATRONI_CTL_CACERT", "/c2.crt",
+                "PATRONI_ETCD3_PROTOCOL", "https", "PATRONI_ETCD3_USERNAME", "e", "PATRONI_ETCD3_PASSWORD", "ep");
+        BatonConfig c = load(MINIMAL, env).orThrow();
+        assertEquals(VerifyClient.OPTIONAL, c.restapi().verifyClient());
+        assertEquals(new BasicAuth("u", "p"), c.restapi().authentication());
+        assertTrue(c.ctl().insecure());
+        assertEquals(java.nio.file.Path.of("/c2.crt"), c.client().tls().cafile());
+        assertEquals("https", c.etcd().protocol());
+        assertEquals("ep", c.etcd().password());
+    }
 }

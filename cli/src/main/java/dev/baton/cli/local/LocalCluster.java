@@ -33,33 +33,41 @@ public final class LocalCluster implements AutoCloseable {
      * @param etcdProxies  put a controllable {@link TcpProxy} between each agent and etcd
      * @param callbacks    configure on_start/on_stop/on_role_change to append to {@code <node>/callbacks.log}
      * @param env          extra environment variables for the agent processes (e.g. AWS credentials for an emulator)
+     * @param secure       lock every channel down ({@link LocalSecurity}): etcd over TLS with client certificates
+     *                     and users, the REST API over HTTPS with client certificates and Basic auth, PostgreSQL
+     *                     with TLS and verified replication
      */
     public record Options(int nodes, int ttl, int loopWait, int retryTimeout, boolean haproxy, String scope,
                           List<String> dcsYaml, Map<String, String> nodeYaml, boolean etcdProxies, boolean callbacks,
-                          Map<String, String> env) {
+                          Map<String, String> env, boolean secure) {
         public static Options defaults() {
-            return new Options(3, 10, 1, 3, true, "demo", List.of(), Map.of(), false, false, Map.of());
+            return new Options(3, 10, 1, 3, true, "demo", List.of(), Map.of(), false, false, Map.of(), false);
+        }
+
+        public Options withSecurity() {
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies,
+                    callbacks, env, true);
         }
 
         public Options withEnv(Map<String, String> variables) {
             return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies,
-                    callbacks, Map.copyOf(variables));
+                    callbacks, Map.copyOf(variables), secure);
         }
 
         public Options withCallbacks() {
-            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, true, env);
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, true, env, secure);
         }
 
         public Options withNodes(int n) {
-            return new Options(n, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env);
+            return new Options(n, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env, secure);
         }
 
         public Options withHaproxy(boolean h) {
-            return new Options(nodes, ttl, loopWait, retryTimeout, h, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env);
+            return new Options(nodes, ttl, loopWait, retryTimeout, h, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env, secure);
         }
 
         public Options withTimings(int ttl, int loopWait, int retryTimeout) {
-            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env);
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env, secure);
         }
 
         /** ttl with the timings the demo and the drill use: loop_wait 1, retry_timeout min(3, (ttl-1)/2), at least 1. */
@@ -68,15 +76,15 @@ public final class LocalCluster implements AutoCloseable {
         }
 
         public Options withDcs(String... lines) {
-            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, List.of(lines), nodeYaml, etcdProxies, callbacks, env);
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, List.of(lines), nodeYaml, etcdProxies, callbacks, env, secure);
         }
 
         public Options withNodeYaml(Map<String, String> yaml) {
-            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, Map.copyOf(yaml), etcdProxies, callbacks, env);
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, Map.copyOf(yaml), etcdProxies, callbacks, env, secure);
         }
 
         public Options withEtcdProxies() {
-            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, true, callbacks, env);
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, true, callbacks, env, secure);
         }
     }
 
@@ -87,6 +95,8 @@ public final class LocalCluster implements AutoCloseable {
     private final AgentClient agents = new AgentClient(Duration.ofSeconds(1));
     private final String superPassword;
     private final String replPassword;
+    /** Certificates and passwords with {@link Options#secure()}, else null. */
+    private LocalSecurity security;
     private Process haproxy;
     private int haproxyPort;
     private boolean keepFiles;
@@ -117,6 +127,9 @@ public final class LocalCluster implements AutoCloseable {
 
     private void startAll() throws IOException, InterruptedException {
         Files.createDirectories(dir);
+        if (options.secure()) {
+            security = LocalSecurity.create(dir.resolve("certs"));
+        }
         etcd.start();
         for (int i = 1; i <= options.nodes(); i++) {
             Node n = new Node("node" + i, Ports.free(), Ports.free(), dir.resolve("node" + i));
@@ -165,6 +178,11 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /** The superuser password (for tests and the demo's writer; never printed). */
+    /** The cluster's certificates and passwords, or null unless {@link Options#secure()}. */
+    public LocalSecurity security() {
+        return security;
+    }
+
     public String superuserPassword() {
         return superPassword;
     }
@@ -187,7 +205,10 @@ public final class LocalCluster implements AutoCloseable {
         y.append("scope: ").append(options.scope()).append('\n')
                 .append("name: ").append(n.name).append('\n')
                 .append("restapi:\n  listen: 127.0.0.1:").append(n.restPort).append('\n')
+                .append(security == null ? "" : security.restapiYaml(n.name))
+                .append(security == null ? "" : security.ctlYaml())
                 .append("etcd3:\n  hosts: ").append(n.etcdProxy != null ? n.etcdProxy.endpoint() : etcd.endpoint()).append('\n')
+                .append(security == null ? "" : security.etcdYaml(n.name))
                 .append("bootstrap:\n  dcs:\n")
                 .append("    ttl: ").append(options.ttl()).append('\n')
                 .append("    loop_wait: ").append(options.loopWait()).append('\n')
@@ -199,9 +220,11 @@ public final class LocalCluster implements AutoCloseable {
                 .append("postgresql:\n  listen: 127.0.0.1:").append(n.pgPort).append('\n')
                 .append("  data_dir: ").append(n.dataDir()).append('\n')
                 .append("  pgpass: ").append(n.dir.resolve("pgpass")).append('\n')
+                .append(security == null ? "" : security.postgresqlYaml(n.name))
                 .append("  authentication:\n")
                 .append("    superuser:\n      username: postgres\n      password: ").append(superPassword).append('\n')
-                .append("    replication:\n      username: replicator\n      password: ").append(replPassword).append('\n');
+                .append("    replication:\n      username: replicator\n      password: ").append(replPassword).append('\n')
+                .append(security == null ? "" : security.userSslYaml(n.name));
         if (options.callbacks()) {
             Path script = n.dir.resolve("callback.sh");
             Files.writeString(script, "#!/bin/sh\necho \"$*\" >> '" + n.callbackLog() + "'\n");
@@ -248,7 +271,8 @@ public final class LocalCluster implements AutoCloseable {
                         + "on-marked-down shutdown-sessions\n");
         for (Node n : nodes) {
             cfg.append("    server ").append(n.name).append(" 127.0.0.1:").append(n.pgPort)
-                    .append(" check port ").append(n.restPort).append('\n');
+                    .append(" check port ").append(n.restPort)
+                    .append(security == null ? "" : security.haproxyCheckSsl()).append('\n');
         }
         Path file = dir.resolve("haproxy.cfg");
         Files.writeString(file, cfg.toString());
@@ -376,7 +400,7 @@ public final class LocalCluster implements AutoCloseable {
 
         /** The agent's REST base, {@code http://127.0.0.1:<port>}. */
         public String restBase() {
-            return "http://127.0.0.1:" + restPort;
+            return (security == null ? "http" : "https") + "://127.0.0.1:" + restPort;
         }
 
         public Path config() {
