@@ -111,7 +111,7 @@ public final class AgentPreflight {
             problems.add(new Problem("postgresql.data_dir", dataDir + " exists and is not a directory", Scope.HOST));
         }
         // The REST API's TLS files and cipher list, read as the server will read them.
-        RestTls.check(c.restapi()).ifPresent(p -> problems.add(new Problem(p.key(), p.message(),
+        RestTls.check(c.restapi()).forEach(p -> problems.add(new Problem(p.key(), p.message(),
                 p.key().equals("restapi.ciphers") ? Scope.FILE : Scope.HOST)));
         host.binariesProblem(c.postgresql().binDir())
                 .ifPresent(p -> problems.add(new Problem("postgresql.bin_dir", p, Scope.HOST)));

@@ -11,9 +11,9 @@ import dev.baton.config.tls.TlsException;
 import java.security.KeyManagementException;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
@@ -78,17 +78,26 @@ public final class RestTls {
         return new RestTls(c, suites, context(c.tls()));
     }
 
-    /** The problem that would stop the agent, or empty (also for plain HTTP): for {@code AgentPreflight}. */
-    public static Optional<Problem> check(RestApiConfig c) {
+    /**
+     * What would stop the agent: the cipher list's problem and the files' first problem, each
+     * named by its key; empty for usable settings and for plain HTTP. For {@code AgentPreflight}.
+     */
+    public static List<Problem> check(RestApiConfig c) {
         if (!c.https()) {
-            return Optional.empty();
+            return List.of();
+        }
+        List<Problem> problems = new ArrayList<>();
+        try {
+            suites(c.ciphers());
+        } catch (Failure f) {
+            problems.add(f.problem);
         }
         try {
-            load(c);
-            return Optional.empty();
+            context(c.tls());
         } catch (Failure f) {
-            return Optional.of(f.problem);
+            problems.add(f.problem);
         }
+        return List.copyOf(problems);
     }
 
     /**
