@@ -176,7 +176,9 @@ public final class RestApi implements AutoCloseable {
                 }
                 Map<String, String> query = ((RestRequests.Parsed.Ok<Map<String, String>>) parsedQuery).value();
                 if (RestAccess.unsafe(method)) {
-                    Optional<RestAccess.Refusal> refusal = access.check(accessRequest(ex, method), state.get().cluster());
+                    NodeState now = state.get();
+                    Optional<RestAccess.Refusal> refusal = access.check(accessRequest(ex, method),
+                            now == null ? null : now.cluster());
                     if (refusal.isPresent()) {
                         RestAccess.Refusal r = refusal.get();
                         // Read (and drop) a modest body first: closing on unread bytes would reset the connection.
