@@ -164,17 +164,6 @@ public final class RestApi implements AutoCloseable {
             extraHeaders.forEach(ex.getResponseHeaders()::set);
             try {
                 String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
-                URI uri = ex.getRequestURI();
-                String path = uri.getPath();
-                if (path.length() > 1 && path.endsWith("/")) {
-                    path = path.substring(0, path.length() - 1);
-                }
-                RestRequests.Parsed<Map<String, String>> parsedQuery = RestRequests.query(uri.getRawQuery());
-                if (parsedQuery instanceof RestRequests.Parsed.Bad<Map<String, String>> bad) {
-                    send(ex, method, 400, error(bad.message()));
-                    return;
-                }
-                Map<String, String> query = ((RestRequests.Parsed.Ok<Map<String, String>>) parsedQuery).value();
                 if (RestAccess.unsafe(method)) {
                     NodeState now = state.get();
                     Optional<RestAccess.Refusal> refusal = access.check(accessRequest(ex, method),
@@ -188,6 +177,17 @@ public final class RestApi implements AutoCloseable {
                         return;
                     }
                 }
+                URI uri = ex.getRequestURI();
+                String path = uri.getPath();
+                if (path.length() > 1 && path.endsWith("/")) {
+                    path = path.substring(0, path.length() - 1);
+                }
+                RestRequests.Parsed<Map<String, String>> parsedQuery = RestRequests.query(uri.getRawQuery());
+                if (parsedQuery instanceof RestRequests.Parsed.Bad<Map<String, String>> bad) {
+                    send(ex, method, 400, error(bad.message()));
+                    return;
+                }
+                Map<String, String> query = ((RestRequests.Parsed.Ok<Map<String, String>>) parsedQuery).value();
                 if ((method.equals("GET") || method.equals("HEAD")) && path.equals("/metrics") && metrics != null) {
                     byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
                     ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
