@@ -160,13 +160,15 @@ public final class Agent implements AutoCloseable {
         // The longest a REST action waits: a switchover for its new leader, or restart/reinitialize (120 s).
         Duration longestWait = takeoverWait.compareTo(Duration.ofSeconds(120)) > 0
                 ? takeoverWait : Duration.ofSeconds(120);
-        this.api = new RestApi(config.restapi().listenHost(), config.restapi().listenPort(), loop::state, ticker,
-                version, config.bootstrap().dcs().ttl(), RestLimits.forActionsWaiting(longestWait));
+        this.api = new RestApi(config.restapi(), loop::state, ticker, version, config.bootstrap().dcs().ttl(),
+                RestLimits.forActionsWaiting(longestWait));
         api.setMetrics(metrics);
         loop.onFatal(reason -> exit.complete(EXIT_BAD_INPUT));
         api.setLiveStatus(pg::status);
-        api.setActions(new AgentActions(AgentActions.Operator.of(loop.operatorActions()), store, ticker,
-                config.bootstrap().dcs(), takeoverWait));
+        // POST /reload (and baton reload) also re-reads the REST API's TLS files: certificate rotation.
+        AgentActions.Operator operator = AgentActions.Operator.reloading(AgentActions.Operator.of(loop.operatorActions()),
+                api::reloadTls);
+        api.setActions(new AgentActions(operator, store, ticker, config.bootstrap().dcs(), takeoverWait));
     }
 
     public void start() {

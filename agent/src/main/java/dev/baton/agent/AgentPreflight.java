@@ -1,5 +1,6 @@
 package dev.baton.agent;
 
+import dev.baton.agent.api.RestTls;
 import dev.baton.agent.callbacks.CallbackRunner;
 import dev.baton.agent.postgres.PgBinaries;
 import dev.baton.agent.watchdog.WatchdogDevice;
@@ -109,6 +110,9 @@ public final class AgentPreflight {
         if (dataDir != null && host.exists(dataDir) && !host.isDirectory(dataDir)) {
             problems.add(new Problem("postgresql.data_dir", dataDir + " exists and is not a directory", Scope.HOST));
         }
+        // The REST API's TLS files and cipher list, read as the server will read them.
+        RestTls.check(c.restapi()).forEach(p -> problems.add(new Problem(p.key(), p.message(),
+                p.key().equals("restapi.ciphers") ? Scope.FILE : Scope.HOST)));
         host.binariesProblem(c.postgresql().binDir())
                 .ifPresent(p -> problems.add(new Problem("postgresql.bin_dir", p, Scope.HOST)));
         WatchdogConfig wd = c.watchdog();

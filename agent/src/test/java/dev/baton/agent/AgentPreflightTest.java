@@ -10,13 +10,17 @@ import dev.baton.agent.watchdog.WatchdogDevice;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.ConfigLoader;
 import dev.baton.config.LoadResult;
+import dev.baton.config.tls.CertificateAuthority;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The agent's start-time checks, the ones --validate-config runs too, over a fake machine. */
 class AgentPreflightTest {
@@ -141,5 +145,26 @@ class AgentPreflightTest {
                 postgresql.authentication.superuser.password: is required (the agent connects to PostgreSQL over TCP)
                 postgresql.callbacks.on_stop: no closing single quote in: x 'y
                 postgresql.bin_dir: PostgreSQL server binaries not found""", e.getMessage());
+    }
+
+    @Test
+    void restApiTlsFilesAndCiphersThatCannotBeUsedAreProblems(@TempDir Path dir) throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("ca", Duration.ofDays(1), Instant.now());
+        ca.issueNode(List.of("127.0.0.1"), Duration.ofDays(1), Instant.now()).write(dir.resolve("s.crt"), dir.resolve("s.key"));
+        Path otherKey = dir.resolve("other.key");
+        ca.issueNode(List.of("127.0.0.1"), Duration.ofDays(1), Instant.now()).write(dir.resolve("o.crt"), otherKey);
+        String yaml = BASE.replace("restapi: {listen: 127.0.0.1:8008}", "restapi: {listen: 127.0.0.1:8008, certfile: "
+                + dir.resolve("s.crt") + ", keyfile: " + otherKey + ", ciphers: 'HIGH:!aNULL'}") + """
+                postgresql:
+                  listen: 127.0.0.1:5432
+                  data_dir: /srv/pg/data
+                  authentication:
+                """ + PASSWORD;
+        LoadResult r = new ConfigLoader(Map.of()).loadString(yaml);
+        assertTrue(r.ok(), () -> "test config: " + r.errors());
+        List<Problem> p = AgentPreflight.check(r.config(), new FakeHost());
+        assertEquals(List.of("restapi.ciphers", "restapi.keyfile"), p.stream().map(Problem::key).toList());
+        assertEquals(List.of(Scope.FILE, Scope.HOST), p.stream().map(Problem::scope).toList());
+        assertTrue(p.get(1).message().startsWith(otherKey + ": the private key does not belong"), p.get(1).message());
     }
 }

@@ -45,6 +45,30 @@ public final class AgentActions implements RestApi.Actions {
 
         OperatorPolicy.Result reinitialize();
 
+        /**
+         * {@code operator}, where a reload first runs {@code alsoOnReload} (the REST API re-reads
+         * its TLS files), whether or not postgres then reloads.
+         */
+        static Operator reloading(Operator operator, Runnable alsoOnReload) {
+            return new Operator() {
+                @Override
+                public OperatorPolicy.Result restart(String role, boolean pendingOnly, Duration timeout) {
+                    return operator.restart(role, pendingOnly, timeout);
+                }
+
+                @Override
+                public OperatorPolicy.Result reload() {
+                    alsoOnReload.run();
+                    return operator.reload();
+                }
+
+                @Override
+                public OperatorPolicy.Result reinitialize() {
+                    return operator.reinitialize();
+                }
+            };
+        }
+
         static Operator of(OperatorActions actions) {
             return new Operator() {
                 @Override

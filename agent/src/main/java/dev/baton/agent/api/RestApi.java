@@ -3,10 +3,14 @@ package dev.baton.agent.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsServer;
 import dev.baton.agent.ha.NodeState;
 import dev.baton.agent.postgres.PgStatus;
+import dev.baton.config.RestApiConfig;
 import dev.baton.config.Sizes;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
@@ -16,8 +20,10 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -28,12 +34,18 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * The agent's REST API, answering Patroni's health endpoints with Patroni's status codes so that
  * HAProxy configs, ELB health checks and patronictl keep working. Every answer is computed from the
  * HA loop's last {@link NodeState} and the monotonic clock "now", never by doing I/O, so a health
  * check cannot block on (or be blocked by) postgres or etcd.
+ *
+ * <p>Security, as {@code restapi} configures it: HTTPS with a certificate rotated by
+ * {@link #reloadTls()} ({@link RestTls}), access checks on the unsafe methods before their body is
+ * read ({@link RestAccess}: allowlist, client certificate, Basic authentication, content type), and
+ * the operator's extra headers on every response.
  */
 public final class RestApi implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RestApi.class.getName());
@@ -49,22 +61,65 @@ public final class RestApi implements AutoCloseable {
 
     private final HttpServer server;
     private final ThreadPoolExecutor executor;
+    private final RestAccess access;
+    /** Null for plain HTTP. */
+    private final RestTls tls;
+    /** {@code http_extra_headers}, and {@code https_extra_headers} over HTTPS: on every response. */
+    private final Map<String, String> extraHeaders;
 
     public RestApi(String host, int port, Supplier<NodeState> state, LongSupplier ticker, String version,
                    int ttlSeconds) throws IOException {
         this(host, port, state, ticker, version, ttlSeconds, RestLimits.DEFAULTS);
     }
 
-    /** With the given limits; their JDK properties are set here, see {@link RestLimits} for why and what. */
+    /** Plain HTTP with no access checks, with the given limits. */
     public RestApi(String host, int port, Supplier<NodeState> state, LongSupplier ticker, String version,
                    int ttlSeconds, RestLimits limits) throws IOException {
+        this(host, port, new RestApiConfig(host + ":" + port, null), RestAllowlist.Resolver.system(), state, ticker,
+                version, ttlSeconds, limits);
+    }
+
+    /**
+     * The API of {@code restapi}: where it listens, its TLS, access checks and extra headers.
+     *
+     * @throws IllegalArgumentException naming the key whose TLS files or ciphers cannot be used
+     *     ({@code AgentPreflight} has checked them already, so only a change since then gets here)
+     */
+    public RestApi(RestApiConfig config, Supplier<NodeState> state, LongSupplier ticker, String version,
+                   int ttlSeconds, RestLimits limits) throws IOException {
+        this(config.listenHost(), config.listenPort(), config, RestAllowlist.Resolver.system(), state, ticker, version,
+                ttlSeconds, limits);
+    }
+
+    /** With the given limits; their JDK properties are set here, see {@link RestLimits} for why and what. */
+    RestApi(String host, int port, RestApiConfig config, RestAllowlist.Resolver resolver, Supplier<NodeState> state,
+            LongSupplier ticker, String version, int ttlSeconds, RestLimits limits) throws IOException {
         this.state = state;
         this.ticker = ticker;
         this.version = version;
         this.ttlSeconds = ttlSeconds;
         this.limits = limits;
+        this.access = new RestAccess(config, resolver, ticker);
+        Map<String, String> headers = new LinkedHashMap<>(config.httpExtraHeaders());
+        if (config.https()) {
+            headers.putAll(config.httpsExtraHeaders());
+        }
+        this.extraHeaders = Map.copyOf(headers);
         limits.jdkProperties().forEach(System::setProperty);
-        this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (config.https()) {
+            try {
+                this.tls = RestTls.load(config);
+            } catch (RestTls.Failure f) {
+                throw new IllegalArgumentException(f.getMessage());
+            }
+            HttpsServer https = HttpsServer.create(address, 64);
+            https.setHttpsConfigurator(tls.configurator());
+            this.server = https;
+        } else {
+            this.tls = null;
+            this.server = HttpServer.create(address, 64);
+        }
         // No queue: a request never waits behind another client's; threads come and go with the load.
         AtomicInteger n = new AtomicInteger();
         this.executor = new ThreadPoolExecutor(2, limits.maxThreads(), 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
@@ -77,9 +132,19 @@ public final class RestApi implements AutoCloseable {
         server.createContext("/", this::handle);
     }
 
+    /**
+     * Re-reads the TLS certificate, key and CA files for new connections (on {@code POST /reload}
+     * and {@code baton reload}); on failure keeps the current ones and logs why. Plain HTTP: nothing.
+     *
+     * @return false when the files could not be used
+     */
+    public boolean reloadTls() {
+        return tls == null || tls.reload();
+    }
+
     public void start() {
         server.start();
-        LOG.info("REST API listening on " + server.getAddress());
+        LOG.info("REST API listening on " + server.getAddress() + (tls == null ? " (HTTP)" : " (HTTPS)"));
     }
 
     public int port() {
@@ -96,8 +161,22 @@ public final class RestApi implements AutoCloseable {
         // runs after the exchange is closed, so a 500 sent from there never reaches the client
         // (it sees the connection drop with no response at all).
         try (ex) {
+            extraHeaders.forEach(ex.getResponseHeaders()::set);
             try {
                 String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
+                if (RestAccess.unsafe(method)) {
+                    NodeState now = state.get();
+                    Optional<RestAccess.Refusal> refusal = access.check(accessRequest(ex, method),
+                            now == null ? null : now.cluster());
+                    if (refusal.isPresent()) {
+                        RestAccess.Refusal r = refusal.get();
+                        // Read (and drop) a modest body first: closing on unread bytes would reset the connection.
+                        discard(ex.getRequestBody(), limits.maxBodyBytes());
+                        r.headers().forEach(ex.getResponseHeaders()::set);
+                        send(ex, method, r.status(), r.body());
+                        return;
+                    }
+                }
                 URI uri = ex.getRequestURI();
                 String path = uri.getPath();
                 if (path.length() > 1 && path.endsWith("/")) {
@@ -157,6 +236,27 @@ public final class RestApi implements AutoCloseable {
                         + " failed (error id " + id + ")", e);
                 send(ex, method, 500, error("internal error (error id " + id + ", in the agent's log)"));
             }
+        }
+    }
+
+    /** What the access checks look at. */
+    private static RestAccess.Request accessRequest(HttpExchange ex, String method) {
+        Headers h = ex.getRequestHeaders();
+        boolean browser = h.containsKey("Origin") || h.containsKey("Sec-Fetch-Site") || h.containsKey("Sec-Fetch-Mode")
+                || h.containsKey("Sec-Fetch-Dest");
+        return new RestAccess.Request(method, ex.getRemoteAddress().getAddress(), verifiedCertificate(ex),
+                h.getFirst("Authorization"), h.getFirst("Content-Type"), browser);
+    }
+
+    /** Whether the client presented a certificate the server verified (against restapi.cafile). */
+    private static boolean verifiedCertificate(HttpExchange ex) {
+        if (!(ex instanceof HttpsExchange https) || https.getSSLSession() == null) {
+            return false;
+        }
+        try {
+            return https.getSSLSession().getPeerCertificates().length > 0;
+        } catch (SSLPeerUnverifiedException e) {
+            return false;
         }
     }
 

@@ -72,7 +72,8 @@ final class MemberPublisher {
         Map<String, Object> tags = new TreeMap<>(config.tags().all());
         return new MemberStatus(config.name(),
                 "postgres://" + hostPort(config.postgresql().connectHost(), config.postgresql().connectPort()) + "/postgres",
-                "http://" + hostPort(config.restapi().connectHost(), config.restapi().connectPort()) + "/patroni",
+                config.restapi().scheme() + "://" + hostPort(config.restapi().connectHost(), config.restapi().connectPort())
+                        + "/patroni",
                 state, role, status.walPosition(), status.timeline(), tags, version, status.pendingRestart(), paused,
                 checkpointPending && status.runningAsPrimary() ? Boolean.FALSE : null);
     }

@@ -91,4 +91,16 @@ class AgentActionsTest {
         assertEquals(202, post(node2, "/reload").status());
         assertEquals(200, post(node2, "/restart").status());
     }
+
+    @Test
+    void aReloadAlsoRunsTheHookAndOnlyAReload() {
+        AtomicInteger tlsReloads = new AtomicInteger();
+        AgentActions.Operator op = AgentActions.Operator.reloading(operator, tlsReloads::incrementAndGet);
+        AgentActions a = new AgentActions(op, etcd.store("node1", 10), nanos::get, DynamicConfig.defaults(),
+                Duration.ofSeconds(30));
+        assertEquals(202, post(a, "/reload").status());
+        assertEquals(1, tlsReloads.get());
+        assertEquals(200, a.act("POST", "/restart", Map.of(), "{}").status());
+        assertEquals(1, tlsReloads.get());
+    }
 }
