@@ -87,6 +87,10 @@ final class EtcdErrors {
         if (m.contains("not an ssl/tls record")) {
             return "the etcd endpoint does not speak TLS (is etcd serving plain http? etcd3.protocol is https)";
         }
+        if (m.contains("performing tls negotiation")) {
+            return "etcd closed the connection during the TLS handshake: it may be serving plain http "
+                    + "(etcd3.protocol is https), or it refused the client certificate";
+        }
         if (m.contains("names none of the etcd hosts")) {
             return "the server certificate is for another host";
         }
