@@ -8,6 +8,7 @@ import dev.baton.agent.watchdog.WatchdogSetup;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.Callbacks;
 import dev.baton.config.WatchdogConfig;
+import dev.baton.leader.etcd.EtcdTls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,6 +107,8 @@ public final class AgentPreflight {
                 problems.add(new Problem("postgresql.callbacks." + key, e.getMessage(), Scope.FILE));
             }
         });
+        // etcd3: the TLS files of protocol https (issue 13, etcd part).
+        EtcdTls.problem(c.etcd()).ifPresent(p -> problems.add(new Problem(p.key(), p.message(), Scope.HOST)));
         Path dataDir = c.postgresql().dataDir();
         if (dataDir != null && host.exists(dataDir) && !host.isDirectory(dataDir)) {
             problems.add(new Problem("postgresql.data_dir", dataDir + " exists and is not a directory", Scope.HOST));

@@ -167,4 +167,21 @@ class AgentPreflightTest {
         assertEquals(List.of(Scope.FILE, Scope.HOST), p.stream().map(Problem::scope).toList());
         assertTrue(p.get(1).message().startsWith(otherKey + ": the private key does not belong"), p.get(1).message());
     }
+
+    @Test
+    void etcdKeyFilesThatCannotBeReadAreNamedByTheirKey() {
+        String yaml = BASE.replace("etcd3: {host: 127.0.0.1:2379}",
+                "etcd3: {host: 127.0.0.1:2379, cacert: /nonexistent/etcd-ca.pem}") + """
+                postgresql:
+                  listen: 127.0.0.1:5432
+                  data_dir: /srv/pg/data
+                  authentication:
+                """ + PASSWORD;
+        LoadResult r = new ConfigLoader(Map.of()).loadString(yaml);
+        assertTrue(r.ok(), () -> "test config: " + r.errors());
+        List<Problem> p = AgentPreflight.check(r.config(), new FakeHost());
+        assertEquals(1, p.size(), p::toString);
+        assertEquals("etcd3.cacert", p.get(0).key());
+        assertTrue(p.get(0).message().contains("/nonexistent/etcd-ca.pem"), p.get(0).message());
+    }
 }

@@ -8,6 +8,9 @@ import dev.baton.aws.routing.AwsRouting;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.Timing;
 import dev.baton.leader.KeyLayout;
+import dev.baton.leader.StoreUnavailableException;
+import dev.baton.leader.etcd.EtcdAccess;
+import dev.baton.leader.etcd.EtcdAccessDeniedException;
 import dev.baton.leader.etcd.EtcdClusterStore;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,8 +58,18 @@ public final class AgentCommand extends BaseCommand {
         }
         // The file's timing until the config key is read; the HA loop then follows the key (Retiming).
         Timing start = c.bootstrap().dcs().timing().adjusted().timing();
-        EtcdClusterStore store = new EtcdClusterStore(c.etcd().hosts(), new KeyLayout(c.namespace(), c.scope()),
+        EtcdClusterStore store = new EtcdClusterStore(EtcdAccess.of(c.etcd()), new KeyLayout(c.namespace(), c.scope()),
                 c.name(), start.ttl(), Duration.ofSeconds(start.retryTimeout()), System::nanoTime);
+        try {
+            // A wrong etcd user, password or permission is a configuration error: refuse to start
+            // (exit 2) rather than retry forever. An etcd that does not answer is the HA loop's business.
+            store.verifyAccess();
+        } catch (EtcdAccessDeniedException e) {
+            store.close();
+            throw ExitException.badInput(e.getMessage());
+        } catch (StoreUnavailableException e) {
+            err().println("baton: etcd not reachable at start, the HA loop keeps trying: " + e.getMessage());
+        }
         Agent agent;
         try {
             agent = new Agent(c, store, Version.get());

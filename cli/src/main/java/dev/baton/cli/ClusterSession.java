@@ -5,6 +5,7 @@ import dev.baton.leader.model.MemberStatus;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterSnapshot;
 import dev.baton.leader.StoreUnavailableException;
+import dev.baton.leader.etcd.EtcdAccessDeniedException;
 import dev.baton.leader.etcd.EtcdClusterStore;
 import dev.baton.leader.etcd.EtcdGatewayReader;
 import java.util.function.Supplier;
@@ -20,7 +21,7 @@ final class ClusterSession implements AutoCloseable {
     ClusterSession(ClusterOptions.Target target, Supplier<EtcdClusterStore> opener) {
         this.target = target;
         this.opener = opener;
-        this.gateway = new EtcdGatewayReader(target.endpoints(), target.layout(), ClusterOptions.OP_TIMEOUT);
+        this.gateway = new EtcdGatewayReader(target.access(), target.layout(), ClusterOptions.OP_TIMEOUT);
     }
 
     String scope() {
@@ -65,6 +66,9 @@ final class ClusterSession implements AutoCloseable {
     <T> T call(String what, Supplier<T> call) {
         try {
             return call.get();
+        } catch (EtcdAccessDeniedException e) {
+            // A wrong user, password or permission: the configuration to fix, not an outage.
+            throw ExitException.badInput("cannot " + what + " in etcd " + target.endpoints() + ": " + e.getMessage());
         } catch (StoreUnavailableException e) {
             throw ExitException.failed("cannot " + what + " in etcd " + target.endpoints() + ": " + e.getMessage());
         }

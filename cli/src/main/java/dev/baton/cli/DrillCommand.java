@@ -203,7 +203,7 @@ public final class DrillCommand extends BaseCommand {
         }
         RemoteTarget target;
         try {
-            target = new RemoteTarget(where.endpoints(), where.layout(), d);
+            target = new RemoteTarget(where.access(), where.layout(), d);
         } catch (IllegalStateException e) {
             throw ExitException.failed(e.getMessage());
         }

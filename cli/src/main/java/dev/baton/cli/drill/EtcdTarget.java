@@ -3,6 +3,7 @@ package dev.baton.cli.drill;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.KeyLayout;
 import dev.baton.leader.LeaderKey;
+import dev.baton.leader.etcd.EtcdAccess;
 import dev.baton.leader.etcd.EtcdClusterStore;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.HistoryEntry;
@@ -17,8 +18,8 @@ import java.util.Optional;
 abstract class EtcdTarget implements DrillTarget {
     protected final EtcdClusterStore store;
 
-    protected EtcdTarget(List<String> endpoints, KeyLayout layout, Duration timeout) {
-        this.store = new EtcdClusterStore(endpoints, layout, "baton-drill", 10, timeout, System::nanoTime);
+    protected EtcdTarget(EtcdAccess access, KeyLayout layout, Duration timeout) {
+        this.store = new EtcdClusterStore(access, layout, "baton-drill", 10, timeout, System::nanoTime);
     }
 
     /** The cluster as etcd has it now; throws when etcd cannot be read. */

@@ -6,6 +6,7 @@ import dev.baton.cli.local.LocalCluster;
 import dev.baton.cli.local.Writer;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.KeyLayout;
+import dev.baton.leader.etcd.EtcdAccess;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +32,7 @@ public final class LocalTarget extends EtcdTarget {
     private final Map<String, Thread> stopping = new HashMap<>();
 
     private LocalTarget(LocalCluster cluster, LocalCluster.Options options, boolean ownsCluster) {
-        super(List.of(cluster.etcdEndpoint()), new KeyLayout("/service/", cluster.scope()), Duration.ofSeconds(1));
+        super(EtcdAccess.plain(List.of(cluster.etcdEndpoint())), new KeyLayout("/service/", cluster.scope()), Duration.ofSeconds(1));
         this.cluster = cluster;
         this.ownsCluster = ownsCluster;
         this.options = options;

@@ -7,6 +7,7 @@ import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import dev.baton.cli.local.Writer;
 import dev.baton.leader.KeyLayout;
+import dev.baton.leader.etcd.EtcdAccess;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -83,9 +84,9 @@ public final class RemoteTarget extends EtcdTarget {
                         LocalProcesses.Launch launch, Path dataDir, LocalProcesses.Proc postmaster) {
     }
 
-    public RemoteTarget(List<String> endpoints, KeyLayout layout, Dsn dsn) {
-        super(endpoints, layout, Duration.ofSeconds(2));
-        this.endpoints = List.copyOf(endpoints);
+    public RemoteTarget(EtcdAccess access, KeyLayout layout, Dsn dsn) {
+        super(access, layout, Duration.ofSeconds(2));
+        this.endpoints = access.urls();
         this.layout = layout;
         this.dsn = dsn;
         refresh();

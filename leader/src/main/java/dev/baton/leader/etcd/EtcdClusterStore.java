@@ -65,10 +65,23 @@ public final class EtcdClusterStore implements ClusterStore {
     private final ByteSequence memberNameBytes;
 
     /**
-     * Builds the store and its jetcd client; performs no I/O.
+     * Builds the store and its jetcd client on plain access (no user; TLS only for
+     * {@code https://} endpoints, trusting the JDK's CAs); performs no I/O.
      *
-     * @param endpoints  etcd client endpoints as {@code host:port} ({@code http://host:port} is
-     *                   accepted too; TLS is not supported)
+     * @param endpoints etcd client endpoints as {@code host:port}, {@code http://host:port} or
+     *                  {@code https://host:port}
+     * @see #EtcdClusterStore(EtcdAccess, KeyLayout, String, long, Duration, LongSupplier)
+     */
+    public EtcdClusterStore(List<String> endpoints, KeyLayout layout, String memberName, long ttlSeconds,
+                            Duration opTimeout, LongSupplier nanoTicker) {
+        this(EtcdAccess.plain(Objects.requireNonNull(endpoints, "endpoints")), layout, memberName, ttlSeconds,
+                opTimeout, nanoTicker);
+    }
+
+    /**
+     * Builds the store and its jetcd client; performs no I/O but reading the TLS files.
+     *
+     * @param access     how to reach etcd: endpoints, TLS files, user and password
      * @param layout     the key layout of the cluster
      * @param memberName this member's name (the value of the leader key)
      * @param ttlSeconds the lease TTL to ask for (etcd may raise it to its minimum)
@@ -76,17 +89,16 @@ public final class EtcdClusterStore implements ClusterStore {
      * @param nanoTicker the monotonic clock of {@link LeaseRenewal#sentAtNanos()} (the HA loop's);
      *                   deadlines and waits always run on {@link System#nanoTime()}, so no ticker
      *                   can make a call unbounded
+     * @throws IllegalArgumentException on a bad argument, or naming the key ({@code etcd3.cert: ...})
+     *                                  when the TLS files cannot be used
      */
-    public EtcdClusterStore(List<String> endpoints, KeyLayout layout, String memberName, long ttlSeconds,
+    public EtcdClusterStore(EtcdAccess access, KeyLayout layout, String memberName, long ttlSeconds,
                             Duration opTimeout, LongSupplier nanoTicker) {
-        Objects.requireNonNull(endpoints, "endpoints");
+        Objects.requireNonNull(access, "access");
         this.layout = Objects.requireNonNull(layout, "layout");
         this.memberName = Objects.requireNonNull(memberName, "memberName");
         Objects.requireNonNull(opTimeout, "opTimeout");
         Objects.requireNonNull(nanoTicker, "nanoTicker");
-        if (endpoints.isEmpty()) {
-            throw new IllegalArgumentException("at least one etcd endpoint is required");
-        }
         if (memberName.isBlank() || memberName.contains("/")) {
             throw new IllegalArgumentException("member name must be non-empty and contain no '/': '" + memberName + "'");
         }
@@ -100,7 +112,7 @@ public final class EtcdClusterStore implements ClusterStore {
         this.leaderKey = bytes(layout.leader());
         this.memberKey = bytes(layout.member(memberName));
         this.memberNameBytes = bytes(memberName);
-        this.connection = EtcdConnection.open(endpoints, opTimeout, System::nanoTime);
+        this.connection = EtcdConnection.open(access, opTimeout, System::nanoTime);
         this.lease = new LeaseKeeper(connection, nanoTicker, memberName, ttlSeconds);
         this.watch = new ChangeWatcher(connection, layout);
         this.kv = new EtcdKv(connection, watch);
@@ -110,6 +122,30 @@ public final class EtcdClusterStore implements ClusterStore {
     public static EtcdClusterStore connect(List<String> endpoints, KeyLayout layout, String memberName,
                                            long ttlSeconds, Duration opTimeout) {
         return new EtcdClusterStore(endpoints, layout, memberName, ttlSeconds, opTimeout, System::nanoTime);
+    }
+
+    /** Same as the constructor with {@link System#nanoTime()} as the ticker. */
+    public static EtcdClusterStore connect(EtcdAccess access, KeyLayout layout, String memberName,
+                                           long ttlSeconds, Duration opTimeout) {
+        return new EtcdClusterStore(access, layout, memberName, ttlSeconds, opTimeout, System::nanoTime);
+    }
+
+    /**
+     * One read of the leader key, for the agent's start: throws {@link EtcdAccessDeniedException}
+     * when etcd refuses this client's user, password or permissions (a configuration error that
+     * retrying does not fix), {@link dev.baton.leader.StoreUnavailableException} when etcd cannot be
+     * reached (the HA loop keeps trying then).
+     */
+    public void verifyAccess() {
+        kv.get(leaderKey, "read " + layout.leader());
+    }
+
+    /**
+     * Builds a new jetcd client before the next call, re-reading the TLS files: how the agent picks
+     * up rotated certificates on reload. Leases live on the server; the watch follows the new client.
+     */
+    public void reconnect() {
+        connection.reconnect();
     }
 
     @Override
@@ -122,7 +158,7 @@ public final class EtcdClusterStore implements ClusterStore {
         return layout;
     }
 
-    /** The endpoints as given, comma separated (used in error messages). */
+    /** The endpoints as {@code scheme://host:port}, comma separated (used in error messages). */
     public String endpoints() {
         return connection.endpoints();
     }

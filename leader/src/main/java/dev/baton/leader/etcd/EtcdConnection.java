@@ -1,9 +1,12 @@
 package dev.baton.leader.etcd;
 
 import dev.baton.leader.StoreUnavailableException;
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.SslContext;
 
-import java.net.URI;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -20,6 +23,9 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLException;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
 
 /**
  * The transport under {@link EtcdClusterStore}: one jetcd client, the shared deadline of every
@@ -40,6 +46,15 @@ import java.util.logging.Logger;
  * offers no way to reset that. So after a connectivity failure ({@link EtcdErrors.Kind}) the next
  * call, at most once per {@link #MIN_REBUILD_INTERVAL_NANOS}, replaces the client with a fresh
  * one, which connects at once. Leases live on the server, so this is invisible to callers.
+ * An "invalid auth token" answer (the token expired) also marks the client broken: jetcd asks for a
+ * new token itself on that answer, and a new client is the fallback if it did not.
+ *
+ * <h2>TLS and authentication</h2>
+ * Each client is built from the {@link EtcdAccess}: with https the key material is read from its
+ * files at every build ({@link EtcdTls}), so rotated certificates are used by the next client
+ * ({@link #reconnect()} forces one), and every member must present a certificate the CA signed
+ * for one of the configured hosts; the same user and password go to every member. A key file
+ * that cannot be read at a rebuild keeps the old client and fails the call, naming the key.
  *
  * <p>All time is read from the injected monotonic ticker. It must follow real time
  * ({@link System#nanoTime()} in production): it bounds real waits.
@@ -67,15 +82,13 @@ final class EtcdConnection {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
-     * A connection through jetcd; performs no I/O.
+     * A connection through jetcd; performs no I/O but reading the TLS files.
      *
-     * @param endpoints {@code host:port} or {@code http://host:port}, validated by {@link #parseEndpoint}
+     * @throws IllegalArgumentException naming the key when the TLS files cannot be used
      */
-    static EtcdConnection open(List<String> endpoints, Duration opTimeout, LongSupplier ticker) {
-        List<String> hostPorts = endpoints.stream().map(EtcdConnection::parseEndpoint).toList();
-        List<URI> uris = hostPorts.stream().map(hostPort -> URI.create("http://" + hostPort)).toList();
-        return new EtcdConnection(String.join(",", hostPorts), opTimeout, ticker,
-                (Function<Duration, Client>) timeout -> buildClient(uris, timeout));
+    static EtcdConnection open(EtcdAccess access, Duration opTimeout, LongSupplier ticker) {
+        return new EtcdConnection(access.describe(), opTimeout, ticker,
+                (Function<Duration, Client>) timeout -> buildClient(access, timeout));
     }
 
     /**
@@ -121,7 +134,7 @@ final class EtcdConnection {
         return opTimeout;
     }
 
-    /** The endpoints as {@code host:port}, comma separated (used in error messages). */
+    /** The endpoints as {@code scheme://host:port}, comma separated (used in error messages). */
     String endpoints() {
         return endpointsText;
     }
@@ -149,8 +162,17 @@ final class EtcdConnection {
                 throw new StoreUnavailableException("etcd store for " + endpointsText + " is closed");
             }
             if (clientStale || (clientBroken && ticker.getAsLong() - clientBuiltAtNanos >= MIN_REBUILD_INTERVAL_NANOS)) {
+                Client fresh;
+                try {
+                    fresh = clients.apply(opTimeout);
+                } catch (IllegalArgumentException e) {
+                    // The key files changed under us (a rotation half done?): keep the old client.
+                    clientBuiltAtNanos = ticker.getAsLong();
+                    throw new StoreUnavailableException("etcd " + endpointsText + ": cannot build a new client: "
+                            + e.getMessage(), e);
+                }
                 old = client;
-                client = clients.apply(opTimeout);
+                client = fresh;
                 clientBuiltAtNanos = ticker.getAsLong();
                 clientBroken = false;
                 clientStale = false;
@@ -162,6 +184,16 @@ final class EtcdConnection {
             closeInBackground(null, old);
         }
         return current;
+    }
+
+    /**
+     * Replaces the client before the next call (after a reload: re-reads the TLS files). Leases
+     * live on the server, and the watch follows the new client.
+     */
+    void reconnect() {
+        synchronized (clientLock) {
+            clientStale = true;
+        }
     }
 
     /** The current client without rebuilding it; null once closed (the watch uses it). */
@@ -201,8 +233,12 @@ final class EtcdConnection {
     }
 
     private StoreUnavailableException failure(Client c, String what, Throwable cause) {
-        if (EtcdErrors.kind(cause) == EtcdErrors.Kind.CONNECTIVITY) {
+        if (EtcdErrors.kind(cause) == EtcdErrors.Kind.CONNECTIVITY || EtcdErrors.isInvalidToken(cause)) {
             markBroken(c);
+        }
+        String refusal = EtcdErrors.accessRefusal(cause);
+        if (refusal != null) {
+            return new EtcdAccessDeniedException("etcd " + endpointsText + ": " + what + " refused: " + refusal, cause);
         }
         return new StoreUnavailableException("etcd " + endpointsText + ": " + what + " failed: "
                 + EtcdErrors.describe(cause), cause);
@@ -266,11 +302,47 @@ final class EtcdConnection {
         }
     }
 
-    private static Client buildClient(List<URI> endpointUris, Duration opTimeout) {
+    /**
+     * A jetcd client for {@code access}, TLS files read now.
+     *
+     * @throws IllegalArgumentException naming the key when the TLS files cannot be used
+     */
+    static Client buildClient(EtcdAccess access, Duration opTimeout) {
+        ClientBuilder builder = Client.builder();
+        if (access.https()) {
+            builder.sslContext(sslContext(access));
+        }
+        if (access.authenticated()) {
+            builder.user(ByteSequence.from(access.username(), UTF_8))
+                    .password(ByteSequence.from(access.password(), UTF_8));
+        }
+        return configure(builder, access, opTimeout).build();
+    }
+
+    /** Netty's TLS context: the client certificate, if any, and trust in the CA for the configured hosts. */
+    private static SslContext sslContext(EtcdAccess access) {
+        EtcdTls.Material m;
+        try {
+            m = EtcdTls.load(access.tls());
+        } catch (EtcdTls.KeyMaterialException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        try {
+            var ssl = GrpcSslContexts.forClient().trustManager(EtcdTls.hostChecking(m.trust(), access.hosts()));
+            if (m.keys() != null) {
+                ssl.keyManager(m.keys());
+            }
+            return ssl.build();
+        } catch (SSLException e) {
+            throw new IllegalArgumentException("etcd3: cannot create a TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    private static ClientBuilder configure(ClientBuilder builder, EtcdAccess access, Duration opTimeout) {
         // Failsafe (jetcd's retry library) insists on retryDelay < retryMaxDelay and < retryMaxDuration.
         long retryDelayMillis = Math.max(1, Math.min(100, opTimeout.toMillis() / 4));
-        return Client.builder()
-                .endpoints(endpointUris)
+        return builder
+                .endpoints(access.uris())
                 // Fail fast while disconnected instead of queueing until the deadline.
                 .waitForReady(false)
                 .connectTimeout(opTimeout)
@@ -283,12 +355,6 @@ final class EtcdConnection {
                 .keepaliveTime(Duration.ofSeconds(10))
                 .keepaliveTimeout(Duration.ofSeconds(5))
                 .keepaliveWithoutCalls(false)
-                .interceptor(new DeadlineInterceptor(opTimeout))
-                .build();
-    }
-
-    /** See {@link Endpoints#parse}. */
-    static String parseEndpoint(String endpoint) {
-        return Endpoints.parse(endpoint);
+                .interceptor(new DeadlineInterceptor(opTimeout));
     }
 }

@@ -50,6 +50,76 @@ final class EtcdErrors {
         return message != null && message.contains("lease not found");
     }
 
+    /**
+     * True when etcd refused the auth token (it expired: etcd's simple tokens live
+     * {@code --auth-token-ttl}, 300 s by default) or the auth store changed since it was issued:
+     * a new token is needed.
+     */
+    static boolean isInvalidToken(Throwable t) {
+        String m = messages(t);
+        return m.contains("invalid auth token") || m.contains("revision of auth store is old");
+    }
+
+    /**
+     * Why etcd refused this client's identity, as an operator must read it (naming the key to fix,
+     * never the password), or null when it did not: a wrong user or password, or a user without
+     * the permission on the keys. Such a request is not retried into success; the agent refuses to
+     * start on it.
+     */
+    static String accessRefusal(Throwable t) {
+        String m = messages(t);
+        if (m.contains("authentication failed") || m.contains("invalid user id or password")) {
+            return "etcd3.password: authentication failed (wrong etcd3.username or etcd3.password)";
+        }
+        if (m.contains("user name is empty") || m.contains("user name not found")) {
+            return "etcd3.username: etcd has authentication enabled and needs a user (etcd3.username and "
+                    + "etcd3.password), or a client certificate whose CommonName names one";
+        }
+        if (statusCode(unwrap(t)) == Status.Code.PERMISSION_DENIED || m.contains("permission denied")) {
+            return "etcd3.username: permission denied (the etcd user has no readwrite role on the cluster's keys)";
+        }
+        return null;
+    }
+
+    /** What a failed TLS handshake most likely means, or null when it was not one. */
+    static String tlsHint(Throwable t) {
+        String m = messages(t);
+        if (m.contains("not an ssl/tls record")) {
+            return "the etcd endpoint does not speak TLS (is etcd serving plain http? etcd3.protocol is https)";
+        }
+        if (m.contains("performing tls negotiation")) {
+            return "etcd closed the connection during the TLS handshake: it may be serving plain http "
+                    + "(etcd3.protocol is https), or it refused the client certificate";
+        }
+        if (m.contains("names none of the etcd hosts")) {
+            return "the server certificate is for another host";
+        }
+        if (m.contains("pkix path") || m.contains("unable to find valid certification path")
+                || m.contains("signature check failed")) {
+            return "the etcd server certificate is not signed by the CA of etcd3.cacert";
+        }
+        if (m.contains("bad_certificate") || m.contains("certificate_required") || m.contains("unknown_ca")) {
+            return "etcd refused the client certificate (etcd3.cert/etcd3.key) or none was given";
+        }
+        return null;
+    }
+
+    /** Every message of the cause chain, lower case, for matching etcd's error texts. */
+    private static String messages(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        int depth = 0;
+        for (Throwable c = t; c != null && depth < 10; c = c.getCause(), depth++) {
+            if (c.getMessage() != null) {
+                sb.append(c.getMessage()).append('\n');
+            }
+            Status s = Status.fromThrowable(c);
+            if (s.getDescription() != null) {
+                sb.append(s.getDescription()).append('\n');
+            }
+        }
+        return sb.toString().toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** The gRPC status code of a failure; jetcd's {@link ErrorCode} names the same codes. */
     static Status.Code statusCode(Throwable t) {
         if (t instanceof EtcdException ee && ee.getErrorCode() != null) {
@@ -79,6 +149,10 @@ final class EtcdErrors {
             }
             if (root != null && root.getMessage() != null) {
                 sb.append(" (").append(root.getMessage()).append(')');
+            }
+            String hint = tlsHint(t);
+            if (hint != null) {
+                sb.append(": ").append(hint);
             }
             return sb.toString();
         }

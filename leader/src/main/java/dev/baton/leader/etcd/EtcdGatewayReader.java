@@ -21,6 +21,8 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -32,8 +34,22 @@ import static java.nio.charset.StandardCharsets.UTF_8;
  * wall time. So this class must not touch any jetcd class. The keys are decoded by the same
  * {@link SnapshotDecoder} as {@link EtcdClusterStore#read()}.
  *
- * <p>Plain {@link HttpURLConnection}: it starts faster than {@code java.net.http}, and a cold
- * start is what counts here. Read-only, no lease, no watch, no TLS.
+ * <p>Plain {@link HttpURLConnection} ({@link HttpsURLConnection} for https): it starts faster
+ * than {@code java.net.http}, and a cold start is what counts here. Read-only, no lease, no watch.
+ *
+ * <h2>TLS and authentication</h2>
+ * With https the same files as the store's are used ({@link EtcdTls}), and the JDK checks each
+ * endpoint's certificate against that endpoint's host name. With a user, one
+ * {@code POST /v3/auth/authenticate} gets a token that goes in the {@code Authorization} header of
+ * the range request. Anything refused (a handshake, a wrong password, a missing permission) is
+ * "not a gateway": the caller then reads through jetcd, which reports the real problem and never
+ * falls back to plaintext either.
+ *
+ * <p>etcd 3.4 answers a gateway request from a client certificate that has a CommonName with 400
+ * ("CommonName of client sending a request against gateway will be ignored"), when client
+ * certificate authentication and {@code auth enable} are both on; such a certificate then always
+ * reads through jetcd, where the CommonName is the etcd user. Certificates without a CommonName
+ * (as {@code baton certs} issues them) read through the gateway.
  */
 public final class EtcdGatewayReader {
 
@@ -66,16 +82,26 @@ public final class EtcdGatewayReader {
         }
     }
 
-    private final List<String> endpoints;
+    private final EtcdAccess access;
     private final KeyLayout layout;
     private final Duration timeout;
 
     /**
-     * @param endpoints etcd client endpoints, {@code host:port} or {@code http://host:port}
+     * Plain access ({@link EtcdAccess#plain}).
+     *
+     * @param endpoints etcd client endpoints, {@code host:port} or {@code http(s)://host:port}
      * @param timeout   connect and read timeout of each endpoint's request
      */
     public EtcdGatewayReader(List<String> endpoints, KeyLayout layout, Duration timeout) {
-        this.endpoints = List.copyOf(endpoints);
+        this(EtcdAccess.plain(endpoints), layout, timeout);
+    }
+
+    /**
+     * @param access  the endpoints, TLS files, user and password
+     * @param timeout connect and read timeout of each endpoint's request
+     */
+    public EtcdGatewayReader(EtcdAccess access, KeyLayout layout, Duration timeout) {
+        this.access = Objects.requireNonNull(access, "access");
         this.layout = Objects.requireNonNull(layout, "layout");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
     }
@@ -83,44 +109,72 @@ public final class EtcdGatewayReader {
     /** Asks the endpoints in order; the first that answers as a gateway gives the snapshot. */
     public Result read() {
         List<String> unreachable = new ArrayList<>();
-        byte[] body = rangeRequest(layout.prefix());
-        int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-        for (String endpoint : endpoints) {
-            String hostPort;
+        SSLContext tls = null;
+        if (access.https()) {
             try {
-                hostPort = Endpoints.parse(endpoint);
-            } catch (IllegalArgumentException e) {
-                continue; // not an endpoint: jetcd reports it
+                tls = EtcdTls.jdkContext(access.tls());
+            } catch (EtcdTls.KeyMaterialException e) {
+                return new NotAGateway(); // jetcd reports it, naming the key
             }
-            HttpURLConnection c = null;
+        }
+        byte[] body = rangeRequest(layout.prefix());
+        for (String hostPort : access.hosts()) {
             try {
-                c = (HttpURLConnection) URI.create("http://" + hostPort + "/v3/kv/range").toURL().openConnection();
-                c.setConnectTimeout(millis);
-                c.setReadTimeout(millis);
-                c.setRequestMethod("POST");
-                c.setDoOutput(true);
-                c.setRequestProperty("Content-Type", "application/json");
-                try (OutputStream os = c.getOutputStream()) {
-                    os.write(body);
-                }
-                if (c.getResponseCode() != 200) {
+                String token = access.authenticated() ? authenticate(hostPort, tls) : null;
+                if (access.authenticated() && token == null) {
                     continue;
                 }
-                try (InputStream in = c.getInputStream()) {
-                    return new Read(parse(layout, JSON.readTree(in)));
+                byte[] answer = post(hostPort, tls, "/v3/kv/range", body, token);
+                if (answer != null) {
+                    return new Read(parse(layout, JSON.readTree(answer)));
                 }
             } catch (ConnectException | SocketTimeoutException | UnknownHostException e) {
                 unreachable.add(hostPort + " (" + (e.getMessage() == null ? e.getClass().getSimpleName()
                         : e.getMessage()) + ")");
             } catch (IOException | RuntimeException e) {
-                // no gateway, or an answer we do not understand: try the next one
-            } finally {
-                if (c != null) {
-                    c.disconnect();
-                }
+                // no gateway, a refused handshake, or an answer we do not understand: try the next one
             }
         }
-        return unreachable.size() == endpoints.size() ? new Unreachable(unreachable) : new NotAGateway();
+        return unreachable.size() == access.hosts().size() ? new Unreachable(unreachable) : new NotAGateway();
+    }
+
+    /** etcd's token for the user, or null when etcd refused (the caller falls back to jetcd). */
+    private String authenticate(String hostPort, SSLContext tls) throws IOException {
+        var request = JSON.createObjectNode().put("name", access.username()).put("password", access.password());
+        byte[] answer = post(hostPort, tls, "/v3/auth/authenticate", JSON.writeValueAsBytes(request), null);
+        String token = answer == null ? "" : JSON.readTree(answer).path("token").asText("");
+        return token.isEmpty() ? null : token;
+    }
+
+    /** One POST; the answer's body, or null when it was not 200. */
+    private byte[] post(String hostPort, SSLContext tls, String path, byte[] body, String token) throws IOException {
+        int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        HttpURLConnection c = (HttpURLConnection) URI.create(access.scheme().prefix() + hostPort + path).toURL()
+                .openConnection();
+        try {
+            if (c instanceof HttpsURLConnection https) {
+                https.setSSLSocketFactory(tls.getSocketFactory());
+            }
+            c.setConnectTimeout(millis);
+            c.setReadTimeout(millis);
+            c.setRequestMethod("POST");
+            c.setDoOutput(true);
+            c.setRequestProperty("Content-Type", "application/json");
+            if (token != null) {
+                c.setRequestProperty("Authorization", token);
+            }
+            try (OutputStream os = c.getOutputStream()) {
+                os.write(body);
+            }
+            if (c.getResponseCode() != 200) {
+                return null;
+            }
+            try (InputStream in = c.getInputStream()) {
+                return in.readAllBytes();
+            }
+        } finally {
+            c.disconnect();
+        }
     }
 
     /** The body of a RangeRequest for every key under {@code prefix} (bytes are base64 in proto3 JSON). */

@@ -186,22 +186,28 @@ class EtcdConnectionTest {
         assertFalse(connection.markClosed(), "closing twice is a no-op");
     }
 
-    @ParameterizedTest(name = "\"{0}\" -> {1}")
+    @ParameterizedTest(name = "\"{0}\" -> {1} {2} {3}")
     @CsvSource({
-            "h:2379,                 h:2379",
-            "http://h:2379,          h:2379",
-            "http://h:2379/,         h:2379",
-            "' 10.0.0.1:2379 ',      10.0.0.1:2379",
-            "[::1]:2379,             [::1]:2379",
+            "h:2379,                 h:2379,        h,        ",
+            "http://h:2379,          h:2379,        h,        HTTP",
+            "http://h:2379/,         h:2379,        h,        HTTP",
+            "HTTPS://h:2379,         h:2379,        h,        HTTPS",
+            "https://h:2379//,       h:2379,        h,        HTTPS",
+            "' 10.0.0.1:2379 ',      10.0.0.1:2379, 10.0.0.1, ",
+            "[::1]:2379,             [::1]:2379,    ::1,      ",
     })
-    void endpointsAreHostAndPort(String endpoint, String hostPort) {
-        assertEquals(hostPort, EtcdConnection.parseEndpoint(endpoint));
+    void endpointsAreSchemeHostAndPort(String endpoint, String hostPort, String host, EtcdAccess.Scheme scheme) {
+        Endpoints.Endpoint e = Endpoints.parse(endpoint);
+        assertEquals(hostPort, e.hostPort());
+        assertEquals(host, e.host());
+        assertEquals(scheme, e.scheme());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "nohost", "h:", ":2379", "h:0", "h:99999", "h:port", "https://h:2379", "h:2379/v3"})
+    @ValueSource(strings = {"", "nohost", "h:", ":2379", "h:0", "h:99999", "h:port", "ftp://h:2379", "h:2379/v3",
+            "https://http://h:2379", "http://https://h:2379"})
     void badEndpointsAreRefused(String endpoint) {
-        assertThrows(IllegalArgumentException.class, () -> EtcdConnection.parseEndpoint(endpoint));
+        assertThrows(IllegalArgumentException.class, () -> Endpoints.parse(endpoint));
     }
 
     @Test
@@ -211,7 +217,7 @@ class EtcdConnectionTest {
         assertThrows(IllegalArgumentException.class, () -> EtcdClusterStore.connect(List.of(), layout, "n", 10, t));
         assertThrows(IllegalArgumentException.class, () -> EtcdClusterStore.connect(List.of("nohost"), layout, "n", 10, t));
         assertThrows(IllegalArgumentException.class, () -> EtcdClusterStore.connect(List.of("h:99999"), layout, "n", 10, t));
-        assertThrows(IllegalArgumentException.class, () -> EtcdClusterStore.connect(List.of("https://h:2379"), layout, "n", 10, t));
+        assertThrows(IllegalArgumentException.class, () -> EtcdClusterStore.connect(List.of("https://h:2379", "http://g:2379"), layout, "n", 10, t));
         assertThrows(IllegalArgumentException.class, () -> EtcdClusterStore.connect(List.of("h:1"), layout, "a/b", 10, t));
         assertThrows(IllegalArgumentException.class, () -> EtcdClusterStore.connect(List.of("h:1"), layout, " ", 10, t));
         assertThrows(IllegalArgumentException.class, () -> EtcdClusterStore.connect(List.of("h:1"), layout, "n", 0, t));

@@ -86,4 +86,40 @@ class EtcdErrorsTest {
         CompletionException empty = new CompletionException(null);
         assertSame(empty, EtcdErrors.unwrap(empty));
     }
+
+    @Test
+    void refusedIdentitiesNameTheKeyToFixAndNoPassword() {
+        Throwable badPassword = Status.UNAUTHENTICATED.withCause(Status.INVALID_ARGUMENT
+                .withDescription("etcdserver: authentication failed, invalid user ID or password")
+                .asRuntimeException()).asRuntimeException();
+        assertEquals("etcd3.password: authentication failed (wrong etcd3.username or etcd3.password)",
+                EtcdErrors.accessRefusal(new ExecutionException(badPassword)));
+        assertTrue(EtcdErrors.accessRefusal(Status.PERMISSION_DENIED
+                .withDescription("etcdserver: permission denied").asRuntimeException()).startsWith("etcd3.username:"));
+        assertTrue(EtcdErrors.accessRefusal(Status.INVALID_ARGUMENT
+                .withDescription("etcdserver: user name is empty").asRuntimeException()).startsWith("etcd3.username:"));
+        assertEquals(null, EtcdErrors.accessRefusal(Status.UNAVAILABLE.asRuntimeException()));
+    }
+
+    @Test
+    void anExpiredTokenIsRecognised() {
+        assertTrue(EtcdErrors.isInvalidToken(Status.UNAUTHENTICATED
+                .withDescription("etcdserver: invalid auth token").asRuntimeException()));
+        assertTrue(EtcdErrors.isInvalidToken(new CompletionException(Status.INVALID_ARGUMENT
+                .withDescription("etcdserver: revision of auth store is old").asRuntimeException())));
+        assertFalse(EtcdErrors.isInvalidToken(Status.UNAVAILABLE.asRuntimeException()));
+    }
+
+    @Test
+    void failedHandshakesSayWhatIsWrong() {
+        Throwable plaintext = Status.UNAVAILABLE.withDescription("io exception").withCause(
+                new javax.net.ssl.SSLException("not an SSL/TLS record: 000006040000")).asRuntimeException();
+        assertTrue(EtcdErrors.describe(plaintext).endsWith("(is etcd serving plain http? etcd3.protocol is https)"),
+                EtcdErrors.describe(plaintext));
+        Throwable untrusted = Status.UNAVAILABLE.withCause(new javax.net.ssl.SSLHandshakeException(
+                "PKIX path building failed")).asRuntimeException();
+        assertTrue(EtcdErrors.describe(untrusted).contains("not signed by the CA of etcd3.cacert"),
+                EtcdErrors.describe(untrusted));
+        assertEquals(null, EtcdErrors.tlsHint(new ConnectException("Connection refused")));
+    }
 }

@@ -109,7 +109,7 @@ class EtcdGatewayReaderTest {
     @ParameterizedTest
     @CsvSource({"h:2379, h:2379", "http://h:2379, h:2379", "http://h:2379//, h:2379"})
     void endpointsBecomeHostAndPort(String endpoint, String hostPort) {
-        assertEquals(hostPort, Endpoints.parse(endpoint));
+        assertEquals(hostPort, Endpoints.parse(endpoint).hostPort());
     }
 
     @Test
