@@ -662,7 +662,7 @@ class ConfigLoaderTest {
 
     /** A Patroni node file with its security keys on loads without a warning and keeps every value. */
     @Test
-    void patroniSecurityKeysAreHonouredNotWarnedAbout() {
+    void patroniSecurityKeysAreHonouredNotWarnedAbout() throws Exception {
         String yaml = SAMPLE.replace("  connect_address: 127.0.0.1:8008\n", """
                   connect_address: 127.0.0.1:8008
                   certfile: /etc/patroni/node.crt
@@ -699,7 +699,7 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void patroniSecurityEnvironmentVariables() {
+    void patroniSecurityEnvironmentVariables() throws Exception {
         Map<String, String> env = Map.of(
                 "PATRONI_RESTAPI_CERTFILE", "/n.crt", "PATRONI_RESTAPI_CAFILE", "/ca.crt",
                 "PATRONI_RESTAPI_VERIFY_CLIENT", "optional", "PATRONI_RESTAPI_USERNAME", "u",
