@@ -165,9 +165,12 @@ public final class Agent implements AutoCloseable {
         api.setMetrics(metrics);
         loop.onFatal(reason -> exit.complete(EXIT_BAD_INPUT));
         api.setLiveStatus(pg::status);
-        // POST /reload (and baton reload) also re-reads the REST API's TLS files: certificate rotation.
+        // POST /reload (and baton reload) also re-reads the REST API's and etcd's TLS files: certificate rotation.
         AgentActions.Operator operator = AgentActions.Operator.reloading(AgentActions.Operator.of(loop.operatorActions()),
-                api::reloadTls);
+                () -> {
+                    api.reloadTls();
+                    this.store.reconnect(); // the etcd client certificate, re-read by the next call
+                });
         api.setActions(new AgentActions(operator, store, ticker, config.bootstrap().dcs(), takeoverWait));
     }
 

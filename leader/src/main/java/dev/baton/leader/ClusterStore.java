@@ -137,6 +137,13 @@ public interface ClusterStore extends AutoCloseable {
     /** Reads one key's raw value below the cluster prefix (for tools); empty if absent. */
     Optional<String> get(String relativeKey);
 
+    /**
+     * Re-reads the client's key material (rotated certificates) before the next call; the lease and
+     * keys are unaffected. A store with no key material does nothing.
+     */
+    default void reconnect() {
+    }
+
     /** Releases the client; does not revoke the lease (keys expire with it). */
     @Override
     void close();

@@ -232,6 +232,11 @@ public final class InstrumentedClusterStore implements ClusterStore {
         delegate.close();
     }
 
+    @Override
+    public void reconnect() {
+        delegate.reconnect();
+    }
+
     private static Duration ms(double millis) {
         return Duration.ofNanos((long) (millis * 1_000_000));
     }

@@ -144,6 +144,7 @@ public final class EtcdClusterStore implements ClusterStore {
      * Builds a new jetcd client before the next call, re-reading the TLS files: how the agent picks
      * up rotated certificates on reload. Leases live on the server; the watch follows the new client.
      */
+    @Override
     public void reconnect() {
         connection.reconnect();
     }
