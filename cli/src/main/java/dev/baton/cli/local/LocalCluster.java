@@ -101,10 +101,13 @@ public final class LocalCluster implements AutoCloseable {
     private int haproxyPort;
     private boolean keepFiles;
 
-    private LocalCluster(Path dir, Options options) {
+    private LocalCluster(Path dir, Options options) throws IOException {
         this.dir = dir;
         this.options = options;
-        this.etcd = new LocalEtcd(dir.resolve("etcd"));
+        if (options.secure()) {
+            security = LocalSecurity.create(dir.resolve("certs"));
+        }
+        this.etcd = new LocalEtcd(dir.resolve("etcd"), security == null ? null : security.etcd("/service/" + options.scope() + "/"));
         SecureRandom random = new SecureRandom();
         byte[] b = new byte[12];
         random.nextBytes(b);
@@ -127,9 +130,6 @@ public final class LocalCluster implements AutoCloseable {
 
     private void startAll() throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        if (options.secure()) {
-            security = LocalSecurity.create(dir.resolve("certs"));
-        }
         etcd.start();
         for (int i = 1; i <= options.nodes(); i++) {
             Node n = new Node("node" + i, Ports.free(), Ports.free(), dir.resolve("node" + i));

@@ -96,6 +96,15 @@ public final class LocalSecurity {
         return etcdPassword;
     }
 
+    /**
+     * etcd with TLS, client-certificate authentication (the operator's certificate, which has no
+     * CommonName, for etcdctl) and users: {@link #ETCD_USER} may read and write {@code prefix} only.
+     */
+    LocalEtcd.Security etcd(String prefix) {
+        return new LocalEtcd.Security(caFile(), certFile("etcd"), keyFile("etcd"), operatorCert(), operatorKey(),
+                new LocalEtcd.Auth(random(), ETCD_USER, etcdPassword, prefix), 0);
+    }
+
     /** The lines under {@code restapi:} (indented by two). */
     String restapiYaml(String node) {
         return "  certfile: " + certFile(node) + "\n"
