@@ -2,6 +2,8 @@ package dev.baton.cli.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.agent.client.AgentClient;
+import dev.baton.agent.client.ClientSetupException;
+import dev.baton.agent.client.RestClientSettings;
 import dev.baton.agent.postgres.DataDirectories;
 import dev.baton.agent.postgres.Postmaster;
 import dev.baton.cli.support.Poll;
@@ -84,15 +86,16 @@ public final class LocalCluster implements AutoCloseable {
     private final Options options;
     private final LocalEtcd etcd;
     private final List<Node> nodes = new ArrayList<>();
-    private final AgentClient agents = new AgentClient(Duration.ofSeconds(1));
+    private final AgentClient agents;
     private final String superPassword;
     private final String replPassword;
     private Process haproxy;
     private int haproxyPort;
     private boolean keepFiles;
 
-    private LocalCluster(Path dir, Options options) {
+    private LocalCluster(Path dir, Options options, AgentClient agents) {
         this.dir = dir;
+        this.agents = agents;
         this.options = options;
         this.etcd = new LocalEtcd(dir.resolve("etcd"));
         SecureRandom random = new SecureRandom();
@@ -105,7 +108,24 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Creates the directory layout and starts etcd and every agent (and HAProxy). Does not wait for health. */
     public static LocalCluster start(Path dir, Options options) throws IOException, InterruptedException {
-        LocalCluster c = new LocalCluster(dir, options);
+        return start(dir, options, RestClientSettings.PLAIN);
+    }
+
+    /**
+     * As {@link #start(Path, Options)}, calling the agents' REST APIs with {@code client} (their TLS
+     * and credentials, when the node configurations turn them on).
+     *
+     * @throws IllegalArgumentException naming the client setting whose file cannot be used
+     */
+    public static LocalCluster start(Path dir, Options options, RestClientSettings client)
+            throws IOException, InterruptedException {
+        AgentClient agents;
+        try {
+            agents = AgentClient.create(client, Duration.ofSeconds(1));
+        } catch (ClientSetupException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        LocalCluster c = new LocalCluster(dir, options, agents);
         try {
             c.startAll();
             return c;
