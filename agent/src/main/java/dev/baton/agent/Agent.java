@@ -133,7 +133,13 @@ public final class Agent implements AutoCloseable {
         this.store = store;
         PgBinaries bin = PgBinaries.locate(config.postgresql().binDir());
         LocalPostgres pg = new LocalPostgres(config, bin, new SystemProcessRunner());
-        this.loop = new HaLoop(config, store, pg, new HttpPeerClient(), ticker, Clock.systemUTC(), version);
+        HttpPeerClient peers;
+        try {
+            peers = dev.baton.agent.client.PeerClients.create(config);
+        } catch (dev.baton.agent.client.ClientSetupException e) {
+            throw new IllegalArgumentException(e.getMessage(), e); // preflight read the same files: a race
+        }
+        this.loop = new HaLoop(config, store, pg, peers, ticker, Clock.systemUTC(), version);
         this.callbacks = new CallbackRunner(config.postgresql().callbacks(), config.scope(), Duration.ofSeconds(60),
                 new SystemProcessRunner());
         listeners.add(new HaListener() {

@@ -118,6 +118,8 @@ public final class AgentPreflight {
                 p.key().equals("restapi.ciphers") ? Scope.FILE : Scope.HOST)));
         host.binariesProblem(c.postgresql().binDir())
                 .ifPresent(p -> problems.add(new Problem("postgresql.bin_dir", p, Scope.HOST)));
+        // The peer client's key material (issue 13): the agent must be able to call its peers.
+        dev.baton.agent.client.PeerClients.problems(c).forEach((k, m) -> problems.add(new Problem(k, m, Scope.HOST)));
         WatchdogConfig wd = c.watchdog();
         if ("required".equals(wd.mode())) {
             Path device = Path.of(wd.device());

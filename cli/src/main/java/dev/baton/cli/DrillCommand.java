@@ -3,6 +3,7 @@ package dev.baton.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.agent.client.AgentClient;
 import dev.baton.cli.drill.DrillReport;
 import dev.baton.cli.drill.DrillRunner;
 import dev.baton.cli.drill.DrillTarget;
@@ -85,6 +86,12 @@ public final class DrillCommand extends BaseCommand {
 
     @Mixin
     ClusterOptions cluster;
+
+    @Mixin
+    RestClientOptions rest;
+
+    /** The agents' REST client: plain for the drill's own local cluster, else {@link #rest}'s. */
+    private AgentClient agents = new AgentClient(java.time.Duration.ofSeconds(1));
 
     @Option(names = "--dsn", paramLabel = "URL",
             description = "With -c FILE: the load-balanced endpoint of an existing cluster (JDBC URL, postgresql:// URI "
@@ -183,6 +190,7 @@ public final class DrillCommand extends BaseCommand {
                     + "when its members run on this machine");
         }
         ClusterOptions.Target where = cluster.resolve(err());
+        agents = RestClientOptions.client(rest.settings(cluster, System.getenv(), err()));
         String user = null;
         String password = System.getenv("PGPASSWORD");
         if (cluster.config != null) {
@@ -263,7 +271,7 @@ public final class DrillCommand extends BaseCommand {
         }
         DrillRunner runner = new DrillRunner(target, new DrillRunner.Settings(faults, iterations, writers, ttl, loopWait,
                 durations),
-                err());
+                DrillRunner.Listener.printing(err()), agents);
         Instant started = Instant.now();
         List<IterationResult> results = new ArrayList<>();
         List<String> args = spec.commandLine().getParseResult().originalArgs();

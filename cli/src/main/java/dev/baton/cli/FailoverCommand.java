@@ -17,6 +17,9 @@ public final class FailoverCommand extends BaseCommand {
     @Mixin
     ClusterOptions cluster;
 
+    @Mixin
+    RestClientOptions rest;
+
     @Option(names = "--candidate", required = true, paramLabel = "NAME", description = "The member to promote.")
     String candidate;
 
@@ -28,6 +31,7 @@ public final class FailoverCommand extends BaseCommand {
         try (ClusterSession s = cluster.connect(err())) {
             ClusterView view = s.view();
             String scope = s.scope();
+            AgentApi api = rest.api(cluster, err());
             MemberStatus target = Candidates.check(view, candidate, scope, "failover");
             String current = view.leader();
             MemberStatus to = target;
@@ -41,7 +45,7 @@ public final class FailoverCommand extends BaseCommand {
             }
             confirm("Are you sure you want to failover cluster " + scope
                     + (current == null ? "" : ", demoting current leader " + current) + "?", force.force);
-            AgentClient.Reply r = new AgentApi().call(to, "POST", "failover", SwitchoverCommand.TIMEOUT,
+            AgentClient.Reply r = api.call(to, "POST", "failover", SwitchoverCommand.TIMEOUT,
                     (c, base) -> c.failover(base, null, candidate, SwitchoverCommand.TIMEOUT));
             int code = switch (r.status()) {
                 case 200, 202 -> EXIT_OK;

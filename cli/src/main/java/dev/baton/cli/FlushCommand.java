@@ -12,13 +12,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "flush", description = {"Cancel a scheduled switchover: baton flush switchover.",
-        "Sends DELETE /switchover to the leader's REST API (without a reachable leader, the failover key",
-        "is deleted from etcd by compare-and-set)."})
+        "Sends DELETE /switchover to the leader's REST API (when nothing answers there, the failover key",
+        "is deleted from etcd by compare-and-set; a refusal, 401, 403 or TLS, is never worked around)."})
 public final class FlushCommand extends BaseCommand {
     private static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(30);
 
     @Mixin
     ClusterOptions cluster;
+
+    @Mixin
+    RestClientOptions rest;
 
     @Parameters(paramLabel = "WHAT", description = "switchover")
     String what;
@@ -34,17 +37,20 @@ public final class FlushCommand extends BaseCommand {
             Optional<FailoverRequest> f = view.failover();
             Optional<MemberStatus> leader = view.leaderMember();
             if (leader.isPresent() && leader.get().apiUrl() != null) {
-                AgentClient.Reply r;
-                try {
-                    r = new AgentApi().call(leader.get(), "DELETE", "switchover", CANCEL_TIMEOUT,
-                            (c, base) -> c.cancelSwitchover(base, CANCEL_TIMEOUT));
-                } catch (ExitException e) {
+                // Only an agent that is down lets the key be deleted in etcd instead: a refusal (401, 403,
+                // TLS) ends here, as a security check must not be bypassed by writing etcd directly.
+                Optional<AgentClient.Reply> answer = rest.api(cluster, err()).callUnlessDown(leader.get(), "DELETE",
+                        "switchover", CANCEL_TIMEOUT, (c, base) -> c.cancelSwitchover(base, CANCEL_TIMEOUT));
+                if (answer.isEmpty()) {
                     if (!deletable(key)) {
-                        throw e;
+                        throw ExitException.failed("cannot reach the leader " + leader.get().name() + "'s REST API at "
+                                + AgentApi.base(leader.get()) + ": nothing answers there");
                     }
-                    err().println("baton: " + e.getMessage() + "; deleting the failover key in etcd instead");
+                    err().println("baton: the leader " + leader.get().name() + "'s REST API does not answer; deleting "
+                            + "the failover key in etcd instead");
                     return deleteKey(s, key.get());
                 }
+                AgentClient.Reply r = answer.get();
                 switch (r.status()) {
                     case 200, 204 -> {
                         out().println("Success: " + (r.message().isEmpty() ? "scheduled switchover deleted" : r.message()));

@@ -19,6 +19,9 @@ public final class ReinitCommand extends BaseCommand {
     @Mixin
     ClusterOptions cluster;
 
+    @Mixin
+    RestClientOptions rest;
+
     @Parameters(paramLabel = "MEMBER", arity = "1..*", description = "The replica(s) to reinitialize.")
     List<String> members = new ArrayList<>();
 
@@ -40,6 +43,7 @@ public final class ReinitCommand extends BaseCommand {
         }
         try (ClusterSession s = cluster.connect(err())) {
             ClusterView view = s.view();
+            AgentApi api = rest.api(cluster, err());
             if (!view.hasLeader()) {
                 // The agent refuses too (503): the wiped member would have nothing to clone from, and
                 // it may be the best candidate to become the next leader.
@@ -60,7 +64,6 @@ public final class ReinitCommand extends BaseCommand {
             }
             confirm("Are you sure you want to reinitialize members " + MemberSelection.names(targets)
                     + "? Their data directories are wiped and cloned again.", force);
-            AgentApi api = new AgentApi();
             for (MemberStatus m : targets) {
                 String before = MemberWait.startTime(api, m);
                 AgentClient.Reply r = api.call(m, "POST", "reinitialize", REQUEST_TIMEOUT,

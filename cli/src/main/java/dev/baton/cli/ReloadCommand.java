@@ -17,6 +17,9 @@ public final class ReloadCommand extends BaseCommand {
     ClusterOptions cluster;
 
     @Mixin
+    RestClientOptions rest;
+
+    @Mixin
     MemberSelection selection;
 
     @Mixin
@@ -27,12 +30,12 @@ public final class ReloadCommand extends BaseCommand {
         selection.role();
         try (ClusterSession s = cluster.connect(err())) {
             ClusterView view = s.view();
+            AgentApi api = rest.api(cluster, err());
             List<MemberStatus> order = selection.select(view, s.scope());
             if (order.isEmpty()) {
                 throw ExitException.failed(selection.none("reload"));
             }
             confirm("Are you sure you want to reload members " + MemberSelection.names(order) + "?", force.force);
-            AgentApi api = new AgentApi();
             List<String> failed = new ArrayList<>();
             for (MemberStatus m : order) {
                 AgentClient.Reply reply;

@@ -19,6 +19,9 @@ public final class RestartCommand extends BaseCommand {
     ClusterOptions cluster;
 
     @Mixin
+    RestClientOptions rest;
+
+    @Mixin
     MemberSelection selection;
 
     @Option(names = {"-p", "--pending"}, description = "Restart only members with a pending restart.")
@@ -39,12 +42,12 @@ public final class RestartCommand extends BaseCommand {
         }
         try (ClusterSession s = cluster.connect(err())) {
             ClusterView view = s.view();
+            AgentApi api = rest.api(cluster, err());
             List<MemberStatus> order = selection.select(view, s.scope());
             if (order.isEmpty()) {
                 throw ExitException.failed(selection.none("restart"));
             }
             confirm("Are you sure you want to restart members " + MemberSelection.names(order) + "?", force.force);
-            AgentApi api = new AgentApi();
             int restarted = 0;
             int skipped = 0;
             for (MemberStatus m : order) {

@@ -30,6 +30,9 @@ public final class SwitchoverCommand extends BaseCommand {
     @Mixin
     ClusterOptions cluster;
 
+    @Mixin
+    RestClientOptions rest;
+
     @Option(names = {"--leader", "--primary", "--master"}, paramLabel = "NAME",
             description = "The current leader (checked against the leader key; optional).")
     String leader;
@@ -51,6 +54,7 @@ public final class SwitchoverCommand extends BaseCommand {
         Instant at = parseScheduled(scheduled, Instant.now());
         try (ClusterSession s = cluster.connect(err())) {
             ClusterView view = s.view();
+            AgentApi api = rest.api(cluster, err());
             String scope = s.scope();
             if (!view.hasLeader()) {
                 throw ExitException.failed("cluster " + scope + " has no leader: a switchover needs one to hand over "
@@ -62,7 +66,6 @@ public final class SwitchoverCommand extends BaseCommand {
                 throw ExitException.badInput(leader + " is not the leader of cluster " + scope + " (the leader is "
                         + current + ")");
             }
-            AgentApi api = new AgentApi();
             if (candidate != null) {
                 MemberStatus c = Candidates.check(view, candidate, scope, "switchover");
                 if (at == null) {

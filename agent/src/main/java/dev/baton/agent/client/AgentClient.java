@@ -2,6 +2,7 @@ package dev.baton.agent.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.config.BasicAuth;
 import dev.baton.leader.model.MemberStatus;
 import java.io.IOException;
 import java.net.URI;
@@ -9,7 +10,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -21,25 +24,78 @@ import java.util.function.Function;
  * publishes ({@code http://host:8008/patroni}).
  *
  * <p>Synchronous calls throw {@link IOException} ({@link java.net.http.HttpTimeoutException} when
- * no answer came within the timeout) so that a command can say why; the asynchronous reads never
- * fail: they complete with "no answer" within the timeout plus {@link #GRACE}, so that a caller
- * polling many members at once waits for the slowest one at most that long.
+ * no answer came within the timeout) so that a command can say why ({@link CallFailure} sorts them);
+ * the asynchronous reads never fail: they complete with "no answer" within the timeout plus
+ * {@link #GRACE}, so that a caller polling many members at once waits for the slowest one at most
+ * that long.
+ *
+ * <p>Security ({@link #create}): a member is called with the scheme its {@code api_url} says. Over
+ * HTTPS the client presents its certificate and verifies the server against its CA (or trusts all,
+ * {@code insecure}). Unsafe methods (POST, PUT, PATCH, DELETE) carry the Basic credentials and
+ * {@code Content-Type: application/json} (also without a body: the server requires it, so that a
+ * browser's cross-site form cannot call them); reads carry no credentials. A client set up for TLS
+ * refuses an unsafe call to an {@code http} address ({@link CleartextRefused}): a member publishing
+ * http in a cluster that uses TLS is misconfigured or forged, and credentials or an action must not
+ * go to it in clear. A client without any TLS setting calls http as configured (a cluster that runs
+ * plain HTTP with Basic authentication, as Patroni allows).
  */
 public final class AgentClient {
     /** How long past its own timeout an asynchronous read may take before it counts as unanswered. */
     public static final Duration GRACE = Duration.ofMillis(200);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS");
 
     private final HttpClient http;
+    private final BasicAuth auth;
+    private final boolean expectsTls;
 
-    /** A client whose connections must be established within {@code connectTimeout}. */
+    /** A plain client (no certificate, the JDK's CAs, no credentials) whose connections must be established within {@code connectTimeout}. */
     public AgentClient(Duration connectTimeout) {
         this(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout).build());
     }
 
-    /** A client over the caller's {@link HttpClient} (its connect timeout and executor). */
+    /** A plain client over the caller's {@link HttpClient} (its connect timeout and executor). */
     public AgentClient(HttpClient http) {
+        this(http, null, false);
+    }
+
+    private AgentClient(HttpClient http, BasicAuth auth, boolean expectsTls) {
         this.http = http;
+        this.auth = auth;
+        this.expectsTls = expectsTls;
+    }
+
+    /**
+     * The client for {@code settings}: every caller of the REST API (the CLI, an agent's peer
+     * calls, the drill, AWS provisioning) builds it here. The files are read now.
+     *
+     * @throws ClientSetupException naming the setting whose file cannot be used
+     */
+    public static AgentClient create(RestClientSettings settings, Duration connectTimeout) throws ClientSetupException {
+        return create(settings, HttpClient.newBuilder().connectTimeout(connectTimeout));
+    }
+
+    /** As {@link #create(RestClientSettings, Duration)}, over the caller's builder (its timeouts, executor). */
+    public static AgentClient create(RestClientSettings settings, HttpClient.Builder builder) throws ClientSetupException {
+        builder.version(HttpClient.Version.HTTP_1_1).sslContext(ClientTls.context(settings));
+        return new AgentClient(builder.build(), settings.authentication(), settings.expectsTls());
+    }
+
+    /** Whether {@code method} changes something (and so carries credentials and needs a JSON content type). */
+    public static boolean unsafe(String method) {
+        return !SAFE.contains(method.toUpperCase(Locale.ROOT));
+    }
+
+    /**
+     * An unsafe call to an {@code http} address by a client set up for TLS: refused before
+     * anything is sent (never credentials or an action in clear).
+     */
+    public static final class CleartextRefused extends IOException {
+        public CleartextRefused(String method, String url) {
+            super("refusing " + method + " " + url + " over plain HTTP: this client is set up for TLS (a "
+                    + "certificate, a CA or insecure), so an http api_url is a misconfigured or forged member; "
+                    + "credentials and actions are never sent in clear");
+        }
     }
 
     /** An answer: the status code and the body as sent. */
@@ -173,7 +229,12 @@ public final class AgentClient {
 
     /** {@code POST /switchover} asynchronously; completes with null when there is no answer. */
     public CompletableFuture<Reply> switchoverAsync(String base, String leader, Duration timeout) {
-        HttpRequest req = request("POST", base + "/switchover", handover(leader, null, null), timeout);
+        HttpRequest req;
+        try {
+            req = request("POST", base + "/switchover", handover(leader, null, null), timeout);
+        } catch (IOException | IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(null);
+        }
         return http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
                 .thenApply(r -> new Reply(r.statusCode(), r.body()))
                 .exceptionally(e -> null);
@@ -224,18 +285,26 @@ public final class AgentClient {
         return new Reply(r.statusCode(), r.body());
     }
 
-    private static HttpRequest request(String method, String url, String json, Duration timeout) {
+    private HttpRequest request(String method, String url, String json, Duration timeout) throws CleartextRefused {
         HttpRequest.Builder b;
+        URI uri;
         try {
-            b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout);
+            uri = URI.create(url);
+            b = HttpRequest.newBuilder(uri).timeout(timeout);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("not a usable REST address: " + url, e);
         }
-        if (json != null) {
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
-        } else {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
+        boolean unsafe = unsafe(method);
+        if (unsafe && expectsTls && !"https".equalsIgnoreCase(uri.getScheme())) {
+            throw new CleartextRefused(method, url);
         }
+        if (unsafe && auth != null) {
+            b.header("Authorization", auth.header());
+        }
+        if (json != null || unsafe) {
+            b.header("Content-Type", "application/json");
+        }
+        b.method(method, json != null ? HttpRequest.BodyPublishers.ofString(json) : HttpRequest.BodyPublishers.noBody());
         return b.build();
     }
 

@@ -103,10 +103,15 @@ public final class DrillRunner {
     }
 
     public DrillRunner(DrillTarget target, Settings settings, Listener listener) {
+        this(target, settings, listener, new AgentClient(Duration.ofSeconds(1)));
+    }
+
+    /** @param agents the REST client of the cluster's agents (its TLS and credentials: {@code RestClientOptions}) */
+    public DrillRunner(DrillTarget target, Settings settings, Listener listener, AgentClient agents) {
         this.target = target;
         this.settings = settings;
         this.listener = listener;
-        this.sampler = new Sampler(target, new AgentClient(Duration.ofSeconds(1)));
+        this.sampler = new Sampler(target, agents);
     }
 
     /**

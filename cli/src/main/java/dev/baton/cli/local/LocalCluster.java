@@ -2,6 +2,8 @@ package dev.baton.cli.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.agent.client.AgentClient;
+import dev.baton.agent.client.ClientSetupException;
+import dev.baton.agent.client.RestClientSettings;
 import dev.baton.agent.postgres.DataDirectories;
 import dev.baton.agent.postgres.Postmaster;
 import dev.baton.cli.support.Poll;
@@ -92,7 +94,7 @@ public final class LocalCluster implements AutoCloseable {
     private final Options options;
     private final LocalEtcd etcd;
     private final List<Node> nodes = new ArrayList<>();
-    private final AgentClient agents = new AgentClient(Duration.ofSeconds(1));
+    private final AgentClient agents;
     private final String superPassword;
     private final String replPassword;
     /** Certificates and passwords with {@link Options#secure()}, else null. */
@@ -101,11 +103,17 @@ public final class LocalCluster implements AutoCloseable {
     private int haproxyPort;
     private boolean keepFiles;
 
-    private LocalCluster(Path dir, Options options) throws IOException {
+    private LocalCluster(Path dir, Options options, RestClientSettings client) throws IOException {
         this.dir = dir;
         this.options = options;
         if (options.secure()) {
             security = LocalSecurity.create(dir.resolve("certs"));
+        }
+        try {
+            // A secured cluster is called as its operator: the operator's certificate, the CA, the REST password.
+            this.agents = AgentClient.create(security != null ? security.restClient() : client, Duration.ofSeconds(1));
+        } catch (ClientSetupException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
         this.etcd = new LocalEtcd(dir.resolve("etcd"), security == null ? null : security.etcd("/service/" + options.scope() + "/"));
         SecureRandom random = new SecureRandom();
@@ -118,7 +126,18 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Creates the directory layout and starts etcd and every agent (and HAProxy). Does not wait for health. */
     public static LocalCluster start(Path dir, Options options) throws IOException, InterruptedException {
-        LocalCluster c = new LocalCluster(dir, options);
+        return start(dir, options, RestClientSettings.PLAIN);
+    }
+
+    /**
+     * As {@link #start(Path, Options)}, calling the agents' REST APIs with {@code client} (their TLS
+     * and credentials, when the node configurations turn them on).
+     *
+     * @throws IllegalArgumentException naming the client setting whose file cannot be used
+     */
+    public static LocalCluster start(Path dir, Options options, RestClientSettings client)
+            throws IOException, InterruptedException {
+        LocalCluster c = new LocalCluster(dir, options, client);
         try {
             c.startAll();
             return c;

@@ -1,5 +1,8 @@
 package dev.baton.cli.local;
 
+import dev.baton.agent.client.RestClientSettings;
+import dev.baton.config.BasicAuth;
+import dev.baton.config.TlsFiles;
 import dev.baton.config.tls.CertificateAuthority;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -103,6 +106,12 @@ public final class LocalSecurity {
     LocalEtcd.Security etcd(String prefix) {
         return new LocalEtcd.Security(caFile(), certFile("etcd"), keyFile("etcd"), operatorCert(), operatorKey(),
                 new LocalEtcd.Auth(random(), ETCD_USER, etcdPassword, prefix), 0);
+    }
+
+    /** How the operator calls the REST APIs: its certificate, the cluster CA, the REST password. */
+    public RestClientSettings restClient() {
+        return new RestClientSettings(new TlsFiles(operatorCert(), operatorKey(), null, caFile()), false,
+                new BasicAuth(REST_USER, restPassword), RestClientSettings.Names.CTL);
     }
 
     /** The lines under {@code restapi:} (indented by two). */
