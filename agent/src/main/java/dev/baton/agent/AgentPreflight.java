@@ -119,7 +119,12 @@ public final class AgentPreflight {
         host.binariesProblem(c.postgresql().binDir())
                 .ifPresent(p -> problems.add(new Problem("postgresql.bin_dir", p, Scope.HOST)));
         // The peer client's key material (issue 13): the agent must be able to call its peers.
-        dev.baton.agent.client.PeerClients.problems(c).forEach((k, m) -> problems.add(new Problem(k, m, Scope.HOST)));
+        // The peer client falls back to restapi's files: a key already reported above is not reported twice.
+        dev.baton.agent.client.PeerClients.problems(c).forEach((k, m) -> {
+            if (problems.stream().noneMatch(p -> p.key().equals(k))) {
+                problems.add(new Problem(k, m, Scope.HOST));
+            }
+        });
         WatchdogConfig wd = c.watchdog();
         if ("required".equals(wd.mode())) {
             Path device = Path.of(wd.device());

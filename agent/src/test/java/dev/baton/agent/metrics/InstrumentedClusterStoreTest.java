@@ -90,6 +90,7 @@ class InstrumentedClusterStoreTest {
         store.awaitChange(Duration.ZERO);
         store.wakeUp();
         store.get("config");
+        store.reconnect();
         store.close();
         List<String> expected = new ArrayList<>();
         for (Method m : ClusterStore.class.getMethods()) {
