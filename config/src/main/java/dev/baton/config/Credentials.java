@@ -20,8 +20,18 @@ public record Credentials(String username, String password, Map<String, String> 
     /** The keywords whose value is a secret: never logged, never in argv. */
     public static final Set<String> SECRET_KEYWORDS = Set.of("sslpassword");
 
+    /** Keeps the options in {@link #LIBPQ_KEYWORDS} order (any other keyword after them), whatever map is given. */
     public Credentials {
-        libpqOptions = libpqOptions == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(libpqOptions));
+        Map<String, String> ordered = new LinkedHashMap<>();
+        if (libpqOptions != null) {
+            for (String k : LIBPQ_KEYWORDS) {
+                if (libpqOptions.containsKey(k)) {
+                    ordered.put(k, libpqOptions.get(k));
+                }
+            }
+            ordered.putAll(libpqOptions);
+        }
+        libpqOptions = Collections.unmodifiableMap(ordered);
     }
 
     /** A role with a password and no connection options. */
