@@ -2,8 +2,11 @@ package dev.baton.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The environment variables that override the YAML file, as Patroni's {@code PATRONI_*} ones do:
@@ -65,6 +68,27 @@ final class EnvOverrides {
             new EnvOverride("LOG_LEVEL", "log.level"),
             new EnvOverride("LOG_FORMAT", "log.format"));
 
+    /**
+     * Issue 13, PostgreSQL part: the rewind user and each user's libpq TLS options, as Patroni
+     * names them ({@code PATRONI_REWIND_USERNAME}, {@code PATRONI_REPLICATION_SSLMODE}, ...).
+     * {@code SSLNEGOTIATION} is listed so that setting it is refused like the key, not ignored.
+     */
+    private static final List<EnvOverride> POSTGRES_TLS_OVERRIDES = postgresTlsOverrides();
+
+    private static List<EnvOverride> postgresTlsOverrides() {
+        List<EnvOverride> out = new ArrayList<>();
+        out.add(new EnvOverride("REWIND_USERNAME", "postgresql.authentication.rewind.username"));
+        out.add(new EnvOverride("REWIND_PASSWORD", "postgresql.authentication.rewind.password"));
+        for (String user : List.of("superuser", "replication", "rewind")) {
+            for (String option : List.of("sslmode", "sslkey", "sslpassword", "sslcert", "sslrootcert", "sslcrl",
+                    "sslcrldir", "sslnegotiation", "gssencmode", "channel_binding")) {
+                out.add(new EnvOverride(user.toUpperCase(Locale.ROOT) + "_"
+                        + option.toUpperCase(Locale.ROOT), "postgresql.authentication." + user + "." + option));
+            }
+        }
+        return List.copyOf(out);
+    }
+
     private EnvOverrides() {
     }
 
@@ -74,7 +98,8 @@ final class EnvOverrides {
      * @param etcdKey the etcd section in use ("etcd3", or "etcd" when only that alias is written)
      */
     static void apply(ObjectNode tree, String etcdKey, Map<String, String> env, Issues issues) {
-        for (EnvOverride o : ENV_OVERRIDES) {
+        for (EnvOverride o : Stream.concat(ENV_OVERRIDES.stream(), POSTGRES_TLS_OVERRIDES.stream())
+                .toList()) {
             String variable = "BATON_" + o.suffix();
             String value = env.get(variable);
             if (value == null || value.isEmpty()) {

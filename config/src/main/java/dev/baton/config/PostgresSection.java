@@ -1,12 +1,14 @@
 package dev.baton.config;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Reads {@code postgresql}: the local instance's addresses and directories, the superuser and
- * replication credentials, parameters, pg_hba and callbacks. The pgpass file defaults to
+ * Reads {@code postgresql}: the local instance's addresses and directories, the superuser,
+ * replication and rewind credentials with their libpq TLS options, parameters, pg_hba and callbacks. The pgpass file defaults to
  * {@link PostgresConfig#defaultPgpass} once the data directory and the node's name are known.
  */
 final class PostgresSection {
@@ -29,7 +31,7 @@ final class PostgresSection {
         ConfigNode auth = n.map("authentication");
         Credentials superuser = credentials(auth.map("superuser"), Authentication.DEFAULT_SUPERUSER);
         Credentials replication = credentials(auth.map("replication"), Authentication.DEFAULT_REPLICATION_USER);
-        auth.unsupported("rewind");
+        Credentials rewind = auth.present("rewind") ? credentials(auth.map("rewind"), null) : null;
         auth.finish();
         Map<String, String> parameters = n.parameters("parameters");
         List<String> pgHba = n.strings("pg_hba");
@@ -41,14 +43,22 @@ final class PostgresSection {
                 "remove_data_directory_on_diverged_timelines", "proxy_address", "database", "bin_name",
                 "replica_method", "use_slots", "cancel_sighup");
         n.finish();
-        return new PostgresConfig(listen, connect, dataDir, binDir, pgpass, new Authentication(superuser, replication),
+        return new PostgresConfig(listen, connect, dataDir, binDir, pgpass, new Authentication(superuser, replication, rewind),
                 parameters, pgHba, callbacks, removeDataDir, usePgRewind);
     }
 
-    /** A user and password; a missing password is a warning (pg_hba.conf may not need one). */
+    /**
+     * A user, its password and libpq options; a missing password is a warning (pg_hba.conf may
+     * not need one).
+     *
+     * @param defaultUser null when the username is required
+     */
     static Credentials credentials(ConfigNode n, String defaultUser) {
         String username = n.string("username", defaultUser);
-        if (username.isBlank()) {
+        if (username == null) {
+            n.issues().error(n.path("username"), "is required");
+            username = "";
+        } else if (username.isBlank()) {
             n.issues().error(n.path("username"), "must not be empty");
         }
         PgParameterRules.forbiddenCharacter(username).ifPresent(c -> n.issues().error(n.path("username"),
@@ -61,10 +71,52 @@ final class PostgresSection {
             n.issues().warn(n.path("password"),
                     "not set; connections as " + username + " work only where pg_hba.conf needs no password");
         }
-        n.unsupported("sslmode", "sslkey", "sslpassword", "sslcert", "sslrootcert", "sslcrl", "sslcrldir",
-                "sslnegotiation", "gssencmode", "channel_binding");
+        Map<String, String> options = libpqOptions(n);
         n.finish();
-        return new Credentials(username, password);
+        return new Credentials(username, password, options);
+    }
+
+    private static final Set<String> SSLMODES = Set.of("disable", "allow", "prefer", "require", "verify-ca",
+            "verify-full");
+    private static final Set<String> GSS_OR_BINDING = Set.of("disable", "prefer", "require");
+
+    /**
+     * The user's libpq options, in {@link Credentials#LIBPQ_KEYWORDS} order. A value libpq would
+     * refuse, or {@code sslnegotiation} (PostgreSQL 17's libpq; 15's would refuse every connection
+     * string holding it), is an error: a TLS setting Baton cannot honour never becomes a warning.
+     */
+    static Map<String, String> libpqOptions(ConfigNode n) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String keyword : Credentials.LIBPQ_KEYWORDS) {
+            String value = n.string(keyword, null);
+            if (value == null) {
+                continue;
+            }
+            String problem = switch (keyword) {
+                case "sslmode" -> SSLMODES.contains(value) ? null : "must be one of disable, allow, prefer, require, "
+                        + "verify-ca, verify-full, got \"" + value + "\"";
+                case "gssencmode", "channel_binding" -> GSS_OR_BINDING.contains(value) ? null
+                        : "must be one of disable, prefer, require, got \"" + value + "\"";
+                case "sslpassword" -> null;
+                default -> value.isBlank() ? "must not be empty" : null;
+            };
+            // Named by its code only: a password never appears in a message.
+            if (problem == null) {
+                problem = PgParameterRules.forbiddenCharacter(value).map(c -> "contains " + c
+                        + ": it is written into connection strings").orElse(null);
+            }
+            if (problem != null) {
+                n.issues().error(n.path(keyword), problem);
+            } else {
+                out.put(keyword, value);
+            }
+        }
+        if (n.present("sslnegotiation")) {
+            n.value("sslnegotiation");
+            n.issues().error(n.path("sslnegotiation"), "is not supported: the libpq of PostgreSQL 15 does not know "
+                    + "it and would refuse every connection string holding it");
+        }
+        return out;
     }
 
     private static Callbacks callbacks(ConfigNode n) {

@@ -28,6 +28,15 @@ class EnvOverridesTest {
         "BATON_SUPERUSER_PASSWORD,      /postgresql/authentication/superuser/password",
         "PATRONI_REPLICATION_USERNAME,  /postgresql/authentication/replication/username",
         "BATON_LOG_FORMAT,              /log/format",
+        "PATRONI_REWIND_USERNAME,       /postgresql/authentication/rewind/username",
+        "BATON_REWIND_PASSWORD,         /postgresql/authentication/rewind/password",
+        "PATRONI_REPLICATION_SSLMODE,   /postgresql/authentication/replication/sslmode",
+        "BATON_SUPERUSER_SSLROOTCERT,   /postgresql/authentication/superuser/sslrootcert",
+        "PATRONI_REWIND_CHANNEL_BINDING, /postgresql/authentication/rewind/channel_binding",
+        "BATON_REPLICATION_SSLPASSWORD, /postgresql/authentication/replication/sslpassword",
+        "PATRONI_SUPERUSER_SSLCRLDIR,   /postgresql/authentication/superuser/sslcrldir",
+        "PATRONI_REWIND_GSSENCMODE,     /postgresql/authentication/rewind/gssencmode",
+        "PATRONI_REPLICATION_SSLNEGOTIATION, /postgresql/authentication/replication/sslnegotiation",
     })
     void eachVariableSetsItsKey(String variable, String pointer) {
         ObjectNode t = tree("{}");

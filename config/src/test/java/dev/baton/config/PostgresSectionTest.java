@@ -1,11 +1,16 @@
 package dev.baton.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** postgresql: addresses, directories, credentials and callbacks. */
 class PostgresSectionTest {
@@ -43,7 +48,7 @@ class PostgresSectionTest {
                 data_dir: ''
                 authentication:
                   superuser: {username: ' ', sslmode: require}
-                  rewind: {username: r}
+                  rewind: {password: r}
                 callbacks: {on_start: '  ', on_fail: x}
                 use_pg_rewind: maybe
                 """), "n1");
@@ -52,10 +57,9 @@ class PostgresSectionTest {
                 "postgresql.connect_address", "must be an address other members can connect to, got \"0.0.0.0:5432\"",
                 "postgresql.data_dir", "must not be empty",
                 "postgresql.authentication.superuser.username", "must not be empty",
+                "postgresql.authentication.rewind.username", "is required",
                 "postgresql.use_pg_rewind", "must be a boolean (true or false), got \"maybe\""), s.errors());
         Map<String, String> w = s.warnings();
-        assertEquals(ConfigNode.UNSUPPORTED, w.get("postgresql.authentication.superuser.sslmode"));
-        assertEquals(ConfigNode.UNSUPPORTED, w.get("postgresql.authentication.rewind"));
         assertEquals(ConfigNode.UNKNOWN, w.get("postgresql.callbacks.on_fail"));
     }
 
@@ -94,5 +98,67 @@ class PostgresSectionTest {
         assertNull(pg.callbacks().onStop(), "blank means none");
         assertEquals(true, pg.removeDataDirectoryOnRewindFailure());
         assertEquals(Boolean.FALSE, pg.usePgRewind());
+    }
+
+    @Test
+    void theRewindUserIsOptionalAndEachUserHasItsLibpqOptionsInOrder() {
+        Sections s = new Sections();
+        PostgresConfig pg = PostgresSection.read(s.node("postgresql", """
+                listen: h:1
+                data_dir: /d
+                authentication:
+                  superuser: {username: su, password: a}
+                  replication:
+                    username: rep
+                    password: b
+                    channel_binding: require
+                    sslkey: /k/rep.key
+                    sslmode: verify-full
+                    sslrootcert: /k/ca.crt
+                    sslcert: /k/rep.crt
+                    sslpassword: "key pw"
+                    sslcrl: /k/crl.pem
+                    sslcrldir: /k/crl
+                    gssencmode: disable
+                  rewind: {username: rew, password: c, sslmode: require}
+                """), "n1");
+        assertEquals(Map.of(), s.errors());
+        Authentication auth = pg.authentication();
+        assertEquals(List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslcrl", "sslcrldir",
+                "gssencmode", "channel_binding"), List.copyOf(auth.replication().libpqOptions().keySet()));
+        assertEquals("key pw", auth.replication().libpqOptions().get("sslpassword"));
+        assertEquals(new Credentials("rew", "c", Map.of("sslmode", "require")), auth.rewind());
+        assertEquals(auth.rewind(), auth.rewindUser());
+        assertEquals(Map.of(), auth.superuser().libpqOptions());
+        String shown = auth.replication().toString();
+        assertFalse(shown.contains("key pw") || shown.contains("=b"), shown);
+        assertTrue(shown.contains("sslpassword=****") && shown.contains("sslmode=verify-full"), shown);
+
+        PostgresConfig none = PostgresSection.read(new Sections().node("postgresql", "{listen: h:1, data_dir: /d}"),
+                "n1");
+        assertNull(none.authentication().rewind());
+        assertEquals(none.authentication().superuser(), none.authentication().rewindUser(), "as Patroni");
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+        "sslmode: verify_full | sslmode | must be one of disable, allow, prefer, require, verify-ca, verify-full, "
+                + "got \"verify_full\"",
+        "gssencmode: allow | gssencmode | must be one of disable, prefer, require, got \"allow\"",
+        "channel_binding: 'yes' | channel_binding | must be one of disable, prefer, require, got \"yes\"",
+        "sslrootcert: ' ' | sslrootcert | must not be empty",
+        "sslkey: '' | sslkey | must not be empty",
+        "sslcert: \"/a\\nb\" | sslcert | contains the control character U+000A: it is written into connection strings",
+        "sslpassword: \"se\\ncret\" | sslpassword | contains the control character U+000A: it is written into "
+                + "connection strings",
+        "sslnegotiation: direct | sslnegotiation | is not supported: the libpq of PostgreSQL 15 does not know it and "
+                + "would refuse every connection string holding it",
+    })
+    void aLibpqOptionLibpqWouldRefuseIsAnError(String yaml, String key, String message) {
+        Sections s = new Sections();
+        PostgresSection.read(s.node("postgresql", "listen: h:1\ndata_dir: /d\nauthentication:\n  replication: {"
+                + yaml + "}\n"), "n1");
+        assertEquals(Map.of("postgresql.authentication.replication." + key, message), s.errors());
+        assertFalse(s.errors().toString().contains("cret"), "a password is never shown");
     }
 }

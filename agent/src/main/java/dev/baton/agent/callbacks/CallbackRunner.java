@@ -42,7 +42,10 @@ import java.util.logging.Logger;
  * and each runs to completion or its own timeout. Scripts that care about ordering must therefore
  * cope with concurrent invocations.
  *
- * <p>The callback processes get Baton's own environment with nothing added; no secrets are passed.
+ * <p>The callback processes get Baton's own environment without its {@code BATON_*} and
+ * {@code PATRONI_*} variables (which may hold passwords; see
+ * {@link dev.baton.agent.process.ChildEnvironment}) and with nothing added. Their argv holds the
+ * configured command, the action, the role and the scope: no secret, so it may be logged.
  */
 public final class CallbackRunner implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(CallbackRunner.class.getName());

@@ -54,7 +54,7 @@ final class Bootstrapper {
         Credentials su = config.postgresql().authentication().superuser();
         // Rendered before initdb runs: a pg_hba.conf that cannot be written stops it before anything is created.
         String hba = files.hbaText(config.postgresql().pgHba().isEmpty() ? config.bootstrap().pgHba()
-                : config.postgresql().pgHba());
+                : config.postgresql().pgHba(), config.bootstrap().dcs());
         Path pwfile = null;
         try {
             Files.createDirectories(dataDir.getParent());
@@ -94,22 +94,22 @@ final class Bootstrapper {
         return new ArrayList<>(args);
     }
 
-    /** pg_basebackup from a running primary, as the replication user with the pgpass file. */
+    /**
+     * pg_basebackup from a running primary, as the replication user with its libpq options (TLS)
+     * and the pgpass file.
+     */
     void basebackup(String host, int port) {
         if (!inspector.inspect().isEmpty()) {
             throw new PostgresException("refusing to clone into " + dataDir + ": it is not empty");
         }
-        files.writePgpass();
         try {
             Files.createDirectories(dataDir.getParent());
         } catch (IOException e) {
             throw new PostgresException("cannot create " + dataDir.getParent() + ": " + e.getMessage(), e);
         }
-        List<String> argv = List.of(bin.path("pg_basebackup"), "-D", dataDir.toString(), "-X", "stream",
-                "-c", "fast", "-h", host, "-p", Integer.toString(port),
-                "-U", config.postgresql().authentication().replication().username(), "-w");
-        ProcessResult r = runner.run(argv, Map.of("PGPASSFILE", files.pgpass().toString(), "PGAPPNAME", config.name()),
-                null, CLONE_TIMEOUT);
+        ProcessResult r = files.withConnection(host, port, config.postgresql().authentication().replication(), null,
+                (conninfo, env) -> runner.run(List.of(bin.path("pg_basebackup"), "-D", dataDir.toString(), "-X",
+                        "stream", "-c", "fast", "-d", conninfo, "-w"), env, null, CLONE_TIMEOUT));
         if (!r.ok()) {
             wipe();
             throw new PostgresException("pg_basebackup from " + host + ":" + port + " failed: " + r.tail());
@@ -117,7 +117,7 @@ final class Bootstrapper {
         try {
             Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
             if (!config.postgresql().pgHba().isEmpty()) {
-                files.writeHba(files.hbaText(config.postgresql().pgHba()));
+                files.writeHba(files.hbaText(config.postgresql().pgHba(), config.bootstrap().dcs()));
             }
         } catch (IOException e) {
             throw new PostgresException("cannot finish the clone in " + dataDir + ": " + e.getMessage(), e);

@@ -52,7 +52,7 @@ public final class LocalPostgres implements PostgresController {
         this.pgCtl = new PgCtl(bin, runner, dataDir, logFile(), postmaster::isRunning);
         this.queries = new PgQueries(connector);
         this.bootstrapper = new Bootstrapper(config, bin, runner, dataDir, inspector, files);
-        this.rewinder = new Rewinder(bin, runner, dataDir, config.postgresql().authentication().superuser().username(),
+        this.rewinder = new Rewinder(bin, runner, dataDir, config.postgresql().authentication().rewindUser(),
                 postmaster, inspector, files, clock);
     }
 
@@ -140,7 +140,11 @@ public final class LocalPostgres implements PostgresController {
 
     @Override
     public void ensureReplicationRole() {
-        queries.ensureReplicationRole(config.postgresql().authentication().replication());
+        var auth = config.postgresql().authentication();
+        queries.ensureReplicationRole(auth.replication());
+        if (auth.rewind() != null && !auth.rewind().username().equals(auth.superuser().username())) {
+            queries.ensureRewindRole(auth.rewind());
+        }
     }
 
     @Override

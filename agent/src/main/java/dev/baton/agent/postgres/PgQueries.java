@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * What the agent asks and tells the running server over JDBC, as the superuser, on one cached
@@ -57,7 +58,10 @@ final class PgQueries {
         this.connector = connector;
     }
 
-    /** Connects over TCP to the node's own server (there is no Unix socket), as the superuser. */
+    /**
+     * Connects over TCP to the node's own server (there is no Unix socket), as the superuser, with
+     * the superuser's TLS options ({@link PgJdbcTls}).
+     */
     static Connector jdbc(BatonConfig config) {
         Credentials su = config.postgresql().authentication().superuser();
         String url = "jdbc:postgresql://" + hostForUrl(localHost(config.postgresql().listenHost())) + ":"
@@ -72,6 +76,7 @@ final class PgQueries {
             p.setProperty("socketTimeout", "10");
             p.setProperty("ApplicationName", "baton");
             p.setProperty("assumeMinServerVersion", "13");
+            p.putAll(PgJdbcTls.properties(su.libpqOptions()));
             return DriverManager.getConnection(url, p);
         };
     }
@@ -169,11 +174,21 @@ final class PgQueries {
 
     /** Creates the replication role, or sets its password and attributes if it exists. */
     synchronized void ensureReplicationRole(Credentials repl) {
+        ensureRole(repl, "replication", exists -> List.of(roleStatement(exists, repl)));
+    }
+
+    /** Creates the rewind role with the grants pg_rewind needs, or sets its password if it exists. */
+    synchronized void ensureRewindRole(Credentials rewind) {
+        ensureRole(rewind, "rewind", exists -> rewindRoleStatements(exists, rewind));
+    }
+
+    /** Runs the role's statements in one transaction that the server logs without its statements. */
+    private void ensureRole(Credentials role, String what, Function<Boolean, List<String>> statements) {
         try {
             Connection c = connection();
             boolean exists;
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
-                ps.setString(1, repl.username());
+                ps.setString(1, role.username());
                 try (ResultSet rs = ps.executeQuery()) {
                     exists = rs.next();
                 }
@@ -184,7 +199,9 @@ final class PgQueries {
                 st.execute("SET LOCAL log_statement = 'none'");
                 st.execute("SET LOCAL log_min_duration_statement = -1");
                 st.execute("SET LOCAL log_min_error_statement = 'panic'");
-                st.execute(roleStatement(exists, repl));
+                for (String sql : statements.apply(exists)) {
+                    st.execute(sql);
+                }
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();
@@ -194,15 +211,41 @@ final class PgQueries {
             }
         } catch (SQLException e) {
             close();
-            throw new PostgresException("cannot create the replication role " + repl.username() + ": " + e.getMessage(), e);
+            throw new PostgresException("cannot create the " + what + " role " + role.username() + ": "
+                    + e.getMessage(), e);
         }
     }
 
     /** {@code CREATE ROLE} or {@code ALTER ROLE} "name" {@code WITH REPLICATION LOGIN PASSWORD} '…' (or NULL). */
     static String roleStatement(boolean exists, Credentials repl) {
-        String ident = "\"" + repl.username().replace("\"", "\"\"") + "\"";
         String password = repl.password() == null ? "NULL" : sqlLiteral(repl.password());
-        return (exists ? "ALTER ROLE " : "CREATE ROLE ") + ident + " WITH REPLICATION LOGIN PASSWORD " + password;
+        return (exists ? "ALTER ROLE " : "CREATE ROLE ") + ident(repl.username())
+                + " WITH REPLICATION LOGIN PASSWORD " + password;
+    }
+
+    /** The functions pg_rewind calls on its source server (Patroni grants the same). */
+    static final List<String> REWIND_FUNCTIONS = List.of("pg_catalog.pg_ls_dir(text, boolean, boolean)",
+            "pg_catalog.pg_stat_file(text, boolean)", "pg_catalog.pg_read_binary_file(text)",
+            "pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)");
+
+    /**
+     * The rewind role: a login role that is no superuser ({@code CREATE ROLE} makes it
+     * {@code NOSUPERUSER}; an existing role keeps its attributes and gets its password), with
+     * EXECUTE on the functions pg_rewind calls.
+     */
+    static List<String> rewindRoleStatements(boolean exists, Credentials rewind) {
+        String role = ident(rewind.username());
+        String password = rewind.password() == null ? "NULL" : sqlLiteral(rewind.password());
+        List<String> sql = new ArrayList<>();
+        sql.add(exists ? "ALTER ROLE " + role + " WITH LOGIN PASSWORD " + password
+                : "CREATE ROLE " + role + " WITH NOSUPERUSER LOGIN PASSWORD " + password);
+        REWIND_FUNCTIONS.forEach(f -> sql.add("GRANT EXECUTE ON FUNCTION " + f + " TO " + role));
+        return sql;
+    }
+
+    /** A quoted SQL identifier: double quotes, with {@code "} doubled. */
+    static String ident(String name) {
+        return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
     /** An SQL string literal (standard_conforming_strings: only {@code '} is special). */

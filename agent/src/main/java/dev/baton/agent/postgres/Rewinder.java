@@ -3,6 +3,7 @@ package dev.baton.agent.postgres;
 import dev.baton.agent.postgres.PostgresController.RewindCheck;
 import dev.baton.agent.process.ProcessRunner;
 import dev.baton.agent.process.ProcessRunner.ProcessResult;
+import dev.baton.config.Credentials;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,8 @@ import java.util.stream.Stream;
  * {@code rewind.py}): single-user crash recovery first when it was not shut down cleanly (pg_rewind
  * needs a clean shutdown), then {@code pg_rewind --dry-run} to learn whether and where it
  * diverged, a copy of the WAL it would discard, and {@code pg_rewind} itself. pg_rewind connects to
- * the primary as the superuser, with the pgpass file.
+ * the primary's database postgres as the rewind user ({@code postgresql.authentication.rewind}, else
+ * the superuser, as in Patroni), with its libpq options and the pgpass file.
  */
 final class Rewinder {
     private static final Duration RECOVERY_TIMEOUT = Duration.ofMinutes(30);
@@ -39,22 +41,22 @@ final class Rewinder {
     private final PgBinaries bin;
     private final ProcessRunner runner;
     private final Path dataDir;
-    private final String superuser;
+    private final Credentials rewindUser;
     private final Postmaster postmaster;
     private final DataDirInspector inspector;
     private final PgConfFiles files;
     private final Clock clock;
 
     /**
-     * @param superuser the role pg_rewind connects to the primary as
+     * @param rewindUser the role pg_rewind connects to the primary as (the rewind user, else the superuser)
      * @param clock     names the folders of kept WAL (local time)
      */
-    Rewinder(PgBinaries bin, ProcessRunner runner, Path dataDir, String superuser, Postmaster postmaster,
+    Rewinder(PgBinaries bin, ProcessRunner runner, Path dataDir, Credentials rewindUser, Postmaster postmaster,
              DataDirInspector inspector, PgConfFiles files, Clock clock) {
         this.bin = bin;
         this.runner = runner;
         this.dataDir = dataDir;
-        this.superuser = superuser;
+        this.rewindUser = rewindUser;
         this.postmaster = postmaster;
         this.inspector = inspector;
         this.files = files;
@@ -63,10 +65,9 @@ final class Rewinder {
 
     RewindCheck checkRewind(String host, int port) {
         crashRecoveryIfNeeded();
-        files.writePgpass();
-        ProcessResult r = runner.run(List.of(bin.path("pg_rewind"), "-D", dataDir.toString(), "--dry-run",
-                "--source-server=" + source(host, port)), Map.of("PGPASSFILE", files.pgpass().toString()), null,
-                DRY_RUN_TIMEOUT);
+        ProcessResult r = files.withConnection(host, port, rewindUser, "postgres", (source, env) -> runner.run(
+                List.of(bin.path("pg_rewind"), "-D", dataDir.toString(), "--dry-run", "--source-server=" + source),
+                env, null, DRY_RUN_TIMEOUT));
         if (!r.ok()) {
             throw new PostgresException("pg_rewind --dry-run against " + host + ":" + port + " failed: " + r.tail());
         }
@@ -87,17 +88,12 @@ final class Rewinder {
 
     void rewind(String host, int port) {
         crashRecoveryIfNeeded();
-        files.writePgpass();
-        ProcessResult r = runner.run(List.of(bin.path("pg_rewind"), "-D", dataDir.toString(),
-                "--source-server=" + source(host, port), "--progress"), Map.of("PGPASSFILE", files.pgpass().toString()),
-                null, REWIND_TIMEOUT);
+        ProcessResult r = files.withConnection(host, port, rewindUser, "postgres", (source, env) -> runner.run(
+                List.of(bin.path("pg_rewind"), "-D", dataDir.toString(), "--source-server=" + source, "--progress"),
+                env, null, REWIND_TIMEOUT));
         if (!r.ok()) {
             throw new PostgresException("pg_rewind from " + host + ":" + port + " failed: " + r.tail());
         }
-    }
-
-    private String source(String host, int port) {
-        return files.conninfo(host, port, superuser, "postgres");
     }
 
     /** pg_rewind needs a cleanly shut down target: let single-user mode finish crash recovery. */

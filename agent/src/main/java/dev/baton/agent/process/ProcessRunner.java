@@ -11,7 +11,8 @@ public interface ProcessRunner {
     /**
      * Runs {@code argv} to completion (or kills it after {@code timeout}).
      *
-     * @param env extra environment variables (passwords go here or in files, never in argv)
+     * @param env extra environment variables (passwords go in files, never in argv); the agent's own
+     *            {@code BATON_*} and {@code PATRONI_*} variables are withheld ({@link ChildEnvironment})
      * @param workDir working directory, or null
      */
     ProcessResult run(List<String> argv, Map<String, String> env, Path workDir, Duration timeout);

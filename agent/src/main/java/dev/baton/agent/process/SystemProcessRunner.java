@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs programs with {@link ProcessBuilder}. Output goes to a temporary file rather than a pipe:
- * {@code pg_ctl start} leaves a postmaster behind that would otherwise keep the pipe open.
+ * {@code pg_ctl start} leaves a postmaster behind that would otherwise keep the pipe open. The
+ * program's environment is {@link ChildEnvironment}'s: no {@code BATON_*} or {@code PATRONI_*}
+ * variable, which may hold passwords.
  */
 public final class SystemProcessRunner implements ProcessRunner {
     /** The tail kept of a program's output: enough for all of {@code postgres --describe-config} (about 60 kB). */
@@ -30,7 +32,9 @@ public final class SystemProcessRunner implements ProcessRunner {
             if (workDir != null) {
                 pb.directory(workDir.toFile());
             }
-            pb.environment().putAll(env);
+            Map<String, String> childEnv = ChildEnvironment.of(Map.copyOf(pb.environment()), env);
+            pb.environment().clear();
+            pb.environment().putAll(childEnv);
             Process p = pb.start();
             boolean done;
             try {

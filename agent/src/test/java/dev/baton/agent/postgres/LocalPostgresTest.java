@@ -75,7 +75,7 @@ class LocalPostgresTest {
         assertEquals("# initdb's\n", Files.readString(data.resolve("postgresql.base.conf")), "initdb's file is kept");
         assertFalse(Files.exists(data.resolve("standby.signal")));
         assertNull(pg.configuredUpstream());
-        assertEquals("*:*:*:replicator:rep-pw\n*:*:*:postgres:su-pw\n", Files.readString(pgpass));
+        assertEquals("127.0.0.1:5432:*:postgres:su-pw\n", Files.readString(pgpass), "a primary has no upstream");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pgpass)));
         assertEquals(List.of(List.of(bin("postgres"), "--version"), List.of(bin("postgres"), "--describe-config")),
                 runner.calls().stream().map(FakeProcessRunner.Call::argv).toList(),
@@ -187,15 +187,8 @@ class LocalPostgresTest {
                 initdb.argv().subList(5, initdb.argv().size()));
         assertEquals(Map.of("LC_ALL", "C.UTF-8"), initdb.env());
         assertFalse(Files.exists(Path.of(initdb.argv().get(4).substring("--pwfile=".length()))), "the pwfile is gone");
-        assertEquals(HEADER + """
-                local   all          all                  peer
-                host    all          all        127.0.0.1/32  scram-sha-256
-                host    all          all        ::1/128       scram-sha-256
-                host    replication  replicator  127.0.0.1/32  scram-sha-256
-                host    replication  replicator  ::1/128       scram-sha-256
-                host    all          all        0.0.0.0/0     scram-sha-256
-                host    replication  replicator  0.0.0.0/0     scram-sha-256
-                """, Files.readString(data.resolve("pg_hba.conf")));
+        assertEquals(PgConfRenderer.pgHba(PgConfRenderer.defaultHba("postgres", "replicator", null, false)),
+                Files.readString(data.resolve("pg_hba.conf")));
     }
 
     @Test
@@ -230,8 +223,11 @@ class LocalPostgresTest {
         pg.basebackup("10.0.0.2", 5433);
         FakeProcessRunner.Call c = runner.only();
         assertEquals(List.of(bin("pg_basebackup"), "-D", data.toString(), "-X", "stream", "-c", "fast",
-                "-h", "10.0.0.2", "-p", "5433", "-U", "replicator", "-w"), c.argv());
-        assertEquals(Map.of("PGPASSFILE", pgpass.toString(), "PGAPPNAME", "node1"), c.env());
+                "-d", "host='10.0.0.2' port=5433 user='replicator' passfile='" + pgpass + "' application_name='node1' "
+                        + "connect_timeout=3", "-w"), c.argv());
+        assertEquals(Map.of("PGPASSFILE", pgpass.toString()), c.env());
+        assertEquals("127.0.0.1:5432:*:postgres:su-pw\n10.0.0.2:5433:*:replicator:rep-pw\n"
+                + "10.0.0.2:5433:*:postgres:su-pw\n", Files.readString(pgpass), "the entries for the primary");
         assertEquals(Duration.ofHours(12), c.timeout());
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data)));
     }

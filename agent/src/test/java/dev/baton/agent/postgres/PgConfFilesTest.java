@@ -6,16 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.baton.agent.postgres.PostgresController.Upstream;
+import dev.baton.config.Authentication;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.Credentials;
 import dev.baton.config.DynamicConfig;
 import dev.baton.config.PostgresConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The files as written: what is kept, what is replaced, and what is refused before anything is written. */
 class PgConfFilesTest {
@@ -101,6 +105,88 @@ class PgConfFilesTest {
         PgConfFiles files = new PgConfFiles(noPgpass, data);
         assertEquals(tmp.resolve(".data.pgpass"), files.pgpass());
         files.writePgpass();
-        assertEquals("*:*:*:replicator:rep-pw\n*:*:*:postgres:su-pw\n", Files.readString(tmp.resolve(".data.pgpass")));
+        assertEquals("127.0.0.1:5432:*:postgres:su-pw\n", Files.readString(tmp.resolve(".data.pgpass")));
+    }
+
+    @Test
+    void thePgpassFileFollowsTheUpstreamBeforePrimaryConninfoNamesItAndKeepsItsMode() throws Exception {
+        Path data = data();
+        BatonConfig c = TestConfigs.node(tmp, TestConfigs.SUPERUSER, TestConfigs.REPLICATION, Map.of(), List.of(),
+                List.of());
+        BatonConfig withRewind = new BatonConfig(c.scope(), c.namespace(), c.name(), c.restapi(), c.etcd(),
+                c.bootstrap(), new PostgresConfig(c.postgresql().listen(), null, c.postgresql().dataDir(), null,
+                c.postgresql().pgpass(), new Authentication(TestConfigs.SUPERUSER, TestConfigs.REPLICATION,
+                new Credentials("rewinder", "rw-pw")), Map.of(), List.of(), null, false, null), null, null, null, null);
+        PgConfFiles files = new PgConfFiles(withRewind, data);
+        Path pgpass = c.postgresql().pgpass();
+        files.configure(true, new Upstream("10.0.0.2", 5432, "node1"), DynamicConfig.defaults());
+        assertEquals("127.0.0.1:5432:*:postgres:su-pw\n10.0.0.2:5432:*:replicator:rep-pw\n"
+                + "10.0.0.2:5432:*:rewinder:rw-pw\n", Files.readString(pgpass));
+        Files.setPosixFilePermissions(pgpass, PosixFilePermissions.fromString("rw-r--r--"));
+        files.configure(true, new Upstream("10.0.0.3", 5433, "node1"), DynamicConfig.defaults());
+        assertEquals("127.0.0.1:5432:*:postgres:su-pw\n10.0.0.3:5433:*:replicator:rep-pw\n"
+                + "10.0.0.3:5433:*:rewinder:rw-pw\n", Files.readString(pgpass), "the new upstream replaces the old");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pgpass)));
+        Files.setPosixFilePermissions(pgpass, PosixFilePermissions.fromString("rw-r--r--"));
+        files.writePgpass();
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pgpass)),
+                "an unchanged file with the wrong mode is fixed");
+        files.withConnection("10.0.0.9", 5434, withRewind.postgresql().authentication().rewindUser(), "postgres",
+                (conninfo, env) -> {
+                    try {
+                        assertTrue(Files.readString(pgpass).contains("10.0.0.3:5433:*:replicator:rep-pw\n"
+                                + "10.0.0.3:5433:*:rewinder:rw-pw\n10.0.0.9:5434:*:replicator:rep-pw\n"
+                                + "10.0.0.9:5434:*:rewinder:rw-pw\n"), "the upstream's entries stay");
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    assertEquals(Map.of("PGPASSFILE", pgpass.toString()), env);
+                    return null;
+                });
+        String conf = Files.readString(data.resolve("postgresql.conf"));
+        assertTrue(conf.contains("primary_conninfo = 'host=''10.0.0.3'' port=5433 user=''replicator''"), conf);
+    }
+
+    @Test
+    void theReplicationUsersTlsOptionsGoIntoPrimaryConninfoAndAKeyPasswordIntoAServiceFileForTools()
+            throws Exception {
+        Path data = data();
+        Credentials repl = new Credentials("replicator", "rep-pw", Map.of("sslmode", "verify-full",
+                "sslrootcert", "/ca.crt", "sslpassword", "k3y"));
+        PgConfFiles files = new PgConfFiles(TestConfigs.node(tmp, TestConfigs.SUPERUSER, repl, Map.of(), List.of(),
+                List.of()), data);
+        files.configure(true, new Upstream("10.0.0.2", 5432, null), DynamicConfig.defaults());
+        Map<String, String> read = PgConfRendererTest.GucFile.parse(Files.readString(data.resolve("postgresql.conf")));
+        Map<String, String> ci = PgConfRendererTest.Conninfo.parse(read.get("primary_conninfo"));
+        assertEquals("verify-full", ci.get("sslmode"));
+        assertEquals("/ca.crt", ci.get("sslrootcert"));
+        assertEquals("k3y", ci.get("sslpassword"), "the WAL receiver has no other way to get it (as in Patroni)");
+        Path service = tmp.resolve(".pgpass_node1.service");
+        String argvConninfo = files.withConnection("10.0.0.2", 5432, repl, null, (conninfo, env) -> {
+            assertEquals(service.toString(), env.get("PGSERVICEFILE"));
+            try {
+                assertEquals("[baton]\nsslpassword=k3y\n", Files.readString(service));
+                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(service)));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return conninfo;
+        });
+        assertFalse(argvConninfo.contains("k3y"), argvConninfo);
+        assertTrue(argvConninfo.endsWith("sslmode='verify-full' sslrootcert='/ca.crt' service=baton"), argvConninfo);
+        assertFalse(Files.exists(service), "the service file lives only while the tool runs");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"on, true", "ON, true", "yes, true", "1, true", "true, true", "off, false", "0, false"})
+    void theDefaultPgHbaUsesHostsslWhenTheParametersTurnSslOn(String value, boolean ssl) throws Exception {
+        BatonConfig c = TestConfigs.node(tmp, Map.of("SSL", value), List.of(), List.of());
+        assertEquals(ssl, PgConfFiles.sslOn(c, DynamicConfig.defaults()));
+        assertEquals(ssl, new PgConfFiles(c, data()).hbaText(List.of(), DynamicConfig.defaults())
+                .contains("hostssl replication"));
+        assertEquals(ssl, PgConfFiles.sslOn(TestConfigs.node(tmp, Map.of(), List.of(), List.of()),
+                TestConfigs.dynamic(Map.of("ssl", value))), "the cluster's, when the node says nothing");
+        assertEquals(false, PgConfFiles.sslOn(c, TestConfigs.dynamic(Map.of("ssl", "on"))) && !ssl,
+                "the node's wins");
     }
 }

@@ -76,15 +76,17 @@ class PgConfRendererPropertyTest {
 
     @Property
     void pgpassFieldsAreRefusedOrReadBackAsThemselves(@ForAll String user, @ForAll String password) {
-        List<Credentials> roles = List.of(new Credentials(user, password), new Credentials("postgres", "pw"));
+        List<PgConfRenderer.PgpassEntry> roles = List.of(
+                new PgConfRenderer.PgpassEntry("db:1", 5432, new Credentials(user, password)),
+                new PgConfRenderer.PgpassEntry("::1", 5433, new Credentials("postgres", "pw")));
         if (forbidden(user) || forbidden(password)) {
             assertThrows(IllegalArgumentException.class, () -> PgConfRenderer.pgpass(roles));
             return;
         }
         List<String> lines = PgConfRenderer.pgpass(roles).lines().toList();
         assertEquals(2, lines.size());
-        assertEquals(List.of("*", "*", "*", user, password), Pgpass.fields(lines.get(0)));
-        assertEquals(List.of("*", "*", "*", "postgres", "pw"), Pgpass.fields(lines.get(1)));
+        assertEquals(List.of("db:1", "5432", "*", user, password), Pgpass.fields(lines.get(0)));
+        assertEquals(List.of("::1", "5433", "*", "postgres", "pw"), Pgpass.fields(lines.get(1)));
     }
 
     /** libpq's pgpass line: fields end at a {@code :} that no {@code \} escapes (the password too); {@code \} escapes anything. */

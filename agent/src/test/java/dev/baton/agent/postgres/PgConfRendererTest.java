@@ -139,24 +139,89 @@ class PgConfRendererTest {
                 new PgConfRenderer.Conninfo("h", 1, "rep'l", null, Path.of("/p"), "a\\b").text());
     }
 
+    private static PgConfRenderer.PgpassEntry entry(String host, int port, Credentials role) {
+        return new PgConfRenderer.PgpassEntry(host, port, role);
+    }
+
     @Test
-    void pgpassEscapesColonAndBackslashAndSkipsRolesWithoutPassword() {
-        assertEquals("*:*:*:replicator:rep-pw\n*:*:*:post\\:gres:p\\\\w\\:1\n",
-                PgConfRenderer.pgpass(List.of(new Credentials("replicator", "rep-pw"),
-                        new Credentials("nobody", null), new Credentials("post:gres", "p\\w:1"))));
-        assertEquals("*:*:*:ünï:☃ 'x'\n", PgConfRenderer.pgpass(List.of(new Credentials("ünï", "☃ 'x'"))));
+    void pgpassNamesTheServerEscapesColonAndBackslashAndSkipsRolesWithoutPassword() {
+        assertEquals("10.0.0.2:5433:*:replicator:rep-pw\n127.0.0.1:5432:*:post\\:gres:p\\\\w\\:1\n",
+                PgConfRenderer.pgpass(List.of(entry("10.0.0.2", 5433, new Credentials("replicator", "rep-pw")),
+                        entry("10.0.0.2", 5433, new Credentials("nobody", null)),
+                        entry("127.0.0.1", 5432, new Credentials("post:gres", "p\\w:1")))));
+        assertEquals("fe80\\:\\:1:5432:*:ünï:☃ 'x'\n",
+                PgConfRenderer.pgpass(List.of(entry("fe80::1", 5432, new Credentials("ünï", "☃ 'x'")))));
         assertEquals("", PgConfRenderer.pgpass(List.of()));
+        Credentials repl = new Credentials("replicator", "rep-pw");
+        assertEquals("h:1:*:replicator:rep-pw\n", PgConfRenderer.pgpass(List.of(entry("h", 1, repl), entry("h", 1, repl))),
+                "each line once (the rewind user may be the replication user)");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"secret\n*:*:*:postgres:other", "secret\r", "sec\0ret", "sec\tret"})
     void aControlCharacterCannotGoIntoPgpassAndTheMessageHidesThePassword(String password) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PgConfRenderer.pgpass(
-                List.of(new Credentials("replicator", password))));
+                List.of(entry("h", 1, new Credentials("replicator", password)))));
         assertTrue(e.getMessage().contains("replicator"), e.getMessage());
         assertFalse(e.getMessage().contains("sec"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PgConfRenderer.pgpass(
-                List.of(new Credentials("rep\nlicator", "pw"))));
+                List.of(entry("h", 1, new Credentials("rep\nlicator", "pw")))));
+        assertThrows(IllegalArgumentException.class, () -> PgConfRenderer.pgpass(
+                List.of(entry("h\n*", 1, new Credentials("replicator", "pw")))));
+    }
+
+    static Stream<Arguments> tlsConninfos() {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("sslmode", "verify-full");
+        all.put("sslrootcert", "/etc/baton/ca.crt");
+        all.put("sslcert", "/etc/baton/it's.crt");
+        all.put("sslkey", "C:\\keys\\n1.key");
+        all.put("sslpassword", "pw 'x' \\");
+        all.put("sslcrl", "/c/crl.pem");
+        all.put("sslcrldir", "/c/crl dir");
+        all.put("gssencmode", "disable");
+        all.put("channel_binding", "require");
+        return Stream.of(
+                Arguments.of(Map.of()),
+                Arguments.of(Map.of("sslmode", "require")),
+                Arguments.of(Map.of("sslmode", "verify-ca", "sslrootcert", "/ca.crt")),
+                Arguments.of(all));
+    }
+
+    @ParameterizedTest
+    @MethodSource("tlsConninfos")
+    void theRolesLibpqOptionsFollowBatonsOwnAndReadBackThroughPostgresqlConf(Map<String, String> options) {
+        String text = new PgConfRenderer.Conninfo("10.0.0.2", 5433, "rep", null, Path.of("/p"), "n1", options).text();
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("host", "10.0.0.2");
+        expected.put("port", "5433");
+        expected.put("user", "rep");
+        expected.put("passfile", "/p");
+        expected.put("application_name", "n1");
+        expected.put("connect_timeout", "3");
+        expected.putAll(options);
+        assertEquals(expected, Conninfo.parse(text));
+        String conf = PgConfRenderer.postgresqlConf(Map.of("primary_conninfo", text));
+        assertEquals(expected, Conninfo.parse(GucFile.parse(conf).get("primary_conninfo")));
+    }
+
+    @Test
+    void aToolsConninfoLeavesTheKeysPasswordToAServiceFile() {
+        PgConfRenderer.Conninfo ci = new PgConfRenderer.Conninfo("h", 1, "rew", "postgres", Path.of("/p"), "n1",
+                Map.of("sslmode", "verify-ca", "sslpassword", "k3y pw"));
+        assertEquals("host='h' port=1 user='rew' dbname='postgres' passfile='/p' application_name='n1' "
+                + "connect_timeout=3 sslmode='verify-ca'", ci.withoutSecrets().text());
+        assertEquals(Map.of("sslpassword", "k3y pw"), ci.secrets());
+        assertEquals("[baton]\nsslpassword=k3y pw\n", PgConfRenderer.serviceFile("baton", ci.secrets()));
+        for (String bad : List.of("pw ", "p\nw")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> PgConfRenderer.serviceFile("baton", Map.of("sslpassword", bad)));
+            assertFalse(e.getMessage().contains("pw"), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PgConfRenderer.Conninfo(
+                "h", 1, "u", null, Path.of("/p"), "a", Map.of("sslpassword", "se\ncret")).text());
+        assertEquals("the connection string's sslpassword contains a control character, which Baton does not write",
+                e.getMessage());
     }
 
     @Test
@@ -181,16 +246,62 @@ class PgConfRendererTest {
 
     @ParameterizedTest
     @MethodSource("hbaRoles")
-    void theReplicationRoleInPgHbaIsOneLiteralName(String role, String written) {
+    void theRolesInPgHbaAreOneLiteralNameEach(String role, String written) {
         assertEquals(written, PgConfRenderer.hbaRole(role));
-        List<String> hba = PgConfRenderer.defaultHba(role);
-        assertEquals("host    replication  " + written + "  0.0.0.0/0     scram-sha-256", hba.get(6));
+        List<String> hba = PgConfRenderer.defaultHba(role, role, role + "x", false);
+        assertTrue(hba.contains("host    replication  " + written + "  0.0.0.0/0     scram-sha-256"), hba.toString());
+        assertTrue(hba.contains("host    all          " + written + "  0.0.0.0/0     reject"), hba.toString());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"a\"b", "a\nhost all all 0.0.0.0/0 trust", "a\rb"})
     void roleNamesPgHbaCannotQuote(String role) {
-        assertThrows(IllegalArgumentException.class, () -> PgConfRenderer.defaultHba(role));
+        assertThrows(IllegalArgumentException.class, () -> PgConfRenderer.defaultHba("postgres", role, null, false));
+        assertThrows(IllegalArgumentException.class, () -> PgConfRenderer.defaultHba(role, "replicator", null, false));
+        assertThrows(IllegalArgumentException.class, () -> PgConfRenderer.defaultHba("postgres", "r", role, true));
+    }
+
+    @Test
+    void theDefaultPgHbaAdmitsTheSuperuserOnlyFromTheServersOwnHost() {
+        assertEquals(List.of(
+                "local   all          all                   peer",
+                "host    all          all         127.0.0.1/32  scram-sha-256",
+                "host    all          all         ::1/128       scram-sha-256",
+                "host    all          all         samehost      scram-sha-256",
+                "host    replication  replicator  127.0.0.1/32  scram-sha-256",
+                "host    replication  replicator  ::1/128       scram-sha-256",
+                "host    replication  replicator  samehost      scram-sha-256",
+                "host    replication  replicator  0.0.0.0/0     scram-sha-256",
+                "host    replication  replicator  ::/0          scram-sha-256",
+                "host    all          postgres  0.0.0.0/0     reject",
+                "host    all          postgres  ::/0          reject",
+                "host    all          all         0.0.0.0/0     scram-sha-256",
+                "host    all          all         ::/0          scram-sha-256"),
+                PgConfRenderer.defaultHba("postgres", "replicator", null, false));
+    }
+
+    @Test
+    void withTlsTheNetworkLinesAreHostsslAndTheRewindUserReachesDatabasePostgres() {
+        List<String> hba = PgConfRenderer.defaultHba("postgres", "replicator", "rewinder", true);
+        assertEquals(List.of(
+                "local   all          all                   peer",
+                "host    all          all         127.0.0.1/32  scram-sha-256",
+                "host    all          all         ::1/128       scram-sha-256",
+                "host    all          all         samehost      scram-sha-256",
+                "host    replication  replicator  127.0.0.1/32  scram-sha-256",
+                "host    replication  replicator  ::1/128       scram-sha-256",
+                "host    replication  replicator  samehost      scram-sha-256",
+                "hostssl replication  replicator  0.0.0.0/0     scram-sha-256",
+                "hostssl replication  replicator  ::/0          scram-sha-256",
+                "hostssl postgres     rewinder  0.0.0.0/0     scram-sha-256",
+                "hostssl postgres     rewinder  ::/0          scram-sha-256",
+                "host    all          postgres  0.0.0.0/0     reject",
+                "host    all          postgres  ::/0          reject",
+                "hostssl all          all         0.0.0.0/0     scram-sha-256",
+                "hostssl all          all         ::/0          scram-sha-256"), hba);
+        assertEquals(PgConfRenderer.defaultHba("postgres", "replicator", null, true),
+                PgConfRenderer.defaultHba("postgres", "replicator", "postgres", true),
+                "pg_rewind as the superuser gets no network line of its own");
     }
 
     /** PostgreSQL's configuration file syntax, as far as Baton writes it: {@code name = 'literal'} lines. */

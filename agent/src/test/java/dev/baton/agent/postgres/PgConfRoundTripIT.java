@@ -120,11 +120,10 @@ class PgConfRoundTripIT {
             pg.configure(false, null, dynamic(Map.of("log_line_prefix", "%m '[%p]' \\ ")));
             pg.start(TIMEOUT);
             pg.ensureReplicationRole();
-            String conninfo = new PgConfFiles(config, pg.dataDir()).conninfo("127.0.0.1", port, repl.username(),
-                    "postgres");
-            ProcessResult r = runner.run(List.of(bin.path("psql"), "-w", "-X", "-A", "-t", "-d", conninfo, "-c",
-                    "SELECT current_user || '|' || current_setting('application_name') || '|' "
-                            + "|| current_setting('log_line_prefix')"), Map.of(), null, TIMEOUT);
+            ProcessResult r = new PgConfFiles(config, pg.dataDir()).withConnection("127.0.0.1", port, repl, "postgres",
+                    (conninfo, env) -> runner.run(List.of(bin.path("psql"), "-w", "-X", "-A", "-t", "-d", conninfo,
+                            "-c", "SELECT current_user || '|' || current_setting('application_name') || '|' "
+                                    + "|| current_setting('log_line_prefix')"), env, null, TIMEOUT));
             assertTrue(r.ok(), r.output());
             assertEquals(repl.username() + "|" + config.name() + "|%m '[%p]' \\ \n", r.output());
         } finally {

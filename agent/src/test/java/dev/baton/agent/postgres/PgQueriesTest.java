@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.baton.config.Credentials;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -89,6 +91,44 @@ class PgQueriesTest {
                 jdbc.log());
         assertEquals("ALTER ROLE \"r\" WITH REPLICATION LOGIN PASSWORD NULL",
                 PgQueries.roleStatement(true, new Credentials("r", null)));
+    }
+
+    @Test
+    void theRewindRoleIsANonSuperuserLoginWithTheGrantsPgRewindNeedsAndItsPasswordOutOfTheLog() {
+        queries.ensureRewindRole(new Credentials("re\"wind", "it's"));
+        assertEquals(List.of("autocommit true", "SELECT 1 FROM pg_roles WHERE rolname = ? [re\"wind]",
+                "autocommit false", "SET LOCAL log_statement = 'none'", "SET LOCAL log_min_duration_statement = -1",
+                "SET LOCAL log_min_error_statement = 'panic'",
+                "CREATE ROLE \"re\"\"wind\" WITH NOSUPERUSER LOGIN PASSWORD 'it''s'",
+                "GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO \"re\"\"wind\"",
+                "GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO \"re\"\"wind\"",
+                "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO \"re\"\"wind\"",
+                "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) "
+                        + "TO \"re\"\"wind\"", "commit", "autocommit true"), jdbc.log());
+        assertEquals("ALTER ROLE \"r\" WITH LOGIN PASSWORD NULL",
+                PgQueries.rewindRoleStatements(true, new Credentials("r", null)).get(0),
+                "an existing role keeps its attributes");
+    }
+
+    @Test
+    void theSuperusersTlsOptionsBecomePgjdbcProperties() {
+        Map<String, String> libpq = new LinkedHashMap<>();
+        libpq.put("sslmode", "verify-full");
+        libpq.put("sslrootcert", "/ca.crt");
+        libpq.put("sslcert", "/su.crt");
+        libpq.put("sslkey", "/su.key");
+        libpq.put("sslpassword", "pw");
+        libpq.put("sslcrl", "/crl.pem");
+        libpq.put("gssencmode", "disable");
+        libpq.put("channel_binding", "require");
+        java.util.Properties p = PgJdbcTls.properties(libpq);
+        Map<Object, Object> expected = new java.util.HashMap<>(Map.of("sslmode", "verify-full", "sslrootcert",
+                "/ca.crt", "sslcert", "/su.crt", "sslkey", "/su.key", "sslpassword", "pw", "gssEncMode", "disable",
+                "channelBinding", "require", "sslfactory", PgJdbcTls.SocketFactory.class.getName()));
+        assertEquals(expected, new java.util.HashMap<>(p));
+        assertEquals(new java.util.Properties(), PgJdbcTls.properties(Map.of()), "pgjdbc's defaults, as before");
+        assertEquals(Map.of("sslmode", "disable"), new java.util.HashMap<>(PgJdbcTls.properties(
+                Map.of("sslmode", "disable"))));
     }
 
     @Test

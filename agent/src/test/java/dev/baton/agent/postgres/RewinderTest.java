@@ -42,7 +42,7 @@ class RewinderTest {
         data = config.postgresql().dataDir();
         pgpass = config.postgresql().pgpass();
         PgBinaries bin = FakeBinaries.in(tmp);
-        rewinder = new Rewinder(bin, runner, data, "postgres", new Postmaster(data), new DataDirInspector(bin, runner, data),
+        rewinder = new Rewinder(bin, runner, data, TestConfigs.SUPERUSER, new Postmaster(data), new DataDirInspector(bin, runner, data),
                 new PgConfFiles(config, data), Clock.fixed(Instant.parse("2026-12-01T10:20:30Z"), ZoneOffset.UTC));
         DataDirInspectorTest.initialized(data);
     }
@@ -71,7 +71,9 @@ class RewinderTest {
                 "--source-server=host='10.0.0.2' port=5433 user='postgres' dbname='postgres' passfile='" + pgpass
                         + "' application_name='node1' connect_timeout=3"), dry.argv());
         assertEquals(pgpass.toString(), dry.env().get("PGPASSFILE"));
-        assertTrue(Files.exists(pgpass), "pg_rewind reads the password from the pgpass file");
+        assertEquals("127.0.0.1:5432:*:postgres:su-pw\n10.0.0.2:5433:*:replicator:rep-pw\n"
+                + "10.0.0.2:5433:*:postgres:su-pw\n", Files.readString(pgpass),
+                "pg_rewind reads the password for that server from the pgpass file");
     }
 
     @Test
