@@ -120,11 +120,25 @@ public final class ConfigLoader {
         root.finish();
 
         checkPortClash(restapi, postgresql, issues);
+        checkRewindAccess(bootstrap, postgresql, issues);
         return new BatonConfig(scope, namespace, name, restapi, etcd, bootstrap, postgresql, tags, log, watchdog, aws,
                 ctl);
     }
 
     /** The REST API and PostgreSQL cannot listen on the same port of the same interface. */
+    /**
+     * With Baton's default pg_hba the superuser is refused from the network, so pg_rewind from
+     * another host needs {@code authentication.rewind}: said at load, not found at the first rewind.
+     */
+    private static void checkRewindAccess(BootstrapConfig bootstrap, PostgresConfig pg, Issues issues) {
+        boolean defaultHba = pg.pgHba().isEmpty() && (bootstrap == null || bootstrap.pgHba().isEmpty());
+        if (defaultHba && pg.authentication().rewind() == null) {
+            issues.warn("postgresql.authentication.rewind", "not set: Baton's default pg_hba refuses the superuser"
+                    + " from other hosts, so pg_rewind from another host would fail and the node be cloned again;"
+                    + " set a rewind user (or pg_hba lines of your own)");
+        }
+    }
+
     private static void checkPortClash(RestApiConfig restapi, PostgresConfig pg, Issues issues) {
         if (restapi.listen() == null || pg.listen() == null) {
             return;

@@ -161,9 +161,11 @@ class ConfigLoaderTest {
         assertEquals(Tags.none(), c.tags());
         assertEquals(new LogConfig("INFO", "plain", null), c.log());
         assertEquals(WatchdogConfig.defaults(), c.watchdog());
-        // Missing passwords are allowed, with a warning each.
+        // Missing passwords are allowed, with a warning each; so is a missing rewind user beside the default pg_hba.
         assertEquals(Set.of("postgresql.authentication.superuser.password",
-                "postgresql.authentication.replication.password"), warningsByPath(r).keySet());
+                "postgresql.authentication.replication.password", "postgresql.authentication.rewind"),
+                warningsByPath(r).keySet());
+        assertTrue(warningsByPath(r).get("postgresql.authentication.rewind").contains("refuses the superuser"));
     }
 
     @Test

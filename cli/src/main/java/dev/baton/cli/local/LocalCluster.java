@@ -243,7 +243,8 @@ public final class LocalCluster implements AutoCloseable {
                 .append("  authentication:\n")
                 .append("    superuser:\n      username: postgres\n      password: ").append(superPassword).append('\n')
                 .append("    replication:\n      username: replicator\n      password: ").append(replPassword).append('\n')
-                .append(security == null ? "" : security.userSslYaml(n.name));
+                .append(security == null ? "" : security.userSslYaml(n.name))
+                .append(security == null ? "" : security.rewindYaml(n.name));
         if (options.callbacks()) {
             Path script = n.dir.resolve("callback.sh");
             Files.writeString(script, "#!/bin/sh\necho \"$*\" >> '" + n.callbackLog() + "'\n");

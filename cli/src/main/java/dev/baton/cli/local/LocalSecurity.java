@@ -159,6 +159,11 @@ public final class LocalSecurity {
         return " check-ssl verify required ca-file " + caFile() + " crt " + dir.resolve("haproxy-client.pem");
     }
 
+    /** The {@code rewind} user under {@code postgresql.authentication} (indented by four), with its TLS lines. */
+    String rewindYaml(String node) {
+        return "    rewind:\n      username: rewinder\n      password: " + etcdPassword + "-rw\n" + userSslYaml(node);
+    }
+
     /** The TLS lines of a PostgreSQL user that connects to other nodes (indented by six): verified, with a certificate. */
     String userSslYaml(String node) {
         return "      sslmode: verify-full\n"
