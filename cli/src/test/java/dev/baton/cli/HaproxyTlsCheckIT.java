@@ -150,7 +150,7 @@ class HaproxyTlsCheckIT {
                     maxconn 100
                 defaults
                     mode tcp
-                    timeout connect 500ms
+                    timeout connect 2s
                     timeout client 5s
                     timeout server 5s
                     timeout check 1s
@@ -159,7 +159,7 @@ class HaproxyTlsCheckIT {
         cfg.append("    bind 127.0.0.1:").append(front).append('\n')
                 .append("    option httpchk GET /primary\n")
                 .append("    http-check expect status 200\n")
-                .append("    default-server inter 200ms fastinter 100ms downinter 100ms fall 2 rise 1 check-ssl "
+                .append("    default-server inter 1s fastinter 200ms downinter 200ms fall 2 rise 1 check-ssl "
                         + "verify required verifyhost localhost ca-file ").append(caFile)
                 .append(" crt ").append(clientPem).append('\n');
         for (Backend b : List.of(primary, replica, impostor)) {
