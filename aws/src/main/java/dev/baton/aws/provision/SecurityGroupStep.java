@@ -18,7 +18,8 @@ import software.amazon.awssdk.services.ec2.model.UserIdGroupPair;
 /**
  * Step 1: the cluster's security group and its ingress rules. The members reach each other on
  * PostgreSQL, the REST API and etcd; health checks come from the load balancer's subnets, clients
- * from the VPC (or the given client CIDRs); SSH from the given CIDRs. Missing rules are added, extra ones left alone.
+ * from the VPC (or the given client CIDRs); SSH from the given CIDRs. Missing rules are added,
+ * extra ones left alone.
  */
 record SecurityGroupStep(Ec2Client ec2, Progress progress) {
 
