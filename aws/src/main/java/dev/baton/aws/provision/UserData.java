@@ -143,7 +143,7 @@ public final class UserData {
                 .map(c -> "- hostssl all all " + c + " scram-sha-256").toList());
         b.put("CA_CERT", m.ca().certificate().lines().toList());
         b.put("CA_KEY", m.ca().key().lines().toList());
-        b.put("BATON_SERVICE", resource(SERVICE).lines().toList());
+        b.put("BATON_SERVICE", unit());
         b.put("BATON_CHECKSUM", m.batonSha256() == null ? List.of()
                 : List.of("echo '" + m.batonSha256().toLowerCase(java.util.Locale.ROOT)
                         + "  /usr/local/lib/baton/baton.jar.download' | sha256sum -c -"));
@@ -201,6 +201,14 @@ public final class UserData {
                     + LIMIT + " EC2 accepts");
         }
         return text;
+    }
+
+    /**
+     * The systemd unit without its comment lines: they explain it to a reader of deploy/, and
+     * would take a third of the 16 KB EC2 allows for user data that also carries the CA.
+     */
+    static List<String> unit() {
+        return resource(SERVICE).lines().filter(l -> !l.startsWith("#")).toList();
     }
 
     /** Base64, as RunInstances wants it (the SDK does not encode it). */
