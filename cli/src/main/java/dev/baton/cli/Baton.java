@@ -2,6 +2,7 @@ package dev.baton.cli;
 
 import dev.baton.agent.logging.Logging;
 import dev.baton.cli.aws.AwsCommand;
+import dev.baton.cli.certs.CertsCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
                 FailoverCommand.class, RestartCommand.class, ReloadCommand.class, ReinitCommand.class,
                 PauseCommand.class, ResumeCommand.class, ShowConfigCommand.class, EditConfigCommand.class,
                 HistoryCommand.class, FlushCommand.class, RemoveCommand.class, DemoCommand.class, DrillCommand.class,
-                VersionCommand.class, WatchdogCommand.class, AwsCommand.class,
+                VersionCommand.class, WatchdogCommand.class, AwsCommand.class, CertsCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"%nExit codes: 0 ok, 1 action failed or refused, 2 bad input.",
                 "Documentation: docs/ in the Baton source tree."})

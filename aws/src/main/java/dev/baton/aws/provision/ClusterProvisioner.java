@@ -1,6 +1,6 @@
 package dev.baton.aws.provision;
 
-import dev.baton.aws.provision.UserData.Passwords;
+import dev.baton.aws.provision.UserData.Secrets;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,12 +46,21 @@ public final class ClusterProvisioner {
     private final InstancesStep instances;
     private final TargetsStep targets;
 
-    /**
-     * @param region         the clients' region (it goes into the agents' configuration)
-     * @param passwordSource new PostgreSQL passwords (for a cluster without instances yet)
-     */
+    /** As below, with a new CA made now for a cluster without instances yet. */
     public ClusterProvisioner(Ec2Client ec2, ElasticLoadBalancingV2Client elb, String region, Pacing pacing,
                               Supplier<String> passwordSource, Progress progress) {
+        this(ec2, elb, region, pacing, passwordSource, name -> UserData.ClusterCa.create(name, java.time.Instant.now()),
+                progress);
+    }
+
+    /**
+     * @param region         the clients' region (it goes into the agents' configuration)
+     * @param passwordSource new PostgreSQL and REST API passwords (for a cluster without instances yet)
+     * @param caSource       a new CA for the named cluster (for a cluster without instances yet)
+     */
+    public ClusterProvisioner(Ec2Client ec2, ElasticLoadBalancingV2Client elb, String region, Pacing pacing,
+                              Supplier<String> passwordSource, java.util.function.Function<String, UserData.ClusterCa> caSource,
+                              Progress progress) {
         this.ec2 = Objects.requireNonNull(ec2, "ec2");
         Objects.requireNonNull(elb, "elb");
         this.region = Objects.requireNonNull(region, "region");
@@ -62,7 +71,8 @@ public final class ClusterProvisioner {
         this.securityGroups = new SecurityGroupStep(ec2, progress);
         this.targetGroups = new TargetGroupStep(elb, progress);
         this.loadBalancers = new LoadBalancerStep(elb, pacing, progress);
-        this.instances = new InstancesStep(ec2, region, pacing, passwordSource, progress);
+        Objects.requireNonNull(caSource, "caSource");
+        this.instances = new InstancesStep(ec2, region, pacing, passwordSource, caSource, progress);
         this.targets = new TargetsStep(elb, progress);
     }
 
@@ -74,10 +84,10 @@ public final class ClusterProvisioner {
      * What exists and what a create would add.
      *
      * @param memberIps the members' addresses with a colocated etcd, else null (AWS assigns them)
-     * @param passwords the passwords of the existing members, or null when there are none
+     * @param secrets   the passwords and CA of the existing members, or null when there are none
      */
     public record Plan(ClusterSpec spec, Network network, Inventory inventory, ProvisionReport report,
-                       List<String> memberIps, Passwords passwords, Set<String> registered) {
+                       List<String> memberIps, Secrets secrets, Set<String> registered) {
     }
 
     /**
@@ -93,7 +103,7 @@ public final class ClusterProvisioner {
         Network net = network(spec);
         List<String> ips = spec.colocateEtcd() ? memberIps(spec, net) : null;
         Inventory inv = inventory.read(spec.name());
-        Passwords passwords = instances.existingPasswords(spec, ips, inv.live());
+        Secrets secrets = instances.existingSecrets(spec, ips, inv.live());
         Set<String> registered = targets.registered(inv.targetGroup());
         ProvisionReport report = new ProvisionReport(spec.name());
         String name = Names.resource(spec.name());
@@ -102,7 +112,7 @@ public final class ClusterProvisioner {
         LoadBalancerStep.plan(report, spec, inv.loadBalancer(), inv.listeners());
         InstancesStep.plan(report, spec, net, inv, ips);
         TargetsStep.plan(report, spec, inv, registered);
-        return new Plan(spec, net, inv, report, ips, passwords, registered);
+        return new Plan(spec, net, inv, report, ips, secrets, registered);
     }
 
     /**

@@ -4,11 +4,13 @@ import dev.baton.aws.provision.ClusterProvisioner.Network;
 import dev.baton.aws.provision.ClusterProvisioner.Plan;
 import dev.baton.aws.provision.ProvisionReport.Status;
 import dev.baton.aws.provision.UserData.Passwords;
+import dev.baton.aws.provision.UserData.Secrets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.HttpTokensState;
@@ -23,19 +25,20 @@ import software.amazon.awssdk.services.ec2.waiters.Ec2Waiter;
 
 /**
  * Steps 5 and 6: one instance per member, round-robin over the subnets, each launched with its
- * own client token and user data (the agent's configuration with the target group's ARN and the
- * cluster's passwords), then the wait until they run. New members of an existing cluster get the
- * passwords of its first member, read back from that member's user data.
+ * own client token and user data (the agent's configuration with the target group's ARN, the
+ * cluster's passwords and its CA), then the wait until they run. New members of an existing
+ * cluster get the passwords and the CA of its first member, read back from that member's user data.
  */
 record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<String> passwordSource,
-                     Progress progress) {
+                     Function<String, UserData.ClusterCa> caSource, Progress progress) {
 
     /**
-     * The passwords of the cluster's members, read from the first live one's user data, or null
-     * when there is none. Refuses (before anything is changed) a member not launched by Baton,
-     * and a spec whose etcd differs from the members' (external versus colocated, or other peers).
+     * The passwords and the CA of the cluster's members, read from the first live one's user
+     * data, or null when there is none. Refuses (before anything is changed) a member not
+     * launched by Baton or launched by one without TLS, and a spec whose etcd differs from the
+     * members' (external versus colocated, or other peers).
      */
-    Passwords existingPasswords(ClusterSpec spec, List<String> ips, List<Instance> live) {
+    Secrets existingSecrets(ClusterSpec spec, List<String> ips, List<Instance> live) {
         if (live.isEmpty()) {
             return null;
         }
@@ -47,9 +50,9 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
                     + " has no user data, so its passwords cannot be given to new members; delete the cluster "
                     + "or its stray instance");
         }
-        Passwords passwords;
+        Secrets secrets;
         try {
-            passwords = UserData.passwords(data);
+            secrets = new Secrets(UserData.passwords(data), UserData.ca(data));
         } catch (IllegalArgumentException e) {
             throw new InvalidSpecException("instance " + first.instanceId() + " of cluster " + spec.name()
                     + " was not launched by baton aws create-cluster (" + e.getMessage() + ")");
@@ -65,7 +68,7 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
                             + theirs + "; a colocated etcd cannot change its members (give the same --instances, "
                             + "--subnets and --ip-offset)");
         }
-        return passwords;
+        return secrets;
     }
 
     /** What the plan reports: each member's instance or where it will go, and live instances beyond the count. */
@@ -93,7 +96,7 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
     static UserData.Etcd etcd(ClusterSpec spec, List<String> ips, int index) {
         List<String> peers = new ArrayList<>();
         for (int i = 0; i < spec.instances(); i++) {
-            peers.add(Names.member(spec.name(), i) + "=http://" + ips.get(i) + ":" + ClusterSpec.ETCD_PEER_PORT);
+            peers.add(Names.member(spec.name(), i) + "=https://" + ips.get(i) + ":" + ClusterSpec.ETCD_PEER_PORT);
         }
         return new UserData.Etcd(Names.member(spec.name(), index), String.join(",", peers),
                 Names.resource(spec.name()));
@@ -101,22 +104,23 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
 
     /** The user data of member {@code index} (text). */
     static String userData(ClusterSpec spec, Network net, List<String> ips, String region, String tg,
-                           Passwords passwords, int index) {
+                           Secrets secrets, int index) {
         List<String> etcdHosts = spec.colocateEtcd()
                 ? ips.stream().map(ip -> ip + ":" + ClusterSpec.ETCD_CLIENT_PORT).toList()
                 : spec.etcdHosts();
         return UserData.render(new UserData.Member(spec.name(), Names.member(spec.name(), index),
                 ips == null ? null : ips.get(index), etcdHosts, region, tg, net.vpcCidr(),
-                spec.clientCidrs().isEmpty() ? List.of(net.vpcCidr()) : spec.clientCidrs(), passwords,
-                spec.batonUrl(), spec.batonSha256(), spec.colocateEtcd() ? etcd(spec, ips, index) : null));
+                spec.clientCidrs().isEmpty() ? List.of(net.vpcCidr()) : spec.clientCidrs(), secrets.passwords(),
+                secrets.ca(), spec.batonUrl(), spec.batonSha256(), spec.colocateEtcd() ? etcd(spec, ips, index) : null));
     }
 
     /** Step 5: launches the members that have no live instance; returns every member's instance. */
     List<Instance> apply(Plan plan, String sg, String tg) {
         ClusterSpec spec = plan.spec();
         Network net = plan.network();
-        Passwords passwords = plan.passwords() != null ? plan.passwords()
-                : new Passwords(passwordSource.get(), passwordSource.get());
+        Secrets secrets = plan.secrets() != null ? plan.secrets()
+                : new Secrets(new Passwords(passwordSource.get(), passwordSource.get(), passwordSource.get()),
+                        caSource.apply(spec.name()));
         List<Instance> members = new ArrayList<>();
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < spec.instances(); i++) {
@@ -127,7 +131,7 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
                 lines.add(member + " exists " + existing.instanceId());
                 continue;
             }
-            Instance launched = ec2.runInstances(request(plan, i, sg, tg, passwords)).instances().get(0);
+            Instance launched = ec2.runInstances(request(plan, i, sg, tg, secrets)).instances().get(0);
             members.add(launched);
             plan.report().put("instance", member, launched.instanceId(), Status.CREATED,
                     ClusterProvisioner.describe(launched));
@@ -138,12 +142,12 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
         return members;
     }
 
-    private RunInstancesRequest request(Plan plan, int i, String sg, String tg, Passwords passwords) {
+    private RunInstancesRequest request(Plan plan, int i, String sg, String tg, Secrets secrets) {
         ClusterSpec spec = plan.spec();
         Network net = plan.network();
         String member = Names.member(spec.name(), i);
         Subnet subnet = net.subnets().get(i % net.subnets().size());
-        String data = UserData.base64(userData(spec, net, plan.memberIps(), region, tg, passwords, i));
+        String data = UserData.base64(userData(spec, net, plan.memberIps(), region, tg, secrets, i));
         RunInstancesRequest.Builder req = RunInstancesRequest.builder().imageId(spec.ami())
                 .instanceType(spec.instanceType()).minCount(1).maxCount(1).subnetId(subnet.subnetId())
                 .securityGroupIds(sg).userData(data)

@@ -1,5 +1,6 @@
 package dev.baton.aws.provision;
 
+import dev.baton.aws.provision.ClusterProvisioner.Network;
 import dev.baton.aws.provision.ClusterProvisioner.Plan;
 import dev.baton.aws.provision.ProvisionReport.Status;
 import java.util.ArrayList;
@@ -11,12 +12,14 @@ import software.amazon.awssdk.services.ec2.model.IpPermission;
 import software.amazon.awssdk.services.ec2.model.IpRange;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
+import software.amazon.awssdk.services.ec2.model.Subnet;
 import software.amazon.awssdk.services.ec2.model.UserIdGroupPair;
 
 /**
  * Step 1: the cluster's security group and its ingress rules. The members reach each other on
- * PostgreSQL, the REST API and etcd; health checks and clients come from the VPC (or the given
- * client CIDRs); SSH from the given CIDRs. Missing rules are added, extra ones left alone.
+ * PostgreSQL, the REST API and etcd; health checks come from the load balancer's subnets, clients
+ * from the VPC (or the given client CIDRs); SSH from the given CIDRs. Missing rules are added,
+ * extra ones left alone.
  */
 record SecurityGroupStep(Ec2Client ec2, Progress progress) {
 
@@ -37,14 +40,22 @@ record SecurityGroupStep(Ec2Client ec2, Progress progress) {
         }
     }
 
-    /** The rules a cluster's group needs. */
-    static List<Rule> rules(ClusterSpec spec, String groupId, String vpcCidr) {
+    /**
+     * The rules a cluster's group needs. The REST API is open to the members and to the load
+     * balancer's subnets only: an NLB's health checks come from its nodes' private addresses in
+     * the subnets it was made in, and nothing else needs the port (operators run {@code baton}
+     * on a member). Unsafe REST requests also need a client certificate and Basic auth.
+     */
+    static List<Rule> rules(ClusterSpec spec, String groupId, Network net) {
+        String vpcCidr = net.vpcCidr();
         List<Rule> rules = new ArrayList<>();
         rules.add(new Rule(ClusterSpec.PG_PORT, ClusterSpec.PG_PORT, groupId, null, "PostgreSQL between members"));
         rules.add(new Rule(ClusterSpec.RESTAPI_PORT, ClusterSpec.RESTAPI_PORT, groupId, null, "Baton REST API between members"));
         rules.add(new Rule(ClusterSpec.ETCD_CLIENT_PORT, ClusterSpec.ETCD_PEER_PORT, groupId, null, "etcd between members"));
-        rules.add(new Rule(ClusterSpec.RESTAPI_PORT, ClusterSpec.RESTAPI_PORT, null, vpcCidr,
-                "load balancer health checks on /primary"));
+        for (String c : healthCheckCidrs(net)) {
+            rules.add(new Rule(ClusterSpec.RESTAPI_PORT, ClusterSpec.RESTAPI_PORT, null, c,
+                    "load balancer health checks on /primary"));
+        }
         for (String c : spec.clientCidrs().isEmpty() ? List.of(vpcCidr) : spec.clientCidrs()) {
             rules.add(new Rule(ClusterSpec.PG_PORT, ClusterSpec.PG_PORT, null, c, "PostgreSQL clients through the load balancer"));
         }
@@ -52,6 +63,20 @@ record SecurityGroupStep(Ec2Client ec2, Progress progress) {
             rules.add(new Rule(22, 22, null, c, "SSH"));
         }
         return rules;
+    }
+
+    /** The CIDRs of the subnets the load balancer is in (one per zone), in order, each once. */
+    static List<String> healthCheckCidrs(Network net) {
+        List<String> ids = LoadBalancerStep.loadBalancerSubnets(net);
+        return net.subnets().stream().filter(s -> ids.contains(s.subnetId())).map(Subnet::cidrBlock).distinct().toList();
+    }
+
+    /**
+     * A rule an earlier Baton made and this one no longer wants: the REST API open to the whole
+     * VPC. Reported, left alone (a re-run changes no rule it did not make).
+     */
+    static boolean obsolete(Rule r, String vpcCidr) {
+        return r.from() == ClusterSpec.RESTAPI_PORT && r.to() == ClusterSpec.RESTAPI_PORT && vpcCidr.equals(r.cidr());
     }
 
     private static List<Rule> existingRules(SecurityGroup g) {
@@ -107,7 +132,8 @@ record SecurityGroupStep(Ec2Client ec2, Progress progress) {
         }
         List<Rule> have = existingRules(existing);
         List<Rule> missing = new ArrayList<>();
-        for (Rule r : rules(spec, id, plan.network().vpcCidr())) {
+        List<Rule> wanted = rules(spec, id, plan.network());
+        for (Rule r : wanted) {
             if (have.stream().noneMatch(r::sameAs)) {
                 missing.add(r);
             }
@@ -115,8 +141,12 @@ record SecurityGroupStep(Ec2Client ec2, Progress progress) {
         if (!missing.isEmpty()) {
             authorize(id, missing);
         }
+        boolean wide = have.stream().anyMatch(r -> obsolete(r, plan.network().vpcCidr()))
+                && wanted.stream().noneMatch(r -> obsolete(r, plan.network().vpcCidr()));
         ClusterProvisioner.step(progress, 1, "security group " + name + ": " + (created ? "created " : "exists ") + id
-                + (missing.isEmpty() ? "" : ", " + missing.size() + " rule" + (missing.size() == 1 ? "" : "s") + " added"));
+                + (missing.isEmpty() ? "" : ", " + missing.size() + " rule" + (missing.size() == 1 ? "" : "s") + " added")
+                + (wide ? "; it still opens the REST API port " + ClusterSpec.RESTAPI_PORT + " to the whole VPC ("
+                        + plan.network().vpcCidr() + "), as an earlier Baton made it: revoke that rule" : ""));
         return id;
     }
 

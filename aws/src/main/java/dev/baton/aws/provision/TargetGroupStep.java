@@ -14,8 +14,10 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetGroupA
 import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetTypeEnum;
 
 /**
- * Step 2: the target group, TCP on PostgreSQL's port with an HTTP health check of the REST API's
- * {@code /primary}, and quick draining. Its ARN goes into every agent's configuration, so it is
+ * Step 2: the target group, TCP on PostgreSQL's port with an HTTPS health check of the REST API's
+ * {@code /primary} (the agents serve HTTPS only; an NLB's HTTPS check does not verify the
+ * certificate and presents none, hence {@code verify_client: optional} on the agents), and quick
+ * draining. Its ARN goes into every agent's configuration, so it is
  * made before the instances. An existing group keeps its health check (a difference is reported);
  * its draining attributes are set.
  */
@@ -35,7 +37,7 @@ record TargetGroupStep(ElasticLoadBalancingV2Client elb, Progress progress) {
     /** What the plan reports: the group, or that it is missing. */
     static void plan(ProvisionReport report, String name, TargetGroup tg) {
         report.put("target-group", name, tg == null ? null : tg.targetGroupArn(),
-                tg == null ? Status.MISSING : Status.EXISTS, "TCP " + ClusterSpec.PG_PORT + ", health check HTTP "
+                tg == null ? Status.MISSING : Status.EXISTS, "TCP " + ClusterSpec.PG_PORT + ", health check HTTPS "
                         + ClusterSpec.RESTAPI_PORT + " " + HEALTH_CHECK_PATH);
     }
 
@@ -48,7 +50,7 @@ record TargetGroupStep(ElasticLoadBalancingV2Client elb, Progress progress) {
         if (tg == null) {
             tg = elb.createTargetGroup(r -> r.name(name).protocol(ProtocolEnum.TCP).port(ClusterSpec.PG_PORT)
                     .vpcId(plan.network().vpcId()).targetType(TargetTypeEnum.INSTANCE)
-                    .healthCheckEnabled(true).healthCheckProtocol(ProtocolEnum.HTTP)
+                    .healthCheckEnabled(true).healthCheckProtocol(ProtocolEnum.HTTPS)
                     .healthCheckPort(Integer.toString(ClusterSpec.RESTAPI_PORT)).healthCheckPath(HEALTH_CHECK_PATH)
                     .healthCheckIntervalSeconds(HEALTH_CHECK_INTERVAL).healthCheckTimeoutSeconds(HEALTH_CHECK_TIMEOUT)
                     .healthyThresholdCount(HEALTHY_THRESHOLD).unhealthyThresholdCount(UNHEALTHY_THRESHOLD)
@@ -79,6 +81,9 @@ record TargetGroupStep(ElasticLoadBalancingV2Client elb, Progress progress) {
     /** How an existing target group's health check differs from Baton's, or "". */
     static String healthCheckDrift(TargetGroup tg) {
         List<String> d = new ArrayList<>();
+        if (tg.healthCheckProtocol() != ProtocolEnum.HTTPS) {
+            d.add("protocol " + tg.healthCheckProtocolAsString() + " (the agents serve HTTPS only)");
+        }
         if (!HEALTH_CHECK_PATH.equals(tg.healthCheckPath())) {
             d.add("path " + tg.healthCheckPath());
         }

@@ -2,6 +2,8 @@ package dev.baton.aws.provision;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.baton.config.tls.CertificateAuthority;
+import dev.baton.config.tls.Pem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -31,16 +33,62 @@ public final class UserData {
     private UserData() {
     }
 
-    /** The two PostgreSQL passwords of a cluster. {@code toString} hides them. */
-    public record Passwords(String superuser, String replication) {
+    /**
+     * The passwords of a cluster: PostgreSQL's superuser and replication user, and the REST API's
+     * Basic credentials ({@link #RESTAPI_USER}). {@code toString} hides them.
+     */
+    public record Passwords(String superuser, String replication, String restapi) {
         public Passwords {
             Objects.requireNonNull(superuser, "superuser");
             Objects.requireNonNull(replication, "replication");
+            Objects.requireNonNull(restapi, "restapi");
         }
 
         @Override
         public String toString() {
             return "Passwords[hidden]";
+        }
+    }
+
+    /** The secrets every member of a cluster shares. {@code toString} hides them. */
+    public record Secrets(Passwords passwords, ClusterCa ca) {
+        public Secrets {
+            Objects.requireNonNull(passwords, "passwords");
+            Objects.requireNonNull(ca, "ca");
+        }
+
+        @Override
+        public String toString() {
+            return "Secrets[hidden]";
+        }
+    }
+
+    /** The REST API's Basic user (restapi.authentication.username). */
+    public static final String RESTAPI_USER = "baton";
+    static final String CA_CERT_PATH = "/etc/baton/tls/ca.crt";
+    static final String CA_KEY_PATH = "/etc/baton/tls/ca.key";
+
+    /**
+     * The cluster's CA, PEM text: each instance issues its own node certificate with it on first
+     * boot (its address is known only then) and deletes the key from its disk. {@code toString}
+     * hides the key.
+     */
+    public record ClusterCa(String certificate, String key) {
+        public ClusterCa {
+            Objects.requireNonNull(certificate, "certificate");
+            Objects.requireNonNull(key, "key");
+        }
+
+        /** A new CA for {@code cluster}, valid ten years from {@code now}. */
+        public static ClusterCa create(String cluster, java.time.Instant now) {
+            CertificateAuthority ca = CertificateAuthority.create("Baton cluster " + cluster + " CA",
+                    java.time.Duration.ofDays(3650), now);
+            return new ClusterCa(Pem.encode(ca.certificate()), Pem.encode(ca.self().key()));
+        }
+
+        @Override
+        public String toString() {
+            return "ClusterCa[key hidden]";
         }
     }
 
@@ -60,7 +108,7 @@ public final class UserData {
      */
     public record Member(String cluster, String member, String privateIp, List<String> etcdHosts, String region,
                          String targetGroupArn, String vpcCidr, List<String> clientCidrs, Passwords passwords,
-                         String batonUrl, String batonSha256, Etcd etcd) {
+                         ClusterCa ca, String batonUrl, String batonSha256, Etcd etcd) {
         public Member {
             etcdHosts = List.copyOf(etcdHosts);
             clientCidrs = List.copyOf(clientCidrs);
@@ -86,22 +134,29 @@ public final class UserData {
         s.put("TARGET_GROUP_ARN", m.targetGroupArn());
         s.put("SUPERUSER_PASSWORD", m.passwords().superuser());
         s.put("REPLICATION_PASSWORD", m.passwords().replication());
+        s.put("RESTAPI_USER", RESTAPI_USER);
+        s.put("RESTAPI_PASSWORD", m.passwords().restapi());
         s.put("BATON_URL", m.batonUrl());
         Map<String, List<String>> b = new LinkedHashMap<>();
         b.put("ETCD_HOSTS", m.etcdHosts().stream().map(h -> "- " + h).toList());
         b.put("CLIENT_HBA", m.clientCidrs().stream().filter(c -> !c.equals(m.vpcCidr()))
-                .map(c -> "- host all all " + c + " scram-sha-256").toList());
-        b.put("BATON_SERVICE", resource(SERVICE).lines().toList());
+                .map(c -> "- hostssl all all " + c + " scram-sha-256").toList());
+        b.put("CA_CERT", m.ca().certificate().lines().toList());
+        b.put("CA_KEY", m.ca().key().lines().toList());
+        b.put("BATON_SERVICE", unit());
         b.put("BATON_CHECKSUM", m.batonSha256() == null ? List.of()
                 : List.of("echo '" + m.batonSha256().toLowerCase(java.util.Locale.ROOT)
                         + "  /usr/local/lib/baton/baton.jar.download' | sha256sum -c -"));
         if (m.etcd() == null) {
             b.put("ETCD_FILES", List.of());
+            b.put("ETCD_TLS", List.of("# The etcd given with --etcd, used as it is: to reach it over TLS, add protocol: https",
+                    "# and cacert, cert, key here (docs/security.md)."));
+            b.put("ETCD_CERTS", List.of());
             b.put("ETCD_INSTALL", List.of());
             b.put("ETCD_START", List.of());
         } else {
-            String peer = "http://" + m.privateIp() + ":" + ClusterSpec.ETCD_PEER_PORT;
-            String client = "http://" + m.privateIp() + ":" + ClusterSpec.ETCD_CLIENT_PORT;
+            String peer = "https://" + m.privateIp() + ":" + ClusterSpec.ETCD_PEER_PORT;
+            String client = "https://" + m.privateIp() + ":" + ClusterSpec.ETCD_CLIENT_PORT;
             b.put("ETCD_FILES", List.of(
                     "# This member's etcd, one of the cluster's own (--colocate-etcd). Written before the",
                     "# package is installed, so that etcd's first start already joins the cluster.",
@@ -113,8 +168,27 @@ public final class UserData {
                     "    ETCD_INITIAL_CLUSTER_TOKEN=" + m.etcd().token(),
                     "    ETCD_INITIAL_ADVERTISE_PEER_URLS=" + peer,
                     "    ETCD_LISTEN_PEER_URLS=" + peer,
-                    "    ETCD_LISTEN_CLIENT_URLS=" + client + ",http://127.0.0.1:" + ClusterSpec.ETCD_CLIENT_PORT,
-                    "    ETCD_ADVERTISE_CLIENT_URLS=" + client));
+                    "    ETCD_LISTEN_CLIENT_URLS=" + client + ",https://127.0.0.1:" + ClusterSpec.ETCD_CLIENT_PORT,
+                    "    ETCD_ADVERTISE_CLIENT_URLS=" + client,
+                    "    # TLS with the node's certificate (made on first boot); clients and peers must",
+                    "    # present a certificate of the cluster CA.",
+                    "    ETCD_CERT_FILE=/etc/etcd/tls/node.crt",
+                    "    ETCD_KEY_FILE=/etc/etcd/tls/node.key",
+                    "    ETCD_TRUSTED_CA_FILE=/etc/etcd/tls/ca.crt",
+                    "    ETCD_CLIENT_CERT_AUTH=true",
+                    "    ETCD_PEER_CERT_FILE=/etc/etcd/tls/node.crt",
+                    "    ETCD_PEER_KEY_FILE=/etc/etcd/tls/node.key",
+                    "    ETCD_PEER_TRUSTED_CA_FILE=/etc/etcd/tls/ca.crt",
+                    "    ETCD_PEER_CLIENT_CERT_AUTH=true"));
+            b.put("ETCD_TLS", List.of("protocol: https", "cacert: " + CA_CERT_PATH, "cert: /etc/baton/tls/node.crt",
+                    "key: /etc/baton/tls/node.key"));
+            b.put("ETCD_CERTS", List.of(
+                    "# etcd's copy of the node certificate, owned by its user (made here as the package would).",
+                    "getent passwd etcd >/dev/null || adduser --system --group --disabled-login --disabled-password \\",
+                    "  --home /var/lib/etcd/ etcd",
+                    "install -d -o etcd -g etcd -m 0700 /etc/etcd/tls",
+                    "install -o etcd -g etcd -m 0644 /etc/baton/tls/ca.crt /etc/baton/tls/node.crt /etc/etcd/tls/",
+                    "install -o etcd -g etcd -m 0600 /etc/baton/tls/node.key /etc/etcd/tls/"));
             b.put("ETCD_INSTALL", List.of(
                     "apt-get install -y -o Dpkg::Options::=--force-confold etcd-server \\",
                     "  || apt-get install -y -o Dpkg::Options::=--force-confold etcd"));
@@ -127,6 +201,14 @@ public final class UserData {
                     + LIMIT + " EC2 accepts");
         }
         return text;
+    }
+
+    /**
+     * The systemd unit without its comment lines: they explain it to a reader of deploy/, and
+     * would take a third of the 16 KB EC2 allows for user data that also carries the CA.
+     */
+    static List<String> unit() {
+        return resource(SERVICE).lines().filter(l -> !l.startsWith("#")).toList();
     }
 
     /** Base64, as RunInstances wants it (the SDK does not encode it). */
@@ -165,13 +247,30 @@ public final class UserData {
      * how a later run gives new members the passwords of the existing ones.
      */
     public static Passwords passwords(String base64) {
-        JsonNode auth = yaml(agentConfig(decode(base64))).path("postgresql").path("authentication");
+        JsonNode config = yaml(agentConfig(decode(base64)));
+        JsonNode auth = config.path("postgresql").path("authentication");
         String su = auth.path("superuser").path("password").asText(null);
         String repl = auth.path("replication").path("password").asText(null);
         if (su == null || repl == null) {
             throw new IllegalArgumentException("the agent configuration in the user data has no passwords");
         }
-        return new Passwords(su, repl);
+        String rest = config.path("restapi").path("authentication").path("password").asText(null);
+        if (rest == null) {
+            throw new IllegalArgumentException("the agent configuration in the user data has no REST API "
+                    + "authentication (made by a Baton without TLS and authentication)");
+        }
+        return new Passwords(su, repl, rest);
+    }
+
+    /** The cluster CA in a member's user data (base64): how a later run gives new members the same CA. */
+    public static ClusterCa ca(String base64) {
+        String text = decode(base64);
+        String cert = file(text, CA_CERT_PATH);
+        String key = file(text, CA_KEY_PATH);
+        if (cert == null || key == null) {
+            throw new IllegalArgumentException("the user data has no cluster CA (made by a Baton without TLS)");
+        }
+        return new ClusterCa(cert, key);
     }
 
     /** The etcd initial cluster in a member's user data (base64), or null without a colocated etcd. */

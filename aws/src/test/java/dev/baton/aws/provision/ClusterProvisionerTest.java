@@ -92,7 +92,8 @@ class ClusterProvisionerTest {
         ProvisionReport report = provisioner().create(spec().build());
         assertTrue(report.resources().stream().allMatch(r -> r.status() == Status.CREATED), report.resources().toString());
 
-        // The security group: the members talk to each other; health checks and clients come from the VPC.
+        // The security group: the members talk to each other; health checks come from the load
+        // balancer's subnets, clients from the VPC.
         SecurityGroup sg = aws.ec2().describeSecurityGroups(r -> r.groupNames("baton-demo")).securityGroups().get(0);
         assertEquals("demo", Inventory.tag(sg.tags(), Names.CLUSTER_TAG));
         Set<String> rules = new java.util.TreeSet<>();
@@ -101,13 +102,14 @@ class ClusterProvisionerTest {
             p.ipRanges().forEach(c -> rules.add(p.fromPort() + "-" + p.toPort() + " " + c.cidrIp()));
         }
         assertEquals(new java.util.TreeSet<>(List.of("5432-5432 self", "8008-8008 self", "2379-2380 self",
-                "8008-8008 10.0.0.0/16", "5432-5432 10.0.0.0/16", "22-22 203.0.113.0/24")), rules);
+                "8008-8008 10.0.1.0/24", "8008-8008 10.0.2.0/24", "5432-5432 10.0.0.0/16",
+                "22-22 203.0.113.0/24")), rules);
 
-        // The target group: TCP 5432, health check HTTP 8008 /primary every 5 s, 2/2; quick draining.
+        // The target group: TCP 5432, health check HTTPS 8008 /primary every 5 s, 2/2; quick draining.
         TargetGroup tg = aws.elbv2().describeTargetGroups(r -> r.names("baton-demo")).targetGroups().get(0);
         assertEquals("TCP", tg.protocolAsString());
         assertEquals(5432, tg.port());
-        assertEquals("HTTP", tg.healthCheckProtocolAsString());
+        assertEquals("HTTPS", tg.healthCheckProtocolAsString());
         assertEquals("8008", tg.healthCheckPort());
         assertEquals("/primary", tg.healthCheckPath());
         assertEquals(5, tg.healthCheckIntervalSeconds());
@@ -209,6 +211,23 @@ class ClusterProvisionerTest {
         assertEquals(3, emu.registeredTargets(emu.targetGroupArn("baton-demo")).size());
     }
 
+    /** The secrets go into the user data only: never into the progress lines or the report. */
+    @Test
+    void noPasswordOrKeyReachesTheProgressOrTheReport() {
+        ProvisionReport report = provisioner().create(spec().build());
+        String data = emu.instance(emu.instances().get(0).id()).userData();
+        UserData.Passwords p = UserData.passwords(data);
+        UserData.ClusterCa ca = UserData.ca(data);
+        assertTrue(p.restapi().startsWith("Password"), "the REST API password is a new random one");
+        assertNotEquals(p.superuser(), p.restapi());
+        String key = ca.key().lines().filter(l -> !l.startsWith("-----")).findFirst().orElseThrow();
+        String shown = String.join("\n", progress) + "\n" + report.resources() + "\n" + report;
+        for (String secret : List.of(p.superuser(), p.replication(), p.restapi(), key, "PRIVATE KEY")) {
+            assertFalse(shown.contains(secret), "a secret in the output: " + shown);
+        }
+        assertTrue(UserData.agentConfig(UserData.decode(data)).contains("password: '" + p.restapi() + "'"));
+    }
+
     @Test
     void aTerminatedMemberIsReplacedWithTheClustersPasswords() {
         provisioner().create(spec().build());
@@ -223,6 +242,8 @@ class ClusterProvisionerTest {
         assertEquals("baton-demo-2-g1", runs.get(0).params().get("ClientToken"), "a new token: the old one is spent");
         assertEquals(subnetB, runs.get(0).params().get("SubnetId"));
         assertEquals(before, UserData.passwords(runs.get(0).params().get("UserData")));
+        assertEquals(UserData.ca(emu.instance(emu.instances().get(0).id()).userData()),
+                UserData.ca(runs.get(0).params().get("UserData")), "the cluster's CA, not a new one");
         String replacement = r.get("instance", "demo-2").id();
         assertNotEquals(old, replacement);
         assertTrue(emu.registeredTargets(emu.targetGroupArn("baton-demo")).contains(replacement));
@@ -240,8 +261,8 @@ class ClusterProvisionerTest {
         String text = UserData.decode(runs.get(2).params().get("UserData"));
         String env = UserData.file(text, "/etc/default/etcd");
         assertTrue(env.contains("ETCD_NAME=demo-3\n"), env);
-        assertTrue(env.contains("ETCD_INITIAL_CLUSTER=demo-1=http://10.0.1.10:2380,demo-2=http://10.0.2.10:2380,"
-                + "demo-3=http://10.0.1.11:2380\n"), env);
+        assertTrue(env.contains("ETCD_INITIAL_CLUSTER=demo-1=https://10.0.1.10:2380,demo-2=https://10.0.2.10:2380,"
+                + "demo-3=https://10.0.1.11:2380\n"), env);
         LoadResult r = new ConfigLoader(Map.of()).loadString(UserData.agentConfig(text));
         assertTrue(r.ok(), r.errors().toString());
         assertEquals(List.of("10.0.1.10:2379", "10.0.2.10:2379", "10.0.1.11:2379"), r.config().etcd().hosts());

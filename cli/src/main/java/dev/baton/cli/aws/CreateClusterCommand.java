@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 import software.amazon.awssdk.core.exception.SdkException;
 
 @Command(name = "create-cluster", sortOptions = false, description = {
-        "Create a Baton cluster on EC2: a security group, a target group (TCP 5432, health check HTTP 8008",
+        "Create a Baton cluster on EC2: a security group, a target group (TCP 5432, health check HTTPS 8008",
         "/primary), a network load balancer with a TCP 5432 listener, and the instances, which install",
         "PostgreSQL " + ClusterSpec.PG_VERSION + " and Baton on first boot (cloud-init) and start the agent. "
                 + "Waits until the instances run",
@@ -139,8 +139,10 @@ public final class CreateClusterCommand extends BaseCommand {
                         + " and Baton, which takes a few minutes;");
                 out().println("follow it with: baton aws describe " + spec.name()
                         + (aws.region != null ? " --region " + aws.region : ""));
-                out().println("The PostgreSQL passwords are in /etc/baton/baton.yml on the instances (and in their user "
-                        + "data); they are not shown here.");
+                out().println("TLS and authentication are on: HTTPS REST API with client certificates and Basic auth, "
+                        + "PostgreSQL ssl=on, etcd over TLS (docs/security.md).");
+                out().println("The passwords and the cluster CA are in the instances' user data (and the passwords in "
+                        + "/etc/baton/baton.yml); they are not shown here.");
             }
             return EXIT_OK;
         } catch (InvalidSpecException e) {

@@ -119,12 +119,18 @@ class AwsCommandsTest {
         assertTrue(c.out().contains("Connect to PostgreSQL at baton-demo-"), c.out());
         assertFalse(c.out().contains("Generated1Password"), "no password is printed");
         assertFalse(c.err().contains("Generated1Password"), "no password is printed");
+        for (String secret : List.of("Generated2Password", "Generated3Password", "PRIVATE KEY")) {
+            assertFalse(c.out().contains(secret) || c.err().contains(secret), "no secret is printed: " + secret);
+        }
+        assertTrue(c.out().contains("TLS and authentication are on"), c.out());
 
         List<AwsEmulator.Call> runs = emu.calls("RunInstances");
         assertEquals(List.of(subnetA, subnetB, subnetA), runs.stream().map(x -> x.params().get("SubnetId")).toList());
         String config = UserData.agentConfig(UserData.decode(runs.get(1).params().get("UserData")));
         assertTrue(config.contains("name: demo-2\n"), config);
         assertTrue(config.contains("password: 'Generated1Password0123456789'"), config);
+        assertTrue(config.contains("password: 'Generated3Password0123456789'"), "the REST API's password: " + config);
+        assertTrue(config.contains("verify_client: optional"), config);
         assertTrue(config.contains("target_group_arn: " + emu.targetGroupArn("baton-demo")), config);
         String tg = emu.targetGroupArn("baton-demo");
         assertEquals(3, emu.registeredTargets(tg).size());
