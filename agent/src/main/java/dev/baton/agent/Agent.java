@@ -139,7 +139,8 @@ public final class Agent implements AutoCloseable {
         } catch (dev.baton.agent.client.ClientSetupException e) {
             throw new IllegalArgumentException(e.getMessage(), e); // preflight read the same files: a race
         }
-        this.loop = new HaLoop(config, store, pg, peers, ticker, Clock.systemUTC(), version);
+        HttpPeerClient peerClient = peers;
+        this.loop = new HaLoop(config, store, pg, peerClient, ticker, Clock.systemUTC(), version);
         this.callbacks = new CallbackRunner(config.postgresql().callbacks(), config.scope(), Duration.ofSeconds(60),
                 new SystemProcessRunner());
         listeners.add(new HaListener() {
@@ -175,6 +176,7 @@ public final class Agent implements AutoCloseable {
         AgentActions.Operator operator = AgentActions.Operator.reloading(AgentActions.Operator.of(loop.operatorActions()),
                 () -> {
                     api.reloadTls();
+                    peerClient.reload(); // the client certificate this agent presents to its peers
                     this.store.reconnect(); // the etcd client certificate, re-read by the next call
                 });
         api.setActions(new AgentActions(operator, store, ticker, config.bootstrap().dcs(), takeoverWait));

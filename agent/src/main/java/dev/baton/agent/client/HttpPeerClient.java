@@ -14,14 +14,39 @@ import java.util.concurrent.CompletableFuture;
  * taken at the position its member key published, as not reachable.
  */
 public final class HttpPeerClient implements PeerClient {
-    private final AgentClient client;
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(HttpPeerClient.class.getName());
+
+    private volatile AgentClient client;
+    /** Builds the client anew from its files (certificate rotation); null: nothing to re-read. */
+    private final java.util.concurrent.Callable<AgentClient> rebuild;
 
     public HttpPeerClient() {
         this(new AgentClient(Duration.ofSeconds(1)));
     }
 
     public HttpPeerClient(AgentClient client) {
+        this(client, null);
+    }
+
+    /** A client that {@link #reload()} rebuilds with {@code rebuild}. */
+    public HttpPeerClient(AgentClient client, java.util.concurrent.Callable<AgentClient> rebuild) {
         this.client = client;
+        this.rebuild = rebuild;
+    }
+
+    /**
+     * Re-reads the client certificate and CA (on agent reload: rotation). A failure keeps the
+     * client in use and says why, naming the setting, never a secret.
+     */
+    public void reload() {
+        if (rebuild == null) {
+            return;
+        }
+        try {
+            client = rebuild.call();
+        } catch (Exception e) {
+            LOG.warning("peer client: kept the previous TLS settings: " + e.getMessage());
+        }
     }
 
     @Override

@@ -40,7 +40,8 @@ public final class PeerClients {
 
     /** The HA loop's peer client for {@code c}. */
     public static HttpPeerClient create(BatonConfig c) throws ClientSetupException {
-        return new HttpPeerClient(AgentClient.create(settings(c), CONNECT_TIMEOUT));
+        return new HttpPeerClient(AgentClient.create(settings(c), CONNECT_TIMEOUT),
+                () -> AgentClient.create(settings(c), CONNECT_TIMEOUT));
     }
 
     /**

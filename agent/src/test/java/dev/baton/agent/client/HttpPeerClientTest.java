@@ -63,6 +63,27 @@ class HttpPeerClientTest {
     }
 
     @Test
+    void reloadRebuildsTheClientAndKeepsTheOldOneWhenTheFilesCannotBeUsed() {
+        java.util.concurrent.atomic.AtomicInteger builds = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+        HttpPeerClient client = new HttpPeerClient(new AgentClient(Duration.ofSeconds(1)), () -> {
+            builds.incrementAndGet();
+            if (broken.get()) {
+                throw new ClientSetupException("restapi.keyfile", "/k: cannot decrypt the private key: wrong password?", null);
+            }
+            return new AgentClient(Duration.ofSeconds(1));
+        });
+        client.reload();
+        broken.set(true);
+        client.reload();
+        assertEquals(2, builds.get());
+        List<Candidacy.Peer> got = client.poll(List.of(member("r", replica, Role.REPLICA, 2, 2, Map.of())),
+                Duration.ofSeconds(30));
+        assertEquals(true, got.get(0).reachable(), "the client kept after a failed reload still works");
+        new HttpPeerClient().reload(); // nothing to re-read: no effect
+    }
+
+    @Test
     void freshAsksThePeerToReadItsPositionNow() {
         new HttpPeerClient().pollFresh(List.of(member("r", replica, Role.REPLICA, 2, 2, Map.of())), Duration.ofSeconds(30));
         new HttpPeerClient().poll(List.of(member("r", replica, Role.REPLICA, 2, 2, Map.of())), Duration.ofSeconds(30));
