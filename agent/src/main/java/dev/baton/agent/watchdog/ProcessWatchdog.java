@@ -82,7 +82,9 @@ public final class ProcessWatchdog implements Watchdog {
                     .redirectInput(ProcessBuilder.Redirect.PIPE)
                     .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectError(ProcessBuilder.Redirect.INHERIT);
-            pb.environment().keySet().removeIf(k -> k.startsWith("BATON_") && k.contains("PASSWORD"));
+            // BATON_LOG_FORMAT and the like stay: the watchdog reads them. No password (either prefix) does.
+            pb.environment().keySet().removeIf(k -> (k.startsWith("BATON_") || k.startsWith("PATRONI_"))
+                    && k.contains("PASSWORD"));
             pb.environment().putAll(env);
             return pb.start();
         };
