@@ -4,13 +4,9 @@ import dev.baton.config.TlsFiles;
 import dev.baton.config.tls.Pem;
 import dev.baton.config.tls.TlsContexts;
 import dev.baton.config.tls.TlsException;
-import java.net.Socket;
-import java.security.cert.X509Certificate;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The TLS context of a REST client, from {@link RestClientSettings}: the client certificate (when
@@ -34,7 +30,7 @@ final class ClientTls {
             throw new ClientSetupException(f.keyfile() != null ? s.names().keyfile() : s.names().keyfilePassword(),
                     "needs " + s.names().certfile() + ": the client certificate", null);
         }
-        TrustManager[] trust = s.insecure() ? new TrustManager[] {new TrustAll()}
+        TrustManager[] trust = s.insecure() ? TlsContexts.trustAll()
                 : read(s.names().cafile(), () -> TlsContexts.trustManagers(f.cafile()).getTrustManagers());
         KeyManagerFactory k = keys;
         return read(s.names().certfile(), () -> TlsContexts.context(k, trust));
@@ -49,50 +45,6 @@ final class ClientTls {
             return r.read();
         } catch (TlsException e) {
             throw new ClientSetupException(key, e.getMessage(), e);
-        }
-    }
-
-    /**
-     * {@code insecure}: accepts every server certificate and, being an extended trust manager,
-     * also skips the host name check (the JDK checks host names inside the trust manager, and only
-     * wraps a plain {@code X509TrustManager} with one). So no JVM-wide switch such as
-     * {@code jdk.internal.httpclient.disableHostnameVerification} is needed, and the agent's other
-     * clients keep verifying. Encrypts, but does not authenticate the server.
-     */
-    static final class TrustAll extends X509ExtendedTrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
-            throw new UnsupportedOperationException("a client-side trust manager");
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-            // insecure on purpose: the operator asked for it
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-            throw new UnsupportedOperationException("a client-side trust manager");
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-            // insecure on purpose: the operator asked for it
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            throw new UnsupportedOperationException("a client-side trust manager");
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            // insecure on purpose: the operator asked for it
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }

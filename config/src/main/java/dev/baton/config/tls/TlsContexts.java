@@ -12,7 +12,6 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * JDK key and trust managers from the PEM files a configuration names ({@code certfile},
@@ -93,26 +92,51 @@ public final class TlsContexts {
     }
 
     /**
-     * Trusts every server certificate: patronictl's {@code ctl.insecure}. Encrypts, but does not
-     * authenticate the server; the caller must also turn off host name checks.
+     * Trusts every server certificate: patronictl's {@code ctl.insecure}, libpq's
+     * {@code sslmode=require}. Being an extended trust manager it also skips the host name check
+     * (the JDK checks host names inside the trust manager, and wraps only a plain
+     * {@code X509TrustManager} with one), so no JVM-wide switch is needed and other clients keep
+     * verifying. Encrypts, but does not authenticate the server.
      */
     public static TrustManager[] trustAll() {
-        return new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                throw new UnsupportedOperationException("a client-side trust manager");
-            }
+        return new TrustManager[] {new TrustAll()};
+    }
 
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                // insecure on purpose: the operator asked for it
-            }
+    private static final class TrustAll extends javax.net.ssl.X509ExtendedTrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {
+            throw new UnsupportedOperationException("a client-side trust manager");
+        }
 
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }};
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {
+            // insecure on purpose: the operator asked for it
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine) {
+            throw new UnsupportedOperationException("a client-side trust manager");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine) {
+            // insecure on purpose
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            throw new UnsupportedOperationException("a client-side trust manager");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            // insecure on purpose
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
     }
 
     /** Whether {@code key} is the private half of the certificate's public key (signs, and it verifies). */
