@@ -215,9 +215,15 @@ class SecureClusterIT {
     private static String run(Path patronictl, Path cfg, String... args) throws Exception {
         List<String> argv = new java.util.ArrayList<>(List.of(patronictl.toString(), "-c", cfg.toString()));
         argv.addAll(List.of(args));
-        Process proc = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(proc.waitFor(90, TimeUnit.SECONDS), "patronictl timed out");
+        Path log = Files.createTempFile("patronictl", ".log");
+        Process proc = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        boolean exited = proc.waitFor(90, TimeUnit.SECONDS); // patronictl retries etcd forever
+        if (!exited) {
+            proc.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        String out = Files.readString(log);
+        Files.deleteIfExists(log);
+        assertTrue(exited, "patronictl " + String.join(" ", args) + " timed out: " + out);
         assertEquals(0, proc.exitValue(), "patronictl " + String.join(" ", args) + ": " + out);
         assertFalse(out.contains("failed"), out);
         return out;

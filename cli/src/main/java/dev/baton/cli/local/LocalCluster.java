@@ -217,6 +217,9 @@ public final class LocalCluster implements AutoCloseable {
 
     private void writeConfig(Node n) throws IOException {
         Files.createDirectories(n.dir);
+        if (security != null && !Files.exists(security.certFile(n.name))) {
+            security.issueNode(n.name);
+        }
         if (options.etcdProxies() && n.etcdProxy == null) {
             n.etcdProxy = new TcpProxy("127.0.0.1", etcd.clientPort());
         }
