@@ -1,5 +1,6 @@
 package dev.baton.agent.ha;
 
+import dev.baton.agent.postgres.FenceResult;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
 import java.util.List;
@@ -12,5 +13,14 @@ public interface PeerClient {
     /** Like {@link #poll}, but asks the peers to read their WAL positions now ({@code /patroni?fresh}). */
     default List<Candidacy.Peer> pollFresh(List<MemberStatus> peers, Duration timeout) {
         return poll(peers, timeout);
+    }
+
+    /**
+     * Asks a former primary's agent ({@code POST /fence} to its {@code api_url}) to stop its
+     * postgres, because {@code me} took the leader key after its lease expired. Bounded by
+     * {@code timeout}; never throws.
+     */
+    default FenceResult fence(MemberStatus oldPrimary, String me, Duration timeout) {
+        return FenceResult.of(FenceResult.Outcome.UNREACHABLE, "fencing over REST is not available");
     }
 }

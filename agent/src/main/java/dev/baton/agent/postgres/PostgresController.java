@@ -97,6 +97,31 @@ public interface PostgresController {
     /** Removes the data directory entirely (only for an explicit re-clone). */
     void removeDataDirectory();
 
+    /**
+     * Fences a former primary at {@code host:port} over a PostgreSQL connection (fence before
+     * promote): afterwards it acknowledges no commit, also to clients already connected, and the
+     * result carries its WAL flush position. Bounded by {@code budget}; never throws.
+     */
+    default FenceResult fencePrimary(String host, int port, java.time.Duration budget) {
+        return FenceResult.of(FenceResult.Outcome.UNREACHABLE, "fencing over SQL is not available");
+    }
+
+    /**
+     * True when this data directory carries the fence another member put on it while this node
+     * was the primary (in postgresql.auto.conf); {@link #configure} removes it.
+     */
+    default boolean fenced() {
+        return false;
+    }
+
+    /**
+     * Grants the role a candidate fences with (the rewind user, {@code authentication.rewind}) what
+     * fencing needs, when it exists and is not a superuser; idempotent. Run by a new primary, so
+     * that clusters bootstrapped before fencing existed get the grants too.
+     */
+    default void ensureFenceGrants() {
+    }
+
     /** Closes any cached connection. */
     void close();
 }
