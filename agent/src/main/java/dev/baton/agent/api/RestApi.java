@@ -467,6 +467,9 @@ public final class RestApi implements AutoCloseable {
         if (s.cluster() != null && !s.cluster().configProblems().isEmpty()) {
             s.cluster().configProblems().forEach(b.putArray("config_warnings")::add);
         }
+        if (s.promotion() != null) {
+            s.promotion().writeTo(b.putObject("promotion"));
+        }
         return n.toString();
     }
 

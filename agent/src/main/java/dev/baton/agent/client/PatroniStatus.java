@@ -2,6 +2,7 @@ package dev.baton.agent.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.agent.ha.PromotionReport;
 import dev.baton.leader.model.MemberState;
 import dev.baton.leader.model.Role;
 import java.util.ArrayList;
@@ -28,11 +29,13 @@ import java.util.Optional;
  * @param batonLastCycle      Baton only: the sentence of the agent's last HA cycle, or null
  * @param batonConfigWarnings Baton only: what is invalid in the etcd config key as the agent read it
  *                            (each value kept at its last good one); empty when valid or not reported
+ * @param batonPromotion      Baton only: how the member's last promotion after a failover went, or null
  */
 public record PatroniStatus(MemberState state, Role role, int timeline, Long xlogLocation, Long receivedLocation,
                             Long replayedLocation, boolean replayPaused, String replicationState,
                             String postmasterStartTime, boolean pendingRestart, boolean paused, String name,
-                            String batonLastCycle, List<String> batonConfigWarnings) {
+                            String batonLastCycle, List<String> batonConfigWarnings,
+                            PromotionReport batonPromotion) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -62,7 +65,8 @@ public record PatroniStatus(MemberState state, Role role, int timeline, Long xlo
                 number(x, "replayed_location"), x.path("paused").asBoolean(false), text(n, "replication_state"),
                 text(n, "postmaster_start_time"), n.path("pending_restart").asBoolean(false),
                 n.path("pause").asBoolean(false), text(n.path("patroni"), "name"),
-                text(n.path("baton"), "last_cycle"), texts(n.path("baton").path("config_warnings"))));
+                text(n.path("baton"), "last_cycle"), texts(n.path("baton").path("config_warnings")),
+                PromotionReport.read(n.path("baton").get("promotion")).orElse(null)));
     }
 
     /** Postgres runs as a writable primary: state {@code running} and role primary. */

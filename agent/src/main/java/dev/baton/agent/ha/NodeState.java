@@ -18,9 +18,11 @@ import dev.baton.leader.model.Role;
  * @param cluster                 the cluster view of the last successful read, or null
  * @param lastCycleNanos          monotonic instant the last cycle finished
  * @param dcsLastSeenEpochSeconds wall-clock seconds of the last successful store read
+ * @param promotion               how this node's last promotion after a failover went, or null
  */
 public record NodeState(Identity me, Local local, String lockHolder, long lockValidUntilNanos, String lastSentence,
-                        ClusterView cluster, long lastCycleNanos, long dcsLastSeenEpochSeconds) {
+                        ClusterView cluster, long lastCycleNanos, long dcsLastSeenEpochSeconds,
+                        PromotionReport promotion) {
 
     /** This member: name, cluster, and the tags the REST API answers by. */
     public record Identity(String name, String scope, boolean noloadbalance, boolean nofailover) {
@@ -43,7 +45,7 @@ public record NodeState(Identity me, Local local, String lockHolder, long lockVa
 
     public static NodeState initial(Identity me) {
         return new NodeState(me, new Local(Role.UNINITIALIZED, MemberState.STARTING, PgStatus.stopped(), null), null, 0,
-                "starting up", null, 0, 0);
+                "starting up", null, 0, 0, null);
     }
 
     public String name() {
@@ -99,7 +101,7 @@ public record NodeState(Identity me, Local local, String lockHolder, long lockVa
 
     public NodeState withLocal(Local newLocal) {
         return new NodeState(me, newLocal, lockHolder, lockValidUntilNanos, lastSentence, cluster, lastCycleNanos,
-                dcsLastSeenEpochSeconds);
+                dcsLastSeenEpochSeconds, promotion);
     }
 
     /** With the server state replaced (e.g. read live for {@code /patroni?fresh}). */
@@ -110,11 +112,18 @@ public record NodeState(Identity me, Local local, String lockHolder, long lockVa
     /** At the end of a cycle: its sentence, the lock as it stands, and when. */
     public NodeState withCycle(String sentence, long validUntilNanos, long nowNanos) {
         return new NodeState(me, local, lockHolder, validUntilNanos, sentence, cluster, nowNanos,
-                dcsLastSeenEpochSeconds);
+                dcsLastSeenEpochSeconds, promotion);
     }
 
     /** After a successful read of the store. */
     public NodeState withCluster(ClusterView view, long validUntilNanos, long nowNanos, long epochSeconds) {
-        return new NodeState(me, local, view.leader(), validUntilNanos, lastSentence, view, nowNanos, epochSeconds);
+        return new NodeState(me, local, view.leader(), validUntilNanos, lastSentence, view, nowNanos, epochSeconds,
+                promotion);
+    }
+
+    /** After a promotion that followed a failover: how it went. */
+    public NodeState withPromotion(PromotionReport report) {
+        return new NodeState(me, local, lockHolder, lockValidUntilNanos, lastSentence, cluster, lastCycleNanos,
+                dcsLastSeenEpochSeconds, report);
     }
 }

@@ -63,6 +63,6 @@ public final class NodeStates {
     public NodeState build() {
         return new NodeState(new NodeState.Identity(name, scope, noloadbalance, nofailover),
                 new NodeState.Local(role, state, pg, systemId), lockHolder, lockValidUntil, sentence, cluster, lastCycle,
-                dcsSeen);
+                dcsSeen, null);
     }
 }
