@@ -20,7 +20,9 @@ import java.util.Set;
  *   <li>{@link PgCtl}: start, stop, promote, reload;</li>
  *   <li>{@link PgQueries}: status, slots, synchronous_standby_names, the replication role;</li>
  *   <li>{@link Bootstrapper}: initdb and pg_basebackup;</li>
- *   <li>{@link Rewinder}: crash recovery, pg_rewind and the WAL it discards.</li>
+ *   <li>{@link Rewinder}: crash recovery, pg_rewind and the WAL it discards;</li>
+ *   <li>{@link PgFence}: fencing a former primary over SQL, whose mark ({@link FenceMark}) a
+ *       rejoin removes.</li>
  * </ul>
  *
  * <p>Baton owns {@code postgresql.conf}: the file initdb wrote is kept as
@@ -96,6 +98,11 @@ public final class LocalPostgres implements PostgresController {
 
     @Override
     public void configure(boolean replica, Upstream upstream, DynamicConfig dynamic) {
+        if (!postmaster.isRunning()) {
+            // Before a start (a rejoin by rewind or re-clone, or a restart): the fence another
+            // member put on this directory goes. A running server keeps it: a reload would drop it.
+            files.unfence();
+        }
         files.configure(replica, upstream, dynamic);
         configuredUpstream = replica && upstream != null ? upstream.host() + ":" + upstream.port() : null;
     }
@@ -135,6 +142,11 @@ public final class LocalPostgres implements PostgresController {
 
     @Override
     public void setSynchronousStandbyNames(String value) {
+        if (files.fenced()) {
+            throw new PostgresException("refusing to set synchronous_standby_names: another member fenced this "
+                    + "data directory (postgresql.auto.conf) while it was a primary; only a rejoin (rewind or "
+                    + "re-clone) and a restart undo the fence");
+        }
         queries.setSynchronousStandbyNames(value);
     }
 
@@ -144,6 +156,24 @@ public final class LocalPostgres implements PostgresController {
         queries.ensureReplicationRole(auth.replication());
         if (auth.rewind() != null && !auth.rewind().username().equals(auth.superuser().username())) {
             queries.ensureRewindRole(auth.rewind());
+        }
+    }
+
+    @Override
+    public FenceResult fencePrimary(String host, int port, Duration budget) {
+        return new PgFence(config.postgresql().authentication().rewindUser()).fence(host, port, budget);
+    }
+
+    @Override
+    public boolean fenced() {
+        return files.fenced();
+    }
+
+    @Override
+    public void ensureFenceGrants() {
+        var auth = config.postgresql().authentication();
+        if (auth.rewind() != null && !auth.rewind().username().equals(auth.superuser().username())) {
+            queries.ensureFenceGrants(auth.rewind().username());
         }
     }
 

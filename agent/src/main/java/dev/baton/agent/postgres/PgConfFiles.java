@@ -111,6 +111,40 @@ final class PgConfFiles {
         }
     }
 
+    /** Whether postgresql.auto.conf carries the fence another member put on this directory ({@link FenceMark}). */
+    boolean fenced() {
+        Path auto = dataDir.resolve("postgresql.auto.conf");
+        try {
+            return Files.exists(auto) && FenceMark.present(Files.readString(auto));
+        } catch (IOException e) {
+            throw new PostgresException("cannot read " + auto + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes the fence from postgresql.auto.conf, keeping every other setting; returns whether
+     * there was one. Only for a stopped server about to start (a rejoin): a running one would
+     * drop the fence at its next reload.
+     */
+    boolean unfence() {
+        Path auto = dataDir.resolve("postgresql.auto.conf");
+        try {
+            if (!Files.exists(auto)) {
+                return false;
+            }
+            String text = Files.readString(auto);
+            if (!FenceMark.present(text)) {
+                return false;
+            }
+            writeAtomically(auto, FenceMark.strip(text));
+            LOG.warning("removed the fence another member put on " + dataDir + " while it was a primary "
+                    + "(synchronous_standby_names " + FenceMark.NAMES_VALUE + ", default_transaction_read_only)");
+            return true;
+        } catch (IOException e) {
+            throw new PostgresException("cannot remove the fence from " + auto + ": " + e.getMessage(), e);
+        }
+    }
+
     /**
      * The text of pg_hba.conf from {@code lines}, or of Baton's default lines when there are none
      * ({@link PgConfRenderer#defaultHba}: {@code hostssl} when the parameters turn {@code ssl} on).

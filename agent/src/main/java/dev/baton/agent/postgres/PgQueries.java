@@ -177,9 +177,88 @@ final class PgQueries {
         ensureRole(repl, "replication", exists -> List.of(roleStatement(exists, repl)));
     }
 
-    /** Creates the rewind role with the grants pg_rewind needs, or sets its password if it exists. */
+    /**
+     * Creates the rewind role with the grants pg_rewind needs and those fencing needs
+     * ({@link #fenceGrantStatements}), or sets its password if it exists.
+     */
     synchronized void ensureRewindRole(Credentials rewind) {
-        ensureRole(rewind, "rewind", exists -> rewindRoleStatements(exists, rewind));
+        int version;
+        try {
+            version = serverVersion();
+        } catch (SQLException e) {
+            close();
+            throw new PostgresException("cannot create the rewind role " + rewind.username() + ": " + e.getMessage(), e);
+        }
+        ensureRole(rewind, "rewind", exists -> {
+            List<String> sql = new ArrayList<>(rewindRoleStatements(exists, rewind));
+            sql.addAll(fenceGrantStatements(rewind.username(), version));
+            return sql;
+        });
+    }
+
+    /**
+     * Gives an existing role that is no superuser what fencing a former primary as it needs
+     * ({@link #fenceGrantStatements}); idempotent. Returns false when there is no such role or it is
+     * a superuser (nothing to grant).
+     */
+    synchronized boolean ensureFenceGrants(String role) {
+        try {
+            Connection c = connection();
+            int version = serverVersion();
+            Boolean superuser = null;
+            try (PreparedStatement ps = c.prepareStatement("SELECT rolsuper FROM pg_roles WHERE rolname = ?")) {
+                ps.setString(1, role);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        superuser = rs.getBoolean(1);
+                    }
+                }
+            }
+            if (superuser == null || superuser) {
+                return false;
+            }
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                for (String sql : fenceGrantStatements(role, version)) {
+                    st.execute(sql);
+                }
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+            return true;
+        } catch (SQLException e) {
+            close();
+            throw new PostgresException("cannot grant the fencing privileges to " + role + ": " + e.getMessage(), e);
+        }
+    }
+
+    static final String VERSION_SQL = "SELECT current_setting('server_version_num')::int";
+
+    private int serverVersion() throws SQLException {
+        try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery(VERSION_SQL)) {
+            return rs.next() ? rs.getInt(1) : 0;
+        }
+    }
+
+    /**
+     * What a candidate fencing a former primary as {@code role} needs there ({@link PgFence}):
+     * ALTER SYSTEM on the two settings of the fence (PostgreSQL 15 and later; before, only a
+     * superuser may run ALTER SYSTEM), EXECUTE on pg_reload_conf() and membership in
+     * pg_signal_backend, to terminate the sessions of other roles that are no superusers.
+     */
+    static List<String> fenceGrantStatements(String role, int serverVersion) {
+        String r = ident(role);
+        List<String> sql = new ArrayList<>();
+        if (serverVersion >= 150000) {
+            sql.add("GRANT ALTER SYSTEM ON PARAMETER synchronous_standby_names, default_transaction_read_only TO " + r);
+        }
+        sql.add("GRANT EXECUTE ON FUNCTION pg_catalog.pg_reload_conf() TO " + r);
+        sql.add("GRANT pg_signal_backend TO " + r);
+        return sql;
     }
 
     /** Runs the role's statements in one transaction that the server logs without its statements. */
