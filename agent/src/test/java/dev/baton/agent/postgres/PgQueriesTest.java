@@ -95,8 +95,10 @@ class PgQueriesTest {
 
     @Test
     void theRewindRoleIsANonSuperuserLoginWithTheGrantsPgRewindNeedsAndItsPasswordOutOfTheLog() {
+        jdbc.rows(PgQueries.VERSION_SQL, List.of(row(150004)));
         queries.ensureRewindRole(new Credentials("re\"wind", "it's"));
-        assertEquals(List.of("autocommit true", "SELECT 1 FROM pg_roles WHERE rolname = ? [re\"wind]",
+        assertEquals(List.of("autocommit true", PgQueries.VERSION_SQL,
+                "SELECT 1 FROM pg_roles WHERE rolname = ? [re\"wind]",
                 "autocommit false", "SET LOCAL log_statement = 'none'", "SET LOCAL log_min_duration_statement = -1",
                 "SET LOCAL log_min_error_statement = 'panic'",
                 "CREATE ROLE \"re\"\"wind\" WITH NOSUPERUSER LOGIN PASSWORD 'it''s'",
@@ -104,10 +106,49 @@ class PgQueriesTest {
                 "GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO \"re\"\"wind\"",
                 "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO \"re\"\"wind\"",
                 "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) "
-                        + "TO \"re\"\"wind\"", "commit", "autocommit true"), jdbc.log());
+                        + "TO \"re\"\"wind\"",
+                "GRANT ALTER SYSTEM ON PARAMETER synchronous_standby_names, default_transaction_read_only "
+                        + "TO \"re\"\"wind\"",
+                "GRANT EXECUTE ON FUNCTION pg_catalog.pg_reload_conf() TO \"re\"\"wind\"",
+                "GRANT pg_signal_backend TO \"re\"\"wind\"", "commit", "autocommit true"), jdbc.log());
         assertEquals("ALTER ROLE \"r\" WITH LOGIN PASSWORD NULL",
                 PgQueries.rewindRoleStatements(true, new Credentials("r", null)).get(0),
                 "an existing role keeps its attributes");
+    }
+
+    @Test
+    void theFenceGrantsGoToAnExistingRoleThatIsNoSuperuserQuotedAsAnIdentifier() {
+        jdbc.rows(PgQueries.VERSION_SQL, List.of(row(150004)))
+                .rows("SELECT rolsuper FROM pg_roles", List.of(row(false)));
+        assertEquals(true, queries.ensureFenceGrants("re\"wind"));
+        assertEquals(List.of("autocommit true", PgQueries.VERSION_SQL,
+                "SELECT rolsuper FROM pg_roles WHERE rolname = ? [re\"wind]", "autocommit false",
+                "GRANT ALTER SYSTEM ON PARAMETER synchronous_standby_names, default_transaction_read_only "
+                        + "TO \"re\"\"wind\"",
+                "GRANT EXECUTE ON FUNCTION pg_catalog.pg_reload_conf() TO \"re\"\"wind\"",
+                "GRANT pg_signal_backend TO \"re\"\"wind\"", "commit", "autocommit true"), jdbc.log());
+
+        jdbc.rows("SELECT rolsuper FROM pg_roles", List.of(row(true)));
+        assertEquals(false, queries.ensureFenceGrants("postgres"), "a superuser needs nothing");
+        jdbc.rows("SELECT rolsuper FROM pg_roles", List.of());
+        assertEquals(false, queries.ensureFenceGrants("nobody"), "no such role");
+    }
+
+    @Test
+    void beforePostgres15OnlyASuperuserMayAlterSystemSoThatGrantIsLeftOut() {
+        assertEquals(List.of("GRANT EXECUTE ON FUNCTION pg_catalog.pg_reload_conf() TO \"r\"",
+                "GRANT pg_signal_backend TO \"r\""), PgQueries.fenceGrantStatements("r", 140010));
+    }
+
+    @Test
+    void aFailedGrantIsRolledBack() {
+        jdbc.rows(PgQueries.VERSION_SQL, List.of(row(150004)))
+                .rows("SELECT rolsuper FROM pg_roles", List.of(row(false)))
+                .fail("GRANT pg_signal_backend", "permission denied");
+        PostgresException e = assertThrows(PostgresException.class, () -> queries.ensureFenceGrants("rewinder"));
+        assertEquals("cannot grant the fencing privileges to rewinder: permission denied", e.getMessage());
+        List<String> log = jdbc.log();
+        assertEquals(List.of("rollback", "autocommit true"), log.subList(log.size() - 2, log.size()));
     }
 
     @Test

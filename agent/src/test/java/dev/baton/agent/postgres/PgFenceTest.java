@@ -1,0 +1,102 @@
+package dev.baton.agent.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.baton.agent.postgres.FenceResult.Outcome;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.Test;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.PSQLState;
+
+/** How fencing reads what the old primary (or the network) answered, without a server. */
+class PgFenceTest {
+
+    private static FenceResult failingWith(SQLException e) {
+        return new PgFence((host, port, connect, login) -> {
+            throw e;
+        }).fence("10.0.0.1", 5432, Duration.ofSeconds(2));
+    }
+
+    @Test
+    void aRefusedConnectionIsAServerThatIsNotRunning() {
+        FenceResult r = failingWith(new PSQLException("Connection to 10.0.0.1:5432 refused.",
+                PSQLState.CONNECTION_UNABLE_TO_CONNECT, new ConnectException("Connection refused")));
+        assertEquals(Outcome.NOT_RUNNING, r.outcome());
+        assertTrue(r.detail().startsWith("10.0.0.1:5432: "), r.detail());
+        assertEquals(Outcome.NOT_RUNNING, failingWith(new SQLException(
+                "FATAL: the database system is shutting down", "57P03")).outcome());
+    }
+
+    @Test
+    void timeoutsAndLostRoutesAreUnreachable() {
+        assertEquals(Outcome.UNREACHABLE, failingWith(new PSQLException("The connection attempt failed.",
+                PSQLState.CONNECTION_UNABLE_TO_CONNECT, new SocketTimeoutException("Connect timed out"))).outcome());
+        assertEquals(Outcome.UNREACHABLE, failingWith(new PSQLException("The connection attempt failed.",
+                PSQLState.CONNECTION_UNABLE_TO_CONNECT, new NoRouteToHostException("No route to host"))).outcome());
+        assertEquals(Outcome.UNREACHABLE, failingWith(new PSQLException("Connection attempt timed out.",
+                PSQLState.CONNECTION_UNABLE_TO_CONNECT)).outcome());
+        assertEquals(Outcome.UNREACHABLE, failingWith(new PSQLException(
+                "An I/O error occurred while sending to the backend.", PSQLState.CONNECTION_FAILURE)).outcome());
+        assertEquals(Outcome.UNREACHABLE, failingWith(new SQLException(
+                "FATAL: terminating connection due to administrator command", "57P01")).outcome());
+    }
+
+    @Test
+    void aServerStartingUpOrRecoveringIsAskedAgainThenCountsAsUnreachable() {
+        AtomicInteger attempts = new AtomicInteger();
+        FenceResult r = new PgFence((host, port, connect, login) -> {
+            attempts.incrementAndGet();
+            throw new SQLException("FATAL: the database system is in recovery mode", "57P03");
+        }).fence("10.0.0.1", 5432, Duration.ofMillis(900));
+        assertEquals(Outcome.UNREACHABLE, r.outcome(), "it may be writable again in a moment");
+        assertTrue(attempts.get() > 1, "asked again within the budget");
+        assertFalse(r.outcome().fenced());
+    }
+
+    @Test
+    void authenticationTlsAndPrivilegesAreRefusalsThatNameNoSecret() {
+        FenceResult auth = failingWith(new SQLException(
+                "FATAL: password authentication failed for user \"rewinder\"", "28P01"));
+        assertEquals(Outcome.REFUSED, auth.outcome());
+        assertEquals("10.0.0.1:5432 refused the fencing login: FATAL: password authentication failed for user "
+                + "\"rewinder\"", auth.detail());
+        assertEquals(Outcome.REFUSED, failingWith(new SQLException(
+                "FATAL: no pg_hba.conf entry for host \"10.0.0.2\"", "28000")).outcome());
+        assertEquals(Outcome.REFUSED, failingWith(new PSQLException("SSL error", PSQLState.CONNECTION_FAILURE,
+                new SSLHandshakeException("PKIX path building failed"))).outcome());
+        FenceResult priv = failingWith(new SQLException("ERROR: permission denied to set parameter", "42501"));
+        assertEquals(Outcome.REFUSED, priv.outcome());
+        assertTrue(priv.detail().contains("lacks a privilege"), priv.detail());
+    }
+
+    @Test
+    void aSilentHostTakesNoLongerThanTheBudget() {
+        PgFence silent = new PgFence((host, port, connect, login) -> {
+            try {
+                Thread.sleep(Duration.ofMinutes(5).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new SQLException("never");
+        });
+        FenceResult r = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> silent.fence("10.0.0.1", 5432, Duration.ofMillis(300)));
+        assertEquals(Outcome.UNREACHABLE, r.outcome());
+        assertEquals(Outcome.UNREACHABLE, silent.fence("h", 1, Duration.ZERO).outcome());
+    }
+
+    @Test
+    void theConnectTimeoutIsShortAndLeavesHalfTheBudget() {
+        assertEquals(Duration.ofSeconds(3), PgFence.connectTimeout(Duration.ofSeconds(10)));
+        assertEquals(Duration.ofSeconds(2), PgFence.connectTimeout(Duration.ofSeconds(4)));
+    }
+}
