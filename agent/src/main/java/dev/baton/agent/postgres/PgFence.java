@@ -56,10 +56,18 @@ final class PgFence {
 
     static final long PROBE_WAIT_MS = 300;
     static final String PROBE_SQL = "SELECT pg_logical_emit_message(true, 'baton-fence', 'probe')";
+    /**
+     * The other client backends and whether their role is a superuser. A fencer without
+     * pg_read_all_stats sees only datid, pid and usesysid of other roles' sessions (backend_type is
+     * null), so client backends are also told by what it sees: a database and a role (auxiliary
+     * processes have neither), and no WAL sender (pg_stat_replication shows their pids to anyone).
+     */
     static final String CLIENTS_SQL = """
-            SELECT a.pid, coalesce(r.rolsuper, false) FROM pg_stat_activity a
+            SELECT a.pid, coalesce(r.rolsuper, true) FROM pg_stat_activity a
             LEFT JOIN pg_roles r ON r.oid = a.usesysid
-            WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()
+            WHERE a.pid <> pg_backend_pid() AND a.datid IS NOT NULL AND a.usesysid IS NOT NULL
+              AND coalesce(a.backend_type, 'client backend') = 'client backend'
+              AND a.pid NOT IN (SELECT pid FROM pg_stat_replication WHERE pid IS NOT NULL)
             """;
     static final String SYNC_WAIT_WARNING = "canceling wait for synchronous replication";
 
