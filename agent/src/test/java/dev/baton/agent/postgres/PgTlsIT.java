@@ -41,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * pg_hba requiring TLS and a client certificate ({@code clientcert=verify-ca}) of the replication
  * and rewind users and of the superuser; a replica cloned with pg_basebackup and streaming with
  * {@code sslmode=verify-full}; pg_rewind as the rewind user (not a superuser) after the two
- * diverged; and a connection without a client certificate refused. Runs as an unprivileged user
+ * diverged, after the new primary fenced the old one as the rewind user (issue 16); and a
+ * connection without a client certificate refused. Runs as an unprivileged user
  * (PostgreSQL refuses root).
  */
 class PgTlsIT {
@@ -120,6 +121,10 @@ class PgTlsIT {
         try (Connection c = PgQueries.jdbc(c1).connect()) {
             exec(c, "INSERT INTO t VALUES (2)");
         }
+        // Issue 16: the new primary fences the old one as the rewind user, over verified TLS.
+        FenceResult fence = replica.fencePrimary("127.0.0.1", p1, Duration.ofSeconds(10));
+        assertEquals(FenceResult.Outcome.FENCED, fence.outcome(), fence.detail());
+        assertTrue(primary.fenced());
         primary.stop(StopMode.FAST, TIMEOUT);
         RewindCheck check = primary.checkRewind("127.0.0.1", p2);
         assertTrue(check.needed(), check.output());
@@ -127,6 +132,7 @@ class PgTlsIT {
         primary.configure(true, new Upstream("127.0.0.1", p2, null), dynamic);
         primary.start(TIMEOUT);
         await("the rewound node streams from the new primary", () -> primary.status().streaming());
+        assertFalse(primary.fenced(), "the rejoin removed the fence");
         assertTrue(Files.readString(c1.postgresql().pgpass()).contains("127.0.0.1:" + p2 + ":*:rewinder:rw-pw\n"));
         try (Connection c = PgQueries.jdbc(c1).connect()) {
             assertEquals("1", one(c, "SELECT count(*) FROM t"), "the diverged write is gone");
