@@ -47,9 +47,11 @@ import java.util.logging.Logger;
  * The whole attempt is bounded by the budget; it never throws. The fence stays in the old
  * primary's postgresql.auto.conf ({@link FenceMark}) until its own node rejoins.
  *
- * <p>Limit: a client that sets {@code synchronous_commit} to {@code local} or {@code off} and
- * opens a read-write transaction itself is not held by the first setting, and a superuser's
- * session cannot be terminated by a fencer that is not one. Both are told apart in the detail.
+ * <p>Limits: a client that opens a read-write transaction itself and sets
+ * {@code synchronous_commit} to {@code local} or {@code off}, or cancels its waiting commit (a
+ * {@code statement_timeout} does; PostgreSQL then reports the commit with a warning), is not held;
+ * and a superuser's session cannot be terminated by a fencer that is not one (the detail counts
+ * the sessions it left).
  */
 final class PgFence {
     private static final Logger LOG = Logger.getLogger(PgFence.class.getName());
