@@ -98,7 +98,10 @@ class PgFenceIT {
             exec(su, "GRANT ALL ON t TO app");
             assertEquals("f", one(su, "SELECT rolsuper FROM pg_roles WHERE rolname = 'rewinder'"));
             assertEquals("t", one(su, "SELECT pg_has_role('rewinder', 'pg_signal_backend', 'MEMBER')"));
+            assertEquals("t", one(su, "SELECT has_parameter_privilege('rewinder', 'synchronous_standby_names', "
+                    + "'ALTER SYSTEM')"));
         }
+        primary.ensureFenceGrants(); // idempotent: a leader gives them again to clusters bootstrapped before
 
         LocalPostgres replica = track(new LocalPostgres(node("n2", p2), bin, runner));
         replica.basebackup("127.0.0.1", p1);

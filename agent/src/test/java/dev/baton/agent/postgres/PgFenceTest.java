@@ -95,6 +95,18 @@ class PgFenceTest {
     }
 
     @Test
+    void aServerThatAcceptsButNeverAnswersIsUnreachableWithinTheBudget() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress())) {
+            PgFence fence = new PgFence(new dev.baton.config.Credentials("rewinder", "secret-pw"));
+            FenceResult r = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                    () -> fence.fence("127.0.0.1", silent.getLocalPort(), Duration.ofSeconds(1)));
+            assertEquals(Outcome.UNREACHABLE, r.outcome(), r.detail());
+            assertFalse(r.detail().contains("secret-pw"));
+        }
+    }
+
+    @Test
     void theConnectTimeoutIsShortAndLeavesHalfTheBudget() {
         assertEquals(Duration.ofSeconds(3), PgFence.connectTimeout(Duration.ofSeconds(10)));
         assertEquals(Duration.ofSeconds(2), PgFence.connectTimeout(Duration.ofSeconds(4)));
