@@ -83,6 +83,11 @@ public final class Agent implements AutoCloseable {
         public void reloaded() {
             all.forEach(HaListener::reloaded);
         }
+
+        @Override
+        public void fencedBeforePromotion(String outcome) {
+            all.forEach(l -> l.fencedBeforePromotion(outcome));
+        }
     }
 
     /** Adds a listener for the loop's events (before {@link #start()}). */

@@ -36,6 +36,12 @@ final class ConfigApplier {
     /** Writes the configuration for the running server's role and reloads it. */
     void reload(DynamicConfig dynamic) {
         PgStatus st = pg.status();
+        if (!st.inRecovery() && pg.fenced()) {
+            // Rewriting the configuration would undo the fence another member put on this former
+            // primary; only its rejoin as a replica (rewind or re-clone) does that.
+            LOG.warning("not reloading: this former primary was fenced by the member that took over");
+            return;
+        }
         pg.configure(st.inRecovery(), st.inRecovery() ? currentUpstream() : null, dynamic);
         pg.reload();
     }

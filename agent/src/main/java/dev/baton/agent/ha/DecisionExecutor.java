@@ -40,13 +40,16 @@ import java.util.logging.Logger;
  */
 record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresController pg, PeerClient peers,
                         LongActionSlot slot, Promotion promotion, Rejoin rejoin, LeaderDuties duties,
-                        MemberPublisher publisher, Handover handover, LoopContext ctx) {
+                        MemberPublisher publisher, Handover handover, FenceBeforePromote fencer, LoopContext ctx) {
     private static final Logger LOG = Logger.getLogger(DecisionExecutor.class.getName());
 
     /** Carries out {@code d}; {@code sureUntil} is what this cycle's renewal makes the lock worth. */
     String execute(Decision d, Observation o, long sureUntil) {
         ClusterView view = o.cluster();
         DynamicConfig dynamic = ctx.dynamic();
+        if (!o.lockIsMine()) {
+            duties.notLeading();
+        }
         if (d instanceof NoAction n) {
             if (n.leader()) {
                 duties.run(view, o.pg(), dynamic);
@@ -153,6 +156,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             pg.configure(true, up, ctx.dynamic());
             pg.start(startTimeout(ctx.dynamic()));
             ctx.listener().started(Role.REPLICA);
+            rejoin.rejoined(true);
         });
         return sentence;
     }
@@ -162,14 +166,19 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         Upstream up = leader == null || leader.host() == null ? null : upstream(leader);
         LongAction.Running what = s.rewindFirst() ? LongAction.REWIND.on(s.leader()) : LongAction.START_REPLICA.running();
         slot.submit(what, () -> {
-            if (s.rewindFirst() && up != null && !rejoin.rewindIfDiverged(leader, usePgRewind(),
-                    config.postgresql().removeDataDirectoryOnRewindFailure())) {
-                return;
+            if (s.rewindFirst() && up != null) {
+                rejoin.checkFenced(leader.name());
+                if (!rejoin.rewindIfDiverged(leader, usePgRewind(), config.postgresql().removeDataDirectoryOnRewindFailure())) {
+                    return;
+                }
             }
             rejoin.started();
             pg.configure(true, up, ctx.dynamic());
             pg.start(startTimeout(ctx.dynamic()));
             ctx.listener().started(Role.REPLICA);
+            if (up != null) {
+                rejoin.rejoined(false);
+            }
         });
         return s.reason();
     }
@@ -226,14 +235,39 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
                 return "not taking over: " + v.reason();
             }
         }
+        if (!a.promoteIfWon() && fencedHere()) {
+            // This primary was fenced by the member that took over while this agent was frozen:
+            // it never takes the key back; it rejoins as a replica, which undoes the fence.
+            ctx.holdLock(0);
+            pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(60));
+            ctx.dataDirChanged();
+            ctx.listener().stopped(Role.PRIMARY);
+            ctx.listener().roleChanged(Role.REPLICA);
+            return "demoting self: my postgres was fenced by the member that took over; rejoining as a replica, "
+                    + "not taking the leader key back";
+        }
         if (!store.tryAcquireLeader()) {
             return "lost the leader race: another member took the leader key";
         }
         ctx.holdLock(sureUntil);
         if (a.promoteIfWon()) {
+            MemberStatus old = fencer.failoverFrom(o.cluster());
+            if (old != null) {
+                fencer.owe(old);
+            }
             return promotion.promote(o.cluster(), o.pg().timeline(), ctx.dynamic(), "promoting self: I acquired the leader key");
         }
         return "acquired the vacant leader key as the running primary";
+    }
+
+    /** Whether another member fenced this data directory (unknown counts as not). */
+    private boolean fencedHere() {
+        try {
+            return pg.fenced();
+        } catch (RuntimeException e) {
+            LOG.warning("could not tell whether my data directory was fenced: " + e.getMessage());
+            return false;
+        }
     }
 
     /** The leader race: what the peers say now, judged by {@link Candidacy}. */

@@ -42,7 +42,7 @@ public final class HaDecider {
                 return new ReleaseLock("releasing the leader key: postgres was not running again within "
                         + "primary_start_timeout (" + c.dynamic().primaryStartTimeout() + " s)");
             }
-            return NoAction.of(o.busy().description() + " in progress");
+            return NoAction.of(o.busy().sentence());
         }
         if (dir.kind() == DataDirInfo.Kind.INVALID) {
             return new Fatal("refusing to start: " + dir.problem());

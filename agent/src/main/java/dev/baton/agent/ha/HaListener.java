@@ -28,6 +28,13 @@ public interface HaListener {
     default void fenced() {
     }
 
+    /**
+     * Before promoting after a failover, this node tried to fence the old primary; {@code outcome}
+     * is what it found: fenced, not_running, not_primary, unreachable or refused.
+     */
+    default void fencedBeforePromotion(String outcome) {
+    }
+
     /** postgres was reloaded with a changed configuration. */
     default void reloaded() {
     }

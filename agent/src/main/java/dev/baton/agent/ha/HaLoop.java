@@ -66,6 +66,7 @@ public final class HaLoop implements AutoCloseable {
     private final Rejoin rejoin;
     private final LeaderDuties duties;
     private final Promotion promotion;
+    private final FenceBeforePromote fencer;
     private final MemberPublisher publisher;
     private final Handover handover;
     private final DecisionExecutor executor;
@@ -120,11 +121,12 @@ public final class HaLoop implements AutoCloseable {
         this.rejoin = new Rejoin(config.name(), store, pg, ctx);
         this.duties = new LeaderDuties(config.name(), store, pg);
         this.publisher = new MemberPublisher(config, version, store, ticker, clock);
+        this.fencer = new FenceBeforePromote(config.name(), pg, peers, ticker, pause);
         this.promotion = new Promotion(config.name(), store, pg, slot, duties,
-                background != null ? background : ownBackground, ctx);
+                background != null ? background : ownBackground, ctx, fencer, publisher::promoted, ticker);
         this.handover = new Handover(config.name(), store, reader, pg, peers, ticker, pause);
         this.executor = new DecisionExecutor(config, store, pg, peers, slot, promotion, rejoin, duties, publisher,
-                handover, ctx);
+                handover, fencer, ctx);
         this.operator = new OperatorActions(config.name(), pg, slot, rejoin, applier, publisher::state, ctx);
         this.outage = new OutageResponse(pg, lock, slot, dataDir, ctx, ticker);
         this.lock.setListener(HaListener.NONE, dataDir::invalidate);
@@ -289,6 +291,7 @@ public final class HaLoop implements AutoCloseable {
         LongAction.Running busy = slot.running();
         lock.hold(LeaseMath.holdUntil(lockIsMine, sureUntil, busy), dynamic.pause());
         rejoin.onLeader(view.leader());
+        fencer.observe(view);
 
         boolean alive = pg.isRunning();
         DataDirInfo dir = busy != null ? DataDirInfo.of(DataDirInfo.Kind.EMPTY) : dataDir.get(alive);

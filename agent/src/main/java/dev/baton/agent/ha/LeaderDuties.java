@@ -29,6 +29,8 @@ final class LeaderDuties {
     private volatile String appliedSyncNames;
     private String lastStatusJson;
     private volatile boolean confirmationPending;
+    /** Whether this leadership already granted the fencing role what it needs. */
+    private volatile boolean fenceGrantsEnsured;
 
     LeaderDuties(String me, ClusterStore store, PostgresController pg) {
         this.me = me;
@@ -49,13 +51,35 @@ final class LeaderDuties {
         return confirmationPending;
     }
 
+    /** This node does not hold the lock (this cycle): the next leadership ensures the fence grants again. */
+    void notLeading() {
+        fenceGrantsEnsured = false;
+    }
+
     void run(ClusterView view, PgStatus status, DynamicConfig dynamic) {
+        ensureFenceGrants();
         maintainSlots(view, dynamic);
         syncReplication(view, status, dynamic);
         String json = JsonNodeFactory.instance.objectNode().put("optime", status.walPosition()).toString();
         if (!json.equals(lastStatusJson)) {
             store.putStatus(json);
             lastStatusJson = json;
+        }
+    }
+
+    /**
+     * Once per leadership: the role a future candidate fences this primary with gets what it needs
+     * (idempotent; a failure is logged, and fencing then falls back to the REST channel).
+     */
+    private void ensureFenceGrants() {
+        if (fenceGrantsEnsured) {
+            return;
+        }
+        fenceGrantsEnsured = true;
+        try {
+            pg.ensureFenceGrants();
+        } catch (RuntimeException e) {
+            LOG.warning("could not grant the fencing role what fencing needs: " + e.getMessage());
         }
     }
 

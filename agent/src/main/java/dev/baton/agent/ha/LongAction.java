@@ -15,6 +15,10 @@ public enum LongAction {
     START_REPLICA("start as replica", MemberState.STARTING),
     REWIND("rewind from", MemberState.REWINDING),
     PROMOTE("promote", MemberState.STARTING),
+    /** Fence before promote: the old primary is made to stop acknowledging commits (then the promotion follows). */
+    FENCE("promoting: fencing", MemberState.STARTING),
+    /** Drain before promote: the WAL the fenced old primary flushed is received (then the promotion follows). */
+    DRAIN("promoting: draining WAL from", MemberState.STARTING),
     /** A planned switchover: stop cleanly, wait for a replica to confirm the shutdown checkpoint, release the key. */
     HANDOVER("switchover", MemberState.STOPPED),
     RESTART("restart", MemberState.STARTING),
@@ -50,6 +54,14 @@ public enum LongAction {
                 return action.label;
             }
             return action == HANDOVER ? action.label + " to " + target : action.label + " " + target;
+        }
+
+        /**
+         * The sentence of a cycle while it runs: "clone from node1 in progress"; a fence or a drain
+         * says what it does ("promoting: fencing node1 (over sql)").
+         */
+        public String sentence() {
+            return action == FENCE || action == DRAIN ? description() : description() + " in progress";
         }
 
         public boolean is(LongAction a) {

@@ -60,6 +60,16 @@ final class LongActionSlot implements AutoCloseable {
         return running;
     }
 
+    /**
+     * The running action moved to another phase (a fence to its next channel, then the drain, then
+     * the promotion): what "... in progress" says from now on. Called from the action itself.
+     */
+    void progress(LongAction.Running now) {
+        if (running != null) {
+            running = now;
+        }
+    }
+
     /** Starts {@code action}; the caller has made sure the slot is free (under the loop's cycle lock). */
     void submit(LongAction.Running what, Runnable action) {
         if (running != null) {

@@ -102,6 +102,11 @@ final class MemberPublisher {
                 .withLocal(new NodeState.Local(role, st, status, dir == null ? null : dir.systemId())));
     }
 
+    /** After a promotion: how it went ({@code baton.promotion} of /patroni). */
+    void promoted(PromotionReport report) {
+        state.updateAndGet(s -> s.withPromotion(report));
+    }
+
     /** Publishes the local state to the REST API only (no store write): after a promotion or a fence. */
     void publishLocal(PgStatus status, boolean alive, LongAction.Running busy, boolean rewindFailed, long lockUntil) {
         state.updateAndGet(s -> {

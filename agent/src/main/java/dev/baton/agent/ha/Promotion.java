@@ -9,11 +9,15 @@ import dev.baton.leader.ClusterStore;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.History;
 import dev.baton.leader.model.HistoryEntry;
+import dev.baton.leader.model.MemberStatus;
 import dev.baton.leader.model.Role;
 import dev.baton.leader.model.SyncState;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -34,10 +38,14 @@ final class Promotion {
     private final LeaderDuties duties;
     private final Executor background;
     private final LoopContext hooks;
+    private final FenceBeforePromote fencer;
+    private final Consumer<PromotionReport> reports;
+    private final LongSupplier ticker;
     private volatile boolean checkpointPending;
 
     Promotion(String me, ClusterStore store, PostgresController pg, LongActionSlot slot, LeaderDuties duties,
-              Executor background, LoopContext hooks) {
+              Executor background, LoopContext hooks, FenceBeforePromote fencer, Consumer<PromotionReport> reports,
+              LongSupplier ticker) {
         this.me = me;
         this.store = store;
         this.pg = pg;
@@ -45,6 +53,9 @@ final class Promotion {
         this.duties = duties;
         this.background = background;
         this.hooks = hooks;
+        this.fencer = fencer;
+        this.reports = reports;
+        this.ticker = ticker;
     }
 
     /** True from the start of a promotion until its checkpoint finished. */
@@ -54,7 +65,9 @@ final class Promotion {
 
     /**
      * Starts the promotion of the running replica (the lock is already ours); returns the cycle's
-     * sentence, {@code sentence} unless the sync key cannot be claimed first.
+     * sentence, {@code sentence} unless the sync key cannot be claimed first. When a fence is owed
+     * to the old primary ({@link FenceBeforePromote#pending()}), the long action fences and drains
+     * first, confirms the leader key is still ours, and only then promotes; the sentence says so.
      */
     String promote(ClusterView view, int oldTimeline, DynamicConfig dynamic, String sentence) {
         if (dynamic.synchronousMode()) {
@@ -65,25 +78,59 @@ final class Promotion {
             }
         }
         String names = dynamic.synchronousMode() ? SyncPlanner.namesValue(List.of(), dynamic.strictSynchronous()) : null;
-        slot.submit(LongAction.PROMOTE.running(), () -> {
+        MemberStatus old = fencer.pending();
+        MemberStatus known = fencer.lastOtherLeader();
+        String oldName = old != null ? old.name() : known == null ? null : known.name();
+        LongAction.Running first = old == null ? LongAction.PROMOTE.running()
+                : LongAction.FENCE.on(old.name() + (old.host() != null ? " (over sql)" : " (over rest)"));
+        slot.submit(first, () -> {
+            FenceBeforePromote.Outcome fenced = FenceBeforePromote.Outcome.notAttempted(oldName);
+            if (old != null) {
+                fenced = fencer.fenceAndDrain(old, dynamic, slot::progress);
+                hooks.listener().fencedBeforePromotion(fenced.label());
+                if (!stillMine()) {
+                    LOG.warning("not promoting: the leader key is no longer mine after fencing " + old.name());
+                    return;
+                }
+                fencer.settled();
+                slot.progress(LongAction.PROMOTE.running());
+            }
             checkpointPending = true;
+            long started = ticker.getAsLong();
             // A clone or rewind copied the old primary's synchronous_standby_names along: replace it
             // before opening for writes (it may name this very node, and commits would hang).
             pg.setSynchronousStandbyNames(names);
             duties.syncNamesApplied(names);
             pg.promote(Duration.ofSeconds(60));
+            long promoteMs = TimeUnit.NANOSECONDS.toMillis(ticker.getAsLong() - started);
             hooks.dataDirChanged();
             // Open for writes now: /primary answers 200 (the lock is held) without waiting for the
             // slots, the history key and the next cycle.
             hooks.publishLocal();
             hooks.listener().roleChanged(Role.PRIMARY);
+            reports.accept(fenced.report(hooks.now(), promoteMs));
             PgStatus after = pg.status();
             // Slots first: the other members re-point to this node as soon as they see the new key.
             duties.maintainSlots(view, dynamic);
-            appendHistory(view, oldTimeline, after.timeline());
+            appendHistory(view, oldTimeline, after.timeline(), fenced.note());
             checkpointAfterPromote();
         });
-        return sentence;
+        if (old == null) {
+            return sentence;
+        }
+        return sentence + "; fencing " + old.name() + " first";
+    }
+
+    /** Before promoting after a fence: the lock is still held and the leader key still mine (read now). */
+    private boolean stillMine() {
+        return hooks.exclusively(() -> {
+            try {
+                return hooks.holdsLock() && store.confirmLeader();
+            } catch (RuntimeException e) {
+                LOG.warning("could not confirm the leader key before promoting: " + e.getMessage());
+                return false;
+            }
+        });
     }
 
     private void checkpointAfterPromote() {
@@ -99,9 +146,13 @@ final class Promotion {
         });
     }
 
-    private void appendHistory(ClusterView view, int oldTimeline, int newTimeline) {
+    private void appendHistory(ClusterView view, int oldTimeline, int newTimeline, String note) {
         try {
             HistoryEntry line = historyLine(pg.timelineHistory(newTimeline), oldTimeline, hooks.now(), me);
+            if (note != null) {
+                line = new HistoryEntry(line.timeline(), line.lsn(), line.reason() + "; " + note, line.timestamp(),
+                        line.newLeader());
+            }
             String current = view.snapshot().history() == null ? null : view.snapshot().history().value();
             store.putHistory(History.append(current, line));
         } catch (RuntimeException e) {

@@ -26,12 +26,18 @@ final class Rejoin {
     record Failure(String leader, String sentence) {
     }
 
+    /** This data directory was fenced by {@code by} while it was the primary of {@code timeline}. */
+    record Fenced(int timeline, String by) {
+    }
+
     private final String me;
     private final ClusterStore store;
     private final PostgresController pg;
     private final LoopContext ctx;
     private volatile boolean requested;
     private volatile Failure failure;
+    private volatile Fenced fenced;
+    private volatile boolean rewound;
 
     Rejoin(String me, ClusterStore store, PostgresController pg, LoopContext ctx) {
         this.me = me;
@@ -85,6 +91,7 @@ final class Rejoin {
             RewindPolicy.Plan plan = RewindPolicy.before(check, usePgRewind, leader.name());
             switch (plan.step()) {
                 case FOLLOW -> {
+                    rewound = false;
                     LOG.info("no rewind needed to follow " + leader.name());
                     return true;
                 }
@@ -120,8 +127,42 @@ final class Rejoin {
         LOG.warning("rewinding to follow " + leader.name() + ": " + note);
         recordDivergence(check.timeline(), check.divergenceLsn(), note);
         pg.rewind(leader.host(), leader.port());
+        rewound = true;
         ctx.dataDirChanged();
         LOG.info("pg_rewind from " + leader.name() + " finished");
+    }
+
+    /**
+     * Runs on the long-action slot before this stopped node rejoins as a replica of {@code leader}
+     * (before a rewind, which replaces the configuration files): if another member fenced this
+     * data directory while it was the primary, remembers it, to be recorded once the node rejoined.
+     */
+    void checkFenced(String leader) {
+        try {
+            if (fenced == null && pg.fenced()) {
+                int timeline = pg.inspectDataDir().checkpointTimeline();
+                fenced = new Fenced(timeline, leader);
+                LOG.warning("my postgres was fenced by " + leader + " before its promotion (timeline " + timeline
+                        + "); rejoining as its replica");
+            }
+        } catch (RuntimeException e) {
+            LOG.warning("could not tell whether my data directory was fenced: " + e.getMessage());
+        }
+    }
+
+    /**
+     * This node rejoined ({@code recloned}: from a fresh copy; else by rewind, or without one when
+     * nothing diverged): if it had been fenced, records it on the old timeline's history line.
+     */
+    void rejoined(boolean recloned) {
+        Fenced f = fenced;
+        if (f == null) {
+            return;
+        }
+        fenced = null;
+        String how = recloned ? "rejoined by re-clone" : rewound ? "rejoined by rewind"
+                : "rejoined without a rewind (nothing to undo)";
+        recordOnTimeline(f.timeline(), me + " was fenced by " + f.by() + " before its promotion; " + how);
     }
 
     /** Adds the discarded range to the history line of the timeline it happened on. */
@@ -132,6 +173,18 @@ final class Rejoin {
             store.putHistory(History.annotate(current, timeline, note, new HistoryEntry(timeline, lsn, note, ctx.now(), "")));
         } catch (RuntimeException e) {
             LOG.warning("could not record the discarded WAL in the history key: " + e.getMessage());
+        }
+    }
+
+    /** Adds {@code note} to the history line of {@code timeline} (or a line of its own). */
+    private void recordOnTimeline(int timeline, String note) {
+        try {
+            ClusterSnapshot s = store.read();
+            String current = s.history() == null ? null : s.history().value();
+            store.putHistory(History.annotate(current, timeline, note, new HistoryEntry(timeline, 0, note, ctx.now(), "")));
+            LOG.info(note);
+        } catch (RuntimeException e) {
+            LOG.warning("could not record the fence in the history key: " + e.getMessage());
         }
     }
 }

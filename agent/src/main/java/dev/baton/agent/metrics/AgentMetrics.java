@@ -170,6 +170,13 @@ public final class AgentMetrics implements HaListener, RestApi.Metrics {
         fencings.increment();
     }
 
+    @Override
+    public void fencedBeforePromotion(String outcome) {
+        Counter.builder("baton.fences.before.promotion")
+                .description("Attempts to fence the old primary before promoting this member after a failover, by outcome")
+                .tags("scope", scope, "member", member, "outcome", outcome).register(registry).increment();
+    }
+
     private static Duration[] durations(double... seconds) {
         Duration[] d = new Duration[seconds.length];
         for (int i = 0; i < seconds.length; i++) {

@@ -1,6 +1,7 @@
 package dev.baton.agent.ha;
 
 import dev.baton.agent.postgres.DataDirInfo;
+import dev.baton.agent.postgres.FenceResult;
 import dev.baton.agent.postgres.Lsn;
 import dev.baton.agent.postgres.PgStatus;
 import dev.baton.agent.postgres.PostgresController;
@@ -43,6 +44,17 @@ final class FakePostgres implements PostgresController {
     Set<String> slots = new TreeSet<>();
     List<PgStatus.Replica> replication = new ArrayList<>();
     RewindCheck rewindCheck = new RewindCheck(false, 0, 0, "no rewind required");
+    /** What fencing an old primary over SQL does (default: unreachable at once); sees host:port and the budget. */
+    java.util.function.BiFunction<String, Duration, FenceResult> sqlFence =
+            (target, budget) -> FenceResult.of(FenceResult.Outcome.UNREACHABLE, "no route to host");
+    /** Every SQL fence, as "host:port budget_ms". */
+    final List<String> fences = new ArrayList<>();
+    /** This data directory carries a fence another member put on it; {@link #configure} removes it. */
+    boolean fencedMark;
+    int fenceGrants;
+    /** While below it, each status() moves the WAL position {@link #receiveStep} towards {@link #receiveTarget}. */
+    long receiveTarget;
+    long receiveStep;
 
     FakePostgres(String cloneSystemId) {
         this.cloneSystemId = cloneSystemId;
@@ -118,6 +130,9 @@ final class FakePostgres implements PostgresController {
         if (!postmaster || !accepting) {
             return PgStatus.stopped();
         }
+        if (receiveStep > 0 && wal < receiveTarget) {
+            wal = Math.min(receiveTarget, wal + receiveStep);
+        }
         boolean replica = standbySignal;
         String host = replica && upstream != null ? upstream.substring(0, upstream.lastIndexOf(':')) : null;
         int port = replica && upstream != null ? Integer.parseInt(upstream.substring(upstream.lastIndexOf(':') + 1)) : 0;
@@ -145,6 +160,7 @@ final class FakePostgres implements PostgresController {
     public void configure(boolean replica, Upstream up, DynamicConfig dynamic) {
         String target = up == null ? null : up.host() + ":" + up.port();
         call("configure", replica ? "replica of " + target : "primary");
+        fencedMark = false;
         standbySignal = replica;
         upstream = target;
     }
@@ -250,6 +266,23 @@ final class FakePostgres implements PostgresController {
         kind = DataDirInfo.Kind.ABSENT;
         systemId = null;
         standbySignal = false;
+    }
+
+    @Override
+    public FenceResult fencePrimary(String host, int port, Duration budget) {
+        String target = host + ":" + port;
+        fences.add(target + " " + budget.toMillis());
+        return sqlFence.apply(target, budget);
+    }
+
+    @Override
+    public boolean fenced() {
+        return fencedMark;
+    }
+
+    @Override
+    public void ensureFenceGrants() {
+        fenceGrants++;
     }
 
     @Override

@@ -259,6 +259,12 @@ class HaDeciderTest {
                         Decision.NoAction.class, "bootstrap (initdb) in progress");
         t.row("pg_basebackup runs", c().leader("node1").busy(LongAction.CLONE.on("node1")),
                         Decision.NoAction.class, "clone from node1 in progress");
+        t.row("I took the key after the leader's lease expired and fence the old primary before promoting",
+                        c().mine().busy(LongAction.FENCE.on("node1 (over sql)")),
+                        Decision.NoAction.class, "promoting: fencing node1 (over sql)");
+        t.row("The old primary is fenced; I wait for the WAL it flushed before promoting",
+                        c().mine().busy(LongAction.DRAIN.on("node1 to 0/3000060")),
+                        Decision.NoAction.class, "promoting: draining WAL from node1 to 0/3000060");
         t.row("I hold the lock and postgres has not been running for primary_start_timeout while it starts",
                         c().mine().busy(LongAction.START_PRIMARY.running()).down(12),
                         Decision.ReleaseLock.class, "primary_start_timeout");

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /** Cycle by cycle: the leader race after the leader's key expired, and synchronous mode. */
 class HaLoopFailoverTest {
+    /** The sentence of the cycle that took the key after node1's lease expired (fence before promote). */
+    static final String FENCING_NODE1 = "promoting self: I acquired the leader key; fencing node1 first";
 
     /** node1 led and died; this member and node3 are replicas at the same position. */
     static LoopHarness leaderless() {
@@ -37,7 +39,7 @@ class HaLoopFailoverTest {
     void theHealthiestReplicaWinsTheRaceAndPromotes() {
         LoopHarness h = leaderless();
         h.others.get("node3").wal(0x2000000L);
-        assertEquals("promoting self: I acquired the leader key", h.cycle());
+        assertEquals(HaLoopFailoverTest.FENCING_NODE1, h.cycle());
         assertEquals(ME, h.leader());
         assertTrue(h.holdsLock());
         assertEquals(List.of(), h.calls(), "the promotion runs on the long-action slot");
@@ -45,7 +47,8 @@ class HaLoopFailoverTest {
         assertEquals(List.of("synchronous_standby_names reset", "promote", "create slot node3"), h.calls());
         assertEquals(List.of("role primary"), h.takeEvents());
         String history = h.etcd.value("history").orElseThrow();
-        assertTrue(history.contains("[1,50331648,\"no recovery target specified\""), history);
+        assertTrue(history.contains("[1,50331648,\"no recovery target specified; node1 unreachable, not fenced\""),
+                history);
         assertTrue(history.endsWith("\"node2\"]]"), history);
     }
 
@@ -69,8 +72,8 @@ class HaLoopFailoverTest {
         LoopHarness h = leaderless();
         h.cycle();
         h.advanceSeconds(1);
-        assertEquals("promote in progress", h.cycle());
-        assertTrue(h.holdsLock(), "the lease is renewed while postgres promotes");
+        assertEquals("promoting: fencing node1 (over sql)", h.cycle(), "fencing first (fence before promote)");
+        assertTrue(h.holdsLock(), "the lease is renewed while the old primary is fenced");
     }
 
     @Test
@@ -174,7 +177,7 @@ class HaLoopFailoverTest {
         h.config(synchronous());
         h.etcd.put("sync", "{\"leader\":\"node1\",\"sync_standby\":\"node2\"}");
         h.others.get("node3").wal(0x5000000L);
-        assertEquals("promoting self: I acquired the leader key", h.cycle(),
+        assertEquals(HaLoopFailoverTest.FENCING_NODE1, h.cycle(),
                 "node3 is ahead but asynchronous: it neither competes nor vetoes");
         assertEquals("{\"leader\":\"node2\",\"sync_standby\":null}", h.etcd.value("sync").orElseThrow());
         h.runActions();
@@ -209,7 +212,7 @@ class HaLoopFailoverTest {
         LoopHarness h = leaderless();
         h.etcd.put("failover", "{\"leader\":\"node1\",\"member\":\"node2\"}");
         h.others.get("node3").wal(0x5000000L);
-        assertEquals("promoting self: I acquired the leader key", h.cycle());
+        assertEquals(HaLoopFailoverTest.FENCING_NODE1, h.cycle());
         assertEquals(ME, h.leader());
         h.runActions();
         h.advanceSeconds(1);

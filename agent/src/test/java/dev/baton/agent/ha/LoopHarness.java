@@ -1,6 +1,7 @@
 package dev.baton.agent.ha;
 
 import dev.baton.agent.postgres.DataDirInfo;
+import dev.baton.agent.postgres.FenceResult;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.ConfigLoader;
 import dev.baton.config.DynamicConfig;
@@ -64,6 +65,10 @@ final class LoopHarness {
     final Queue actions = new Queue();
     final Queue background = new Queue();
     final List<String> events = new ArrayList<>();
+    /** The outcomes of fences before promotion, as the metrics hear them. */
+    final List<String> fenceOutcomes = new ArrayList<>();
+    /** Runs at each pause of a long action (after the clock moved on), e.g. a cycle meanwhile. */
+    Runnable onPause = () -> { };
     final RecordingWatchdog watchdog = new RecordingWatchdog();
     final InMemoryClusterStore store;
     final BatonConfig config;
@@ -147,6 +152,9 @@ final class LoopHarness {
         boolean reachable = true;
         boolean alive = true;
         Boolean checkpointAfterPromote;
+        /** What its agent answers to POST /fence (default: unreachable at once); sees the timeout. */
+        java.util.function.Function<Duration, FenceResult> restFence =
+                t -> FenceResult.of(FenceResult.Outcome.UNREACHABLE, "connection timed out");
 
         Other(String name, String host) {
             this.name = name;
@@ -227,7 +235,10 @@ final class LoopHarness {
                 });
         FakePeers peers = new FakePeers();
         loop = new HaLoop(config, racing, pg, peers, nanos::get, clock, "test-1.0", actions, background,
-                d -> advance(d.toNanos()));
+                d -> {
+                    advance(d.toNanos());
+                    onPause.run();
+                });
         loop.setWatchdog(watchdog);
         loop.setListener(new HaListener() {
             @Override
@@ -254,8 +265,16 @@ final class LoopHarness {
             public void reloaded() {
                 events.add("reloaded");
             }
+
+            @Override
+            public void fencedBeforePromotion(String outcome) {
+                fenceOutcomes.add(outcome);
+            }
         });
     }
+
+    /** Every REST fence, as "node1 by node2 timeout_ms". */
+    final List<String> restFences = new ArrayList<>();
 
     /** What peers' REST APIs answer: the harness's other members, or their member keys if unreachable. */
     private final class FakePeers implements PeerClient {
@@ -272,6 +291,13 @@ final class LoopHarness {
                         m.nofailover(), m.failoverPriority()));
             }
             return out;
+        }
+
+        @Override
+        public FenceResult fence(MemberStatus oldPrimary, String me, Duration timeout) {
+            restFences.add(oldPrimary.name() + " by " + me + " " + timeout.toMillis());
+            Other o = others.get(oldPrimary.name());
+            return o == null ? FenceResult.of(FenceResult.Outcome.UNREACHABLE, "unknown") : o.restFence.apply(timeout);
         }
     }
 

@@ -269,6 +269,7 @@ class AgentMetricsTest {
         metrics.roleChanged(Role.PRIMARY);                 // no failover key: an automatic failover
         metrics.roleChanged(Role.REPLICA);
         metrics.fenced();
+        metrics.fencedBeforePromotion("fenced");
         metrics.started(Role.REPLICA);
         metrics.stopped(Role.PRIMARY);
 
@@ -286,6 +287,7 @@ class AgentMetricsTest {
         assertEquals(1, e.value("baton_switchovers_total"));
         assertEquals(1, e.value("baton_demotions_total"));
         assertEquals(1, e.value("baton_fencings_total"));
+        assertEquals(1, e.value("baton_fences_before_promotion_total", "outcome", "fenced"));
         assertEquals(1, e.value("baton_postgres_starts_total", "role", "replica"));
         assertEquals(1, e.value("baton_postgres_stops_total", "role", "primary"));
 

@@ -49,6 +49,7 @@ class DeployFilesTest {
         routing.latency(1_000_000);
         m.started(Role.REPLICA);
         m.stopped(Role.REPLICA);
+        m.fencedBeforePromotion("fenced");
         Set<String> names = new TreeSet<>();
         long now = System.nanoTime();
         PgStatus primary = new PgStatus(true, false, 1, 100, 0, 0, null, false, false, null, 0, null, 150000,
