@@ -184,7 +184,9 @@ public final class Agent implements AutoCloseable {
                     peerClient.reload(); // the client certificate this agent presents to its peers
                     this.store.reconnect(); // the etcd client certificate, re-read by the next call
                 });
-        api.setActions(new AgentActions(operator, store, ticker, config.bootstrap().dcs(), takeoverWait));
+        api.setActions(new AgentActions(operator, store, ticker, config.bootstrap().dcs(), takeoverWait,
+                new dev.baton.agent.api.FenceAction(config.name(), dev.baton.agent.api.FenceAction.Postgres.of(pg),
+                        loop::state, ticker)));
     }
 
     public void start() {

@@ -22,9 +22,9 @@ import java.util.function.LongSupplier;
 /**
  * The agent's operator actions behind the REST API, with Patroni's endpoints and status codes:
  * {@code POST/DELETE /switchover}, {@code POST /failover}, {@code POST /restart},
- * {@code POST /reload}, {@code POST /reinitialize}. Switchover and failover are requests written to
- * the {@code failover} key (compare-and-set) that the HA loops carry out; the call then waits a
- * bounded time for the outcome.
+ * {@code POST /reload}, {@code POST /reinitialize}, and Baton's {@code POST /fence}
+ * ({@link FenceAction}). Switchover and failover are requests written to the {@code failover} key
+ * (compare-and-set) that the HA loops carry out; the call then waits a bounded time for the outcome.
  */
 public final class AgentActions implements RestApi.Actions {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,6 +36,8 @@ public final class AgentActions implements RestApi.Actions {
     private final LongSupplier ticker;
     private final DynamicConfig bootstrap;
     private final Duration wait;
+    /** {@code POST /fence}; null: this agent cannot fence (503). */
+    private final FenceAction fence;
 
     /** The loop's restart, reload and reinitialize ({@link OperatorActions}), an interface so tests can fake them. */
     public interface Operator {
@@ -90,6 +92,13 @@ public final class AgentActions implements RestApi.Actions {
     }
 
     public AgentActions(Operator operator, ClusterStore store, LongSupplier ticker, DynamicConfig bootstrap, Duration wait) {
+        this(operator, store, ticker, bootstrap, wait, null);
+    }
+
+    /** With {@code POST /fence} carried out by {@code fence}. */
+    public AgentActions(Operator operator, ClusterStore store, LongSupplier ticker, DynamicConfig bootstrap, Duration wait,
+                        FenceAction fence) {
+        this.fence = fence;
         this.operator = operator;
         this.store = store;
         this.ticker = ticker;
@@ -107,6 +116,7 @@ public final class AgentActions implements RestApi.Actions {
                 case "POST /restart" -> restart(parsed(RestRequests.restart(body)));
                 case "POST /reload" -> answer(operator.reload());
                 case "POST /reinitialize" -> reinitialize();
+                case "POST /fence" -> fence(body);
                 default -> null;
             };
         } catch (BadRequest e) {
@@ -251,6 +261,20 @@ public final class AgentActions implements RestApi.Actions {
             return new RestApi.Answer(503, NO_LEADER);
         }
         return answer(operator.reinitialize());
+    }
+
+    /** POST /fence: answered in JSON, also when the body is malformed (the caller is a peer, not an operator). */
+    private RestApi.Answer fence(String body) {
+        RestRequests.Parsed<RestRequests.Fence> req = RestRequests.fence(body);
+        if (req instanceof RestRequests.Parsed.Bad<RestRequests.Fence> bad) {
+            return new RestApi.Answer(400, JSON.createObjectNode().put("fenced", false).put("error", bad.message())
+                    .toString());
+        }
+        if (fence == null) {
+            return new RestApi.Answer(503, JSON.createObjectNode().put("fenced", false)
+                    .put("error", "this agent cannot fence its postgres").toString());
+        }
+        return fence.fence(((RestRequests.Parsed.Ok<RestRequests.Fence>) req).value());
     }
 
     private RestApi.Answer restart(RestRequests.Restart req) {

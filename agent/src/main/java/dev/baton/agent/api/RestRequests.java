@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.leader.model.FailoverKey;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * What a client sends, parsed into typed requests by pure functions: every input gives either a
@@ -56,6 +58,23 @@ public final class RestRequests {
     }
 
     private static final Set<String> ROLES = Set.of("primary", "master", "replica", "any");
+
+    /**
+     * POST /fence: another member says it took the leader key after this node's lease expired.
+     *
+     * @param leader  the member that holds the leader key now (a member name)
+     * @param timeout how long stopping postgres may take, {@link #FENCE_MIN_SECONDS} to {@link #FENCE_MAX_SECONDS}
+     */
+    public record Fence(String leader, Duration timeout) {
+    }
+
+    /** The bounds and default of {@code POST /fence}'s {@code timeout}, in seconds. */
+    public static final int FENCE_MIN_SECONDS = 1;
+    public static final int FENCE_MAX_SECONDS = 60;
+    public static final int FENCE_DEFAULT_SECONDS = 10;
+
+    /** A member name as the configuration accepts it ({@code name}), bounded in length. */
+    private static final Pattern MEMBER_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
 
     /** The query string ({@code a=1&b}) as a map; a malformed %-escape is a 400 naming it. */
     public static Parsed<Map<String, String>> query(String raw) {
@@ -132,6 +151,44 @@ public final class RestRequests {
             return bad("role must be primary, replica or any; got \"" + role + "\"");
         }
         return ok(new Restart(role, req.path("restart_pending").asBoolean(false)));
+    }
+
+    /**
+     * POST /fence: {@code {"leader": "node2", "timeout": 5}}. {@code leader} is required and must
+     * be a member name; {@code timeout} is optional, whole seconds within the bounds. Other fields
+     * are ignored, as on the other endpoints.
+     */
+    public static Parsed<Fence> fence(String body) {
+        if (body == null || body.isBlank()) {
+            return bad("fence needs a JSON body naming the leader: {\"leader\": \"<member>\"}");
+        }
+        Parsed<JsonNode> json = object(body);
+        if (json instanceof Parsed.Bad<JsonNode> b) {
+            return bad(b.message());
+        }
+        JsonNode req = ((Parsed.Ok<JsonNode>) json).value();
+        JsonNode leader = req.get("leader");
+        if (leader == null || leader.isNull()) {
+            return bad("fence needs a leader: the member that holds the leader key now");
+        }
+        if (!leader.isTextual()) {
+            return bad("leader must be a string (a member name)");
+        }
+        if (!MEMBER_NAME.matcher(leader.asText()).matches()) {
+            return bad("leader must be a member name (letters, digits, '_', '.' and '-', at most 128); got \""
+                    + printable(leader.asText()) + "\"");
+        }
+        JsonNode t = req.get("timeout");
+        int seconds = FENCE_DEFAULT_SECONDS;
+        if (t != null && !t.isNull()) {
+            if (!t.isIntegralNumber() || !t.canConvertToInt() || t.asInt() < FENCE_MIN_SECONDS
+                    || t.asInt() > FENCE_MAX_SECONDS) {
+                return bad("timeout must be a whole number of seconds from " + FENCE_MIN_SECONDS + " to "
+                        + FENCE_MAX_SECONDS + "; got " + printable(t.toString()));
+            }
+            seconds = t.asInt();
+        }
+        return ok(new Fence(leader.asText(), Duration.ofSeconds(seconds)));
     }
 
     /** A field's text; absent, null and "" are all null. */

@@ -9,12 +9,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -272,6 +275,43 @@ public final class AgentClient {
     /** {@code POST /reinitialize}, with {@code force} (also while postgres runs). */
     public Reply reinitialize(String base, boolean force, Duration timeout) throws IOException, InterruptedException {
         return post(base, "reinitialize", JSON.createObjectNode().put("force", force).toString(), timeout);
+    }
+
+    /**
+     * {@code POST /fence}: asks a former primary's agent to stop its postgres because {@code leader}
+     * took the leader key. The whole call takes at most {@code timeout} (plus {@link #GRACE}); the
+     * agent is given {@link #fenceBudget} of it to stop postgres, the rest is for the answer.
+     *
+     * @throws HttpTimeoutException no answer in time
+     * @throws IOException                        no answer at all ({@link CallFailure} says why)
+     */
+    public FenceReply fence(String base, String leader, Duration timeout) throws IOException, InterruptedException {
+        String body = JSON.createObjectNode().put("leader", leader).put("timeout", fenceBudget(timeout).toSeconds())
+                .toString();
+        HttpRequest req = request("POST", base + "/fence", body, timeout);
+        CompletableFuture<HttpResponse<String>> answer = http.sendAsync(req, HttpResponse.BodyHandlers.ofString());
+        try {
+            HttpResponse<String> r = answer.get(timeout.plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
+            return FenceReply.of(new Reply(r.statusCode(), r.body()));
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            throw new HttpTimeoutException("no answer to POST /fence within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(cause == null ? e : cause);
+        }
+    }
+
+    /**
+     * How long an agent asked to fence within {@code timeout} may take to stop postgres: four
+     * fifths, in whole seconds, 1 to 60 (what {@code POST /fence} accepts).
+     */
+    public static Duration fenceBudget(Duration timeout) {
+        long s = timeout.multipliedBy(4).dividedBy(5).toSeconds();
+        return Duration.ofSeconds(Math.max(1, Math.min(60, s)));
     }
 
     /** {@code POST base/action} with a JSON body. */

@@ -2,7 +2,11 @@ package dev.baton.agent.client;
 
 import dev.baton.agent.ha.Candidacy;
 import dev.baton.agent.ha.PeerClient;
+import dev.baton.agent.postgres.FenceResult;
+import dev.baton.agent.postgres.FenceResult.Outcome;
+import dev.baton.agent.postgres.Lsn;
 import dev.baton.leader.model.MemberStatus;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,6 +76,71 @@ public final class HttpPeerClient implements PeerClient {
             out.add(f.join());
         }
         return out;
+    }
+
+    /**
+     * {@code POST /fence} to the old primary's {@code api_url}, with this agent's TLS and
+     * credentials. Only a 200 of the endpoint's own words counts as fenced; any other answer is a
+     * refusal, and no answer (nobody listens, no route, no answer in time) is unreachable. A TLS
+     * failure is a refusal, never taken as "down" ({@link CallFailure}).
+     */
+    @Override
+    public FenceResult fence(MemberStatus oldPrimary, String me, Duration timeout) {
+        String base = AgentClient.base(oldPrimary).orElse(null);
+        if (base == null) {
+            return FenceResult.of(Outcome.UNREACHABLE, oldPrimary.name() + " publishes no api_url");
+        }
+        try {
+            return result(client.fence(base, me, timeout));
+        } catch (IOException e) {
+            CallFailure kind = CallFailure.of(e);
+            Outcome o = kind == CallFailure.TLS || kind == CallFailure.CLEARTEXT_REFUSED ? Outcome.REFUSED
+                    : Outcome.UNREACHABLE;
+            return FenceResult.of(o, "POST /fence to " + base + ": " + words(kind) + ": " + clip(e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return FenceResult.of(Outcome.UNREACHABLE, "POST /fence to " + base + " was interrupted");
+        } catch (RuntimeException e) {
+            return FenceResult.of(Outcome.UNREACHABLE, "POST /fence to " + base + " could not be sent: " + clip(e.getMessage()));
+        }
+    }
+
+    /** What an answer to {@code POST /fence} means for the candidate. */
+    static FenceResult result(FenceReply r) {
+        if (r.status() == 200 && r.fenced() && r.state() != null) {
+            switch (r.state()) {
+                case FenceReply.STOPPED:
+                    return new FenceResult(Outcome.FENCED, r.lsn(), "postgres stopped ("
+                            + (r.mode() == null ? "unknown mode" : clip(r.mode())) + "), WAL up to " + Lsn.format(r.lsn()));
+                case FenceReply.NOT_RUNNING:
+                    return FenceResult.of(Outcome.NOT_RUNNING, "its agent says postgres is not running");
+                case FenceReply.NOT_PRIMARY:
+                    return FenceResult.of(Outcome.NOT_PRIMARY, "its agent says postgres runs in recovery");
+                default:
+                    break;
+            }
+        }
+        return FenceResult.of(Outcome.REFUSED, "HTTP " + r.status() + ": " + clip(r.message()));
+    }
+
+    private static String words(CallFailure kind) {
+        return switch (kind) {
+            case UNREACHABLE -> "unreachable";
+            case TIMEOUT -> "no answer in time";
+            case TLS -> "TLS handshake failed";
+            case CLEARTEXT_REFUSED -> "refused to send it in clear";
+            case OTHER -> "no answer";
+        };
+    }
+
+    /** Another agent's words in our logs and the history key: one line, printable, bounded. */
+    static String clip(String s) {
+        if (s == null || s.isBlank()) {
+            return "(no message)";
+        }
+        String cut = s.length() > 200 ? s.substring(0, 200) + "..." : s;
+        return cut.chars().map(c -> Character.isISOControl(c) ? ' ' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString().strip();
     }
 
     /** A peer that did not answer: what its member key says, not reachable. */

@@ -36,7 +36,7 @@ import net.jqwik.api.constraints.StringLength;
 class RestRequestsPropertyTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> FIELDS = Set.of("leader", "candidate", "member", "scheduled_at", "role",
-            "restart_pending", "force");
+            "restart_pending", "force", "timeout");
 
     // ---------------------------------------------------------------- generators
 
@@ -132,6 +132,19 @@ class RestRequestsPropertyTest {
         RestRequests.Parsed<RestRequests.Restart> p = RestRequests.restart(body);
         if (p instanceof RestRequests.Parsed.Ok<RestRequests.Restart> ok && ok.value().role() != null) {
             assertTrue(OperatorPolicy.RoleFilter.parse(ok.value().role()).isPresent(), ok.value().role());
+        }
+    }
+
+    @Property(tries = 200)
+    void aFenceIsTypedOrABadRequest(@ForAll("bodies") String body) {
+        RestRequests.Parsed<RestRequests.Fence> p = RestRequests.fence(body);
+        if (p instanceof RestRequests.Parsed.Ok<RestRequests.Fence> ok) {
+            assertTrue(ok.value().leader().matches("[A-Za-z0-9_.-]{1,128}"), ok.value().leader());
+            long t = ok.value().timeout().toSeconds();
+            assertTrue(t >= RestRequests.FENCE_MIN_SECONDS && t <= RestRequests.FENCE_MAX_SECONDS, ok.toString());
+        } else {
+            String m = ((RestRequests.Parsed.Bad<RestRequests.Fence>) p).message();
+            assertTrue(m.chars().noneMatch(Character::isISOControl), m);
         }
     }
 
