@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,10 +53,17 @@ class SoftdogIT {
         return Optional.empty();
     }
 
+    private static Optional<String> reason;
+
     @BeforeAll
-    static void softdogIsLoaded() {
-        Optional<String> reason = unavailable();
+    static void lookForSoftdog() {
+        reason = unavailable();
         reason.ifPresent(r -> System.out.println("SoftdogIT skipped: " + r));
+    }
+
+    /** Per test, so that each one is reported as skipped, with the reason (a class-level skip counts 0 tests). */
+    @BeforeEach
+    void softdogIsLoaded() {
         Assumptions.assumeTrue(reason.isEmpty(), () -> "SoftdogIT skipped: " + reason.orElse(""));
     }
 
