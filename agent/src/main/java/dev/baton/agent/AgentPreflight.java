@@ -58,6 +58,11 @@ public final class AgentPreflight {
 
         boolean isDirectory(Path path);
 
+        /** setsid on PATH, for the watchdog's own session (WatchdogSetup). */
+        default Optional<Path> setsid() {
+            return WatchdogSetup.findSetsid(System.getenv("PATH"));
+        }
+
         static Host system() {
             return new Host() {
                 @Override
@@ -131,6 +136,10 @@ public final class AgentPreflight {
             WatchdogDevice.Probe probe = host.watchdog(device);
             if (!probe.usable()) {
                 problems.add(new Problem("watchdog.mode", WatchdogSetup.requiredButUnusable(device, probe), Scope.HOST));
+            }
+            String session = WatchdogSetup.setsidProblem(wd, host.setsid());
+            if (session != null) {
+                problems.add(new Problem("watchdog.mode", session, Scope.HOST));
             }
         }
         return List.copyOf(problems);

@@ -93,6 +93,19 @@ class WatchdogIT {
         assertTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "kill -" + sig + " " + pid);
     }
 
+    /** A signal to every process of the process group {@code pgid} ({@code kill -SIG -- -PGID}). */
+    private static void signalGroup(String sig, long pgid) throws Exception {
+        Process p = new ProcessBuilder("kill", "-" + sig, "--", "-" + pgid).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "kill -" + sig + " -- -" + pgid);
+    }
+
+    /** The process group and session of {@code pid}, from /proc/PID/stat (fields 5 and 6). */
+    private static long[] groupAndSession(long pid) throws IOException {
+        String stat = Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return new long[] {Long.parseLong(f[2]), Long.parseLong(f[3])};
+    }
+
     /** No live postmaster (a killed one that nobody has reaped yet is a zombie: dead). */
     private static boolean postgresGone(Node n) {
         long pid = n.postmasterPid();
@@ -286,6 +299,12 @@ class WatchdogIT {
         return prober;
     }
 
+    /**
+     * SIGSTOP to the primary agent's whole process group (the agent and everything it started that
+     * stayed in its group), as a debugger, a shell's job control or the issue's operator does. The
+     * watchdog has a session and process group of its own (setsid), so it is not stopped: it fences
+     * postgres at its deadline, before the lease can expire and the replica be promoted.
+     */
     @Test
     void aStoppedAgentsPostgresStopsWritingBeforeTheReplicaIsPromotedAndRejoinsAfterResume() throws Exception {
         try (LocalCluster c = start(LocalCluster.Options.defaults())) {
@@ -295,8 +314,15 @@ class WatchdogIT {
             try (Prober prober = probe(c, old)) {
                 awaitOrFail(c, "the watchdog of " + old.name() + " runs", () -> watchdogOf(old).isPresent());
                 long pid = old.agentProcess().pid();
+                long[] agentGroup = groupAndSession(pid);
+                assertEquals(pid, agentGroup[0], "LocalCluster starts the agent as the leader of its own process group");
+                ProcessHandle watchdog = watchdogOf(old).orElseThrow();
+                long[] watchdogGroup = groupAndSession(watchdog.pid());
+                assertTrue(watchdogGroup[0] != agentGroup[0] && watchdogGroup[1] != agentGroup[1],
+                        "the watchdog has a process group and session of its own: " + watchdogGroup[0] + "/"
+                                + watchdogGroup[1] + " vs the agent's " + agentGroup[0] + "/" + agentGroup[1]);
                 long stoppedAt = System.nanoTime();
-                signal("STOP", pid);
+                signalGroup("STOP", pid);
                 try {
                     awaitOrFail(c, next.name() + " is promoted and accepts writes",
                             () -> prober.firstAckAfter(next.name(), stoppedAt).isPresent());
@@ -305,8 +331,9 @@ class WatchdogIT {
                         Thread.sleep(TimeUnit.NANOSECONDS.toMillis(left));
                     }
                     assertTrue(postgresGone(old), "postgres of the stopped agent was fenced");
+                    assertTrue(watchdog.isAlive(), "the watchdog outlived the stop of the agent's group");
                 } finally {
-                    signal("CONT", pid);
+                    signalGroup("CONT", pid);
                 }
                 String log = log(old);
                 assertTrue(log.contains("no heartbeat from the agent") && log.contains(FencingWatchdog.FENCING),
@@ -353,6 +380,94 @@ class WatchdogIT {
                 assertAckedWritesKept(c, prober, next, old);
             }
         }
+    }
+
+    /** A watchdog service ({@code WatchdogMain --listen}), in a session of its own, as its own unit would run it. */
+    private static Process startService(java.nio.file.Path dir, String node, java.nio.file.Path socket) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of("setsid", "-w", java, "-Xmx32m", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), WatchdogMain.class.getName(), "--listen",
+                socket.toString(), "--data-dir", dir.resolve(node).resolve("data").toString(), "--name", node));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(node + "-watchdog.log").toFile())).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(socket)) {
+            assertTrue(p.isAlive() && System.nanoTime() - deadline < 0, "the watchdog service of " + node + " listens");
+            Thread.sleep(50);
+        }
+        return p;
+    }
+
+    private static String serviceLog(java.nio.file.Path dir, Node n) {
+        try {
+            return Files.readString(dir.resolve(n.name() + "-watchdog.log"));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /**
+     * watchdog.service_socket: the agents start no watchdog child; each connects to a watchdog
+     * service of its own (here a process the test starts, in a session of its own, as
+     * deploy/systemd/baton-watchdog.service would). A SIGKILLed primary agent closes its
+     * connection: the service fences at once, as the child does, and keeps listening.
+     */
+    @Test
+    void inServiceModeTheAgentFeedsTheWatchdogServiceOverItsSocket() throws Exception {
+        java.nio.file.Path dir = Files.createTempDirectory("baton-it-watchdog-");
+        Map<String, String> yaml = new HashMap<>();
+        Map<String, Process> services = new HashMap<>();
+        try {
+            for (String node : List.of("node1", "node2")) {
+                java.nio.file.Path socket = dir.resolve(node + ".sock");
+                services.put(node, startService(dir, node, socket));
+                yaml.put(node, "watchdog:\n  service_socket: " + socket);
+            }
+            try (LocalCluster c = LocalCluster.start(dir, LocalCluster.Options.defaults().withNodes(2)
+                    .withHaproxy(false).withNodeYaml(yaml))) {
+                awaitOrFail(c, "the cluster is up", () -> c.healthy(1));
+                Node old = primaryOf(c);
+                Node next = other(c, old);
+                try (Prober prober = probe(c, old)) {
+                    awaitOrFail(c, "the agent of " + old.name() + " armed its watchdog service",
+                            () -> serviceLog(dir, old).contains("an agent connected")
+                                    && serviceLog(dir, old).contains("armed: fencing postgres unless"));
+                    assertTrue(log(old).contains("connected to the fencing watchdog service at " + dir.resolve(
+                            old.name() + ".sock")), old.lastLogLines(40));
+                    assertTrue(watchdogOf(old).isEmpty(), "no watchdog child in service mode");
+                    Process service = services.get(old.name());
+
+                    long killedAt = System.nanoTime();
+                    old.killAgent();
+                    awaitOrFail(c, "postgres of " + old.name() + " is fenced", () -> postgresGone(old));
+                    long fencedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+                    assertTrue(serviceLog(dir, old).contains("my input ended while armed"), serviceLog(dir, old));
+                    awaitOrFail(c, next.name() + " is promoted and accepts writes",
+                            () -> prober.firstAckAfter(next.name(), killedAt).isPresent());
+                    System.out.printf("service mode: postgres of %s fenced within %d ms of its agent's SIGKILL%n",
+                            old.name(), fencedAfter);
+                    assertTrue(service.isAlive(), "the service waits for the next agent");
+                    awaitOrFail(c, "the new primary's agent armed its own service",
+                            () -> serviceLog(dir, next).contains("armed: fencing postgres unless"));
+
+                    old.start();
+                    awaitOrFail(c, old.name() + " rejoins as a replica",
+                            () -> c.get(old, "/replica").map(r -> r.status() == 200).orElse(false));
+                    prober.close();
+                    assertNoOverlap(prober, old, next, killedAt);
+                    assertEquals(next, primaryOf(c));
+                    assertAckedWritesKept(c, prober, next, old);
+                }
+            }
+        } finally {
+            for (Process p : services.values()) {
+                p.destroy(); // SIGTERM: no fence, the socket is removed
+                if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+        assertFalse(Files.exists(dir.resolve("node1.sock")), "a terminated service removes its socket");
     }
 
     private static void setPause(LocalCluster c, boolean pause) throws Exception {

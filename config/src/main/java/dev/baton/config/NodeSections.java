@@ -114,8 +114,24 @@ final class NodeSections {
         if (margin < -1) {
             n.issues().error(n.path("safety_margin"), "must be >= -1, got " + margin);
         }
+        String socket = n.string("service_socket", null);
+        if (socket != null) {
+            socket = socket.trim();
+            if (socket.isEmpty()) {
+                socket = null; // empty: no service, as when the key is absent
+            } else if (!socket.startsWith("/")) {
+                n.issues().error(n.path("service_socket"), "must be an absolute path, got \"" + socket + "\"");
+                socket = null;
+            } else if (socket.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107
+                    || socket.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+                // sun_path holds 108 bytes with the terminating NUL.
+                n.issues().error(n.path("service_socket"), "must be a Unix socket path of at most 107 bytes "
+                        + "without control characters");
+                socket = null;
+            }
+        }
         n.unsupported("driver");
         n.finish();
-        return new WatchdogConfig(mode, device, margin);
+        return new WatchdogConfig(mode, device, margin, socket);
     }
 }

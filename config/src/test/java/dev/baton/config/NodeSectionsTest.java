@@ -73,6 +73,26 @@ class NodeSectionsTest {
     }
 
     @Test
+    void watchdogServiceSocket() {
+        Sections s = new Sections();
+        assertNull(NodeSections.watchdog(s.node("watchdog", "{mode: automatic}")).serviceSocket());
+        assertEquals("/run/baton/watchdog.sock",
+                NodeSections.watchdog(s.node("watchdog", "{service_socket: /run/baton/watchdog.sock}")).serviceSocket());
+        assertNull(NodeSections.watchdog(s.node("watchdog", "{service_socket: ''}")).serviceSocket(), "empty: none");
+        assertEquals(Map.of(), s.errors());
+        assertEquals(Map.of(), s.warnings());
+
+        Sections relative = new Sections();
+        assertNull(NodeSections.watchdog(relative.node("watchdog", "{service_socket: run/wd.sock}")).serviceSocket());
+        assertEquals(Map.of("watchdog.service_socket", "must be an absolute path, got \"run/wd.sock\""),
+                relative.errors());
+        Sections tooLong = new Sections();
+        NodeSections.watchdog(tooLong.node("watchdog", "{service_socket: /" + "x".repeat(107) + "}"));
+        assertEquals(Map.of("watchdog.service_socket", "must be a Unix socket path of at most 107 bytes without "
+                + "control characters"), tooLong.errors());
+    }
+
+    @Test
     void toJava() {
         assertNull(NodeSections.toJava(null));
         assertNull(NodeSections.toJava(Sections.tree("null")));

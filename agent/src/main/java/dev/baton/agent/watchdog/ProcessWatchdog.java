@@ -4,6 +4,7 @@ import dev.baton.agent.ha.Watchdog;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,12 @@ import java.util.logging.Logger;
  *
  * <p>The child's standard output and error are the agent's own (inherited), so its lines
  * ({@code watchdog: ...}) land in the agent's log, and keep landing there after the agent died.
+ * The child runs in a session and process group of its own ({@code setsid}, see
+ * {@link WatchdogSetup}), so a signal to the agent's process group does not reach it.
+ *
+ * <p>With {@link #ofService} the same lines go over a Unix socket to a {@link WatchdogService}
+ * of its own unit instead of a child's standard input; a lost connection is re-established at the
+ * next arm, as a dead child is restarted.
  */
 public final class ProcessWatchdog implements Watchdog {
     private static final Logger LOG = Logger.getLogger(ProcessWatchdog.class.getName());
@@ -44,6 +51,8 @@ public final class ProcessWatchdog implements Watchdog {
     private final Launcher launcher;
     private final LongSupplier ticker;
     private final long minRestartNanos;
+    private final String noun;
+    private final boolean service;
     private volatile IntConsumer ttlCheck = ttl -> { };
 
     private final Object lock = new Object();
@@ -67,9 +76,29 @@ public final class ProcessWatchdog implements Watchdog {
      *                        not cost a JVM start per cycle)
      */
     public ProcessWatchdog(Launcher launcher, LongSupplier ticker, Duration minRestartDelay) {
+        this(launcher, ticker, minRestartDelay, "the fencing watchdog process", false);
+    }
+
+    private ProcessWatchdog(Launcher launcher, LongSupplier ticker, Duration minRestartDelay, String noun,
+            boolean service) {
         this.launcher = launcher;
         this.ticker = ticker;
         this.minRestartNanos = minRestartDelay.toNanos();
+        this.noun = noun;
+        this.service = service;
+    }
+
+    /**
+     * Feeds the {@link WatchdogService} listening on {@code socket} (watchdog.service_socket): the
+     * connection is made at the first arm and again at the next arm after it was lost.
+     */
+    public static ProcessWatchdog ofService(Path socket, LongSupplier ticker) {
+        return ofService(socket, ticker, Duration.ofSeconds(5));
+    }
+
+    static ProcessWatchdog ofService(Path socket, LongSupplier ticker, Duration minReconnectDelay) {
+        return new ProcessWatchdog(() -> ServiceConnection.connect(socket, Duration.ofSeconds(5)), ticker,
+                minReconnectDelay, "the fencing watchdog service at " + socket, true);
     }
 
     /**
@@ -182,8 +211,8 @@ public final class ProcessWatchdog implements Watchdog {
             return true;
         }
         if (p != null) {
-            LOG.warning("the fencing watchdog process " + p.pid() + " exited with status " + p.exitValue()
-                    + "; starting a new one");
+            LOG.warning(service ? "lost the connection to " + noun + " (pid " + p.pid() + "); connecting again"
+                    : noun + " " + p.pid() + " exited with status " + p.exitValue() + "; starting a new one");
             dropProcess();
         }
         long now = System.nanoTime();
@@ -195,8 +224,8 @@ public final class ProcessWatchdog implements Watchdog {
         try {
             p = launcher.start();
         } catch (IOException | RuntimeException e) {
-            LOG.severe("cannot start the fencing watchdog process (" + e.getMessage() + "): if this agent stops, "
-                    + "nothing outside it stops postgres");
+            LOG.severe((service ? "cannot connect to " : "cannot start ") + noun + " (" + e.getMessage()
+                    + "): if this agent stops, nothing outside it stops postgres");
             return false;
         }
         synchronized (this) {
@@ -205,7 +234,7 @@ public final class ProcessWatchdog implements Watchdog {
         process = p;
         stdin = p.getOutputStream();
         lastSentArm = false;
-        LOG.info("started the fencing watchdog process " + p.pid());
+        LOG.info(service ? "connected to " + noun + " (pid " + p.pid() + ")" : "started " + noun + " " + p.pid());
         return true;
     }
 
@@ -216,8 +245,8 @@ public final class ProcessWatchdog implements Watchdog {
             stdin.flush();
         } catch (IOException e) {
             Process p = process;
-            LOG.warning("lost the fencing watchdog process" + (p != null ? " " + p.pid() : "") + " (" + e.getMessage()
-                    + "); a new one starts at the next renewal");
+            LOG.warning("lost " + noun + (p != null ? " " + p.pid() : "") + " (" + e.getMessage()
+                    + "); " + (service ? "connecting again" : "a new one starts") + " at the next renewal");
             if (p != null) {
                 p.destroy();
             }
@@ -280,14 +309,15 @@ public final class ProcessWatchdog implements Watchdog {
             w.join(2_000);
             Process p = process;
             if (w.isAlive()) {
-                LOG.warning("the fencing watchdog process does not read its input; killing it");
+                LOG.warning(noun + " does not read its input; " + (service ? "closing the connection" : "killing it"));
                 if (p != null) {
                     p.destroyForcibly();
                 }
                 w.join(1_000);
             }
             if (p != null && !p.waitFor(2, TimeUnit.SECONDS)) {
-                LOG.warning("the fencing watchdog process " + p.pid() + " did not exit; terminating it");
+                LOG.warning(noun + " " + p.pid() + (service ? " did not close the connection; closing it"
+                        : " did not exit; terminating it"));
                 p.destroy();
             }
         } catch (InterruptedException e) {

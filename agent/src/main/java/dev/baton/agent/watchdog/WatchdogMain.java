@@ -18,15 +18,20 @@ import java.util.List;
  * [--device-required]]}. It runs {@link FencingWatchdog}'s rules on the real clock, with the real
  * fence ({@link PostgresFence}) and the watchdog device if one is given.
  *
+ * <p>With {@code --listen PATH} it is the watchdog service of its own unit
+ * ({@link WatchdogService}): it reads the same lines from one agent at a time over a Unix socket
+ * instead of its standard input, and runs until it is terminated.
+ *
  * <p>Exit status: 0 after {@code exit} or the end of the input while disarmed, 1 after fencing
- * because the input ended while armed, 2 for a command line it does not understand.
+ * because the input ended while armed, 2 for a command line it does not understand (and, as a
+ * service, when it cannot listen).
  */
 public final class WatchdogMain {
     /** The exit status for a command line it does not understand. */
     public static final int EXIT_BAD_INPUT = 2;
 
     private static final String USAGE = "usage: " + WatchdogMain.class.getName()
-            + " --data-dir DIR [--name NAME] [--device PATH [--device-required]]";
+            + " --data-dir DIR [--name NAME] [--device PATH [--device-required]] [--listen SOCKET]";
 
     private WatchdogMain() {
     }
@@ -38,8 +43,14 @@ public final class WatchdogMain {
      * @param name           the member's name, for the log; may be null
      * @param device         the Linux watchdog device to keep alive while armed, or null
      * @param deviceRequired watchdog.mode is required: failing to open the device is SEVERE
+     * @param listen         run as a service on this Unix socket, or null: read standard input
      */
-    public record Options(Path dataDir, String name, Path device, boolean deviceRequired) {
+    public record Options(Path dataDir, String name, Path device, boolean deviceRequired, Path listen) {
+
+        /** A child watchdog, reading its standard input. */
+        public Options(Path dataDir, String name, Path device, boolean deviceRequired) {
+            this(dataDir, name, device, deviceRequired, null);
+        }
 
         /**
          * Parses {@code --option value} pairs (also {@code --option=value}).
@@ -51,6 +62,7 @@ public final class WatchdogMain {
             String name = null;
             Path device = null;
             boolean deviceRequired = false;
+            Path listen = null;
             for (int i = 0; i < args.size(); i++) {
                 String arg = args.get(i);
                 int eq = arg.indexOf('=');
@@ -75,6 +87,7 @@ public final class WatchdogMain {
                     case "--data-dir" -> dataDir = Path.of(value);
                     case "--name" -> name = value;
                     case "--device" -> device = Path.of(value);
+                    case "--listen" -> listen = Path.of(value);
                     default -> throw new IllegalArgumentException(option.startsWith("--")
                             ? "unknown option " + option : "unexpected argument \"" + option + "\"");
                 }
@@ -82,7 +95,7 @@ public final class WatchdogMain {
             if (dataDir == null) {
                 throw new IllegalArgumentException("--data-dir is required");
             }
-            return new Options(dataDir, name, device, deviceRequired);
+            return new Options(dataDir, name, device, deviceRequired, listen);
         }
 
         /** The arguments that {@link #parse} reads back as these options. */
@@ -96,6 +109,9 @@ public final class WatchdogMain {
                 if (deviceRequired) {
                     a.add("--device-required");
                 }
+            }
+            if (listen != null) {
+                a.addAll(List.of("--listen", listen.toString()));
             }
             return a;
         }
@@ -131,10 +147,29 @@ public final class WatchdogMain {
         PostgresFence fence = new PostgresFence(options.dataDir());
         fence.warmUp();
         FencingWatchdog watchdog = new FencingWatchdog(System::nanoTime, fence, dev);
-        Runtime.getRuntime().addShutdownHook(new Thread(watchdog::terminated, "watchdog-shutdown"));
         FencingWatchdog.LOG.info("fencing watchdog" + (options.name() == null ? "" : " of " + options.name())
-                + " started (pid " + ProcessHandle.current().pid() + ", data directory " + options.dataDir()
-                + ", watchdog device " + (options.device() == null ? "none" : options.device()) + ")");
+                + (options.listen() == null ? "" : " service") + " started (pid " + ProcessHandle.current().pid()
+                + ", data directory " + options.dataDir() + ", watchdog device "
+                + (options.device() == null ? "none" : options.device()) + ")");
+        if (options.listen() != null) {
+            return serve(options.listen(), watchdog);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(watchdog::terminated, "watchdog-shutdown"));
         return watchdog.run(new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII)));
+    }
+
+    /** The service: listens on {@code socket} until terminated (SIGTERM: no fence, the socket removed). */
+    private static int serve(Path socket, FencingWatchdog watchdog) throws InterruptedException {
+        WatchdogService service;
+        try {
+            service = new WatchdogService(socket, watchdog, WatchdogService.currentUser());
+            service.bind();
+        } catch (java.io.IOException e) {
+            FencingWatchdog.LOG.severe("cannot listen on " + socket + ": " + e.getMessage());
+            return EXIT_BAD_INPUT;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(service::close, "watchdog-shutdown"));
+        service.serve();
+        return 0;
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
@@ -22,6 +23,13 @@ import java.util.logging.Logger;
  *   <li>{@code automatic}: the device if it exists and this user can write it, else none (logged);</li>
  *   <li>{@code required}: the agent refuses to start (exit 2) when the device is not usable.</li>
  * </ul>
+ *
+ * <p>The watchdog is a failure domain of its own. By default the agent starts it as a child
+ * through {@code setsid} (found on PATH), in a session and process group of its own, so that a
+ * signal to the agent's process group (SIGSTOP, Ctrl-C) does not reach it; without setsid,
+ * {@code required} refuses to start and the other modes warn. With {@code watchdog.service_socket}
+ * the agent starts no child: it connects to the watchdog running as a service of its own
+ * ({@link WatchdogService}, deploy/systemd/baton-watchdog.service), out of the agent's cgroup too.
  */
 public final class WatchdogSetup {
     private static final Logger LOG = Logger.getLogger(WatchdogSetup.class.getName());
@@ -42,16 +50,95 @@ public final class WatchdogSetup {
     public static ProcessWatchdog forAgent(BatonConfig config, LongSupplier ticker) {
         WatchdogConfig wd = config.watchdog();
         Path device = device(wd, config.bootstrap().dcs().timing().adjusted().timing().ttl());
-        List<String> command = command(javaBinary(), System.getProperty("java.class.path"), new WatchdogMain.Options(
-                config.postgresql().dataDir().toAbsolutePath(), config.name(), device, "required".equals(wd.mode())));
-        Map<String, String> env = config.log() != null && "json".equalsIgnoreCase(config.log().format())
-                ? Map.of("BATON_LOG_FORMAT", "json") : Map.of();
-        ProcessWatchdog watchdog = ProcessWatchdog.of(command, env, ticker);
+        ProcessWatchdog watchdog;
+        if (wd.serviceSocket() != null) {
+            // The service drives the device itself (its own command line or configuration).
+            LOG.info("the fencing watchdog is the service at watchdog.service_socket " + wd.serviceSocket());
+            watchdog = ProcessWatchdog.ofService(Path.of(wd.serviceSocket()), ticker);
+        } else {
+            Optional<Path> setsid = findSetsid(System.getenv("PATH"));
+            String problem = setsidProblem(wd, setsid);
+            if (problem != null) {
+                if ("required".equals(wd.mode())) {
+                    throw new IllegalArgumentException("watchdog.mode " + problem);
+                }
+                LOG.warning("watchdog: " + problem);
+            }
+            List<String> command = command(javaBinary(), System.getProperty("java.class.path"), new WatchdogMain.Options(
+                    config.postgresql().dataDir().toAbsolutePath(), config.name(), device, "required".equals(wd.mode())));
+            Map<String, String> env = config.log() != null && "json".equalsIgnoreCase(config.log().format())
+                    ? Map.of("BATON_LOG_FORMAT", "json") : Map.of();
+            watchdog = ProcessWatchdog.of(inNewSession(setsid, command), env, ticker);
+        }
         if (device != null) {
             // The cluster's ttl changed: the device's own timeout is checked against the new one.
             watchdog.onLeaseTtlChanged(ttl -> warnIfTooLong(device, WatchdogDevice.probe(device).timeoutSeconds(), wd, ttl));
         }
         return watchdog;
+    }
+
+    /**
+     * The watchdog service's options from the agent's configuration ({@code baton watchdog -c
+     * FILE}): the same data directory, name and device as the agent's, listening on
+     * {@code watchdog.service_socket} unless {@code listen} is given.
+     *
+     * @throws IllegalArgumentException no socket, or mode required and the device is not usable
+     */
+    public static WatchdogMain.Options serviceOptions(BatonConfig config, Path listen) {
+        WatchdogConfig wd = config.watchdog();
+        Path socket = listen != null ? listen : wd.serviceSocket() == null ? null : Path.of(wd.serviceSocket());
+        if (socket == null) {
+            throw new IllegalArgumentException("watchdog.service_socket is not set (and no --listen given): "
+                    + "the watchdog service needs the socket the agent connects to");
+        }
+        Path device = device(wd, config.bootstrap().dcs().timing().adjusted().timing().ttl());
+        return new WatchdogMain.Options(config.postgresql().dataDir().toAbsolutePath(), config.name(), device,
+                "required".equals(wd.mode()), socket);
+    }
+
+    /**
+     * {@code setsid -w <command>}: a session and process group of its own. setsid forks only when
+     * its caller leads a process group, which a child of the JVM never does, so the pid the agent
+     * sees is the watchdog's; {@code -w} keeps the exit status in the other case.
+     */
+    static List<String> inNewSession(Optional<Path> setsid, List<String> command) {
+        if (setsid.isEmpty()) {
+            return command;
+        }
+        List<String> c = new ArrayList<>(List.of(setsid.get().toString(), "-w"));
+        c.addAll(command);
+        return c;
+    }
+
+    /** The first executable {@code setsid} in {@code path} (a PATH value), if any. */
+    public static Optional<Path> findSetsid(String path) {
+        if (path == null) {
+            return Optional.empty();
+        }
+        for (String dir : path.split(":")) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(dir, "setsid");
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Why the watchdog child cannot have a session of its own (after the key name), or null: with
+     * a service socket no child is started, so setsid does not matter.
+     */
+    public static String setsidProblem(WatchdogConfig wd, Optional<Path> setsid) {
+        if (wd.serviceSocket() != null || setsid.isPresent()) {
+            return null;
+        }
+        return ("required".equals(wd.mode()) ? "is required, but " : "")
+                + "setsid is not on PATH: the fencing watchdog would share the agent's process group, so a "
+                + "signal to that group (SIGSTOP, Ctrl-C) would reach it too. Install util-linux (setsid), or "
+                + "run the watchdog as its own service (watchdog.service_socket, deploy/systemd/baton-watchdog.service)";
     }
 
     /** {@code java <small JVM options> -cp <classPath> WatchdogMain <options>}. */

@@ -29,7 +29,9 @@ class WatchdogMainTest {
                 Arguments.of(List.of("--data-dir=/d", "--name=node1"),
                         new WatchdogMain.Options(Path.of("/d"), "node1", null, false)),
                 Arguments.of(List.of("--device-required", "--device", "/dev/watchdog", "--name", "n 1", "--data-dir", "/d"),
-                        new WatchdogMain.Options(Path.of("/d"), "n 1", Path.of("/dev/watchdog"), true)));
+                        new WatchdogMain.Options(Path.of("/d"), "n 1", Path.of("/dev/watchdog"), true)),
+                Arguments.of(List.of("--data-dir", "/d", "--listen", "/run/baton/watchdog.sock"),
+                        new WatchdogMain.Options(Path.of("/d"), null, null, false, Path.of("/run/baton/watchdog.sock"))));
     }
 
     @ParameterizedTest

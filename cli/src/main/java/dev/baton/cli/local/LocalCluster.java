@@ -458,8 +458,14 @@ public final class LocalCluster implements AutoCloseable {
                 return;
             }
             String java = ProcessHandle.current().info().command().orElse("java");
-            ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Baton", "agent", "-c", config().toString())
+            List<String> command = new ArrayList<>(List.of(java, "-Xmx128m", "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Baton",
+                    "agent", "-c", config().toString()));
+            // In a session and process group of its own (as under systemd): a signal to the agent's
+            // group (kill -STOP -PGID) reaches the agent and what it started, never this JVM.
+            dev.baton.agent.watchdog.WatchdogSetup.findSetsid(System.getenv("PATH"))
+                    .ifPresent(setsid -> command.addAll(0, List.of(setsid.toString(), "-w")));
+            ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(agentLog().toFile()));
             pb.environment().putAll(options.env());
