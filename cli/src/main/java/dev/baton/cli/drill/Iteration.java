@@ -204,7 +204,7 @@ final class Iteration implements FailoverTracker.Sink {
                     : finalPrimary + " the primary again") + " (" + source + ")");
         }
         if (fig.restoredAt() != null && fig.restoredAt() - faultAt > 0) {
-            record(fig.restoredAt(), "first-write", "first write on " + finalPrimary + " through the load balancer");
+            record(fig.restoredAt(), "first-write", "first write on " + finalPrimary + " " + run.writer.path());
         }
         events.sort(Comparator.comparingLong(IterationResult.Event::at));
         long chartFrom = Math.max(windowStart, faultAt - PREROLL_NANOS);
@@ -257,7 +257,7 @@ final class Iteration implements FailoverTracker.Sink {
 
     @Override
     public void firstWrite(long at, String member) {
-        String text = "first write on " + member + " through the load balancer";
+        String text = "first write on " + member + " " + run.writer.path();
         say(tag + at(at) + text);
         run.listener.event(faultAt, new IterationResult.Event(at, "first-write-seen", text), member);
     }

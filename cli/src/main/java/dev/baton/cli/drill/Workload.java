@@ -71,7 +71,7 @@ final class Workload {
 
     /** Where the running writers write, for messages. */
     String path() {
-        return straight ? "straight to the members" : "through the load balancer";
+        return straight ? "from the writers connected straight to it" : "through the load balancer";
     }
 
     /** The acknowledgements since the previous call, by acknowledgement time. */
