@@ -53,7 +53,9 @@ public final class DrillCommand extends BaseCommand {
 
     @Option(names = "--fault", defaultValue = "kill-node", paramLabel = "KIND[,KIND...]",
             description = "kill-node (default), kill-postgres, kill-agent, stop-agent, switchover, partition-primary, "
-                    + "etcd-down or term-agent; several, comma-separated, run one after the other.")
+                    + "etcd-down, term-agent or stop-agent-tree (SIGSTOP of the agent and every process it started "
+                    + "except postgres; writers straight to every member); several, comma-separated, run one after "
+                    + "the other.")
     String faultList;
 
     @Option(names = "--iterations", defaultValue = "3", paramLabel = "N",
@@ -65,7 +67,7 @@ public final class DrillCommand extends BaseCommand {
     int writers;
 
     @Option(names = "--duration", paramLabel = "SECONDS",
-            description = "How long stop-agent, partition-primary and etcd-down last (default: 3 x ttl), and after how "
+            description = "How long stop-agent, stop-agent-tree, partition-primary and etcd-down last (default: 3 x ttl), and after how "
                     + "long kill-agent restarts the agent (default: 5, systemd's RestartSec).")
     Integer duration;
 
@@ -184,8 +186,8 @@ public final class DrillCommand extends BaseCommand {
             }
         }
         if (!local.isEmpty()) {
-            throw ExitException.badInput("--fault " + String.join(",", local) + ": partition-primary, etcd-down and "
-                    + "term-agent need a local cluster started by the drill (run without -c and --dsn); against an existing cluster the "
+            throw ExitException.badInput("--fault " + String.join(",", local) + ": partition-primary, etcd-down, "
+                    + "term-agent and stop-agent-tree need a local cluster started by the drill (run without -c and --dsn); against an existing cluster the "
                     + "drill injects switchover (over REST), and kill-node, kill-postgres, kill-agent and stop-agent "
                     + "when its members run on this machine");
         }

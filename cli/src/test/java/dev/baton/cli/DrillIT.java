@@ -18,7 +18,7 @@ import org.w3c.dom.Document;
 
 /**
  * {@code baton drill} end to end on a real 3-member local cluster (ttl 5 to save time): one
- * iteration of kill-node and one of switchover, each on its own fresh cluster.
+ * iteration of kill-node, one of switchover and one of stop-agent-tree, each on its own fresh cluster.
  */
 class DrillIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -73,6 +73,38 @@ class DrillIT {
         JsonNode it = r.path("iterations").get(0);
         assertTrue(it.path("detection_s").isNumber(), "the leader key expired: " + it);
         assertFalse(it.path("no_loss_promised").asBoolean(), "an asynchronous failover promises no zero loss");
+    }
+
+    /**
+     * Issue 16: the primary's agent and every process it started but postgres stopped for 3 x ttl,
+     * writers connected straight to every member. The new primary fences and drains the old one
+     * before it promotes: no moment with two members acknowledging writes (the helper checks it),
+     * its promotion report is published, and nothing acknowledged is lost.
+     */
+    @Test
+    void stopAgentTreeFencesBeforePromotingAndLosesNothing() throws Exception {
+        JsonNode r = drill("stop-agent-tree");
+        JsonNode it = r.path("iterations").get(0);
+        assertTrue(it.path("method").asText().contains("pids"), it.path("method").asText());
+        JsonNode series = it.path("writes_per_100ms").path("series");
+        assertTrue(series.has(it.path("old_primary").asText()) && series.has(it.path("new_primary").asText()),
+                "the writers reached both the old and the new primary straight: " + series.fieldNames());
+        JsonNode p = it.path("promotion");
+        assertTrue(p.isObject(), "the new primary publishes baton.promotion in GET /patroni: " + it);
+        for (String field : new String[] {"fence", "channel", "drain"}) {
+            assertTrue(p.path(field).isTextual(), field + ": " + p);
+        }
+        for (String field : new String[] {"fence_ms", "drain_ms", "promote_ms"}) {
+            assertTrue(p.path(field).isIntegralNumber() && it.path(field).isIntegralNumber(), field + ": " + it);
+        }
+        assertEquals(it.path("old_primary").asText(), p.path("old_primary").asText(), p.toString());
+        assertTrue(p.path("fenced_and_drained").asBoolean(), "the stopped agent's postgres was reachable: " + p);
+        assertTrue(it.path("no_loss_promised").asBoolean(), it.toString());
+        assertEquals(0, it.path("lost_writes").asInt(), it.toString());
+        assertEquals(0.0, it.path("split_brain_s").asDouble(), it.toString());
+        JsonNode s = r.path("summary").path("stop-agent-tree");
+        assertEquals(1, s.path("fenced_and_drained").asInt(), s.toString());
+        assertEquals(it.path("fence_ms").asDouble(), s.path("fence_ms").path("median").asDouble(), 1e-9);
     }
 
     @Test

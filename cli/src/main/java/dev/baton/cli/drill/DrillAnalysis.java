@@ -1,5 +1,10 @@
 package dev.baton.cli.drill;
 
+import dev.baton.agent.ha.PromotionReport;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -51,13 +56,24 @@ public final class DrillAnalysis {
      *                        is the primary, or never did)
      * @param wholeAt         when the cluster was whole again: one primary, every other member streaming
      * @param lostIds         the acknowledged ids missing on the primary after the heal
+     * @param promotion       the new primary's report of this failover's promotion (fence, drain,
+     *                        promote: {@code baton.promotion} of its {@code GET /patroni}), or null
+     *                        when it published none (or the primary did not change)
      */
     public record Trace(Fault fault, List<Ack> acks, long faultAt, String oldPrimary, String newPrimary,
                         Long leaderGoneAt, Long promotedAt, Long healAt, Long rejoinedAt, Long wholeAt,
-                        Set<Long> lostIds, boolean synchronousMode) {
+                        Set<Long> lostIds, boolean synchronousMode, PromotionReport promotion) {
         public Trace {
             acks = List.copyOf(acks);
             lostIds = Set.copyOf(lostIds);
+        }
+
+        /** A trace without a promotion report. */
+        public Trace(Fault fault, List<Ack> acks, long faultAt, String oldPrimary, String newPrimary,
+                     Long leaderGoneAt, Long promotedAt, Long healAt, Long rejoinedAt, Long wholeAt,
+                     Set<Long> lostIds, boolean synchronousMode) {
+            this(fault, acks, faultAt, oldPrimary, newPrimary, leaderGoneAt, promotedAt, healAt, rejoinedAt, wholeAt,
+                    lostIds, synchronousMode, null);
         }
 
         /** A trace of a cluster with asynchronous replication. */
@@ -112,14 +128,40 @@ public final class DrillAnalysis {
      * @param restoredAt      the instant of the first write on the new primary (null if none)
      * @param promotionAt     the promotion instant used for promotionS
      * @param acks            acknowledged writes in the trace
+     * @param promotion       the new primary's promotion report of this failover, or null
      */
     public record Figures(Double unavailableS, Double writeGapS, Double oldLastWriteS, Double detectionS,
                           Double promotionS, Double lbS, int lostWrites, Double rejoinS, Double wholeS,
                           boolean primaryChanged, boolean noLossPromised, Optional<SplitBrain> splitBrain,
-                          Long restoredAt, Long promotionAt, int acks) {
+                          Long restoredAt, Long promotionAt, int acks, PromotionReport promotion) {
         /** Lost writes in a mode that promised none. */
         public boolean brokenPromise() {
             return noLossPromised && lostWrites > 0;
+        }
+
+        /** How long two members acknowledged writes at once (0 without split brain). */
+        public double splitBrainS() {
+            return splitBrain.map(SplitBrain::overlapSeconds).orElse(0.0);
+        }
+
+        /** The promotion report says the old primary was fenced and drained: it promised no lost write. */
+        public boolean fencedAndDrained() {
+            return promotion != null && promotion.fencedAndDrained();
+        }
+
+        /** The promotion report's fence time, ms (null without a report). */
+        public Long fenceMs() {
+            return promotion == null ? null : promotion.fenceMs();
+        }
+
+        /** The promotion report's drain time, ms (null without a report). */
+        public Long drainMs() {
+            return promotion == null ? null : promotion.drainMs();
+        }
+
+        /** The promotion report's promote time, ms (null without a report). */
+        public Long promoteMs() {
+            return promotion == null ? null : promotion.promoteMs();
         }
     }
 
@@ -147,6 +189,11 @@ public final class DrillAnalysis {
         }
         Double lb = promotionAt != null && restoredAt != null ? seconds(restoredAt - promotionAt) : null;
         Long rejoinFrom = t.healAt() != null ? t.healAt() : Long.valueOf(t.faultAt());
+        PromotionReport promotion = changed ? t.promotion() : null;
+        // Fence before promote (issue 16): a promotion that says it fenced the old primary and
+        // received all the WAL it flushed promises that nothing acknowledged is lost.
+        boolean promised = t.fault().promisesNoLoss(changed || next == null, t.synchronousMode())
+                || (t.fault().trustsPromotionReport() && promotion != null && promotion.fencedAndDrained());
         return new Figures(
                 restoredAt == null ? null : seconds(restoredAt - t.faultAt()),
                 writeGap,
@@ -158,11 +205,12 @@ public final class DrillAnalysis {
                 t.rejoinedAt() == null ? null : seconds(t.rejoinedAt() - rejoinFrom),
                 since(t.faultAt(), t.wholeAt()),
                 changed,
-                t.fault().promisesNoLoss(changed || next == null, t.synchronousMode()),
+                promised,
                 splitBrain(acks),
                 restoredAt,
                 promotionAt,
-                acks.size());
+                acks.size(),
+                promotion);
     }
 
     /**
@@ -206,6 +254,28 @@ public final class DrillAnalysis {
             }
         }
         return Optional.ofNullable(found);
+    }
+
+    /**
+     * {@code report} if it tells of the failover that began at {@code faultWall} from
+     * {@code oldPrimary}: promoted no earlier than a second before the fault (clocks of one
+     * machine), and after that old primary's lease (or an unknown one). Else null: a report of an
+     * earlier promotion, which a member keeps showing, says nothing about this one.
+     */
+    public static PromotionReport ofThisFailover(PromotionReport report, Instant faultWall, String oldPrimary) {
+        if (report == null || report.at() == null || faultWall == null) {
+            return null;
+        }
+        Instant at;
+        try {
+            at = OffsetDateTime.parse(report.at()).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+        if (at.isBefore(faultWall.minus(Duration.ofSeconds(1)))) {
+            return null;
+        }
+        return report.oldPrimary() == null || report.oldPrimary().equals(oldPrimary) ? report : null;
     }
 
     /** Acknowledged writes per bucket of {@code bucketNanos} from {@code from} to {@code to}, per server. */

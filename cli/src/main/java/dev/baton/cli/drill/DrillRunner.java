@@ -15,7 +15,7 @@ import java.util.function.Consumer;
 
 /**
  * Runs the drill's iterations against a {@link DrillTarget} while writers insert through its
- * load-balanced endpoint: for each, heal and wait until the cluster is whole, inject the fault
+ * load-balanced endpoint (or straight into every member, for stop-agent-tree: {@link Workload}): for each, heal and wait until the cluster is whole, inject the fault
  * into the primary, observe (REST of every member every 100 ms, the leader key, the writers'
  * acknowledgements: {@link Sampler}), follow what happens ({@link FailoverTracker}), heal, wait
  * until the faulted member streams again, count the lost writes, and hand the trace to
@@ -95,8 +95,7 @@ public final class DrillRunner {
     final List<DrillAnalysis.Ack> acks = new ArrayList<>();
     /** The ids already counted as lost by an earlier iteration. */
     final Set<Long> lost = new HashSet<>();
-    Writer writer;
-    private int pulled;
+    Workload writer;
 
     public DrillRunner(DrillTarget target, Settings settings, PrintWriter progress) {
         this(target, settings, Listener.printing(progress));
@@ -122,7 +121,7 @@ public final class DrillRunner {
      */
     public List<IterationResult> run(Consumer<IterationResult> done) throws InterruptedException {
         List<IterationResult> results = new ArrayList<>();
-        writer = new Writer(target.lbJdbcUrl(), target.user(), target.password(), settings.writers());
+        writer = new Workload(target, settings.writers());
         try {
             listener.say("starting " + settings.writers() + " writer(s) through the load balancer");
             writer.start();
@@ -148,7 +147,7 @@ public final class DrillRunner {
 
     /** How many writes the writers had acknowledged in all. */
     public int acknowledged() {
-        return writer == null ? 0 : writer.acks().size();
+        return writer == null ? 0 : writer.acknowledged();
     }
 
     /** Every acknowledged write so far (as the drill attributes them to members). */
@@ -162,8 +161,7 @@ public final class DrillRunner {
 
     /** Takes the writers' new acknowledgements into {@link #acks}; returns them. */
     List<DrillAnalysis.Ack> pull() {
-        List<Writer.Ack> fresh = writer.acksSince(pulled);
-        pulled += fresh.size();
+        List<Writer.Ack> fresh = writer.fresh();
         List<DrillAnalysis.Ack> out = new ArrayList<>();
         for (Writer.Ack a : fresh) {
             out.add(new DrillAnalysis.Ack(a.id(), a.sentNanos(), a.nanos(), target.serverName(a)));
@@ -178,11 +176,11 @@ public final class DrillRunner {
         SQLException[] last = new SQLException[1];
         Set<Long> missing = poll.until(Duration.ofSeconds(30), Duration.ofSeconds(1), () -> {
             try {
-                return writer.missingOn(target.memberJdbcUrl(primary), target.user(), target.password(), all);
+                return writer.missingOn(target.memberJdbcUrl(primary), all);
             } catch (SQLException e) {
                 try {
                     // The member may not be reachable from here directly; the load balancer routes to it.
-                    return writer.missingOn(target.lbJdbcUrl(), target.user(), target.password(), all);
+                    return writer.missingOn(target.lbJdbcUrl(), all);
                 } catch (SQLException again) {
                     last[0] = e;
                     return null;

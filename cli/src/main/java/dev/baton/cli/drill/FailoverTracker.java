@@ -215,6 +215,8 @@ final class FailoverTracker {
         return switch (fault) {
             case KILL_NODE, KILL_AGENT, TERM_AGENT -> "heal: restarting " + old + "'s agent";
             case STOP_AGENT -> "heal: SIGCONT to " + old + "'s agent";
+            case STOP_AGENT_TREE -> "heal: SIGCONT to " + old + "'s agent, and "
+                    + FrozenTrees.RESUME_GAP_MILLIS + " ms later to the processes it started";
             case PARTITION_PRIMARY -> "heal: " + old + "'s agent reaches etcd again";
             case ETCD_DOWN -> "heal: starting etcd";
             default -> "heal";

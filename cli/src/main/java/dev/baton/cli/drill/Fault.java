@@ -25,7 +25,14 @@ public enum Fault {
      * is started again once writes flow on the new primary (local clusters; {@code baton demo
      * --fault stop-agent}).
      */
-    TERM_AGENT("term-agent", true, false);
+    TERM_AGENT("term-agent", true, false),
+    /**
+     * SIGSTOP of the primary's agent and of every process it started except postgres (its fencing
+     * watchdog among them), as a frozen cgroup or a debugger would stop them; postgres keeps
+     * running. SIGCONT after --duration (3 x ttl): the agent first, the others 1 s later. The
+     * writers write straight to every member, so that two members acknowledging writes at once show.
+     */
+    STOP_AGENT_TREE("stop-agent-tree", true, true);
 
     private final String flag;
     private final boolean needsLocal;
@@ -75,6 +82,24 @@ public enum Fault {
     /** The stopped agent is started again once writes flow on the new primary (not after a --duration). */
     public boolean restartsOnceWritesFlow() {
         return this == KILL_NODE || this == TERM_AGENT;
+    }
+
+    /**
+     * The writers write straight to every member's postgres instead of through the load balancer:
+     * a load balancer would hide an old primary that still acknowledges writes (it routes to the
+     * one that answers {@code /primary}), and clients connected straight to it would not be hidden.
+     */
+    public boolean writesToEveryMember() {
+        return this == STOP_AGENT_TREE;
+    }
+
+    /**
+     * Whether the new primary's promotion report ({@code baton.promotion}) binds the verdict: when
+     * it says the old primary was fenced and its WAL drained, no acknowledged write may be lost,
+     * even with asynchronous replication (issue 16, fence before promote).
+     */
+    public boolean trustsPromotionReport() {
+        return this == STOP_AGENT_TREE;
     }
 
     /**

@@ -4,6 +4,7 @@ import static dev.baton.cli.drill.DrillRunner.MS;
 import static dev.baton.cli.drill.DrillRunner.S;
 
 import dev.baton.agent.client.AgentClient;
+import dev.baton.agent.ha.PromotionReport;
 import dev.baton.leader.model.HistoryEntry;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -65,6 +66,10 @@ final class Iteration implements FailoverTracker.Sink {
         } catch (Exception e) {
             return notInjected("cannot undo the previous faults before this iteration: " + message(e));
         }
+        String writers = run.writer.use(fault.writesToEveryMember());
+        if (writers != null) {
+            say(tag + writers);
+        }
         say(tag + "waiting until the cluster is whole (one primary, every other member streaming)");
         Observation seen = run.poll.until(Duration.ofNanos(WHOLE_TIMEOUT_NANOS), Duration.ofMillis(200), () -> {
             run.pull();
@@ -81,7 +86,7 @@ final class Iteration implements FailoverTracker.Sink {
             return firstAck(since, old) != null;
         });
         if (!writes) {
-            return notInjected("no write reached the primary " + old + " through the load balancer within 60 s "
+            return notInjected("no write reached the primary " + old + " " + run.writer.path() + " within 60 s "
                     + "(last writer error: " + run.writer.lastError() + ")");
         }
         Thread.sleep(SETTLE_NANOS / MS);
@@ -96,7 +101,7 @@ final class Iteration implements FailoverTracker.Sink {
         String method = run.target.method(fault, old, duration);
         Instant wall = Instant.now();
         faultAt = System.nanoTime();
-        run.listener.injecting(fault, old, faultAt, run.writer.acks().size());
+        run.listener.injecting(fault, old, faultAt, run.writer.acknowledged());
         event(faultAt, "fault", old, method);
         CompletableFuture<AgentClient.Reply> switchover = null;
         long deadline = faultAt + (fault.usesDuration() ? duration * S : 0)
@@ -181,9 +186,16 @@ final class Iteration implements FailoverTracker.Sink {
                 window.add(a);
             }
         }
+        PromotionReport promotion = null;
+        if (finalPrimary != null && !finalPrimary.equals(old)) {
+            promotion = DrillAnalysis.ofThisFailover(run.sampler.promotion(finalPrimary), wall, old);
+            if (promotion != null) {
+                record(end, "promotion-report", finalPrimary + " reports: " + describe(promotion));
+            }
+        }
         DrillAnalysis.Figures fig = DrillAnalysis.analyze(new DrillAnalysis.Trace(fault, window, faultAt, old,
                 finalPrimary, t.leaderGoneAt(), promotedAt, t.healAt(), t.rejoinedAt(), t.wholeAt(),
-                new HashSet<>(lostIds), run.target.synchronousMode()));
+                new HashSet<>(lostIds), run.target.synchronousMode(), promotion));
         if (fig.promotionAt() != null && !fig.promotionAt().equals(promotedAt)) {
             source = "first write";
         }
@@ -192,7 +204,7 @@ final class Iteration implements FailoverTracker.Sink {
                     : finalPrimary + " the primary again") + " (" + source + ")");
         }
         if (fig.restoredAt() != null && fig.restoredAt() - faultAt > 0) {
-            record(fig.restoredAt(), "first-write", "first write on " + finalPrimary + " through the load balancer");
+            record(fig.restoredAt(), "first-write", "first write on " + finalPrimary + " " + run.writer.path());
         }
         events.sort(Comparator.comparingLong(IterationResult.Event::at));
         long chartFrom = Math.max(windowStart, faultAt - PREROLL_NANOS);
@@ -202,6 +214,13 @@ final class Iteration implements FailoverTracker.Sink {
                 DrillAnalysis.perBucket(window, chartFrom, chartTo, BUCKET_NANOS), lostIds, source, problem);
         say(tag + r.summary());
         return r;
+    }
+
+    /** "fence fenced via sql in 120 ms, drain complete in 30 ms (flushed 0/3000060), promoted in 400 ms". */
+    static String describe(PromotionReport p) {
+        return "fence " + p.fence() + " via " + p.channel() + " in " + p.fenceMs() + " ms, drain " + p.drain() + " in "
+                + p.drainMs() + " ms" + (p.flushLsn() == null ? "" : " (old primary flushed " + p.flushLsn() + ")")
+                + ", promoted in " + p.promoteMs() + " ms";
     }
 
     /** When the history key says {@code primary} was promoted by this iteration, or null. */
@@ -238,7 +257,7 @@ final class Iteration implements FailoverTracker.Sink {
 
     @Override
     public void firstWrite(long at, String member) {
-        String text = "first write on " + member + " through the load balancer";
+        String text = "first write on " + member + " " + run.writer.path();
         say(tag + at(at) + text);
         run.listener.event(faultAt, new IterationResult.Event(at, "first-write-seen", text), member);
     }

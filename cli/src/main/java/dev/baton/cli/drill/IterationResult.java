@@ -56,6 +56,11 @@ public record IterationResult(Fault fault, int iteration, int iterations, String
             return "split brain: " + s.earlier() + " acknowledged " + s.overlappingAcks() + " write(s) sent after "
                     + s.later() + " had acknowledged one (over " + s.overlapSeconds() + " s)";
         }
+        if (brokenPromise() && fault.trustsPromotionReport() && figures.fencedAndDrained()) {
+            return "lost " + figures.lostWrites() + " acknowledged write(s), and " + newPrimary + "'s promotion report "
+                    + "says " + oldPrimary + " was fenced (" + figures.promotion().fence() + ") and drained ("
+                    + figures.promotion().drain() + "), which promises none";
+        }
         if (brokenPromise()) {
             return "lost " + figures.lostWrites() + " acknowledged write(s), and " + fault
                     + (fault == Fault.SWITCHOVER ? " promises"
@@ -79,7 +84,15 @@ public record IterationResult(Fault fault, int iteration, int iterations, String
             sb.append(')');
         }
         sb.append(", lost ").append(f.lostWrites()).append(" of ").append(f.acks()).append(" writes");
-        sb.append(", split brain: ").append(f.splitBrain().isPresent() ? "YES" : "no");
+        sb.append(", split brain: ").append(f.splitBrain().isPresent() ? "YES (" + secs(f.splitBrainS()) + ")" : "no");
+        if (f.promotion() != null) {
+            sb.append(", fence ").append(f.promotion().fence()).append(" via ").append(f.promotion().channel())
+                    .append(' ').append(f.promotion().fenceMs()).append(" ms, drain ").append(f.promotion().drain())
+                    .append(' ').append(f.promotion().drainMs()).append(" ms, promote ").append(f.promotion().promoteMs())
+                    .append(" ms");
+        } else if (fault.trustsPromotionReport() && f.primaryChanged()) {
+            sb.append(", no promotion report");
+        }
         if (f.rejoinS() != null) {
             sb.append(", ").append(oldPrimary).append(" streams again ").append(secs(f.rejoinS()))
                     .append(fault == Fault.SWITCHOVER || fault == Fault.KILL_POSTGRES ? " after the fault"

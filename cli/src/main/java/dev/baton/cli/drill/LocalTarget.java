@@ -30,12 +30,22 @@ public final class LocalTarget extends EtcdTarget {
     private final boolean ownsCluster;
     /** A graceful stop of an agent under way (term-agent), joined before it is started again. */
     private final Map<String, Thread> stopping = new HashMap<>();
+    /** The agent trees stop-agent-tree stopped. */
+    private final FrozenTrees frozen;
+    /** The tree {@link #method} found for stop-agent-tree, stopped by {@link #inject} if still fresh. */
+    private Planned planned;
+
+    /** The processes of a stop-agent-tree found at {@code at}. */
+    private record Planned(String member, long at, List<LocalProcesses.Proc> procs) {
+    }
 
     private LocalTarget(LocalCluster cluster, LocalCluster.Options options, boolean ownsCluster) {
         super(EtcdAccess.plain(List.of(cluster.etcdEndpoint())), new KeyLayout("/service/", cluster.scope()), Duration.ofSeconds(1));
         this.cluster = cluster;
         this.ownsCluster = ownsCluster;
         this.options = options;
+        LocalProcesses procs = new LocalProcesses();
+        this.frozen = new FrozenTrees(new ProcessTree(), new KillCommand(procs));
         for (LocalCluster.Node n : cluster.nodes()) {
             byPort.put(n.pgPort(), n.name());
         }
@@ -164,7 +174,7 @@ public final class LocalTarget extends EtcdTarget {
 
     @Override
     public synchronized boolean paused(String member) {
-        return paused.contains(member);
+        return paused.contains(member) || frozen.frozen(member);
     }
 
     @Override
@@ -186,6 +196,7 @@ public final class LocalTarget extends EtcdTarget {
             case ETCD_DOWN -> "etcd stopped (SIGTERM) for " + duration + " s, then started again";
             case TERM_AGENT -> "SIGTERM of " + member + "'s agent (graceful handover); agent restarted once writes "
                     + "flow on the new primary";
+            case STOP_AGENT_TREE -> stopAgentTreeMethod(member, duration);
         };
     }
 
@@ -215,8 +226,50 @@ public final class LocalTarget extends EtcdTarget {
                 }
                 stopper.start();
             }
+            case STOP_AGENT_TREE -> frozen.stop(member, agentTree(member));
             case SWITCHOVER -> throw new IllegalArgumentException("a switchover is requested over REST");
         }
+    }
+
+    /** The method line of stop-agent-tree, naming the processes it will stop (found now, stopped by inject). */
+    private String stopAgentTreeMethod(String member, int duration) {
+        String what = "SIGSTOP of " + member + "'s agent and every process it started except postgres";
+        String then = " for " + duration + " s, then SIGCONT (the agent first, the others "
+                + FrozenTrees.RESUME_GAP_MILLIS + " ms later); postgres keeps running; writers connected straight "
+                + "to every member";
+        try {
+            List<LocalProcesses.Proc> procs = findAgentTree(member);
+            synchronized (this) {
+                planned = new Planned(member, System.nanoTime(), procs);
+            }
+            List<Long> pids = procs.stream().map(LocalProcesses.Proc::pid).toList();
+            return what + " (pids " + pids + ", the agent first)" + then;
+        } catch (LocalProcesses.NotFound e) {
+            return what + " (not found: " + e.getMessage() + ")" + then;
+        }
+    }
+
+    /** The tree method() found, if it is for {@code member} and at most 2 s old, else the tree now. */
+    private List<LocalProcesses.Proc> agentTree(String member) throws LocalProcesses.NotFound {
+        Planned p;
+        synchronized (this) {
+            p = planned;
+            planned = null;
+        }
+        if (p != null && p.member().equals(member) && System.nanoTime() - p.at() < 2_000_000_000L) {
+            return p.procs();
+        }
+        return findAgentTree(member);
+    }
+
+    /** The member's agent JVM and every process below it, except its postmaster (postmaster.pid) and its children. */
+    private List<LocalProcesses.Proc> findAgentTree(String member) throws LocalProcesses.NotFound {
+        LocalCluster.Node n = cluster.node(member);
+        Process agent = n.agentProcess();
+        if (agent == null || !agent.isAlive()) {
+            throw new LocalProcesses.NotFound(member + "'s agent is not running");
+        }
+        return frozen.plan(agent.pid(), n.postmasterPid());
     }
 
     @Override
@@ -229,6 +282,7 @@ public final class LocalTarget extends EtcdTarget {
                 n.start();
             }
             case STOP_AGENT -> resume(n);
+            case STOP_AGENT_TREE -> frozen.resume(member);
             case PARTITION_PRIMARY -> n.etcdProxy().heal();
             case ETCD_DOWN -> {
                 cluster.etcd().start();
@@ -242,6 +296,10 @@ public final class LocalTarget extends EtcdTarget {
 
     @Override
     public void prepare() throws Exception {
+        Exception notResumed = frozen.resumeAll();
+        if (notResumed != null) {
+            throw notResumed;
+        }
         if (etcdStopped) {
             cluster.etcd().start();
             etcdStopped = false;
@@ -304,6 +362,7 @@ public final class LocalTarget extends EtcdTarget {
 
     @Override
     public void close() {
+        frozen.resumeAll(); // stopped processes would not stop on SIGTERM
         for (LocalCluster.Node n : cluster.nodes()) {
             if (paused(n.name())) {
                 try {

@@ -1,6 +1,8 @@
 package dev.baton.cli.drill;
 
 import dev.baton.agent.client.AgentClient;
+import dev.baton.agent.client.PatroniStatus;
+import dev.baton.agent.ha.PromotionReport;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +48,12 @@ final class Sampler {
         }
         return new Observation(at, members, join(primary), join(replica), holder, acks,
                 switchover != null && !answered, answer);
+    }
+
+    /** The baton.promotion of {@code member}'s {@code GET /patroni}, or null (no answer, or none published). */
+    PromotionReport promotion(String member) {
+        String base = target.restBase(member);
+        return base == null ? null : agents.patroni(base, TIMEOUT).map(PatroniStatus::batonPromotion).orElse(null);
     }
 
     /** A switchover requested from {@code leader}'s REST API, answered later (null: no answer). */

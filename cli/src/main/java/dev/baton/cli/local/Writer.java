@@ -29,6 +29,8 @@ public final class Writer implements AutoCloseable {
     private static final long RETRY_MILLIS = 50;
     private static final long CREATE_DEADLINE_NANOS = 120_000_000_000L;
     private static final int CHUNK = 1000;
+    /** SQLSTATE read_only_sql_transaction: a standby (or a fenced primary) refused the INSERT. */
+    private static final String READ_ONLY = "25006";
 
     /**
      * One acknowledged write.
@@ -51,7 +53,8 @@ public final class Writer implements AutoCloseable {
     private final String user;
     private final String password;
     private final int threads;
-    private final AtomicLong nextId = new AtomicLong(1);
+    private final AtomicLong nextId;
+    private final boolean staysOnReadOnly;
     private final List<Ack> acks = new ArrayList<>(); // guarded by itself, in ack order
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private final List<Thread> workers = new ArrayList<>();
@@ -59,6 +62,18 @@ public final class Writer implements AutoCloseable {
     private volatile String lastError;
 
     public Writer(String jdbcUrl, String user, String password, int threads) {
+        this(jdbcUrl, user, password, threads, new AtomicLong(1), false);
+    }
+
+    /**
+     * A writer that takes its ids from {@code ids}, which several writers may share (one per
+     * member, each writing straight to that member's postgres), so that every id stays unique.
+     *
+     * @param staysOnReadOnly keep the connection when an INSERT is refused as read-only (a writer
+     *                        connected straight to a member that may be a standby), instead of
+     *                        reconnecting (through a load balancer, which may route elsewhere)
+     */
+    public Writer(String jdbcUrl, String user, String password, int threads, AtomicLong ids, boolean staysOnReadOnly) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
@@ -66,6 +81,8 @@ public final class Writer implements AutoCloseable {
         this.user = user;
         this.password = password;
         this.threads = threads;
+        this.nextId = ids;
+        this.staysOnReadOnly = staysOnReadOnly;
     }
 
     /**
@@ -79,6 +96,20 @@ public final class Writer implements AutoCloseable {
             return;
         }
         createTable();
+        startThreads();
+    }
+
+    /**
+     * Starts the writing threads without creating the table (another writer sharing the ids did):
+     * a writer connected straight to a standby, whose INSERTs fail until it is promoted.
+     */
+    public synchronized void startOnExistingTable() {
+        if (!running) {
+            startThreads();
+        }
+    }
+
+    private void startThreads() {
         running = true;
         for (int i = 0; i < threads; i++) {
             int index = i;
@@ -135,6 +166,15 @@ public final class Writer implements AutoCloseable {
                             synchronized (acks) {
                                 acks.add(new Ack(id, System.nanoTime(), port, sent, addr));
                             }
+                        } catch (SQLException e) {
+                            if (!staysOnReadOnly || !READ_ONLY.equals(e.getSQLState())) {
+                                throw e;
+                            }
+                            // A standby (or a fenced primary) refused it: keep the connection, as a
+                            // client would, rather than reconnecting 20 times a second.
+                            lastError = e.getMessage();
+                            Thread.sleep(RETRY_MILLIS);
+                            continue;
                         }
                         Thread.sleep(PAUSE_MILLIS);
                     }

@@ -41,9 +41,11 @@ class DrillCommandTest {
 
     @Test
     void anExistingClusterTakesNoPartitionNorEtcdDown() {
-        refused("--fault partition-primary,etcd-down: partition-primary, etcd-down and term-agent need a local "
-                + "cluster started by the drill", "-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb:5000/app",
-                "--fault", "switchover,kill-node,partition-primary,etcd-down");
+        refused("--fault partition-primary,etcd-down: partition-primary, etcd-down, term-agent and stop-agent-tree "
+                + "need a local cluster started by the drill", "-c", "/nonexistent/baton.yml", "--dsn",
+                "postgresql://lb:5000/app", "--fault", "switchover,kill-node,partition-primary,etcd-down");
+        refused("--fault stop-agent-tree: ", "-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb:5000/app",
+                "--fault", "stop-agent-tree");
         refused("an existing cluster needs --dsn", "-c", "/nonexistent/baton.yml", "--fault", "switchover");
         refused("--dsn needs -c FILE", "--dsn", "postgresql://lb:5000/app", "--fault", "switchover");
         refused("apply to the local cluster only", "-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb/app",
