@@ -382,7 +382,8 @@ public final class LocalProcesses {
         return proc(top);
     }
 
-    private static boolean isPid(String name) {
+    /** True when a /proc entry's name is a process id. */
+    static boolean isPid(String name) {
         if (name.isEmpty()) {
             return false;
         }

@@ -71,7 +71,8 @@ final class ProcessTree {
     /** Every readable process's parent (pid → ppid); processes that exit while it is read are left out. */
     Map<Long, Long> parents() throws IOException {
         Map<Long, Long> out = new LinkedHashMap<>();
-        try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc, p -> isPid(p.getFileName().toString()))) {
+        try (DirectoryStream<Path> pids =
+                     Files.newDirectoryStream(proc, p -> LocalProcesses.isPid(p.getFileName().toString()))) {
             for (Path dir : pids) {
                 try {
                     out.put(Long.parseLong(dir.getFileName().toString()),
@@ -112,17 +113,5 @@ final class ProcessTree {
             }
         }
         return out;
-    }
-
-    private static boolean isPid(String name) {
-        if (name.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            if (!Character.isDigit(name.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
     }
 }
