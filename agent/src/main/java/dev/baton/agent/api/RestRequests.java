@@ -107,7 +107,10 @@ public final class RestRequests {
             }
             return ok(n);
         } catch (JsonProcessingException e) {
-            return bad("the request body is not valid JSON: " + e.getOriginalMessage());
+            // The parser quotes the offending input: keep control characters out of answers and logs.
+            return bad("the request body is not valid JSON: "
+                    + e.getOriginalMessage().codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
+                    .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append));
         }
     }
 

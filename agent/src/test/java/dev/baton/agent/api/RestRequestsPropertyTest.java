@@ -149,6 +149,13 @@ class RestRequestsPropertyTest {
     }
 
     @Example
+    void controlCharactersInBadJsonAreNotEchoed() {
+        String m = ((RestRequests.Parsed.Bad<RestRequests.Fence>) RestRequests.fence("$\u0001\n{")).message();
+        assertTrue(m.startsWith("the request body is not valid JSON"), m);
+        assertTrue(m.chars().noneMatch(Character::isISOControl), m);
+    }
+
+    @Example
     void deeplyNestedJsonIsABadRequest() {
         String deep = "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}";
         assertTrue(RestRequests.object(deep) instanceof RestRequests.Parsed.Bad<JsonNode>);
