@@ -4,14 +4,34 @@ import java.util.List;
 
 /**
  * {@code bootstrap}: the dynamic config written to etcd by the node that initialises the cluster,
- * the initdb flags (already rendered, e.g. "--encoding=UTF8"), and extra pg_hba lines.
+ * the initdb flags (already rendered, e.g. "--encoding=UTF8"), extra pg_hba lines, and how the
+ * first node makes its data directory ({@code method}: initdb, or a restore from the backup
+ * repository with {@code restore}, never null when {@code method} is {@code RESTORE}).
  */
-public record BootstrapConfig(DynamicConfig dcs, List<String> initdbArgs, List<String> pgHba) {
+public record BootstrapConfig(DynamicConfig dcs, List<String> initdbArgs, List<String> pgHba, Method method,
+        RestoreConfig restore) {
+
+    /** {@code bootstrap.method}. */
+    public enum Method {
+        INITDB, RESTORE
+    }
+
     public BootstrapConfig {
         if (dcs == null) {
             dcs = DynamicConfig.defaults();
         }
         initdbArgs = Copies.list(initdbArgs);
         pgHba = Copies.list(pgHba);
+        if (method == null) {
+            method = Method.INITDB;
+        }
+        if (method == Method.RESTORE && restore == null) {
+            restore = new RestoreConfig(null, null, null);
+        }
+    }
+
+    /** A bootstrap by initdb. */
+    public BootstrapConfig(DynamicConfig dcs, List<String> initdbArgs, List<String> pgHba) {
+        this(dcs, initdbArgs, pgHba, Method.INITDB, null);
     }
 }

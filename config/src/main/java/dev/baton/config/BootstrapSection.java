@@ -28,9 +28,26 @@ final class BootstrapSection {
             }
         }
         List<String> pgHba = n.strings("pg_hba");
-        n.unsupported("users", "post_bootstrap", "post_init", "method");
+        BootstrapConfig.Method method = BootstrapConfig.Method.INITDB;
+        String m = n.string("method", null);
+        if (m != null) {
+            switch (m.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "initdb" -> method = BootstrapConfig.Method.INITDB;
+                case "restore" -> method = BootstrapConfig.Method.RESTORE;
+                default -> n.issues().error(n.path("method"), "must be initdb or restore (Baton has no custom "
+                        + "bootstrap methods yet), got \"" + Untrusted.shown(m, 60) + "\"");
+            }
+        }
+        RestoreConfig restore = null;
+        if (n.present("restore")) {
+            restore = BackupSection.restore(n.map("restore"));
+            if (method != BootstrapConfig.Method.RESTORE) {
+                n.issues().error(n.path("restore"), "is only read with bootstrap.method: restore");
+            }
+        }
+        n.unsupported("users", "post_bootstrap", "post_init");
         n.finish();
-        return new BootstrapConfig(dcs, initdb, pgHba);
+        return new BootstrapConfig(dcs, initdb, pgHba, method, restore);
     }
 
     /** "data-checksums" becomes "--data-checksums"; {encoding: UTF8} becomes "--encoding=UTF8". */

@@ -116,13 +116,54 @@ public final class ConfigLoader {
         ConfigNode awsNode = root.map("aws");
         AwsConfig aws = awsSection != null && awsSection.isObject() ? AwsSection.read(awsNode, postgresql, env) : null;
         CtlConfig ctl = SecuritySections.ctl(root.map("ctl"));
+        JsonNode backupSection = root.value("backup");
+        BackupConfig backup = backupSection != null && !backupSection.isNull() ? BackupSection.read(root.map("backup"))
+                : null;
         root.unsupported("consul", "zookeeper", "exhibitor", "kubernetes", "raft", "citus");
         root.finish();
 
         checkPortClash(restapi, postgresql, issues);
         checkRewindAccess(bootstrap, postgresql, issues);
+        checkBackup(backup, bootstrap, postgresql, issues);
         return new BatonConfig(scope, namespace, name, restapi, etcd, bootstrap, postgresql, tags, log, watchdog, aws,
-                ctl);
+                ctl, backup);
+    }
+
+    /** Parameters Baton sets itself when it archives with pgBackRest. */
+    private static final java.util.List<String> ARCHIVE_PARAMETERS = java.util.List.of("archive_mode", "archive_command",
+            "archive_library", "restore_command", "archive_timeout");
+
+    /**
+     * What needs a backup repository has one, and what Baton manages with one is not set by hand
+     * as well (it would be overridden, or archive somewhere Baton does not know).
+     */
+    private static void checkBackup(BackupConfig backup, BootstrapConfig bootstrap, PostgresConfig pg, Issues issues) {
+        if (backup == null) {
+            if (bootstrap != null && bootstrap.method() == BootstrapConfig.Method.RESTORE) {
+                issues.error("bootstrap.method", "restore needs a backup repository: add backup.repository");
+            }
+            if (pg != null && pg.createReplicaMethods().contains(PostgresConfig.ReplicaMethod.BACKUP)) {
+                issues.error("postgresql.create_replica_methods", "backup needs a backup repository: add "
+                        + "backup.repository, or remove backup from the list");
+            }
+            return;
+        }
+        if (pg != null) {
+            for (String key : pg.parameters().keySet()) {
+                if (ARCHIVE_PARAMETERS.contains(key.toLowerCase(java.util.Locale.ROOT))) {
+                    issues.error("postgresql.parameters." + key, "is set by Baton when backup.repository is "
+                            + "configured (pgBackRest archiving); remove it");
+                }
+            }
+        }
+        if (bootstrap != null) {
+            for (String key : bootstrap.dcs().parameters().keySet()) {
+                if (ARCHIVE_PARAMETERS.contains(key.toLowerCase(java.util.Locale.ROOT))) {
+                    issues.error("bootstrap.dcs.postgresql.parameters." + key, "is set by Baton when "
+                            + "backup.repository is configured (pgBackRest archiving); remove it");
+                }
+            }
+        }
     }
 
     /** The REST API and PostgreSQL cannot listen on the same port of the same interface. */

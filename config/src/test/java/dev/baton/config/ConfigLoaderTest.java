@@ -418,7 +418,7 @@ class ConfigLoaderTest {
                 .replace("  data_dir: /tmp/x/data\n", "  data_dir: /tmp/x/data\n  pg_ctl_timeout: 60\n  basebackup: [verbose]\n"
                         + "  create_replica_methods: [basebackup]\n  recovery_conf: {}\n  custom_conf: /x\n"
                         + "  config_dir: /y\n  use_unix_socket: true\n  color: red\n")
-                .replace("  pg_hba:\n", "  users: {}\n  post_bootstrap: /x.sh\n  method: wal_e\n  pg_hba:\n")
+                .replace("  pg_hba:\n", "  users: {}\n  post_bootstrap: /x.sh\n  pg_hba:\n")
                 .replace("    ttl: 10\n", "    ttl: 10\n    failsafe_mode: true\n    wat: 1\n");
         LoadResult r = load(yaml);
         assertTrue(r.ok(), r.errors().toString());
@@ -426,15 +426,15 @@ class ConfigLoaderTest {
         String unsupported = "Patroni key not supported by Baton, ignored";
         for (String p : List.of("consul", "kubernetes", "raft", "citus", "restapi.server_tokens",
                 "postgresql.pg_ctl_timeout", "postgresql.basebackup",
-                "postgresql.create_replica_methods", "postgresql.recovery_conf", "postgresql.custom_conf",
+                "postgresql.recovery_conf", "postgresql.custom_conf",
                 "postgresql.config_dir", "postgresql.use_unix_socket", "bootstrap.users", "bootstrap.post_bootstrap",
-                "bootstrap.method", "bootstrap.dcs.failsafe_mode")) {
+                "bootstrap.dcs.failsafe_mode")) {
             assertEquals(unsupported, w.get(p), p);
         }
         for (String p : List.of("colour", "restapi_extra", "restapi.speed", "postgresql.color", "bootstrap.dcs.wat")) {
             assertEquals("unknown key, ignored", w.get(p), p);
         }
-        assertEquals(21, r.warnings().size(), r.warnings().toString());
+        assertEquals(19, r.warnings().size(), r.warnings().toString());
     }
 
     @Test

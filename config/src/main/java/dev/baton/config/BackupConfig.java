@@ -1,0 +1,63 @@
+package dev.baton.config;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * {@code backup}: continuous WAL archiving and base backups with pgBackRest (docs/backup.md).
+ * Absent (null in {@link BatonConfig}) when the file has no {@code backup} section: then nothing
+ * is archived and replicas are cloned with pg_basebackup. The pgBackRest stanza is the scope.
+ *
+ * @param repository     where backups and WAL go
+ * @param schedule       when the leader takes backups by itself (UTC cron; each may be null)
+ * @param retentionFull  how many full backups pgBackRest keeps ({@code repo1-retention-full})
+ * @param archiveTimeout seconds: with writes, WAL is switched and archived at least this often
+ *                       (PostgreSQL's {@code archive_timeout}; the RPO bound); 0 turns it off
+ * @param fromReplica    take scheduled backups and {@code baton backup create} from a replica
+ *                       ({@code backup.from_replica}; the CLI's {@code --from-replica})
+ * @param pgbackrest     the pgBackRest program, or null to find {@code pgbackrest} on the PATH
+ */
+public record BackupConfig(Repository repository, Schedule schedule, int retentionFull, int archiveTimeout,
+        boolean fromReplica, Path pgbackrest) {
+
+    public static final int DEFAULT_RETENTION_FULL = 2;
+    public static final int DEFAULT_ARCHIVE_TIMEOUT = 60;
+
+    public BackupConfig {
+        if (schedule == null) {
+            schedule = Schedule.NONE;
+        }
+    }
+
+    /** {@code backup.repository.type}. */
+    public enum RepositoryType {
+        POSIX, S3;
+
+        /** The spelling in the configuration file and in pgBackRest's {@code repo1-type}. */
+        public String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * {@code backup.repository}. For {@code posix}, {@code path} is a directory (on shared or
+     * local storage); for {@code s3} it is the prefix in the bucket ({@code repo1-path}) and
+     * credentials come from the AWS default chain (environment, profile, instance role).
+     *
+     * @param uriStyle {@code host} (virtual-hosted, AWS's default) or {@code path} (most S3-compatible servers)
+     * @param verifyTls whether the S3 endpoint's certificate is verified (default true; pgBackRest's S3
+     *                  driver always speaks TLS)
+     */
+    public record Repository(RepositoryType type, String path, String bucket, String region, String endpoint,
+            String uriStyle, boolean verifyTls) {
+    }
+
+    /** {@code backup.schedule}: cron expressions (UTC); null when not scheduled. */
+    public record Schedule(Cron full, Cron diff, Cron incr) {
+        public static final Schedule NONE = new Schedule(null, null, null);
+
+        public boolean isEmpty() {
+            return full == null && diff == null && incr == null;
+        }
+    }
+}

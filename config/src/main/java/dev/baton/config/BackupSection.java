@@ -1,0 +1,199 @@
+package dev.baton.config;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code backup} (the pgBackRest repository, schedule, retention, archive timeout) and
+ * {@code bootstrap.restore}. Each value is checked here, so that a bad one is a configuration
+ * error naming its key rather than a pgBackRest failure at 3 in the morning.
+ */
+final class BackupSection {
+    /** An S3 bucket name (AWS's rules, simplified: 3-63 of a-z 0-9 . -, starting and ending alphanumeric). */
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+    private static final Pattern REGION = Pattern.compile("[a-z]{2,}(-[a-z0-9]+)+");
+    /** A host, host:port or https://host[:port] endpoint. */
+    private static final Pattern ENDPOINT = Pattern.compile("(https://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?");
+    private static final Pattern LSN = Pattern.compile("[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}");
+    /** What pgBackRest's config file and command line could not carry safely. */
+    private static final Pattern SAFE_PATH = Pattern.compile("/[A-Za-z0-9._/+@=:-]*");
+
+    private BackupSection() {
+    }
+
+    static BackupConfig read(ConfigNode n) {
+        BackupConfig.Repository repository = repository(n.map("repository"));
+        ConfigNode s = n.map("schedule");
+        BackupConfig.Schedule schedule = new BackupConfig.Schedule(cron(s, "full"), cron(s, "diff"), cron(s, "incr"));
+        s.finish();
+        int retention = n.integer("retention_full", BackupConfig.DEFAULT_RETENTION_FULL);
+        if (retention < 1 || retention > 9_999_999) {
+            n.issues().error(n.path("retention_full"), "must be between 1 and 9999999, got " + retention);
+        }
+        int archiveTimeout = n.integer("archive_timeout", BackupConfig.DEFAULT_ARCHIVE_TIMEOUT);
+        if (archiveTimeout < 0 || archiveTimeout > 1_073_741_823) {
+            n.issues().error(n.path("archive_timeout"), "must be a number of seconds >= 0 (0: off), got "
+                    + archiveTimeout);
+        }
+        boolean fromReplica = n.bool("from_replica", false);
+        Path pgbackrest = n.file("pgbackrest");
+        if (pgbackrest != null && !pgbackrest.isAbsolute()) {
+            n.issues().error(n.path("pgbackrest"), "must be an absolute path, got \"" + pgbackrest + "\"");
+        }
+        n.finish();
+        return new BackupConfig(repository, schedule, retention, archiveTimeout, fromReplica, pgbackrest);
+    }
+
+    private static BackupConfig.Repository repository(ConfigNode n) {
+        if (!n.present("type") && !n.present("path")) {
+            n.issues().error(n.path(), "is required: backup.repository.type (posix or s3) and backup.repository.path");
+        }
+        String typeText = n.string("type", "posix").trim().toLowerCase(Locale.ROOT);
+        BackupConfig.RepositoryType type;
+        switch (typeText) {
+            case "posix" -> type = BackupConfig.RepositoryType.POSIX;
+            case "s3" -> type = BackupConfig.RepositoryType.S3;
+            default -> {
+                n.issues().error(n.path("type"), "must be posix or s3, got \"" + Untrusted.shown(typeText, 40) + "\"");
+                type = BackupConfig.RepositoryType.POSIX;
+            }
+        }
+        String path = n.string("path", null);
+        if (path == null || path.isBlank()) {
+            if (!n.issues().hasError(n.path("path"))) {
+                n.issues().error(n.path("path"), type == BackupConfig.RepositoryType.S3
+                        ? "is required: the prefix in the bucket, e.g. /baton" : "is required: a directory");
+            }
+            path = null;
+        } else if (!SAFE_PATH.matcher(path).matches() || path.contains("/../") || path.endsWith("/..")) {
+            n.issues().error(n.path("path"), "must be an absolute path of letters, digits and ._/+@=:- "
+                    + "(no \"..\"), got \"" + Untrusted.shown(path, 100) + "\"");
+            path = null;
+        }
+        String bucket = null;
+        String region = null;
+        String endpoint = null;
+        String uriStyle = "host";
+        boolean verifyTls = true;
+        if (type == BackupConfig.RepositoryType.S3) {
+            bucket = n.string("bucket", null);
+            if (bucket == null) {
+                n.issues().error(n.path("bucket"), "is required for an s3 repository");
+            } else if (!BUCKET.matcher(bucket).matches() || bucket.contains("..")) {
+                n.issues().error(n.path("bucket"), "must be an S3 bucket name (3-63 characters: a-z 0-9 . -), got \""
+                        + Untrusted.shown(bucket, 80) + "\"");
+                bucket = null;
+            }
+            region = n.string("region", null);
+            if (region == null) {
+                n.issues().error(n.path("region"), "is required for an s3 repository (e.g. eu-west-1)");
+            } else if (!REGION.matcher(region).matches()) {
+                n.issues().error(n.path("region"), "must be an AWS region such as eu-west-1, got \""
+                        + Untrusted.shown(region, 40) + "\"");
+                region = null;
+            }
+            endpoint = n.string("endpoint", null);
+            if (endpoint != null) {
+                if (endpoint.startsWith("http://")) {
+                    n.issues().error(n.path("endpoint"), "must be an https endpoint: pgBackRest speaks only TLS to S3");
+                    endpoint = null;
+                } else if (!ENDPOINT.matcher(endpoint).matches()) {
+                    n.issues().error(n.path("endpoint"), "must be a host, host:port or https://host[:port], got \""
+                            + Untrusted.shown(endpoint, 100) + "\"");
+                    endpoint = null;
+                }
+            } else if (region != null) {
+                endpoint = "s3." + region + ".amazonaws.com";
+            }
+            uriStyle = n.string("uri_style", "host").trim().toLowerCase(Locale.ROOT);
+            if (!uriStyle.equals("host") && !uriStyle.equals("path")) {
+                n.issues().error(n.path("uri_style"), "must be host or path, got \"" + Untrusted.shown(uriStyle, 40)
+                        + "\"");
+                uriStyle = "host";
+            }
+            verifyTls = n.bool("verify_tls", true);
+        } else {
+            for (String key : new String[] {"bucket", "region", "endpoint", "uri_style", "verify_tls"}) {
+                if (n.present(key)) {
+                    n.issues().error(n.path(key), "is only for an s3 repository (type is posix)");
+                    n.value(key);
+                }
+            }
+        }
+        n.finish();
+        return new BackupConfig.Repository(type, path, bucket, region, endpoint, uriStyle, verifyTls);
+    }
+
+    private static Cron cron(ConfigNode n, String key) {
+        String text = n.string(key, null);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Cron.parse(text);
+        } catch (IllegalArgumentException e) {
+            n.issues().error(n.path(key), e.getMessage() + " (in \"" + Untrusted.shown(text, 60) + "\")");
+            return null;
+        }
+    }
+
+    /** {@code bootstrap.restore}. */
+    static RestoreConfig restore(ConfigNode n) {
+        String fromScope = n.string("from_scope", null);
+        if (fromScope != null && (fromScope.isBlank() || !fromScope.matches("[A-Za-z0-9_.-]+"))) {
+            n.issues().error(n.path("from_scope"), "must be a scope name (letters, digits, '_', '.', '-'), got \""
+                    + Untrusted.shown(fromScope, 60) + "\"");
+            fromScope = null;
+        }
+        Instant time = null;
+        String timeText = n.string("target_time", null);
+        if (timeText != null) {
+            time = instant(timeText);
+            if (time == null) {
+                n.issues().error(n.path("target_time"), "must be an ISO 8601 time with a UTC offset, e.g. "
+                        + "\"2026-12-03T15:00:00Z\", got \"" + Untrusted.shown(timeText, 60) + "\"");
+            }
+        }
+        String lsn = n.string("target_lsn", null);
+        if (lsn != null && !LSN.matcher(lsn.trim()).matches()) {
+            n.issues().error(n.path("target_lsn"), "must be a WAL position such as \"0/3000060\", got \""
+                    + Untrusted.shown(lsn, 40) + "\"");
+            lsn = null;
+        }
+        String target = n.string("target", null);
+        if (target != null && !target.trim().equalsIgnoreCase("latest")) {
+            n.issues().error(n.path("target"), "must be latest (or give target_time or target_lsn), got \""
+                    + Untrusted.shown(target, 40) + "\"");
+        }
+        int targets = (timeText != null ? 1 : 0) + (lsn != null ? 1 : 0) + (target != null ? 1 : 0);
+        if (targets > 1) {
+            n.issues().error(n.path(), "give only one of target_time, target_lsn and target");
+        }
+        n.finish();
+        return new RestoreConfig(fromScope, time, lsn == null ? null : lsn.trim().toUpperCase(Locale.ROOT));
+    }
+
+    private static final DateTimeFormatter SPACED = new DateTimeFormatterBuilder()
+            .append(DateTimeFormatter.ISO_LOCAL_DATE).appendLiteral(' ').append(DateTimeFormatter.ISO_LOCAL_TIME)
+            .appendOffset("+HH:mm", "Z").toFormatter(Locale.ROOT);
+
+    /** ISO 8601 with an offset ("T" or a space between date and time); null when it is not one. */
+    static Instant instant(String text) {
+        String t = text.trim();
+        try {
+            return OffsetDateTime.parse(t).toInstant();
+        } catch (DateTimeParseException e) {
+            try {
+                return OffsetDateTime.parse(t, SPACED).toInstant();
+            } catch (DateTimeParseException e2) {
+                return null;
+            }
+        }
+    }
+}
