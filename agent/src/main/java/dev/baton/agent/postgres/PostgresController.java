@@ -122,6 +122,11 @@ public interface PostgresController {
     default void ensureFenceGrants() {
     }
 
+    /** {@code pg_stat_archiver} of the running server; null when it is down or not readable. */
+    default ArchiverStats archiver() {
+        return null;
+    }
+
     /** Closes any cached connection. */
     void close();
 }
