@@ -23,6 +23,7 @@ ensure_packages() {
   command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
   have_postgres || missing+=(postgresql-15)
   command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+  command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest)
   command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null 2>&1 || missing+=(maven)
   command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
