@@ -167,8 +167,10 @@ public final class AgentPreflight {
                     + "(Debian package pgbackrest) or set backup.pgbackrest to the program", Scope.HOST));
         }
         if (c.postgresql().dataDir() != null) {
-            PgBackRestConf.socketDirProblem(c).ifPresent(p -> problems.add(new Problem(
-                    "postgresql.parameters.unix_socket_directories", p, Scope.FILE)));
+            boolean operatorSet = c.postgresql().parameters().keySet().stream()
+                    .anyMatch(k -> k.equalsIgnoreCase("unix_socket_directories"));
+            PgBackRestConf.socketDirProblem(c).ifPresent(p -> problems.add(new Problem(operatorSet
+                    ? "postgresql.parameters.unix_socket_directories" : "postgresql.data_dir", p, Scope.FILE)));
         }
     }
 

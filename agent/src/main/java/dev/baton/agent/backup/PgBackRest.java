@@ -43,6 +43,8 @@ public final class PgBackRest implements BackupRepository {
     private final Path confFile;
     private final String program;
     private final Path pgpass;
+    /** The scope restoreCluster restored from in this process (its stanza section stays in the file). */
+    private volatile String restoredFrom;
 
     /**
      * The repository of {@code config}'s {@code backup} section, with the agent's environment (AWS
@@ -128,7 +130,8 @@ public final class PgBackRest implements BackupRepository {
 
     @Override
     public void restoreCluster(RestoreConfig restore, BackupProgress progress) {
-        String from = restore.fromScope() != null ? restore.fromScope() : config.scope();
+        String from = restore.fromScope() != null ? PgBackRestConf.checkScope(restore.fromScope()) : config.scope();
+        restoredFrom = from;
         // pgBackRest's restore_command and recovery target stay in postgresql.auto.conf for the recovery
         // (it reads the source's stanza); clearRestoreSettings removes them after the promotion.
         restore(PgBackRestConf.restoreArgs(from, restore), "a restore of " + from + " to "
@@ -208,7 +211,7 @@ public final class PgBackRest implements BackupRepository {
     void writeConf() {
         String text;
         try {
-            text = PgBackRestConf.conf(config.backup(), PgBackRestConf.node(config), env, processMax);
+            text = PgBackRestConf.conf(config.backup(), PgBackRestConf.node(config, restoredFrom), env, processMax);
         } catch (IllegalArgumentException e) {
             throw new BackupException("cannot write the pgBackRest configuration " + confFile + ": "
                     + e.getMessage(), e);

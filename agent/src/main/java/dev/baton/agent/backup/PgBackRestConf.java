@@ -132,14 +132,35 @@ public final class PgBackRestConf {
 
     // ---------------------------------------------------------------- the configuration file
 
-    /** What the configuration file says about the node, taken from Baton's configuration. */
-    public record Node(String scope, Path dataDir, int port, Path socketDir, String superuser) {
+    /**
+     * What the configuration file says about the node, taken from Baton's configuration.
+     *
+     * @param sourceScopes other stanzas this node reads from (a restore from another scope): each gets a
+     *                     section with the same {@code pg1-*} settings, so that {@code restore} and the
+     *                     {@code archive-get} of its recovery find {@code pg1-path}
+     */
+    public record Node(String scope, Path dataDir, int port, Path socketDir, String superuser,
+                       List<String> sourceScopes) {
+        public Node {
+            sourceScopes = sourceScopes == null ? List.of() : List.copyOf(sourceScopes);
+        }
     }
 
-    /** The node of {@code config}. */
-    public static Node node(BatonConfig config) {
+    /** The node of {@code config}, with {@code bootstrap.restore.from_scope} and {@code more} as sources. */
+    public static Node node(BatonConfig config, String... more) {
+        java.util.Set<String> sources = new java.util.LinkedHashSet<>();
+        RestoreConfig restore = config.bootstrap() == null ? null : config.bootstrap().restore();
+        if (restore != null && restore.fromScope() != null) {
+            sources.add(restore.fromScope());
+        }
+        for (String s : more) {
+            if (s != null) {
+                sources.add(s);
+            }
+        }
+        sources.remove(config.scope());
         return new Node(config.scope(), dataDir(config), config.postgresql().listenPort(), socketDir(config),
-                config.postgresql().authentication().superuser().username());
+                config.postgresql().authentication().superuser().username(), new ArrayList<>(sources));
     }
 
     /**
@@ -196,8 +217,17 @@ public final class PgBackRestConf {
         stanza.put("pg1-user", node.superuser());
         StringBuilder sb = new StringBuilder(HEADER).append("\n[global]\n");
         global.forEach((k, v) -> sb.append(option(k, v)));
-        sb.append("\n[").append(node.scope()).append("]\n");
-        stanza.forEach((k, v) -> sb.append(option(k, v)));
+        List<String> sections = new ArrayList<>();
+        sections.add(node.scope());
+        for (String source : node.sourceScopes()) {
+            if (!sections.contains(checkScope(source))) {
+                sections.add(source);
+            }
+        }
+        for (String section : sections) {
+            sb.append("\n[").append(section).append("]\n");
+            stanza.forEach((k, v) -> sb.append(option(k, v)));
+        }
         return sb.toString();
     }
 
