@@ -187,6 +187,16 @@ class PgBackRestIT {
         assertEquals("t", one(rc, "SELECT pg_is_in_recovery()"));
         await("the replica holds both batches", () -> count(rc).equals("150"));
         assertTrue(replica.status().inRecovery());
+        // archive_mode=always: the replica pushes what it streamed into the same stanza; pgBackRest
+        // accepts a duplicate with the same checksum (reference fact 3), so nothing fails on either side.
+        exec(su, "INSERT INTO t SELECT 4, g FROM generate_series(1, 10) g");
+        String thirdSegment = one(su, "SELECT pg_walfile_name(pg_current_wal_lsn())");
+        exec(su, "SELECT pg_switch_wal()");
+        await("the primary archived the third segment", () -> archivedAtLeast(primary, thirdSegment));
+        await("the replica archived it too", () -> archivedAtLeast(replica, thirdSegment)
+                || replica.archiver() != null && replica.archiver().failedCount() > 0);
+        assertEquals(0, replica.archiver().failedCount(), () -> "the replica's archiver: " + replica.archiver());
+        assertEquals(0, primary.archiver().failedCount(), () -> "the primary's archiver: " + primary.archiver());
     }
 
     private BatonConfig node(String scope, String name, int port, Path repoDir) {
