@@ -220,6 +220,7 @@ public final class PgBackRest implements BackupRepository {
             privateDir(PgBackRestConf.stateDir(dataDir));
             privateDir(PgBackRestConf.lockPath(dataDir));
             privateDir(PgBackRestConf.logPath(dataDir));
+            privateDir(PgBackRestConf.spoolPath(dataDir));
             if (Files.exists(confFile) && Files.readString(confFile).equals(text)) {
                 return;
             }

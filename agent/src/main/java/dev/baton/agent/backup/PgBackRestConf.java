@@ -86,6 +86,11 @@ public final class PgBackRestConf {
         return stateDir(dataDir).resolve("log");
     }
 
+    /** pgBackRest's spool (asynchronous archiving's queue, which a restore clears): also private to the node. */
+    public static Path spoolPath(Path dataDir) {
+        return stateDir(dataDir).resolve("spool");
+    }
+
     /**
      * {@code unix_socket_directories} with a repository: the operator's value
      * ({@code postgresql.parameters}), else {@code <data_dir>.sock}.
@@ -207,6 +212,7 @@ public final class PgBackRestConf {
         global.put("repo1-retention-full", Integer.toString(backup.retentionFull()));
         global.put("lock-path", lockPath(node.dataDir()).toString());
         global.put("log-path", logPath(node.dataDir()).toString());
+        global.put("spool-path", spoolPath(node.dataDir()).toString());
         global.put("log-level-file", "info");
         global.put("start-fast", "y");
         // Baton archives with archive_mode=always (reference fact 3), which pgBackRest's backup refuses

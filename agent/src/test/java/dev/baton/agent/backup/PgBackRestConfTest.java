@@ -54,6 +54,7 @@ class PgBackRestConfTest {
                 repo1-retention-full=2
                 lock-path=/srv/pg/data.pgbackrest/lock
                 log-path=/srv/pg/data.pgbackrest/log
+                spool-path=/srv/pg/data.pgbackrest/spool
                 log-level-file=info
                 start-fast=y
                 archive-mode-check=n
