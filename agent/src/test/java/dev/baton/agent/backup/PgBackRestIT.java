@@ -113,6 +113,10 @@ class PgBackRestIT {
         assertFalse(updates.isEmpty(), "progress was reported");
         assertTrue(updates.stream().anyMatch(u -> u[0] > 0 && u[1] >= u[0]), "bytes done of a total");
 
+        // pgBackRest picks the newest backup that stopped before the target, and keeps whole seconds.
+        while (!Instant.now().isAfter(backup.stop().plusSeconds(1))) {
+            Thread.sleep(100);
+        }
         exec(su, "INSERT INTO t SELECT 1, g FROM generate_series(1, 100) g");
         Instant t = Instant.parse(one(su, "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', "
                 + "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"));
