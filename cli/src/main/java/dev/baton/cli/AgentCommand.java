@@ -72,7 +72,7 @@ public final class AgentCommand extends BaseCommand {
         }
         Agent agent;
         try {
-            // With a backup section: pgBackRest as the backup repository (archiving, backups, restores).
+            // With a backup section: pgBackRest over the agent's process runner (docs/backup.md).
             dev.baton.agent.backup.BackupRepository backups = c.backup() == null ? null
                     : dev.baton.agent.backup.PgBackRest.create(c, new dev.baton.agent.process.SystemProcessRunner());
             agent = new Agent(c, store, Version.get(), backups);
