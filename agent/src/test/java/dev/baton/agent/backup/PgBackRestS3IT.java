@@ -5,7 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.agent.postgres.LocalPostgres;
 import dev.baton.agent.postgres.PgBinaries;
+import dev.baton.agent.postgres.PostgresController.StopMode;
+import dev.baton.agent.process.SystemProcessRunner;
+import dev.baton.config.Authentication;
+import dev.baton.config.BackupConfig;
+import dev.baton.config.BatonConfig;
+import dev.baton.config.BootstrapConfig;
+import dev.baton.config.Credentials;
+import dev.baton.config.DynamicConfig;
+import dev.baton.config.PostgresConfig;
+import dev.baton.config.RestoreConfig;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -21,6 +32,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -28,12 +40,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * pgBackRest's real S3 driver against S3Proxy on loopback over TLS ({@link S3ProxyServer}): a
- * PostgreSQL 15 archiving with {@code archive-push} to an S3 repository (path-style URIs, the
- * server's certificate checked against the test CA, SigV4 with the server's key), a full backup,
- * {@code info}, then a restore into a new data directory that holds the rows written before and
- * after the backup (the latter from the archive). Runs as an unprivileged user (PostgreSQL
- * refuses root).
+ * pgBackRest's real S3 driver against S3Proxy on loopback over TLS ({@link S3ProxyServer}).
+ * First with a hand-written configuration (the server's certificate checked against the test CA):
+ * a PostgreSQL 15 archiving with {@code archive-push}, a full backup, {@code info}, a restore into a
+ * new data directory with the rows written before and after the backup (the latter from the
+ * archive). Then through Baton: {@link PgBackRest} with a {@code backup.repository} of type s3
+ * (path-style, the endpoint, no TLS verification: the configuration has no CA option) and the
+ * credentials from the agent's environment, written only into the 0600 file: archiving set up by
+ * {@link LocalPostgres}, stanza, backup, list, and a new cluster restored from it. Runs as an
+ * unprivileged user (PostgreSQL refuses root).
  */
 class PgBackRestS3IT {
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
@@ -44,10 +59,21 @@ class PgBackRestS3IT {
 
     private final PgBinaries bin = PgBinaries.locate(null);
     private final List<Path> running = new ArrayList<>();
+    private final SystemProcessRunner runner = new SystemProcessRunner();
+    private final List<LocalPostgres> started = new ArrayList<>();
     private S3ProxyServer s3;
 
     @AfterEach
     void stop() throws Exception {
+        for (LocalPostgres pg : started) {
+            try {
+                if (pg.isRunning()) {
+                    pg.stop(StopMode.IMMEDIATE, TIMEOUT);
+                }
+            } finally {
+                pg.close();
+            }
+        }
         for (Path data : running) {
             run(List.of(bin.path("pg_ctl"), "-D", data.toString(), "-m", "immediate", "-w", "stop"), false);
         }
@@ -128,6 +154,74 @@ class PgBackRestS3IT {
         }
     }
 
+    @Test
+    void batonsPgBackRestArchivesBacksUpAndRestoresThroughS3() throws Exception {
+        s3 = S3ProxyServer.start(tmp.resolve("s3"), "baton-backups");
+        Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", s3.accessKey(), "AWS_SECRET_ACCESS_KEY", s3.secretKey());
+        int p1 = freePort();
+        BatonConfig c1 = node("s3demo", "n1", p1, null);
+        LocalPostgres primary = track(new LocalPostgres(c1, bin, runner));
+        primary.initdb();
+        primary.configure(false, null, DynamicConfig.defaults());
+        // The credentials are in the repository's file (0600), which archive-push reads too.
+        PgBackRest repo = new PgBackRest(c1, runner, env, 1);
+        primary.start(TIMEOUT);
+        repo.ensureStanza();
+        String conf = Files.readString(repo.confFile());
+        assertTrue(conf.contains("repo1-type=s3") && conf.contains("repo1-s3-uri-style=path")
+                && conf.contains("repo1-s3-key-type=shared"), conf);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(repo.confFile())));
+
+        try (Connection c = connect(p1, "su-pw")) {
+            exec(c, "CREATE TABLE t (x int)");
+            exec(c, "INSERT INTO t SELECT generate_series(1, 100)");
+        }
+        BackupInfo backup = repo.backup(BackupType.FULL, BackupProgress.NONE);
+        assertEquals(BackupType.FULL, backup.type());
+        assertEquals(List.of(backup), repo.list());
+        try (Connection c = connect(p1, "su-pw")) {
+            exec(c, "INSERT INTO t SELECT generate_series(101, 150)");
+            String wal = one(c, "SELECT pg_walfile_name(pg_switch_wal())");
+            await("the segment with the last rows is archived", () -> {
+                var stats = primary.archiver();
+                return stats != null && stats.lastArchivedWal() != null && stats.lastArchivedWal().compareTo(wal) >= 0;
+            });
+            assertEquals(0, primary.archiver().failedCount());
+        }
+
+        int p2 = freePort();
+        BatonConfig c2 = node("s3copy", "n2", p2, new RestoreConfig("s3demo", null, null));
+        PgBackRest repo2 = new PgBackRest(c2, runner, env, 1);
+        LocalPostgres copy = track(new LocalPostgres(c2, bin, runner));
+        repo2.restoreCluster(c2.bootstrap().restore(), BackupProgress.NONE);
+        copy.configure(false, null, DynamicConfig.defaults());
+        copy.start(TIMEOUT);
+        await("the restored cluster promotes", () -> copy.status().running() && !copy.status().inRecovery());
+        try (Connection c = connect(p2, "su-pw")) {
+            assertEquals("150", one(c, "SELECT count(*) FROM t"), "the rows of the backup and of the archive");
+        }
+        repo2.clearRestoreSettings();
+        repo2.ensureStanza(); // the copy archives to its own stanza in the same bucket
+    }
+
+    private BatonConfig node(String scope, String name, int port, RestoreConfig restore) {
+        Path dir = tmp.resolve(name);
+        PostgresConfig pg = new PostgresConfig("127.0.0.1:" + port, null, dir.resolve("data"), null,
+                dir.resolve(".pgpass"), new Authentication(new Credentials("postgres", "su-pw"),
+                new Credentials("replicator", "rep-pw")), Map.of("shared_buffers", "16MB"), List.of(), null, false, null);
+        BackupConfig backup = new BackupConfig(new BackupConfig.Repository(BackupConfig.RepositoryType.S3,
+                "/baton", s3.bucket(), s3.region(), "https://" + s3.endpoint(), "path", false), null, 2, 60, false, null);
+        return new BatonConfig(scope, null, name, null, null,
+                new BootstrapConfig(DynamicConfig.defaults(), List.of(), List.of(),
+                        restore == null ? BootstrapConfig.Method.INITDB : BootstrapConfig.Method.RESTORE, restore),
+                pg, null, null, null, null, null, backup);
+    }
+
+    private LocalPostgres track(LocalPostgres pg) {
+        started.add(pg);
+        return pg;
+    }
+
     private void writeConf(Path conf, Path data, Path sock, int port) throws IOException {
         Files.writeString(conf, String.join("\n",
                 "[global]",
@@ -192,6 +286,13 @@ class PgBackRestS3IT {
 
     private static Connection connect(int port) throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres");
+    }
+
+    private static Connection connect(int port, String password) throws SQLException {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", "postgres");
+        p.setProperty("password", password);
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
     }
 
     private static void exec(Connection c, String sql) throws SQLException {
