@@ -67,17 +67,16 @@ record RoleStep(IamClient iam, Progress progress) {
                 profile == null ? Status.MISSING : Status.EXISTS, "role " + name);
     }
 
-    /** Makes what is missing; returns the instance profile's name for the instances (null: none made here). */
+    /**
+     * With backups: makes what is missing; returns the instance profile's name for the instances
+     * (null with {@code --instance-profile}: none made here).
+     */
     String apply(Plan plan, String bucket) {
         ClusterSpec spec = plan.spec();
         if (!wanted(spec)) {
-            if (spec.backup()) {
-                ClusterProvisioner.step(progress, 2, "instance profile " + spec.instanceProfile()
-                        + ": given, not changed; its role must allow S3 under s3://" + bucket + "/" + spec.name()
-                        + "/ (docs/aws.md, policy " + BackupPolicy.BACKUP_POLICY + ")");
-            } else {
-                ClusterProvisioner.step(progress, 2, "instance role: none made (--no-backup)");
-            }
+            ClusterProvisioner.step(progress, 2, "instance profile " + spec.instanceProfile()
+                    + ": given, not changed; its role must allow S3 under s3://" + bucket + "/" + spec.name()
+                    + "/ (docs/aws.md, policy " + BackupPolicy.BACKUP_POLICY + ")");
             return null;
         }
         String name = Names.resource(spec.name());
