@@ -11,15 +11,20 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.Ec2ClientBuilder;
 import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
 import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2ClientBuilder;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.IamClientBuilder;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /**
- * The EC2 and ELBv2 clients of one command, on the URLConnection HTTP client, with the SDK's
+ * The EC2, ELBv2, S3 and IAM clients of one command, on the URLConnection HTTP client, with the SDK's
  * standard retries (5 attempts: throttling and 5xx are retried with backoff) and bounded calls.
  *
  * @param http the HTTP client both use; closed with them, since the SDK leaves a client it was
  *             given to its owner
  */
-public record AwsClients(SdkHttpClient http, Ec2Client ec2, ElasticLoadBalancingV2Client elbv2) implements AutoCloseable {
+public record AwsClients(SdkHttpClient http, Ec2Client ec2, ElasticLoadBalancingV2Client elbv2, S3Client s3,
+                         IamClient iam) implements AutoCloseable {
     static final int MAX_ATTEMPTS = 5;
 
     /** Clients for {@code target}, signing with {@code credentials} (the caller closes those). */
@@ -48,13 +53,27 @@ public record AwsClients(SdkHttpClient http, Ec2Client ec2, ElasticLoadBalancing
         if (target.elbv2Endpoint() != null) {
             lb.endpointOverride(target.elbv2Endpoint());
         }
-        return new AwsClients(http, eb.build(), lb.build());
+        // S3 through an endpoint override (the emulator, S3-compatible servers) uses path-style
+        // addresses; IAM is global (signed for us-east-1).
+        S3ClientBuilder sb = S3Client.builder().region(Region.of(target.region())).credentialsProvider(credentials)
+                .httpClient(http).overrideConfiguration(override);
+        if (target.s3Endpoint() != null) {
+            sb.endpointOverride(target.s3Endpoint()).forcePathStyle(true);
+        }
+        IamClientBuilder ib = IamClient.builder().region(Region.AWS_GLOBAL).credentialsProvider(credentials)
+                .httpClient(http).overrideConfiguration(override);
+        if (target.iamEndpoint() != null) {
+            ib.endpointOverride(target.iamEndpoint());
+        }
+        return new AwsClients(http, eb.build(), lb.build(), sb.build(), ib.build());
     }
 
     @Override
     public void close() {
         ec2.close();
         elbv2.close();
+        s3.close();
+        iam.close();
         http.close();
     }
 }

@@ -19,9 +19,12 @@ import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.Subnet;
 import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
 import software.amazon.awssdk.services.elasticloadbalancingv2.model.LoadBalancer;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Builds a cluster on EC2, step by step, making only what is missing: the security group, the
+ * Builds a cluster on EC2, step by step, making only what is missing: with backups the S3 bucket
+ * and the agents' instance role ({@link BucketStep}, {@link RoleStep}), then the security group, the
  * target group (its ARN goes into every agent's configuration, so it comes first), the network
  * load balancer and its listener, the instances, then the target registrations. Everything is
  * found again by tag and name, instances are launched with a client token per member, so a
@@ -34,7 +37,7 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.model.LoadBalancer
  */
 public final class ClusterProvisioner {
     /** Steps shown as [n/STEPS]. */
-    static final int STEPS = 8;
+    static final int STEPS = 10;
 
     private final Ec2Client ec2;
     private final String region;
@@ -45,6 +48,9 @@ public final class ClusterProvisioner {
     private final LoadBalancerStep loadBalancers;
     private final InstancesStep instances;
     private final TargetsStep targets;
+    /** Null without S3 and IAM clients (then a spec with backups is refused). */
+    private final BucketStep buckets;
+    private final RoleStep roles;
 
     /** As below, with a new CA made now for a cluster without instances yet. */
     public ClusterProvisioner(Ec2Client ec2, ElasticLoadBalancingV2Client elb, String region, Pacing pacing,
@@ -61,6 +67,20 @@ public final class ClusterProvisioner {
     public ClusterProvisioner(Ec2Client ec2, ElasticLoadBalancingV2Client elb, String region, Pacing pacing,
                               Supplier<String> passwordSource, java.util.function.Function<String, UserData.ClusterCa> caSource,
                               Progress progress) {
+        this(ec2, elb, null, null, region, pacing, passwordSource, caSource, progress);
+    }
+
+    /**
+     * With the S3 and IAM clients that a cluster with backups needs (its bucket and instance role).
+     *
+     * @param s3  S3 client, or null when no spec with backups is provisioned
+     * @param iam IAM client, or null likewise
+     */
+    public ClusterProvisioner(Ec2Client ec2, ElasticLoadBalancingV2Client elb, S3Client s3, IamClient iam,
+                              String region, Pacing pacing, Supplier<String> passwordSource,
+                              java.util.function.Function<String, UserData.ClusterCa> caSource, Progress progress) {
+        this.buckets = s3 == null ? null : new BucketStep(s3, region, progress);
+        this.roles = iam == null ? null : new RoleStep(iam, progress);
         this.ec2 = Objects.requireNonNull(ec2, "ec2");
         Objects.requireNonNull(elb, "elb");
         this.region = Objects.requireNonNull(region, "region");
@@ -90,6 +110,11 @@ public final class ClusterProvisioner {
                        List<String> memberIps, Secrets secrets, Set<String> registered) {
     }
 
+    /** The backup bucket of a spec with backups (Baton's or {@code --backup-bucket}); null without backups. */
+    public static String backupBucket(Plan plan) {
+        return plan.spec().backup() ? BucketStep.bucket(plan.spec(), plan.network().vpcId()) : null;
+    }
+
     /**
      * Reads what exists and works out what {@link #create} would make; changes nothing.
      * Throws {@link InvalidSpecException} for a spec that cannot be built (bad flags, unknown
@@ -100,6 +125,9 @@ public final class ClusterProvisioner {
         if (!problems.isEmpty()) {
             throw new InvalidSpecException(problems);
         }
+        if (spec.backup() && (buckets == null || roles == null)) {
+            throw new IllegalStateException("a cluster with backups needs the S3 and IAM clients");
+        }
         Network net = network(spec);
         List<String> ips = spec.colocateEtcd() ? memberIps(spec, net) : null;
         Inventory inv = inventory.read(spec.name());
@@ -107,6 +135,11 @@ public final class ClusterProvisioner {
         Set<String> registered = targets.registered(inv.targetGroup());
         ProvisionReport report = new ProvisionReport(spec.name());
         String name = Names.resource(spec.name());
+        if (spec.backup()) {
+            String bucket = BucketStep.bucket(spec, net.vpcId());
+            BucketStep.plan(report, spec, bucket, buckets.read(bucket));
+            roles.plan(report, spec);
+        }
         SecurityGroupStep.plan(report, name, inv.securityGroup(net.vpcId()), net.vpcId());
         TargetGroupStep.plan(report, name, inv.targetGroup());
         LoadBalancerStep.plan(report, spec, inv.loadBalancer(), inv.listeners());
@@ -134,8 +167,20 @@ public final class ClusterProvisioner {
         progress.step("Cluster " + spec.name() + " in " + region + ": " + spec.instances() + " x " + spec.instanceType()
                 + " (" + spec.ami() + ") in " + net.vpcId() + ", " + zones(net) + "; etcd "
                 + (spec.colocateEtcd() ? "on the instances" : String.join(",", spec.etcdHosts())));
-        String step = "security group";
+        String step = "backup bucket";
         try {
+            UserData.Backup backup = null;
+            String profile = null;
+            if (spec.backup()) {
+                String bucket = buckets.apply(plan);
+                step = "instance role";
+                profile = roles.apply(plan, bucket);
+                backup = new UserData.Backup(bucket, region, BackupPolicy.repositoryPath(spec.name()));
+            } else {
+                step(progress, 1, "backup: off (--no-backup)");
+                step(progress, 2, "instance role: none made (--no-backup)");
+            }
+            step = "security group";
             String sg = securityGroups.apply(plan);
             step = "target group";
             String tg = targetGroups.apply(plan);
@@ -144,7 +189,7 @@ public final class ClusterProvisioner {
             step = "listener";
             loadBalancers.listener(plan, lb, tg);
             step = "instances";
-            List<Instance> members = instances.apply(plan, sg, tg);
+            List<Instance> members = instances.apply(plan, sg, tg, backup, profile);
             step = "waiting for the instances";
             members = instances.waitRunning(plan, members);
             step = "targets";

@@ -28,11 +28,14 @@ import java.util.regex.Pattern;
  * @param instanceProfile   IAM instance profile (name or ARN) for the agents' load balancer calls, or null
  * @param ipOffset          with colocated etcd: the first member address of each subnet, counted from
  *                          the subnet's first usable address; null derives it from the name
+ * @param backup            WAL archiving and scheduled backups to S3 (the bucket, an instance role
+ *                          limited to the cluster's prefix, the node YAML's {@code backup} section)
+ * @param backupBucket      an existing bucket for the backups, or null for one Baton makes
  */
 public record ClusterSpec(String name, int instances, String instanceType, String ami, List<String> subnets,
                           String keyName, List<String> etcdHosts, boolean colocateEtcd, boolean publicLoadBalancer,
                           List<String> sshCidrs, List<String> clientCidrs, String batonUrl, String batonSha256,
-                          String instanceProfile, Integer ipOffset) {
+                          String instanceProfile, Integer ipOffset, boolean backup, String backupBucket) {
 
     /** Where instances get the Baton jar unless {@code --baton-url} says otherwise. */
     public static final String DEFAULT_BATON_URL = "https://github.com/baton-ha/baton/releases/latest/download/baton.jar";
@@ -61,7 +64,7 @@ public record ClusterSpec(String name, int instances, String instanceType, Strin
         }
     }
 
-    /** A builder with the defaults (1 instance, no SSH, the default Baton URL). */
+    /** A builder with the defaults (1 instance, no SSH, the default Baton URL, no backup: the CLI turns it on). */
     public static Builder builder(String name) {
         return new Builder(name);
     }
@@ -138,6 +141,13 @@ public record ClusterSpec(String name, int instances, String instanceType, Strin
         if (instanceProfile != null && !PROFILE.matcher(instanceProfile).matches()) {
             p.add("--instance-profile: must be an instance profile name or ARN, got \"" + instanceProfile + "\"");
         }
+        if (backupBucket != null && !backup) {
+            p.add("--backup-bucket: not with --no-backup");
+        }
+        if (backupBucket != null && !BackupPolicy.isBucketName(backupBucket)) {
+            p.add("--backup-bucket: must be an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-'), got \""
+                    + backupBucket + "\"");
+        }
         return p;
     }
 
@@ -189,6 +199,8 @@ public record ClusterSpec(String name, int instances, String instanceType, Strin
         private String batonSha256;
         private String instanceProfile;
         private Integer ipOffset;
+        private boolean backup;
+        private String backupBucket;
 
         private Builder(String name) {
             this.name = name;
@@ -208,10 +220,12 @@ public record ClusterSpec(String name, int instances, String instanceType, Strin
         public Builder batonSha256(String v) { batonSha256 = v; return this; }
         public Builder instanceProfile(String v) { instanceProfile = v; return this; }
         public Builder ipOffset(Integer v) { ipOffset = v; return this; }
+        public Builder backup(boolean v) { backup = v; return this; }
+        public Builder backupBucket(String v) { backupBucket = v; return this; }
 
         public ClusterSpec build() {
             return new ClusterSpec(name, instances, instanceType, ami, subnets, keyName, etcdHosts, colocateEtcd,
-                    publicLoadBalancer, sshCidrs, clientCidrs, batonUrl, batonSha256, instanceProfile, ipOffset);
+                    publicLoadBalancer, sshCidrs, clientCidrs, batonUrl, batonSha256, instanceProfile, ipOffset, backup, backupBucket);
         }
     }
 }

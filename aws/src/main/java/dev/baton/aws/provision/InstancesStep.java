@@ -105,17 +105,32 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
     /** The user data of member {@code index} (text). */
     static String userData(ClusterSpec spec, Network net, List<String> ips, String region, String tg,
                            Secrets secrets, int index) {
+        return userData(spec, net, ips, region, tg, secrets, index, null);
+    }
+
+    /** The user data of member {@code index} (text), with the backup repository or null. */
+    static String userData(ClusterSpec spec, Network net, List<String> ips, String region, String tg,
+                           Secrets secrets, int index, UserData.Backup backup) {
         List<String> etcdHosts = spec.colocateEtcd()
                 ? ips.stream().map(ip -> ip + ":" + ClusterSpec.ETCD_CLIENT_PORT).toList()
                 : spec.etcdHosts();
         return UserData.render(new UserData.Member(spec.name(), Names.member(spec.name(), index),
                 ips == null ? null : ips.get(index), etcdHosts, region, tg, net.vpcCidr(),
                 spec.clientCidrs().isEmpty() ? List.of(net.vpcCidr()) : spec.clientCidrs(), secrets.passwords(),
-                secrets.ca(), spec.batonUrl(), spec.batonSha256(), spec.colocateEtcd() ? etcd(spec, ips, index) : null));
+                secrets.ca(), spec.batonUrl(), spec.batonSha256(), spec.colocateEtcd() ? etcd(spec, ips, index) : null,
+                backup));
     }
 
     /** Step 5: launches the members that have no live instance; returns every member's instance. */
     List<Instance> apply(Plan plan, String sg, String tg) {
+        return apply(plan, sg, tg, null, null);
+    }
+
+    /**
+     * As above, with the backup repository for the node YAML (or null) and the instance profile
+     * Baton made (or null: the spec's {@code --instance-profile}, if any).
+     */
+    List<Instance> apply(Plan plan, String sg, String tg, UserData.Backup backup, String madeProfile) {
         ClusterSpec spec = plan.spec();
         Network net = plan.network();
         Secrets secrets = plan.secrets() != null ? plan.secrets()
@@ -131,23 +146,51 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
                 lines.add(member + " exists " + existing.instanceId());
                 continue;
             }
-            Instance launched = ec2.runInstances(request(plan, i, sg, tg, secrets)).instances().get(0);
+            Instance launched = launch(request(plan, i, sg, tg, secrets, backup, madeProfile));
             members.add(launched);
             plan.report().put("instance", member, launched.instanceId(), Status.CREATED,
                     ClusterProvisioner.describe(launched));
             lines.add(member + " created " + launched.instanceId() + " (" + launched.placement().availabilityZone()
                     + ", " + launched.privateIpAddress() + ")");
         }
-        ClusterProvisioner.step(progress, 5, "instances: " + String.join("; ", lines));
+        ClusterProvisioner.step(progress, 7, "instances: " + String.join("; ", lines));
         return members;
     }
 
-    private RunInstancesRequest request(Plan plan, int i, String sg, String tg, Secrets secrets) {
+    /**
+     * RunInstances; a new instance profile takes a few seconds to reach EC2 (IAM is eventually
+     * consistent), so "Invalid IAM Instance Profile" is retried for up to the dependency timeout.
+     */
+    private Instance launch(RunInstancesRequest req) {
+        long deadline = System.nanoTime() + pacing.dependencyTimeout().toNanos();
+        while (true) {
+            try {
+                return ec2.runInstances(req).instances().get(0);
+            } catch (software.amazon.awssdk.services.ec2.model.Ec2Exception e) {
+                String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
+                String message = e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorMessage());
+                if (req.iamInstanceProfile() == null || !"InvalidParameterValue".equals(code)
+                        || !message.toLowerCase(java.util.Locale.ROOT).contains("instance profile")
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(pacing.pollInterval().toMillis());
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private RunInstancesRequest request(Plan plan, int i, String sg, String tg, Secrets secrets,
+                                        UserData.Backup backup, String madeProfile) {
         ClusterSpec spec = plan.spec();
         Network net = plan.network();
         String member = Names.member(spec.name(), i);
         Subnet subnet = net.subnets().get(i % net.subnets().size());
-        String data = UserData.base64(userData(spec, net, plan.memberIps(), region, tg, secrets, i));
+        String data = UserData.base64(userData(spec, net, plan.memberIps(), region, tg, secrets, i, backup));
         RunInstancesRequest.Builder req = RunInstancesRequest.builder().imageId(spec.ami())
                 .instanceType(spec.instanceType()).minCount(1).maxCount(1).subnetId(subnet.subnetId())
                 .securityGroupIds(sg).userData(data)
@@ -161,7 +204,9 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
         if (spec.keyName() != null) {
             req.keyName(spec.keyName());
         }
-        if (spec.instanceProfile() != null) {
+        if (madeProfile != null) {
+            req.iamInstanceProfile(IamInstanceProfileSpecification.builder().name(madeProfile).build());
+        } else if (spec.instanceProfile() != null) {
             req.iamInstanceProfile(spec.instanceProfile().startsWith("arn:")
                     ? IamInstanceProfileSpecification.builder().arn(spec.instanceProfile()).build()
                     : IamInstanceProfileSpecification.builder().name(spec.instanceProfile()).build());
@@ -193,7 +238,7 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
                 plan.report().put("instance", member, now.instanceId(), r.status(), ClusterProvisioner.describe(now));
             }
         }
-        ClusterProvisioner.step(progress, 6, "instances running: " + String.join(", ", out.stream()
+        ClusterProvisioner.step(progress, 8, "instances running: " + String.join(", ", out.stream()
                 .map(i -> Inventory.tag(i.tags(), Names.MEMBER_TAG) + " " + i.privateIpAddress()).toList()));
         return out;
     }

@@ -67,7 +67,7 @@ record LoadBalancerStep(ElasticLoadBalancingV2Client elb, Pacing pacing, Progres
                     lb.dnsName() + " (" + lb.state().codeAsString() + ")");
         }
         plan.report().endpoint(lb.dnsName() + ":" + ClusterSpec.PG_PORT);
-        ClusterProvisioner.step(progress, 3, "load balancer " + name + ": " + (created ? "created " : "exists ")
+        ClusterProvisioner.step(progress, 5, "load balancer " + name + ": " + (created ? "created " : "exists ")
                 + lb.loadBalancerArn() + " (" + lb.scheme() + ", " + lb.state().codeAsString() + ")");
         return lb;
     }
@@ -87,14 +87,14 @@ record LoadBalancerStep(ElasticLoadBalancingV2Client elb, Pacing pacing, Progres
                         + lb.loadBalancerName() + " forwards elsewhere (" + existing.listenerArn() + "); delete it "
                         + "and run again", plan.report(), null);
             }
-            ClusterProvisioner.step(progress, 4, "listener " + key + ": exists " + existing.listenerArn());
+            ClusterProvisioner.step(progress, 6, "listener " + key + ": exists " + existing.listenerArn());
             return;
         }
         Listener l = elb.createListener(r -> r.loadBalancerArn(lb.loadBalancerArn()).protocol(ProtocolEnum.TCP)
                 .port(ClusterSpec.PG_PORT).defaultActions(a -> a.type(ActionTypeEnum.FORWARD).targetGroupArn(tg))
                 .tags(SdkTags.elb(plan.spec().name()))).listeners().get(0);
         plan.report().put("listener", key, l.listenerArn(), Status.CREATED, "forward to " + Names.resource(plan.spec().name()));
-        ClusterProvisioner.step(progress, 4, "listener " + key + ": created " + l.listenerArn());
+        ClusterProvisioner.step(progress, 6, "listener " + key + ": created " + l.listenerArn());
     }
 
     /** Step 8: waits until the load balancer is active and reports its DNS name. */
@@ -111,7 +111,7 @@ record LoadBalancerStep(ElasticLoadBalancingV2Client elb, Pacing pacing, Progres
         String name = Names.resource(plan.spec().name());
         ProvisionReport.Resource r = plan.report().get("load-balancer", name);
         plan.report().put("load-balancer", name, arn, r.status(), now.dnsName() + " (" + now.state().codeAsString() + ")");
-        ClusterProvisioner.step(progress, 8, "load balancer " + now.state().codeAsString() + ": " + now.dnsName() + ":"
+        ClusterProvisioner.step(progress, 10, "load balancer " + now.state().codeAsString() + ": " + now.dnsName() + ":"
                 + ClusterSpec.PG_PORT);
     }
 }

@@ -143,7 +143,7 @@ record SecurityGroupStep(Ec2Client ec2, Progress progress) {
         }
         boolean wide = have.stream().anyMatch(r -> obsolete(r, plan.network().vpcCidr()))
                 && wanted.stream().noneMatch(r -> obsolete(r, plan.network().vpcCidr()));
-        ClusterProvisioner.step(progress, 1, "security group " + name + ": " + (created ? "created " : "exists ") + id
+        ClusterProvisioner.step(progress, 3, "security group " + name + ": " + (created ? "created " : "exists ") + id
                 + (missing.isEmpty() ? "" : ", " + missing.size() + " rule" + (missing.size() == 1 ? "" : "s") + " added")
                 + (wide ? "; it still opens the REST API port " + ClusterSpec.RESTAPI_PORT + " to the whole VPC ("
                         + plan.network().vpcCidr() + "), as an earlier Baton made it: revoke that rule" : ""));

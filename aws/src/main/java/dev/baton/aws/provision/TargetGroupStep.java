@@ -73,7 +73,7 @@ record TargetGroupStep(ElasticLoadBalancingV2Client elb, Progress progress) {
             elb.modifyTargetGroupAttributes(r -> r.targetGroupArn(arn).attributes(change));
         }
         String drift = healthCheckDrift(tg);
-        ClusterProvisioner.step(progress, 2, "target group " + name + ": " + (created ? "created " : "exists ") + arn
+        ClusterProvisioner.step(progress, 4, "target group " + name + ": " + (created ? "created " : "exists ") + arn
                 + (drift.isEmpty() ? "" : " (its health check differs: " + drift + "; left as it is)"));
         return arn;
     }

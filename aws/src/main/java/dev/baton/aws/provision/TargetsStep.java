@@ -52,7 +52,7 @@ record TargetsStep(ElasticLoadBalancingV2Client elb, Progress progress) {
             plan.report().put("target", member, i.instanceId(), missing.contains(i) ? Status.CREATED : Status.EXISTS,
                     "in target group " + Names.resource(plan.spec().name()));
         }
-        ClusterProvisioner.step(progress, 7, "targets: " + (missing.isEmpty() ? "all " + members.size() + " registered already"
+        ClusterProvisioner.step(progress, 9, "targets: " + (missing.isEmpty() ? "all " + members.size() + " registered already"
                 : "registered " + String.join(", ", missing.stream().map(Instance::instanceId).toList())));
     }
 }

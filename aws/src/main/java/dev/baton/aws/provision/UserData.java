@@ -100,18 +100,41 @@ public final class UserData {
     }
 
     /**
+     * The S3 repository of a cluster's backups: the node YAML's {@code backup} section (archiving
+     * on, a weekly full and daily differential backups) and the pgBackRest package.
+     *
+     * @param path the prefix in the bucket, {@code /NAME}
+     */
+    public record Backup(String bucket, String region, String path) {
+        public Backup {
+            Objects.requireNonNull(bucket, "bucket");
+            Objects.requireNonNull(region, "region");
+            Objects.requireNonNull(path, "path");
+        }
+    }
+
+    /**
      * Everything one member's user data says.
      *
      * @param privateIp the member's address, or null when AWS assigns it (then {@link
      *                  #PRIVATE_IP_TOKEN}, replaced on first boot)
      * @param etcd      the colocated etcd member, or null with an external etcd
+     * @param backup    the backup repository, or null without backups
      */
     public record Member(String cluster, String member, String privateIp, List<String> etcdHosts, String region,
                          String targetGroupArn, String vpcCidr, List<String> clientCidrs, Passwords passwords,
-                         ClusterCa ca, String batonUrl, String batonSha256, Etcd etcd) {
+                         ClusterCa ca, String batonUrl, String batonSha256, Etcd etcd, Backup backup) {
         public Member {
             etcdHosts = List.copyOf(etcdHosts);
             clientCidrs = List.copyOf(clientCidrs);
+        }
+
+        /** A member without backups. */
+        public Member(String cluster, String member, String privateIp, List<String> etcdHosts, String region,
+                      String targetGroupArn, String vpcCidr, List<String> clientCidrs, Passwords passwords,
+                      ClusterCa ca, String batonUrl, String batonSha256, Etcd etcd) {
+            this(cluster, member, privateIp, etcdHosts, region, targetGroupArn, vpcCidr, clientCidrs, passwords, ca,
+                    batonUrl, batonSha256, etcd, null);
         }
 
         @Override
@@ -147,6 +170,24 @@ public final class UserData {
         b.put("BATON_CHECKSUM", m.batonSha256() == null ? List.of()
                 : List.of("echo '" + m.batonSha256().toLowerCase(java.util.Locale.ROOT)
                         + "  /usr/local/lib/baton/baton.jar.download' | sha256sum -c -"));
+        if (m.backup() == null) {
+            b.put("BACKUP", List.of());
+            b.put("BACKUP_INSTALL", List.of());
+        } else {
+            b.put("BACKUP", List.of(
+                    "# WAL archiving and scheduled backups with pgBackRest to S3 (docs/backup.md). Credentials",
+                    "# come from the instance role, which may use only this prefix of the bucket.",
+                    "backup:",
+                    "  repository:",
+                    "    type: s3",
+                    "    bucket: " + m.backup().bucket(),
+                    "    region: " + m.backup().region(),
+                    "    path: " + m.backup().path(),
+                    "  schedule:",
+                    "    full: \"" + BackupPolicy.FULL_SCHEDULE + "\"",
+                    "    diff: \"" + BackupPolicy.DIFF_SCHEDULE + "\""));
+            b.put("BACKUP_INSTALL", List.of("apt-get install -y pgbackrest"));
+        }
         if (m.etcd() == null) {
             b.put("ETCD_FILES", List.of());
             b.put("ETCD_TLS", List.of("# The etcd given with --etcd, used as it is: to reach it over TLS, add protocol: https",

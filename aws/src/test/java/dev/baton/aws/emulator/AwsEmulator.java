@@ -68,7 +68,8 @@ public final class AwsEmulator implements AutoCloseable {
     public record Call(String service, String action, Map<String, String> params, long nanoTime) {
         /** True unless the action only reads ({@code Describe*}). */
         public boolean mutating() {
-            return !action.startsWith("Describe");
+            return !(action.startsWith("Describe") || action.startsWith("Get") || action.startsWith("Head")
+                    || action.startsWith("List"));
         }
     }
 
@@ -104,6 +105,8 @@ public final class AwsEmulator implements AutoCloseable {
     private final Ec2Api ec2;
     private final Elbv2Api elbv2;
     private final ElbApi elb;
+    private final S3Api s3;
+    private final IamApi iam;
     private final HttpServer server;
     private final ExecutorService executor;
     private final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
@@ -121,6 +124,8 @@ public final class AwsEmulator implements AutoCloseable {
         this.ec2 = new Ec2Api(world);
         this.elbv2 = new Elbv2Api(world);
         this.elb = new ElbApi(world);
+        this.s3 = new S3Api(world);
+        this.iam = new IamApi(world);
         AtomicInteger n = new AtomicInteger();
         executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "aws-emulator-" + n.incrementAndGet());
@@ -489,6 +494,86 @@ public final class AwsEmulator implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ S3 and IAM
+
+    /** The buckets of the emulated account, by name. */
+    public List<String> bucketNames() {
+        synchronized (world) {
+            return List.copyOf(s3.buckets.keySet());
+        }
+    }
+
+    /** Makes {@code name} a bucket of another account: CreateBucket answers BucketAlreadyExists, HeadBucket 403. */
+    public void addForeignBucket(String name) {
+        synchronized (world) {
+            s3.foreign.add(name);
+        }
+    }
+
+    /** Creates a bucket directly, with no encryption, public access block or tags (a user's own bucket). */
+    public void addBucket(String name) {
+        synchronized (world) {
+            s3.buckets.put(name, new S3Api.Bucket(name, REGION));
+        }
+    }
+
+    /** Puts an object into a bucket (the emulator has no PutObject). */
+    public void putObject(String bucket, String key, String content) {
+        synchronized (world) {
+            s3.putObject(bucket, key, S3Api.utf8(content));
+        }
+    }
+
+    /** The object keys of a bucket, in order. */
+    public List<String> objectKeys(String bucket) {
+        synchronized (world) {
+            S3Api.Bucket b = s3.buckets.get(bucket);
+            return b == null ? List.of() : List.copyOf(b.objects.keySet());
+        }
+    }
+
+    /** A bucket's encryption configuration, public access block (XML as sent) and tags; null when there is no bucket. */
+    public record BucketInfo(String encryption, String publicAccessBlock, Map<String, String> tags) {
+    }
+
+    public BucketInfo bucket(String name) {
+        synchronized (world) {
+            S3Api.Bucket b = s3.buckets.get(name);
+            return b == null ? null : new BucketInfo(b.encryption, b.publicAccessBlock, Map.copyOf(b.tags));
+        }
+    }
+
+    /** The names of the IAM roles. */
+    public List<String> roleNames() {
+        synchronized (world) {
+            return List.copyOf(iam.roles.keySet());
+        }
+    }
+
+    /** A role's inline policy document (as sent), or null. */
+    public String rolePolicy(String role, String policy) {
+        synchronized (world) {
+            IamApi.Role r = iam.roles.get(role);
+            return r == null ? null : r.policies.get(policy);
+        }
+    }
+
+    /** A role's tags, or null when there is no such role. */
+    public Map<String, String> roleTags(String role) {
+        synchronized (world) {
+            IamApi.Role r = iam.roles.get(role);
+            return r == null ? null : Map.copyOf(r.tags);
+        }
+    }
+
+    /** The roles in an instance profile, or null when there is no such profile. */
+    public List<String> instanceProfileRoles(String profile) {
+        synchronized (world) {
+            IamApi.Profile p = iam.profiles.get(profile);
+            return p == null ? null : List.copyOf(p.roles);
+        }
+    }
+
     // ------------------------------------------------------------------ faults
 
     /**
@@ -701,6 +786,10 @@ public final class AwsEmulator implements AutoCloseable {
     private void serve(HttpExchange ex) throws IOException {
         try (ex) {
             byte[] raw = ex.getRequestBody().readAllBytes();
+            if (!ex.getRequestMethod().equals("POST") || !ex.getRequestURI().getRawPath().equals("/")) {
+                serveS3(ex, raw);
+                return;
+            }
             Map<String, String> form = new LinkedHashMap<>();
             if (ex.getRequestURI().getRawQuery() != null) {
                 form.putAll(Query.parseForm(ex.getRequestURI().getRawQuery()));
@@ -712,6 +801,7 @@ public final class AwsEmulator implements AutoCloseable {
                 case Ec2Api.VERSION -> "ec2";
                 case Elbv2Api.VERSION -> "elbv2";
                 case ElbApi.VERSION -> "elb";
+                case IamApi.VERSION -> "iam";
                 default -> null;
             };
             if (service == null) {
@@ -760,6 +850,7 @@ public final class AwsEmulator implements AutoCloseable {
                     switch (service) {
                         case "ec2" -> ec2.handle(action, q, x);
                         case "elbv2" -> elbv2.handle(action, q, x);
+                        case "iam" -> iam.handle(action, q, x);
                         default -> elb.handle(action, q, x);
                     }
                 }
@@ -774,7 +865,7 @@ public final class AwsEmulator implements AutoCloseable {
             String body = service.equals("ec2")
                     ? "<" + action + "Response xmlns=\"" + Ec2Api.NAMESPACE + "\"><requestId>" + requestId
                             + "</requestId>" + x + "</" + action + "Response>"
-                    : "<" + action + "Response xmlns=\"" + (service.equals("elb") ? ElbApi.NAMESPACE : Elbv2Api.NAMESPACE)
+                    : "<" + action + "Response xmlns=\"" + namespace(service)
                             + "\"><" + action + "Result>" + x + "</" + action + "Result><ResponseMetadata><RequestId>"
                             + requestId + "</RequestId></ResponseMetadata></" + action + "Response>";
             respond(ex, 200, body);
@@ -789,12 +880,70 @@ public final class AwsEmulator implements AutoCloseable {
                     + Xml.escape(String.valueOf(e.getMessage())) + "</Message></Error></Errors><RequestID>" + requestId
                     + "</RequestID></Response>";
         } else {
-            String ns = service.equals("elb") ? ElbApi.NAMESPACE : Elbv2Api.NAMESPACE;
+            String ns = namespace(service);
             body = "<ErrorResponse xmlns=\"" + ns + "\"><Error><Type>" + (e.status >= 500 ? "Receiver" : "Sender")
                     + "</Type><Code>" + Xml.escape(e.code) + "</Code><Message>" + Xml.escape(String.valueOf(e.getMessage()))
                     + "</Message></Error><RequestId>" + requestId + "</RequestId></ErrorResponse>";
         }
         respond(ex, e.status, body);
+    }
+
+    private static String namespace(String service) {
+        return switch (service) {
+            case "elb" -> ElbApi.NAMESPACE;
+            case "iam" -> IamApi.NAMESPACE;
+            default -> Elbv2Api.NAMESPACE;
+        };
+    }
+
+    /** An S3 request: path-style {@code /BUCKET[/KEY]?SUBRESOURCE}, REST-XML. */
+    private void serveS3(HttpExchange ex, byte[] raw) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        String rest = path.startsWith("/") ? path.substring(1) : path;
+        int slash = rest.indexOf('/');
+        String bucket = rest.isEmpty() ? null : slash < 0 ? rest : rest.substring(0, slash);
+        String key = slash < 0 || slash == rest.length() - 1 ? null : rest.substring(slash + 1);
+        Map<String, String> query = ex.getRequestURI().getRawQuery() == null ? Map.of()
+                : Query.parseForm(ex.getRequestURI().getRawQuery());
+        String method = ex.getRequestMethod();
+        String action = S3Api.action(method, bucket, key, query);
+        Map<String, String> params = new LinkedHashMap<>(query);
+        if (bucket != null) {
+            params.put("Bucket", bucket);
+        }
+        if (virtualNanos != null) {
+            virtualNanos.addAndGet(nanosPerRequest);
+        }
+        calls.add(new Call("s3", action, Collections.unmodifiableMap(params), world.nanos.getAsLong()));
+        String requestId = UUID.randomUUID().toString();
+        ex.getResponseHeaders().set("x-amz-request-id", requestId);
+        S3Api.Reply reply;
+        Fault f = nextFault("s3", action);
+        try {
+            if (f != null) {
+                throw new S3Api.S3Error(f.status() >= 0 ? f.status() : 503, f.status() >= 0 ? f.code() : "SlowDown",
+                        f.status() >= 0 ? f.message() : "Please reduce your request rate.", bucket);
+            }
+            synchronized (world) {
+                world.tick();
+                reply = s3.handle(action, bucket, query, new String(raw, StandardCharsets.UTF_8));
+            }
+        } catch (S3Api.S3Error e) {
+            if (method.equals("HEAD")) {
+                ex.sendResponseHeaders(e.status, -1);
+            } else {
+                respond(ex, e.status, e.xml(requestId));
+            }
+            return;
+        } catch (RuntimeException e) {
+            respond(ex, 500, new S3Api.S3Error(500, "InternalError", "emulator bug: " + e, bucket).xml(requestId));
+            return;
+        }
+        if (reply.body() == null) {
+            ex.sendResponseHeaders(reply.status(), -1);
+        } else {
+            respond(ex, reply.status(), reply.body());
+        }
     }
 
     private static void respond(HttpExchange ex, int status, String body) throws IOException {

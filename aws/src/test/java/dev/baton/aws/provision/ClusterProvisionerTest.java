@@ -170,7 +170,7 @@ class ClusterProvisionerTest {
         assertEquals(List.of("us-east-1a", "us-east-1b", "us-east-1a"),
                 emu.instances().stream().map(AwsEmulator.InstanceInfo::availabilityZone).toList());
         assertEquals(ids, emu.registeredTargets(tg.targetGroupArn()));
-        assertTrue(progress.stream().anyMatch(l -> l.startsWith("[8/8] load balancer active")), progress.toString());
+        assertTrue(progress.stream().anyMatch(l -> l.startsWith("[10/10] load balancer active")), progress.toString());
 
         // Again: everything is found, nothing is created or changed.
         emu.clearCalls();

@@ -60,6 +60,14 @@ public final class AwsOptions {
             return clients.elbv2();
         }
 
+        software.amazon.awssdk.services.s3.S3Client s3() {
+            return clients.s3();
+        }
+
+        software.amazon.awssdk.services.iam.IamClient iam() {
+            return clients.iam();
+        }
+
         String region() {
             return target.region();
         }

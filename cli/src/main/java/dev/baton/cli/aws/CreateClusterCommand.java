@@ -21,6 +21,8 @@ import software.amazon.awssdk.core.exception.SdkException;
         "/primary), a network load balancer with a TCP 5432 listener, and the instances, which install",
         "PostgreSQL " + ClusterSpec.PG_VERSION + " and Baton on first boot (cloud-init) and start the agent. "
                 + "Waits until the instances run",
+        "With backups (the default) first a private, encrypted S3 bucket and an instance role that may use",
+        "only the cluster's prefix of it; the agents archive WAL and back up on a schedule.",
         "and the load balancer is active. Safe to run again: it finds what exists (tag baton:cluster=NAME)",
         "and creates only what is missing; after a failure it lists what exists, and a re-run resumes."})
 public final class CreateClusterCommand extends BaseCommand {
@@ -85,6 +87,14 @@ public final class CreateClusterCommand extends BaseCommand {
             + "in each subnet, counted from its first usable one (default: derived from NAME).")
     Integer ipOffset;
 
+    @Option(names = "--no-backup", description = "No WAL archiving or scheduled backups (default: on, to an S3 "
+            + "bucket Baton makes private and encrypted, or --backup-bucket).")
+    boolean noBackup;
+
+    @Option(names = "--backup-bucket", paramLabel = "BUCKET", description = "An existing S3 bucket for the backups "
+            + "(under /NAME) instead of one Baton makes; Baton does not change it.")
+    String backupBucket;
+
     @Option(names = "--dry-run", description = "Show what exists and what would be created; change nothing.")
     boolean dryRun;
 
@@ -92,7 +102,7 @@ public final class CreateClusterCommand extends BaseCommand {
         return ClusterSpec.builder(name).instances(instances).instanceType(instanceType).ami(ami).subnets(subnets)
                 .keyName(keyName).etcdHosts(etcd).colocateEtcd(colocateEtcd).publicLoadBalancer(publicLoadBalancer)
                 .clientCidrs(clientCidrs).sshCidrs(sshCidrs).instanceProfile(instanceProfile).batonUrl(batonUrl)
-                .batonSha256(batonSha256).ipOffset(ipOffset).build();
+                .batonSha256(batonSha256).ipOffset(ipOffset).backup(!noBackup).backupBucket(backupBucket).build();
     }
 
     @Override
@@ -108,8 +118,9 @@ public final class CreateClusterCommand extends BaseCommand {
         String region = null;
         try (AwsOptions.Session s = aws.open()) {
             region = s.region();
-            ClusterProvisioner p = new ClusterProvisioner(s.ec2(), s.elbv2(), s.region(), aws.environment().pacing(),
-                    aws.environment().passwords(), progress);
+            ClusterProvisioner p = new ClusterProvisioner(s.ec2(), s.elbv2(), s.s3(), s.iam(), s.region(),
+                    aws.environment().pacing(), aws.environment().passwords(),
+                    n -> dev.baton.aws.provision.UserData.ClusterCa.create(n, java.time.Instant.now()), progress);
             if (dryRun) {
                 ProvisionReport plan = p.plan(spec).report();
                 if (aws.json()) {
@@ -143,6 +154,11 @@ public final class CreateClusterCommand extends BaseCommand {
                         + "PostgreSQL ssl=on, etcd over TLS (docs/security.md).");
                 out().println("The passwords and the cluster CA are in the instances' user data (and the passwords in "
                         + "/etc/baton/baton.yml); they are not shown here.");
+                out().println(spec.backup() ? "Backups: WAL archived continuously and a full backup weekly, a "
+                        + "differential daily, to s3://" + report.resources().stream()
+                        .filter(r -> r.kind().equals("bucket")).map(ProvisionReport.Resource::name).findFirst().orElse("?")
+                        + "/" + spec.name() + "/ (docs/backup.md). delete-cluster keeps them unless --delete-backups."
+                        : "Backups: off (--no-backup).");
             }
             return EXIT_OK;
         } catch (InvalidSpecException e) {

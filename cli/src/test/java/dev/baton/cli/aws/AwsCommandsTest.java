@@ -114,8 +114,8 @@ class AwsCommandsTest {
     void createDescribeListAndDelete() throws Exception {
         Result c = aws(create("--key-name", "ops"));
         assertEquals(0, c.code(), c.toString());
-        assertTrue(c.out().contains("[1/8] security group baton-demo: created sg-"), c.out());
-        assertTrue(c.out().contains("[8/8] load balancer active: baton-demo-"), c.out());
+        assertTrue(c.out().contains("[3/10] security group baton-demo: created sg-"), c.out());
+        assertTrue(c.out().contains("[10/10] load balancer active: baton-demo-"), c.out());
         assertTrue(c.out().contains("Connect to PostgreSQL at baton-demo-"), c.out());
         assertFalse(c.out().contains("Generated1Password"), "no password is printed");
         assertFalse(c.err().contains("Generated1Password"), "no password is printed");
@@ -132,6 +132,12 @@ class AwsCommandsTest {
         assertTrue(config.contains("password: 'Generated3Password0123456789'"), "the REST API's password: " + config);
         assertTrue(config.contains("verify_client: optional"), config);
         assertTrue(config.contains("target_group_arn: " + emu.targetGroupArn("baton-demo")), config);
+        String bucket = emu.bucketNames().get(0);
+        assertTrue(config.contains("backup:\n  repository:\n    type: s3\n    bucket: " + bucket + "\n    region: us-east-1\n"
+                + "    path: /demo\n  schedule:\n    full: \"0 3 * * 0\"\n    diff: \"0 3 * * 1-6\"\n"), config);
+        assertEquals("baton-demo", runs.get(0).params().get("IamInstanceProfile.Name"));
+        assertTrue(c.out().contains("[1/10] backup bucket " + bucket + ": created"), c.out());
+        assertTrue(c.out().contains("Backups: WAL archived continuously"), c.out());
         String tg = emu.targetGroupArn("baton-demo");
         assertEquals(3, emu.registeredTargets(tg).size());
 
@@ -161,11 +167,15 @@ class AwsCommandsTest {
         emu.clearCalls();
         Result del = aws("delete-cluster", "demo", "--yes");
         assertEquals(0, del.code(), del.toString());
-        assertTrue(del.out().contains("Deleted cluster demo: 7 resources."), del.out());
+        assertTrue(del.out().contains("Deleted cluster demo: 9 resources."), del.out());
         assertEquals(List.of(), emu.liveResources());
         List<String> order = mutating().stream().map(AwsEmulator.Call::action).distinct().toList();
         assertEquals(List.of("DeleteListener", "DeleteLoadBalancer", "DeleteTargetGroup", "TerminateInstances",
-                "DeleteSecurityGroup"), order);
+                "DeleteSecurityGroup", "RemoveRoleFromInstanceProfile", "DeleteInstanceProfile", "DeleteRolePolicy",
+                "DeleteRole"), order);
+        assertEquals(List.of(), emu.roleNames());
+        assertEquals(List.of(bucket), emu.bucketNames(), "the backups stay");
+        assertTrue(del.err().contains("the backups in s3://" + bucket + "/demo/ are kept"), del.err());
 
         emu.clearCalls();
         Result again = aws("delete-cluster", "demo", "--yes");
@@ -183,7 +193,7 @@ class AwsCommandsTest {
         Result again = aws(create());
         assertEquals(0, again.code(), again.toString());
         assertTrue(again.out().contains("Nothing to create: everything existed."), again.out());
-        assertTrue(again.out().contains("[5/8] instances: demo-1 exists i-"), again.out());
+        assertTrue(again.out().contains("[7/10] instances: demo-1 exists i-"), again.out());
         assertEquals(List.of(), mutating());
     }
 
@@ -208,8 +218,8 @@ class AwsCommandsTest {
 
         Result resumed = aws(create());
         assertEquals(0, resumed.code(), resumed.toString());
-        assertTrue(resumed.out().contains("[1/8] security group baton-demo: exists " + sg), resumed.out());
-        assertTrue(resumed.out().contains("[3/8] load balancer baton-demo: created"), resumed.out());
+        assertTrue(resumed.out().contains("[3/10] security group baton-demo: exists " + sg), resumed.out());
+        assertTrue(resumed.out().contains("[5/10] load balancer baton-demo: created"), resumed.out());
         assertEquals(1, emu.calls("CreateSecurityGroup").size());
         assertEquals(3, emu.registeredTargets(tg).size());
     }
@@ -316,8 +326,8 @@ class AwsCommandsTest {
         assertTrue(n.path("ok").asBoolean());
         assertEquals("demo", n.path("cluster").asText());
         assertTrue(n.path("endpoint").asText().endsWith(":5432"));
-        assertEquals(10, n.path("resources").size(), n.toString());
-        assertTrue(c.err().contains("[1/8] security group"), "progress goes to stderr: " + c.err());
+        assertEquals(13, n.path("resources").size(), n.toString()); // with the bucket, the role and its profile
+        assertTrue(c.err().contains("[3/10] security group"), "progress goes to stderr: " + c.err());
 
         emu.failNext("RunInstances", 1, 400, "InstanceLimitExceeded", "too many instances");
         emu.terminateInstanceNow(emu.instances().get(0).id());
@@ -339,5 +349,65 @@ class AwsCommandsTest {
         for (String s : List.of("create-cluster", "list", "describe", "delete-cluster")) {
             assertTrue(h.out().contains(s), h.out());
         }
+    }
+
+    @Test
+    void noBackupMakesNoBucketNoRoleAndNoBackupSection() {
+        Result c = aws(create("--no-backup"));
+        assertEquals(0, c.code(), c.toString());
+        assertEquals(List.of(), emu.bucketNames());
+        assertEquals(List.of(), emu.roleNames());
+        String config = UserData.agentConfig(UserData.decode(emu.calls("RunInstances").get(0).params().get("UserData")));
+        assertFalse(config.contains("backup:"), config);
+        assertTrue(c.out().contains("[1/10] backup: off (--no-backup)"), c.out());
+        assertTrue(c.out().contains("Backups: off (--no-backup)."), c.out());
+        assertEquals(2, aws(create("--no-backup", "--backup-bucket", "mine")).code(), "--backup-bucket needs backups");
+    }
+
+    @Test
+    void aGivenBucketIsUsedAsItIsAndMustExist() {
+        Result missing = aws(create("--backup-bucket", "ops-backups"));
+        assertEquals(1, missing.code(), missing.toString());
+        assertTrue(missing.err().contains("does not exist"), missing.err());
+        assertTrue(emu.instances().isEmpty(), "nothing is launched without the bucket");
+
+        emu.addBucket("ops-backups");
+        emu.clearCalls();
+        Result c = aws(create("--backup-bucket", "ops-backups"));
+        assertEquals(0, c.code(), c.toString());
+        assertEquals(List.of("ops-backups"), emu.bucketNames());
+        assertEquals(null, emu.bucket("ops-backups").encryption(), "Baton does not change a bucket it did not make");
+        assertTrue(emu.calls().stream().noneMatch(x -> x.service().equals("s3") && x.mutating()), "no S3 change");
+        assertTrue(c.out().contains("Block Public Access off, no default encryption"), c.out());
+        assertTrue(emu.rolePolicy("baton-demo", "baton-backup").contains("arn:aws:s3:::ops-backups/demo/*"));
+        String config = UserData.agentConfig(UserData.decode(emu.calls("RunInstances").get(0).params().get("UserData")));
+        assertTrue(config.contains("    bucket: ops-backups\n"), config);
+
+        emu.putObject("ops-backups", "demo/archive/demo/x", "wal");
+        emu.putObject("ops-backups", "other/archive/other/y", "someone else's");
+        Result del = aws("delete-cluster", "demo", "--yes", "--delete-backups", "--backup-bucket", "ops-backups");
+        assertEquals(0, del.code(), del.toString());
+        assertEquals(List.of("other/archive/other/y"), emu.objectKeys("ops-backups"), "only the cluster's prefix");
+        assertEquals(List.of("ops-backups"), emu.bucketNames(), "never the operator's bucket");
+    }
+
+    @Test
+    void deleteBackupsDeletesBatonsBucket() {
+        assertEquals(0, aws(create()).code());
+        String bucket = emu.bucketNames().get(0);
+        assertTrue(emu.bucket(bucket).publicAccessBlock().contains("<BlockPublicPolicy>true</BlockPublicPolicy>"));
+        assertTrue(emu.bucket(bucket).encryption().contains("<SSEAlgorithm>AES256</SSEAlgorithm>"));
+        assertEquals("demo", emu.bucket(bucket).tags().get("baton:cluster"));
+        for (int i = 0; i < 3; i++) {
+            emu.putObject(bucket, "demo/backup/demo/file" + i, "x");
+        }
+        Result del = aws("delete-cluster", "demo", "--yes");
+        assertEquals(0, del.code(), del.toString());
+        assertEquals(List.of(bucket), emu.bucketNames());
+
+        Result again = aws("delete-cluster", "demo", "--yes", "--delete-backups");
+        assertEquals(0, again.code(), again.toString());
+        assertEquals(List.of(), emu.bucketNames());
+        assertTrue(again.out().contains("3 objects deleted; bucket deleted"), again.out());
     }
 }
