@@ -50,6 +50,17 @@ class DeployFilesTest {
         m.started(Role.REPLICA);
         m.stopped(Role.REPLICA);
         m.fencedBeforePromotion("fenced");
+        dev.baton.agent.backup.BackupRepository repo = (dev.baton.agent.backup.BackupRepository) Proxy.newProxyInstance(
+                DeployFilesTest.class.getClassLoader(), new Class<?>[] {dev.baton.agent.backup.BackupRepository.class},
+                (p, method, args) -> method.getName().equals("backup")
+                        ? new dev.baton.agent.backup.BackupInfo("L", dev.baton.agent.backup.BackupType.FULL,
+                                java.time.Instant.now(), java.time.Instant.now(), "a", "b", 1, 1, null, null)
+                        : method.getReturnType() == List.class ? List.of() : null);
+        dev.baton.agent.backup.BackupRunner runner = new dev.baton.agent.backup.BackupRunner(repo, Clock.systemUTC(),
+                Runnable::run);
+        runner.run(dev.baton.agent.backup.BackupType.FULL, "test");
+        java.time.Instant t = java.time.Instant.now();
+        m.watchBackups(runner, () -> new dev.baton.agent.postgres.ArchiverStats(1, "w", t, 1, "w", t));
         Set<String> names = new TreeSet<>();
         long now = System.nanoTime();
         PgStatus primary = new PgStatus(true, false, 1, 100, 0, 0, null, false, false, null, 0, null, 150000,
