@@ -97,7 +97,7 @@ class BackupIT {
     private static LocalCluster restored(LocalCluster src, String scope, LocalCluster.Restore restore) throws Exception {
         LocalCluster.Options o = LocalCluster.Options.defaults().withNodes(1).withHaproxy(false).withScope(scope)
                 .withBackup(src.repository(), ARCHIVE_TIMEOUT).withRestore(restore);
-        LocalCluster c = LocalCluster.start(Files.createTempDirectory("baton-it-restore-"), o);
+        LocalCluster c = LocalCluster.startRestored(Files.createTempDirectory("baton-it-restore-"), o, src);
         try {
             if (!LocalCluster.await(LONG, () -> writablePrimary(c))) {
                 c.keepFiles();

@@ -182,6 +182,12 @@ public final class LocalCluster implements AutoCloseable {
     private boolean keepFiles;
 
     private LocalCluster(Path dir, Options options, RestClientSettings client) throws IOException {
+        this(dir, options, client, null);
+    }
+
+    /** {@code sameUsersAs}: take its superuser and replication passwords (a cluster restored from its backups). */
+    private LocalCluster(Path dir, Options options, RestClientSettings client, LocalCluster sameUsersAs)
+            throws IOException {
         this.dir = dir;
         this.options = options;
         if (options.secure()) {
@@ -197,9 +203,11 @@ public final class LocalCluster implements AutoCloseable {
         SecureRandom random = new SecureRandom();
         byte[] b = new byte[12];
         random.nextBytes(b);
-        this.superPassword = HexFormat.of().formatHex(b);
+        String generatedSuper = HexFormat.of().formatHex(b);
         random.nextBytes(b);
-        this.replPassword = HexFormat.of().formatHex(b);
+        String generatedRepl = HexFormat.of().formatHex(b);
+        this.superPassword = sameUsersAs != null ? sameUsersAs.superPassword : generatedSuper;
+        this.replPassword = sameUsersAs != null ? sameUsersAs.replPassword : generatedRepl;
     }
 
     /** Creates the directory layout and starts etcd and every agent (and HAProxy). Does not wait for health. */
@@ -216,6 +224,23 @@ public final class LocalCluster implements AutoCloseable {
     public static LocalCluster start(Path dir, Options options, RestClientSettings client)
             throws IOException, InterruptedException {
         LocalCluster c = new LocalCluster(dir, options, client);
+        try {
+            c.startAll();
+            return c;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts a cluster made from {@code source}'s backups ({@link Options#withRestore}, usually with
+     * {@link Options#withScope another scope} and {@code source}'s {@link #repository()}): its nodes use
+     * {@code source}'s superuser and replication passwords, which the restored database holds.
+     */
+    public static LocalCluster startRestored(Path dir, Options options, LocalCluster source)
+            throws IOException, InterruptedException {
+        LocalCluster c = new LocalCluster(dir, options, RestClientSettings.PLAIN, source);
         try {
             c.startAll();
             return c;
