@@ -381,19 +381,25 @@ public final class LocalCluster implements AutoCloseable {
         Path repo = repository();
         if (repo != null) {
             Files.createDirectories(repo);
-            y.append("backup:\n  repository:\n    type: posix\n    path: ").append(repo).append('\n');
-            if (backup.archiveTimeout() != null) {
-                y.append("  archive_timeout: ").append(backup.archiveTimeout()).append('\n');
-            }
+            y.append(backupYaml(repo, backup.archiveTimeout()));
         }
         y.append(options.nodeYaml().getOrDefault(n.name, "")).append('\n');
         Files.writeString(n.config(), y.toString());
         Files.setPosixFilePermissions(n.config(), PosixFilePermissions.fromString("rw-------"));
     }
 
-    /** {@code method: restore} and {@code restore:} under {@code bootstrap}, with {@link Options#withRestore}. */
+    /** The top-level {@code backup} section: a posix repository in {@code repo}, {@code archive_timeout} unless null. */
+    static String backupYaml(Path repo, Integer archiveTimeout) {
+        return "backup:\n  repository:\n    type: posix\n    path: " + repo + "\n"
+                + (archiveTimeout == null ? "" : "  archive_timeout: " + archiveTimeout + "\n");
+    }
+
     private String restoreYaml() {
-        Restore r = options.backup() == null ? null : options.backup().restore();
+        return restoreYaml(options.backup() == null ? null : options.backup().restore());
+    }
+
+    /** {@code method: restore} and {@code restore:} under {@code bootstrap} ({@link Options#withRestore}); "" for null. */
+    static String restoreYaml(Restore r) {
         if (r == null) {
             return "";
         }
