@@ -1,6 +1,7 @@
 package dev.baton.agent;
 
 import dev.baton.agent.api.RestTls;
+import dev.baton.agent.backup.PgBackRestConf;
 import dev.baton.agent.callbacks.CallbackRunner;
 import dev.baton.agent.postgres.PgBinaries;
 import dev.baton.agent.watchdog.WatchdogDevice;
@@ -57,6 +58,11 @@ public final class AgentPreflight {
         boolean exists(Path path);
 
         boolean isDirectory(Path path);
+
+        /** {@code program} on the PATH (an executable file), for {@code pgbackrest}. */
+        default Optional<Path> onPath(String program) {
+            return findOnPath(program, System.getenv("PATH"));
+        }
 
         /** setsid on PATH, for the watchdog's own session (WatchdogSetup). */
         default Optional<Path> setsid() {
@@ -142,7 +148,47 @@ public final class AgentPreflight {
                 problems.add(new Problem("watchdog.mode", session, Scope.HOST));
             }
         }
+        if (c.backup() != null) {
+            backup(c, host, problems);
+        }
         return List.copyOf(problems);
+    }
+
+    /** With a backup repository: pgBackRest is there, and PostgreSQL's socket path fits a Unix socket. */
+    private static void backup(BatonConfig c, Host host, List<Problem> problems) {
+        Path program = c.backup().pgbackrest();
+        if (program != null) {
+            if (!host.exists(program) || host.isDirectory(program)) {
+                problems.add(new Problem("backup.pgbackrest", program + " does not exist (install pgBackRest, "
+                        + "Debian package pgbackrest)", Scope.HOST));
+            }
+        } else if (host.onPath("pgbackrest").isEmpty()) {
+            problems.add(new Problem("backup.pgbackrest", "pgbackrest is not on the PATH: install pgBackRest "
+                    + "(Debian package pgbackrest) or set backup.pgbackrest to the program", Scope.HOST));
+        }
+        if (c.postgresql().dataDir() != null) {
+            boolean operatorSet = c.postgresql().parameters().keySet().stream()
+                    .anyMatch(k -> k.equalsIgnoreCase("unix_socket_directories"));
+            PgBackRestConf.socketDirProblem(c).ifPresent(p -> problems.add(new Problem(operatorSet
+                    ? "postgresql.parameters.unix_socket_directories" : "postgresql.data_dir", p, Scope.FILE)));
+        }
+    }
+
+    /** The first executable {@code program} in the directories of {@code path}. */
+    static Optional<Path> findOnPath(String program, String path) {
+        if (path == null) {
+            return Optional.empty();
+        }
+        for (String dir : path.split(":")) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(dir, program);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -39,6 +39,12 @@ class AgentPreflightTest {
         WatchdogDevice.Probe watchdog = new WatchdogDevice.Probe(true, null, OptionalInt.empty());
         Set<Path> files = Set.of();
         Set<Path> directories = Set.of();
+        Optional<Path> pgbackrest = Optional.of(Path.of("/usr/bin/pgbackrest"));
+
+        @Override
+        public Optional<Path> onPath(String program) {
+            return program.equals("pgbackrest") ? pgbackrest : Optional.empty();
+        }
 
         @Override
         public Optional<String> binariesProblem(Path binDir) {
@@ -75,6 +81,53 @@ class AgentPreflightTest {
 
     private static BatonConfig config(String postgresExtra) {
         return config(PASSWORD, postgresExtra, "");
+    }
+
+    private static final String BACKUP = "backup:\n  repository: {type: posix, path: /srv/backup}\n";
+
+    @Test
+    void withABackupRepositoryPgBackRestMustBeThere() {
+        FakeHost host = new FakeHost();
+        assertEquals(List.of(), AgentPreflight.check(config(PASSWORD, "", BACKUP), host));
+        host.pgbackrest = Optional.empty();
+        List<Problem> p = AgentPreflight.check(config(PASSWORD, "", BACKUP), host);
+        assertEquals(List.of("backup.pgbackrest"), p.stream().map(Problem::key).toList(), p::toString);
+        assertTrue(p.get(0).message().contains("not on the PATH"), p::toString);
+        assertEquals(Scope.HOST, p.get(0).scope());
+        assertEquals(List.of(), AgentPreflight.check(config(PASSWORD, "", ""), host), "no repository, no pgbackrest needed");
+        String own = BACKUP + "  pgbackrest: /opt/pgbr/pgbackrest\n";
+        p = AgentPreflight.check(config(PASSWORD, "", own), host);
+        assertEquals(List.of(new Problem("backup.pgbackrest", "/opt/pgbr/pgbackrest does not exist (install "
+                + "pgBackRest, Debian package pgbackrest)", Scope.HOST)), p);
+        host.files = Set.of(Path.of("/opt/pgbr/pgbackrest"));
+        assertEquals(List.of(), AgentPreflight.check(config(PASSWORD, "", own), host));
+    }
+
+    @Test
+    void withABackupRepositoryTheSocketPathMustFitAUnixSocket() {
+        String longDir = "/" + "d".repeat(100);
+        String yaml = BASE + "postgresql:\n  listen: 127.0.0.1:5432\n  data_dir: " + longDir + "/data\n"
+                + "  authentication:\n" + PASSWORD + BACKUP;
+        LoadResult r = new ConfigLoader(Map.of()).loadString(yaml);
+        assertTrue(r.ok(), () -> r.errors().toString());
+        List<Problem> p = AgentPreflight.check(r.config(), new FakeHost());
+        assertEquals(List.of("postgresql.data_dir"), p.stream().map(Problem::key).toList(), p::toString);
+        assertTrue(p.get(0).message().contains("more than 100"), p::toString);
+        p = AgentPreflight.check(config(PASSWORD, "  parameters: {unix_socket_directories: '" + longDir + "'}\n",
+                BACKUP), new FakeHost());
+        assertEquals(List.of("postgresql.parameters.unix_socket_directories"), p.stream().map(Problem::key).toList(),
+                p::toString);
+        assertEquals(List.of(), AgentPreflight.check(config(PASSWORD, "  parameters: {unix_socket_directories: "
+                + "'/run/pg'}\n", BACKUP), new FakeHost()));
+    }
+
+    @Test
+    void findOnPathFindsAnExecutableFile(@TempDir Path dir) throws Exception {
+        Path exe = java.nio.file.Files.createFile(dir.resolve("pgbackrest"));
+        assertEquals(Optional.empty(), AgentPreflight.findOnPath("pgbackrest", dir.toString()), "not executable");
+        exe.toFile().setExecutable(true);
+        assertEquals(Optional.of(exe), AgentPreflight.findOnPath("pgbackrest", "/nonexistent::" + dir));
+        assertEquals(Optional.empty(), AgentPreflight.findOnPath("pgbackrest", null));
     }
 
     @Test

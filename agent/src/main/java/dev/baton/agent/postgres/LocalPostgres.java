@@ -1,9 +1,13 @@
 package dev.baton.agent.postgres;
 
+import dev.baton.agent.backup.PgBackRestConf;
 import dev.baton.agent.process.ProcessRunner;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.DynamicConfig;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
@@ -116,7 +120,40 @@ public final class LocalPostgres implements PostgresController {
     public void start(Duration timeout) {
         postmaster.clearStalePidFile();
         files.writePgpass();
+        if (config.backup() != null) {
+            createSocketDir();
+        }
         pgCtl.start(timeout);
+    }
+
+    /** With a backup repository the server listens on a Unix socket in a private directory (0700). */
+    private void createSocketDir() {
+        Path dir = PgBackRestConf.socketDir(config);
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir.getParent());
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (IOException e) {
+            throw new PostgresException("cannot create the socket directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The pgpass file Baton writes for this node: {@code postgresql.pgpass}, else
+     * {@code .<data dir name>.pgpass} beside the data directory. pgBackRest gets it as {@code PGPASSFILE}.
+     */
+    public static Path pgpassFile(BatonConfig config) {
+        return PgConfFiles.pgpass(config, config.postgresql().dataDir().toAbsolutePath().normalize());
+    }
+
+    @Override
+    public ArchiverStats archiver() {
+        if (!isRunning()) {
+            return null;
+        }
+        return queries.archiver();
     }
 
     @Override

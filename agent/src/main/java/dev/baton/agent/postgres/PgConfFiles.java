@@ -1,5 +1,6 @@
 package dev.baton.agent.postgres;
 
+import dev.baton.agent.backup.PgBackRestConf;
 import dev.baton.agent.postgres.PostgresController.Upstream;
 import dev.baton.config.Authentication;
 import dev.baton.config.BatonConfig;
@@ -160,7 +161,7 @@ final class PgConfFiles {
             Authentication auth = config.postgresql().authentication();
             return PgConfRenderer.pgHba(PgConfRenderer.defaultHba(auth.superuser().username(),
                     auth.replication().username(), auth.rewind() == null ? null : auth.rewind().username(),
-                    sslOn(config, dynamic)));
+                    sslOn(config, dynamic), config.backup() != null));
         } catch (IllegalArgumentException e) {
             throw new PostgresException("cannot write pg_hba.conf: " + e.getMessage(), e);
         }
@@ -233,6 +234,10 @@ final class PgConfFiles {
 
     /** The pgpass file: the configured one, else {@code .<data dir name>.pgpass} beside the data directory. */
     Path pgpass() {
+        return pgpass(config, dataDir);
+    }
+
+    static Path pgpass(BatonConfig config, Path dataDir) {
         Path configured = config.postgresql().pgpass();
         return configured != null ? configured.toAbsolutePath()
                 : dataDir.resolveSibling("." + dataDir.getFileName() + ".pgpass");
@@ -261,6 +266,11 @@ final class PgConfFiles {
         List<PgConfRenderer.PgpassEntry> entries = new ArrayList<>();
         entries.add(new PgConfRenderer.PgpassEntry(PgQueries.localHost(config.postgresql().listenHost()),
                 config.postgresql().listenPort(), auth.superuser()));
+        if (config.backup() != null) {
+            // pgBackRest connects over the Unix socket: libpq matches the socket directory as the host.
+            entries.add(new PgConfRenderer.PgpassEntry(PgBackRestConf.socketDir(config).toString(),
+                    config.postgresql().listenPort(), auth.superuser()));
+        }
         for (Upstream u : Arrays.asList(streamFrom, target)) {
             if (u != null) {
                 entries.add(new PgConfRenderer.PgpassEntry(u.host(), u.port(), auth.replication()));

@@ -119,10 +119,25 @@ public final class PgConfRenderer {
      * @throws IllegalArgumentException a role name cannot be written in pg_hba.conf
      */
     public static List<String> defaultHba(String superuser, String replication, String rewind, boolean ssl) {
+        return defaultHba(superuser, replication, rewind, ssl, false);
+    }
+
+    /**
+     * {@link #defaultHba(String, String, String, boolean)}; with {@code localSuperuserPassword} (a
+     * backup repository: pgBackRest connects over the Unix socket as the superuser, whose operating
+     * system user may have another name) the superuser logs in locally with its password,
+     * {@code local all <superuser> scram-sha-256}, before the peer line.
+     */
+    public static List<String> defaultHba(String superuser, String replication, String rewind, boolean ssl,
+                                          boolean localSuperuserPassword) {
         String su = hbaRole(superuser);
         String repl = hbaRole(replication);
         String net = ssl ? "hostssl" : "host   ";
-        List<String> lines = new ArrayList<>(List.of(
+        List<String> lines = new ArrayList<>();
+        if (localSuperuserPassword) {
+            lines.add("local   all          " + su + "  scram-sha-256");
+        }
+        lines.addAll(List.of(
                 "local   all          all                   peer",
                 "host    all          all         127.0.0.1/32  scram-sha-256",
                 "host    all          all         ::1/128       scram-sha-256",

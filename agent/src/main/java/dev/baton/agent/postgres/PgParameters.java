@@ -1,5 +1,6 @@
 package dev.baton.agent.postgres;
 
+import dev.baton.agent.backup.PgBackRestConf;
 import dev.baton.agent.postgres.PostgresController.Upstream;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.DynamicConfig;
@@ -96,6 +97,10 @@ public final class PgParameters {
         // Only Baton sets where a replica streams from.
         p.remove("primary_conninfo");
         p.remove("primary_slot_name");
+        if (config.backup() != null) {
+            // Archiving with pgBackRest: Baton owns these, whatever the dynamic parameters say.
+            p.putAll(PgBackRestConf.parameters(config));
+        }
         return p;
     }
 

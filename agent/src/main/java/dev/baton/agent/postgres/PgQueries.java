@@ -370,6 +370,25 @@ final class PgQueries {
         }
     }
 
+    static final String ARCHIVER_SQL = "SELECT archived_count, last_archived_wal, last_archived_time, failed_count, "
+            + "last_failed_wal, last_failed_time FROM pg_stat_archiver";
+
+    /** {@code pg_stat_archiver}; null when the server cannot be queried. */
+    synchronized ArchiverStats archiver() {
+        try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery(ARCHIVER_SQL)) {
+            if (!rs.next()) {
+                return null;
+            }
+            java.sql.Timestamp archived = rs.getTimestamp(3);
+            java.sql.Timestamp failed = rs.getTimestamp(6);
+            return new ArchiverStats(rs.getLong(1), rs.getString(2), archived == null ? null : archived.toInstant(),
+                    rs.getLong(4), rs.getString(5), failed == null ? null : failed.toInstant());
+        } catch (SQLException e) {
+            close();
+            return null;
+        }
+    }
+
     /** Closes the cached connection, if any. */
     synchronized void close() {
         if (connection != null) {

@@ -15,10 +15,22 @@ public final class ChildEnvironment {
     private ChildEnvironment() {
     }
 
-    /** Whether a variable of the agent's stays out of its children (the prefixes in any case). */
+    /**
+     * AWS credentials the agent may have for an S3 backup repository: Baton writes them into the
+     * pgBackRest configuration file (mode 0600); no child gets them in its environment.
+     */
+    private static final java.util.Set<String> AWS_SECRETS = java.util.Set.of("AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN");
+
+    /**
+     * Whether a variable of the agent's stays out of its children (the prefixes in any case): Baton's
+     * and Patroni's, the AWS credentials, and {@code PGBACKREST_*} (which would override the
+     * pgBackRest configuration Baton writes).
+     */
     public static boolean isWithheld(String name) {
         String upper = name.toUpperCase(Locale.ROOT);
-        return upper.startsWith("BATON_") || upper.startsWith("PATRONI_");
+        return upper.startsWith("BATON_") || upper.startsWith("PATRONI_") || upper.startsWith("PGBACKREST_")
+                || AWS_SECRETS.contains(upper);
     }
 
     /**

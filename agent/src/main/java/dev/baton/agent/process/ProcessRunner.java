@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /** Runs external programs. The only place Baton's agent creates processes. */
 public interface ProcessRunner {
@@ -19,6 +20,18 @@ public interface ProcessRunner {
 
     default ProcessResult run(List<String> argv, Duration timeout) {
         return run(argv, Map.of(), null, timeout);
+    }
+
+    /**
+     * {@link #run(List, Map, Path, Duration)}, giving {@code lines} each line of the output as the
+     * program prints it (for progress), on the calling thread. This default gives them all after
+     * the program ended.
+     */
+    default ProcessResult run(List<String> argv, Map<String, String> env, Path workDir, Duration timeout,
+                              Consumer<String> lines) {
+        ProcessResult r = run(argv, env, workDir, timeout);
+        r.output().lines().forEach(lines);
+        return r;
     }
 
     /** Outcome of one program run; {@code output} is stdout and stderr interleaved, truncated. */

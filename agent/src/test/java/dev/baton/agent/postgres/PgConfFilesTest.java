@@ -95,6 +95,24 @@ class PgConfFilesTest {
     }
 
     @Test
+    void withABackupRepositoryThePgpassFileHasTheSocketDirectoryAndPgHbaTheLocalPasswordLine() throws Exception {
+        Path data = data();
+        BatonConfig c = TestConfigs.withBackup(TestConfigs.node(tmp));
+        PgConfFiles files = new PgConfFiles(c, data);
+        files.writePgpass();
+        assertEquals("127.0.0.1:5432:*:postgres:su-pw\n" + pgpassHost(tmp.resolve("data.sock")) + ":5432:*:postgres:su-pw\n",
+                Files.readString(c.postgresql().pgpass()));
+        assertTrue(files.hbaText(List.of(), DynamicConfig.defaults())
+                .contains("local   all          postgres  scram-sha-256\nlocal   all          all"));
+        assertFalse(new PgConfFiles(TestConfigs.node(tmp), data).hbaText(List.of(), DynamicConfig.defaults())
+                .contains("scram-sha-256\nlocal"));
+    }
+
+    private static String pgpassHost(Path p) {
+        return PgConfRenderer.pgpassField(p.toString());
+    }
+
+    @Test
     void thePgpassFileDefaultsToBesideTheDataDirectory() throws Exception {
         Path data = data();
         BatonConfig c = TestConfigs.node(tmp);

@@ -281,6 +281,18 @@ class PgConfRendererTest {
     }
 
     @Test
+    void withABackupRepositoryTheSuperuserLogsInLocallyWithItsPasswordBeforeThePeerLine() {
+        List<String> with = PgConfRenderer.defaultHba("postgres", "replicator", null, false, true);
+        assertEquals("local   all          postgres  scram-sha-256", with.get(0));
+        assertEquals("local   all          all                   peer", with.get(1));
+        assertEquals(with.subList(1, with.size()), PgConfRenderer.defaultHba("postgres", "replicator", null, false));
+        assertEquals(PgConfRenderer.defaultHba("postgres", "replicator", null, false),
+                PgConfRenderer.defaultHba("postgres", "replicator", null, false, false));
+        assertEquals("local   all          \"my su\"  scram-sha-256",
+                PgConfRenderer.defaultHba("my su", "replicator", null, false, true).get(0));
+    }
+
+    @Test
     void withTlsTheNetworkLinesAreHostsslAndTheRewindUserReachesDatabasePostgres() {
         List<String> hba = PgConfRenderer.defaultHba("postgres", "replicator", "rewinder", true);
         assertEquals(List.of(

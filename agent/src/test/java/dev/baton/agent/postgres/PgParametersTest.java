@@ -47,6 +47,25 @@ class PgParametersTest {
     }
 
     @Test
+    void withABackupRepositoryTheArchiveParametersComeLastAndWinOverTheDynamicOnes() {
+        BatonConfig c = TestConfigs.withBackup(TestConfigs.node(DIR));
+        Map<String, String> p = PgParameters.of(c, TestConfigs.dynamic(Map.of("archive_mode", "off",
+                "archive_command", "cp %p /tmp/%f")), false, null, null);
+        List<String> names = names(p);
+        assertEquals(List.of("archive_mode", "archive_command", "restore_command", "archive_timeout"),
+                names.subList(names.size() - 4, names.size()));
+        assertEquals("always", p.get("archive_mode"));
+        String conf = DIR.resolve("data.pgbackrest.conf").toString();
+        assertEquals("pgbackrest --config=" + conf + " --stanza=demo archive-push %p", p.get("archive_command"));
+        assertEquals("pgbackrest --config=" + conf + " --stanza=demo archive-get %f \"%p\"", p.get("restore_command"));
+        assertEquals("60", p.get("archive_timeout"));
+        assertEquals(DIR.resolve("data.sock").toString(), p.get("unix_socket_directories"));
+        Map<String, String> without = PgParameters.of(TestConfigs.node(DIR), DynamicConfig.defaults(), false, null, null);
+        assertFalse(without.containsKey("archive_mode"));
+        assertEquals("", without.get("unix_socket_directories"), "no socket without a repository");
+    }
+
+    @Test
     void logicalWalLevelIsKept() {
         Map<String, String> p = PgParameters.of(TestConfigs.node(DIR, Map.of("wal_level", "logical"), List.of(), List.of()),
                 DynamicConfig.defaults(), false, null, null);

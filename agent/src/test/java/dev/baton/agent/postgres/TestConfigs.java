@@ -36,6 +36,14 @@ final class TestConfigs {
                 new BootstrapConfig(DynamicConfig.defaults(), initdbArgs, List.of()), pg, null, null, null, null);
     }
 
+    /** {@code c} with a posix backup repository in /srv/backup (archive_timeout 60). */
+    static BatonConfig withBackup(BatonConfig c) {
+        return new BatonConfig(c.scope(), c.namespace(), c.name(), c.restapi(), c.etcd(), c.bootstrap(), c.postgresql(),
+                c.tags(), c.log(), c.watchdog(), c.aws(), c.ctl(), new dev.baton.config.BackupConfig(
+                        new dev.baton.config.BackupConfig.Repository(dev.baton.config.BackupConfig.RepositoryType.POSIX,
+                                "/srv/backup", null, null, null, null, true), null, 2, 60, false, null));
+    }
+
     static DynamicConfig dynamic(Map<String, String> parameters) {
         DynamicConfig d = DynamicConfig.defaults();
         return new DynamicConfig(d.ttl(), d.loopWait(), d.retryTimeout(), d.maximumLagOnFailover(),

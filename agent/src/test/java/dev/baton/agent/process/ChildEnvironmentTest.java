@@ -31,6 +31,18 @@ class ChildEnvironmentTest {
     }
 
     @Test
+    void awsCredentialsAndPgBackRestOptionsStayWithTheAgent() {
+        Map<String, String> agent = new LinkedHashMap<>();
+        agent.put("PATH", "/usr/bin");
+        agent.put("AWS_ACCESS_KEY_ID", "AKIA");
+        agent.put("aws_secret_access_key", "s3cret");
+        agent.put("AWS_SESSION_TOKEN", "tok");
+        agent.put("PGBACKREST_REPO1_PATH", "/elsewhere");
+        agent.put("AWS_REGION", "eu-west-1");
+        assertEquals(Map.of("PATH", "/usr/bin", "AWS_REGION", "eu-west-1"), ChildEnvironment.of(agent, Map.of()));
+    }
+
+    @Test
     void theCallersVariablesAreAddedAfterTheFilter() {
         Map<String, String> agent = new LinkedHashMap<>();
         agent.put("PATH", "/usr/bin");
