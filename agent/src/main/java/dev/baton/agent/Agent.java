@@ -1,6 +1,9 @@
 package dev.baton.agent;
 
 import dev.baton.agent.api.AgentActions;
+import dev.baton.agent.api.BackupAction;
+import dev.baton.agent.backup.BackupRepository;
+import dev.baton.agent.backup.BackupRunner;
 import dev.baton.agent.api.RestApi;
 import dev.baton.agent.api.RestLimits;
 import dev.baton.agent.callbacks.CallbackRunner;
@@ -44,6 +47,8 @@ public final class Agent implements AutoCloseable {
     private final CallbackRunner callbacks;
     private final dev.baton.agent.watchdog.ProcessWatchdog watchdog;
     private final AgentMetrics metrics;
+    /** Takes backups on baton-backup; null without a backup repository. */
+    private final BackupRunner backupRunner;
     private final Listeners listeners = new Listeners();
 
     /** Fans the loop's events out to every interested party (callbacks, metrics, routing). */
@@ -120,14 +125,24 @@ public final class Agent implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     public Agent(BatonConfig config, ClusterStore store, String version) throws IOException {
-        this(config, store, version, System::nanoTime);
+        this(config, store, version, System::nanoTime, null);
+    }
+
+    /** With the backup repository ({@code backups} null: none; {@code config.backup()} null needs null). */
+    public Agent(BatonConfig config, ClusterStore store, String version, BackupRepository backups) throws IOException {
+        this(config, store, version, System::nanoTime, backups);
+    }
+
+    public Agent(BatonConfig config, ClusterStore store, String version, LongSupplier ticker) throws IOException {
+        this(config, store, version, ticker, null);
     }
 
     /**
      * @throws IllegalArgumentException naming every {@link AgentPreflight} problem (the agent exits 2)
      * @throws IOException the REST API cannot listen on restapi.listen
      */
-    public Agent(BatonConfig config, ClusterStore store, String version, LongSupplier ticker) throws IOException {
+    public Agent(BatonConfig config, ClusterStore store, String version, LongSupplier ticker, BackupRepository backups)
+            throws IOException {
         // First, every start-time check at once (the ones --validate-config runs): IllegalArgumentException, exit 2.
         AgentPreflight.requireNoProblems(config, AgentPreflight.Host.system());
         this.ticker = ticker;
@@ -145,7 +160,9 @@ public final class Agent implements AutoCloseable {
             throw new IllegalArgumentException(e.getMessage(), e); // preflight read the same files: a race
         }
         HttpPeerClient peerClient = peers;
-        this.loop = new HaLoop(config, store, pg, peerClient, ticker, Clock.systemUTC(), version);
+        // Backups run on their own thread (baton-backup), never on the loop or its long-action slot.
+        this.backupRunner = backups == null ? null : BackupRunner.onOwnThread(backups, Clock.systemUTC());
+        this.loop = new HaLoop(config, store, pg, peerClient, ticker, Clock.systemUTC(), version, backups, backupRunner);
         this.callbacks = new CallbackRunner(config.postgresql().callbacks(), config.scope(), Duration.ofSeconds(60),
                 new SystemProcessRunner());
         listeners.add(new HaListener() {
@@ -166,6 +183,7 @@ public final class Agent implements AutoCloseable {
         });
         listeners.add(metrics);
         metrics.watch(loop::state);
+        metrics.watchBackups(backupRunner, backupRunner == null ? null : pg::archiver);
         loop.setListener(listeners);
         loop.setWatchdog(watchdog);
         Duration takeoverWait = Duration.ofSeconds(Math.max(30, 3L * config.bootstrap().dcs().ttl()));
@@ -175,6 +193,9 @@ public final class Agent implements AutoCloseable {
         this.api = new RestApi(config.restapi(), loop::state, ticker, version, config.bootstrap().dcs().ttl(),
                 RestLimits.forActionsWaiting(longestWait));
         api.setMetrics(metrics);
+        BackupAction backupAction = backupRunner == null ? BackupAction.none()
+                : new BackupAction(backupRunner, loop::state, ticker, config.backup() != null && config.backup().fromReplica());
+        api.setBackups(backupAction);
         loop.onFatal(reason -> exit.complete(EXIT_BAD_INPUT));
         api.setLiveStatus(pg::status);
         // POST /reload (and baton reload) also re-reads the REST API's and etcd's TLS files: certificate rotation.
@@ -186,7 +207,7 @@ public final class Agent implements AutoCloseable {
                 });
         api.setActions(new AgentActions(operator, store, ticker, config.bootstrap().dcs(), takeoverWait,
                 new dev.baton.agent.api.FenceAction(config.name(), dev.baton.agent.api.FenceAction.Postgres.of(pg),
-                        loop::state, ticker)));
+                        loop::state, ticker), backupAction));
     }
 
     public void start() {
@@ -222,6 +243,9 @@ public final class Agent implements AutoCloseable {
         } finally {
             api.close();
             router.close();
+            if (backupRunner != null) {
+                backupRunner.close();
+            }
             store.close();
             callbacks.close();
             watchdog.close();

@@ -17,6 +17,7 @@ import java.util.TreeMap;
  * @param sync       raw {@code sync}
  * @param history    raw {@code history}
  * @param status     raw {@code status}
+ * @param backup     raw {@code backup} (Baton's: the scheduled backup points claimed, JSON)
  */
 public record ClusterSnapshot(
         long revision,
@@ -27,11 +28,19 @@ public record ClusterSnapshot(
         VersionedValue failover,
         VersionedValue sync,
         VersionedValue history,
-        VersionedValue status) {
+        VersionedValue status,
+        VersionedValue backup) {
 
     public ClusterSnapshot {
         // Sorted by name as documented (Map.copyOf would not keep any order).
         members = Collections.unmodifiableMap(new TreeMap<>(Map.copyOf(members)));
+    }
+
+    /** Without a {@code backup} key. */
+    public ClusterSnapshot(long revision, VersionedValue initialize, VersionedValue config, LeaderKey leader,
+            Map<String, MemberKey> members, VersionedValue failover, VersionedValue sync, VersionedValue history,
+            VersionedValue status) {
+        this(revision, initialize, config, leader, members, failover, sync, history, status, null);
     }
 
     public Optional<LeaderKey> leaderKey() {
@@ -39,6 +48,6 @@ public record ClusterSnapshot(
     }
 
     public static ClusterSnapshot empty() {
-        return new ClusterSnapshot(0, null, null, null, Map.of(), null, null, null, null);
+        return new ClusterSnapshot(0, null, null, null, Map.of(), null, null, null, null, null);
     }
 }

@@ -116,6 +116,13 @@ public interface ClusterStore extends AutoCloseable {
     /** Deletes the {@code sync} key if its mod revision still matches (synchronous mode turned off). */
     boolean deleteSync(long expectedModRevision);
 
+    /**
+     * Compare-and-set of Baton's {@code backup} key (the scheduled backup points claimed; 0 =
+     * create only if absent): the leader claims a schedule point before it runs the backup, so a
+     * point runs once even across a failover. {@code false} when someone else changed it first.
+     */
+    boolean casBackup(String json, long expectedModRevision);
+
     /** Puts {@code history} (a JSON list). */
     void putHistory(String json);
 

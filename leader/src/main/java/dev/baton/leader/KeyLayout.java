@@ -37,6 +37,8 @@ public record KeyLayout(String namespace, String scope) {
     public String sync() { return key("sync"); }
     public String history() { return key("history"); }
     public String status() { return key("status"); }
+    /** Baton's: the last scheduled backup point claimed per type ({@code {"full":ISO,...}}). */
+    public String backup() { return key("backup"); }
     public String membersPrefix() { return key("members/"); }
     public String member(String name) { return key("members/" + name); }
 }

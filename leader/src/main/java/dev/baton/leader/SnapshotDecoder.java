@@ -47,6 +47,7 @@ public final class SnapshotDecoder {
             }
         }
         return new ClusterSnapshot(revision, others.get("initialize"), others.get("config"), leader, members,
-                others.get("failover"), others.get("sync"), others.get("history"), others.get("status"));
+                others.get("failover"), others.get("sync"), others.get("history"), others.get("status"),
+                others.get("backup"));
     }
 }

@@ -26,7 +26,8 @@ class SnapshotDecoderTest {
                 kv("failover", "{\"member\":\"node2\"}", 5, 6, 0),
                 kv("sync", "{\"leader\":\"node1\"}", 7, 8, 0),
                 kv("history", "[[1,25165984]]", 9, 9, 0),
-                kv("status", "{\"optime\":1}", 12, 40, 0)));
+                kv("status", "{\"optime\":1}", 12, 40, 0),
+                kv("backup", "{\"full\":\"2026-12-06T03:00:00Z\"}", 13, 41, 0)));
 
         assertEquals(42, s.revision());
         assertEquals(new LeaderKey("node1", 0x7a, 10, 11), s.leader());
@@ -36,6 +37,7 @@ class SnapshotDecoderTest {
         assertEquals(new VersionedValue("{\"leader\":\"node1\"}", 7, 8, 0), s.sync());
         assertEquals(new VersionedValue("[[1,25165984]]", 9, 9, 0), s.history());
         assertEquals(new VersionedValue("{\"optime\":1}", 12, 40, 0), s.status());
+        assertEquals(new VersionedValue("{\"full\":\"2026-12-06T03:00:00Z\"}", 13, 41, 0), s.backup());
         assertTrue(s.members().isEmpty());
     }
 

@@ -23,7 +23,7 @@ import java.util.function.LongSupplier;
  * The agent's operator actions behind the REST API, with Patroni's endpoints and status codes:
  * {@code POST/DELETE /switchover}, {@code POST /failover}, {@code POST /restart},
  * {@code POST /reload}, {@code POST /reinitialize}, and Baton's {@code POST /fence}
- * ({@link FenceAction}). Switchover and failover are requests written to the {@code failover} key
+ * ({@link FenceAction}) and {@code POST /backup} ({@link BackupAction}). Switchover and failover are requests written to the {@code failover} key
  * (compare-and-set) that the HA loops carry out; the call then waits a bounded time for the outcome.
  */
 public final class AgentActions implements RestApi.Actions {
@@ -38,6 +38,8 @@ public final class AgentActions implements RestApi.Actions {
     private final Duration wait;
     /** {@code POST /fence}; null: this agent cannot fence (503). */
     private final FenceAction fence;
+    /** {@code POST /backup}; without a repository it answers 404. */
+    private final BackupAction backup;
 
     /** The loop's restart, reload and reinitialize ({@link OperatorActions}), an interface so tests can fake them. */
     public interface Operator {
@@ -98,7 +100,14 @@ public final class AgentActions implements RestApi.Actions {
     /** With {@code POST /fence} carried out by {@code fence}. */
     public AgentActions(Operator operator, ClusterStore store, LongSupplier ticker, DynamicConfig bootstrap, Duration wait,
                         FenceAction fence) {
+        this(operator, store, ticker, bootstrap, wait, fence, BackupAction.none());
+    }
+
+    /** With {@code POST /fence} and {@code POST /backup}. */
+    public AgentActions(Operator operator, ClusterStore store, LongSupplier ticker, DynamicConfig bootstrap, Duration wait,
+                        FenceAction fence, BackupAction backup) {
         this.fence = fence;
+        this.backup = backup;
         this.operator = operator;
         this.store = store;
         this.ticker = ticker;
@@ -117,6 +126,7 @@ public final class AgentActions implements RestApi.Actions {
                 case "POST /reload" -> answer(operator.reload());
                 case "POST /reinitialize" -> reinitialize();
                 case "POST /fence" -> fence(body);
+                case "POST /backup" -> backup.post(body);
                 default -> null;
             };
         } catch (BadRequest e) {

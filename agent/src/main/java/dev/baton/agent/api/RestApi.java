@@ -298,6 +298,12 @@ public final class RestApi implements AutoCloseable {
 
     private volatile Actions actions;
     private volatile Metrics metrics;
+    private volatile BackupAction backups = BackupAction.none();
+
+    /** Serves {@code GET /backup} and {@code GET /backups}; call before {@link #start()}. */
+    public void setBackups(BackupAction backups) {
+        this.backups = backups;
+    }
 
     /** Sets the action handler; call before {@link #start()}. */
     public void setActions(Actions actions) {
@@ -358,6 +364,7 @@ public final class RestApi implements AutoCloseable {
             case "/config" -> s.cluster() == null || s.cluster().snapshot().config() == null
                     ? new Answer(503, error("the dynamic configuration is not known yet"))
                     : new Answer(200, s.cluster().snapshot().config().value());
+            case "/backup", "/backups" -> backups.get(path);
             default -> new Answer(404, error("no such endpoint: " + path));
         };
     }

@@ -194,6 +194,38 @@ public final class RestRequests {
         return ok(new Fence(leader.asText(), Duration.ofSeconds(seconds)));
     }
 
+    /** POST /backup: the type (full unless given) and whether a replica is asked to take it. */
+    public record Backup(dev.baton.agent.backup.BackupType type, boolean fromReplica) {
+    }
+
+    /**
+     * POST /backup: {@code {"type": "full|diff|incr", "from_replica": false}}, both optional (an
+     * empty body is a full backup). Other fields are ignored, as on the other endpoints.
+     */
+    public static Parsed<Backup> backup(String body) {
+        Parsed<JsonNode> json = object(body);
+        if (json instanceof Parsed.Bad<JsonNode> b) {
+            return bad(b.message());
+        }
+        JsonNode req = ((Parsed.Ok<JsonNode>) json).value();
+        dev.baton.agent.backup.BackupType type = dev.baton.agent.backup.BackupType.FULL;
+        JsonNode t = req.get("type");
+        if (t != null && !t.isNull()) {
+            java.util.Optional<dev.baton.agent.backup.BackupType> known = t.isTextual()
+                    ? dev.baton.agent.backup.BackupType.of(t.asText()) : java.util.Optional.empty();
+            if (known.isEmpty()) {
+                return bad("type must be full, diff or incr; got " + (t.isTextual() ? "\"" + printable(t.asText())
+                        + "\"" : printable(t.toString())));
+            }
+            type = known.get();
+        }
+        JsonNode r = req.get("from_replica");
+        if (r != null && !r.isNull() && !r.isBoolean()) {
+            return bad("from_replica must be true or false; got " + printable(r.toString()));
+        }
+        return ok(new Backup(type, r != null && r.asBoolean(false)));
+    }
+
     /** A field's text; absent, null and "" are all null. */
     private static String text(JsonNode n, String field) {
         JsonNode v = n.get(field);

@@ -40,7 +40,8 @@ import java.util.logging.Logger;
  */
 record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresController pg, PeerClient peers,
                         LongActionSlot slot, Promotion promotion, Rejoin rejoin, LeaderDuties duties,
-                        MemberPublisher publisher, Handover handover, FenceBeforePromote fencer, LoopContext ctx) {
+                        MemberPublisher publisher, Handover handover, FenceBeforePromote fencer, LoopContext ctx,
+                        RepositoryActions repository) {
     private static final Logger LOG = Logger.getLogger(DecisionExecutor.class.getName());
 
     /** Carries out {@code d}; {@code sureUntil} is what this cycle's renewal makes the lock worth. */
@@ -150,15 +151,16 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
 
     private String clone(MemberStatus leader, String sentence) {
         Upstream up = upstream(leader);
-        slot.submit(LongAction.CLONE.on(leader.name()), () -> {
-            pg.basebackup(leader.host(), leader.port());
+        slot.submit(repository.cloneStart(leader), () -> {
+            String how = repository.createReplica(leader);
+            LOG.info("replica data directory made by " + how);
             ctx.dataDirChanged();
             pg.configure(true, up, ctx.dynamic());
             pg.start(startTimeout(ctx.dynamic()));
             ctx.listener().started(Role.REPLICA);
             rejoin.rejoined(true);
         });
-        return sentence;
+        return repository.cloneSentence(sentence);
     }
 
     private String startReplica(ClusterView view, StartReplica s) {
@@ -195,6 +197,9 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         if (!store.tryAcquireLeader()) {
             store.deleteInitialize("");
             return "lost the bootstrap race: another member holds the leader key";
+        }
+        if (repository.bootstrapsByRestore()) {
+            return repository.bootstrap();
         }
         DynamicConfig initial = config.bootstrap().dcs();
         slot.submit(LongAction.BOOTSTRAP.running(), () -> {

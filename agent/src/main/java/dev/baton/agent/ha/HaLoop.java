@@ -1,5 +1,7 @@
 package dev.baton.agent.ha;
 
+import dev.baton.agent.backup.BackupRepository;
+import dev.baton.agent.backup.BackupRunner;
 import dev.baton.agent.postgres.DataDirInfo;
 import dev.baton.agent.postgres.PgStatus;
 import dev.baton.agent.postgres.PostgresController.StopMode;
@@ -89,13 +91,29 @@ public final class HaLoop implements AutoCloseable {
 
     public HaLoop(BatonConfig config, ClusterStore store, PostgresController pg, PeerClient peers,
                   LongSupplier ticker, Clock clock, String version) {
+        this(config, store, pg, peers, ticker, clock, version, null, null);
+    }
+
+    /**
+     * With the backup repository ({@code backups} null: none, and then {@code runner} is null too):
+     * bootstrap by restore, replicas from the latest backup, the stanza and scheduled backups.
+     */
+    public HaLoop(BatonConfig config, ClusterStore store, PostgresController pg, PeerClient peers,
+                  LongSupplier ticker, Clock clock, String version, BackupRepository backups, BackupRunner runner) {
         this(config, store, pg, peers, ticker, clock, version, LongActionSlot.Runner.thread("baton-long-action"),
-                null, Handover.Pause.SLEEP);
+                null, Handover.Pause.SLEEP, backups, runner);
     }
 
     /** For tests: long actions, background steps and handover pauses under the caller's control. */
     HaLoop(BatonConfig config, ClusterStore store, PostgresController pg, PeerClient peers, LongSupplier ticker,
            Clock clock, String version, LongActionSlot.Runner runner, Executor background, Handover.Pause pause) {
+        this(config, store, pg, peers, ticker, clock, version, runner, background, pause, null, null);
+    }
+
+    /** For tests, with a backup repository and its runner (both may be null). */
+    HaLoop(BatonConfig config, ClusterStore store, PostgresController pg, PeerClient peers, LongSupplier ticker,
+           Clock clock, String version, LongActionSlot.Runner runner, Executor background, Handover.Pause pause,
+           BackupRepository backups, BackupRunner backupRunner) {
         this.config = config;
         this.store = store;
         this.pg = pg;
@@ -119,14 +137,18 @@ public final class HaLoop implements AutoCloseable {
         Context ctx = new Context();
         this.applier = new ConfigApplier(config.name(), pg);
         this.rejoin = new Rejoin(config.name(), store, pg, ctx);
-        this.duties = new LeaderDuties(config.name(), store, pg);
+        BackupDuties backupDuties = backupRunner == null ? BackupDuties.NONE
+                : new BackupDuties(store, backupRunner, config.backup() == null ? null : config.backup().schedule(),
+                clock);
+        this.duties = new LeaderDuties(config.name(), store, pg, backupDuties);
         this.publisher = new MemberPublisher(config, version, store, ticker, clock);
         this.fencer = new FenceBeforePromote(config.name(), pg, peers, ticker, pause);
         this.promotion = new Promotion(config.name(), store, pg, slot, duties,
                 background != null ? background : ownBackground, ctx, fencer, publisher::promoted, ticker);
         this.handover = new Handover(config.name(), store, reader, pg, peers, ticker, pause);
         this.executor = new DecisionExecutor(config, store, pg, peers, slot, promotion, rejoin, duties, publisher,
-                handover, fencer, ctx);
+                handover, fencer, ctx, new RepositoryActions(config, store, pg, backups, slot, ctx, ticker, pause,
+                backupDuties::stanzaEnsured));
         this.operator = new OperatorActions(config.name(), pg, slot, rejoin, applier, publisher::state, ctx);
         this.outage = new OutageResponse(pg, lock, slot, dataDir, ctx, ticker);
         this.lock.setListener(HaListener.NONE, dataDir::invalidate);

@@ -13,7 +13,8 @@ import java.util.logging.Logger;
 
 /**
  * What the leader does every cycle besides renewing: its replication slots ({@link SlotPlanner}),
- * synchronous replication ({@link SyncPlanner}) and the {@code status} key with its WAL position.
+ * synchronous replication ({@link SyncPlanner}), the {@code status} key with its WAL position, and
+ * with a backup repository the stanza and the scheduled backups ({@link BackupDuties}).
  * The plans are pure; this class only carries them out.
  */
 final class LeaderDuties {
@@ -32,10 +33,21 @@ final class LeaderDuties {
     /** Whether this leadership already granted the fencing role what it needs. */
     private volatile boolean fenceGrantsEnsured;
 
+    private final BackupDuties backups;
+
     LeaderDuties(String me, ClusterStore store, PostgresController pg) {
+        this(me, store, pg, BackupDuties.NONE);
+    }
+
+    LeaderDuties(String me, ClusterStore store, PostgresController pg, BackupDuties backups) {
         this.me = me;
         this.store = store;
         this.pg = pg;
+        this.backups = backups;
+    }
+
+    BackupDuties backups() {
+        return backups;
     }
 
     /** Records what a promotion set as synchronous_standby_names (null: reset). */
@@ -54,6 +66,7 @@ final class LeaderDuties {
     /** This node does not hold the lock (this cycle): the next leadership ensures the fence grants again. */
     void notLeading() {
         fenceGrantsEnsured = false;
+        backups.notLeading();
     }
 
     void run(ClusterView view, PgStatus status, DynamicConfig dynamic) {
@@ -65,6 +78,7 @@ final class LeaderDuties {
             store.putStatus(json);
             lastStatusJson = json;
         }
+        backups.run(view);
     }
 
     /**

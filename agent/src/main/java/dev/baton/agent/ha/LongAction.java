@@ -10,6 +10,8 @@ import dev.baton.leader.model.MemberState;
  */
 public enum LongAction {
     BOOTSTRAP("bootstrap (initdb)", MemberState.INITIALIZING_NEW_CLUSTER),
+    /** A new cluster restored from the backup repository: restore, recovery to the target, promotion. */
+    RESTORE_BOOTSTRAP("bootstrap from the backup repository", MemberState.INITIALIZING_NEW_CLUSTER),
     CLONE("clone from", MemberState.CREATING_REPLICA),
     START_PRIMARY("start as primary", MemberState.STARTING),
     START_REPLICA("start as replica", MemberState.STARTING),
@@ -40,10 +42,11 @@ public enum LongAction {
 
     /**
      * Whether the action stops postgres on purpose while this node keeps the leader key: the
-     * primary_start_timeout clock must not release the key meanwhile.
+     * primary_start_timeout clock must not release the key meanwhile. A restore bootstrap counts:
+     * postgres is down (restoring, then recovering) for as long as the backup is big.
      */
     public boolean stopsPostgresOnPurpose() {
-        return this == RESTART || this == HANDOVER;
+        return this == RESTART || this == HANDOVER || this == RESTORE_BOOTSTRAP;
     }
 
     /** One running action: which, and about whom (a leader's name, a candidate; may be null). */

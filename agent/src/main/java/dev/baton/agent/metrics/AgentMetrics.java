@@ -103,6 +103,17 @@ public final class AgentMetrics implements HaListener, RestApi.Metrics {
         this.state = Objects.requireNonNull(state, "state");
     }
 
+    /**
+     * Serves the backup metrics ({@code baton_backup_*}, from {@code runner}; null without a
+     * repository) and the WAL archiving metrics ({@code baton_archive_*}, from {@code archiver},
+     * e.g. the controller's {@code archiver()}; read off the scrape, at most every few seconds).
+     * Call once, before the first scrape.
+     */
+    public void watchBackups(dev.baton.agent.backup.BackupRunner runner,
+                             Supplier<dev.baton.agent.postgres.ArchiverStats> archiver) {
+        registry.getPrometheusRegistry().register(new BackupCollector(scope, member, runner, archiver, ticker));
+    }
+
     /** The loop's last state; the initial one until the loop has published one. */
     private NodeState current() {
         NodeState s = state.get();

@@ -198,6 +198,11 @@ public final class InstrumentedClusterStore implements ClusterStore {
     }
 
     @Override
+    public boolean casBackup(String json, long expectedModRevision) {
+        return measure("cas_backup", () -> delegate.casBackup(json, expectedModRevision));
+    }
+
+    @Override
     public void putHistory(String json) {
         measure("put_history", () -> delegate.putHistory(json));
     }

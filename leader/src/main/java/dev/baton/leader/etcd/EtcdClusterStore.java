@@ -331,6 +331,11 @@ public final class EtcdClusterStore implements ClusterStore {
     }
 
     @Override
+    public boolean casBackup(String json, long expectedModRevision) {
+        return casPut(layout.backup(), json, expectedModRevision, "update backup key");
+    }
+
+    @Override
     public void putHistory(String json) {
         kv.put(bytes(layout.history()), json, "put history key");
     }

@@ -284,7 +284,7 @@ class EtcdClusterStoreIT {
     }
 
     @Test
-    void failoverAndSyncCompareAndSet() {
+    void failoverSyncAndBackupCompareAndSet() {
         EtcdClusterStore a = fx.store("node1");
         assertTrue(a.casFailover("{\"leader\":\"node1\"}", 0));
         assertFalse(a.casFailover("{\"leader\":\"x\"}", 0));
@@ -303,6 +303,14 @@ class EtcdClusterStoreIT {
         assertTrue(a.casSync("{\"leader\":\"node1\",\"sync_standby\":\"node2\"}", syncRev));
         assertFalse(a.casSync("{}", syncRev));
         assertEquals("{\"leader\":\"node1\",\"sync_standby\":\"node2\"}", a.read().sync().value());
+
+        EtcdClusterStore b = fx.store("node2");
+        assertTrue(a.casBackup("{\"full\":\"2026-12-06T03:00:00Z\"}", 0));
+        assertFalse(b.casBackup("{}", 0), "create only if absent");
+        long backupRev = a.read().backup().modRevision();
+        assertTrue(b.casBackup("{\"full\":\"2026-12-13T03:00:00Z\"}", backupRev));
+        assertFalse(a.casBackup("{\"full\":\"2026-12-13T03:00:00Z\"}", backupRev), "a claim lost to node2");
+        assertEquals("{\"full\":\"2026-12-13T03:00:00Z\"}", a.read().backup().value());
     }
 
     @Test

@@ -247,6 +247,11 @@ public final class InMemoryClusterStore implements ClusterStore {
     }
 
     @Override
+    public boolean casBackup(String json, long expectedModRevision) {
+        return cas("backup", json, expectedModRevision);
+    }
+
+    @Override
     public void putHistory(String json) {
         cluster.reachable(member);
         cluster.putKey("history", json, 0);

@@ -1,0 +1,116 @@
+package dev.baton.agent.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.agent.backup.BackupInfo;
+import dev.baton.agent.backup.BackupRunner;
+import dev.baton.agent.ha.NodeState;
+import dev.baton.config.Untrusted;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * {@code POST /backup}, {@code GET /backup} and {@code GET /backups} (docs/backup.md). Without a
+ * backup repository every one answers 404. A backup is started on the leader (the primary holding
+ * the leader key), or on a running replica when the request says {@code "from_replica": true} or
+ * the configuration has {@code backup.from_replica}; anywhere else 503.
+ *
+ * <ul>
+ *   <li>{@code POST /backup} {@code {"type":"full|diff|incr","from_replica":bool}} (empty body: a full
+ *       backup from the leader): 202 with the status object; 409 with the running backup's status
+ *       object while one runs; 400 for a bad body; 503 on a member that may not take it.</li>
+ *   <li>{@code GET /backup}: 200 with the status object of the last (or running) backup this agent
+ *       started ({@link BackupRunner.Status#toJson()}; {@code "state":"none"} before the first).</li>
+ *   <li>{@code GET /backups}: 200 with the repository's backups, oldest first
+ *       ({@link BackupInfo#toJson()}); 503 when pgBackRest fails.</li>
+ * </ul>
+ * Errors are {@code {"error": "..."}}.
+ */
+public final class BackupAction {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String NO_REPOSITORY = "no backup repository is configured (no backup section)";
+
+    private final BackupRunner runner;
+    private final Supplier<NodeState> state;
+    private final LongSupplier ticker;
+    private final boolean fromReplicaConfigured;
+
+    /**
+     * @param runner the backup runner, or null without a backup repository
+     * @param fromReplicaConfigured {@code backup.from_replica}: a replica takes backups asked of it
+     */
+    public BackupAction(BackupRunner runner, Supplier<NodeState> state, LongSupplier ticker,
+                        boolean fromReplicaConfigured) {
+        this.runner = runner;
+        this.state = state;
+        this.ticker = ticker;
+        this.fromReplicaConfigured = fromReplicaConfigured;
+    }
+
+    /** Without a backup repository: 404 everywhere. */
+    public static BackupAction none() {
+        return new BackupAction(null, () -> null, () -> 0, false);
+    }
+
+    /** GET /backup and GET /backups; null for any other path. */
+    public RestApi.Answer get(String path) {
+        if (!path.equals("/backup") && !path.equals("/backups")) {
+            return null;
+        }
+        if (runner == null) {
+            return new RestApi.Answer(404, error(NO_REPOSITORY));
+        }
+        if (path.equals("/backup")) {
+            return new RestApi.Answer(200, json(runner.status().toJson()));
+        }
+        try {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (BackupInfo b : runner.repository().list()) {
+                out.add(b.toJson());
+            }
+            return new RestApi.Answer(200, json(out));
+        } catch (RuntimeException e) {
+            return new RestApi.Answer(503, error("could not list the backups: "
+                    + Untrusted.shown(String.valueOf(e.getMessage()), 2000)));
+        }
+    }
+
+    /** POST /backup. */
+    public RestApi.Answer post(String body) {
+        if (runner == null) {
+            return new RestApi.Answer(404, error(NO_REPOSITORY));
+        }
+        RestRequests.Parsed<RestRequests.Backup> parsed = RestRequests.backup(body);
+        if (parsed instanceof RestRequests.Parsed.Bad<RestRequests.Backup> bad) {
+            return new RestApi.Answer(400, error(bad.message()));
+        }
+        RestRequests.Backup req = ((RestRequests.Parsed.Ok<RestRequests.Backup>) parsed).value();
+        NodeState s = state.get();
+        long now = ticker.getAsLong();
+        boolean leader = s != null && s.isWritablePrimary(now);
+        boolean replicaMay = (req.fromReplica() || fromReplicaConfigured) && s != null && s.pg().runningAsReplica();
+        if (!leader && !replicaMay) {
+            return new RestApi.Answer(503, error(s != null && s.pg().runningAsReplica()
+                    ? "not the leader: a backup is taken by the leader's agent (or by a replica's when asked with "
+                    + "\"from_replica\": true)"
+                    : "not the leader: a backup is taken by the leader's agent, whose postgres runs as the primary"));
+        }
+        BackupRunner.Submission sub = runner.run(req.type(), "requested over the REST API"
+                + (leader ? "" : " (from a replica)"));
+        return new RestApi.Answer(sub.started() ? 202 : 409, json(sub.status().toJson()));
+    }
+
+    private static String json(Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String error(String message) {
+        return JSON.createObjectNode().put("error", message).toString();
+    }
+}

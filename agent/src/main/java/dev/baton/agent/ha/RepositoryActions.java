@@ -1,0 +1,254 @@
+package dev.baton.agent.ha;
+
+import dev.baton.agent.backup.BackupProgress;
+import dev.baton.agent.backup.BackupRepository;
+import dev.baton.agent.postgres.DataDirInfo;
+import dev.baton.agent.postgres.Lsn;
+import dev.baton.agent.postgres.PgStatus;
+import dev.baton.agent.postgres.PostgresController.StopMode;
+import dev.baton.agent.postgres.PostgresController;
+import dev.baton.agent.postgres.PostgresException;
+import dev.baton.config.BatonConfig;
+import dev.baton.config.DynamicConfig;
+import dev.baton.config.PostgresConfig.ReplicaMethod;
+import dev.baton.config.RestoreConfig;
+import dev.baton.leader.ClusterStore;
+import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.Role;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+import java.util.logging.Logger;
+
+/**
+ * What the HA loop does with the backup repository on the long-action slot: a new cluster
+ * restored from it ({@code bootstrap.method: restore}), and replicas made by the
+ * {@code create_replica_methods} in order (the repository's latest backup, then pg_basebackup).
+ * Without a repository ({@code backups} null) a replica is made by pg_basebackup alone, as before.
+ */
+final class RepositoryActions {
+    private static final Logger LOG = Logger.getLogger(RepositoryActions.class.getName());
+
+    /** How long a restored server may take to start, recover to its target and promote. */
+    static final Duration RECOVERY_TIMEOUT = Duration.ofHours(12);
+    /** How often the recovery of a restored server is looked at. */
+    static final Duration RECOVERY_POLL = Duration.ofSeconds(1);
+
+    private final BatonConfig config;
+    private final ClusterStore store;
+    private final PostgresController pg;
+    private final BackupRepository backups;
+    private final LongActionSlot slot;
+    private final LoopContext ctx;
+    private final LongSupplier ticker;
+    private final Handover.Pause pause;
+    private final Runnable stanzaEnsured;
+
+    RepositoryActions(BatonConfig config, ClusterStore store, PostgresController pg, BackupRepository backups,
+                      LongActionSlot slot, LoopContext ctx, LongSupplier ticker, Handover.Pause pause,
+                      Runnable stanzaEnsured) {
+        this.config = config;
+        this.store = store;
+        this.pg = pg;
+        this.backups = backups;
+        this.slot = slot;
+        this.ctx = ctx;
+        this.ticker = ticker;
+        this.pause = pause;
+        this.stanzaEnsured = stanzaEnsured;
+    }
+
+    /** Whether a new cluster is restored from the repository instead of made by initdb. */
+    boolean bootstrapsByRestore() {
+        return config.bootstrap().method() == dev.baton.config.BootstrapConfig.Method.RESTORE;
+    }
+
+    /**
+     * The initialize and leader races are won: restore, start, recover to the target, promote (the
+     * restore set {@code recovery_target_action=promote}), then write the keys as after initdb. On
+     * failure everything is undone as after a failed initdb, so that the bootstrap is retried.
+     */
+    String bootstrap() {
+        RestoreConfig restore = config.bootstrap().restore();
+        String scope = restore.fromScope() == null ? config.scope() : restore.fromScope();
+        String about = "(scope " + scope + ", target " + restore.describeTarget() + ")";
+        DynamicConfig initial = config.bootstrap().dcs();
+        slot.submit(LongAction.RESTORE_BOOTSTRAP.on(about), () -> {
+            try {
+                if (backups == null) {
+                    throw new PostgresException("bootstrap.method is restore, but there is no backup section");
+                }
+                backups.restoreCluster(restore, progress(about + ": restoring"));
+                ctx.dataDirChanged();
+                pg.configure(false, null, initial);
+                slot.progress(LongAction.RESTORE_BOOTSTRAP.on(about + ": recovering"));
+                long deadline = ticker.getAsLong() + RECOVERY_TIMEOUT.toNanos();
+                pg.start(RECOVERY_TIMEOUT);
+                awaitPromoted(about, deadline);
+                backups.clearRestoreSettings();
+                pg.reload();
+                backups.ensureStanza();
+                stanzaEnsured.run();
+                pg.ensureReplicationRole();
+                ctx.dataDirChanged();
+                DataDirInfo info = pg.inspectDataDir();
+                if (!store.replaceInitialize("", info.systemId())) {
+                    throw new PostgresException("the initialize key changed while bootstrapping");
+                }
+                store.casConfig(initial.toJson(), 0);
+                store.putHistory("[]");
+                pg.checkpoint();
+                LOG.info("new cluster restored from the backup repository " + about + ", system identifier "
+                        + info.systemId());
+                ctx.listener().started(Role.PRIMARY);
+            } catch (RuntimeException e) {
+                LOG.severe("bootstrap from the backup repository failed, cleaning up so that it can be retried: "
+                        + e.getMessage());
+                try {
+                    pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(30));
+                    pg.removeDataDirectory();
+                    store.deleteInitialize("");
+                    store.releaseLeader();
+                } catch (RuntimeException cleanup) {
+                    LOG.warning("cleanup after the failed bootstrap failed: " + cleanup.getMessage());
+                }
+                throw e;
+            }
+        });
+        return "bootstrapping a new cluster from the backup repository " + about + ": I won the initialize race";
+    }
+
+    /** Waits (bounded) until the restored server has left recovery: promoted at its target. */
+    private void awaitPromoted(String about, long deadline) {
+        while (true) {
+            PgStatus s = pg.status();
+            if (s.runningAsPrimary()) {
+                return;
+            }
+            if (!pg.isRunning()) {
+                throw new PostgresException("postgres stopped while recovering from the backup (see its log; a "
+                        + "target the archive does not reach ends recovery with an error)");
+            }
+            if (ticker.getAsLong() - deadline > 0) {
+                throw new PostgresException("postgres did not finish recovering within " + RECOVERY_TIMEOUT.toHours()
+                        + " h");
+            }
+            String at = s.running() && s.replayedLsn() > 0 ? ": recovering, replayed " + Lsn.format(s.replayedLsn())
+                    : ": recovering";
+            slot.progress(LongAction.RESTORE_BOOTSTRAP.on(about + at));
+            try {
+                pause.pause(RECOVERY_POLL);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PostgresException("interrupted while waiting for the recovery", e);
+            }
+        }
+    }
+
+    /** The cycle's sentence for a clone: today's, plus the methods when there is more than pg_basebackup. */
+    String cloneSentence(String sentence) {
+        List<ReplicaMethod> methods = config.replicaMethods();
+        if (methods.equals(List.of(ReplicaMethod.BASEBACKUP))) {
+            return sentence;
+        }
+        return sentence + " (create_replica_methods: " + String.join(", ",
+                methods.stream().map(ReplicaMethod::key).toList()) + ")";
+    }
+
+    /**
+     * Makes this empty data directory a replica's by the configured methods in order: the
+     * repository's latest backup (skipped when it has none), pg_basebackup from the leader. A
+     * method that fails leaves the directory empty (the repository's contract; pg_basebackup's
+     * leftovers are removed) and the next one is tried; when all failed, the last failure is thrown.
+     *
+     * @return the method that made it, in words for the log
+     */
+    String createReplica(MemberStatus leader) {
+        List<ReplicaMethod> methods = config.replicaMethods();
+        RuntimeException failure = null;
+        for (ReplicaMethod m : methods) {
+            try {
+                if (m == ReplicaMethod.BACKUP) {
+                    if (backups == null) {
+                        LOG.warning("create_replica_methods names backup, but there is no backup section: skipped");
+                        continue;
+                    }
+                    slot.progress(LongAction.CLONE.on("the backup repository"));
+                    if (backups.list().isEmpty()) {
+                        LOG.info("the backup repository has no backup of this cluster yet: trying the next "
+                                + "create_replica_method");
+                        continue;
+                    }
+                    backups.restoreReplica(progress("the backup repository", LongAction.CLONE));
+                    return "restored the latest backup from the backup repository";
+                }
+                slot.progress(LongAction.CLONE.on(leader.name()));
+                pg.basebackup(leader.host(), leader.port());
+                return "pg_basebackup from " + leader.name();
+            } catch (RuntimeException e) {
+                failure = e;
+                LOG.warning("creating the replica by " + m.key() + " failed" + (methods.indexOf(m) < methods.size() - 1
+                        ? ", trying the next create_replica_method" : "") + ": " + e.getMessage());
+                if (m == ReplicaMethod.BASEBACKUP && methods.indexOf(m) < methods.size() - 1) {
+                    cleanUpAfterBasebackup();
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        throw new PostgresException("no create_replica_method could make the replica ("
+                + String.join(", ", methods.stream().map(ReplicaMethod::key).toList()) + ")");
+    }
+
+    /** pg_basebackup failed: whatever it left goes, as the next method needs an empty directory. */
+    private void cleanUpAfterBasebackup() {
+        try {
+            if (pg.inspectDataDir().kind() != DataDirInfo.Kind.ABSENT && !pg.isRunning()) {
+                pg.removeDataDirectory();
+            }
+        } catch (RuntimeException e) {
+            LOG.warning("could not remove what the failed pg_basebackup left: " + e.getMessage());
+        }
+    }
+
+    private BackupProgress progress(String about) {
+        return progress(about, LongAction.RESTORE_BOOTSTRAP);
+    }
+
+    /** Progress of a restore shown as the running action's words ("... restoring 45% of 2.6 GB in progress"). */
+    private BackupProgress progress(String about, LongAction action) {
+        return (done, total) -> slot.progress(action.on(about + " " + describe(done, total)));
+    }
+
+    /** "45% of 2.6 GB", or "1.2 GB" while the total is unknown. */
+    static String describe(long done, long total) {
+        if (total <= 0) {
+            return "(" + bytes(done) + ")";
+        }
+        long pct = Math.min(100, Math.max(0, done * 100 / total));
+        return "(" + pct + "% of " + bytes(total) + ")";
+    }
+
+    static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"kB", "MB", "GB", "TB", "PB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    /** What a clone shows first: the first method that applies. */
+    LongAction.Running cloneStart(MemberStatus leader) {
+        List<ReplicaMethod> methods = config.replicaMethods();
+        return !methods.isEmpty() && methods.get(0) == ReplicaMethod.BACKUP && backups != null
+                ? LongAction.CLONE.on("the backup repository") : LongAction.CLONE.on(leader.name());
+    }
+}
