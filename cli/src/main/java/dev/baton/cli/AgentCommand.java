@@ -72,7 +72,10 @@ public final class AgentCommand extends BaseCommand {
         }
         Agent agent;
         try {
-            agent = new Agent(c, store, Version.get());
+            // With a backup section: pgBackRest over the agent's process runner (docs/backup.md).
+            dev.baton.agent.backup.BackupRepository backups = c.backup() == null ? null
+                    : dev.baton.agent.backup.PgBackRest.create(c, new dev.baton.agent.process.SystemProcessRunner());
+            agent = new Agent(c, store, Version.get(), backups);
         } catch (IllegalArgumentException e) {
             store.close();
             throw ExitException.badInput(e.getMessage());
