@@ -49,6 +49,8 @@ public final class BackupCreateCommand extends BaseCommand {
     /** Whether progress goes to a terminal (one updating line); null: ask {@link System#console()}. */
     Boolean terminal;
     LongSupplier nanos = System::nanoTime;
+    /** The last status object GET /backup answered (printed with --format json). */
+    private JsonNode lastBody;
 
     @Override
     protected int execute() throws InterruptedException {
@@ -69,8 +71,8 @@ public final class BackupCreateCommand extends BaseCommand {
             progress().flush();
             BackupRun done = follow(api, m, started.id());
             if (fmt.equals("json")) {
-                JsonNode last = lastBody;
-                ObjectNode n = last != null && last.isObject() ? ((ObjectNode) last).deepCopy() : Formats.JSON.createObjectNode();
+                ObjectNode n = lastBody != null && lastBody.isObject() ? ((ObjectNode) lastBody).deepCopy()
+                        : Formats.JSON.createObjectNode();
                 n.put("member", m.name());
                 out().println(Formats.json(n));
             }
@@ -85,8 +87,6 @@ public final class BackupCreateCommand extends BaseCommand {
             return EXIT_OK;
         }
     }
-
-    private JsonNode lastBody;
 
     /** The run the agent accepted, or exit 1/2 saying why it refused. */
     private BackupRun accepted(MemberStatus m, AgentClient.Reply r) {
