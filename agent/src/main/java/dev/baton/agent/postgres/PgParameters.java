@@ -99,7 +99,9 @@ public final class PgParameters {
         p.remove("primary_slot_name");
         if (config.backup() != null) {
             // Archiving with pgBackRest: Baton owns these, whatever the dynamic parameters say.
-            p.putAll(PgBackRestConf.parameters(config));
+            Map<String, String> archive = PgBackRestConf.parameters(config);
+            p.keySet().removeAll(archive.keySet());
+            p.putAll(archive);
         }
         return p;
     }

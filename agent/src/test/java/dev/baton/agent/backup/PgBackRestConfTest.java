@@ -96,9 +96,11 @@ class PgBackRestConfTest {
     @Test
     void aSocketDirectoryTooLongForAUnixSocketIsAProblem() {
         assertEquals(Optional.empty(), PgBackRestConf.socketDirProblem(config(POSIX)));
-        Path deep = Path.of("/" + "d".repeat(95) + "/data"); // its .sock sibling has 101 bytes
+        Path deep = Path.of("/" + "d".repeat(90) + "/data"); // its .sock sibling has 101 bytes
         Optional<String> p = PgBackRestConf.socketDirProblem(config("demo", deep, Map.of(), POSIX));
         assertTrue(p.isPresent() && p.get().contains("101 bytes long, more than 100"), p::toString);
+        assertEquals(Optional.empty(), PgBackRestConf.socketDirProblem(config("demo",
+                Path.of("/" + "d".repeat(89) + "/data"), Map.of(), POSIX)), "100 bytes fit");
         Optional<String> relative = PgBackRestConf.socketDirProblem(config("demo", Path.of("/srv/pg/data"),
                 Map.of("unix_socket_directories", "sock"), POSIX));
         assertTrue(relative.isPresent() && relative.get().contains("absolute"), relative::toString);

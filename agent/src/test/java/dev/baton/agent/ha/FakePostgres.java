@@ -55,6 +55,8 @@ final class FakePostgres implements PostgresController {
     /** While below it, each status() moves the WAL position {@link #receiveStep} towards {@link #receiveTarget}. */
     long receiveTarget;
     long receiveStep;
+    /** A restored server: while above 0, each status() says "in recovery"; at 0 it has promoted (a new timeline). */
+    int recoveryPolls;
 
     FakePostgres(String cloneSystemId) {
         this.cloneSystemId = cloneSystemId;
@@ -133,7 +135,14 @@ final class FakePostgres implements PostgresController {
         if (receiveStep > 0 && wal < receiveTarget) {
             wal = Math.min(receiveTarget, wal + receiveStep);
         }
-        boolean replica = standbySignal;
+        boolean recovering = false;
+        if (recoveryPolls > 0) {
+            recovering = --recoveryPolls > 0;
+            if (!recovering) {
+                timeline++;
+            }
+        }
+        boolean replica = standbySignal || recovering;
         String host = replica && upstream != null ? upstream.substring(0, upstream.lastIndexOf(':')) : null;
         int port = replica && upstream != null ? Integer.parseInt(upstream.substring(upstream.lastIndexOf(':') + 1)) : 0;
         return new PgStatus(true, replica, timeline, replica ? 0 : wal, replica ? wal : 0, replica ? wal : 0, null,

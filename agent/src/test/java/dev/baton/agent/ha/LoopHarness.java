@@ -208,6 +208,26 @@ final class LoopHarness {
 
     /** With extra YAML, and extra settings in the postgresql map (e.g. {@code "use_pg_rewind: false"}). */
     LoopHarness(String extraYaml, String postgresqlSettings) {
+        this(extraYaml, postgresqlSettings, false);
+    }
+
+    /** A backup repository ({@link #backups}), backups on {@link #backupThread}: configure it in {@code extraYaml}. */
+    static LoopHarness withBackups(String extraYaml) {
+        return new LoopHarness(extraYaml, "", true);
+    }
+
+    /** With a backup repository and extra settings in the postgresql map. */
+    static LoopHarness withBackups(String extraYaml, String postgresqlSettings) {
+        return new LoopHarness(extraYaml, postgresqlSettings, true);
+    }
+
+    /** The backup repository (null without one). */
+    final FakeBackups backups;
+    /** The backup runner (null without a repository); its thread is {@link #backupThread}. */
+    final dev.baton.agent.backup.BackupRunner backupRunner;
+    final Queue backupThread = new Queue();
+
+    private LoopHarness(String extraYaml, String postgresqlSettings, boolean withBackups) {
         String yaml = """
                 scope: demo
                 name: node2
@@ -234,11 +254,13 @@ final class LoopHarness {
                     }
                 });
         FakePeers peers = new FakePeers();
+        backups = withBackups ? new FakeBackups(pg) : null;
+        backupRunner = withBackups ? new dev.baton.agent.backup.BackupRunner(backups, clock, backupThread) : null;
         loop = new HaLoop(config, racing, pg, peers, nanos::get, clock, "test-1.0", actions, background,
                 d -> {
                     advance(d.toNanos());
                     onPause.run();
-                });
+                }, backups, backupRunner);
         loop.setWatchdog(watchdog);
         loop.setListener(new HaListener() {
             @Override

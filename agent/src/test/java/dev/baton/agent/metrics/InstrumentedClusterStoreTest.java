@@ -83,6 +83,7 @@ class InstrumentedClusterStoreTest {
         store.casFailover("{}", 0);
         store.deleteFailover(0);
         store.casSync("{}", 0);
+        store.casBackup("{}", 0);
         store.deleteSync(0);
         store.putHistory("[]");
         store.putStatus("{}");

@@ -52,8 +52,8 @@ class PgParametersTest {
         Map<String, String> p = PgParameters.of(c, TestConfigs.dynamic(Map.of("archive_mode", "off",
                 "archive_command", "cp %p /tmp/%f")), false, null, null);
         List<String> names = names(p);
-        assertEquals(List.of("archive_mode", "archive_command", "restore_command", "archive_timeout"),
-                names.subList(names.size() - 4, names.size()));
+        assertEquals(List.of("archive_mode", "archive_command", "restore_command", "archive_timeout",
+                "unix_socket_directories"), names.subList(names.size() - 5, names.size()));
         assertEquals("always", p.get("archive_mode"));
         String conf = DIR.resolve("data.pgbackrest.conf").toString();
         assertEquals("pgbackrest --config=" + conf + " --stanza=demo archive-push %p", p.get("archive_command"));
