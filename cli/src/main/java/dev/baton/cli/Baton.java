@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
                 FailoverCommand.class, RestartCommand.class, ReloadCommand.class, ReinitCommand.class,
                 PauseCommand.class, ResumeCommand.class, ShowConfigCommand.class, EditConfigCommand.class,
                 HistoryCommand.class, FlushCommand.class, RemoveCommand.class, DemoCommand.class, DrillCommand.class,
-                VersionCommand.class, WatchdogCommand.class, AwsCommand.class, CertsCommand.class,
+                VersionCommand.class, WatchdogCommand.class, AwsCommand.class, CertsCommand.class, BackupCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"%nExit codes: 0 ok, 1 action failed or refused, 2 bad input.",
                 "Documentation: docs/ in the Baton source tree."})

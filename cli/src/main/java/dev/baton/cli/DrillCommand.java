@@ -11,6 +11,7 @@ import dev.baton.cli.drill.Dsn;
 import dev.baton.cli.drill.Fault;
 import dev.baton.cli.drill.IterationResult;
 import dev.baton.cli.drill.LocalTarget;
+import dev.baton.cli.drill.LoseCluster;
 import dev.baton.cli.drill.RemoteTarget;
 import dev.baton.cli.drill.SvgChart;
 import dev.baton.cli.local.LocalCluster;
@@ -54,8 +55,9 @@ public final class DrillCommand extends BaseCommand {
     @Option(names = "--fault", defaultValue = "kill-node", paramLabel = "KIND[,KIND...]",
             description = "kill-node (default), kill-postgres, kill-agent, stop-agent, switchover, partition-primary, "
                     + "etcd-down, term-agent or stop-agent-tree (SIGSTOP of the agent and every process it started "
-                    + "except postgres; writers straight to every member); several, comma-separated, run one after "
-                    + "the other.")
+                    + "except postgres; writers straight to every member) or lose-cluster (a full backup, writes, every node "
+                    + "killed and wiped, a new cluster restored from the repository; runs alone); several, "
+                    + "comma-separated, run one after the other.")
     String faultList;
 
     @Option(names = "--iterations", defaultValue = "3", paramLabel = "N",
@@ -67,8 +69,9 @@ public final class DrillCommand extends BaseCommand {
     int writers;
 
     @Option(names = "--duration", paramLabel = "SECONDS",
-            description = "How long stop-agent, stop-agent-tree, partition-primary and etcd-down last (default: 3 x ttl), and after how "
-                    + "long kill-agent restarts the agent (default: 5, systemd's RestartSec).")
+            description = "How long stop-agent, stop-agent-tree, partition-primary and etcd-down last (default: 3 x ttl), after how "
+                    + "long kill-agent restarts the agent (default: 5, systemd's RestartSec), and for lose-cluster the "
+                    + "seconds of writes between the backup and the loss (default: 30).")
     Integer duration;
 
     @Option(names = "--out", paramLabel = "DIR",
@@ -82,6 +85,11 @@ public final class DrillCommand extends BaseCommand {
     @Option(names = "--synchronous-mode", description = "Run the local cluster with synchronous_mode: true; then "
             + "every iteration promises no lost acknowledged write (an existing cluster's mode is read from etcd).")
     boolean synchronousMode;
+
+    @Option(names = "--archive-timeout", paramLabel = "SECONDS",
+            description = "lose-cluster: the local cluster's backup.archive_timeout, which bounds the writes a restore "
+                    + "to latest can lose (default: 10).")
+    Integer archiveTimeout;
 
     @Mixin
     LocalClusterOptions local;
@@ -123,8 +131,21 @@ public final class DrillCommand extends BaseCommand {
         }
         boolean existing = dsn != null || cluster.config != null || cluster.etcd != null || cluster.scope != null
                 || cluster.namespace != null;
+        if (faults.contains(Fault.LOSE_CLUSTER) && faults.size() > 1) {
+            throw ExitException.badInput("--fault lose-cluster: runs alone (it replaces the whole cluster), not with "
+                    + "other faults");
+        }
+        if (archiveTimeout != null && !faults.contains(Fault.LOSE_CLUSTER)) {
+            throw ExitException.badInput("--archive-timeout: applies to --fault lose-cluster only");
+        }
+        if (archiveTimeout != null && (archiveTimeout < 1 || archiveTimeout > 3600)) {
+            throw ExitException.badInput("--archive-timeout: must be between 1 and 3600 seconds, got " + archiveTimeout);
+        }
         if (existing) {
             return existingCluster(faults);
+        }
+        if (faults.contains(Fault.LOSE_CLUSTER)) {
+            return loseCluster();
         }
         LocalCluster.Options options = local.options(2);
         int n = options.nodes();
@@ -187,7 +208,7 @@ public final class DrillCommand extends BaseCommand {
         }
         if (!local.isEmpty()) {
             throw ExitException.badInput("--fault " + String.join(",", local) + ": partition-primary, etcd-down, "
-                    + "term-agent and stop-agent-tree need a local cluster started by the drill (run without -c and --dsn); against an existing cluster the "
+                    + "term-agent, stop-agent-tree and lose-cluster need a local cluster started by the drill (run without -c and --dsn); against an existing cluster the "
                     + "drill injects switchover (over REST), and kill-node, kill-postgres, kill-agent and stop-agent "
                     + "when its members run on this machine");
         }
@@ -328,6 +349,96 @@ public final class DrillCommand extends BaseCommand {
             Files.writeString(dir.resolve("drill.txt"), DrillReport.table(run, results));
             Files.writeString(dir.resolve("drill.svg"), SvgChart.render("baton drill: " + plan(faults),
                     target.describe() + ", " + writers + " writers; acknowledged writes per 100 ms", results));
+        } catch (IOException e) {
+            err().println("baton drill: cannot write the results to " + dir + ": " + e.getMessage());
+        }
+        return json;
+    }
+
+    /** {@code --fault lose-cluster}: a local cluster with a repository, lost and restored {@code --iterations} times. */
+    private int loseCluster() throws Exception {
+        LocalCluster.Options options = local.options(1);
+        int n = options.nodes();
+        int at = archiveTimeout != null ? archiveTimeout : LoseCluster.DEFAULT_ARCHIVE_TIMEOUT;
+        int writeSeconds = duration != null ? duration : LoseCluster.DEFAULT_WRITE_SECONDS;
+        refuseRoot("baton drill (on a local cluster)");
+        Path dir = outDir();
+        Path base = Files.createTempDirectory("baton-drill-");
+        List<Fault> faults = List.of(Fault.LOSE_CLUSTER);
+        PrintWriterProgress p = new PrintWriterProgress();
+        p.say("baton drill: " + plan(faults) + " on a local cluster of " + n + " members (ttl " + options.ttl()
+                + " s, archive_timeout " + at + " s), " + writers + " writers; results in " + dir);
+        p.say("starting etcd, " + n + " agents and HAProxy in " + base + " with a backup repository in "
+                + base.resolve("repository") + " ...");
+        LocalCluster first = LocalCluster.start(base.resolve(options.scope()), LoseCluster.withRepository(options, base, at));
+        Duration timeout = Duration.ofSeconds(600);
+        LoseCluster loser = new LoseCluster(base, writers, writeSeconds, timeout, local.keep,
+                DrillRunner.Listener.printing(err()));
+        Thread hook = new Thread(loser::close, "baton-drill-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Instant started = Instant.now();
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        String described = "a local cluster (" + n + " members, ttl " + options.ttl() + " s, HAProxy, one etcd, a posix "
+                + "backup repository, archive_timeout " + at + " s)";
+        ObjectNode targetJson = PRETTY.createObjectNode().put("mode", "local").put("members", n).put("ttl", options.ttl())
+                .put("archive_timeout", at).put("repository", "posix");
+        Map<Fault, Integer> durations = Map.of(Fault.LOSE_CLUSTER, writeSeconds);
+        List<LoseCluster.Result> results = new ArrayList<>();
+        boolean failed = false;
+        try {
+            if (!LocalCluster.await(Duration.ofSeconds(180), () -> first.healthy(n - 1))) {
+                failed = true;
+                first.keepFiles();
+                first.close();
+                throw ExitException.failed("the local cluster did not become healthy within 180 s; its files are kept in "
+                        + base);
+            }
+            p.say("cluster ready; " + LoseCluster.method(writeSeconds));
+            loser.run(first, iterations, r -> {
+                results.add(r);
+                writeLoseCluster(dir, described, targetJson, durations, started, results, args, -1);
+            });
+            failed = !DrillReport.loseClusterFailures(results).isEmpty();
+            int code = failed ? EXIT_FAILED : EXIT_OK;
+            ObjectNode json = writeLoseCluster(dir, described, targetJson, durations, started, results, args, code);
+            if (format.equals("json")) {
+                out().println(PRETTY.writeValueAsString(json));
+            } else {
+                out().println();
+                out().print(Files.readString(dir.resolve("drill.txt")));
+                out().println();
+                out().println("files: " + dir.resolve("drill.txt") + ", " + dir.resolve("drill.json"));
+            }
+            out().flush();
+            for (String f : DrillReport.loseClusterFailures(results)) {
+                err().println("baton drill: FAILED " + f);
+            }
+            return code;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook cleans up
+            }
+            loser.close();
+            boolean keep = local.keep || failed;
+            if (!keep) {
+                dev.baton.agent.postgres.DataDirectories.deleteTreeQuietly(base);
+            }
+            err().println("baton drill: local clusters stopped" + (keep ? "; files kept in " + base : ""));
+            err().flush();
+        }
+    }
+
+    private ObjectNode writeLoseCluster(Path dir, String described, ObjectNode targetJson, Map<Fault, Integer> durations,
+                                        Instant started, List<LoseCluster.Result> results, List<String> args, int code) {
+        long acknowledged = results.stream().mapToLong(LoseCluster.Result::acknowledged).sum();
+        DrillReport.Run run = new DrillReport.Run(Version.get(), args, described, targetJson, writers, iterations,
+                List.of(Fault.LOSE_CLUSTER), durations, started, Instant.now(), acknowledged);
+        ObjectNode json = DrillReport.loseClusterJson(run, results, code);
+        try {
+            Files.writeString(dir.resolve("drill.json"), PRETTY.writeValueAsString(json) + "\n");
+            Files.writeString(dir.resolve("drill.txt"), DrillReport.loseClusterTable(run, results));
         } catch (IOException e) {
             err().println("baton drill: cannot write the results to " + dir + ": " + e.getMessage());
         }

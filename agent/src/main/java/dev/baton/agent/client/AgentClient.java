@@ -314,6 +314,37 @@ public final class AgentClient {
         return Duration.ofSeconds(Math.max(1, Math.min(60, s)));
     }
 
+    // ------------------------------------------------------------------ backups (docs/backup.md)
+
+    /**
+     * {@code POST /backup}: starts a backup of {@code type} ({@code full}, {@code diff}, {@code incr});
+     * {@code fromReplica} asks a streaming replica to take it. 202 with the status object of
+     * {@link #backupStatus}; 409 while one runs, 503 on a member that may not take it, 400 for a bad
+     * type, 404 without a backup repository.
+     */
+    public Reply startBackup(String base, String type, boolean fromReplica, Duration timeout)
+            throws IOException, InterruptedException {
+        var body = JSON.createObjectNode().put("type", type);
+        if (fromReplica) {
+            body.put("from_replica", true);
+        }
+        return post(base, "backup", body.toString(), timeout);
+    }
+
+    /**
+     * {@code GET /backup}: the member's last (or running) backup run: {@code id}, {@code state}
+     * ({@code none|running|succeeded|failed}), {@code type}, {@code started}, {@code finished},
+     * {@code done_bytes}, {@code total_bytes}, {@code label}, {@code error}.
+     */
+    public Reply backupStatus(String base, Duration timeout) throws IOException, InterruptedException {
+        return get(base, "/backup", timeout);
+    }
+
+    /** {@code GET /backups}: a JSON array of the repository's backups (404 without a repository). */
+    public Reply backups(String base, Duration timeout) throws IOException, InterruptedException {
+        return get(base, "/backups", timeout);
+    }
+
     /** {@code POST base/action} with a JSON body. */
     public Reply post(String base, String action, String json, Duration timeout) throws IOException, InterruptedException {
         return send("POST", base + "/" + action, json, timeout);

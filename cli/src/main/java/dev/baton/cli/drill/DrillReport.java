@@ -99,6 +99,25 @@ public final class DrillReport {
     }
 
     public static ObjectNode json(Run run, List<IterationResult> results, int exitCode) {
+        ObjectNode root = header(run);
+        ArrayNode figures = root.putArray("figures");
+        for (Figure f : Figure.values()) {
+            figures.addObject().put("key", f.key()).put("label", f.label());
+        }
+        ObjectNode summary = root.putObject("summary");
+        byFault(results).forEach((f, rs) -> summary.set(f.flag(), summary(f, rs)));
+        ArrayNode its = root.putArray("iterations");
+        for (IterationResult r : results) {
+            its.add(iteration(r));
+        }
+        ArrayNode fails = root.putArray("failures");
+        failures(results).forEach(fails::add);
+        root.put("exit_code", exitCode);
+        return root;
+    }
+
+    /** What every report starts with: the tool, the arguments, the machine, the cluster, the plan. */
+    private static ObjectNode header(Run run) {
         ObjectNode root = JSON.createObjectNode();
         root.put("tool", "baton drill");
         root.put("baton_version", run.version());
@@ -119,20 +138,72 @@ public final class DrillReport {
         ObjectNode durations = root.putObject("durations_s");
         run.durations().forEach((f, d) -> durations.put(f.flag(), d));
         root.put("acknowledged_writes", run.acknowledged());
-        ArrayNode figures = root.putArray("figures");
-        for (Figure f : Figure.values()) {
-            figures.addObject().put("key", f.key()).put("label", f.label());
+        return root;
+    }
+
+    // ------------------------------------------------------------------ lose-cluster (LoseCluster)
+
+    /** Why a lose-cluster drill exits 1: one line per failed iteration (the backup or the restore failed). */
+    public static List<String> loseClusterFailures(List<LoseCluster.Result> results) {
+        List<String> out = new ArrayList<>();
+        for (LoseCluster.Result r : results) {
+            if (r.problem() != null) {
+                out.add(r.tag() + ": " + r.problem());
+            }
         }
-        ObjectNode summary = root.putObject("summary");
-        byFault(results).forEach((f, rs) -> summary.set(f.flag(), summary(f, rs)));
+        return out;
+    }
+
+    /** The figures of lose-cluster over its iterations: restore time, backup time, lost writes, RPO reached. */
+    public static ObjectNode loseClusterSummary(List<LoseCluster.Result> rs) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("iterations", rs.size());
+        n.set("restore_s", JSON.valueToTree(Stats.of(rs.stream().map(LoseCluster.Result::restoreS).toList())));
+        n.set("backup_s", JSON.valueToTree(Stats.of(rs.stream().map(LoseCluster.Result::backupS).toList())));
+        n.set("rpo_s", JSON.valueToTree(Stats.of(rs.stream().map(LoseCluster.Result::lostWindowS).toList())));
+        n.put("lost_writes_total", rs.stream().mapToLong(LoseCluster.Result::lost).sum());
+        n.put("acknowledged_writes_total", rs.stream().mapToLong(LoseCluster.Result::acknowledged).sum());
+        n.put("iterations_with_loss", rs.stream().filter(r -> r.lost() > 0).count());
+        return n;
+    }
+
+    public static ObjectNode loseClusterJson(Run run, List<LoseCluster.Result> results, int exitCode) {
+        ObjectNode root = header(run);
+        root.putObject("summary").set(Fault.LOSE_CLUSTER.flag(), loseClusterSummary(results));
         ArrayNode its = root.putArray("iterations");
-        for (IterationResult r : results) {
-            its.add(iteration(r));
-        }
+        results.forEach(r -> its.add(r.json()));
         ArrayNode fails = root.putArray("failures");
-        failures(results).forEach(fails::add);
+        loseClusterFailures(results).forEach(fails::add);
         root.put("exit_code", exitCode);
         return root;
+    }
+
+    /** The text report of lose-cluster: one row per iteration, then the medians and the total loss. */
+    public static String loseClusterTable(Run run, List<LoseCluster.Result> results) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("baton drill on ").append(run.target()).append(", ").append(run.writers())
+                .append(" writer(s); ").append(results.size()).append(" iteration(s) in ")
+                .append(human(Duration.between(run.started(), run.finished()))).append('\n');
+        List<String[]> rows = new ArrayList<>();
+        for (LoseCluster.Result r : results) {
+            rows.add(new String[] {r.tag(), r.backupLabel() == null ? "-" : r.backupLabel(), num(r.backupS(), false),
+                    num(r.restoreS(), false), Integer.toString(r.acknowledged()), Integer.toString(r.lost()),
+                    num(r.lostWindowS(), false)});
+        }
+        sb.append('\n').append(render(" lose-cluster ", new String[] {"Iteration", "Backup", "backup s", "restore s",
+                "acknowledged", "lost", "RPO s"}, rows));
+        ObjectNode s = loseClusterSummary(results);
+        sb.append("restore (wipe to a writable primary): median ").append(num(s.path("restore_s").path("median")
+                .isNumber() ? s.path("restore_s").path("median").asDouble() : null, false)).append(" s; lost writes: ")
+                .append(s.get("lost_writes_total").asLong()).append(" of ").append(s.get("acknowledged_writes_total")
+                .asLong()).append(" acknowledged in ").append(s.get("iterations_with_loss").asLong())
+                .append(" iteration(s) (a restore to latest keeps what was archived: archive_timeout bounds the loss)\n");
+        for (LoseCluster.Result r : results) {
+            if (r.problem() != null) {
+                sb.append("FAILED ").append(r.tag()).append(": ").append(r.problem()).append('\n');
+            }
+        }
+        return sb.toString();
     }
 
     static ObjectNode iteration(IterationResult r) {

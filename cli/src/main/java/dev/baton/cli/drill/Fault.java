@@ -32,7 +32,14 @@ public enum Fault {
      * running. SIGCONT after --duration (3 x ttl): the agent first, the others 1 s later. The
      * writers write straight to every member, so that two members acknowledging writes at once show.
      */
-    STOP_AGENT_TREE("stop-agent-tree", true, true);
+    STOP_AGENT_TREE("stop-agent-tree", true, true),
+    /**
+     * The whole cluster lost: a full backup (over REST) under the writers, --duration seconds of
+     * writes, then every agent and postgres SIGKILLed and every data directory wiped; a new cluster
+     * (another scope, the same repository) is restored to the latest archived WAL. Measures the
+     * restore time and the acknowledged writes lost ({@link LoseCluster}; local clusters only).
+     */
+    LOSE_CLUSTER("lose-cluster", true, true);
 
     private final String flag;
     private final boolean needsLocal;
@@ -61,7 +68,7 @@ public enum Fault {
 
     /** The drill undoes it (restart, SIGCONT, proxy healed, etcd started); a killed postgres and a switchover heal themselves. */
     public boolean needsHeal() {
-        return this != KILL_POSTGRES && this != SWITCHOVER;
+        return this != KILL_POSTGRES && this != SWITCHOVER && this != LOSE_CLUSTER;
     }
 
     /** It signals the primary's agent (a process fault on an existing cluster needs to find it). */
@@ -104,9 +111,13 @@ public enum Fault {
 
     /**
      * The default {@code --duration} in seconds: 5 for kill-agent (systemd's RestartSec in
-     * deploy/systemd), 3 × ttl for the others that last (long enough for a failover to happen).
+     * deploy/systemd), 30 s of writes after the backup for lose-cluster, 3 × ttl for the others
+     * that last (long enough for a failover to happen).
      */
     public int defaultDurationSeconds(int ttl) {
+        if (this == LOSE_CLUSTER) {
+            return LoseCluster.DEFAULT_WRITE_SECONDS;
+        }
         return this == KILL_AGENT ? 5 : 3 * ttl;
     }
 

@@ -197,6 +197,7 @@ public final class LocalTarget extends EtcdTarget {
             case TERM_AGENT -> "SIGTERM of " + member + "'s agent (graceful handover); agent restarted once writes "
                     + "flow on the new primary";
             case STOP_AGENT_TREE -> stopAgentTreeMethod(member, duration);
+            case LOSE_CLUSTER -> LoseCluster.method(duration);
         };
     }
 
@@ -228,6 +229,7 @@ public final class LocalTarget extends EtcdTarget {
             }
             case STOP_AGENT_TREE -> frozen.stop(member, agentTree(member));
             case SWITCHOVER -> throw new IllegalArgumentException("a switchover is requested over REST");
+            case LOSE_CLUSTER -> throw new IllegalArgumentException("lose-cluster is run by LoseCluster, not per member");
         }
     }
 
@@ -288,7 +290,7 @@ public final class LocalTarget extends EtcdTarget {
                 cluster.etcd().start();
                 etcdStopped = false;
             }
-            case KILL_POSTGRES, SWITCHOVER -> {
+            case KILL_POSTGRES, SWITCHOVER, LOSE_CLUSTER -> {
                 // the agents heal these themselves
             }
         }

@@ -41,35 +41,84 @@ public final class LocalCluster implements AutoCloseable {
      */
     public record Options(int nodes, int ttl, int loopWait, int retryTimeout, boolean haproxy, String scope,
                           List<String> dcsYaml, Map<String, String> nodeYaml, boolean etcdProxies, boolean callbacks,
-                          Map<String, String> env, boolean secure) {
+                          Map<String, String> env, boolean secure, Backup backup) {
         public static Options defaults() {
-            return new Options(3, 10, 1, 3, true, "demo", List.of(), Map.of(), false, false, Map.of(), false);
+            return new Options(3, 10, 1, 3, true, "demo", List.of(), Map.of(), false, false, Map.of(), false, null);
+        }
+
+        /** The options as they were before issue 15 (no {@code backup} section). */
+        public Options(int nodes, int ttl, int loopWait, int retryTimeout, boolean haproxy, String scope,
+                       List<String> dcsYaml, Map<String, String> nodeYaml, boolean etcdProxies, boolean callbacks,
+                       Map<String, String> env, boolean secure) {
+            this(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env, secure,
+                    null);
+        }
+
+        /** Another cluster name (e.g. a cluster restored from this one's backups). */
+        public Options withScope(String name) {
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, name, dcsYaml, nodeYaml, etcdProxies,
+                    callbacks, env, secure, backup);
+        }
+
+        /**
+         * A {@code backup:} section on every node: a posix repository in {@code repository} (null: the
+         * directory {@code repository} in the cluster's directory; give the same directory to two
+         * clusters so that one restores from the other's backups), with {@code archive_timeout}.
+         */
+        public Options withBackup(Path repository, Integer archiveTimeout) {
+            Backup b = backup == null ? new Backup(true, repository, archiveTimeout, List.of(), null)
+                    : new Backup(true, repository, archiveTimeout, backup.createReplicaMethods(), backup.restore());
+            return withBackup(b);
+        }
+
+        /** {@code postgresql.create_replica_methods} on every node (and on nodes added later), e.g. backup, basebackup. */
+        public Options withCreateReplicaMethods(String... methods) {
+            Backup b = backup == null ? new Backup(false, null, null, List.of(methods), null)
+                    : new Backup(backup.section(), backup.repository(), backup.archiveTimeout(), List.of(methods),
+                    backup.restore());
+            return withBackup(b);
+        }
+
+        /**
+         * {@code bootstrap: {method: restore, restore: {...}}}: the cluster is made from the backups of
+         * scope {@code restore.fromScope()} in the repository (give it a scope of its own: {@link #withScope}).
+         */
+        public Options withRestore(Restore restore) {
+            Backup b = backup == null ? new Backup(false, null, null, List.of(), restore)
+                    : new Backup(backup.section(), backup.repository(), backup.archiveTimeout(),
+                    backup.createReplicaMethods(), restore);
+            return withBackup(b);
+        }
+
+        private Options withBackup(Backup b) {
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies,
+                    callbacks, env, secure, b);
         }
 
         public Options withSecurity() {
             return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies,
-                    callbacks, env, true);
+                    callbacks, env, true, backup);
         }
 
         public Options withEnv(Map<String, String> variables) {
             return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies,
-                    callbacks, Map.copyOf(variables), secure);
+                    callbacks, Map.copyOf(variables), secure, backup);
         }
 
         public Options withCallbacks() {
-            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, true, env, secure);
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, true, env, secure, backup);
         }
 
         public Options withNodes(int n) {
-            return new Options(n, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env, secure);
+            return new Options(n, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env, secure, backup);
         }
 
         public Options withHaproxy(boolean h) {
-            return new Options(nodes, ttl, loopWait, retryTimeout, h, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env, secure);
+            return new Options(nodes, ttl, loopWait, retryTimeout, h, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env, secure, backup);
         }
 
         public Options withTimings(int ttl, int loopWait, int retryTimeout) {
-            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env, secure);
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies, callbacks, env, secure, backup);
         }
 
         /** ttl with the timings the demo and the drill use: loop_wait 1, retry_timeout min(3, (ttl-1)/2), at least 1. */
@@ -78,15 +127,44 @@ public final class LocalCluster implements AutoCloseable {
         }
 
         public Options withDcs(String... lines) {
-            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, List.of(lines), nodeYaml, etcdProxies, callbacks, env, secure);
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, List.of(lines), nodeYaml, etcdProxies, callbacks, env, secure, backup);
         }
 
         public Options withNodeYaml(Map<String, String> yaml) {
-            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, Map.copyOf(yaml), etcdProxies, callbacks, env, secure);
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, Map.copyOf(yaml), etcdProxies, callbacks, env, secure, backup);
         }
 
         public Options withEtcdProxies() {
-            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, true, callbacks, env, secure);
+            return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, true, callbacks, env, secure, backup);
+        }
+    }
+
+    /**
+     * The nodes' {@code backup} section and what goes with it (docs/backup.md).
+     *
+     * @param section              whether the nodes get a {@code backup} section (a posix repository)
+     * @param repository           the posix repository's directory; null: {@code repository} in the cluster's directory
+     * @param archiveTimeout       {@code backup.archive_timeout} in seconds, or null for the default
+     * @param createReplicaMethods {@code postgresql.create_replica_methods}, empty for the default
+     * @param restore              bootstrap from the repository ({@code bootstrap.method: restore}), or null for initdb
+     */
+    public record Backup(boolean section, Path repository, Integer archiveTimeout, List<String> createReplicaMethods, Restore restore) {
+        public Backup {
+            createReplicaMethods = createReplicaMethods == null ? List.of() : List.copyOf(createReplicaMethods);
+        }
+    }
+
+    /**
+     * {@code bootstrap.restore}: the backups of {@code fromScope} (null: the cluster's own), to
+     * {@code targetTime} or {@code targetLsn} (both null: latest).
+     */
+    public record Restore(String fromScope, java.time.Instant targetTime, String targetLsn) {
+        public static Restore latest(String fromScope) {
+            return new Restore(fromScope, null, null);
+        }
+
+        public static Restore toTime(String fromScope, java.time.Instant time) {
+            return new Restore(fromScope, time, null);
         }
     }
 
@@ -104,6 +182,12 @@ public final class LocalCluster implements AutoCloseable {
     private boolean keepFiles;
 
     private LocalCluster(Path dir, Options options, RestClientSettings client) throws IOException {
+        this(dir, options, client, null);
+    }
+
+    /** {@code sameUsersAs}: take its superuser and replication passwords (a cluster restored from its backups). */
+    private LocalCluster(Path dir, Options options, RestClientSettings client, LocalCluster sameUsersAs)
+            throws IOException {
         this.dir = dir;
         this.options = options;
         if (options.secure()) {
@@ -119,9 +203,11 @@ public final class LocalCluster implements AutoCloseable {
         SecureRandom random = new SecureRandom();
         byte[] b = new byte[12];
         random.nextBytes(b);
-        this.superPassword = HexFormat.of().formatHex(b);
+        String generatedSuper = HexFormat.of().formatHex(b);
         random.nextBytes(b);
-        this.replPassword = HexFormat.of().formatHex(b);
+        String generatedRepl = HexFormat.of().formatHex(b);
+        this.superPassword = sameUsersAs != null ? sameUsersAs.superPassword : generatedSuper;
+        this.replPassword = sameUsersAs != null ? sameUsersAs.replPassword : generatedRepl;
     }
 
     /** Creates the directory layout and starts etcd and every agent (and HAProxy). Does not wait for health. */
@@ -138,6 +224,23 @@ public final class LocalCluster implements AutoCloseable {
     public static LocalCluster start(Path dir, Options options, RestClientSettings client)
             throws IOException, InterruptedException {
         LocalCluster c = new LocalCluster(dir, options, client);
+        try {
+            c.startAll();
+            return c;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts a cluster made from {@code source}'s backups ({@link Options#withRestore}, usually with
+     * {@link Options#withScope another scope} and {@code source}'s {@link #repository()}): its nodes use
+     * {@code source}'s superuser and replication passwords, which the restored database holds.
+     */
+    public static LocalCluster startRestored(Path dir, Options options, LocalCluster source)
+            throws IOException, InterruptedException {
+        LocalCluster c = new LocalCluster(dir, options, RestClientSettings.PLAIN, source);
         try {
             c.startAll();
             return c;
@@ -210,6 +313,20 @@ public final class LocalCluster implements AutoCloseable {
         return haproxyPort;
     }
 
+    /** The backup repository's directory (posix), or null without {@link Options#withBackup}. */
+    public Path repository() {
+        Backup b = options.backup();
+        if (b == null || !b.section()) {
+            return null;
+        }
+        return b.repository() != null ? b.repository() : dir.resolve("repository");
+    }
+
+    /** The cluster's options (its scope, size, backup section). */
+    public Options options() {
+        return options;
+    }
+
     /** Keep the directory (logs, data) after close, e.g. when a test fails. */
     public void keepFiles() {
         keepFiles = true;
@@ -231,7 +348,7 @@ public final class LocalCluster implements AutoCloseable {
                 .append(security == null ? "" : security.ctlYaml())
                 .append("etcd3:\n  hosts: ").append(n.etcdProxy != null ? n.etcdProxy.endpoint() : etcd.endpoint()).append('\n')
                 .append(security == null ? "" : security.etcdYaml(n.name))
-                .append("bootstrap:\n  dcs:\n")
+                .append("bootstrap:\n").append(restoreYaml()).append("  dcs:\n")
                 .append("    ttl: ").append(options.ttl()).append('\n')
                 .append("    loop_wait: ").append(options.loopWait()).append('\n')
                 .append("    retry_timeout: ").append(options.retryTimeout()).append('\n')
@@ -248,6 +365,10 @@ public final class LocalCluster implements AutoCloseable {
                 .append("    replication:\n      username: replicator\n      password: ").append(replPassword).append('\n')
                 .append(security == null ? "" : security.userSslYaml(n.name))
                 .append(security == null ? "" : security.rewindYaml(n.name));
+        Backup backup = options.backup();
+        if (backup != null && !backup.createReplicaMethods().isEmpty()) {
+            y.append("  create_replica_methods: [").append(String.join(", ", backup.createReplicaMethods())).append("]\n");
+        }
         if (options.callbacks()) {
             Path script = n.dir.resolve("callback.sh");
             Files.writeString(script, "#!/bin/sh\necho \"$*\" >> '" + n.callbackLog() + "'\n");
@@ -257,9 +378,43 @@ public final class LocalCluster implements AutoCloseable {
                 y.append("    ").append(action).append(": ").append(script).append('\n');
             }
         }
+        Path repo = repository();
+        if (repo != null) {
+            Files.createDirectories(repo);
+            y.append(backupYaml(repo, backup.archiveTimeout()));
+        }
         y.append(options.nodeYaml().getOrDefault(n.name, "")).append('\n');
         Files.writeString(n.config(), y.toString());
         Files.setPosixFilePermissions(n.config(), PosixFilePermissions.fromString("rw-------"));
+    }
+
+    /** The top-level {@code backup} section: a posix repository in {@code repo}, {@code archive_timeout} unless null. */
+    static String backupYaml(Path repo, Integer archiveTimeout) {
+        return "backup:\n  repository:\n    type: posix\n    path: " + repo + "\n"
+                + (archiveTimeout == null ? "" : "  archive_timeout: " + archiveTimeout + "\n");
+    }
+
+    private String restoreYaml() {
+        return restoreYaml(options.backup() == null ? null : options.backup().restore());
+    }
+
+    /** {@code method: restore} and {@code restore:} under {@code bootstrap} ({@link Options#withRestore}); "" for null. */
+    static String restoreYaml(Restore r) {
+        if (r == null) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("  method: restore\n  restore:\n");
+        if (r.fromScope() != null) {
+            sb.append("    from_scope: ").append(r.fromScope()).append('\n');
+        }
+        if (r.targetTime() != null) {
+            sb.append("    target_time: \"").append(r.targetTime()).append("\"\n");
+        } else if (r.targetLsn() != null) {
+            sb.append("    target_lsn: \"").append(r.targetLsn()).append("\"\n");
+        } else {
+            sb.append("    target: latest\n");
+        }
+        return sb.toString();
     }
 
     private String dcsLines() {

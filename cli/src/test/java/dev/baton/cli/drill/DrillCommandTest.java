@@ -41,8 +41,8 @@ class DrillCommandTest {
 
     @Test
     void anExistingClusterTakesNoPartitionNorEtcdDown() {
-        refused("--fault partition-primary,etcd-down: partition-primary, etcd-down, term-agent and stop-agent-tree "
-                + "need a local cluster started by the drill", "-c", "/nonexistent/baton.yml", "--dsn",
+        refused("--fault partition-primary,etcd-down: partition-primary, etcd-down, term-agent, stop-agent-tree and "
+                + "lose-cluster need a local cluster started by the drill", "-c", "/nonexistent/baton.yml", "--dsn",
                 "postgresql://lb:5000/app", "--fault", "switchover,kill-node,partition-primary,etcd-down");
         refused("--fault stop-agent-tree: ", "-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb:5000/app",
                 "--fault", "stop-agent-tree");
@@ -50,6 +50,16 @@ class DrillCommandTest {
         refused("--dsn needs -c FILE", "--dsn", "postgresql://lb:5000/app", "--fault", "switchover");
         refused("apply to the local cluster only", "-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb/app",
                 "--fault", "switchover", "--ttl", "5");
+    }
+
+    @Test
+    void loseClusterRunsAloneOnALocalClusterOnly() {
+        refused("--fault lose-cluster: runs alone", "--fault", "kill-node,lose-cluster");
+        refused("--fault lose-cluster: ", "-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb:5000/app",
+                "--fault", "lose-cluster");
+        refused("--archive-timeout: applies to --fault lose-cluster only", "--archive-timeout", "5");
+        refused("--archive-timeout: must be between 1 and 3600", "--fault", "lose-cluster", "--archive-timeout", "0");
+        refused("--nodes: must be between 1 and 9", "--fault", "lose-cluster", "--nodes", "0");
     }
 
     @Test
