@@ -34,8 +34,8 @@ public final class BackupCreateCommand extends BaseCommand {
             description = "full (default), diff (changes since the last full) or incr (since the last backup).")
     String type;
 
-    @Option(names = "--from-replica", description = "Take it from a streaming replica instead of the leader "
-            + "(backup.from_replica).")
+    @Option(names = "--from-replica", description = "Ask a streaming replica instead of the leader. Not supported "
+            + "yet: the replica refuses (exit 1), see docs/backup.md.")
     boolean fromReplica;
 
     @Option(names = {"-f", "--format"}, defaultValue = "text", paramLabel = "FORMAT",
@@ -105,7 +105,7 @@ public final class BackupCreateCommand extends BaseCommand {
                         + ": wait for it to finish (baton backup list shows the finished ones)");
             }
             case 400 -> throw ExitException.badInput(m.name() + " rejected the backup request: " + said);
-            case 503 -> throw ExitException.failed(m.name() + " refused the backup: " + said);
+            case 501, 503 -> throw ExitException.failed(m.name() + " refused the backup: " + said);
             default -> throw ExitException.failed(AgentApi.unexpected(m, "POST", "backup", r));
         }
     }

@@ -13,8 +13,8 @@ import java.util.Locale;
  * @param retentionFull  how many full backups pgBackRest keeps ({@code repo1-retention-full})
  * @param archiveTimeout seconds: with writes, WAL is switched and archived at least this often
  *                       (PostgreSQL's {@code archive_timeout}; the RPO bound); 0 turns it off
- * @param fromReplica    take scheduled backups and {@code baton backup create} from a replica
- *                       ({@code backup.from_replica}; the CLI's {@code --from-replica})
+ * @param fromReplica    {@code backup.from_replica}: always false (true is refused at load, see
+ *                       {@link #FROM_REPLICA_UNSUPPORTED})
  * @param pgbackrest     the pgBackRest program, or null to find {@code pgbackrest} on the PATH
  */
 public record BackupConfig(Repository repository, Schedule schedule, int retentionFull, int archiveTimeout,
@@ -22,6 +22,10 @@ public record BackupConfig(Repository repository, Schedule schedule, int retenti
 
     public static final int DEFAULT_RETENTION_FULL = 2;
     public static final int DEFAULT_ARCHIVE_TIMEOUT = 60;
+    /** Why backups from a replica ({@code backup.from_replica}, {@code --from-replica}) are refused. */
+    public static final String FROM_REPLICA_UNSUPPORTED = "backups from a replica are not supported yet: pgBackRest "
+            + "backs up a standby only when it also reaches the primary through pgBackRest's TLS server or SSH "
+            + "(backup-standby), which Baton does not set up; backups are taken by the leader";
 
     public BackupConfig {
         if (schedule == null) {

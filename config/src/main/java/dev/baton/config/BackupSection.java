@@ -42,6 +42,10 @@ final class BackupSection {
                     + archiveTimeout);
         }
         boolean fromReplica = n.bool("from_replica", false);
+        if (fromReplica) {
+            n.issues().error(n.path("from_replica"), BackupConfig.FROM_REPLICA_UNSUPPORTED);
+            fromReplica = false;
+        }
         Path pgbackrest = n.file("pgbackrest");
         if (pgbackrest != null && !pgbackrest.isAbsolute()) {
             n.issues().error(n.path("pgbackrest"), "must be an absolute path, got \"" + pgbackrest + "\"");

@@ -74,6 +74,7 @@ class BackupSectionTest {
         "{repository: {path: /x}, schedule: {full: '0 3 * *'}} | backup.schedule.full | must be a cron expression of five fields (minute hour day-of-month month day-of-week), got 4 fields (in \"0 3 * *\")",
         "{repository: {path: /x}, retention_full: 0}       | backup.retention_full | must be between 1 and 9999999, got 0",
         "{repository: {path: /x}, archive_timeout: -1}     | backup.archive_timeout | must be a number of seconds >= 0 (0: off), got -1",
+        "{repository: {path: /x}, from_replica: true}      | backup.from_replica | " + BackupConfig.FROM_REPLICA_UNSUPPORTED,
         "{repository: {path: /x}, pgbackrest: bin/pgbackrest} | backup.pgbackrest | must be an absolute path, got \"bin/pgbackrest\"",
     })
     void refused(String section, String path, String expected) {

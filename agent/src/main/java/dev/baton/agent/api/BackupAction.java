@@ -14,13 +14,15 @@ import java.util.function.Supplier;
 /**
  * {@code POST /backup}, {@code GET /backup} and {@code GET /backups} (docs/backup.md). Without a
  * backup repository every one answers 404. A backup is started on the leader (the primary holding
- * the leader key), or on a running replica when the request says {@code "from_replica": true} or
- * the configuration has {@code backup.from_replica}; anywhere else 503.
+ * the leader key); anywhere else 503. A backup from a replica ({@code "from_replica": true}) is
+ * refused with 501: pgBackRest backs up a standby only when it also reaches the primary through
+ * its own TLS server or SSH, which Baton does not set up yet.
  *
  * <ul>
  *   <li>{@code POST /backup} {@code {"type":"full|diff|incr","from_replica":bool}} (empty body: a full
  *       backup from the leader): 202 with the status object; 409 with the running backup's status
- *       object while one runs; 400 for a bad body; 503 on a member that may not take it.</li>
+ *       object while one runs; 400 for a bad body; 501 for {@code from_replica}; 503 on a member that
+ *       is not the leader.</li>
  *   <li>{@code GET /backup}: 200 with the status object of the last (or running) backup this agent
  *       started ({@link BackupRunner.Status#toJson()}; {@code "state":"none"} before the first).</li>
  *   <li>{@code GET /backups}: 200 with the repository's backups, oldest first
@@ -31,27 +33,23 @@ import java.util.function.Supplier;
 public final class BackupAction {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String NO_REPOSITORY = "no backup repository is configured (no backup section)";
+    /** Why {@code from_replica} is refused; also the configuration's message for {@code backup.from_replica}. */
+    public static final String FROM_REPLICA_UNSUPPORTED = dev.baton.config.BackupConfig.FROM_REPLICA_UNSUPPORTED;
 
     private final BackupRunner runner;
     private final Supplier<NodeState> state;
     private final LongSupplier ticker;
-    private final boolean fromReplicaConfigured;
 
-    /**
-     * @param runner the backup runner, or null without a backup repository
-     * @param fromReplicaConfigured {@code backup.from_replica}: a replica takes backups asked of it
-     */
-    public BackupAction(BackupRunner runner, Supplier<NodeState> state, LongSupplier ticker,
-                        boolean fromReplicaConfigured) {
+    /** @param runner the backup runner, or null without a backup repository */
+    public BackupAction(BackupRunner runner, Supplier<NodeState> state, LongSupplier ticker) {
         this.runner = runner;
         this.state = state;
         this.ticker = ticker;
-        this.fromReplicaConfigured = fromReplicaConfigured;
     }
 
     /** Without a backup repository: 404 everywhere. */
     public static BackupAction none() {
-        return new BackupAction(null, () -> null, () -> 0, false);
+        return new BackupAction(null, () -> null, () -> 0);
     }
 
     /** GET /backup and GET /backups; null for any other path. */
@@ -87,18 +85,16 @@ public final class BackupAction {
             return new RestApi.Answer(400, error(bad.message()));
         }
         RestRequests.Backup req = ((RestRequests.Parsed.Ok<RestRequests.Backup>) parsed).value();
+        if (req.fromReplica()) {
+            return new RestApi.Answer(501, error(FROM_REPLICA_UNSUPPORTED));
+        }
         NodeState s = state.get();
         long now = ticker.getAsLong();
-        boolean leader = s != null && s.isWritablePrimary(now);
-        boolean replicaMay = (req.fromReplica() || fromReplicaConfigured) && s != null && s.pg().runningAsReplica();
-        if (!leader && !replicaMay) {
-            return new RestApi.Answer(503, error(s != null && s.pg().runningAsReplica()
-                    ? "not the leader: a backup is taken by the leader's agent (or by a replica's when asked with "
-                    + "\"from_replica\": true)"
-                    : "not the leader: a backup is taken by the leader's agent, whose postgres runs as the primary"));
+        if (s == null || !s.isWritablePrimary(now)) {
+            return new RestApi.Answer(503, error(
+                    "not the leader: a backup is taken by the leader's agent, whose postgres runs as the primary"));
         }
-        BackupRunner.Submission sub = runner.run(req.type(), "requested over the REST API"
-                + (leader ? "" : " (from a replica)"));
+        BackupRunner.Submission sub = runner.run(req.type(), "requested over the REST API");
         return new RestApi.Answer(sub.started() ? 202 : 409, json(sub.status().toJson()));
     }
 

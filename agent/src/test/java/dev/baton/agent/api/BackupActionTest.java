@@ -115,8 +115,8 @@ class BackupActionTest {
                 5432, "2026-12-01T10:00:00+00:00", 150000, List.of())).lock("node1", 0).build();
     }
 
-    BackupAction action(boolean fromReplicaConfigured) {
-        return new BackupAction(runner, state::get, () -> NOW, fromReplicaConfigured);
+    BackupAction action(boolean unused) {
+        return new BackupAction(runner, state::get, () -> NOW);
     }
 
     static JsonNode json(RestApi.Answer a) throws Exception {
@@ -156,20 +156,21 @@ class BackupActionTest {
     }
 
     @Test
-    void aReplicaRefusesUnlessAskedFromAReplica() throws Exception {
+    void aReplicaRefusesAndABackupFromAReplicaIsNotSupportedYet() throws Exception {
         state.set(replica());
         RestApi.Answer a = action(false).post("{\"type\":\"full\"}");
         assertEquals(503, a.status());
         assertTrue(json(a).get("error").asText().startsWith("not the leader"), a.body());
-        assertEquals(202, action(false).post("{\"type\":\"full\",\"from_replica\":true}").status());
-        later.runAll();
-        assertEquals(202, action(true).post("{}").status(), "backup.from_replica in the configuration");
+        RestApi.Answer r = action(false).post("{\"type\":\"full\",\"from_replica\":true}");
+        assertEquals(501, r.status());
+        assertEquals(BackupAction.FROM_REPLICA_UNSUPPORTED, json(r).get("error").asText());
+        assertEquals("none", runner.status().toJson().get("state"), "nothing was started");
     }
 
     @Test
     void aStoppedMemberRefuses() {
         state.set(NodeStates.node("node3").build());
-        assertEquals(503, action(true).post("{\"from_replica\":true}").status());
+        assertEquals(503, action(true).post("{}").status());
     }
 
     @Test
