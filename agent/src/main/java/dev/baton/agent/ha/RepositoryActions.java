@@ -130,6 +130,12 @@ final class RepositoryActions {
                 throw new PostgresException("postgres stopped while recovering from the backup (see its log; a "
                         + "target the archive does not reach ends recovery with an error)");
             }
+            String refused = pg.authenticationFailure();
+            if (refused != null) {
+                throw new PostgresException("the restored database refuses postgresql.authentication.superuser ("
+                        + dev.baton.config.Untrusted.shown(refused, 300) + "): a restored cluster keeps the roles, "
+                        + "passwords and pg_hba.conf of the backup; configure the superuser as in the source cluster");
+            }
             if (ticker.getAsLong() - deadline > 0) {
                 throw new PostgresException("postgres did not finish recovering within " + RECOVERY_TIMEOUT.toHours()
                         + " h");

@@ -91,6 +91,11 @@ public final class LocalPostgres implements PostgresController {
     }
 
     @Override
+    public String authenticationFailure() {
+        return queries.authenticationFailure();
+    }
+
+    @Override
     public void initdb() {
         bootstrapper.initdb();
     }

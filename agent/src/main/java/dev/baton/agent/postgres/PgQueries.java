@@ -149,13 +149,24 @@ final class PgQueries {
                         }
                     }
                 }
+                authenticationFailure = null;
                 return new PgStatus(true, inRecovery, timeline, write, received, replayed, replayTs, paused,
                         streaming, upstreamHost, upstreamPort, started, version, replicas, pendingRestart);
             }
         } catch (SQLException e) {
             close();
+            // SQLSTATE class 28: invalid authorization (a wrong password, no such role, no pg_hba line).
+            authenticationFailure = e.getSQLState() != null && e.getSQLState().startsWith("28")
+                    ? e.getSQLState() + " " + String.valueOf(e.getMessage()) : null;
             return PgStatus.stopped();
         }
+    }
+
+    private volatile String authenticationFailure;
+
+    /** Why the last {@link #status()} could not log in (SQLSTATE class 28 and the server's words), or null. */
+    String authenticationFailure() {
+        return authenticationFailure;
     }
 
     synchronized void checkpoint() {

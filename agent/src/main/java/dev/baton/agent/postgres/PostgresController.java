@@ -122,6 +122,14 @@ public interface PostgresController {
     default void ensureFenceGrants() {
     }
 
+    /**
+     * Why the last {@link #status()} could not log in to a running server (SQLSTATE class 28 and
+     * the server's words: a wrong password, an unknown role, no pg_hba line), or null.
+     */
+    default String authenticationFailure() {
+        return null;
+    }
+
     /** {@code pg_stat_archiver} of the running server; null when it is down or not readable. */
     default ArchiverStats archiver() {
         return null;

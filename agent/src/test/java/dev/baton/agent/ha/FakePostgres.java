@@ -56,6 +56,14 @@ final class FakePostgres implements PostgresController {
     long receiveTarget;
     long receiveStep;
     /** A restored server: while above 0, each status() says "in recovery"; at 0 it has promoted (a new timeline). */
+    /** What {@link #authenticationFailure()} says (a restored database refusing the superuser), or null. */
+    String authenticationFailure;
+
+    @Override
+    public String authenticationFailure() {
+        return authenticationFailure;
+    }
+
     int recoveryPolls;
 
     FakePostgres(String cloneSystemId) {

@@ -102,6 +102,19 @@ class HaLoopBackupTest {
     }
 
     @Test
+    void aRestoredDatabaseThatRefusesTheSuperuserFailsTheBootstrapAtOnce() {
+        LoopHarness h = LoopHarness.withBackups(RESTORE);
+        h.backups.recoveryPolls = 1000;
+        h.pg.authenticationFailure = "28P01 FATAL: password authentication failed for user \"postgres\"";
+        h.cycle();
+        h.runActions();
+        assertEquals(List.of("restore cluster old time 2026-12-01T11:00:00Z", "configure primary", "start",
+                "stop IMMEDIATE", "remove data directory"), h.calls());
+        assertTrue(h.etcd.value("initialize").isEmpty());
+        assertNull(h.leader(), "released: the next cycle may try again once the configuration is fixed");
+    }
+
+    @Test
     void aBootstrapByInitdbEnsuresTheStanzaOnTheBackupThreadOncePerLeadership() {
         LoopHarness h = LoopHarness.withBackups(REPO);
         assertEquals("bootstrapping a new cluster: I won the initialize race", h.cycle());
