@@ -204,15 +204,6 @@ public record ConfigKeyReading(DynamicConfig dynamic, List<String> problems, Lis
 
     /** One line, control characters escaped, bounded: the text goes to logs, JSON and terminals. */
     static String clean(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < s.length() && sb.length() < MAX_PROBLEM_CHARS; i++) {
-            char c = s.charAt(i);
-            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.length() >= MAX_PROBLEM_CHARS ? sb.substring(0, MAX_PROBLEM_CHARS) + "..." : sb.toString();
+        return Untrusted.shown(s, MAX_PROBLEM_CHARS);
     }
 }

@@ -16,11 +16,9 @@ import dev.baton.agent.ha.Decision.StartPrimary;
 import dev.baton.agent.ha.Decision.StartReplica;
 import dev.baton.agent.ha.Decision.StopToRewind;
 import dev.baton.agent.ha.Decision.Switchover;
-import dev.baton.agent.postgres.DataDirInfo;
 import dev.baton.agent.postgres.PostgresController.StopMode;
 import dev.baton.agent.postgres.PostgresController.Upstream;
 import dev.baton.agent.postgres.PostgresController;
-import dev.baton.agent.postgres.PostgresException;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterStore;
@@ -207,26 +205,10 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
                 pg.initdb();
                 pg.configure(false, null, initial);
                 pg.start(startTimeout(ctx.dynamic()));
-                pg.ensureReplicationRole();
-                ctx.dataDirChanged();
-                DataDirInfo info = pg.inspectDataDir();
-                if (!store.replaceInitialize("", info.systemId())) {
-                    throw new PostgresException("the initialize key changed while bootstrapping");
-                }
-                store.casConfig(initial.toJson(), 0);
-                store.putHistory("[]");
-                pg.checkpoint();
+                NewCluster.register(pg, store, ctx, initial);
                 ctx.listener().started(Role.PRIMARY);
             } catch (RuntimeException e) {
-                LOG.severe("bootstrap failed, cleaning up so that it can be retried: " + e.getMessage());
-                try {
-                    pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(30));
-                    pg.removeDataDirectory();
-                    store.deleteInitialize("");
-                    store.releaseLeader();
-                } catch (RuntimeException cleanup) {
-                    LOG.warning("cleanup after the failed bootstrap failed: " + cleanup.getMessage());
-                }
+                NewCluster.undo(pg, store, "bootstrap", e);
                 throw e;
             }
         });

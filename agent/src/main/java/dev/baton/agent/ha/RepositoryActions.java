@@ -5,7 +5,6 @@ import dev.baton.agent.backup.BackupRepository;
 import dev.baton.agent.postgres.DataDirInfo;
 import dev.baton.agent.postgres.Lsn;
 import dev.baton.agent.postgres.PgStatus;
-import dev.baton.agent.postgres.PostgresController.StopMode;
 import dev.baton.agent.postgres.PostgresController;
 import dev.baton.agent.postgres.PostgresException;
 import dev.baton.config.BatonConfig;
@@ -90,29 +89,12 @@ final class RepositoryActions {
                 pg.reload();
                 backups.ensureStanza();
                 stanzaEnsured.run();
-                pg.ensureReplicationRole();
-                ctx.dataDirChanged();
-                DataDirInfo info = pg.inspectDataDir();
-                if (!store.replaceInitialize("", info.systemId())) {
-                    throw new PostgresException("the initialize key changed while bootstrapping");
-                }
-                store.casConfig(initial.toJson(), 0);
-                store.putHistory("[]");
-                pg.checkpoint();
+                DataDirInfo info = NewCluster.register(pg, store, ctx, initial);
                 LOG.info("new cluster restored from the backup repository " + about + ", system identifier "
                         + info.systemId());
                 ctx.listener().started(Role.PRIMARY);
             } catch (RuntimeException e) {
-                LOG.severe("bootstrap from the backup repository failed, cleaning up so that it can be retried: "
-                        + e.getMessage());
-                try {
-                    pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(30));
-                    pg.removeDataDirectory();
-                    store.deleteInitialize("");
-                    store.releaseLeader();
-                } catch (RuntimeException cleanup) {
-                    LOG.warning("cleanup after the failed bootstrap failed: " + cleanup.getMessage());
-                }
+                NewCluster.undo(pg, store, "bootstrap from the backup repository", e);
                 throw e;
             }
         });

@@ -223,7 +223,11 @@ public final class LocalCluster implements AutoCloseable {
      */
     public static LocalCluster start(Path dir, Options options, RestClientSettings client)
             throws IOException, InterruptedException {
-        LocalCluster c = new LocalCluster(dir, options, client);
+        return started(new LocalCluster(dir, options, client));
+    }
+
+    /** Starts every member of {@code c}, or closes it again when that fails. */
+    private static LocalCluster started(LocalCluster c) throws IOException, InterruptedException {
         try {
             c.startAll();
             return c;
@@ -240,14 +244,7 @@ public final class LocalCluster implements AutoCloseable {
      */
     public static LocalCluster startRestored(Path dir, Options options, LocalCluster source)
             throws IOException, InterruptedException {
-        LocalCluster c = new LocalCluster(dir, options, RestClientSettings.PLAIN, source);
-        try {
-            c.startAll();
-            return c;
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            c.close();
-            throw e;
-        }
+        return started(new LocalCluster(dir, options, RestClientSettings.PLAIN, source));
     }
 
     private void startAll() throws IOException, InterruptedException {
