@@ -51,9 +51,17 @@ public record BackupConfig(Repository repository, Schedule schedule, int retenti
      * @param uriStyle {@code host} (virtual-hosted, AWS's default) or {@code path} (most S3-compatible servers)
      * @param verifyTls whether the S3 endpoint's certificate is verified (default true; pgBackRest's S3
      *                  driver always speaks TLS)
+     * @param caFile    the CA certificate(s) (PEM) the S3 endpoint's certificate is verified with, or null
+     *                  for the system's ({@code repo1-storage-ca-file})
      */
     public record Repository(RepositoryType type, String path, String bucket, String region, String endpoint,
-            String uriStyle, boolean verifyTls) {
+            String uriStyle, boolean verifyTls, java.nio.file.Path caFile) {
+
+        /** With the system's CA certificates. */
+        public Repository(RepositoryType type, String path, String bucket, String region, String endpoint,
+                String uriStyle, boolean verifyTls) {
+            this(type, path, bucket, region, endpoint, uriStyle, verifyTls, null);
+        }
     }
 
     /** {@code backup.schedule}: cron expressions (UTC); null when not scheduled. */

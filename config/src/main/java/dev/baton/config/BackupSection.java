@@ -85,6 +85,7 @@ final class BackupSection {
         String endpoint = null;
         String uriStyle = "host";
         boolean verifyTls = true;
+        Path caFile = null;
         if (type == BackupConfig.RepositoryType.S3) {
             bucket = n.string("bucket", null);
             if (bucket == null) {
@@ -122,8 +123,19 @@ final class BackupSection {
                 uriStyle = "host";
             }
             verifyTls = n.bool("verify_tls", true);
+            String ca = n.string("ca_file", null);
+            if (ca != null) {
+                if (!SAFE_PATH.matcher(ca).matches()) {
+                    n.issues().error(n.path("ca_file"), "must be an absolute path of letters, digits and ._/+@=:-, got \""
+                            + Untrusted.shown(ca, 100) + "\"");
+                } else if (!verifyTls) {
+                    n.issues().error(n.path("ca_file"), "is of no use with verify_tls: false; remove one of them");
+                } else {
+                    caFile = Path.of(ca);
+                }
+            }
         } else {
-            for (String key : new String[] {"bucket", "region", "endpoint", "uri_style", "verify_tls"}) {
+            for (String key : new String[] {"bucket", "region", "endpoint", "uri_style", "verify_tls", "ca_file"}) {
                 if (n.present(key)) {
                     n.issues().error(n.path(key), "is only for an s3 repository (type is posix)");
                     n.value(key);
@@ -131,7 +143,7 @@ final class BackupSection {
             }
         }
         n.finish();
-        return new BackupConfig.Repository(type, path, bucket, region, endpoint, uriStyle, verifyTls);
+        return new BackupConfig.Repository(type, path, bucket, region, endpoint, uriStyle, verifyTls, caFile);
     }
 
     private static Cron cron(ConfigNode n, String key) {

@@ -56,6 +56,11 @@ class BackupSectionTest {
         assertEquals("host", b.repository().uriStyle());
         assertTrue(b.repository().verifyTls());
         assertEquals(BackupConfig.DEFAULT_RETENTION_FULL, b.retentionFull());
+        assertNull(b.repository().caFile());
+        assertEquals(java.nio.file.Path.of("/etc/ssl/private-ca.pem"), load(MINIMAL + """
+                backup:
+                  repository: {type: s3, path: /p, bucket: my-bucket, region: eu-west-1, ca_file: /etc/ssl/private-ca.pem}
+                """).orThrow().backup().repository().caFile());
         assertEquals(BackupConfig.DEFAULT_ARCHIVE_TIMEOUT, b.archiveTimeout());
     }
 
@@ -72,6 +77,8 @@ class BackupSectionTest {
         "repository: {type: s3, path: /x, bucket: bb1, region: eu-west-1, endpoint: 'http://h:9'} | backup.repository.endpoint | must be an https endpoint: pgBackRest speaks only TLS to S3",
         "repository: {type: s3, path: /x, bucket: bb1, region: eu-west-1, uri_style: virtual} | backup.repository.uri_style | must be host or path, got \"virtual\"",
         "{repository: {path: /x}, schedule: {full: '0 3 * *'}} | backup.schedule.full | must be a cron expression of five fields (minute hour day-of-month month day-of-week), got 4 fields (in \"0 3 * *\")",
+        "repository: {type: s3, path: /x, bucket: bb1, region: eu-west-1, verify_tls: false, ca_file: /ca.pem} | backup.repository.ca_file | is of no use with verify_tls: false; remove one of them",
+        "repository: {type: posix, path: /x, ca_file: /ca.pem} | backup.repository.ca_file | is only for an s3 repository (type is posix)",
         "{repository: {path: /x}, retention_full: 0}       | backup.retention_full | must be between 1 and 9999999, got 0",
         "{repository: {path: /x}, archive_timeout: -1}     | backup.archive_timeout | must be a number of seconds >= 0 (0: off), got -1",
         "{repository: {path: /x}, from_replica: true}      | backup.from_replica | " + BackupConfig.FROM_REPLICA_UNSUPPORTED,

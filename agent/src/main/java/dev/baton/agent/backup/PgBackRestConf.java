@@ -195,6 +195,9 @@ public final class PgBackRestConf {
             }
             global.put("repo1-s3-uri-style", repo.uriStyle() == null ? "host" : repo.uriStyle());
             global.put("repo1-storage-verify-tls", repo.verifyTls() ? "y" : "n");
+            if (repo.caFile() != null) {
+                global.put("repo1-storage-ca-file", repo.caFile().toString());
+            }
             String key = blankToNull(env.get("AWS_ACCESS_KEY_ID"));
             String secret = blankToNull(env.get("AWS_SECRET_ACCESS_KEY"));
             if (key != null && secret != null) {

@@ -107,6 +107,17 @@ class PgBackRestConfTest {
     }
 
     @Test
+    void aPrivateCaForTheS3EndpointIsPgBackRestsStorageCaFile() {
+        BackupConfig.Repository r = S3.repository();
+        BackupConfig withCa = new BackupConfig(new BackupConfig.Repository(r.type(), r.path(), r.bucket(), r.region(),
+                r.endpoint(), r.uriStyle(), true, Path.of("/etc/baton/s3-ca.pem")), S3.schedule(), S3.retentionFull(),
+                S3.archiveTimeout(), false, null);
+        String conf = PgBackRestConf.conf(withCa, PgBackRestConf.node(config(withCa)), Map.of(), 1);
+        assertTrue(conf.contains("repo1-storage-verify-tls=y\nrepo1-storage-ca-file=/etc/baton/s3-ca.pem\n"), conf);
+        assertFalse(PgBackRestConf.conf(S3, PgBackRestConf.node(config(S3)), Map.of(), 1).contains("ca-file"));
+    }
+
+    @Test
     void s3WritesTheBucketEndpointPortTlsAndTheAgentsKeysOnlyWhenBothAreThere() {
         Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY", "s3cr3t/+=",
                 "AWS_SESSION_TOKEN", "tok");

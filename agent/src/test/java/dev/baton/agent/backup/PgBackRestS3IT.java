@@ -210,7 +210,8 @@ class PgBackRestS3IT {
                 dir.resolve(".pgpass"), new Authentication(new Credentials("postgres", "su-pw"),
                 new Credentials("replicator", "rep-pw")), Map.of("shared_buffers", "16MB"), List.of(), null, false, null);
         BackupConfig backup = new BackupConfig(new BackupConfig.Repository(BackupConfig.RepositoryType.S3,
-                "/baton", s3.bucket(), s3.region(), "https://" + s3.endpoint(), "path", false), null, 2, 60, false, null);
+                "/baton", s3.bucket(), s3.region(), "https://" + s3.endpoint(), "path", true, s3.caFile()), null, 2, 60,
+                false, null);
         return new BatonConfig(scope, null, name, null, null,
                 new BootstrapConfig(DynamicConfig.defaults(), List.of(), List.of(),
                         restore == null ? BootstrapConfig.Method.INITDB : BootstrapConfig.Method.RESTORE, restore),
