@@ -113,7 +113,7 @@ public final class BackupCreateCommand extends BaseCommand {
     /** Polls GET /backup until run {@code id} has finished; shows its progress meanwhile. */
     private BackupRun follow(AgentApi api, MemberStatus m, long id) throws InterruptedException {
         boolean tty = terminal != null ? terminal : System.console() != null;
-        BackupProgressText.Meter meter = new BackupProgressText.Meter();
+        dev.baton.agent.backup.ProgressText.Meter meter = new dev.baton.agent.backup.ProgressText.Meter();
         long lastAnswer = nanos.getAsLong();
         long lastLog = lastAnswer;
         String lastProblem = null;

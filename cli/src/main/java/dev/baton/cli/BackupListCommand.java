@@ -77,7 +77,7 @@ public final class BackupListCommand extends BaseCommand {
             cells.add(new String[] {text(b, "label"), text(b, "type"), text(b, "start"), text(b, "stop"),
                     text(b, "wal_start"), text(b, "wal_stop"),
                     b.path("size_bytes").canConvertToLong() && b.hasNonNull("size_bytes")
-                            ? BackupProgressText.size(b.path("size_bytes").asLong()) : ""});
+                            ? dev.baton.agent.backup.ProgressText.size(b.path("size_bytes").asLong()) : ""});
         }
         String t = Formats.table(" Cluster: " + scope + " backups ", HEAD, cells,
                 new boolean[] {false, false, false, false, false, false, true});

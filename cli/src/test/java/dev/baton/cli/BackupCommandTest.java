@@ -265,14 +265,14 @@ class BackupCommandTest {
     @Test
     void progressLines() {
         assertEquals("1.2 GiB of 3.4 GiB, 45.0 MiB/s, 49 s left",
-                BackupProgressText.line(1338612122L, 3650722202L, 45 * 1048576.0));
-        assertEquals("512 B", BackupProgressText.line(512, 0, 0));
-        assertEquals("1.5 KiB of 10.0 KiB", BackupProgressText.line(1536, 10240, 0));
+                dev.baton.agent.backup.ProgressText.line(1338612122L, 3650722202L, 45 * 1048576.0));
+        assertEquals("512 B", dev.baton.agent.backup.ProgressText.line(512, 0, 0));
+        assertEquals("1.5 KiB of 10.0 KiB", dev.baton.agent.backup.ProgressText.line(1536, 10240, 0));
         assertEquals("0 B of 2.0 TiB, 1.0 GiB/s, 34 min 8 s left",
-                BackupProgressText.line(0, 2L << 40, 1L << 30));
-        assertEquals("1.0 MiB", BackupProgressText.size(1048575));
-        assertEquals("2 h 0 min", BackupProgressText.duration(7200));
-        BackupProgressText.Meter m = new BackupProgressText.Meter();
+                dev.baton.agent.backup.ProgressText.line(0, 2L << 40, 1L << 30));
+        assertEquals("1.0 MiB", dev.baton.agent.backup.ProgressText.size(1048575));
+        assertEquals("2 h 0 min", dev.baton.agent.backup.ProgressText.duration(7200));
+        dev.baton.agent.backup.ProgressText.Meter m = new dev.baton.agent.backup.ProgressText.Meter();
         assertEquals("0 B of 100.0 MiB", m.sample(0, 0, 100 << 20));
         assertEquals("50.0 MiB of 100.0 MiB, 10.0 MiB/s, 5 s left", m.sample(5_000_000_000L, 50 << 20, 100 << 20));
     }

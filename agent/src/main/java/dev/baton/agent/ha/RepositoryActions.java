@@ -16,7 +16,6 @@ import dev.baton.leader.model.MemberStatus;
 import dev.baton.leader.model.Role;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
@@ -205,33 +204,17 @@ final class RepositoryActions {
         return progress(about, LongAction.RESTORE_BOOTSTRAP);
     }
 
-    /** Progress of a restore shown as the running action's words ("... restoring 45% of 2.6 GB in progress"). */
+    /**
+     * Progress of a restore shown as the running action's words ("... restoring (45%: 1.2 GiB of
+     * 2.6 GiB, 45.0 MiB/s, 32 s left) in progress") and logged every 10 seconds.
+     */
     private BackupProgress progress(String about, LongAction action) {
-        return (done, total) -> slot.progress(action.on(about + " " + describe(done, total)));
+        return dev.baton.agent.backup.ProgressText.logged(ticker, PROGRESS_LOG_EVERY.toNanos(),
+                line -> slot.progress(action.on(about + " (" + line + ")")),
+                line -> LOG.info(about + ": " + line));
     }
 
-    /** "45% of 2.6 GB", or "1.2 GB" while the total is unknown. */
-    static String describe(long done, long total) {
-        if (total <= 0) {
-            return "(" + bytes(done) + ")";
-        }
-        long pct = Math.min(100, Math.max(0, done * 100 / total));
-        return "(" + pct + "% of " + bytes(total) + ")";
-    }
-
-    static String bytes(long n) {
-        if (n < 1024) {
-            return n + " B";
-        }
-        String[] units = {"kB", "MB", "GB", "TB", "PB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
-    }
+    private static final Duration PROGRESS_LOG_EVERY = Duration.ofSeconds(10);
 
     /** What a clone shows first: the first method that applies. */
     LongAction.Running cloneStart(MemberStatus leader) {

@@ -65,7 +65,7 @@ class HaLoopBackupTest {
         h.backups.recoveryPolls = 3; // the cycle during the recovery looks at postgres too
         h.onPause = () -> meanwhile.add(h.cycle());
         h.runActions();
-        assertEquals("bootstrap from the backup repository " + ABOUT + ": restoring (50% of 100 B) in progress",
+        assertEquals("bootstrap from the backup repository " + ABOUT + ": restoring (50 B of 100 B) in progress",
                 meanwhile.get(0));
         assertTrue(meanwhile.get(1).startsWith("bootstrap from the backup repository " + ABOUT + ": recovering"),
                 meanwhile.get(1));
@@ -193,7 +193,7 @@ class HaLoopBackupTest {
         h.cycle();
         h.runActions();
         assertEquals(List.of("list backups", "restore replica", "configure replica of 10.0.0.1:5432", "start"), h.calls());
-        assertEquals(List.of("clone from the backup repository (50% of 100 B) in progress"), meanwhile);
+        assertEquals(List.of("clone from the backup repository (50 B of 100 B) in progress"), meanwhile);
         assertEquals(List.of("started replica"), h.takeEvents());
         h.advanceSeconds(1);
         assertEquals("no action: I am a secondary and I am following a leader node1", h.cycle());

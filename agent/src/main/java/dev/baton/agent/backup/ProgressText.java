@@ -1,15 +1,18 @@
-package dev.baton.cli;
+package dev.baton.agent.backup;
 
 import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
- * The progress line of a backup: {@code 1.2 GiB of 3.4 GiB, 45.0 MiB/s, 49 s left}. Pure: the
- * caller measures the rate ({@link Meter}).
+ * The progress line of a backup or restore: {@code 1.2 GiB of 3.4 GiB, 45.0 MiB/s, 49 s left}.
+ * Pure: the caller measures the rate ({@link Meter}). Shared by {@code baton backup create} and the
+ * agent's restores ({@link #logged}).
  */
-final class BackupProgressText {
+public final class ProgressText {
     private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
 
-    private BackupProgressText() {
+    private ProgressText() {
     }
 
     /**
@@ -17,7 +20,7 @@ final class BackupProgressText {
      * @param total         bytes to copy, 0 while unknown
      * @param bytesPerSecond the measured rate, 0 (or less) while unknown
      */
-    static String line(long done, long total, double bytesPerSecond) {
+    public static String line(long done, long total, double bytesPerSecond) {
         StringBuilder sb = new StringBuilder(size(done));
         if (total > 0) {
             sb.append(" of ").append(size(total));
@@ -33,7 +36,7 @@ final class BackupProgressText {
     }
 
     /** Bytes in binary units with one decimal ({@code 512 B}, {@code 1.5 KiB}, {@code 3.4 GiB}). */
-    static String size(double bytes) {
+    public static String size(double bytes) {
         if (bytes < 1024) {
             return Math.round(bytes) + " B";
         }
@@ -51,7 +54,7 @@ final class BackupProgressText {
     }
 
     /** Whole seconds as {@code 49 s}, {@code 3 min 5 s}, {@code 2 h 10 min}. */
-    static String duration(long seconds) {
+    public static String duration(long seconds) {
         if (seconds < 60) {
             return seconds + " s";
         }
@@ -62,12 +65,12 @@ final class BackupProgressText {
     }
 
     /** Measures the rate between the first sample and the latest one (monotonic nanoseconds). */
-    static final class Meter {
+    public static final class Meter {
         private long firstNanos = -1;
         private long firstDone;
 
         /** The line for a sample at {@code nanos}. */
-        String sample(long nanos, long done, long total) {
+        public String sample(long nanos, long done, long total) {
             if (firstNanos < 0 || done < firstDone) {
                 firstNanos = nanos;
                 firstDone = done;
@@ -76,5 +79,32 @@ final class BackupProgressText {
             double rate = seconds >= 1 && done > firstDone ? (done - firstDone) / seconds : 0;
             return line(done, total, rate);
         }
+    }
+
+    /**
+     * A {@link BackupProgress} that hands each sample's line (with the rate and time left measured
+     * on {@code ticker}, monotonic nanoseconds) to {@code show}, and to {@code log} at most once per
+     * {@code logEveryNanos} (and for the first sample).
+     */
+    public static BackupProgress logged(LongSupplier ticker, long logEveryNanos, Consumer<String> show,
+                                        Consumer<String> log) {
+        Meter meter = new Meter();
+        long[] lastLog = {0};
+        boolean[] logged = {false};
+        return (done, total) -> {
+            long now = ticker.getAsLong();
+            String line;
+            synchronized (meter) {
+                line = meter.sample(now, done, total);
+            }
+            show.accept(line);
+            synchronized (lastLog) {
+                if (!logged[0] || now - lastLog[0] >= logEveryNanos) {
+                    logged[0] = true;
+                    lastLog[0] = now;
+                    log.accept(line);
+                }
+            }
+        };
     }
 }
