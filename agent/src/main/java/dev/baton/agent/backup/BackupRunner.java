@@ -23,6 +23,8 @@ import java.util.logging.Logger;
  */
 public final class BackupRunner implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BackupRunner.class.getName());
+    /** A running backup's progress is logged this often (and at its first report). */
+    private static final long PROGRESS_LOG_EVERY_NANOS = 30_000_000_000L;
     /** The longest error kept in the status (pgBackRest's own words, control characters escaped). */
     static final int MAX_ERROR = 2000;
 
@@ -141,7 +143,12 @@ public final class BackupRunner implements AutoCloseable {
     private void backup(Status started) {
         long id = started.id();
         try {
-            BackupInfo info = repository.backup(started.type(), (done, total) -> progress(id, done, total));
+            BackupProgress logged = ProgressText.logged(() -> clock.millis() * 1_000_000L, PROGRESS_LOG_EVERY_NANOS,
+                    line -> { }, line -> LOG.info(started.type().key() + " backup " + id + ": " + line));
+            BackupInfo info = repository.backup(started.type(), (done, total) -> {
+                progress(id, done, total);
+                logged.update(done, total);
+            });
             finish(id, info, null);
         } catch (RuntimeException e) {
             finish(id, null, e.getMessage() == null ? e.toString() : e.getMessage());
