@@ -124,10 +124,13 @@ public final class ConfigLoader {
 
         checkPortClash(restapi, postgresql, issues);
         checkRewindAccess(bootstrap, postgresql, issues);
-        checkBackup(backup, bootstrap, postgresql, issues);
+        checkBackup(scope, backup, bootstrap, postgresql, issues);
         return new BatonConfig(scope, namespace, name, restapi, etcd, bootstrap, postgresql, tags, log, watchdog, aws,
                 ctl, backup);
     }
+
+    /** A scope pgBackRest takes as a stanza (PgBackRestConf refuses any other at run time too). */
+    private static final Pattern STANZA = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
 
     /** Parameters Baton sets itself when it archives with pgBackRest. */
     private static final java.util.List<String> ARCHIVE_PARAMETERS = java.util.List.of("archive_mode", "archive_command",
@@ -137,7 +140,8 @@ public final class ConfigLoader {
      * What needs a backup repository has one, and what Baton manages with one is not set by hand
      * as well (it would be overridden, or archive somewhere Baton does not know).
      */
-    private static void checkBackup(BackupConfig backup, BootstrapConfig bootstrap, PostgresConfig pg, Issues issues) {
+    private static void checkBackup(String scope, BackupConfig backup, BootstrapConfig bootstrap, PostgresConfig pg,
+                                    Issues issues) {
         if (backup == null) {
             if (bootstrap != null && bootstrap.method() == BootstrapConfig.Method.RESTORE) {
                 issues.error("bootstrap.method", "restore needs a backup repository: add backup.repository");
@@ -147,6 +151,10 @@ public final class ConfigLoader {
                         + "backup.repository, or remove backup from the list");
             }
             return;
+        }
+        if (scope != null && !STANZA.matcher(scope).matches()) {
+            issues.error("scope", "must be a pgBackRest stanza name (letters, digits, '_', '.', '-', not starting "
+                    + "with '.' or '-') when backup.repository is configured, got \"" + Untrusted.shown(scope, 60) + "\"");
         }
         if (pg != null) {
             for (String key : pg.parameters().keySet()) {
