@@ -149,7 +149,7 @@ public final class WatchdogService implements Closeable {
 
     private void handle(SocketChannel c) {
         String refusal = refusal(c);
-        if (refusal == null && !session.compareAndSet(null, c)) {
+        if (refusal == null && !claimSession(c)) {
             refusal = "another agent is connected";
         }
         if (refusal != null) {
@@ -163,6 +163,29 @@ public final class WatchdogService implements Closeable {
         sessionThread = t;
         t.start();
     }
+
+    /**
+     * Makes {@code c} the session. A session that is ending (an agent that closed its connection
+     * gracefully and is being replaced by its restart) gets {@link #HANDOVER_GRACE} to finish, so the
+     * next agent is not refused for arriving a moment early.
+     */
+    private boolean claimSession(SocketChannel c) {
+        long deadline = System.nanoTime() + HANDOVER_GRACE.toNanos();
+        while (!session.compareAndSet(null, c)) {
+            if (System.nanoTime() - deadline > 0 || closed.get()) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final java.time.Duration HANDOVER_GRACE = java.time.Duration.ofSeconds(2);
 
     /** Why this peer may not connect, or null. */
     private String refusal(SocketChannel c) {
