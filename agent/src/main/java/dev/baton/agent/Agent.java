@@ -194,7 +194,7 @@ public final class Agent implements AutoCloseable {
                 RestLimits.forActionsWaiting(longestWait));
         api.setMetrics(metrics);
         BackupAction backupAction = backupRunner == null ? BackupAction.none()
-                : new BackupAction(backupRunner, loop::state, ticker);
+                : new BackupAction(backupRunner, loop::state, ticker, config.backup().server() != null);
         api.setBackups(backupAction);
         loop.onFatal(reason -> exit.complete(EXIT_BAD_INPUT));
         api.setLiveStatus(pg::status);

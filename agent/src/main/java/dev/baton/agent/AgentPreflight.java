@@ -154,7 +154,10 @@ public final class AgentPreflight {
         return List.copyOf(problems);
     }
 
-    /** With a backup repository: pgBackRest is there, and PostgreSQL's socket path fits a Unix socket. */
+    /**
+     * With a backup repository: pgBackRest is there, PostgreSQL's socket path fits a Unix socket, and
+     * backup.server's certificate has the CommonName its TLS server authorises clients by.
+     */
     private static void backup(BatonConfig c, Host host, List<Problem> problems) {
         Path program = c.backup().pgbackrest();
         if (program != null) {
@@ -165,6 +168,14 @@ public final class AgentPreflight {
         } else if (host.onPath("pgbackrest").isEmpty()) {
             problems.add(new Problem("backup.pgbackrest", "pgbackrest is not on the PATH: install pgBackRest "
                     + "(Debian package pgbackrest) or set backup.pgbackrest to the program", Scope.HOST));
+        }
+        if (c.backup().server() != null) {
+            try {
+                dev.baton.agent.backup.PgBackRest.serverCommonName(c);
+            } catch (IllegalArgumentException e) {
+                problems.add(new Problem("backup.server.certfile", e.getMessage().replaceFirst(
+                        "^backup\\.server\\.certfile:? ", ""), Scope.HOST));
+            }
         }
         if (c.postgresql().dataDir() != null) {
             boolean operatorSet = c.postgresql().parameters().keySet().stream()

@@ -71,9 +71,10 @@ public final class AgentCommand extends BaseCommand {
             err().println("baton: etcd not reachable at start, the HA loop keeps trying: " + e.getMessage());
         }
         Agent agent;
+        dev.baton.agent.backup.PgBackRest backups;
         try {
             // With a backup section: pgBackRest over the agent's process runner (docs/backup.md).
-            dev.baton.agent.backup.BackupRepository backups = c.backup() == null ? null
+            backups = c.backup() == null ? null
                     : dev.baton.agent.backup.PgBackRest.create(c, new dev.baton.agent.process.SystemProcessRunner());
             agent = new Agent(c, store, Version.get(), backups);
         } catch (IllegalArgumentException e) {
@@ -89,8 +90,14 @@ public final class AgentCommand extends BaseCommand {
             agent.setRouter(AwsRouting.start(c.aws(),
                     new RoutingMetrics(agent.meterRegistry(), c.scope(), c.name()), System.getenv()));
         }
+        // With backup.server: pgBackRest's TLS server on every member, for backups from a replica.
+        dev.baton.agent.backup.PgBackRestServer server = backups == null || c.backup().server() == null ? null
+                : dev.baton.agent.backup.PgBackRestServer.start(backups);
         Thread hook = new Thread(() -> {
             agent.close();
+            if (server != null) {
+                server.close();
+            }
             // A clean stop on SIGTERM is a success: exit 0 rather than the JVM's 143.
             Runtime.getRuntime().halt(EXIT_OK);
         }, "baton-shutdown");
@@ -100,6 +107,9 @@ public final class AgentCommand extends BaseCommand {
         if (code != EXIT_OK) {
             Runtime.getRuntime().removeShutdownHook(hook);
             agent.close();
+            if (server != null) {
+                server.close();
+            }
             err().println("baton: " + agent.loop().lastSentence());
         }
         return code;

@@ -13,24 +13,49 @@ import java.util.Locale;
  * @param retentionFull  how many full backups pgBackRest keeps ({@code repo1-retention-full})
  * @param archiveTimeout seconds: with writes, WAL is switched and archived at least this often
  *                       (PostgreSQL's {@code archive_timeout}; the RPO bound); 0 turns it off
- * @param fromReplica    {@code backup.from_replica}: always false (true is refused at load, see
- *                       {@link #FROM_REPLICA_UNSUPPORTED})
+ * @param fromReplica    {@code backup.from_replica}: scheduled backups are taken from a streaming
+ *                       replica (pgBackRest's {@code backup-standby}); needs {@code server}
  * @param pgbackrest     the pgBackRest program, or null to find {@code pgbackrest} on the PATH
+ * @param server         {@code backup.server}: pgBackRest's TLS server on this member, through which a
+ *                       replica's backup reaches the primary; null: none (backups only from the leader)
  */
 public record BackupConfig(Repository repository, Schedule schedule, int retentionFull, int archiveTimeout,
-        boolean fromReplica, Path pgbackrest) {
+        boolean fromReplica, Path pgbackrest, Server server) {
 
     public static final int DEFAULT_RETENTION_FULL = 2;
     public static final int DEFAULT_ARCHIVE_TIMEOUT = 60;
-    /** Why backups from a replica ({@code backup.from_replica}, {@code --from-replica}) are refused. */
-    public static final String FROM_REPLICA_UNSUPPORTED = "backups from a replica are not supported yet: pgBackRest "
-            + "backs up a standby only when it also reaches the primary through pgBackRest's TLS server or SSH "
-            + "(backup-standby), which Baton does not set up; backups are taken by the leader";
+    /** pgBackRest's own default {@code tls-server-port}. */
+    public static final int DEFAULT_SERVER_PORT = 8432;
+    /** Why a backup from a replica cannot be taken on a member without {@code backup.server}. */
+    public static final String FROM_REPLICA_NEEDS_SERVER = "a backup from a replica needs backup.server (pgBackRest's "
+            + "TLS server, on every member): pgBackRest backs up a standby only when it also reaches the primary, "
+            + "where it starts and stops the backup";
 
     public BackupConfig {
         if (schedule == null) {
             schedule = Schedule.NONE;
         }
+    }
+
+    /** Without a TLS server (backups from the leader only). */
+    public BackupConfig(Repository repository, Schedule schedule, int retentionFull, int archiveTimeout,
+            boolean fromReplica, Path pgbackrest) {
+        this(repository, schedule, retentionFull, archiveTimeout, fromReplica, pgbackrest, null);
+    }
+
+    /**
+     * {@code backup.server}: pgBackRest's TLS server ({@code pgbackrest server}), which the agent runs
+     * on every member so that a replica's backup (pgBackRest's {@code backup-standby}) reaches the
+     * primary. Mutual TLS: the server presents {@code certfile} and accepts a client whose certificate
+     * is signed by {@code cafile} and carries the same CommonName as {@code certfile}.
+     *
+     * @param listen         {@code host:port} the server binds to ({@code tls-server-address} and port)
+     * @param connectAddress {@code host:port} other members reach it at; the host is a DNS name that the
+     *                       certificate names as a subject alternative name (pgBackRest checks DNS names only)
+     * @param tls            {@code certfile}, {@code keyfile}, {@code cafile}: server and client certificate
+     *                       (with a CommonName, the client identity the servers accept), key, and the CA
+     */
+    public record Server(HostPort listen, HostPort connectAddress, TlsFiles tls) {
     }
 
     /** {@code backup.repository.type}. */

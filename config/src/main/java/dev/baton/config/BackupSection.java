@@ -23,6 +23,10 @@ final class BackupSection {
     private static final Pattern LSN = Pattern.compile("[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}");
     /** What pgBackRest's config file and command line could not carry safely. */
     private static final Pattern SAFE_PATH = Pattern.compile("/[A-Za-z0-9._/+@=:-]*");
+    /** A DNS host name: labels of letters, digits and inner hyphens. */
+    private static final Pattern DNS_NAME = Pattern.compile(
+            "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
+    private static final Pattern IPV4 = Pattern.compile("[0-9.]+");
 
     private BackupSection() {
     }
@@ -42,16 +46,74 @@ final class BackupSection {
                     + archiveTimeout);
         }
         boolean fromReplica = n.bool("from_replica", false);
-        if (fromReplica) {
-            n.issues().error(n.path("from_replica"), BackupConfig.FROM_REPLICA_UNSUPPORTED);
-            fromReplica = false;
+        BackupConfig.Server server = null;
+        if (n.present("server")) {
+            server = server(n.map("server"));
+        }
+        if (fromReplica && server == null && !n.issues().hasError(n.path("server"))) {
+            n.issues().error(n.path("from_replica"), BackupConfig.FROM_REPLICA_NEEDS_SERVER);
         }
         Path pgbackrest = n.file("pgbackrest");
         if (pgbackrest != null && !pgbackrest.isAbsolute()) {
             n.issues().error(n.path("pgbackrest"), "must be an absolute path, got \"" + pgbackrest + "\"");
         }
         n.finish();
-        return new BackupConfig(repository, schedule, retention, archiveTimeout, fromReplica, pgbackrest);
+        return new BackupConfig(repository, schedule, retention, archiveTimeout, fromReplica, pgbackrest, server);
+    }
+
+    /**
+     * {@code backup.server}: {@code connect_address} (a DNS name, which pgBackRest matches against the
+     * certificate's DNS names), {@code listen} (default: every interface, the connect port), and the
+     * three PEM files, all required. Null after an error.
+     */
+    private static BackupConfig.Server server(ConfigNode n) {
+        String connect = n.address("connect_address", true, true);
+        HostPort connectAddress = null;
+        if (connect != null) {
+            connectAddress = HostPort.parse(connect);
+            if (!DNS_NAME.matcher(connectAddress.host()).matches() || IPV4.matcher(connectAddress.host()).matches()) {
+                n.issues().error(n.path("connect_address"), "must be a DNS name and port, e.g. node1.example.com:"
+                        + BackupConfig.DEFAULT_SERVER_PORT + ", got \"" + Untrusted.shown(connect, 100)
+                        + "\": pgBackRest checks the server's certificate against its DNS names only");
+                connectAddress = null;
+            }
+        }
+        String listenText = n.address("listen", false, false);
+        HostPort listen = listenText != null ? HostPort.parse(listenText)
+                : connectAddress == null ? null : new HostPort("0.0.0.0", connectAddress.port());
+        if (listen != null && listen.host().equals("*")) {
+            listen = new HostPort("0.0.0.0", listen.port());
+        }
+        Path certfile = requiredPem(n, "certfile", "the member's certificate (server and client use, with a "
+                + "CommonName and the connect_address host as a DNS name)");
+        Path keyfile = requiredPem(n, "keyfile", "the certificate's private key (unencrypted)");
+        Path cafile = requiredPem(n, "cafile", "the CA that signs the members' certificates");
+        if (n.present("keyfile_password")) {
+            n.string("keyfile_password", null);
+            n.issues().error(n.path("keyfile_password"), "is not supported: pgBackRest's TLS server reads only an "
+                    + "unencrypted key (keep it readable by the agent's user only)");
+        }
+        n.finish();
+        if (connectAddress == null || listen == null || certfile == null || keyfile == null || cafile == null) {
+            return null;
+        }
+        return new BackupConfig.Server(listen, connectAddress, new TlsFiles(certfile, keyfile, null, cafile));
+    }
+
+    private static Path requiredPem(ConfigNode n, String key, String what) {
+        Path p = n.file(key);
+        if (p == null) {
+            if (!n.issues().hasError(n.path(key))) {
+                n.issues().error(n.path(key), "is required: " + what);
+            }
+            return null;
+        }
+        if (!p.isAbsolute() || !SAFE_PATH.matcher(p.toString()).matches()) {
+            n.issues().error(n.path(key), "must be an absolute path of letters, digits and ._/+@=:-, got \""
+                    + Untrusted.shown(p.toString(), 100) + "\"");
+            return null;
+        }
+        return p;
     }
 
     private static BackupConfig.Repository repository(ConfigNode n) {

@@ -81,12 +81,42 @@ class BackupSectionTest {
         "repository: {type: posix, path: /x, ca_file: /ca.pem} | backup.repository.ca_file | is only for an s3 repository (type is posix)",
         "{repository: {path: /x}, retention_full: 0}       | backup.retention_full | must be between 1 and 9999999, got 0",
         "{repository: {path: /x}, archive_timeout: -1}     | backup.archive_timeout | must be a number of seconds >= 0 (0: off), got -1",
-        "{repository: {path: /x}, from_replica: true}      | backup.from_replica | " + BackupConfig.FROM_REPLICA_UNSUPPORTED,
+        "{repository: {path: /x}, from_replica: true}      | backup.from_replica | " + BackupConfig.FROM_REPLICA_NEEDS_SERVER,
+        "{repository: {path: /x}, server: {certfile: /c, keyfile: /k, cafile: /a}} | backup.server.connect_address | is required",
+        "{repository: {path: /x}, server: {connect_address: '10.0.0.1:8432', certfile: /c, keyfile: /k, cafile: /a}} | backup.server.connect_address | must be a DNS name and port, e.g. node1.example.com:8432, got \"10.0.0.1:8432\": pgBackRest checks the server's certificate against its DNS names only",
+        "{repository: {path: /x}, server: {connect_address: '0.0.0.0:8432', certfile: /c, keyfile: /k, cafile: /a}} | backup.server.connect_address | must be an address other members can connect to, got \"0.0.0.0:8432\"",
+        "{repository: {path: /x}, server: {connect_address: 'n1:8432', keyfile: /k, cafile: /a}} | backup.server.certfile | is required: the member's certificate (server and client use, with a CommonName and the connect_address host as a DNS name)",
+        "{repository: {path: /x}, server: {connect_address: 'n1:8432', certfile: /c, keyfile: 'k', cafile: /a}} | backup.server.keyfile | must be an absolute path of letters, digits and ._/+@=:-, got \"k\"",
+        "{repository: {path: /x}, server: {connect_address: 'n1:8432', certfile: /c, keyfile: /k, cafile: /a, keyfile_password: x}} | backup.server.keyfile_password | is not supported: pgBackRest's TLS server reads only an unencrypted key (keep it readable by the agent's user only)",
         "{repository: {path: /x}, pgbackrest: bin/pgbackrest} | backup.pgbackrest | must be an absolute path, got \"bin/pgbackrest\"",
     })
     void refused(String section, String path, String expected) {
         LoadResult r = load(MINIMAL + "backup: " + (section.startsWith("{") ? section : "{" + section + "}") + "\n");
         assertEquals(expected, message(r, path));
+    }
+
+    @Test
+    void aServerListensOnEveryInterfaceAtTheConnectPortUnlessTold() throws ConfigException {
+        BackupConfig b = load(MINIMAL + """
+                backup:
+                  repository: {path: /x}
+                  from_replica: true
+                  server: {connect_address: "node1.example.com:8433", certfile: /tls/n1.crt, keyfile: /tls/n1.key,
+                           cafile: /tls/ca.crt}
+                """).orThrow().backup();
+        assertTrue(b.fromReplica());
+        assertEquals(new HostPort("0.0.0.0", 8433), b.server().listen());
+        assertEquals(new HostPort("node1.example.com", 8433), b.server().connectAddress());
+        assertEquals(java.nio.file.Path.of("/tls/n1.crt"), b.server().tls().certfile());
+        assertEquals(java.nio.file.Path.of("/tls/ca.crt"), b.server().tls().cafile());
+        BackupConfig.Server s = load(MINIMAL + """
+                backup:
+                  repository: {path: /x}
+                  server: {listen: "127.0.0.1:9000", connect_address: "localhost:9000", certfile: /c, keyfile: /k,
+                           cafile: /a}
+                """).orThrow().backup().server();
+        assertEquals(new HostPort("127.0.0.1", 9000), s.listen());
+        assertNull(load(MINIMAL + POSIX).orThrow().backup().server());
     }
 
     @Test

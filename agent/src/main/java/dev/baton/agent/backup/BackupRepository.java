@@ -24,6 +24,15 @@ public interface BackupRepository {
      */
     BackupInfo backup(BackupType type, BackupProgress progress);
 
+    /**
+     * Takes a backup on this node, a streaming standby, now (pgBackRest's {@code backup-standby}):
+     * the files are copied here, while the backup is started and stopped on {@code primary} through
+     * its pgBackRest TLS server. Returns the backup as listed afterwards.
+     */
+    default BackupInfo backupFromStandby(BackupType type, PgBackRestPeer primary, BackupProgress progress) {
+        throw new BackupException(dev.baton.config.BackupConfig.FROM_REPLICA_NEEDS_SERVER);
+    }
+
     /** The backups of this cluster's stanza, oldest first; empty when there are none (or no stanza). */
     List<BackupInfo> list();
 

@@ -121,6 +121,19 @@ public final class BackupRunner implements AutoCloseable {
      * @param why for the log: "requested over the REST API", "scheduled (point 2026-12-06T03:00:00Z)"
      */
     public Submission run(BackupType type, String why) {
+        return submit(type, null, why);
+    }
+
+    /**
+     * Starts a backup of {@code type} taken on this member, a streaming standby, with
+     * {@code primary} (the leader's published facts) starting and stopping it
+     * ({@link BackupRepository#backupFromStandby}); refused while one runs.
+     */
+    public Submission runFromStandby(BackupType type, PgBackRestPeer primary, String why) {
+        return submit(type, Objects.requireNonNull(primary, "primary"), why + ", from this replica");
+    }
+
+    private Submission submit(BackupType type, PgBackRestPeer primary, String why) {
         Objects.requireNonNull(type, "type");
         Status started;
         synchronized (this) {
@@ -132,7 +145,7 @@ public final class BackupRunner implements AutoCloseable {
         }
         LOG.info(type.key() + " backup " + started.id() + " started: " + why);
         try {
-            executor.execute(() -> backup(started));
+            executor.execute(() -> backup(started, primary));
         } catch (RejectedExecutionException e) {
             finish(started.id(), null, "the agent is shutting down");
             return new Submission(false, status());
@@ -140,15 +153,17 @@ public final class BackupRunner implements AutoCloseable {
         return new Submission(true, started);
     }
 
-    private void backup(Status started) {
+    private void backup(Status started, PgBackRestPeer primary) {
         long id = started.id();
         try {
             BackupProgress logged = ProgressText.logged(() -> clock.millis() * 1_000_000L, PROGRESS_LOG_EVERY_NANOS,
                     line -> { }, line -> LOG.info(started.type().key() + " backup " + id + ": " + line));
-            BackupInfo info = repository.backup(started.type(), (done, total) -> {
+            BackupProgress progress = (done, total) -> {
                 progress(id, done, total);
                 logged.update(done, total);
-            });
+            };
+            BackupInfo info = primary == null ? repository.backup(started.type(), progress)
+                    : repository.backupFromStandby(started.type(), primary, progress);
             finish(id, info, null);
         } catch (RuntimeException e) {
             finish(id, null, e.getMessage() == null ? e.toString() : e.getMessage());

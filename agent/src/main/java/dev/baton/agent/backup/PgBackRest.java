@@ -4,6 +4,7 @@ import dev.baton.agent.postgres.DataDirectories;
 import dev.baton.agent.postgres.LocalPostgres;
 import dev.baton.agent.process.ProcessRunner;
 import dev.baton.agent.process.ProcessRunner.ProcessResult;
+import dev.baton.config.BackupConfig;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.RestoreConfig;
 import java.io.IOException;
@@ -34,6 +35,8 @@ public final class PgBackRest implements BackupRepository {
     private static final Duration INFO_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration BACKUP_TIMEOUT = Duration.ofHours(24);
     private static final Duration RESTORE_TIMEOUT = Duration.ofHours(24);
+    /** The TLS server runs until the agent stops it. */
+    private static final Duration SERVER_TIMEOUT = Duration.ofDays(3650);
 
     private final BatonConfig config;
     private final ProcessRunner runner;
@@ -92,6 +95,10 @@ public final class PgBackRest implements BackupRepository {
         if (!r.ok()) {
             throw failure("the " + type.key() + " backup of " + config.scope(), r);
         }
+        return lastListed(type, progress);
+    }
+
+    private BackupInfo lastListed(BackupType type, BackupProgress progress) {
         List<BackupInfo> all = list();
         if (all.isEmpty()) {
             throw new BackupException("the " + type.key() + " backup of " + config.scope()
@@ -102,6 +109,94 @@ public final class PgBackRest implements BackupRepository {
             progress.update(last.sizeBytes(), last.sizeBytes());
         }
         return last;
+    }
+
+    @Override
+    public BackupInfo backupFromStandby(BackupType type, PgBackRestPeer primary, BackupProgress progress) {
+        BackupConfig.Server server = config.backup().server();
+        if (server == null) {
+            throw new BackupException(BackupConfig.FROM_REPLICA_NEEDS_SERVER);
+        }
+        String what = "the " + type.key() + " backup of " + config.scope() + " from this standby (primary at "
+                + primary.host() + ":" + primary.port() + ")";
+        List<String> args;
+        try {
+            args = PgBackRestConf.standbyBackupArgs(config.scope(), type, primary, server.tls());
+        } catch (IllegalArgumentException e) {
+            throw new BackupException("cannot take " + what + ": " + e.getMessage(), e);
+        }
+        ProcessResult r = run(args, BACKUP_TIMEOUT, new PgBackRestConf.ProgressTracker(progress));
+        if (!r.ok()) {
+            throw failure(what, r);
+        }
+        return lastListed(type, progress);
+    }
+
+    /**
+     * Runs pgBackRest's TLS server ({@code pgbackrest server}) until it stops or the calling thread
+     * is interrupted (then it is killed). Its remote processes reach the local PostgreSQL with the
+     * same pgpass file as every other command.
+     *
+     * @throws BackupException without {@code backup.server}, or a certificate Baton cannot use
+     */
+    public ProcessResult serve(Consumer<String> lines) {
+        BackupConfig.Server server = config.backup().server();
+        if (server == null) {
+            throw new BackupException("no backup.server is configured");
+        }
+        List<String> args;
+        try {
+            args = PgBackRestConf.serverArgs(server, serverCommonName(config), config.scope());
+        } catch (IllegalArgumentException e) {
+            throw new BackupException("cannot start pgBackRest's TLS server: " + e.getMessage(), e);
+        }
+        return run(args, SERVER_TIMEOUT, lines);
+    }
+
+    /**
+     * The CommonName of {@code backup.server.certfile}: the client identity every member's server
+     * accepts (and presents as a client).
+     *
+     * @throws IllegalArgumentException the file cannot be read, or has no usable CommonName
+     */
+    public static String serverCommonName(BatonConfig config) {
+        Path certfile = config.backup().server().tls().certfile();
+        java.security.cert.X509Certificate cert;
+        try (java.io.InputStream in = Files.newInputStream(certfile)) {
+            cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+        } catch (IOException | java.security.cert.CertificateException | ClassCastException e) {
+            throw new IllegalArgumentException("backup.server.certfile: cannot read a certificate from " + certfile
+                    + ": " + e.getMessage());
+        }
+        try {
+            return PgBackRestConf.commonName(cert.getSubjectX500Principal().getName());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("backup.server.certfile " + certfile + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Kills what is left of an earlier agent's {@code pgbackrest server} for this node (its
+     * command line names this node's configuration file), which would hold the port.
+     */
+    public int killStaleServers() {
+        String marker = "--config=" + confFile;
+        int killed = 0;
+        for (ProcessHandle h : ProcessHandle.allProcesses().toList()) {
+            if (h.pid() == ProcessHandle.current().pid()) {
+                continue;
+            }
+            String[] args = h.info().arguments().orElse(null);
+            if (args == null || args.length == 0 || !args[args.length - 1].equals("server")
+                    || !java.util.Arrays.asList(args).contains(marker)) {
+                continue;
+            }
+            LOG.warning("stopping a pgBackRest server left by an earlier agent (pid " + h.pid() + ")");
+            h.destroy();
+            killed++;
+        }
+        return killed;
     }
 
     @Override

@@ -360,6 +360,91 @@ public final class PgBackRestConf {
         return scope;
     }
 
+    // ---------------------------------------------------------------- the TLS server and standby backups
+
+    /** A CommonName pgBackRest's {@code tls-server-auth} can carry ({@code CN=stanza}, comma-separated lists). */
+    private static final Pattern COMMON_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}");
+
+    /**
+     * The CommonName of an X.500 subject in RFC 2253 form: with several, the first in the
+     * certificate's own (DER) order, the one pgBackRest reads.
+     *
+     * @throws IllegalArgumentException it has none, or one that {@code tls-server-auth} cannot carry
+     */
+    public static String commonName(String rfc2253Subject) {
+        String cn = null;
+        try {
+            for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(rfc2253Subject).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    cn = String.valueOf(rdn.getValue()); // getRdns() runs in DER order (rightmost first)
+                    break;
+                }
+            }
+        } catch (javax.naming.InvalidNameException e) {
+            throw new IllegalArgumentException("the certificate's subject \"" + Untrusted.shown(rfc2253Subject, 120)
+                    + "\" cannot be read");
+        }
+        if (cn == null) {
+            throw new IllegalArgumentException("the certificate has no CommonName (subject \""
+                    + Untrusted.shown(rfc2253Subject, 120) + "\"): pgBackRest's TLS server accepts a client by the "
+                    + "CommonName of its certificate; create one with baton certs node --cn NAME");
+        }
+        if (!COMMON_NAME.matcher(cn).matches()) {
+            throw new IllegalArgumentException("the certificate's CommonName \"" + Untrusted.shown(cn, 80)
+                    + "\" is not one pgBackRest's tls-server-auth can name (letters, digits, '.', '_', '@', '-')");
+        }
+        return cn;
+    }
+
+    /**
+     * The arguments after {@code --config=...} of {@code pgbackrest server}: TLS on the listen
+     * address, the member's certificate, and only clients with {@code commonName} (the members'
+     * shared CommonName) allowed, for the scope's stanza only.
+     */
+    public static List<String> serverArgs(BackupConfig.Server server, String commonName, String stanza) {
+        dev.baton.config.TlsFiles tls = server.tls();
+        return List.of("--log-level-console=warn", "--tls-server-address=" + plain(server.listen().host()),
+                "--tls-server-port=" + server.listen().port(),
+                "--tls-server-cert-file=" + plain(tls.certfile().toString()),
+                "--tls-server-key-file=" + plain(tls.keyfile().toString()),
+                "--tls-server-ca-file=" + plain(tls.cafile().toString()),
+                "--tls-server-auth=" + checkCommonName(commonName) + "=" + checkScope(stanza), "server");
+    }
+
+    private static String checkCommonName(String cn) {
+        if (cn == null || !COMMON_NAME.matcher(cn).matches()) {
+            throw new IllegalArgumentException("the CommonName \"" + Untrusted.shown(cn, 80)
+                    + "\" is not one pgBackRest's tls-server-auth can name (letters, digits, '.', '_', '@', '-')");
+        }
+        return cn;
+    }
+
+    /**
+     * The arguments after {@code --config=...} of a backup taken on this standby
+     * ({@code --backup-standby}): the files are copied here, while pgBackRest starts and stops the
+     * backup on {@code primary} through its TLS server ({@code pg2-*}), presenting this member's
+     * certificate.
+     */
+    public static List<String> standbyBackupArgs(String stanza, BackupType type, PgBackRestPeer primary,
+            dev.baton.config.TlsFiles tls) {
+        return List.of("--stanza=" + checkScope(stanza), "--log-level-console=detail", "--type=" + type.key(),
+                "--backup-standby", "--pg2-host=" + plain(primary.host()), "--pg2-host-type=tls",
+                "--pg2-host-port=" + primary.port(),
+                "--pg2-host-cert-file=" + plain(tls.certfile().toString()),
+                "--pg2-host-key-file=" + plain(tls.keyfile().toString()),
+                "--pg2-host-ca-file=" + plain(tls.cafile().toString()),
+                "--pg2-host-config=" + plain(primary.config().toString()),
+                "--pg2-path=" + plain(primary.pgPath().toString()), "--pg2-port=" + primary.pgPort(),
+                "--pg2-socket-path=" + plain(primary.pgSocketPath().toString()),
+                "--pg2-user=" + plain(primary.pgUser()), "backup");
+    }
+
+    /** An option value with no control character or white space at its ends. */
+    private static String plain(String value) {
+        option("value", value);
+        return value;
+    }
+
     // ---------------------------------------------------------------- restore
 
     /** pgBackRest's time: {@code YYYY-MM-DD HH:MM:SS.ffffff+00} (reference fact 4: it refuses ISO 8601). */

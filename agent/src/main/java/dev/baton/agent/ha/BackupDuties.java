@@ -4,6 +4,8 @@ import dev.baton.agent.backup.BackupRunner;
 import dev.baton.agent.backup.BackupSchedule;
 import dev.baton.agent.backup.BackupSchedule.Claims;
 import dev.baton.agent.backup.BackupSchedule.Due;
+import dev.baton.agent.backup.PgBackRestPeer;
+import dev.baton.agent.backup.StandbyBackups;
 import dev.baton.config.BackupConfig.Schedule;
 import dev.baton.leader.ClusterStore;
 import dev.baton.leader.VersionedValue;
@@ -14,19 +16,24 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * The leader's part in backups, run with its other duties each cycle and cheap: once per
- * leadership the stanza is ensured (on the backup thread, not the loop), and a due schedule point
- * ({@link BackupSchedule}) is claimed by compare-and-set on the {@code backup} key before its
- * backup is handed to the {@link BackupRunner}. A lost compare-and-set means another leader
- * claimed the point: nothing runs here. A {@code backup} key that cannot be read counts as no
- * claims (logged once per value) and is overwritten by the next claim.
+ * The members' part in backups, run each cycle and cheap. As the leader (with its other duties):
+ * once per leadership the stanza is ensured (on the backup thread, not the loop). Whoever takes
+ * the scheduled backups ({@link StandbyBackups#taker}: the leader, or with the leader's
+ * {@code backup.from_replica} the first replica that can) claims a due schedule point
+ * ({@link BackupSchedule}) by compare-and-set on the {@code backup} key before its backup is
+ * handed to the {@link BackupRunner}; a replica takes it from itself, through the leader's
+ * pgBackRest server. A lost compare-and-set means another member claimed the point: nothing runs
+ * here. A {@code backup} key that cannot be read counts as no claims (logged once per value) and
+ * is overwritten by the next claim.
  */
 final class BackupDuties {
     private static final Logger LOG = Logger.getLogger(BackupDuties.class.getName());
 
     /** Without a backup repository: nothing to do. */
-    static final BackupDuties NONE = new BackupDuties(null, null, Schedule.NONE, null);
+    static final BackupDuties NONE = new BackupDuties(null, null, Schedule.NONE, null, null, false);
 
+    private final String me;
+    private final boolean server;
     private final ClusterStore store;
     private final BackupRunner runner;
     private final Schedule schedule;
@@ -38,6 +45,16 @@ final class BackupDuties {
     private long warnedRevision = -1;
 
     BackupDuties(ClusterStore store, BackupRunner runner, Schedule schedule, Clock clock) {
+        this(store, runner, schedule, clock, null, false);
+    }
+
+    /**
+     * @param me     this member's name
+     * @param server whether this member has {@code backup.server} (can take backups as a replica)
+     */
+    BackupDuties(ClusterStore store, BackupRunner runner, Schedule schedule, Clock clock, String me, boolean server) {
+        this.me = me;
+        this.server = server;
         this.store = store;
         this.runner = runner;
         this.schedule = schedule == null ? Schedule.NONE : schedule;
@@ -63,11 +80,34 @@ final class BackupDuties {
             runner.ensureStanza("this member leads the cluster");
         }
         if (!schedule.isEmpty()) {
-            schedule(view.snapshot().backup());
+            String taker = StandbyBackups.taker(view);
+            if (me != null && taker != null && !me.equals(taker)) {
+                return; // a replica takes the scheduled backups (backup.from_replica)
+            }
+            schedule(view.snapshot().backup(), null);
         }
     }
 
-    private void schedule(VersionedValue key) {
+    /**
+     * A replica's cycle: when it takes the scheduled backups ({@link StandbyBackups#taker}), a due
+     * point is claimed and taken here, from this standby.
+     */
+    void runAsReplica(ClusterView view) {
+        if (runner == null || !server || schedule.isEmpty() || me == null || !me.equals(StandbyBackups.taker(view))) {
+            return;
+        }
+        PgBackRestPeer primary;
+        try {
+            primary = StandbyBackups.leaderServer(view).orElse(null);
+        } catch (IllegalArgumentException e) {
+            primary = null;
+        }
+        if (primary != null) {
+            schedule(view.snapshot().backup(), primary);
+        }
+    }
+
+    private void schedule(VersionedValue key, PgBackRestPeer primary) {
         if (runner.running()) {
             return; // a point due meanwhile is claimed once this backup has finished
         }
@@ -95,7 +135,7 @@ final class BackupDuties {
         }
         Due d = due.get();
         if (!store.casBackup(d.claims().toJson(), revision)) {
-            LOG.info("the backup key changed meanwhile (another leader claimed the point): not running a backup");
+            LOG.info("the backup key changed meanwhile (another member claimed the point): not running a backup");
             return;
         }
         if (d.run() == null) {
@@ -103,7 +143,9 @@ final class BackupDuties {
                     + BackupSchedule.FIRST_POINT_GRACE.toMinutes() + " minutes old): " + d.claims().toJson());
             return;
         }
-        BackupRunner.Submission s = runner.run(d.run(), "scheduled (point " + d.point() + ")");
+        String why = "scheduled (point " + d.point() + ")";
+        BackupRunner.Submission s = primary == null ? runner.run(d.run(), why)
+                : runner.runFromStandby(d.run(), primary, why);
         if (!s.started()) {
             LOG.warning("the scheduled " + d.run().key() + " backup for " + d.point() + " was claimed but not "
                     + "started: backup " + s.status().id() + " is running");

@@ -52,6 +52,8 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         if (d instanceof NoAction n) {
             if (n.leader()) {
                 duties.run(view, o.pg(), dynamic);
+            } else if (o.pg().running() && o.pg().inRecovery()) {
+                duties.backups().runAsReplica(view);
             }
             return n.reason();
         }

@@ -139,7 +139,7 @@ public final class HaLoop implements AutoCloseable {
         this.rejoin = new Rejoin(config.name(), store, pg, ctx);
         BackupDuties backupDuties = backupRunner == null ? BackupDuties.NONE
                 : new BackupDuties(store, backupRunner, config.backup() == null ? null : config.backup().schedule(),
-                clock);
+                clock, config.name(), config.backup() != null && config.backup().server() != null);
         this.duties = new LeaderDuties(config.name(), store, pg, backupDuties);
         this.publisher = new MemberPublisher(config, version, store, ticker, clock);
         this.fencer = new FenceBeforePromote(config.name(), pg, peers, ticker, pause);

@@ -29,8 +29,11 @@ final class MemberPublisher {
     private final AtomicReference<NodeState> state;
     private MemberStatus lastPublished;
     private String lastJson;
+    /** With backup.server: where this member's pgBackRest TLS server is, added to the member key. */
+    private final dev.baton.agent.backup.PgBackRestPeer pgbackrest;
 
     MemberPublisher(BatonConfig config, String version, ClusterStore store, LongSupplier ticker, Clock clock) {
+        this.pgbackrest = dev.baton.agent.backup.PgBackRestPeer.of(config);
         this.config = config;
         this.version = version;
         this.store = store;
@@ -88,7 +91,7 @@ final class MemberPublisher {
         Role role = role(status, dir);
         MemberState st = state(status, alive, busy, rewindFailed);
         MemberStatus me = describe(config, version, role, st, status, view.dynamic().pause(), checkpointPending);
-        String json = me.toJson();
+        String json = pgbackrest == null ? me.toJson() : pgbackrest.addTo(me.toJson());
         // Also when the stored key is not what I wrote (someone overwrote it, or it expired):
         // my member key says what I am, whatever else was put there.
         MemberKey stored = view.snapshot().members().get(config.name());

@@ -11,6 +11,11 @@ import dev.baton.agent.backup.BackupProgress;
 import dev.baton.agent.backup.BackupRepository;
 import dev.baton.agent.backup.BackupRunner;
 import dev.baton.agent.backup.BackupType;
+import dev.baton.agent.backup.PgBackRestPeer;
+import dev.baton.agent.backup.StandbyBackupsTest;
+import dev.baton.leader.model.ClusterView;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import dev.baton.agent.ha.NodeState;
 import dev.baton.agent.ha.NodeStates;
 import dev.baton.agent.postgres.PgStatus;
@@ -41,6 +46,13 @@ class BackupActionTest {
 
     static final class Repo implements BackupRepository {
         RuntimeException listFails;
+        final List<PgBackRestPeer> fromStandby = new java.util.ArrayList<>();
+
+        @Override
+        public BackupInfo backupFromStandby(BackupType type, PgBackRestPeer primary, BackupProgress progress) {
+            fromStandby.add(primary);
+            return info();
+        }
 
         @Override
         public void ensureStanza() {
@@ -156,15 +168,60 @@ class BackupActionTest {
     }
 
     @Test
-    void aReplicaRefusesAndABackupFromAReplicaIsNotSupportedYet() throws Exception {
+    void aReplicaRefusesALeaderBackupAndWithoutBackupServerOneFromItself() throws Exception {
         state.set(replica());
         RestApi.Answer a = action(false).post("{\"type\":\"full\"}");
         assertEquals(503, a.status());
         assertTrue(json(a).get("error").asText().startsWith("not the leader"), a.body());
         RestApi.Answer r = action(false).post("{\"type\":\"full\",\"from_replica\":true}");
         assertEquals(501, r.status());
-        assertEquals(BackupAction.FROM_REPLICA_UNSUPPORTED, json(r).get("error").asText());
+        assertEquals(BackupAction.FROM_REPLICA_NEEDS_SERVER, json(r).get("error").asText());
         assertEquals("none", runner.status().toJson().get("state"), "nothing was started");
+    }
+
+    static ClusterView clusterWithLeaderFacts(PgBackRestPeer leaderFacts) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("node1", StandbyBackupsTest.member("primary", "running", leaderFacts));
+        m.put("node2", StandbyBackupsTest.member("replica", "running", StandbyBackupsTest.peer("node2", false)));
+        return StandbyBackupsTest.view("node1", m);
+    }
+
+    @Test
+    void aReplicaWithAServerTakesABackupFromItselfThroughTheLeadersServer() throws Exception {
+        state.set(NodeStates.from(replica()).cluster(clusterWithLeaderFacts(StandbyBackupsTest.NODE1)).build());
+        BackupAction withServer = new BackupAction(runner, state::get, () -> NOW, true);
+        RestApi.Answer r = withServer.post("{\"type\":\"diff\",\"from_replica\":true}");
+        assertEquals(202, r.status(), r.body());
+        assertEquals("diff", json(r).get("type").asText());
+        later.runAll();
+        assertEquals(List.of(StandbyBackupsTest.NODE1), repo.fromStandby, "the leader's published server");
+        assertEquals("succeeded", runner.status().toJson().get("state"));
+    }
+
+    @Test
+    void aBackupFromAReplicaNeedsAReplicaAndALeaderThatPublishesItsServer() throws Exception {
+        BackupAction withServer = new BackupAction(runner, state::get, () -> NOW, true);
+        state.set(leader());
+        RestApi.Answer onLeader = withServer.post("{\"from_replica\":true}");
+        assertEquals(503, onLeader.status());
+        assertTrue(json(onLeader).get("error").asText().startsWith("not a running replica"), onLeader.body());
+
+        state.set(NodeStates.from(replica()).cluster(clusterWithLeaderFacts(null)).build());
+        RestApi.Answer noFacts = withServer.post("{\"from_replica\":true}");
+        assertEquals(503, noFacts.status());
+        assertEquals("the leader (node1) publishes no pgBackRest server: its configuration needs backup.server",
+                json(noFacts).get("error").asText());
+
+        ClusterView hostile = clusterWithLeaderFacts(null);
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("node1", StandbyBackupsTest.member("primary", "running", StandbyBackupsTest.NODE1)
+                .replace("node1.example.com", "x --repo1-path=/tmp"));
+        state.set(NodeStates.from(replica()).cluster(StandbyBackupsTest.view("node1", m)).build());
+        RestApi.Answer bad = withServer.post("{\"from_replica\":true}");
+        assertEquals(503, bad.status());
+        assertTrue(json(bad).get("error").asText().contains("pgbackrest.host must be a DNS name"), bad.body());
+        assertTrue(repo.fromStandby.isEmpty(), "nothing was started");
+        assertTrue(hostile.hasLeader());
     }
 
     @Test

@@ -208,17 +208,136 @@ class PgBackRestIT {
         }
     }
 
+    /**
+     * A backup taken on a streaming standby (backup.server, pgBackRest's backup-standby): the
+     * primary's agent runs pgBackRest's TLS server, the standby's pgBackRest reaches it with its own
+     * certificate (same CommonName), copies the files locally; the backup restores to the data
+     * written before it. A client whose certificate has another CommonName is refused.
+     */
+    @Test
+    void aBackupFromAStandbyThroughThePrimarysTlsServer() throws Exception {
+        Path repoDir = tmp.resolve("repo");
+        Files.createDirectory(repoDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path tls = tmp.resolve("tls");
+        Files.createDirectory(tls);
+        Instant now = Instant.now();
+        dev.baton.config.tls.CertificateAuthority ca = dev.baton.config.tls.CertificateAuthority.create("test CA",
+                Duration.ofDays(2), now);
+        ca.self().write(tls.resolve("ca.crt"), tls.resolve("ca.key"));
+        for (String n : List.of("n1", "n2")) {
+            ca.issue("baton-backup", List.of("localhost"), java.util.EnumSet.allOf(
+                    dev.baton.config.tls.CertificateAuthority.Usage.class), Duration.ofDays(1), now)
+                    .write(tls.resolve(n + ".crt"), tls.resolve(n + ".key"));
+        }
+        ca.issue("intruder", List.of("localhost"), java.util.EnumSet.allOf(
+                dev.baton.config.tls.CertificateAuthority.Usage.class), Duration.ofDays(1), now)
+                .write(tls.resolve("n3.crt"), tls.resolve("n3.key"));
+        DynamicConfig dynamic = DynamicConfig.defaults();
+        int p1 = freePort();
+        int s1 = freePort();
+        BatonConfig c1 = node("demo", "n1", p1, repoDir, null, server(tls, "n1", s1));
+        LocalPostgres primary = track(new LocalPostgres(c1, bin, runner));
+        primary.initdb();
+        primary.configure(false, null, dynamic);
+        primary.start(TIMEOUT);
+        primary.ensureReplicationRole();
+        PgBackRest repo1 = PgBackRest.create(c1, runner);
+        repo1.ensureStanza();
+        Connection su = connect(p1);
+        exec(su, "CREATE TABLE t (batch int, x int)");
+        exec(su, "INSERT INTO t SELECT 1, g FROM generate_series(1, 100) g");
+        repo1.backup(BackupType.FULL, BackupProgress.NONE);
+
+        int p2 = freePort();
+        BatonConfig c2 = node("demo", "n2", p2, repoDir, null, server(tls, "n2", freePort()));
+        PgBackRest repo2 = PgBackRest.create(c2, runner);
+        LocalPostgres standby = track(new LocalPostgres(c2, bin, runner));
+        repo2.restoreReplica(BackupProgress.NONE);
+        standby.configure(true, new Upstream("127.0.0.1", p1, null), dynamic);
+        standby.start(TIMEOUT);
+        exec(su, "INSERT INTO t SELECT 2, g FROM generate_series(1, 50) g");
+        Connection sc = connect(p2);
+        await("the standby holds both batches", () -> count(sc).equals("150"));
+
+        assertEquals("baton-backup", PgBackRest.serverCommonName(c1));
+        PgBackRestPeer primaryFacts = PgBackRestPeer.of(c1);
+        assertEquals(new PgBackRestPeer("localhost", s1, repo1.confFile(), primary.dataDir(), p1,
+                PgBackRestConf.socketDir(c1), "postgres", false), primaryFacts);
+        try (PgBackRestServer server = PgBackRestServer.start(repo1)) {
+            List<long[]> updates = new CopyOnWriteArrayList<>();
+            BackupInfo fromStandby = awaitBackup(() -> repo2.backupFromStandby(BackupType.FULL, primaryFacts,
+                    (done, total) -> updates.add(new long[] {done, total})));
+            assertEquals(BackupType.FULL, fromStandby.type());
+            assertFalse(updates.isEmpty(), "progress was reported");
+            assertEquals(2, repo1.list().size(), "the primary lists the standby's backup too");
+            assertEquals(1, server.starts(), "the server kept running");
+
+            // Another CommonName, signed by the same CA: the primary's server refuses it.
+            BatonConfig c3 = node("demo", "n2", p2, repoDir, null, new dev.baton.config.BackupConfig.Server(
+                    c2.backup().server().listen(), c2.backup().server().connectAddress(),
+                    new dev.baton.config.TlsFiles(tls.resolve("n3.crt"), tls.resolve("n3.key"), null,
+                            tls.resolve("ca.crt"))));
+            BackupException refused = assertThrows(BackupException.class, () -> PgBackRest.create(c3, runner)
+                    .backupFromStandby(BackupType.INCR, primaryFacts, BackupProgress.NONE));
+            assertTrue(refused.getMessage().contains("from this standby")
+                    && refused.getMessage().contains("access denied"), refused.getMessage());
+        }
+        exec(su, "INSERT INTO t SELECT 3, g FROM generate_series(1, 10) g");
+
+        // The standby's backup restores: a new cluster with exactly the rows before it.
+        int p3 = freePort();
+        BatonConfig c3 = node("copy", "n4", p3, repoDir, new RestoreConfig("demo", null, null), null);
+        PgBackRest repo3 = PgBackRest.create(c3, runner);
+        LocalPostgres copy = track(new LocalPostgres(c3, bin, runner));
+        repo3.restoreCluster(c3.bootstrap().restore(), BackupProgress.NONE);
+        copy.configure(false, null, dynamic);
+        copy.start(TIMEOUT);
+        await("the copy promotes", () -> copy.status().running() && !copy.status().inRecovery());
+        String rows = count(connect(p3));
+        assertTrue(rows.equals("150") || rows.equals("160"), "the rows of the backup (and what was archived "
+                + "after it): " + rows);
+    }
+
+    /**
+     * The standby backup: pgBackRest's server may still be starting (it binds within a second), so a
+     * first "unable to connect" is retried for a while.
+     */
+    private static BackupInfo awaitBackup(java.util.function.Supplier<BackupInfo> backup) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            try {
+                return backup.get();
+            } catch (BackupException e) {
+                if (System.nanoTime() > deadline || !e.getMessage().contains("unable to")) {
+                    throw e;
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    private static dev.baton.config.BackupConfig.Server server(Path tls, String name, int port) {
+        return new dev.baton.config.BackupConfig.Server(new dev.baton.config.HostPort("127.0.0.1", port),
+                new dev.baton.config.HostPort("localhost", port), new dev.baton.config.TlsFiles(
+                        tls.resolve(name + ".crt"), tls.resolve(name + ".key"), null, tls.resolve("ca.crt")));
+    }
+
     private BatonConfig node(String scope, String name, int port, Path repoDir) {
         return node(scope, name, port, repoDir, null);
     }
 
     private BatonConfig node(String scope, String name, int port, Path repoDir, RestoreConfig restore) {
+        return node(scope, name, port, repoDir, restore, null);
+    }
+
+    private BatonConfig node(String scope, String name, int port, Path repoDir, RestoreConfig restore,
+            BackupConfig.Server server) {
         Path dir = tmp.resolve(name);
         PostgresConfig pg = new PostgresConfig("127.0.0.1:" + port, null, dir.resolve("data"), null,
                 dir.resolve(".pgpass"), new Authentication(SUPERUSER, REPLICATION),
                 Map.of("shared_buffers", "16MB"), List.of(), null, false, null);
         BackupConfig backup = new BackupConfig(new BackupConfig.Repository(BackupConfig.RepositoryType.POSIX,
-                repoDir.toString(), null, null, null, null, true), null, 2, 60, false, null);
+                repoDir.toString(), null, null, null, null, true), null, 2, 60, false, null, server);
         return new BatonConfig(scope, null, name, null, null,
                 new BootstrapConfig(DynamicConfig.defaults(), List.of(), List.of(),
                         restore == null ? BootstrapConfig.Method.INITDB : BootstrapConfig.Method.RESTORE, restore),

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.baton.agent.backup.BackupRunner;
 import dev.baton.agent.backup.BackupType;
+import dev.baton.agent.backup.PgBackRestPeer;
+import dev.baton.agent.backup.StandbyBackupsTest;
 import dev.baton.config.BackupConfig.Schedule;
 import dev.baton.config.Cron;
 import dev.baton.config.DynamicConfig;
@@ -33,9 +35,17 @@ class BackupDutiesTest {
         final BackupDuties duties;
 
         Member(String name, Clock clock) {
+            this(name, clock, false);
+        }
+
+        Member(String name, Clock clock, boolean server) {
             store = etcd.store(name, 30);
             runner = new BackupRunner(repo, clock, Runnable::run);
-            duties = new BackupDuties(store, runner, schedule, clock);
+            duties = new BackupDuties(store, runner, schedule, clock, name, server);
+        }
+
+        ClusterView view() {
+            return ClusterView.of(etcd.snapshot(), DynamicConfig.defaults());
         }
 
         void cycle() {
@@ -72,6 +82,46 @@ class BackupDutiesTest {
         assertEquals(List.of(BackupType.FULL), a.repo.taken);
         assertEquals(List.of(), b.repo.taken);
         assertTrue(etcd.value("backup").orElseThrow().contains("\"full\":\"2026-12-01T12:00:00Z\""));
+    }
+
+    @Test
+    void withFromReplicaTheFirstReplicaTakesThePointFromItselfAndTheLeaderDoesNot() {
+        Member leader = new Member("node1", at("2026-12-01T12:00:30Z"), true);
+        Member replica = new Member("node2", at("2026-12-01T12:00:31Z"), true);
+        assertTrue(leader.store.tryAcquireLeader());
+        PgBackRestPeer leaderFacts = StandbyBackupsTest.peer("node1", true);
+        leader.store.publishMember(StandbyBackupsTest.member("primary", "running", leaderFacts));
+        replica.store.publishMember(StandbyBackupsTest.member("replica", "running",
+                StandbyBackupsTest.peer("node2", false)));
+        leader.duties.run(leader.view());
+        assertEquals(List.of(), leader.repo.taken, "node2 takes the scheduled backups");
+        replica.duties.runAsReplica(replica.view());
+        assertEquals(List.of(BackupType.FULL), replica.repo.taken);
+        assertEquals(List.of(leaderFacts), replica.repo.fromStandby, "through the leader's server");
+        replica.duties.runAsReplica(replica.view());
+        assertEquals(1, replica.repo.taken.size(), "claimed once");
+
+        // The replica stops: the leader takes the next point itself.
+        replica.store.publishMember(StandbyBackupsTest.member("replica", "stopped",
+                StandbyBackupsTest.peer("node2", false)));
+        Member later = new Member("node1", at("2026-12-01T13:00:05Z"), true);
+        later.duties.run(later.view());
+        assertEquals(List.of(BackupType.INCR), later.repo.taken);
+        assertEquals(List.of(), later.repo.fromStandby);
+    }
+
+    @Test
+    void aReplicaWithoutBackupServerNeverClaims() {
+        Member leader = new Member("node1", at("2026-12-01T12:00:30Z"), true);
+        Member replica = new Member("node2", at("2026-12-01T12:00:31Z"), false);
+        assertTrue(leader.store.tryAcquireLeader());
+        leader.store.publishMember(StandbyBackupsTest.member("primary", "running", StandbyBackupsTest.peer("node1",
+                true)));
+        replica.store.publishMember(StandbyBackupsTest.member("replica", "running", null));
+        replica.duties.runAsReplica(replica.view());
+        assertEquals(List.of(), replica.repo.taken);
+        leader.duties.run(leader.view());
+        assertEquals(List.of(BackupType.FULL), leader.repo.taken, "no replica can: the leader takes it");
     }
 
     @Test

@@ -81,6 +81,20 @@ final class FakeBackups implements BackupRepository {
         return b;
     }
 
+    /** The primaries backups from this standby went through. */
+    final List<dev.baton.agent.backup.PgBackRestPeer> fromStandby = new ArrayList<>();
+
+    @Override
+    public BackupInfo backupFromStandby(BackupType type, dev.baton.agent.backup.PgBackRestPeer primary,
+            BackupProgress progress) {
+        call("backup from standby", type.key());
+        fromStandby.add(primary);
+        taken.add(type);
+        BackupInfo b = info("20261201-0" + taken.size() + "0000" + type.key().charAt(0), type);
+        backups.add(b);
+        return b;
+    }
+
     @Override
     public List<BackupInfo> list() {
         call("list backups", null);
