@@ -29,7 +29,9 @@ import java.util.logging.Logger;
  * </ul>
  *
  * <p>The rules: armed, and the deadline passes without a newer {@code arm}: fence (once), then
- * stay disarmed and keep listening, since the agent may come back. End of input (the agent's
+ * stay disarmed and keep listening, since the agent may come back. Woken more than 1 s past the
+ * deadline (the watchdog itself was frozen), it first waits up to 200 ms for input the agent wrote
+ * meanwhile, and applies it before it decides. End of input (the agent's
  * process is gone, e.g. SIGKILL) while armed: fence at once, exit 1. End of input while disarmed:
  * exit 0 quietly. Lines it does not understand are ignored with a warning; they never move the
  * deadline. Fencing is {@link FenceAction}: kill every postgres process of the data directory.
@@ -45,6 +47,11 @@ public final class FencingWatchdog {
 
     /** What the SEVERE line of a fence contains (tests and operators grep for it). */
     public static final String FENCING = "fencing postgres now";
+
+    /** Woken this far past the deadline, the process was frozen (or starved) rather than late by a tick. */
+    static final long FROZEN_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** After a freeze: how long input already sent is waited for before the fence. */
+    static final long FROZEN_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /** A clock of another machine could be anywhere; beyond this skew the absolute field is ignored. */
     private static final long SHARED_CLOCK_SLACK = TimeUnit.SECONDS.toNanos(1);
@@ -93,6 +100,7 @@ public final class FencingWatchdog {
     private int fences;
     private boolean clockWarned;
     private boolean deviceAbandoned;
+    private volatile long frozenGraceNanos = FROZEN_GRACE_NANOS;
 
     public FencingWatchdog(LongSupplier ticker, FenceAction action, Device device) {
         this.ticker = ticker;
@@ -107,6 +115,16 @@ public final class FencingWatchdog {
     /** How often it has fenced. */
     public synchronized int fences() {
         return fences;
+    }
+
+    /** How far past the deadline it is when armed (0 otherwise or before it). */
+    synchronized long overdueNanos() {
+        return armed ? Math.max(0, ticker.getAsLong() - deadline) : 0;
+    }
+
+    /** The grace after a freeze (tests make it longer, to observe it without racing). */
+    void frozenGrace(java.time.Duration grace) {
+        this.frozenGraceNanos = grace.toNanos();
     }
 
     /** Nanoseconds until the deadline (0 when passed), or {@link Long#MAX_VALUE} when disarmed. */
@@ -303,6 +321,13 @@ public final class FencingWatchdog {
             Batch b = wait == Long.MAX_VALUE ? queue.take() : queue.poll(wait, TimeUnit.NANOSECONDS);
             if (b == null) {
                 b = queue.poll();
+            }
+            if (b == null && overdueNanos() > FROZEN_NANOS) {
+                // Woken long after the deadline: this process was frozen (SIGSTOP, a paused VM) or
+                // starved. The agent may have said something meanwhile (a disarm after it demoted
+                // itself) that the input thread has not handed over yet: take it first, so as not
+                // to kill the postgres the agent has since started for another purpose (a rewind).
+                b = queue.poll(frozenGraceNanos, TimeUnit.NANOSECONDS);
             }
             if (b == null) {
                 check();

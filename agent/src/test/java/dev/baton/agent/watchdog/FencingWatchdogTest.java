@@ -341,6 +341,40 @@ class FencingWatchdogTest {
         assertEquals(0, fences.get());
     }
 
+    /**
+     * Frozen together with the agent (drill stop-agent-tree): on waking far past the deadline, the
+     * disarm the agent wrote after it demoted itself is applied before the watchdog decides, so the
+     * rewind's postgres the agent has started since is not killed. Without input, it still fences.
+     */
+    @Test
+    void afterAFreezeWhatTheAgentWroteMeanwhileIsReadBeforeTheDecision() throws Exception {
+        AtomicInteger fences = new AtomicInteger();
+        AtomicLong clock = new AtomicLong(0);
+        FencingWatchdog w = new FencingWatchdog(clock::get, () -> fences.incrementAndGet() > 0, null);
+        w.frozenGrace(java.time.Duration.ofSeconds(30));
+        PipedOutputStream agent = new PipedOutputStream();
+        PipedInputStream in = new PipedInputStream(agent, 65536);
+        CompletableFuture<Integer> exit = runAsync(w, in);
+        agent.write("arm 100\n".getBytes(StandardCharsets.US_ASCII));
+        agent.flush();
+        Await.until("armed", w::isArmed);
+        clock.addAndGet(10_000 * MS); // both were frozen for 10 s
+        Thread.sleep(400); // the watchdog's wait has ended: it is in the grace
+        agent.write("disarm\n".getBytes(StandardCharsets.US_ASCII));
+        agent.flush();
+        Await.until("disarmed", () -> !w.isArmed());
+        assertEquals(0, fences.get(), "the disarm written during the freeze counted");
+
+        w.frozenGrace(java.time.Duration.ofMillis(50));
+        agent.write("arm 100\n".getBytes(StandardCharsets.US_ASCII));
+        agent.flush();
+        Await.until("armed again", w::isArmed);
+        clock.addAndGet(10_000 * MS); // frozen again, and the agent says nothing
+        Await.until("fenced after the grace", () -> fences.get() == 1);
+        agent.close();
+        assertEquals(0, exit.get(10, TimeUnit.SECONDS));
+    }
+
     private static CompletableFuture<Integer> runAsync(FencingWatchdog w, PipedInputStream in) {
         CompletableFuture<Integer> exit = new CompletableFuture<>();
         Thread t = new Thread(() -> {
