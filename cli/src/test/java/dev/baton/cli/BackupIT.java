@@ -34,10 +34,10 @@ class BackupIT {
     private static final int ARCHIVE_TIMEOUT = 5;
     private static final Duration LONG = Duration.ofSeconds(180);
 
-    private record Run(int code, String out, String err) {
+    record Run(int code, String out, String err) {
     }
 
-    private static Run baton(String... args) {
+    static Run baton(String... args) {
         StringWriter o = new StringWriter();
         StringWriter e = new StringWriter();
         int code = Baton.commandLine(new PrintWriter(o, true), new PrintWriter(e, true)).execute(args);
@@ -69,7 +69,7 @@ class BackupIT {
         exec(c, n, "INSERT INTO batches SELECT i, '" + batch + "' FROM generate_series(" + from + ", " + to + ") i");
     }
 
-    private static String query(LocalCluster c, Node n, String sql) {
+    static String query(LocalCluster c, Node n, String sql) {
         try (Connection conn = ClusterSupport.connect(c, n); Statement st = conn.createStatement();
              ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;

@@ -356,9 +356,13 @@ public final class PgBackRest implements BackupRepository {
                 + lastLines(r.output()));
     }
 
-    /** pgBackRest's last lines, without the per-file DETAIL lines. */
+    /**
+     * pgBackRest's last lines, without the per-file DETAIL lines and the "command begin" line (every
+     * option, often longer than the whole error budget).
+     */
     static String lastLines(String output) {
-        List<String> kept = output.strip().lines().filter(l -> !l.contains(" DETAIL: ")).toList();
+        List<String> kept = output.strip().lines().filter(l -> !l.contains(" DETAIL: ")
+                && !(l.contains(" INFO: ") && l.contains(" command begin "))).toList();
         int from = Math.max(0, kept.size() - 8);
         return dev.baton.config.Untrusted.shown(String.join(" | ", kept.subList(from, kept.size())), 2000);
     }

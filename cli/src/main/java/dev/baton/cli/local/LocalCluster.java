@@ -90,6 +90,18 @@ public final class LocalCluster implements AutoCloseable {
             return withBackup(b);
         }
 
+        /**
+         * Backups from a replica ({@link Backup#fromReplica}) and a full backup scheduled at
+         * {@code fullSchedule} (null: none), on top of {@link #withBackup(Path, Integer)}.
+         */
+        public Options withBackupsFromReplica(String fullSchedule) {
+            if (backup == null || !backup.section()) {
+                throw new IllegalStateException("withBackup first");
+            }
+            return withBackup(new Backup(true, backup.repository(), backup.archiveTimeout(),
+                    backup.createReplicaMethods(), backup.restore(), true, fullSchedule));
+        }
+
         private Options withBackup(Backup b) {
             return new Options(nodes, ttl, loopWait, retryTimeout, haproxy, scope, dcsYaml, nodeYaml, etcdProxies,
                     callbacks, env, secure, b);
@@ -147,10 +159,19 @@ public final class LocalCluster implements AutoCloseable {
      * @param archiveTimeout       {@code backup.archive_timeout} in seconds, or null for the default
      * @param createReplicaMethods {@code postgresql.create_replica_methods}, empty for the default
      * @param restore              bootstrap from the repository ({@code bootstrap.method: restore}), or null for initdb
+     * @param fromReplica          {@code backup.server} on every node (a CA and certificates of its own, CommonName
+     *                             baton-backup, host localhost) and {@code backup.from_replica: true}
+     * @param fullSchedule         {@code backup.schedule.full} (a cron expression), or null
      */
-    public record Backup(boolean section, Path repository, Integer archiveTimeout, List<String> createReplicaMethods, Restore restore) {
+    public record Backup(boolean section, Path repository, Integer archiveTimeout, List<String> createReplicaMethods,
+                         Restore restore, boolean fromReplica, String fullSchedule) {
         public Backup {
             createReplicaMethods = createReplicaMethods == null ? List.of() : List.copyOf(createReplicaMethods);
+        }
+
+        public Backup(boolean section, Path repository, Integer archiveTimeout, List<String> createReplicaMethods,
+                      Restore restore) {
+            this(section, repository, archiveTimeout, createReplicaMethods, restore, false, null);
         }
     }
 
@@ -379,10 +400,50 @@ public final class LocalCluster implements AutoCloseable {
         if (repo != null) {
             Files.createDirectories(repo);
             y.append(backupYaml(repo, backup.archiveTimeout()));
+            if (backup.fullSchedule() != null) {
+                y.append("  schedule:\n    full: \"").append(backup.fullSchedule()).append("\"\n");
+            }
+            if (backup.fromReplica()) {
+                y.append(backupServerYaml(n));
+            }
         }
         y.append(options.nodeYaml().getOrDefault(n.name, "")).append('\n');
         Files.writeString(n.config(), y.toString());
         Files.setPosixFilePermissions(n.config(), PosixFilePermissions.fromString("rw-------"));
+    }
+
+    /**
+     * {@code backup.from_replica} and {@code backup.server} of {@code n}: its own free port on
+     * 127.0.0.1, reached as localhost, with a certificate (CommonName baton-backup, DNS name
+     * localhost) from the cluster's backup CA, made on first use in {@code backup-tls}.
+     */
+    private String backupServerYaml(Node n) throws IOException {
+        Path tls = dir.resolve("backup-tls");
+        Path caCrt = tls.resolve("ca.crt");
+        java.time.Instant now = java.time.Instant.now();
+        if (!Files.exists(caCrt)) {
+            Files.createDirectories(tls);
+            dev.baton.config.tls.CertificateAuthority.create("baton local backup CA", Duration.ofDays(30), now).self()
+                    .write(caCrt, tls.resolve("ca.key"));
+        }
+        Path crt = tls.resolve(n.name + ".crt");
+        Path key = tls.resolve(n.name + ".key");
+        if (!Files.exists(crt)) {
+            try {
+                dev.baton.config.tls.CertificateAuthority.load(caCrt, tls.resolve("ca.key"))
+                        .issue("baton-backup", List.of("localhost"), java.util.EnumSet.allOf(
+                                dev.baton.config.tls.CertificateAuthority.Usage.class), Duration.ofDays(30), now)
+                        .write(crt, key);
+            } catch (dev.baton.config.tls.TlsException e) {
+                throw new IOException("cannot issue the backup certificate of " + n.name + ": " + e.getMessage(), e);
+            }
+        }
+        if (n.backupPort == 0) {
+            n.backupPort = Ports.free();
+        }
+        return "  from_replica: true\n  server:\n    listen: 127.0.0.1:" + n.backupPort + "\n"
+                + "    connect_address: localhost:" + n.backupPort + "\n"
+                + "    certfile: " + crt + "\n    keyfile: " + key + "\n    cafile: " + caCrt + "\n";
     }
 
     /** The top-level {@code backup} section: a posix repository in {@code repo}, {@code archive_timeout} unless null. */
@@ -526,6 +587,7 @@ public final class LocalCluster implements AutoCloseable {
         }
         for (Node n : nodes) {
             n.killPostgres();
+            n.killLeftPgBackRestServer();
             if (n.etcdProxy != null) {
                 n.etcdProxy.close();
             }
@@ -550,6 +612,8 @@ public final class LocalCluster implements AutoCloseable {
         private final String name;
         private final int pgPort;
         private final int restPort;
+        /** backup.server's port, once {@link Backup#fromReplica} gave it one. */
+        private int backupPort;
         private final Path dir;
         private Process agent;
         private TcpProxy etcdProxy;
@@ -669,12 +733,24 @@ public final class LocalCluster implements AutoCloseable {
                 });
             }
             if (agent != null) {
+                postgres.addAll(agent.descendants().toList()); // its pgBackRest server dies with the node
                 agent.destroyForcibly();
             }
             postgres.forEach(ProcessHandle::destroyForcibly);
             if (agent != null) {
                 agent.waitFor(10, TimeUnit.SECONDS);
             }
+        }
+
+        /**
+         * SIGKILL to a pgBackRest server an agent killed alone left behind (its command line names
+         * this node's pgBackRest configuration file); the next agent would have stopped it.
+         */
+        void killLeftPgBackRestServer() {
+            String marker = "--config=" + dataDir().toAbsolutePath().normalize() + ".pgbackrest.conf";
+            ProcessHandle.allProcesses().filter(h -> h.info().arguments()
+                    .map(a -> java.util.Arrays.asList(a).contains(marker)).orElse(false))
+                    .forEach(ProcessHandle::destroyForcibly);
         }
 
         /** SIGKILL to this node's postgres processes only (the agent lives on). */
