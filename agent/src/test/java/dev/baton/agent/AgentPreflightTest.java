@@ -122,6 +122,29 @@ class AgentPreflightTest {
     }
 
     @Test
+    void backupServersCertificateNeedsTheCommonNameItIsAcceptedBy(@TempDir Path dir) throws Exception {
+        java.time.Instant now = java.time.Instant.now();
+        dev.baton.config.tls.CertificateAuthority ca = dev.baton.config.tls.CertificateAuthority.create("ca",
+                java.time.Duration.ofDays(1), now);
+        ca.self().write(dir.resolve("ca.crt"), dir.resolve("ca.key"));
+        ca.issueNode(List.of("n1.example.com"), java.time.Duration.ofDays(1), now)
+                .write(dir.resolve("plain.crt"), dir.resolve("plain.key"));
+        ca.issue("baton-backup", List.of("n1.example.com"), java.util.EnumSet.allOf(
+                dev.baton.config.tls.CertificateAuthority.Usage.class), java.time.Duration.ofDays(1), now)
+                .write(dir.resolve("backup.crt"), dir.resolve("backup.key"));
+        java.util.function.Function<String, String> server = cert -> BACKUP + "  server: {connect_address: "
+                + "'n1.example.com:8432', certfile: " + dir.resolve(cert + ".crt") + ", keyfile: "
+                + dir.resolve(cert + ".key") + ", cafile: " + dir.resolve("ca.crt") + "}\n";
+        assertEquals(List.of(), AgentPreflight.check(config(PASSWORD, "", server.apply("backup")), new FakeHost()));
+        List<Problem> p = AgentPreflight.check(config(PASSWORD, "", server.apply("plain")), new FakeHost());
+        assertEquals(List.of("backup.server.certfile"), p.stream().map(Problem::key).toList(), p::toString);
+        assertTrue(p.get(0).message().contains("has no CommonName") && p.get(0).message().contains("--cn"),
+                p::toString);
+        p = AgentPreflight.check(config(PASSWORD, "", server.apply("missing")), new FakeHost());
+        assertTrue(p.get(0).message().startsWith("cannot read a certificate from "), p::toString);
+    }
+
+    @Test
     void findOnPathFindsAnExecutableFile(@TempDir Path dir) throws Exception {
         Path exe = java.nio.file.Files.createFile(dir.resolve("pgbackrest"));
         assertEquals(Optional.empty(), AgentPreflight.findOnPath("pgbackrest", dir.toString()), "not executable");

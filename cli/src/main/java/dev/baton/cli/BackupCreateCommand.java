@@ -34,8 +34,9 @@ public final class BackupCreateCommand extends BaseCommand {
             description = "full (default), diff (changes since the last full) or incr (since the last backup).")
     String type;
 
-    @Option(names = "--from-replica", description = "Ask a streaming replica instead of the leader. Not supported "
-            + "yet: the replica refuses (exit 1), see docs/backup.md.")
+    @Option(names = "--from-replica", description = "Take it on a streaming replica instead of the leader: the files "
+            + "are read there, while the backup is started and stopped on the primary through its pgBackRest TLS "
+            + "server (backup.server on every member, see docs/backup.md).")
     boolean fromReplica;
 
     @Option(names = {"-f", "--format"}, defaultValue = "text", paramLabel = "FORMAT",

@@ -139,6 +139,23 @@ class CertsCommandTest {
     }
 
     @Test
+    void aBackupServerCertificateHasTheCommonNameItIsAcceptedBy() throws Exception {
+        ca();
+        Run r = run("certs", "node", "--dir", dir().toString(), "--name", "node1-backup", "--host",
+                "node1.example.com", "--cn", "baton-backup");
+        assertEquals(0, r.code(), r.err());
+        X509Certificate c = Pem.certificates(dir().resolve("node1-backup.crt")).get(0);
+        assertEquals("CN=baton-backup,O=Baton", c.getSubjectX500Principal().getName());
+        assertEquals(List.of("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"), c.getExtendedKeyUsage());
+        assertEquals("baton-backup", dev.baton.agent.backup.PgBackRestConf.commonName(
+                c.getSubjectX500Principal().getName()), "the CommonName pgBackRest's server authorises");
+        Run bad = run("certs", "node", "--dir", dir().toString(), "--name", "n2", "--host", "n2.example.com",
+                "--cn", " padded");
+        assertEquals(2, bad.code(), bad.err());
+        assertFalse(Files.exists(dir().resolve("n2.crt")));
+    }
+
+    @Test
     void aClientCertificateIsForClientsOnly() throws Exception {
         ca();
         Run r = run("certs", "client", "--dir", dir().toString(), "--name", "operator");
