@@ -89,11 +89,7 @@ class PgBackRestIT {
         DynamicConfig dynamic = DynamicConfig.defaults();
         int p1 = freePort();
         BatonConfig c1 = node("demo", "n1", p1, repoDir);
-        LocalPostgres primary = track(new LocalPostgres(c1, bin, runner));
-        primary.initdb();
-        primary.configure(false, null, dynamic);
-        primary.start(TIMEOUT);
-        primary.ensureReplicationRole();
+        LocalPostgres primary = startPrimary(c1);
         PgBackRest repo1 = PgBackRest.create(c1, runner);
         String conf = Files.readString(primary.dataDir().resolve("postgresql.conf"));
         assertTrue(conf.contains("archive_mode = 'always'"), conf);
@@ -236,11 +232,7 @@ class PgBackRestIT {
         int p1 = freePort();
         int s1 = freePort();
         BatonConfig c1 = node("demo", "n1", p1, repoDir, null, server(tls, "n1", s1));
-        LocalPostgres primary = track(new LocalPostgres(c1, bin, runner));
-        primary.initdb();
-        primary.configure(false, null, dynamic);
-        primary.start(TIMEOUT);
-        primary.ensureReplicationRole();
+        LocalPostgres primary = startPrimary(c1);
         PgBackRest repo1 = PgBackRest.create(c1, runner);
         repo1.ensureStanza();
         Connection su = connect(p1);
@@ -314,6 +306,16 @@ class PgBackRestIT {
                 Thread.sleep(500);
             }
         }
+    }
+
+    /** A new primary of {@code c}: initdb, Baton's configuration, started, with the replication role. */
+    private LocalPostgres startPrimary(BatonConfig c) throws Exception {
+        LocalPostgres pg = track(new LocalPostgres(c, bin, runner));
+        pg.initdb();
+        pg.configure(false, null, DynamicConfig.defaults());
+        pg.start(TIMEOUT);
+        pg.ensureReplicationRole();
+        return pg;
     }
 
     private static dev.baton.config.BackupConfig.Server server(Path tls, String name, int port) {
