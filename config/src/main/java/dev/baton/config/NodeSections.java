@@ -20,25 +20,34 @@ final class NodeSections {
     private NodeSections() {
     }
 
-    /** The tags Baton acts on, plus every tag as written (they are published in the member key). */
+    /**
+     * The tags Baton acts on, plus every tag as written (they are published in the member key).
+     * {@code nofailover} and {@code failover_priority} are read as Patroni 3.2+ reads them: the
+     * nofailover tag, when given, wins; else a failover_priority of 0 means never promoted. When
+     * both are given and disagree, Patroni runs with nofailover and warns; so does Baton.
+     */
     static Tags tags(ConfigNode n) {
-        boolean nofailover = n.bool("nofailover", false);
+        Boolean nofailoverTag = n.boolOrNull("nofailover");
         boolean noloadbalance = n.bool("noloadbalance", false);
         boolean nosync = n.bool("nosync", false);
         boolean clonefrom = n.bool("clonefrom", false);
+        boolean nostream = n.bool("nostream", false);
         Integer priority = n.integerOrNull("failover_priority");
         if (priority != null && priority < 0) {
             n.issues().error(n.path("failover_priority"), "must be >= 0, got " + priority);
         }
-        for (String tag : List.of("replicatefrom", "nostream")) {
-            n.ignore(tag, "Patroni tag not supported by Baton: published, but has no effect");
+        boolean nofailover = nofailoverTag != null ? nofailoverTag : priority != null && priority <= 0;
+        if (nofailoverTag != null && priority != null && nofailoverTag != (priority <= 0)) {
+            n.issues().warn(n.path("failover_priority"), priority + " contradicts nofailover: " + nofailoverTag
+                    + "; nofailover wins, as in Patroni: this node " + (nofailoverTag ? "is never promoted" : "may be promoted"));
         }
+        n.ignore("replicatefrom", "Patroni tag not supported by Baton: published, but has no effect");
         Map<String, Object> all = new LinkedHashMap<>();
         for (Iterator<String> it = n.keys(); it.hasNext();) {
             String tag = it.next();
             all.put(tag, toJava(n.value(tag)));
         }
-        return new Tags(nofailover, noloadbalance, nosync, clonefrom, priority, all);
+        return new Tags(nofailover, noloadbalance, nosync, clonefrom, nostream, priority, all);
     }
 
     /** A YAML value as plain, unmodifiable Java data. */

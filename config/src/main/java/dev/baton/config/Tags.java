@@ -4,10 +4,14 @@ import java.util.Map;
 
 /**
  * {@code tags}: the tags Baton acts on, plus {@code all} tags exactly as given (known ones
- * included, in file order) for publishing in the member key. {@code failoverPriority} is null
- * when not set.
+ * included, in file order) for publishing in the member key.
+ *
+ * @param nofailover       never promoted, as Patroni 3.2+ reads it: the {@code nofailover} tag when
+ *                         given, else {@code failover_priority <= 0}
+ * @param nostream         does not stream WAL: no primary_conninfo, no slot on the leader, never synchronous
+ * @param failoverPriority the {@code failover_priority} tag, null when not set
  */
-public record Tags(boolean nofailover, boolean noloadbalance, boolean nosync, boolean clonefrom,
+public record Tags(boolean nofailover, boolean noloadbalance, boolean nosync, boolean clonefrom, boolean nostream,
         Integer failoverPriority, Map<String, Object> all) {
 
     public Tags {
@@ -15,6 +19,17 @@ public record Tags(boolean nofailover, boolean noloadbalance, boolean nosync, bo
     }
 
     public static Tags none() {
-        return new Tags(false, false, false, false, null, Map.of());
+        return new Tags(false, false, false, false, false, null, Map.of());
+    }
+
+    /**
+     * The priority among equally advanced candidates, as Patroni reads it: 0 when tagged
+     * nofailover, else {@code failover_priority} (1 when not set).
+     */
+    public int priority() {
+        if (nofailover && all.containsKey("nofailover")) {
+            return 0;
+        }
+        return failoverPriority == null ? 1 : failoverPriority;
     }
 }

@@ -23,11 +23,33 @@ class NodeSectionsTest {
         assertEquals("a", t.all().get("zone"));
         assertEquals(List.of(1, "x"), t.all().get("list"));
         assertEquals(Map.of("k", true), t.all().get("map"));
-        assertEquals(Map.of("tags.nostream", "Patroni tag not supported by Baton: published, but has no effect"),
-                s.warnings());
+        assertEquals(true, t.nostream());
+        assertEquals(0, t.priority(), "nofailover wins over failover_priority");
+        assertEquals(Map.of("tags.failover_priority",
+                "2 contradicts nofailover: true; nofailover wins, as in Patroni: this node is never promoted"), s.warnings());
         Sections bad = new Sections();
         NodeSections.tags(bad.node("tags", "{failover_priority: -1}"));
         assertEquals(Map.of("tags.failover_priority", "must be >= 0, got -1"), bad.errors());
+    }
+
+    /** Patroni 3.2+: nofailover, when given, wins; else failover_priority 0 means never promoted. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "{}                                          | false | 1 | false",
+        "{failover_priority: 0}                      | true  | 0 | false",
+        "{failover_priority: 3}                      | false | 3 | false",
+        "{nofailover: true}                          | true  | 0 | false",
+        "{nofailover: false, failover_priority: 0}   | false | 0 | true",
+        "{nofailover: true, failover_priority: 0}    | true  | 0 | false",
+        "{nofailover: false, failover_priority: 2}   | false | 2 | false",
+    })
+    void failoverPriorityAndNofailover(String yaml, boolean nofailover, int priority, boolean warned) {
+        Sections s = new Sections();
+        Tags t = NodeSections.tags(s.node("tags", yaml));
+        assertEquals(nofailover, t.nofailover());
+        assertEquals(priority, t.priority());
+        assertEquals(warned, s.warnings().containsKey("tags.failover_priority"), s.warnings().toString());
+        assertEquals(Map.of(), s.errors());
     }
 
     @ParameterizedTest(name = "{0}")

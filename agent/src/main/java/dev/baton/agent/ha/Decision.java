@@ -24,7 +24,10 @@ public sealed interface Decision {
     record Bootstrap(String reason) implements Decision {
     }
 
-    /** Clone the data directory from {@code source} with pg_basebackup and stream from it. */
+    /**
+     * Clone the data directory from {@code source} (the leader, or a member tagged clonefrom) with
+     * the create_replica_methods, then start as a replica of the leader.
+     */
     record Clone(String source, String reason) implements Decision {
     }
 
@@ -58,7 +61,7 @@ public sealed interface Decision {
     record Demote(String reason) implements Decision {
     }
 
-    /** Re-point the running replica at {@code leader} (reload, no restart). */
+    /** Re-point the running replica at {@code leader} (reload, no restart); tagged nostream: at no one. */
     record Follow(String leader, String reason) implements Decision {
     }
 

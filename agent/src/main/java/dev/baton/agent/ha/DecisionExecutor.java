@@ -64,7 +64,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             return bootstrap();
         }
         if (d instanceof Clone c) {
-            return clone(view.member(c.source()).orElseThrow(), c.reason());
+            return clone(view.member(c.source()).orElseThrow(), view.leaderMember().orElse(null), c.reason());
         }
         if (d instanceof StartPrimary s) {
             slot.submit(LongAction.START_PRIMARY.running(), () -> {
@@ -121,7 +121,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             return s.reason();
         }
         if (d instanceof Follow f) {
-            pg.configure(true, upstream(view.member(f.leader()).orElseThrow()), dynamic);
+            pg.configure(true, streamFrom(view.member(f.leader()).orElseThrow()), dynamic);
             pg.reload();
             return f.reason();
         }
@@ -145,14 +145,23 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         return Duration.ofSeconds(Math.max(60, dynamic.primaryStartTimeout()));
     }
 
-    Upstream upstream(MemberStatus leader) {
+    /**
+     * What primary_conninfo names for a replica of {@code leader}: the leader with this member's
+     * slot; nothing when this member is tagged nostream (it restores WAL from the archive only,
+     * as in Patroni) or the leader publishes no conn_url.
+     */
+    Upstream streamFrom(MemberStatus leader) {
+        if (leader == null || leader.host() == null || config.tags().nostream()) {
+            return null;
+        }
         return new Upstream(leader.host(), leader.port(), SlotPlanner.slotName(config.name()));
     }
 
-    private String clone(MemberStatus leader, String sentence) {
-        Upstream up = upstream(leader);
-        slot.submit(repository.cloneStart(leader), () -> {
-            String how = repository.createReplica(leader);
+    /** Copies the data directory from {@code source} (the leader or a clonefrom member), then streams from the leader. */
+    private String clone(MemberStatus source, MemberStatus leader, String sentence) {
+        Upstream up = streamFrom(leader);
+        slot.submit(repository.cloneStart(source), () -> {
+            String how = repository.createReplica(source);
             LOG.info("replica data directory made by " + how);
             ctx.dataDirChanged();
             pg.configure(true, up, ctx.dynamic());
@@ -165,10 +174,11 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
 
     private String startReplica(ClusterView view, StartReplica s) {
         MemberStatus leader = s.leader() == null ? null : view.member(s.leader()).orElse(null);
-        Upstream up = leader == null || leader.host() == null ? null : upstream(leader);
+        boolean leaderKnown = leader != null && leader.host() != null;
+        Upstream up = streamFrom(leader);
         LongAction.Running what = s.rewindFirst() ? LongAction.REWIND.on(s.leader()) : LongAction.START_REPLICA.running();
         slot.submit(what, () -> {
-            if (s.rewindFirst() && up != null) {
+            if (s.rewindFirst() && leaderKnown) {
                 rejoin.checkFenced(leader.name());
                 if (!rejoin.rewindIfDiverged(leader, usePgRewind(), config.postgresql().removeDataDirectoryOnRewindFailure())) {
                     return;
@@ -178,7 +188,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             pg.configure(true, up, ctx.dynamic());
             pg.start(startTimeout(ctx.dynamic()));
             ctx.listener().started(Role.REPLICA);
-            if (up != null) {
+            if (leaderKnown) {
                 rejoin.rejoined(false);
             }
         });
@@ -274,8 +284,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         if (view.dynamic().synchronousMode()) {
             reports = Candidacy.limitToSynchronous(reports, view::mayPromote);
         }
-        Integer prio = config.tags().failoverPriority();
-        return Candidacy.evaluate(config.name(), o.pg().walPosition(), o.pg().timeline(), prio == null ? 1 : prio,
+        return Candidacy.evaluate(config.name(), o.pg().walPosition(), o.pg().timeline(), config.tags().priority(),
                 dynamic.maximumLagOnFailover(), view.lastLeaderLsn(), reports);
     }
 

@@ -101,6 +101,11 @@ public final class HaDecider {
         if (!c.hasLeader()) {
             return NoAction.of("waiting for a leader to clone from: the cluster has no leader");
         }
+        Optional<MemberStatus> clonefrom = CloneSource.clonefrom(o.me(), c);
+        if (clonefrom.isPresent()) {
+            String source = clonefrom.get().name();
+            return new Clone(source, "cloning a replica from " + source + " (tagged clonefrom)");
+        }
         Optional<MemberStatus> leader = c.leaderMember();
         if (leader.isEmpty() || !leader.get().isRunning() || leader.get().host() == null) {
             return NoAction.of("waiting for leader " + c.leader() + " to be running before cloning");
@@ -190,6 +195,13 @@ public final class HaDecider {
                     && !c.dynamic().pause() && c.divergedFrom(o.pg().timeline(), o.pg().walPosition())) {
                 return new StopToRewind(c.leader(), "stopping to rewind: my timeline " + o.pg().timeline()
                         + " went past the point where " + c.leader() + "'s history left it");
+            }
+            if (o.nostream()) {
+                if (o.upstream() != null || o.pg().streaming()) {
+                    return new Follow(c.leader(), "not streaming from leader " + c.leader() + ": I am tagged nostream");
+                }
+                return NoAction.of("no action: I am a secondary tagged nostream; I do not stream from leader "
+                        + c.leader() + " (WAL comes from the archive only)");
             }
             String target = leader.map(m -> m.host() + ":" + m.port()).orElse(null);
             if (leader.isPresent() && leader.get().host() != null && !target.equals(o.upstream())) {

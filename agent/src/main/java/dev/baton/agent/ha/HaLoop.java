@@ -323,7 +323,7 @@ public final class HaLoop implements AutoCloseable {
                 new Observation.Local(dir, alive, status, pg.configuredUpstream()),
                 new Observation.Memory(busy, cycleClock.primaryDownSeconds(now), cycleClock.leaderlessSeconds(now),
                         rejoin.requested(), rejoin.failedSentence()),
-                clock.instant(), keyOnMyLease);
+                clock.instant(), keyOnMyLease, config.tags().nostream());
         Decision d = decider.decide(o);
         String sentence = executor.execute(d, o, sureUntil);
         if (d instanceof Decision.NoAction && alive && status.running() && applier.applyIfChanged(dynamic)) {

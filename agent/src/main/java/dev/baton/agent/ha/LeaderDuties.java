@@ -97,13 +97,13 @@ final class LeaderDuties {
         }
     }
 
-    /** One physical slot per other member; slots of members that are gone are dropped (as Patroni does). */
+    /** One physical slot per other member that streams; slots of members that are gone or tagged nostream are dropped (as Patroni does). */
     void maintainSlots(ClusterView view, DynamicConfig dynamic) {
         if (!dynamic.useSlots()) {
             return;
         }
         try {
-            SlotPlanner.Plan plan = SlotPlanner.plan(me, view.members().keySet(), pg.physicalSlots());
+            SlotPlanner.Plan plan = SlotPlanner.plan(me, view.members().values(), pg.physicalSlots());
             for (String slot : plan.create()) {
                 pg.createPhysicalSlot(slot);
                 LOG.info("created replication slot " + slot);

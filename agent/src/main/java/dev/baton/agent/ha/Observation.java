@@ -18,9 +18,16 @@ import java.time.Instant;
  * @param now        wall-clock time of this cycle (only for scheduled switchovers)
  * @param leaderKeyOnMyLease the leader key is bound to the lease I renewed this cycle, whatever it names, or it
  *                   lost its lease to an overwrite while I held the lock
+ * @param nostream   this member's nostream tag: as a replica it does not stream (no primary_conninfo)
  */
 public record Observation(String me, boolean nofailover, ClusterView cluster, boolean lockIsMine, Local local,
-                          Memory memory, Instant now, boolean leaderKeyOnMyLease) {
+                          Memory memory, Instant now, boolean leaderKeyOnMyLease, boolean nostream) {
+
+    /** An observation of a member that streams (not tagged nostream). */
+    public Observation(String me, boolean nofailover, ClusterView cluster, boolean lockIsMine, Local local,
+                       Memory memory, Instant now, boolean leaderKeyOnMyLease) {
+        this(me, nofailover, cluster, lockIsMine, local, memory, now, leaderKeyOnMyLease, false);
+    }
 
     /** An observation in which the leader key is not bound to my lease unless it is mine. */
     public Observation(String me, boolean nofailover, ClusterView cluster, boolean lockIsMine, Local local,

@@ -81,7 +81,7 @@ public final class OperatorActions {
         return r.status() == 200 ? new Result(202, "reload scheduled") : r;
     }
 
-    /** Wipes this replica's data directory; the next cycle clones it again from the leader. */
+    /** Wipes this replica's data directory; the next cycle clones it again (from a clonefrom member or the leader). */
     public Result reinitialize() {
         Optional<Result> refusal = OperatorPolicy.refuseReinitialize(loop.holdsLock(), me.equals(state.get().lockHolder()));
         if (refusal.isPresent()) {

@@ -1,12 +1,15 @@
 package dev.baton.agent.ha;
 
+import dev.baton.leader.model.MemberStatus;
+import java.util.Collection;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The leader's physical replication slots, as a pure function: one per other member (Patroni's
- * slot naming), and the slots of members that are gone are dropped, as Patroni 3 does.
+ * The leader's physical replication slots, as a pure function: one per other member that streams
+ * (Patroni's slot naming; a {@code nostream} member gets none), and the slots of members that are
+ * gone or no longer stream are dropped, as Patroni does.
  */
 public final class SlotPlanner {
 
@@ -27,14 +30,15 @@ public final class SlotPlanner {
 
     /**
      * @param me       this (leader) member
-     * @param members  the members of the cluster
+     * @param members  the members of the cluster; those tagged {@code nostream} get no slot (they
+     *                 do not stream), as in Patroni
      * @param existing the physical slots postgres has
      */
-    public static Plan plan(String me, Set<String> members, Set<String> existing) {
+    public static Plan plan(String me, Collection<MemberStatus> members, Set<String> existing) {
         Set<String> wanted = new TreeSet<>();
-        for (String m : members) {
-            if (!m.equals(me)) {
-                wanted.add(slotName(m));
+        for (MemberStatus m : members) {
+            if (!m.name().equals(me) && !m.nostream()) {
+                wanted.add(slotName(m.name()));
             }
         }
         Set<String> create = new TreeSet<>(wanted);

@@ -40,7 +40,7 @@ public final class SyncPlanner {
      * @param me            this (leader) member
      * @param key           the {@code sync} key as read this cycle
      * @param replication   pg_stat_replication of this primary
-     * @param members       the cluster's members (tags: nosync and nofailover members are never picked)
+     * @param members       the cluster's members (tags: nosync, nofailover and nostream members are never picked)
      * @param count         synchronous_node_count
      * @param strict        synchronous_mode_strict: with no standby, commits wait ('*')
      * @param currentNames  the synchronous_standby_names this agent last set (null: unknown)
@@ -52,7 +52,8 @@ public final class SyncPlanner {
         List<PgStatus.Replica> candidates = new ArrayList<>();
         for (PgStatus.Replica r : replication) {
             MemberStatus m = members.get(r.applicationName());
-            if (m != null && !m.name().equals(me) && "streaming".equals(r.state()) && !m.nosync() && !m.nofailover()) {
+            if (m != null && !m.name().equals(me) && "streaming".equals(r.state()) && !m.nosync() && !m.nofailover()
+                    && !m.nostream()) {
                 candidates.add(r);
             }
         }

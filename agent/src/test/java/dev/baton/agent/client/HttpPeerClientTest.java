@@ -51,7 +51,7 @@ class HttpPeerClientTest {
         assertEquals(List.of(
                 new Candidacy.Peer("p", true, false, 50331800, 3, false, 1),
                 new Candidacy.Peer("r", true, true, 700, 3, false, 3),
-                new Candidacy.Peer("g", false, true, 33, 2, true, 1),
+                new Candidacy.Peer("g", false, true, 33, 2, true, 0),
                 new Candidacy.Peer("n", false, false, 55, 1, false, 1)), got);
     }
 

@@ -39,6 +39,7 @@ class HaDeciderTest {
         PgStatus pg = replica(100);
         String upstream;
         boolean nofailover;
+        boolean nostream;
         LongAction.Running busy;
         double downSeconds = -1;
         double leaderlessSeconds = -1;
@@ -106,6 +107,19 @@ class HaDeciderTest {
 
         Case nofailover() {
             nofailover = true;
+            return this;
+        }
+
+        Case nostream() {
+            nostream = true;
+            return this;
+        }
+
+        /** Member {@code name} (already added) publishes these tags and this WAL position. */
+        Case tagged(String name, Map<String, Object> tags, long wal) {
+            MemberStatus m = members.get(name);
+            members.put(name, new MemberStatus(m.name(), m.connUrl(), m.apiUrl(), m.state(), m.role(), wal,
+                    m.timeline(), tags, m.version(), m.pendingRestart(), m.paused(), m.checkpointAfterPromote()));
             return this;
         }
 
@@ -183,7 +197,7 @@ class HaDeciderTest {
             ClusterView view = new ClusterView(initialize, leader, lockIsMine ? 7 : 9, members, dynamic, true, 0, snap);
             return new Observation("me", nofailover, view, lockIsMine, new Observation.Local(dir, alive, pg, upstream),
                     new Observation.Memory(busy, downSeconds, leaderlessSeconds, rewindRequested, rewindFailed), now,
-                    lockIsMine || keyOnMyLease);
+                    lockIsMine || keyOnMyLease, nostream);
         }
     }
 
@@ -202,6 +216,11 @@ class HaDeciderTest {
 
     static PgStatus replica(long lsn) {
         return new PgStatus(true, true, 1, 0, lsn, lsn, null, false, true, "127.0.0.1", 5432, "t", 150000, List.of());
+    }
+
+    /** A replica whose WAL receiver does not run (it restores WAL from the archive, or has nowhere to stream from). */
+    static PgStatus archiveReplica(long lsn) {
+        return new PgStatus(true, true, 1, 0, 0, lsn, null, false, false, null, 0, "t", 150000, List.of());
     }
 
     static PgStatus starting() {
@@ -296,6 +315,12 @@ class HaDeciderTest {
                         Decision.NoAction.class, "waiting for leader node1 to be running before cloning");
         t.row("The leader runs", c().leader("node1").dir(empty).pg(false, PgStatus.stopped()),
                         Decision.Clone.class, "cloning a replica from leader node1");
+        t.row("Running members other than the leader are tagged clonefrom: the most advanced, then by name, is the source",
+                        c().leader("node1").dir(empty).pg(false, PgStatus.stopped())
+                                .member("node3", "running", "127.0.0.3", 5432).tagged("node3", Map.of("clonefrom", true), 50)
+                                .member("node4", "running", "127.0.0.4", 5432).tagged("node4", Map.of("clonefrom", true), 90)
+                                .member("node5", "stopped", "127.0.0.5", 5432).tagged("node5", Map.of("clonefrom", true), 99),
+                        Decision.Clone.class, "cloning a replica from node4 (tagged clonefrom)");
         t.section("Data, but the cluster has no system identifier yet");
         t.row("No leader; the directory last ran as a primary", c().init(null).dir(data(SYSID, false)).pg(false, PgStatus.stopped()),
                         Decision.AdoptExisting.class, "taking over an existing primary data directory");
@@ -375,11 +400,18 @@ class HaDeciderTest {
                         Decision.Follow.class, "following new leader node1");
         t.row("I follow the leader", c().leader("node1").upstream("127.0.0.1:5432"),
                         Decision.NoAction.class, "no action: I am a secondary and I am following a leader node1");
+        t.row("I am tagged nostream and primary_conninfo points somewhere", c().leader("node1").nostream()
+                                .upstream("127.0.0.1:5432"),
+                        Decision.Follow.class, "not streaming from leader node1: I am tagged nostream");
+        t.row("I am tagged nostream and primary_conninfo points nowhere", c().leader("node1").nostream()
+                                .pg(true, archiveReplica(100)),
+                        Decision.NoAction.class, "no action: I am a secondary tagged nostream; I do not stream from "
+                                + "leader node1 (WAL comes from the archive only)");
         t.row("The key holds my name on another lease; I am a replica", c().leaderOnly("me"),
                         Decision.NoAction.class, "waiting for my stale leader key to expire");
         t.row("No leader; I am a primary", c().pg(true, primary(100)),
                         Decision.AcquireLock.class, "as the running primary");
-        t.row("No leader; I am tagged nofailover", c().nofailover(),
+        t.row("No leader; I am tagged nofailover (or failover_priority 0)", c().nofailover(),
                         Decision.NoAction.class, "tagged nofailover");
         t.row("No leader", c(),
                         Decision.AcquireLock.class, "the cluster has no leader");

@@ -115,6 +115,24 @@ class SyncPlannerTest {
     }
 
     @Test
+    void taggedMembersAreNeverPicked() {
+        Map<String, MemberStatus> m = members("a", "b", "c", "d", "e", "f");
+        m.put("c", tagged(m.get("c"), Map.of("nosync", true)));
+        m.put("d", tagged(m.get("d"), Map.of("nostream", true)));
+        m.put("e", tagged(m.get("e"), Map.of("failover_priority", 0)));
+        m.put("f", tagged(m.get("f"), Map.of("nofailover", true)));
+        List<PgStatus.Replica> rows = List.of(row("b", "streaming", "async", 100), row("c", "streaming", "async", 900),
+                row("d", "streaming", "async", 900), row("e", "streaming", "async", 900), row("f", "streaming", "async", 900));
+        SyncPlanner.Plan p = SyncPlanner.plan("a", key("a"), rows, m, 3, false, "");
+        assertEquals(List.of("b"), p.picked(), "nosync, nostream, failover_priority 0 and nofailover: never synchronous");
+    }
+
+    static MemberStatus tagged(MemberStatus m, Map<String, Object> tags) {
+        return new MemberStatus(m.name(), m.connUrl(), m.apiUrl(), m.state(), m.role(), m.xlogLocation(), m.timeline(),
+                tags, m.version(), m.pendingRestart(), m.paused(), m.checkpointAfterPromote());
+    }
+
+    @Test
     void namesAreQuoted() {
         assertEquals("FIRST 1 (\"we\"\"ird\")", SyncPlanner.namesValue(List.of("we\"ird"), false));
     }

@@ -119,9 +119,19 @@ public record MemberStatus(String name, String connUrl, String apiUrl, MemberSta
         return role == Role.PRIMARY;
     }
 
+    /** A boolean tag: true, or a string or number that says so ("true", "yes", "on", "1"), as Patroni's parse_bool reads it. */
     public boolean tag(String name) {
         Object v = tags.get(name);
-        return Boolean.TRUE.equals(v) || "true".equalsIgnoreCase(String.valueOf(v));
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        if (v instanceof Number n) {
+            return n.doubleValue() != 0;
+        }
+        return v != null && switch (String.valueOf(v).trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "on", "1" -> true;
+            default -> false;
+        };
     }
 
     /** Patroni's nosync tag: never chosen as a synchronous standby. */
@@ -129,17 +139,50 @@ public record MemberStatus(String name, String connUrl, String apiUrl, MemberSta
         return tag("nosync");
     }
 
+    /**
+     * Never promoted, as Patroni 3.2+ reads it: the {@code nofailover} tag when it is given (true
+     * or false, it wins over {@code failover_priority}), else {@code failover_priority <= 0}.
+     */
     public boolean nofailover() {
-        return tag("nofailover");
+        Object given = tags.get("nofailover");
+        if (given != null) {
+            return tag("nofailover");
+        }
+        Integer priority = priorityTag();
+        return priority != null && priority <= 0;
     }
 
-    /** The failover_priority tag (1 when absent or unreadable). */
+    /**
+     * The failover_priority as Patroni reads it: 0 when tagged nofailover, else the tag (1 when
+     * absent or unreadable). Higher goes first among equally advanced candidates.
+     */
     public int failoverPriority() {
+        if (tag("nofailover")) {
+            return 0;
+        }
+        Integer priority = priorityTag();
+        return priority == null ? 1 : priority;
+    }
+
+    /** Patroni's nostream tag: this member does not stream WAL (archive only), so the leader keeps no slot for it. */
+    public boolean nostream() {
+        return tag("nostream");
+    }
+
+    /** Patroni's clonefrom tag: new replicas may clone from this member (it needs a conn_url to be cloned from). */
+    public boolean clonefrom() {
+        return tag("clonefrom") && host() != null;
+    }
+
+    private Integer priorityTag() {
         Object p = tags.get("failover_priority");
+        if (p == null) {
+            return null;
+        }
         try {
-            return p == null ? 1 : Integer.parseInt(String.valueOf(p).trim());
+            return Integer.parseInt(String.valueOf(p).trim());
         } catch (NumberFormatException e) {
-            return 1;
+            return null;
         }
     }
 

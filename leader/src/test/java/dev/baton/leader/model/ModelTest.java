@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The cluster model read from etcd values: tolerant of what Patroni writes, typed for Baton. */
 class ModelTest {
@@ -44,7 +46,37 @@ class ModelTest {
         assertEquals("10.0.0.1", back.host());
         assertEquals(5433, back.port());
         assertTrue(back.nofailover());
-        assertEquals(2, back.failoverPriority());
+        assertEquals(0, back.failoverPriority(), "nofailover wins over failover_priority, as in Patroni");
+    }
+
+    /** Patroni 3.2+'s tags.py: nofailover, when given, wins; else failover_priority <= 0 means never promoted. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "{}                                             | false | 1",
+        "{\"failover_priority\":0}                       | true  | 0",
+        "{\"failover_priority\":\"0\"}                   | true  | 0",
+        "{\"failover_priority\":-3}                      | true  | -3",
+        "{\"failover_priority\":5}                       | false | 5",
+        "{\"failover_priority\":\"x\"}                   | false | 1",
+        "{\"nofailover\":true}                           | true  | 0",
+        "{\"nofailover\":true,\"failover_priority\":3}   | true  | 0",
+        "{\"nofailover\":false,\"failover_priority\":0}  | false | 0",
+    })
+    void nofailoverAndFailoverPriorityReadAsPatroniReadsThem(String tags, boolean nofailover, int priority) {
+        MemberStatus m = MemberStatus.parse("n", "{\"conn_url\":\"postgres://h:5432/postgres\",\"tags\":" + tags + "}");
+        assertEquals(nofailover, m.nofailover());
+        assertEquals(priority, m.failoverPriority());
+    }
+
+    @Test
+    void nostreamAndClonefromTags() {
+        MemberStatus m = MemberStatus.parse("n", "{\"conn_url\":\"postgres://h:5432/postgres\","
+                + "\"tags\":{\"nostream\":true,\"clonefrom\":\"true\"}}");
+        assertTrue(m.nostream());
+        assertTrue(m.clonefrom());
+        MemberStatus noUrl = MemberStatus.parse("n", "{\"tags\":{\"clonefrom\":true}}");
+        assertFalse(noUrl.clonefrom(), "a member without conn_url cannot be cloned from");
+        assertFalse(MemberStatus.parse("n", "{}").nostream());
     }
 
     @Test
