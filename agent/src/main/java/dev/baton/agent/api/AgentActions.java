@@ -22,8 +22,9 @@ import java.util.function.LongSupplier;
 /**
  * The agent's operator actions behind the REST API, with Patroni's endpoints and status codes:
  * {@code POST/DELETE /switchover}, {@code POST /failover}, {@code POST /restart},
- * {@code POST /reload}, {@code POST /reinitialize}, and Baton's {@code POST /fence}
- * ({@link FenceAction}) and {@code POST /backup} ({@link BackupAction}). Switchover and failover are requests written to the {@code failover} key
+ * {@code POST /reload}, {@code POST /reinitialize}, {@code PATCH} and {@code PUT /config}
+ * ({@link ConfigAction}), and Baton's {@code POST /fence} ({@link FenceAction}) and
+ * {@code POST /backup} ({@link BackupAction}). Switchover and failover are requests written to the {@code failover} key
  * (compare-and-set) that the HA loops carry out; the call then waits a bounded time for the outcome.
  */
 public final class AgentActions implements RestApi.Actions {
@@ -40,6 +41,8 @@ public final class AgentActions implements RestApi.Actions {
     private final FenceAction fence;
     /** {@code POST /backup}; without a repository it answers 404. */
     private final BackupAction backup;
+    /** {@code PATCH /config} and {@code PUT /config}. */
+    private final ConfigAction config;
 
     /** The loop's restart, reload and reinitialize ({@link OperatorActions}), an interface so tests can fake them. */
     public interface Operator {
@@ -108,6 +111,7 @@ public final class AgentActions implements RestApi.Actions {
                         FenceAction fence, BackupAction backup) {
         this.fence = fence;
         this.backup = backup;
+        this.config = new ConfigAction(store);
         this.operator = operator;
         this.store = store;
         this.ticker = ticker;
@@ -127,6 +131,8 @@ public final class AgentActions implements RestApi.Actions {
                 case "POST /reinitialize" -> reinitialize();
                 case "POST /fence" -> fence(body);
                 case "POST /backup" -> backup.post(body);
+                case "PATCH /config" -> config.patch(body);
+                case "PUT /config" -> config.put(body);
                 default -> null;
             };
         } catch (BadRequest e) {

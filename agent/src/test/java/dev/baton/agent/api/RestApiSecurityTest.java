@@ -158,6 +158,23 @@ class RestApiSecurityTest {
     }
 
     @Test
+    void patchAndPutOfTheConfigArePassedOnlyWithCredentials() throws Exception {
+        String base = start(new RestApiConfig("127.0.0.1:0", null, null, null, VerifyClient.NONE, AUTH, List.of(),
+                false, Map.of(), Map.of()));
+        HttpClient c = client(null);
+        int passed = 0;
+        for (String method : List.of("PATCH", "PUT")) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/config")).timeout(TIMEOUT)
+                    .method(method, HttpRequest.BodyPublishers.ofString("{\"pause\":true}"));
+            assertEquals(401, c.send(b.build(), HttpResponse.BodyHandlers.ofString()).statusCode(), method);
+            assertEquals(passed, actionsRun.get(), "refused before the action");
+            b.header("Authorization", AUTH.header());
+            assertEquals(200, c.send(b.build(), HttpResponse.BodyHandlers.ofString()).statusCode(), method);
+            assertEquals(++passed, actionsRun.get());
+        }
+    }
+
+    @Test
     void allowlistRefusesOtherAddressesBeforeAuthentication() throws Exception {
         HttpClient c = client(null);
         String elsewhere = start(new RestApiConfig("127.0.0.1:0", null, null, null, VerifyClient.NONE, AUTH,
