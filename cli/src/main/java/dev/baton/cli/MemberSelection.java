@@ -8,13 +8,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** The members a rolling action (restart, reload) goes to: named ones or all, optionally of one role. */
 final class MemberSelection {
 
-    @Parameters(index = "1..*", paramLabel = "MEMBER", arity = "0..*",
-            description = "Members to act on (default: all), after CLUSTER_NAME as in patronictl.")
+    /** The members named (the command's MEMBER... after CLUSTER_NAME, as in patronictl); empty: all. */
     List<String> members = new ArrayList<>();
 
     @Option(names = {"-r", "--role"}, defaultValue = "any", paramLabel = "ROLE",

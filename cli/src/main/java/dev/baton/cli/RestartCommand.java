@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Option;
 
 @Command(name = "restart", description = {"Restart PostgreSQL, rolling: the replicas one by one, then the primary.",
@@ -24,6 +25,12 @@ public final class RestartCommand extends BaseCommand {
 
     @Mixin
     MemberSelection selection;
+
+    @Parameters(index = "1..*", paramLabel = "MEMBER", arity = "0..*",
+            description = "Members to act on (default: all), after CLUSTER_NAME as in patronictl.")
+    void members(List<String> names) {
+        selection.members = names;
+    }
 
     @Option(names = {"-p", "--pending"}, description = "Restart only members with a pending restart.")
     boolean pending;
