@@ -110,7 +110,9 @@ public final class QueryCommand extends BaseCommand {
         long every = watch.millis();
         String sql = command != null ? command : readFile();
         Path configFile = cluster.config();
-        BatonConfig config = configFile == null ? null : ConfigSupport.load(configFile, System.getenv(), err());
+        // Its warnings are printed once, when the cluster is resolved from it below.
+        BatonConfig config = configFile == null ? null : ConfigSupport.load(configFile, System.getenv(),
+                new java.io.PrintWriter(java.io.Writer.nullWriter()));
         String password = askPassword ? askPassword() : null;
         Baton.Watch w = spec.root().userObject() instanceof Baton b ? b.watch : new Baton.Watch(Thread::sleep,
                 Long.MAX_VALUE);
