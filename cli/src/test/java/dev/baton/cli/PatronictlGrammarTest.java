@@ -197,6 +197,21 @@ class PatronictlGrammarTest {
         assertTrue(r.err().contains("etcd") || r.err().contains("127.0.0.1:1"), () -> line + ": " + r.err());
     }
 
+    @Test
+    void theHelpShowsPatronictlsGrammar() {
+        Run root = baton("--help");
+        assertEquals(0, root.code(), root::err);
+        assertTrue(root.out().contains("-c, --config, --config-file=FILE") && root.out().contains("-d, --dcs, --dcs-url=URL")
+                && root.out().contains("-k, --insecure") && root.out().contains("query") && root.out().contains("dsn"),
+                root::out);
+        Run restart = baton("restart", "--help");
+        assertEquals(0, restart.code(), restart::err);
+        assertTrue(restart.out().contains("[CLUSTER_NAME] [MEMBER...]"), restart::out);
+        Run query = baton("query", "--help");
+        assertTrue(query.out().contains("-c, --command=SQL") && query.out().contains("--config, --config-file=FILE"),
+                query::out);
+    }
+
     // Options before the command
 
     @Test
