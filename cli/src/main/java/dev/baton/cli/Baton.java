@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,7 +19,8 @@ import picocli.CommandLine.Command;
         description = "PostgreSQL high availability on etcd.%n",
         subcommands = {AgentCommand.class, ListCommand.class, TopologyCommand.class, SwitchoverCommand.class,
                 FailoverCommand.class, RestartCommand.class, ReloadCommand.class, ReinitCommand.class,
-                PauseCommand.class, ResumeCommand.class, ShowConfigCommand.class, EditConfigCommand.class,
+                PauseCommand.class, ResumeCommand.class, ShowConfigCommand.class, EditConfigCommand.class, QueryCommand.class,
+                DsnCommand.class,
                 HistoryCommand.class, FlushCommand.class, RemoveCommand.class, DemoCommand.class, DrillCommand.class,
                 VersionCommand.class, WatchdogCommand.class, AwsCommand.class, CertsCommand.class, BackupCommand.class,
                 CommandLine.HelpCommand.class},
@@ -28,6 +30,36 @@ public final class Baton implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    // patronictl's global options, given before the command (patronictl -c FILE list). The cluster
+    // commands read them when they are not given after the command (ClusterSelection, RestClientOptions).
+
+    @CommandLine.Option(names = {"-c", "--config", "--config-file"}, paramLabel = "FILE",
+            description = "Agent configuration, for the cluster commands (as their -c).")
+    java.nio.file.Path config;
+
+    @CommandLine.Option(names = {"-d", "--dcs-url", "--dcs"}, paramLabel = "URL",
+            description = "etcd3://HOST:PORT or HOST:PORT, for the cluster commands (as their --dcs-url).")
+    String dcsUrl;
+
+    @CommandLine.Option(names = {"-k", "--insecure"},
+            description = "Do not verify the agents' REST API certificates, for the cluster commands (as their -k).")
+    boolean insecure;
+
+    /** How watching commands ({@code list -w}) wait between refreshes; tests replace it. */
+    Watch watch = new Watch(Thread::sleep, Long.MAX_VALUE);
+
+    /**
+     * The pause between two refreshes of a watching command, and how many refreshes at most
+     * ({@link Long#MAX_VALUE}: until interrupted).
+     */
+    record Watch(Sleeper sleeper, long maxRefreshes) {
+    }
+
+    /** Waits; {@link Thread#sleep(long)} outside tests. */
+    interface Sleeper {
+        void sleep(long millis) throws InterruptedException;
+    }
 
     private Input input = new Input(System.in, System.console() != null);
 
@@ -90,6 +122,31 @@ public final class Baton implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /**
+     * The options given before the command are patronictl's, for the commands that talk to a
+     * cluster (those with --dcs-url); any other command would ignore them: exit 2 rather than that.
+     */
+    private static void globalOptionsApply(CommandLine.ParseResult root) {
+        List<String> given = new java.util.ArrayList<>();
+        for (String name : List.of("--config", "--dcs-url", "--insecure")) {
+            if (root.hasMatchedOption(name)) {
+                given.add(name);
+            }
+        }
+        if (given.isEmpty()) {
+            return;
+        }
+        CommandLine.ParseResult leaf = root;
+        while (leaf.hasSubcommand()) {
+            leaf = leaf.subcommand();
+        }
+        if (leaf == root || leaf.commandSpec().findOption("--dcs-url") == null) {
+            throw new CommandLine.ParameterException(leaf.commandSpec().commandLine(), "options before the command ("
+                    + String.join(", ", given) + ") are for the commands that talk to a cluster"
+                    + (leaf == root ? "; give a command" : ", not for '" + leaf.commandSpec().qualifiedName() + "'"));
+        }
+    }
+
     public static void main(String[] args) {
         Logging.install();
         Logging.configure(System.getenv("BATON_LOG_FORMAT"));
@@ -126,6 +183,10 @@ public final class Baton implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExitCodeExceptionMapper(e -> e instanceof ExitException x ? x.code() : BaseCommand.EXIT_FAILED);
+        cl.setExecutionStrategy(parseResult -> {
+            globalOptionsApply(parseResult);
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
             c.getErr().println("baton: " + ex.getMessage());

@@ -36,7 +36,11 @@ final class ConfigEdit {
     }
 
     /** One change, applied in the order given: a merge of a document, or one key set (value null: removed). */
-    sealed interface Edit permits SetKey, Merge {
+    sealed interface Edit permits SetKey, Merge, Replace {
+    }
+
+    /** The whole config replaced by a document ({@code --replace}); its null values are left out. */
+    record Replace(ObjectNode document, String source) implements Edit {
     }
 
     /** {@code path} set to {@code value}; a null value removes the key. */
@@ -102,18 +106,23 @@ final class ConfigEdit {
 
     /** Reads a YAML or JSON document to merge (--apply); an empty document changes nothing. */
     static Merge parseDocument(String text, String source) {
+        return parseDocument("--apply", text, source);
+    }
+
+    /** Reads the YAML or JSON document of {@code option} (--apply, --replace); an empty one is an empty map. */
+    static Merge parseDocument(String option, String text, String source) {
         JsonNode n;
         try {
             n = Formats.yamlMapper().readTree(text);
         } catch (IOException e) {
-            throw ExitException.badInput("--apply " + source + ": not valid YAML or JSON: "
+            throw ExitException.badInput(option + " " + source + ": not valid YAML or JSON: "
                     + e.getMessage().lines().findFirst().orElse(""));
         }
         if (n == null || n.isMissingNode() || n.isNull()) {
             return new Merge(Formats.JSON.createObjectNode(), source);
         }
         if (!(n instanceof ObjectNode o)) {
-            throw ExitException.badInput("--apply " + source + ": must be a map of configuration keys, got "
+            throw ExitException.badInput(option + " " + source + ": must be a map of configuration keys, got "
                     + n.getNodeType().toString().toLowerCase());
         }
         return new Merge(o, source);
@@ -123,7 +132,10 @@ final class ConfigEdit {
     static ObjectNode apply(ObjectNode before, List<Edit> edits) {
         ObjectNode after = before.deepCopy();
         for (Edit e : edits) {
-            if (e instanceof Merge m) {
+            if (e instanceof Replace r) {
+                after.removeAll();
+                merge(after, r.document());
+            } else if (e instanceof Merge m) {
                 merge(after, m.document());
             } else if (e instanceof SetKey s) {
                 set(after, s);

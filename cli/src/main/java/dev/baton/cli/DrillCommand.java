@@ -129,8 +129,8 @@ public final class DrillCommand extends BaseCommand {
         if (duration != null && (duration < 1 || duration > 3600)) {
             throw ExitException.badInput("--duration: must be between 1 and 3600 seconds, got " + duration);
         }
-        boolean existing = dsn != null || cluster.config != null || cluster.etcd != null || cluster.scope != null
-                || cluster.namespace != null;
+        boolean existing = dsn != null || cluster.config() != null || cluster.etcd != null || cluster.scope != null
+                || cluster.namespace != null || cluster.dcsUrl() != null || cluster.clusterName != null;
         if (faults.contains(Fault.LOSE_CLUSTER) && faults.size() > 1) {
             throw ExitException.badInput("--fault lose-cluster: runs alone (it replaces the whole cluster), not with "
                     + "other faults");
@@ -190,7 +190,7 @@ public final class DrillCommand extends BaseCommand {
             throw ExitException.badInput("an existing cluster needs --dsn URL: the load-balanced endpoint the writers use "
                     + "(run without -c to drill a local throwaway cluster)");
         }
-        if (cluster.config == null && cluster.etcd == null) {
+        if (cluster.config() == null && cluster.etcd == null && cluster.dcsUrl() == null) {
             throw ExitException.badInput("--dsn needs -c FILE (an agent configuration, for etcd and the scope)");
         }
         if (local.given() || synchronousMode) {
@@ -216,8 +216,8 @@ public final class DrillCommand extends BaseCommand {
         agents = RestClientOptions.client(rest.settings(cluster, System.getenv(), err()));
         String user = null;
         String password = System.getenv("PGPASSWORD");
-        if (cluster.config != null) {
-            BatonConfig c = ConfigSupport.load(cluster.config, System.getenv(), err());
+        if (cluster.config() != null) {
+            BatonConfig c = ConfigSupport.load(cluster.config(), System.getenv(), err());
             Credentials su = c.postgresql() == null ? null : c.postgresql().authentication().superuser();
             if (su != null) {
                 user = su.username();

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
         "The result is validated before anything is written, shown as a diff, confirmed, and written by",
         "compare-and-set: if another edit lands in between, the same changes are applied again to the new",
         "version, so concurrent edits are not lost. Agents pick the change up (reload, or a pending restart).",
-        "Edits apply in this order: --apply, then --pg, then --set."})
+        "Edits apply in this order: --replace, --apply, then --pg, then --set (as in patronictl)."})
 public final class EditConfigCommand extends BaseCommand {
 
     @Mixin
@@ -33,18 +33,37 @@ public final class EditConfigCommand extends BaseCommand {
             description = "Merge a YAML or JSON document into the config (- reads standard input); null removes a key.")
     String apply;
 
+    @Option(names = "--replace", paramLabel = "FILE|-",
+            description = "Replace the whole config by a YAML or JSON document (- reads standard input).")
+    String replace;
+
+    @Option(names = {"-q", "--quiet"}, description = "Do not show the changes (nor 'Not changed').")
+    boolean quiet;
+
     @Mixin
     ForceOption force;
 
     @Override
     protected int execute() {
         List<ConfigEdit.Edit> edits = new ArrayList<>();
+        if ("-".equals(apply) && "-".equals(replace)) {
+            throw ExitException.badInput("--apply - and --replace - cannot both read standard input");
+        }
+        if (replace != null) {
+            if (replace.equals("-") && !force.force) {
+                throw ExitException.badInput("--replace - reads the new configuration from standard input, so nobody can "
+                        + "confirm it there: add --force");
+            }
+            ConfigEdit.Merge doc = ConfigEdit.parseDocument("--replace", read("--replace", replace),
+                    replace.equals("-") ? "(standard input)" : replace);
+            edits.add(new ConfigEdit.Replace(doc.document(), doc.source()));
+        }
         if (apply != null) {
             if (apply.equals("-") && !force.force) {
                 throw ExitException.badInput("--apply - reads the changes from standard input, so nobody can confirm "
                         + "them there: add --force");
             }
-            edits.add(ConfigEdit.parseDocument(readApply(), apply.equals("-") ? "(standard input)" : apply));
+            edits.add(ConfigEdit.parseDocument(read("--apply", apply), apply.equals("-") ? "(standard input)" : apply));
         }
         for (String kv : pgs) {
             edits.add(ConfigEdit.parsePg(kv));
@@ -53,7 +72,8 @@ public final class EditConfigCommand extends BaseCommand {
             edits.add(ConfigEdit.parseSet(kv));
         }
         if (edits.isEmpty()) {
-            throw ExitException.badInput("nothing to change: give --set KEY=VALUE, --pg NAME=VALUE or --apply FILE");
+            throw ExitException.badInput("nothing to change: give --set KEY=VALUE, --pg NAME=VALUE, --apply FILE or "
+                    + "--replace FILE (Baton opens no editor)");
         }
         try (ClusterSession s = cluster.connect(err())) {
             ConfigKey k = ConfigKey.read(s);
@@ -73,14 +93,18 @@ public final class EditConfigCommand extends BaseCommand {
                             + "invalid, nothing was written:" + list);
                 }
                 if (after.equals(k.json())) {
-                    out().println("Not changed: the config key already holds these values.");
+                    if (!quiet) {
+                        out().println("Not changed: the config key already holds these values.");
+                    }
                     return EXIT_OK;
                 }
                 if (attempt == 0) {
                     ConfigEdit.warnings(k.json(), after).forEach(w -> err().println("baton: warning: " + w));
                     server.warnings().forEach(w -> err().println("baton: warning: " + w));
-                    out().print(ConfigEdit.diff(ConfigEdit.yaml(k.json()), ConfigEdit.yaml(after), "before", "after"));
-                    out().println();
+                    if (!quiet) {
+                        out().print(ConfigEdit.diff(ConfigEdit.yaml(k.json()), ConfigEdit.yaml(after), "before", "after"));
+                        out().println();
+                    }
                     confirm("Apply these changes?", force.force);
                 }
                 if (k.write(s, after)) {
@@ -97,22 +121,22 @@ public final class EditConfigCommand extends BaseCommand {
 
     /** postgresql.bin_dir of the local configuration (-c), or null. */
     private Path localBinDir() {
-        if (cluster.config == null) {
+        if (cluster.config() == null) {
             return null;
         }
-        return ConfigSupport.load(cluster.config, System.getenv(), new java.io.PrintWriter(java.io.Writer.nullWriter()))
+        return ConfigSupport.load(cluster.config(), System.getenv(), new java.io.PrintWriter(java.io.Writer.nullWriter()))
                 .postgresql().binDir();
     }
 
-    private String readApply() {
-        if (apply.equals("-")) {
+    private String read(String option, String file) {
+        if (file.equals("-")) {
             return input().readAll();
         }
-        Path p = Path.of(apply);
+        Path p = Path.of(file);
         try {
             return Files.readString(p);
         } catch (IOException e) {
-            throw ExitException.badInput("--apply: cannot read " + p + ": " + e.getMessage());
+            throw ExitException.badInput(option + ": cannot read " + p + ": " + e.getMessage());
         }
     }
 }

@@ -20,8 +20,13 @@ public final class FailoverCommand extends BaseCommand {
     @Mixin
     RestClientOptions rest;
 
-    @Option(names = "--candidate", required = true, paramLabel = "NAME", description = "The member to promote.")
+    @Option(names = "--candidate", paramLabel = "NAME",
+            description = "The member to promote (asked for when left out on a terminal).")
     String candidate;
+
+    @Option(names = {"--leader", "--primary", "--master"}, paramLabel = "NAME",
+            description = "The current leader (checked against the leader key; optional).")
+    String leader;
 
     @Mixin
     ForceOption force;
@@ -32,8 +37,16 @@ public final class FailoverCommand extends BaseCommand {
             ClusterView view = s.view();
             String scope = s.scope();
             AgentApi api = rest.api(cluster, err());
-            MemberStatus target = Candidates.check(view, candidate, scope, "failover");
             String current = view.leader();
+            if (leader != null && !leader.equals(current)) {
+                ClusterSession.member(view, leader, scope);
+                throw ExitException.badInput(leader + " is not the leader of cluster " + scope
+                        + (current == null ? " (it has none)" : " (the leader is " + current + ")"));
+            }
+            if (candidate == null) {
+                candidate = askCandidate(view, scope);
+            }
+            MemberStatus target = Candidates.check(view, candidate, scope, "failover");
             MemberStatus to = target;
             if (current != null) {
                 to = view.leaderMember().orElse(target);
@@ -65,5 +78,19 @@ public final class FailoverCommand extends BaseCommand {
             out().print(ListCommand.table(scope, after, ListCommand.rows(scope, after)));
             return code;
         }
+    }
+
+    /** patronictl asks for the candidate when none is given; without a terminal (or with --force), exit 2. */
+    private String askCandidate(ClusterView view, String scope) {
+        String names = String.join(", ", Candidates.eligible(view).stream().map(MemberStatus::name).sorted().toList());
+        if (force.force || !input().interactive()) {
+            throw ExitException.badInput("failover needs --candidate NAME, the member to promote"
+                    + (names.isEmpty() ? "" : " (candidates: " + names + ")"));
+        }
+        String answer = ask("Candidate [" + names + "]: ");
+        if (answer == null || answer.isBlank()) {
+            throw ExitException.failed("aborted: no candidate given, nothing was changed");
+        }
+        return answer.strip();
     }
 }

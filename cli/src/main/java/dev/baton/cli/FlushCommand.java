@@ -6,12 +6,17 @@ import dev.baton.leader.model.FailoverRequest;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "flush", description = {"Cancel a scheduled switchover: baton flush switchover.",
+@Command(name = "flush", description = {"Cancel a scheduled switchover: baton flush [CLUSTER_NAME] switchover.",
+        "patronictl's grammar: flush [CLUSTER_NAME] [MEMBER...] restart|switchover. Baton schedules no restarts,",
+        "so 'flush restart' only says so for each member.",
         "Sends DELETE /switchover to the leader's REST API (when nothing answers there, the failover key",
         "is deleted from etcd by compare-and-set; a refusal, 401, 403 or TLS, is never worked around)."})
 public final class FlushCommand extends BaseCommand {
@@ -23,13 +28,38 @@ public final class FlushCommand extends BaseCommand {
     @Mixin
     RestClientOptions rest;
 
-    @Parameters(paramLabel = "WHAT", description = "switchover")
-    String what;
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "MEMBER... restart|switchover",
+            description = "What to flush, last: switchover or restart (members before it, for restart).")
+    List<String> words = new ArrayList<>();
+
+    @Option(names = {"-r", "--role"}, defaultValue = "any", paramLabel = "ROLE",
+            description = "flush restart: only members with this role (default: ${DEFAULT-VALUE}).")
+    String role;
+
+    @Mixin
+    ForceOption force;
 
     @Override
     protected int execute() {
+        // The positional words: [CLUSTER_NAME] [MEMBER...] WHAT. picocli gives the first to CLUSTER_NAME;
+        // alone, it is WHAT (baton flush switchover).
+        List<String> words = new ArrayList<>();
+        if (cluster.clusterName != null) {
+            words.add(cluster.clusterName);
+        }
+        words.addAll(this.words);
+        if (words.isEmpty()) {
+            throw ExitException.badInput("flush: say what to flush: baton flush [CLUSTER_NAME] switchover");
+        }
+        String what = words.get(words.size() - 1);
+        cluster.clusterName = words.size() > 1 ? words.get(0) : null;
+        List<String> members = words.size() > 2 ? words.subList(1, words.size() - 1) : List.of();
+        if (what.equals("restart")) {
+            return flushRestart(members);
+        }
         if (!what.equals("switchover")) {
-            throw ExitException.badInput("flush: only 'switchover' can be flushed, got \"" + what + "\"");
+            throw ExitException.badInput("flush: what to flush must be switchover or restart (last), got \"" + what
+                    + "\"");
         }
         try (ClusterSession s = cluster.connect(err())) {
             ClusterView view = s.view();
@@ -65,6 +95,24 @@ public final class FlushCommand extends BaseCommand {
                 throw ExitException.failed("no switchover is scheduled");
             }
             return deleteKey(s, key.get());
+        }
+    }
+
+    /** Baton schedules no restarts (POST /restart acts at once): there is none to flush on any member. */
+    private int flushRestart(List<String> members) {
+        MemberSelection selection = new MemberSelection();
+        selection.members = new ArrayList<>(members);
+        selection.role = role;
+        selection.role();
+        try (ClusterSession s = cluster.connect(err())) {
+            List<MemberStatus> chosen = selection.select(s.view(), s.scope());
+            if (chosen.isEmpty()) {
+                throw ExitException.failed(selection.none("flush"));
+            }
+            for (MemberStatus m : chosen) {
+                out().println("No scheduled restart for member " + m.name());
+            }
+            return EXIT_OK;
         }
     }
 

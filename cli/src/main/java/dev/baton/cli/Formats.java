@@ -54,25 +54,70 @@ final class Formats {
 
     /**
      * A patronictl-style table: a rule with {@code title} in it, the header, a rule, the rows, a
-     * rule. Numbers are right-aligned when {@code rightAligned[i]}.
+     * rule. Numbers are right-aligned when {@code rightAligned[i]}. A cell may hold several lines
+     * (list's Tags): then, as in patronictl, a rule separates every two rows.
      */
     static String table(String title, String[] head, List<String[]> cells, boolean[] rightAligned) {
         int[] w = new int[head.length];
+        boolean multiLine = false;
         for (int i = 0; i < head.length; i++) {
             w[i] = head[i].length();
             for (String[] c : cells) {
-                w[i] = Math.max(w[i], c[i].length());
+                for (String l : c[i].split("\n", -1)) {
+                    w[i] = Math.max(w[i], l.length());
+                }
+                multiLine |= c[i].contains("\n");
             }
         }
         StringBuilder sb = new StringBuilder();
         sb.append(rule(w, title)).append('\n');
         sb.append(line(w, head, new boolean[head.length])).append('\n');
         sb.append(rule(w, null)).append('\n');
-        for (String[] c : cells) {
-            sb.append(line(w, c, rightAligned)).append('\n');
+        for (int r = 0; r < cells.size(); r++) {
+            if (multiLine && r > 0) {
+                sb.append(rule(w, null)).append('\n');
+            }
+            String[] c = cells.get(r);
+            int height = 1;
+            for (String x : c) {
+                height = Math.max(height, x.split("\n", -1).length);
+            }
+            for (int l = 0; l < height; l++) {
+                String[] part = new String[c.length];
+                for (int i = 0; i < c.length; i++) {
+                    String[] lines = c[i].split("\n", -1);
+                    part[i] = l < lines.length ? lines[l] : "";
+                }
+                sb.append(line(w, part, rightAligned)).append('\n');
+            }
         }
         sb.append(rule(w, null)).append('\n');
         return sb.toString();
+    }
+
+    /** A map as YAML's flow style on one line ({@code {nofailover: true, priority: 1}}), as patronictl's tsv. */
+    static String flowYaml(java.util.Map<String, Object> m) {
+        if (m.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("{");
+        m.forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append(k).append(": ").append(scalar(v)));
+        return sb.append('}').toString();
+    }
+
+    /** A map as block YAML, one key a line, no line end after the last (a table cell). */
+    static String blockYaml(java.util.Map<String, Object> m) {
+        return m.isEmpty() ? "" : yaml(JSON.valueToTree(m)).strip();
+    }
+
+    private static String scalar(Object v) {
+        if (v == null) {
+            return "null";
+        }
+        if (v instanceof java.util.Map || v instanceof List) {
+            return JSON.valueToTree(v).toString();
+        }
+        return v.toString();
     }
 
     private static String rule(int[] w, String title) {

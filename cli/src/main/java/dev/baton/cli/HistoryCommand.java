@@ -16,6 +16,11 @@ import picocli.CommandLine.Command;
 public final class HistoryCommand extends ShowCommand {
 
     @Override
+    protected String checkedFormat() {
+        return format.checkedWithTsv();
+    }
+
+    @Override
     protected void show(String format, String scope, ClusterView view) {
         List<HistoryEntry> history = view.history();
         if (format.equals("table")) {
@@ -29,6 +34,13 @@ public final class HistoryCommand extends ShowCommand {
             if (history.isEmpty()) {
                 out().println("(no timeline has ended yet)");
             }
+        } else if (format.equals("tsv")) {
+            StringBuilder sb = new StringBuilder("TL\tLSN\tReason\tTimestamp\tNew Leader\n");
+            for (HistoryEntry e : history) {
+                sb.append(e.timeline()).append('\t').append(e.lsn()).append('\t').append(nz(e.reason())).append('\t')
+                        .append(nz(e.timestamp())).append('\t').append(nz(e.newLeader())).append('\n');
+            }
+            out().print(sb);
         } else {
             ArrayNode a = Formats.JSON.createArrayNode();
             for (HistoryEntry e : history) {
@@ -41,5 +53,9 @@ public final class HistoryCommand extends ShowCommand {
             }
             out().print(Formats.print(a, format));
         }
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
     }
 }

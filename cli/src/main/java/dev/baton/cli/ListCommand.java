@@ -4,30 +4,89 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 @Command(name = "list", description = {"Show the members of a cluster: role, state, timeline and lag.",
         "Reads etcd only (never the agents). Shows [paused] and 'Maintenance mode: on' while paused,",
-        "a scheduled switchover below the table, and a warning for each value in etcd that cannot be used."})
+        "a scheduled switchover below the table, and a warning for each value in etcd that cannot be used.",
+        "Columns Pending restart, Scheduled restart and Tags appear when a member has one, or always with -e."})
 public final class ListCommand extends ShowCommand {
+
+    /** The columns after Lag in MB: those a member has a value in, or all of them (-e). */
+    enum Columns { DEFAULT, EXTENDED }
+
+    @Parameters(index = "1..*", paramLabel = "CLUSTER_NAME", description = "More clusters to list (without -c/--scope).")
+    List<String> moreClusters = new ArrayList<>();
+
+    @Option(names = {"-e", "--extended"}, description = "Show the Pending restart, Scheduled restart and Tags columns "
+            + "even when no member has a value in them.")
+    boolean extended;
+
+    @Option(names = {"-t", "--timestamp"}, description = "Print the time (YYYY-MM-DD HH:MM:SS, local) before the table.")
+    boolean timestamp;
+
+    @Mixin
+    WatchOptions watch;
 
     /** One row, with Patroni's column names so that scripts written for patronictl keep working. */
     public record Row(String cluster, String member, String host, String role, String state, Integer tl,
-                      Object lagInMb, boolean pendingRestart) {
+                      Object lagInMb, boolean pendingRestart, Map<String, Object> tags) {
+        public Row {
+            tags = tags == null ? Map.of() : tags;
+        }
+    }
+
+    @Override
+    protected String checkedFormat() {
+        return format.checkedWithTsv();
+    }
+
+    @Override
+    protected long watchMillis() {
+        return watch.millis();
+    }
+
+    @Override
+    protected List<String> moreClusterNames() {
+        return moreClusters;
+    }
+
+    @Override
+    protected void beforeEachRefresh() {
+        if (timestamp) {
+            out().println(timestamp(LocalDateTime.now()));
+        }
+    }
+
+    /** patronictl's {@code timestamp(0)}: local time to the second. */
+    static String timestamp(LocalDateTime t) {
+        return t.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"));
     }
 
     @Override
     protected void show(String format, String scope, ClusterView view) {
+        out().print(render(format, scope, view, extended ? Columns.EXTENDED : Columns.DEFAULT));
+    }
+
+    /** The cluster in {@code format} (table, tsv, json or yaml), as patronictl list prints it. */
+    static String render(String format, String scope, ClusterView view, Columns columns) {
         List<Row> rows = rows(scope, view);
-        switch (format) {
-            case "json" -> out().println(json(rows));
-            case "yaml" -> out().print(Formats.yaml(tree(rows)));
-            default -> out().print(table(scope, view, rows));
-        }
+        return switch (format) {
+            case "json" -> json(rows) + "\n";
+            case "yaml" -> Formats.yaml(tree(rows));
+            case "tsv" -> tsv(rows, columns);
+            default -> table(scope, view, rows, columns);
+        };
     }
 
     static List<Row> rows(String scope, ClusterView view) {
@@ -49,7 +108,7 @@ public final class ListCommand extends ShowCommand {
         String role = leader ? "Leader" : view.dynamic().synchronousMode()
                 && view.sync().isSyncStandby(m.name(), view.leader()) ? "Sync Standby" : "Replica";
         return new Row(scope, shownName, host(m), role, m.state().wire(),
-                m.timeline() > 0 ? m.timeline() : null, lag, m.pendingRestart());
+                m.timeline() > 0 ? m.timeline() : null, lag, m.pendingRestart(), new TreeMap<>(m.tags()));
     }
 
     static String host(MemberStatus m) {
@@ -65,6 +124,9 @@ public final class ListCommand extends ShowCommand {
             putColumns(n, r);
             if (r.pendingRestart()) {
                 n.put("Pending restart", "*");
+            }
+            if (!r.tags().isEmpty()) {
+                n.set("Tags", Formats.JSON.valueToTree(r.tags()));
             }
         }
         return a;
@@ -89,21 +151,63 @@ public final class ListCommand extends ShowCommand {
         return tree(rows).toString();
     }
 
+    /** The optional columns shown: patronictl's rule (a member has a value in it, or -e). */
+    private static List<String> extra(List<Row> rows, Columns columns) {
+        List<String> extra = new ArrayList<>();
+        boolean all = columns == Columns.EXTENDED;
+        if (all || rows.stream().anyMatch(Row::pendingRestart)) {
+            extra.add("Pending restart");
+        }
+        if (all) {
+            extra.add("Scheduled restart"); // Baton schedules no restarts: always empty
+        }
+        if (all || rows.stream().anyMatch(r -> !r.tags().isEmpty())) {
+            extra.add("Tags");
+        }
+        return extra;
+    }
+
+    private static String[] cells(Row r, List<String> extra, boolean tsv) {
+        List<String> c = new ArrayList<>(List.of(r.member(), r.host(), r.role(), r.state(),
+                r.tl() == null ? "" : r.tl().toString(), r.lagInMb() == null ? "" : r.lagInMb().toString()));
+        for (String e : extra) {
+            c.add(switch (e) {
+                case "Pending restart" -> r.pendingRestart() ? "*" : "";
+                case "Tags" -> tsv ? Formats.flowYaml(r.tags()) : Formats.blockYaml(r.tags());
+                default -> "";
+            });
+        }
+        return c.toArray(String[]::new);
+    }
+
+    /** patronictl's tsv: a header line with the Cluster column, then one line per member, tab-separated. */
+    static String tsv(List<Row> rows, Columns columns) {
+        List<String> extra = extra(rows, columns);
+        List<String> head = new ArrayList<>(List.of("Cluster", "Member", "Host", "Role", "State", "TL", "Lag in MB"));
+        head.addAll(extra);
+        StringBuilder sb = new StringBuilder(String.join("\t", head)).append('\n');
+        for (Row r : rows) {
+            sb.append(r.cluster()).append('\t').append(String.join("\t", cells(r, extra, true))).append('\n');
+        }
+        return sb.toString();
+    }
+
     static String table(String scope, ClusterView view, List<Row> rows) {
-        boolean pending = rows.stream().anyMatch(Row::pendingRestart);
-        String[] head = pending
-                ? new String[] {"Member", "Host", "Role", "State", "TL", "Lag in MB", "Pending restart"}
-                : new String[] {"Member", "Host", "Role", "State", "TL", "Lag in MB"};
+        return table(scope, view, rows, Columns.DEFAULT);
+    }
+
+    static String table(String scope, ClusterView view, List<Row> rows, Columns columns) {
+        List<String> extra = extra(rows, columns);
+        List<String> head = new ArrayList<>(List.of("Member", "Host", "Role", "State", "TL", "Lag in MB"));
+        head.addAll(extra);
         List<String[]> cells = new ArrayList<>();
         for (Row r : rows) {
-            String[] c = {r.member(), r.host(), r.role(), r.state(), r.tl() == null ? "" : r.tl().toString(),
-                    r.lagInMb() == null ? "" : r.lagInMb().toString(), r.pendingRestart() ? "*" : ""};
-            cells.add(pending ? c : java.util.Arrays.copyOf(c, 6));
+            cells.add(cells(r, extra, false));
         }
         String title = " Cluster: " + scope + (view.initialize() != null && !view.initialize().isEmpty()
                 ? " (" + view.initialize() + ")" : "") + (view.dynamic().pause() ? " [paused]" : "") + " ";
-        StringBuilder sb = new StringBuilder(Formats.table(title, head, cells,
-                new boolean[] {false, false, false, false, true, true, false}));
+        StringBuilder sb = new StringBuilder(Formats.table(title, head.toArray(String[]::new), cells,
+                new boolean[] {false, false, false, false, true, true, false, false, false}));
         if (rows.isEmpty()) {
             sb.append("(no members)\n");
         }

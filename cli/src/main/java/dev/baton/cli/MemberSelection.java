@@ -8,25 +8,28 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** The members a rolling action (restart, reload) goes to: named ones or all, optionally of one role. */
 final class MemberSelection {
 
-    @Parameters(paramLabel = "MEMBER", arity = "0..*", description = "Members to act on (default: all).")
+    /** The members named (the command's MEMBER... after CLUSTER_NAME, as in patronictl); empty: all. */
     List<String> members = new ArrayList<>();
 
     @Option(names = {"-r", "--role"}, defaultValue = "any", paramLabel = "ROLE",
-            description = "Only members with this role: primary, replica or any (default: ${DEFAULT-VALUE}).")
+            description = "Only members with this role: primary (leader, master), replica (standby) or any "
+                    + "(default: ${DEFAULT-VALUE}).")
     String role;
 
     /** The role asked for: primary, replica or any; exit 2 for anything else. */
     String role() {
         return switch (role.toLowerCase(Locale.ROOT)) {
             case "primary", "leader", "master" -> "primary";
-            case "replica" -> "replica";
+            case "replica", "standby" -> "replica";
             case "any" -> "any";
-            default -> throw ExitException.badInput("--role: must be primary, replica or any, got \"" + role + "\"");
+            case "standby-leader" -> throw ExitException.failed("not supported yet: --role standby-leader (Baton "
+                    + "runs no standby clusters)");
+            default -> throw ExitException.badInput("--role: must be primary, leader, master, replica, standby or any, got \""
+                    + role + "\"");
         };
     }
 

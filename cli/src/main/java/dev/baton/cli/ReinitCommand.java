@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "reinit", description = {"Wipe a replica's data directory and clone it again from the leader.",
+        "patronictl's order: reinit CLUSTER_NAME MEMBER... (the first name is the cluster's).",
         "Sends POST /reinitialize to the member. Refused on the leader, and while the cluster has no leader."})
 public final class ReinitCommand extends BaseCommand {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(150);
@@ -22,7 +23,8 @@ public final class ReinitCommand extends BaseCommand {
     @Mixin
     RestClientOptions rest;
 
-    @Parameters(paramLabel = "MEMBER", arity = "1..*", description = "The replica(s) to reinitialize.")
+    @Parameters(index = "1..*", paramLabel = "MEMBER", arity = "0..*",
+            description = "The replica(s) to reinitialize, after CLUSTER_NAME as in patronictl.")
     List<String> members = new ArrayList<>();
 
     @Option(names = "--wait", description = "Wait until each member runs and streams again.")
@@ -42,6 +44,10 @@ public final class ReinitCommand extends BaseCommand {
             throw ExitException.badInput("--timeout: must be at least 1 second, got " + timeoutSeconds);
         }
         try (ClusterSession s = cluster.connect(err())) {
+            if (members.isEmpty()) {
+                throw ExitException.badInput("reinit: name the member(s) to reinitialize: baton reinit "
+                        + (cluster.clusterName != null ? cluster.clusterName : s.scope()) + " MEMBER...");
+            }
             ClusterView view = s.view();
             AgentApi api = rest.api(cluster, err());
             if (!view.hasLeader()) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 
 @Command(name = "reload", description = {"Reload the configuration of members (POST /reload to each)."})
 public final class ReloadCommand extends BaseCommand {
@@ -21,6 +22,12 @@ public final class ReloadCommand extends BaseCommand {
 
     @Mixin
     MemberSelection selection;
+
+    @Parameters(index = "1..*", paramLabel = "MEMBER", arity = "0..*",
+            description = "Members to act on (default: all), after CLUSTER_NAME as in patronictl.")
+    void members(List<String> names) {
+        selection.members = names;
+    }
 
     @Mixin
     ForceOption force;

@@ -7,9 +7,9 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "remove", description = {"Delete every key of a cluster from etcd, after typing its name to confirm.",
+        "CLUSTER_NAME is required: it must be the scope of -c or --scope (or, without them, is the scope).",
         "Deletes leader, members, config, initialize, history, status, failover and sync. PostgreSQL data",
         "directories are not touched. Refused while a member is running, unless --force."})
 public final class RemoveCommand extends BaseCommand {
@@ -17,8 +17,8 @@ public final class RemoveCommand extends BaseCommand {
     @Mixin
     ClusterOptions cluster;
 
-    @Parameters(paramLabel = "SCOPE", description = "The cluster to remove (must match --scope or the scope of -c).")
-    String name;
+    @Mixin
+    TableFormat format;
 
     @Option(names = "--force", description = "Remove even while members are running, and without the typed "
             + "confirmation.")
@@ -26,17 +26,16 @@ public final class RemoveCommand extends BaseCommand {
 
     @Override
     protected int execute() {
-        if (cluster.scope != null && !cluster.scope.equals(name)) {
-            throw ExitException.badInput("SCOPE \"" + name + "\" does not match --scope \"" + cluster.scope + "\"");
+        String name = cluster.clusterName;
+        if (name == null) {
+            throw ExitException.badInput("remove: give the name of the cluster to remove (baton remove CLUSTER_NAME), "
+                    + "as a check that it is the one -c or --scope names");
         }
+        String f = format.checked();
         if (!force) {
             requireInteractive();
         }
-        try (ClusterSession s = cluster.connect(err(), name)) {
-            if (!s.scope().equals(name)) {
-                throw ExitException.badInput("SCOPE \"" + name + "\" does not match the scope \"" + s.scope()
-                        + "\" of the configuration");
-            }
+        try (ClusterSession s = cluster.connect(err())) {
             ClusterSnapshot snap = s.snapshot();
             ClusterView view = ClusterView.of(snap, dev.baton.config.DynamicConfig.defaults());
             if (empty(snap)) {
@@ -50,6 +49,7 @@ public final class RemoveCommand extends BaseCommand {
                         + String.join(", ", running) + "; stop their agents first (or pass --force to remove the "
                         + "keys under running agents)");
             }
+            out().print(ListCommand.render(f, name, view, ListCommand.Columns.DEFAULT));
             if (!force) {
                 out().println("You are about to remove all information in etcd for cluster " + name + " ("
                         + s.target().layout().prefix() + "*).");

@@ -13,7 +13,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * How a command calls the agents' REST APIs, as patronictl does: with {@code -c FILE}, the file's
@@ -39,17 +41,26 @@ public final class RestClientOptions {
             description = "Its private key (ctl.keyfile; default: in --certfile). A password: BATON_CTL_KEYFILE_PASSWORD.")
     Path keyfile;
 
-    @Option(names = "--insecure", description = "Do not verify the agents' REST API certificates or host names "
-            + "(ctl.insecure): encrypted, but anyone in the path can pose as an agent.")
+    @Option(names = {"-k", "--insecure"}, description = "Do not verify the agents' REST API certificates or host names "
+            + "(ctl.insecure): encrypted, but anyone in the path can pose as an agent. Also before the command.")
     boolean insecure;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
+    /** {@code -k} here, or given before the command ({@code baton -k list}, patronictl's place for it). */
+    boolean insecure() {
+        return insecure || (mixee != null && mixee.root().userObject() instanceof Baton b && b.insecure);
+    }
+
     /** The settings for {@code cluster}'s {@code -c FILE} (or the environment), with these options applied. */
-    RestClientSettings settings(ClusterOptions cluster, Map<String, String> env, PrintWriter err) {
+    RestClientSettings settings(ClusterSelection cluster, Map<String, String> env, PrintWriter err) {
         RestClientSettings base;
-        if (cluster.config != null) {
-            LoadResult r = new ConfigLoader(env).load(cluster.config);
+        Path file = cluster.config();
+        if (file != null) {
+            LoadResult r = new ConfigLoader(env).load(file);
             if (!r.ok()) {
-                ConfigSupport.load(cluster.config, env, err); // exits 2 listing every error
+                ConfigSupport.load(file, env, err); // exits 2 listing every error
             }
             base = RestClientSettings.of(r.config().ctl(), r.config().restapi());
         } else {
@@ -82,7 +93,7 @@ public final class RestClientOptions {
             n = new RestClientSettings.Names(n.certfile(), n.keyfile(), n.keyfilePassword(), "--cacert", n.authentication());
         }
         BasicAuth auth = base.authentication();
-        return new RestClientSettings(t, base.insecure() || insecure, auth, n);
+        return new RestClientSettings(t, base.insecure() || insecure(), auth, n);
     }
 
     /** The REST client of a command; key material that cannot be used is exit 2 naming its setting. */
@@ -95,7 +106,7 @@ public final class RestClientOptions {
     }
 
     /** The operator commands' access to the agents, for {@code cluster}. */
-    AgentApi api(ClusterOptions cluster, PrintWriter err) {
+    AgentApi api(ClusterSelection cluster, PrintWriter err) {
         RestClientSettings s = settings(cluster, System.getenv(), err);
         return new AgentApi(client(s), s);
     }

@@ -7,11 +7,13 @@ import java.time.Duration;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Option;
 
 @Command(name = "restart", description = {"Restart PostgreSQL, rolling: the replicas one by one, then the primary.",
         "Sends POST /restart to each member and waits until it runs again before the next.",
-        "With --pending, a member restarts only if a changed parameter needs a restart (else: skipped)."})
+        "With --pending, a member restarts only if a changed parameter needs a restart (else: skipped);",
+        "with --pg-version, only if its PostgreSQL is older. patronictl's order: restart CLUSTER_NAME MEMBER..."})
 public final class RestartCommand extends BaseCommand {
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(180);
 
@@ -24,21 +26,65 @@ public final class RestartCommand extends BaseCommand {
     @Mixin
     MemberSelection selection;
 
+    @Parameters(index = "1..*", paramLabel = "MEMBER", arity = "0..*",
+            description = "Members to act on (default: all), after CLUSTER_NAME as in patronictl.")
+    void members(List<String> names) {
+        selection.members = names;
+    }
+
     @Option(names = {"-p", "--pending"}, description = "Restart only members with a pending restart.")
     boolean pending;
 
     @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS",
-            description = "How long to wait for each member to run again (default: ${DEFAULT-VALUE}).")
-    int timeoutSeconds;
+            description = "How long to wait for each member to run again: seconds, or with s, min or h "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String timeout;
+
+    @Option(names = "--any", description = "Restart one member only, chosen at random among those selected.")
+    boolean any;
+
+    @Option(names = "--scheduled", paramLabel = "TIME",
+            description = "When (patronictl): only now is supported yet; scheduled restarts need agent support.")
+    String scheduled;
+
+    @Option(names = "--pg-version", paramLabel = "VERSION",
+            description = "Restart only members whose PostgreSQL is older than VERSION (e.g. 15.4, 9.6.24), as read "
+                    + "from their REST API just before.")
+    String pgVersion;
 
     @Mixin
     ForceOption force;
 
+    /** Which member --any picks; a field so that a test could fix it. */
+    java.util.Random random = new java.security.SecureRandom();
+
+    /**
+     * A duration in whole seconds: a number, or with a unit s, min or h (patronictl passes its
+     * --timeout on as text such as 30s); exit 2 for anything else or less than 1 s.
+     */
+    static int seconds(String option, String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s*(\\d{1,7})\\s*(s|sec|min|h)?\\s*")
+                .matcher(text == null ? "" : text);
+        if (!m.matches()) {
+            throw ExitException.badInput(option + ": must be a number of seconds (or with s, min or h), got \"" + text
+                    + "\"");
+        }
+        long n = Long.parseLong(m.group(1));
+        long s = m.group(2) == null || m.group(2).startsWith("s") ? n : m.group(2).equals("min") ? n * 60 : n * 3600;
+        if (s < 1 || s > Integer.MAX_VALUE) {
+            throw ExitException.badInput(option + ": must be at least 1 second, got \"" + text + "\"");
+        }
+        return (int) s;
+    }
+
     @Override
     protected int execute() throws InterruptedException {
         String r = selection.role();
-        if (timeoutSeconds < 1) {
-            throw ExitException.badInput("--timeout: must be at least 1 second, got " + timeoutSeconds);
+        int timeoutSeconds = seconds("--timeout", timeout);
+        Integer olderThan = pgVersion == null ? null : PgVersion.parse(pgVersion);
+        if (scheduled != null && !scheduled.isBlank() && !scheduled.strip().equalsIgnoreCase("now")) {
+            throw ExitException.failed("not supported yet: restart --scheduled " + scheduled + " (scheduled restarts "
+                    + "need agent support); restart now, or schedule the command itself");
         }
         try (ClusterSession s = cluster.connect(err())) {
             ClusterView view = s.view();
@@ -47,10 +93,26 @@ public final class RestartCommand extends BaseCommand {
             if (order.isEmpty()) {
                 throw ExitException.failed(selection.none("restart"));
             }
+            if (any) {
+                order = List.of(order.get(random.nextInt(order.size())));
+            }
             confirm("Are you sure you want to restart members " + MemberSelection.names(order) + "?", force.force);
             int restarted = 0;
             int skipped = 0;
             for (MemberStatus m : order) {
+                if (olderThan != null) {
+                    Integer version = PgVersion.ofMember(api, m);
+                    if (version == null) {
+                        throw ExitException.failed(m.name() + " does not report its PostgreSQL version on its REST "
+                                + "API, so --pg-version cannot be checked; stopping the rolling restart here");
+                    }
+                    if (version >= olderThan) {
+                        out().println(m.name() + ": skipped (PostgreSQL " + PgVersion.format(version) + " is not older "
+                                + "than " + pgVersion + ")");
+                        skipped++;
+                        continue;
+                    }
+                }
                 String before = MemberWait.startTime(api, m);
                 String onlyRole = r.equals("any") ? null : r;
                 AgentClient.Reply reply = api.call(m, "POST", "restart", REQUEST_TIMEOUT,

@@ -9,10 +9,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 
 @Command(name = "topology", description = {"Show who streams from whom, with lag.",
         "The leader, and under it the members that replicate from it, with their lag in MB. Reads etcd only."})
 public final class TopologyCommand extends ShowCommand {
+
+    @Parameters(index = "1..*", paramLabel = "CLUSTER_NAME", description = "More clusters to show (without -c/--scope).")
+    List<String> moreClusters = new ArrayList<>();
+
+    @Mixin
+    WatchOptions watch;
+
+    @Override
+    protected long watchMillis() {
+        return watch.millis();
+    }
+
+    @Override
+    protected List<String> moreClusterNames() {
+        return moreClusters;
+    }
 
     @Override
     protected void show(String format, String scope, ClusterView view) {

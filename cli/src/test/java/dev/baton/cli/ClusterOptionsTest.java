@@ -36,7 +36,7 @@ class ClusterOptionsTest {
     }
 
     private ClusterOptions.Target resolve(Map<String, String> env, String... args) {
-        return parse(args).resolve(err, null, env);
+        return parse(args).resolve(err, env);
     }
 
     private ExitException refused(Map<String, String> env, String... args) {

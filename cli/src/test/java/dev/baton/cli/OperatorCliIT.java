@@ -309,20 +309,23 @@ class OperatorCliIT {
                 List.of("edit-config", "--set", "ttl=2147483647", "--force"),
                 List.of("edit-config", "--set", "ttl=20"),                           // no terminal, no --force
                 List.of("edit-config", "--force"),
-                List.of("restart", "nosuch", "--force"),
+                List.of("restart", c.scope(), "nosuch", "--force"),
+                List.of("restart", "nosuch", "--force"),                             // not the cluster's name
                 List.of("restart", "--role", "king", "--force"),
-                List.of("reinit", "nosuch", "--force"),
-                List.of("reload", "nosuch", "--force"),
+                List.of("reinit", c.scope(), "nosuch", "--force"),
+                List.of("reinit", c.scope(), "--force"),                              // no member named
+                List.of("reload", c.scope(), "nosuch", "--force"),
+                List.of("list", "batman"),                                            // not the cluster's name
                 List.of("list", "--format", "xml"),
                 List.of("remove", c.scope()),                                         // no terminal, no --force
-                List.of("flush", "restart"));
+                List.of("flush", "everything"));
         for (List<String> args : bad) {
             Result res = run(args.toArray(String[]::new));
             assertEquals(2, res.code(), String.join(" ", args) + " → " + res);
             assertFalse(res.err().isBlank(), "an error is explained: " + args);
             assertTrue(res.err().strip().lines().count() <= 3, "errors are short: " + res);
         }
-        Result leaderReinit = run("reinit", p.name(), "--force");
+        Result leaderReinit = run("reinit", c.scope(), p.name(), "--force");
         assertEquals(1, leaderReinit.code(), leaderReinit.toString());
         assertTrue(leaderReinit.err().contains("is the leader"), leaderReinit.toString());
 
@@ -564,7 +567,7 @@ class OperatorCliIT {
         Node p = primary();
         Node r = replicas(p).get(0);
         long pid = r.postmasterPid();
-        Result res = run("restart", r.name(), "--force");
+        Result res = run("restart", c.scope(), r.name(), "--force");
         assertEquals(0, res.code(), res.toString());
         assertNotEquals(pid, r.postmasterPid(), "postgres was restarted");
         assertEquals("running", c.get(r, "/patroni").orElseThrow().body().path("state").asText());
@@ -572,7 +575,7 @@ class OperatorCliIT {
         assertEquals(p, primary(), "restarting a replica does not move the leader");
 
         long pid2 = r.postmasterPid();
-        Result pending = run("restart", r.name(), "--pending", "--force");
+        Result pending = run("restart", c.scope(), r.name(), "--pending", "--force");
         assertEquals(0, pending.code(), pending.toString());
         assertTrue(pending.out().contains("skipped"), "nothing is pending: " + pending);
         assertEquals(pid2, r.postmasterPid(), "not restarted");
@@ -622,7 +625,7 @@ class OperatorCliIT {
         exec(p, "CREATE TABLE before_reinit AS SELECT g AS id FROM generate_series(1, 500) g");
         Path marker = r.dataDir().resolve("baton-test-marker");
         Files.writeString(marker, "wiped by reinit");
-        Result res = run("reinit", r.name(), "--force", "--wait");
+        Result res = run("reinit", c.scope(), r.name(), "--force", "--wait");
         assertEquals(0, res.code(), res.toString());
         assertFalse(Files.exists(marker), "the data directory was cloned again");
         assertEquals(500, ids(r, "before_reinit").size());

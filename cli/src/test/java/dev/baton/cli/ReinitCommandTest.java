@@ -63,7 +63,7 @@ class ReinitCommandTest {
         StringWriter o = new StringWriter();
         StringWriter e = new StringWriter();
         int code = Baton.commandLine(new PrintWriter(o, true), new PrintWriter(e, true)).execute("reinit",
-                "--etcd", "127.0.0.1:" + etcd.getAddress().getPort(), "--scope", "demo", "node2", "--force");
+                "--etcd", "127.0.0.1:" + etcd.getAddress().getPort(), "--scope", "demo", "demo", "node2", "--force");
         assertEquals(BaseCommand.EXIT_FAILED, code, e::toString);
         assertTrue(e.toString().startsWith("baton: cluster demo has no leader: reinit wipes the data directory"),
                 e::toString);
