@@ -33,7 +33,7 @@ final class DcsUrl {
             }
             case "etcd" -> throw bad(url, "etcd:// is etcd's v2 API, and Baton keeps its keys in the v3 API: "
                     + "write etcd3://");
-            default -> throw bad(url, "scheme \"" + scheme + "\" is not supported: Baton uses etcd (v3) only");
+            default -> throw bad(url, "scheme \"" + dev.baton.config.Untrusted.shown(scheme, 40) + "\" is not supported: Baton uses etcd (v3) only");
         }
         if (t.endsWith("/")) {
             t = t.substring(0, t.length() - 1);
@@ -56,7 +56,7 @@ final class DcsUrl {
     }
 
     private static ExitException bad(String url, String why) {
-        return ExitException.badInput("--dcs-url: cannot use \"" + url + "\": " + why
+        return ExitException.badInput("--dcs-url: cannot use \"" + dev.baton.config.Untrusted.shown(url, 200) + "\": " + why
                 + "; give etcd3://HOST:PORT or HOST:PORT");
     }
 }
