@@ -44,14 +44,15 @@ public enum LongAction {
      * Whether the member state is {@code running} once postgres answers queries while this action
      * still runs, as Patroni's is: its state follows postgres ({@code starting} until it answers),
      * so a stand-alone node that bootstrapped says {@code running} while it still creates its roles,
-     * a promotion or a reload leaves a node {@code running}. A clone, a rewind, a switchover, a
-     * restart and a restore from the repository keep their own state (postgres is down or going down,
-     * or not yet the data to serve).
+     * and a reload leaves a node {@code running}. A clone, a rewind, a switchover, a restart and a
+     * restore from the repository keep their own state (postgres is down or going down, or not yet
+     * the data to serve); so does a promotion after a failover (fence, drain, promote): other members
+     * wait for its end before they follow the new leader.
      */
     public boolean runningOncePostgresAnswers() {
         return switch (this) {
-            case BOOTSTRAP, START_PRIMARY, START_REPLICA, PROMOTE, FENCE, DRAIN, RELOAD -> true;
-            case RESTORE_BOOTSTRAP, CLONE, REWIND, HANDOVER, RESTART, REINITIALIZE -> false;
+            case BOOTSTRAP, START_PRIMARY, START_REPLICA, RELOAD -> true;
+            case RESTORE_BOOTSTRAP, CLONE, REWIND, HANDOVER, RESTART, REINITIALIZE, PROMOTE, FENCE, DRAIN -> false;
         };
     }
 
