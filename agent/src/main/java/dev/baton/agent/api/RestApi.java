@@ -11,8 +11,8 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.baton.agent.ha.NodeState;
 import dev.baton.agent.postgres.PgStatus;
 import dev.baton.config.RestApiConfig;
-import dev.baton.config.Sizes;
 import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.MemberState;
 import dev.baton.leader.model.MemberStatus;
 import java.io.IOException;
 import java.io.InputStream;
@@ -339,25 +339,27 @@ public final class RestApi implements AutoCloseable {
     public record Answer(int status, String body) {
     }
 
-    /** The endpoint logic, pure over the node state and "now" (tested without HTTP). */
+    /**
+     * The endpoint logic, pure over the node state and "now" (tested without HTTP). The health
+     * checks follow Patroni's {@code do_GET}: the status code from the path, then, except on the
+     * leader paths, every {@code ?tag_<k>=<v>} must match a configured tag.
+     */
     public Answer answer(String path, Map<String, String> query, NodeState s, long now) {
         return switch (path) {
             case "/", "/primary", "/master", "/read-write", "/leader" ->
                     new Answer(s.isWritablePrimary(now) ? 200 : 503, status(s, now));
             case "/standby-leader", "/standby_leader" -> new Answer(503, status(s, now));
-            case "/replica" -> new Answer(replicaOk(s, query) ? 200 : 503, status(s, now));
-            case "/read-only" -> new Answer(
-                    s.isWritablePrimary(now) || replicaOk(s, query) ? 200 : 503, status(s, now));
-            case "/async", "/asynchronous" -> new Answer(replicaOk(s, query) && !syncStandby(s) ? 200 : 503,
-                    status(s, now));
-            case "/sync", "/synchronous" -> new Answer(replicaOk(s, query) && syncStandby(s) ? 200 : 503,
-                    status(s, now));
-            case "/read-only-sync" -> new Answer(s.isWritablePrimary(now) || (replicaOk(s, query) && syncStandby(s))
-                    ? 200 : 503, status(s, now));
-            case "/health" -> new Answer(s.pg().running() ? 200 : 503, status(s, now));
-            case "/liveness" -> new Answer(live(s, now) ? 200 : 503, "{}");
-            case "/readiness" -> new Answer(s.isWritablePrimary(now) || (s.pg().runningAsReplica()
-                    && lagOk(s, Long.MAX_VALUE)) ? 200 : 503, "{}");
+            case "/replica" -> health(replicaOk(s, query), s, query, now);
+            case "/read-only" -> health(s.isWritablePrimary(now) || replicaOk(s, query), s, query, now);
+            case "/async", "/asynchronous" -> health(s.cluster() != null && replicaOk(s, query) && !syncStandby(s),
+                    s, query, now);
+            case "/sync", "/synchronous" -> health(replicaOk(s, query) && syncStandby(s), s, query, now);
+            case "/read-only-sync", "/read-only-synchronous" -> health(s.cluster() != null
+                    && (s.isWritablePrimary(now) || (replicaOk(s, query) && syncStandby(s))), s, query, now);
+            case "/health" -> health(running(s), s, query, now);
+            // Patroni answers these two with the status line only.
+            case "/liveness" -> new Answer(live(s, now) ? 200 : 503, "");
+            case "/readiness" -> new Answer(ready(s, query, now) ? 200 : 503, "");
             case "/patroni", "/status" -> new Answer(200, status(query.containsKey("fresh") ? fresh(s) : s, now));
             case "/cluster" -> new Answer(200, cluster(s));
             case "/history" -> new Answer(200, history(s));
@@ -369,42 +371,100 @@ public final class RestApi implements AutoCloseable {
         };
     }
 
+    /** A health check's answer: 200 when {@code ok} and every tag asked for matches, with the status body. */
+    private Answer health(boolean ok, NodeState s, Map<String, String> query, long now) {
+        return new Answer(ok && tagsMatch(s, query) ? 200 : 503, status(s, now));
+    }
+
+    /** A query parameter as Patroni reads it: absent when not given or given empty. */
+    private static String param(Map<String, String> query, String name) {
+        String v = query.get(name);
+        return v == null || v.isEmpty() ? null : v;
+    }
+
+    /** Postgres answers queries and the member state is {@code running} (Patroni: {@code state == running}). */
+    private static boolean running(NodeState s) {
+        return s.pg().running() && s.state() == MemberState.RUNNING;
+    }
+
     /** Listed in the {@code sync} key as a synchronous standby of the current leader. */
     private static boolean syncStandby(NodeState s) {
         return s.cluster() != null && s.cluster().dynamic().synchronousMode()
                 && s.cluster().sync().isSyncStandby(s.name(), s.cluster().leader());
     }
 
-    private boolean replicaOk(NodeState s, Map<String, String> query) {
-        if (!s.pg().runningAsReplica() || s.noloadbalance() || !s.pg().streaming()) {
-            return false;
-        }
+    /** Every {@code ?tag_<k>=<v>} (a non-empty one) matches this node's configured tag {@code k}. */
+    private static boolean tagsMatch(NodeState s, Map<String, String> query) {
         for (Map.Entry<String, String> e : query.entrySet()) {
-            if (e.getKey().startsWith("tag_")) {
-                Object v = s.cluster() == null ? null
-                        : s.cluster().member(s.name()).map(m -> m.tags().get(e.getKey().substring(4))).orElse(null);
-                if (v == null || !String.valueOf(v).equalsIgnoreCase(e.getValue())) {
-                    return false;
-                }
+            if (e.getKey().startsWith("tag_") && !e.getValue().isEmpty()
+                    && !PatroniFormats.tagMatches(s.tags().get(e.getKey().substring(4)), e.getValue())) {
+                return false;
             }
-        }
-        String lag = query.get("lag");
-        if (lag != null) {
-            OptionalLong max = Sizes.parseNonNegative(lag);
-            return max.isPresent() && lagOk(s, max.getAsLong());
         }
         return true;
     }
 
-    private static boolean lagOk(NodeState s, long maxLag) {
-        if (s.cluster() == null || s.cluster().lastLeaderLsn() == 0) {
+    /**
+     * Patroni's replica check: a running replica not tagged {@code noloadbalance}, in the
+     * {@code ?replication_state} asked for, and with {@code ?lag} not further behind the leader's
+     * last published position than that (replayed position; a {@code lag} that is no size is ignored).
+     */
+    private static boolean replicaOk(NodeState s, Map<String, String> query) {
+        if (!s.pg().runningAsReplica() || !running(s) || s.noloadbalance()) {
+            return false;
+        }
+        String wantedState = param(query, "replication_state");
+        if (wantedState != null && !wantedState.equals(replicationState(s.pg()))) {
+            return false;
+        }
+        OptionalLong max = PatroniFormats.bytes(param(query, "lag"));
+        return max.isEmpty() || !lagging(leaderOptime(s), s.pg().replayedLsn(), max.getAsLong());
+    }
+
+    /** The leader's last published WAL position ({@code status} key), 0 when unknown. */
+    private static long leaderOptime(NodeState s) {
+        return s.cluster() == null ? 0 : s.cluster().lastLeaderLsn();
+    }
+
+    /** Patroni's {@code leader_optime and leader_optime > position + max}; positions are never negative. */
+    static boolean lagging(long leaderOptime, long position, long max) {
+        return leaderOptime > 0 && leaderOptime - position > max;
+    }
+
+    /**
+     * Patroni 4's readiness: the leader-key holder is ready; otherwise postgres must be running,
+     * streaming, with a known leader position, and within {@code ?lag} (default
+     * {@code maximum_lag_on_failover}) of it, by the replayed position or with {@code ?mode=write}
+     * the received one.
+     */
+    private static boolean ready(NodeState s, Map<String, String> query, long now) {
+        if (s.holdsLock(now)) {
             return true;
         }
-        return s.cluster().lastLeaderLsn() - s.pg().walPosition() <= maxLag;
+        if (!running(s) || !"streaming".equals(replicationState(s.pg())) || s.cluster() == null) {
+            return false;
+        }
+        long position = "write".equals(query.get("mode")) ? received(s.pg()) : s.pg().replayedLsn();
+        long lag = leaderOptime(s) - position;
+        OptionalLong max = PatroniFormats.bytes(param(query, "lag"));
+        return lag <= (max.isPresent() ? max.getAsLong() : s.cluster().dynamic().maximumLagOnFailover());
+    }
+
+    /** A replica's received position as Patroni shows it: the replayed one while nothing was received. */
+    private static long received(PgStatus pg) {
+        return pg.receivedLsn() > 0 ? pg.receivedLsn() : pg.replayedLsn();
+    }
+
+    /** {@code streaming} or {@code in archive recovery} on a running replica, else null. */
+    private static String replicationState(PgStatus pg) {
+        if (!pg.runningAsReplica()) {
+            return null;
+        }
+        return pg.streaming() ? "streaming" : "in archive recovery";
     }
 
     private boolean live(NodeState s, long now) {
-        if (s.lastCycleNanos() == 0) {
+        if (s.lastCycleNanos() == 0 || s.paused()) {
             return true;
         }
         // The cluster's ttl as last read (it follows the config key), the file's before the first read.
@@ -413,60 +473,74 @@ public final class RestApi implements AutoCloseable {
         return now - s.lastCycleNanos() <= limit;
     }
 
+    /** {@code GET /patroni}: Patroni's {@code get_postgresql_status} and {@code _write_status_response}, plus {@code baton}. */
     String status(NodeState s, long now) {
         ObjectNode n = JSON.createObjectNode();
         PgStatus pg = s.pg();
         n.put("state", s.state().wire());
-        if (pg.startedAt() != null) {
-            n.put("postmaster_start_time", pg.startedAt());
-        }
-        n.put("role", s.role().wire());
-        if (syncStandby(s)) {
-            n.put("sync_standby", true);
-        }
-        if (pg.serverVersion() > 0) {
-            n.put("server_version", pg.serverVersion());
-        }
-        ObjectNode x = n.putObject("xlog");
-        if (pg.runningAsPrimary()) {
-            x.put("location", pg.writeLsn());
-        } else if (pg.running()) {
-            x.put("received_location", pg.receivedLsn());
-            x.put("replayed_location", pg.replayedLsn());
-            if (pg.replayTimestamp() == null) {
-                x.putNull("replayed_timestamp");
+        if (pg.running()) {
+            if (pg.startedAt() != null) {
+                n.put("postmaster_start_time", PatroniFormats.timestamp(pg.startedAt()));
+            }
+            n.put("role", s.role().wire());
+            if (pg.serverVersion() > 0) {
+                n.put("server_version", pg.serverVersion());
+            }
+            ObjectNode x = n.putObject("xlog");
+            if (pg.runningAsPrimary()) {
+                x.put("location", pg.writeLsn());
             } else {
-                x.put("replayed_timestamp", pg.replayTimestamp());
+                x.put("received_location", received(pg));
+                x.put("replayed_location", pg.replayedLsn());
+                x.put("replayed_timestamp", PatroniFormats.timestamp(pg.replayTimestamp()));
+                x.put("paused", pg.replayPaused());
             }
-            x.put("paused", pg.replayPaused());
-        }
-        if (pg.runningAsReplica()) {
-            n.put("replication_state", pg.streaming() ? "streaming" : "in archive recovery");
-        }
-        if (pg.timeline() > 0) {
-            n.put("timeline", pg.timeline());
-        }
-        if (!pg.replication().isEmpty()) {
-            ArrayNode rep = n.putArray("replication");
-            for (PgStatus.Replica r : pg.replication()) {
-                rep.addObject().put("application_name", r.applicationName()).put("client_addr", r.clientAddr())
-                        .put("state", r.state()).put("sync_state", r.syncState());
+            if (pg.runningAsReplica() && syncStandby(s)) {
+                n.put("sync_standby", true);
             }
+            if (pg.timeline() > 0) {
+                n.put("timeline", pg.timeline());
+            }
+            String replicationState = replicationState(pg);
+            if (replicationState != null) {
+                n.put("replication_state", replicationState);
+            }
+            if (!pg.replication().isEmpty()) {
+                ArrayNode rep = n.putArray("replication");
+                for (PgStatus.Replica r : pg.replication()) {
+                    ObjectNode e = rep.addObject();
+                    e.put("usename", r.usename());
+                    e.put("application_name", r.applicationName());
+                    e.put("client_addr", r.clientAddr());
+                    e.put("state", r.state());
+                    e.put("sync_state", r.syncState());
+                    e.put("sync_priority", r.syncPriority());
+                }
+            }
+        } else {
+            n.put("role", s.role().wire());
         }
-        n.put("cluster_unlocked", s.lockHolder() == null);
         if (s.paused()) {
             n.put("pause", true);
         }
-        if (s.dcsLastSeenEpochSeconds() > 0) {
-            n.put("dcs_last_seen", s.dcsLastSeenEpochSeconds());
+        if (s.lockHolder() == null) {
+            n.put("cluster_unlocked", true);
+        }
+        n.put("dcs_last_seen", s.dcsLastSeenEpochSeconds());
+        if (!s.tags().isEmpty()) {
+            n.set("tags", JSON.valueToTree(s.tags()));
         }
         if (s.systemId() != null) {
             n.put("database_system_identifier", s.systemId());
+        }
+        if (s.pendingRestart()) {
+            n.put("pending_restart", true);
         }
         ObjectNode p = n.putObject("patroni");
         p.put("version", version);
         p.put("scope", s.scope());
         p.put("name", s.name());
+        // Patroni's "scheduled_restart" ({"schedule": ISO time, ...}) goes here, after "patroni".
         ObjectNode b = n.putObject("baton");
         b.put("leader", s.lockHolder());
         b.put("holds_lock", s.holdsLock(now));
@@ -480,6 +554,7 @@ public final class RestApi implements AutoCloseable {
         return n.toString();
     }
 
+    /** {@code GET /cluster}: Patroni's {@code cluster_as_json} (3.3/4.0 shape) and {@code scope}. */
     static String cluster(NodeState s) {
         ObjectNode n = JSON.createObjectNode();
         ArrayNode members = n.putArray("members");
@@ -493,40 +568,60 @@ public final class RestApi implements AutoCloseable {
                         : c.dynamic().synchronousMode() && c.sync().isSyncStandby(m.name(), c.leader())
                         ? "sync_standby" : "replica");
                 e.put("state", m.state().wire());
-                if (m.apiUrl() != null) {
-                    e.put("api_url", m.apiUrl());
-                }
+                e.put("api_url", m.apiUrl());
                 if (m.host() != null) {
                     e.put("host", m.host());
-                    e.put("port", m.port());
+                    if (m.port() > 0) {
+                        e.put("port", m.port());
+                    }
                 }
                 if (m.timeline() > 0) {
                     e.put("timeline", m.timeline());
                 }
-                if (!m.name().equals(c.leader())) {
-                    if (c.lastLeaderLsn() > 0 && m.xlogLocation() > 0) {
-                        e.put("lag", Math.max(0, c.lastLeaderLsn() - m.xlogLocation()));
-                    } else {
-                        e.put("lag", "unknown");
-                    }
+                if (m.pendingRestart()) {
+                    e.put("pending_restart", true);
                 }
+                // Patroni's member "scheduled_restart" would go here.
                 if (!m.tags().isEmpty()) {
                     e.set("tags", JSON.valueToTree(m.tags()));
                 }
+                if (!m.name().equals(c.leader())) {
+                    if (m.xlogLocation() <= 0) {
+                        e.put("lag", "unknown");
+                    } else {
+                        e.put("lag", Math.max(0, c.lastLeaderLsn() - m.xlogLocation()));
+                    }
+                }
             }
-            n.put("scope", s.scope());
             if (c.dynamic().pause()) {
                 n.put("pause", true);
             }
+            c.failover().filter(f -> f.scheduledAt() != null).ifPresent(f -> {
+                ObjectNode sw = n.putObject("scheduled_switchover");
+                sw.put("at", PatroniFormats.isoformat(f.scheduledAt()));
+                if (f.leader() != null) {
+                    sw.put("from", f.leader());
+                }
+                if (f.candidate() != null) {
+                    sw.put("to", f.candidate());
+                }
+            });
         }
+        n.put("scope", s.scope());
         return n.toString();
     }
 
+    /** {@code GET /history}: the {@code history} key's lines as stored (Patroni's), {@code []} if absent or not a list. */
     static String history(NodeState s) {
         if (s.cluster() == null || s.cluster().snapshot().history() == null) {
             return "[]";
         }
-        return s.cluster().snapshot().history().value();
+        try {
+            com.fasterxml.jackson.databind.JsonNode lines = JSON.readTree(s.cluster().snapshot().history().value());
+            return lines != null && lines.isArray() ? lines.toString() : "[]";
+        } catch (IOException | RuntimeException e) {
+            return "[]";
+        }
     }
 
     private static String error(String message) {
@@ -540,7 +635,7 @@ public final class RestApi implements AutoCloseable {
         String t = body.stripLeading();
         ex.getResponseHeaders().set("Content-Type", t.startsWith("{") || t.startsWith("[")
                 ? "application/json" : "text/plain; charset=utf-8");
-        if (method.equals("HEAD") || method.equals("OPTIONS")) {
+        if (method.equals("HEAD") || method.equals("OPTIONS") || bytes.length == 0) {
             ex.sendResponseHeaders(status, -1);
             return;
         }

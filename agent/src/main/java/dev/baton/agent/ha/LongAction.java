@@ -41,6 +41,22 @@ public enum LongAction {
     }
 
     /**
+     * Whether the member state is {@code running} once postgres answers queries while this action
+     * still runs, as Patroni's is: its state follows postgres ({@code starting} until it answers),
+     * so a stand-alone node that bootstrapped says {@code running} while it still creates its roles,
+     * and a reload leaves a node {@code running}. A clone, a rewind, a switchover, a restart and a
+     * restore from the repository keep their own state (postgres is down or going down, or not yet
+     * the data to serve); so does a promotion after a failover (fence, drain, promote): other members
+     * wait for its end before they follow the new leader.
+     */
+    public boolean runningOncePostgresAnswers() {
+        return switch (this) {
+            case BOOTSTRAP, START_PRIMARY, START_REPLICA, RELOAD -> true;
+            case RESTORE_BOOTSTRAP, CLONE, REWIND, HANDOVER, RESTART, REINITIALIZE, PROMOTE, FENCE, DRAIN -> false;
+        };
+    }
+
+    /**
      * Whether the action stops postgres on purpose while this node keeps the leader key: the
      * primary_start_timeout clock must not release the key meanwhile. A restore bootstrap counts:
      * postgres is down (restoring, then recovering) for as long as the backup is big.

@@ -40,7 +40,7 @@ final class MemberPublisher {
         this.ticker = ticker;
         this.clock = clock;
         this.state = new AtomicReference<>(NodeState.initial(new NodeState.Identity(config.name(), config.scope(),
-                config.tags().noloadbalance(), config.tags().nofailover())));
+                config.tags().noloadbalance(), config.tags().nofailover(), new TreeMap<>(config.tags().all()))));
     }
 
     NodeState state() {
@@ -55,9 +55,12 @@ final class MemberPublisher {
         return dir != null && dir.hasData() ? Role.REPLICA : Role.UNINITIALIZED;
     }
 
-    /** The member state: the running long action's, else from postgres. */
+    /**
+     * The member state: the running long action's, else from postgres; {@code running} as soon as
+     * postgres answers during an action that does not hold it down ({@link LongAction#runningOncePostgresAnswers}).
+     */
     static MemberState state(PgStatus status, boolean postmasterAlive, LongAction.Running busy, boolean rewindFailed) {
-        if (busy != null) {
+        if (busy != null && !(status.running() && busy.action().runningOncePostgresAnswers())) {
             return busy.action().memberState();
         }
         if (rewindFailed && !postmasterAlive) {

@@ -4,6 +4,9 @@ import dev.baton.agent.postgres.PgStatus;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberState;
 import dev.baton.leader.model.Role;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What the HA loop last knew, published after every cycle for the REST API and metrics.
@@ -24,8 +27,21 @@ public record NodeState(Identity me, Local local, String lockHolder, long lockVa
                         ClusterView cluster, long lastCycleNanos, long dcsLastSeenEpochSeconds,
                         PromotionReport promotion) {
 
-    /** This member: name, cluster, and the tags the REST API answers by. */
-    public record Identity(String name, String scope, boolean noloadbalance, boolean nofailover) {
+    /**
+     * This member: name, cluster, and the tags the REST API answers by.
+     *
+     * @param tags all of its configured {@code tags} (shown in {@code /patroni}, matched by {@code ?tag_<k>=<v>})
+     */
+    public record Identity(String name, String scope, boolean noloadbalance, boolean nofailover,
+                           Map<String, Object> tags) {
+        public Identity {
+            tags = tags == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(tags));
+        }
+
+        /** Without other tags. */
+        public Identity(String name, String scope, boolean noloadbalance, boolean nofailover) {
+            this(name, scope, noloadbalance, nofailover, Map.of());
+        }
     }
 
     /**
@@ -62,6 +78,11 @@ public record NodeState(Identity me, Local local, String lockHolder, long lockVa
 
     public boolean nofailover() {
         return me.nofailover();
+    }
+
+    /** Its configured tags. */
+    public Map<String, Object> tags() {
+        return me.tags();
     }
 
     public Role role() {

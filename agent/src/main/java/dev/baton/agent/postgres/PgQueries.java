@@ -47,7 +47,7 @@ final class PgQueries {
             "SELECT status, received_tli, sender_host, sender_port FROM pg_stat_wal_receiver";
     static final String REPLICATION_SQL = """
             SELECT application_name, client_addr::text, state, sync_state, sent_lsn::text, flush_lsn::text,
-                   replay_lsn::text, extract(epoch from replay_lag)::float8
+                   replay_lsn::text, extract(epoch from replay_lag)::float8, usename::text, sync_priority
             FROM pg_stat_replication ORDER BY application_name
             """;
 
@@ -143,9 +143,10 @@ final class PgQueries {
                     try (ResultSet rr = st.executeQuery(REPLICATION_SQL)) {
                         while (rr.next()) {
                             double lag = rr.getDouble(8);
+                            Double lagOrNull = rr.wasNull() ? null : lag;
                             replicas.add(new PgStatus.Replica(rr.getString(1), rr.getString(2), rr.getString(3),
                                     rr.getString(4), Lsn.parse(rr.getString(5)), Lsn.parse(rr.getString(6)),
-                                    Lsn.parse(rr.getString(7)), rr.wasNull() ? null : lag));
+                                    Lsn.parse(rr.getString(7)), lagOrNull, rr.getString(9), rr.getInt(10)));
                         }
                     }
                 }

@@ -55,8 +55,20 @@ public record PgStatus(boolean running, boolean inRecovery, int timeline, long w
         return running && inRecovery;
     }
 
-    /** One row of pg_stat_replication. */
+    /**
+     * One row of pg_stat_replication.
+     *
+     * @param usename      the replication connection's role, or null
+     * @param syncPriority its priority as a synchronous standby (0: asynchronous)
+     */
     public record Replica(String applicationName, String clientAddr, String state, String syncState,
-                          long sentLsn, long flushLsn, long replayLsn, Double replayLagSeconds) {
+                          long sentLsn, long flushLsn, long replayLsn, Double replayLagSeconds, String usename,
+                          int syncPriority) {
+
+        /** Without the role and the priority (not read). */
+        public Replica(String applicationName, String clientAddr, String state, String syncState, long sentLsn,
+                       long flushLsn, long replayLsn, Double replayLagSeconds) {
+            this(applicationName, clientAddr, state, syncState, sentLsn, flushLsn, replayLsn, replayLagSeconds, null, 0);
+        }
     }
 }

@@ -105,6 +105,7 @@ class RestApiTest {
         ClusterView cluster;
         long lastCycle = NOW - SECOND;
         boolean noloadbalance;
+        Map<String, Object> tags = Map.of();
 
         S primary(long lsn) {
             role = "primary";
@@ -157,7 +158,7 @@ class RestApiTest {
         NodeState build() {
             return NodeStates.node(name).role(Role.parse(role)).state(MemberState.parse(state)).pg(pg)
                     .lock(lockHolder, lockValidUntil).cluster(cluster).lastCycle(lastCycle).dcsSeen(1_714_557_600L)
-                    .systemId(SYSID).noloadbalance(noloadbalance).build();
+                    .systemId(SYSID).noloadbalance(noloadbalance).tags(tags).build();
         }
     }
 
@@ -176,6 +177,7 @@ class RestApiTest {
     static S streamingReplica(long behind, Map<String, Object> tags) {
         S s = node();
         s.name = "node2";
+        s.tags = tags;
         return s.replica(100 * MB - behind, 100 * MB - behind, true).leader("node1")
                 .cluster(view("node1", 100 * MB, member("node1", "primary", 100 * MB, Map.of()),
                         member("node2", "replica", 100 * MB - behind, tags)));
@@ -316,10 +318,26 @@ class RestApiTest {
     }
 
     @Test
-    void replicaIs503WhenNotStreaming() throws Exception {
+    void replicaInArchiveRecoveryIs200UnlessStreamingIsAskedFor() throws Exception {
         S s = streamingReplica(0, Map.of());
         s.replica(100 * MB, 100 * MB, false); // restoring from the archive, no WAL receiver
+        assertEquals(200, code("/replica", s), "Patroni does not require streaming");
+        assertEquals(503, code("/replica", Map.of("replication_state", "streaming"), s));
+        assertEquals(200, code("/replica", Map.of("replication_state", "in archive recovery"), s));
+        assertEquals(200, code("/replica", Map.of("replication_state", "streaming"), streamingReplica(0, Map.of())));
+        assertEquals(503, code("/replica", Map.of("replication_state", "in archive recovery"),
+                streamingReplica(0, Map.of())));
+        assertEquals(503, code("/replica", Map.of("replication_state", "STREAMING"), streamingReplica(0, Map.of())),
+                "compared exactly, as Patroni does");
+        assertEquals(200, code("/replica", Map.of("replication_state", ""), s), "empty: not asked (parse_qs drops it)");
+    }
+
+    @Test
+    void replicaIs503WhileTheMemberStateIsNotRunning() throws Exception {
+        S s = streamingReplica(0, Map.of());
+        s.state = "starting"; // postgres answers, but a start or restart is still in progress
         assertEquals(503, code("/replica", s));
+        assertEquals(503, code("/health", s));
     }
 
     @Test
@@ -349,11 +367,11 @@ class RestApiTest {
     }
 
     @Test
-    void replicaLagUsesTheReceivedPositionWhenReplayIsBehind() throws Exception {
+    void replicaLagUsesTheReplayedPositionAsPatroniDoes() throws Exception {
         S s = streamingReplica(0, Map.of());
         s.replica(100 * MB - MB, 100 * MB - 50 * MB, true); // received 1 MB behind, replay 50 MB behind
-        assertEquals(200, code("/replica", Map.of("lag", "2MB"), s));
-        assertEquals(503, code("/replica", Map.of("lag", "512kB"), s));
+        assertEquals(503, code("/replica", Map.of("lag", "2MB"), s));
+        assertEquals(200, code("/replica", Map.of("lag", "50MB"), s));
     }
 
     @Test
@@ -366,20 +384,37 @@ class RestApiTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"lots", "10XB", "-5", "", "1.5MB", "99999999999999999999", "9999999999999TB"})
-    void replicaWithAMalformedLagIs503(String lag) throws Exception {
-        assertEquals(503, code("/replica", Map.of("lag", lag), streamingReplica(0, Map.of())));
+    @ValueSource(strings = {"lots", "10XB", "10mb", "", " ", "1 0", "0x", "\u0000", "\r\nX-Evil: 1", "<script>",
+            "99999999999999999999", "9999999999999TB", "1e999999"})
+    void replicaWithALagThatIsNoSmallSizeIgnoresTheLag(String lag) throws Exception {
+        // Patroni's parse_int gives None (or a huge number) and the check passes: no 400, no 500.
+        RestApi.Answer a = api().answer("/replica", Map.of("lag", lag), streamingReplica(500 * MB, Map.of()).build(), NOW);
+        assertEquals(200, a.status());
+        assertFalse(a.body().contains(lag.isBlank() ? "\u0000" : lag), "the parameter is not echoed");
+    }
+
+    @Test
+    void replicaWithANegativeLagIsLaggingUnlessTheLeaderPositionIsUnknown() throws Exception {
+        assertEquals(503, code("/replica", Map.of("lag", "-5"), streamingReplica(0, Map.of())));
+        S unknown = streamingReplica(0, Map.of());
+        unknown.cluster(null);
+        assertEquals(200, code("/replica", Map.of("lag", "-5"), unknown));
     }
 
     @Test
     void replicaHonoursTagFilters() throws Exception {
         Map<String, Object> tags = Map.of("dc", "eu-west-1a", "reporting", true, "nofailover", false);
         assertEquals(200, code("/replica", Map.of("tag_dc", "eu-west-1a"), streamingReplica(0, tags)));
-        assertEquals(200, code("/replica", Map.of("tag_dc", "EU-WEST-1A"), streamingReplica(0, tags)));
+        assertEquals(503, code("/replica", Map.of("tag_dc", "EU-WEST-1A"), streamingReplica(0, tags)),
+                "a text tag is compared exactly");
+        assertEquals(200, code("/replica", Map.of("tag_dc", ""), streamingReplica(0, tags)), "empty: not asked");
         assertEquals(503, code("/replica", Map.of("tag_dc", "us-east-1a"), streamingReplica(0, tags)));
         assertEquals(503, code("/replica", Map.of("tag_rack", "r1"), streamingReplica(0, tags)), "absent tag");
         assertEquals(200, code("/replica", Map.of("tag_reporting", "true"), streamingReplica(0, tags)));
         assertEquals(503, code("/replica", Map.of("tag_reporting", "false"), streamingReplica(0, tags)));
+        assertEquals(503, code("/replica", Map.of("tag_reporting", "True"), streamingReplica(0, tags)),
+                "a boolean tag is compared as lower-case text");
+        assertEquals(200, code("/replica", Map.of("tag_nofailover", "false"), streamingReplica(0, tags)));
         assertEquals(200, code("/replica", Map.of("tag_dc", "eu-west-1a", "tag_reporting", "true"),
                 streamingReplica(0, tags)));
         assertEquals(503, code("/replica", Map.of("tag_dc", "eu-west-1a", "tag_reporting", "false"),
@@ -388,8 +423,15 @@ class RestApiTest {
         assertEquals(200, code("/replica", Map.of("tag_dc", "eu-west-1a", "lag", "1MB"), streamingReplica(MB, tags)));
         assertEquals(503, code("/replica", Map.of("tag_dc", "eu-west-1a", "lag", "1MB"),
                 streamingReplica(2 * MB, tags)));
-        // Without a cluster view the tags cannot be checked: not a match.
-        assertEquals(503, code("/replica", Map.of("tag_dc", "eu-west-1a"), streamingReplica(0, tags).cluster(null)));
+        // The configured tags count, also without a cluster view.
+        assertEquals(200, code("/replica", Map.of("tag_dc", "eu-west-1a"), streamingReplica(0, tags).cluster(null)));
+        // Every path but the leader ones checks them.
+        S primary = healthyPrimary();
+        primary.tags = tags;
+        assertEquals(200, code("/primary", Map.of("tag_dc", "elsewhere"), primary));
+        assertEquals(503, code("/read-only", Map.of("tag_dc", "elsewhere"), primary));
+        assertEquals(200, code("/read-only", Map.of("tag_dc", "eu-west-1a"), primary));
+        assertEquals(503, code("/health", Map.of("tag_dc", "elsewhere"), primary));
     }
 
     // ---------------------------------------------------------------- other health endpoints
@@ -425,7 +467,13 @@ class RestApiTest {
         assertEquals(503, code("/liveness", healthyPrimary().lastCycle(NOW - TTL * SECOND - 1)));
         assertEquals(200, code("/liveness", streamingReplica(0, Map.of()).lastCycle(NOW - 15 * SECOND)));
         assertEquals(503, code("/liveness", streamingReplica(0, Map.of()).lastCycle(NOW - 25 * SECOND)));
-        assertEquals("{}", api().answer("/liveness", Map.of(), healthyPrimary().build(), NOW).body());
+        assertEquals("", api().answer("/liveness", Map.of(), healthyPrimary().build(), NOW).body(),
+                "the status line only, as Patroni");
+        DynamicConfig d = DynamicConfig.defaults();
+        DynamicConfig paused = new DynamicConfig(d.ttl(), d.loopWait(), d.retryTimeout(), d.maximumLagOnFailover(),
+                d.primaryStartTimeout(), d.usePgRewind(), d.useSlots(), d.parameters(), true, d.synchronousMode());
+        assertEquals(200, code("/liveness", healthyPrimary().cluster(view(paused, "node1", 0))
+                .lastCycle(NOW - 100 * SECOND)), "in maintenance mode a stuck loop is fine (Patroni)");
     }
 
     @Test
@@ -436,12 +484,32 @@ class RestApiTest {
     }
 
     @Test
-    void readinessIs200ForTheLeaderOrARunningReplica() throws Exception {
+    void readinessIs200ForTheLeaderOrAStreamingReplicaWithinTheLag() throws Exception {
         assertEquals(200, code("/readiness", healthyPrimary()));
         assertEquals(503, code("/readiness", healthyPrimary().lock(NOW - 1)));
         assertEquals(200, code("/readiness", streamingReplica(0, Map.of())));
-        assertEquals(200, code("/readiness", streamingReplica(500 * MB, Map.of()).noloadbalance()));
+        assertEquals(200, code("/readiness", streamingReplica(MB, Map.of()).noloadbalance()),
+                "maximum_lag_on_failover (1 MB) by default");
+        assertEquals(503, code("/readiness", streamingReplica(MB + 1, Map.of())));
+        assertEquals(200, code("/readiness", Map.of("lag", "600MB"), streamingReplica(500 * MB, Map.of())));
+        assertEquals(503, code("/readiness", Map.of("lag", "100MB"), streamingReplica(500 * MB, Map.of())));
+        assertEquals(503, code("/readiness", Map.of("lag", "bogus"), streamingReplica(500 * MB, Map.of())),
+                "a lag that is no size: maximum_lag_on_failover");
+        S archive = streamingReplica(0, Map.of());
+        archive.replica(100 * MB, 100 * MB, false);
+        assertEquals(503, code("/readiness", archive), "not streaming");
+        assertEquals(503, code("/readiness", streamingReplica(0, Map.of()).cluster(null)), "etcd not read");
         assertEquals(503, code("/readiness", node()));
+        assertEquals("", api().answer("/readiness", Map.of(), healthyPrimary().build(), NOW).body());
+    }
+
+    @Test
+    void readinessModeWriteComparesTheReceivedPosition() throws Exception {
+        S s = streamingReplica(0, Map.of());
+        s.replica(100 * MB, 50 * MB, true); // everything received, replay 50 MB behind
+        assertEquals(503, code("/readiness", s));
+        assertEquals(200, code("/readiness", Map.of("mode", "write"), s));
+        assertEquals(503, code("/readiness", Map.of("mode", "apply"), s));
     }
 
     @Test
@@ -467,7 +535,7 @@ class RestApiTest {
         assertEquals("demo", n.path("patroni").path("scope").asText());
         assertEquals("node1", n.path("patroni").path("name").asText());
         assertEquals("test-1.0", n.path("patroni").path("version").asText());
-        assertFalse(n.path("cluster_unlocked").asBoolean(true));
+        assertFalse(n.has("cluster_unlocked"), "only when true, as Patroni");
         assertEquals(SYSID, n.path("database_system_identifier").asText());
         assertEquals("node2", n.path("replication").get(0).path("application_name").asText());
         assertEquals("streaming", n.path("replication").get(0).path("state").asText());
@@ -522,7 +590,106 @@ class RestApiTest {
         assertTrue(body("/cluster", s).path("pause").asBoolean());
     }
 
+    @Test
+    void patroniHasPatronisFieldsWithPatronisTypes() throws Exception {
+        S s = healthyPrimary();
+        s.tags = Map.of("dc", "eu", "nofailover", false);
+        s.pg = new PgStatus(true, false, 3, 100 * MB, 0, 0, null, false, false, null, 0, "2025-06-01 12:00:01.12+00",
+                160002, List.of(new PgStatus.Replica("node2", "10.0.0.2", "streaming", "sync", 1, 1, 1, 0.0,
+                "replicator", 1), new PgStatus.Replica("pg_basebackup", null, "backup", "async", 0, 0, 0, null)), true);
+        JsonNode n = body("/patroni", s);
+        assertEquals(List.of("state", "postmaster_start_time", "role", "server_version", "xlog", "timeline",
+                "replication", "dcs_last_seen", "tags", "database_system_identifier", "pending_restart", "patroni",
+                "baton"), fields(n), "Patroni's order; the place for scheduled_restart is after patroni");
+        assertEquals("2025-06-01 12:00:01.120000+00:00", n.path("postmaster_start_time").asText(),
+                "as Python prints the datetime");
+        JsonNode r = n.path("replication").get(0);
+        assertEquals(List.of("usename", "application_name", "client_addr", "state", "sync_state", "sync_priority"),
+                fields(r));
+        assertEquals("replicator", r.path("usename").asText());
+        assertEquals(1, r.path("sync_priority").asInt());
+        assertTrue(n.path("replication").get(1).path("client_addr").isNull());
+        assertTrue(n.path("dcs_last_seen").isIntegralNumber());
+        assertEquals("eu", n.path("tags").path("dc").asText());
+        assertTrue(n.path("pending_restart").asBoolean());
+        assertTrue(n.path("xlog").path("location").isIntegralNumber());
+        assertFalse(n.has("replication_state"), "a primary has none");
+    }
+
+    @Test
+    void patroniOfAReplicaShowsItsPositionsAndReplicationState() throws Exception {
+        S s = streamingReplica(0, Map.of());
+        s.replica(0, 80 * MB, false); // nothing received yet: Patroni shows the replayed position
+        JsonNode n = body("/patroni", s);
+        assertEquals(80 * MB, n.path("xlog").path("received_location").asLong());
+        assertEquals("in archive recovery", n.path("replication_state").asText());
+        assertEquals("2024-05-01T10:00:01+00:00", n.path("xlog").path("replayed_timestamp").asText());
+        assertFalse(n.has("replication"));
+        assertFalse(n.has("cluster_unlocked"));
+        assertFalse(n.has("tags"), "none configured");
+    }
+
+    @Test
+    void patroniOfAStoppedNodeHasStateAndRoleOnly() throws Exception {
+        JsonNode n = body("/patroni", healthyPrimary().stopped().leader(null));
+        assertEquals(List.of("state", "role", "cluster_unlocked", "dcs_last_seen", "database_system_identifier",
+                "patroni", "baton"), fields(n));
+        assertEquals("stopped", n.path("state").asText());
+        assertTrue(n.path("cluster_unlocked").asBoolean());
+    }
+
+    private static List<String> fields(JsonNode n) {
+        List<String> out = new ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
     // ---------------------------------------------------------------- /cluster
+
+    @Test
+    void clusterHasPatronisMemberFieldsAndTheScheduledSwitchover() throws Exception {
+        MemberStatus pending = new MemberStatus("node2", "postgres://10.0.0.2:5432/postgres", null, MemberState.RUNNING,
+                Role.REPLICA, 99 * MB, 3, Map.of(), "test-1.0", true, false, null);
+        ClusterSnapshot snap = new ClusterSnapshot(1, null, null, null, Map.of(),
+                new dev.baton.leader.VersionedValue("{\"leader\":\"node1\",\"member\":\"node2\","
+                        + "\"scheduled_at\":\"2026-01-01T10:00:00+00:00\"}", 1, 1, 0), null,
+                new dev.baton.leader.VersionedValue("[[1,25165984,\"no recovery target specified\","
+                        + "\"2026-01-01T09:00:00+00:00\",\"node1\"],[2,33554592,\"old\",\"t\"]]", 1, 1, 0), null);
+        Map<String, MemberStatus> members = new LinkedHashMap<>();
+        members.put("node1", member("node1", "primary", 100 * MB, Map.of()));
+        members.put("node2", pending);
+        ClusterView c = new ClusterView(SYSID, "node1", 42, members, DynamicConfig.defaults(), true, 100 * MB, snap);
+        S s = healthyPrimary().cluster(c);
+        JsonNode n = body("/cluster", s);
+        JsonNode node2 = n.path("members").get(1);
+        assertEquals(List.of("name", "role", "state", "api_url", "host", "port", "timeline", "pending_restart", "lag"),
+                fields(node2));
+        assertTrue(node2.path("api_url").isNull(), "Patroni always has api_url");
+        assertTrue(node2.path("port").isInt());
+        assertEquals(MB, node2.path("lag").asLong());
+        JsonNode sw = n.path("scheduled_switchover");
+        assertEquals("2026-01-01T10:00:00+00:00", sw.path("at").asText());
+        assertEquals("node1", sw.path("from").asText());
+        assertEquals("node2", sw.path("to").asText());
+        assertEquals(List.of("members", "scheduled_switchover", "scope"), fields(n));
+        // /history: the lines as stored, a 4-element line of an old Patroni included.
+        JsonNode h = JSON.readTree(api().answer("/history", Map.of(), s.build(), NOW).body());
+        assertEquals(2, h.size());
+        assertEquals(25165984L, h.get(0).get(1).asLong());
+        assertEquals("node1", h.get(0).get(4).asText());
+        assertEquals(4, h.get(1).size());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"not json", "{\"a\":1}", "42", "", "null"})
+    void historyThatIsNoListIsEmpty(String value) throws Exception {
+        ClusterSnapshot snap = new ClusterSnapshot(1, null, null, null, Map.of(), null, null,
+                new dev.baton.leader.VersionedValue(value, 1, 1, 0), null);
+        ClusterView c = new ClusterView(SYSID, "node1", 42, Map.of(), DynamicConfig.defaults(), true, 0, snap);
+        RestApi.Answer a = api().answer("/history", Map.of(), healthyPrimary().cluster(c).build(), NOW);
+        assertEquals(200, a.status());
+        assertEquals("[]", a.body());
+    }
 
     @Test
     void clusterListsMembersWithRoleAndLag() throws Exception {
@@ -576,7 +743,7 @@ class RestApiTest {
                 .cluster(view(null, 0, member("node1", "replica", 5, Map.of()), member("node2", "replica", 5, Map.of())));
         for (JsonNode m : body("/cluster", s).path("members")) {
             assertEquals("replica", m.path("role").asText());
-            assertEquals("unknown", m.path("lag").asText());
+            assertEquals(0, m.path("lag").asLong(-1), "Patroni: no known leader position (0) is not behind");
         }
     }
 
@@ -612,6 +779,12 @@ class RestApiTest {
                     .statusCode());
             assertEquals(503, http.send(request(base + "/replica?lag=10MB", "GET"),
                     HttpResponse.BodyHandlers.ofString()).statusCode());
+
+            // /liveness and /readiness: the status line only (no body), as Patroni.
+            HttpResponse<byte[]> liveness = http.send(request(base + "/liveness", "GET"),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, liveness.statusCode());
+            assertEquals(0, liveness.body().length);
 
             HttpResponse<byte[]> head = http.send(request(base + "/primary", "HEAD"),
                     HttpResponse.BodyHandlers.ofByteArray());

@@ -21,6 +21,7 @@ public final class NodeStates {
     private String systemId;
     private boolean noloadbalance;
     private boolean nofailover;
+    private java.util.Map<String, Object> tags = java.util.Map.of();
 
     public static NodeStates node(String name) {
         NodeStates b = new NodeStates();
@@ -44,6 +45,7 @@ public final class NodeStates {
         b.systemId = s.systemId();
         b.noloadbalance = s.noloadbalance();
         b.nofailover = s.nofailover();
+        b.tags = s.tags();
         return b;
     }
 
@@ -59,9 +61,10 @@ public final class NodeStates {
     public NodeStates systemId(String v) { systemId = v; return this; }
     public NodeStates noloadbalance(boolean v) { noloadbalance = v; return this; }
     public NodeStates nofailover(boolean v) { nofailover = v; return this; }
+    public NodeStates tags(java.util.Map<String, Object> v) { tags = v; return this; }
 
     public NodeState build() {
-        return new NodeState(new NodeState.Identity(name, scope, noloadbalance, nofailover),
+        return new NodeState(new NodeState.Identity(name, scope, noloadbalance, nofailover, tags),
                 new NodeState.Local(role, state, pg, systemId), lockHolder, lockValidUntil, sentence, cluster, lastCycle,
                 dcsSeen, null);
     }

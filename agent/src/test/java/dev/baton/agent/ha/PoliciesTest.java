@@ -163,6 +163,25 @@ class PoliciesTest {
     }
 
     @Test
+    void memberStateIsRunningOncePostgresAnswersDuringAnActionThatDoesNotHoldItDown() {
+        PgStatus primary = new PgStatus(true, false, 1, 5, 0, 0, null, false, false, null, 0, null, 160000, List.of());
+        // Patroni: "initializing new cluster" while initdb runs, then postgres' own state.
+        assertEquals(MemberState.INITIALIZING_NEW_CLUSTER,
+                MemberPublisher.state(PgStatus.stopped(), true, LongAction.BOOTSTRAP.running(), false));
+        assertEquals(MemberState.RUNNING, MemberPublisher.state(primary, true, LongAction.BOOTSTRAP.running(), false),
+                "a stand-alone node whose postgres answers while the roles are created");
+        for (LongAction a : new LongAction[] {LongAction.START_PRIMARY, LongAction.START_REPLICA, LongAction.RELOAD}) {
+            assertEquals(MemberState.RUNNING, MemberPublisher.state(primary, true, a.on("x"), false), a.name());
+            assertEquals(MemberState.STARTING, MemberPublisher.state(PgStatus.stopped(), true, a.on("x"), false), a.name());
+        }
+        for (LongAction a : new LongAction[] {LongAction.RESTORE_BOOTSTRAP, LongAction.CLONE, LongAction.REWIND,
+                LongAction.HANDOVER, LongAction.RESTART, LongAction.REINITIALIZE, LongAction.PROMOTE, LongAction.FENCE,
+                LongAction.DRAIN}) {
+            assertEquals(a.memberState(), MemberPublisher.state(primary, true, a.on("x"), false), a.name());
+        }
+    }
+
+    @Test
     void longActionsDescribeThemselves() {
         assertEquals("clone from node1", LongAction.CLONE.on("node1").description());
         assertEquals("switchover to node3", LongAction.HANDOVER.on("node3").description());

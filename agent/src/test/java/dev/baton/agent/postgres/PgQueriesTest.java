@@ -28,14 +28,16 @@ class PgQueriesTest {
         jdbc.rows(PgQueries.STATUS_SQL, List.of(row(false, 150004, "2026-12-01 10:00:00+00", "0/3000060", null, null,
                         null, false, 3, 2, true, null)))
                 .rows(PgQueries.REPLICATION_SQL, List.of(
-                        row("node2", "10.0.0.2", "streaming", "sync", "0/3000060", "0/3000060", "0/3000000", 0.25),
-                        row("node3", "10.0.0.3", "catchup", "async", "0/2000000", null, null, null)));
+                        row("node2", "10.0.0.2", "streaming", "sync", "0/3000060", "0/3000060", "0/3000000", 0.25,
+                                "replicator", 1),
+                        row("node3", "10.0.0.3", "catchup", "async", "0/2000000", null, null, null, null, 0)));
         PgStatus s = queries.status();
         assertEquals(new PgStatus(true, false, 3, Lsn.parse("0/3000060"), 0, 0, null, false, false, null, 0,
                 "2026-12-01 10:00:00+00", 150004, List.of(
                 new PgStatus.Replica("node2", "10.0.0.2", "streaming", "sync", Lsn.parse("0/3000060"),
-                        Lsn.parse("0/3000060"), Lsn.parse("0/3000000"), 0.25),
-                new PgStatus.Replica("node3", "10.0.0.3", "catchup", "async", Lsn.parse("0/2000000"), 0, 0, null)),
+                        Lsn.parse("0/3000060"), Lsn.parse("0/3000000"), 0.25, "replicator", 1),
+                new PgStatus.Replica("node3", "10.0.0.3", "catchup", "async", Lsn.parse("0/2000000"), 0, 0, null,
+                        null, 0)),
                 true), s);
         assertEquals(List.of("autocommit true", PgQueries.STATUS_SQL, PgQueries.REPLICATION_SQL), jdbc.log());
     }
