@@ -408,13 +408,15 @@ public final class RestApi implements AutoCloseable {
      * Patroni's replica check: a running replica not tagged {@code noloadbalance}, in the
      * {@code ?replication_state} asked for, and with {@code ?lag} not further behind the leader's
      * last published position than that (replayed position; a {@code lag} that is no size is ignored).
+     * Without {@code ?replication_state} Baton asks for more than Patroni: the replica must stream,
+     * so that a load balancer never sends reads to a replica that has lost its primary.
      */
     private static boolean replicaOk(NodeState s, Map<String, String> query) {
         if (!s.pg().runningAsReplica() || !running(s) || s.noloadbalance()) {
             return false;
         }
         String wantedState = param(query, "replication_state");
-        if (wantedState != null && !wantedState.equals(replicationState(s.pg()))) {
+        if (wantedState != null ? !wantedState.equals(replicationState(s.pg())) : !s.pg().streaming()) {
             return false;
         }
         OptionalLong max = PatroniFormats.bytes(param(query, "lag"));

@@ -318,10 +318,11 @@ class RestApiTest {
     }
 
     @Test
-    void replicaInArchiveRecoveryIs200UnlessStreamingIsAskedFor() throws Exception {
+    void replicaInArchiveRecoveryIs200OnlyWhenAskedForByItsReplicationState() throws Exception {
         S s = streamingReplica(0, Map.of());
         s.replica(100 * MB, 100 * MB, false); // restoring from the archive, no WAL receiver
-        assertEquals(200, code("/replica", s), "Patroni does not require streaming");
+        assertEquals(503, code("/replica", s), "Baton, unlike Patroni, requires streaming unless told otherwise: "
+                + "a load balancer never reads from a replica that lost its primary");
         assertEquals(503, code("/replica", Map.of("replication_state", "streaming"), s));
         assertEquals(200, code("/replica", Map.of("replication_state", "in archive recovery"), s));
         assertEquals(200, code("/replica", Map.of("replication_state", "streaming"), streamingReplica(0, Map.of())));
@@ -329,7 +330,7 @@ class RestApiTest {
                 streamingReplica(0, Map.of())));
         assertEquals(503, code("/replica", Map.of("replication_state", "STREAMING"), streamingReplica(0, Map.of())),
                 "compared exactly, as Patroni does");
-        assertEquals(200, code("/replica", Map.of("replication_state", ""), s), "empty: not asked (parse_qs drops it)");
+        assertEquals(503, code("/replica", Map.of("replication_state", ""), s), "empty: not asked (parse_qs drops it)");
     }
 
     @Test
