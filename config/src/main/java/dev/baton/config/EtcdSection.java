@@ -51,7 +51,7 @@ final class EtcdSection {
                     + n.path("host") + ")");
         }
         EtcdConfig config = SecuritySections.etcd(n, valid, "protocol");
-        n.unsupported("url", "urls", "proxy", "srv", "srv_suffix");
+        n.unsupported("url", "urls", "proxy", "srv", "srv_suffix", "use_proxies");
         n.finish();
         return config;
     }

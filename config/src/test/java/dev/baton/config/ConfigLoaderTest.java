@@ -424,10 +424,14 @@ class ConfigLoaderTest {
         assertTrue(r.ok(), r.errors().toString());
         Map<String, String> w = warningsByPath(r);
         String unsupported = "Patroni key not supported by Baton, ignored";
-        for (String p : List.of("consul", "kubernetes", "raft", "citus", "restapi.server_tokens",
+        for (String p : List.of("consul", "kubernetes", "raft")) {
+            assertEquals(EnvOverrides.UNSUPPORTED_DCS, w.get(p), p);
+        }
+        assertEquals(BootstrapSection.NOT_CREATED, w.get("bootstrap.users"));
+        for (String p : List.of("citus", "restapi.server_tokens",
                 "postgresql.pg_ctl_timeout", "postgresql.basebackup",
                 "postgresql.recovery_conf", "postgresql.custom_conf",
-                "postgresql.config_dir", "postgresql.use_unix_socket", "bootstrap.users", "bootstrap.post_bootstrap",
+                "postgresql.config_dir", "postgresql.use_unix_socket", "bootstrap.post_bootstrap",
                 "bootstrap.dcs.failsafe_mode")) {
             assertEquals(unsupported, w.get(p), p);
         }
