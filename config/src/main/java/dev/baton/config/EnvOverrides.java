@@ -137,6 +137,9 @@ final class EnvOverrides {
         return List.copyOf(t);
     }
 
+    /** The etcd keys that each give the endpoints. */
+    private static final List<String> ENDPOINT_KEYS = List.of("host", "hosts", "url");
+
     private static final Set<String> KNOWN_SUFFIXES = TABLE.stream().map(EnvOverride::suffix)
             .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
@@ -192,6 +195,7 @@ final class EnvOverrides {
      * @param etcdKey the etcd section in use ("etcd3", or "etcd" when only that alias is written)
      */
     static void apply(ObjectNode tree, String etcdKey, Map<String, String> env, Issues issues) {
+        Set<String> fromEnv = new java.util.HashSet<>();
         for (EnvOverride o : TABLE) {
             String variable = variable(env, o.suffix());
             if (variable == null) {
@@ -208,13 +212,16 @@ final class EnvOverrides {
             String[] keys = path.split("\\.");
             if (set(tree, List.of(keys), value)) {
                 issues.fromEnv(path, variable);
-                // An overridden etcd host list replaces the file's, whichever of host/hosts it used.
+                fromEnv.add(path);
+                // An overridden etcd endpoint replaces the file's, whichever of host/hosts/url it used
+                // (set in that order, so that hosts wins over url when both come from variables).
                 String section = keys[0];
-                if (keys.length == 2 && (section.equals("etcd") || section.equals("etcd3"))) {
-                    if (keys[1].equals("hosts")) {
-                        ((ObjectNode) tree.get(section)).remove("host");
-                    } else if (keys[1].equals("host")) {
-                        ((ObjectNode) tree.get(section)).remove("hosts");
+                if (keys.length == 2 && (section.equals("etcd") || section.equals("etcd3"))
+                        && ENDPOINT_KEYS.contains(keys[1])) {
+                    for (String other : ENDPOINT_KEYS) {
+                        if (!other.equals(keys[1]) && !fromEnv.contains(section + "." + other)) {
+                            ((ObjectNode) tree.get(section)).remove(other);
+                        }
                     }
                 }
             }

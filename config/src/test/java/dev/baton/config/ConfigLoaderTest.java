@@ -344,7 +344,7 @@ class ConfigLoaderTest {
         LoadResult r = load("");
         assertEquals(Set.of("scope", "name", "restapi.listen", "etcd3.hosts", "postgresql.listen",
                 "postgresql.data_dir"), errorPaths(r));
-        assertEquals("at least one etcd host is required (etcd3.hosts or etcd3.host)", message(r, "etcd3.hosts"));
+        assertEquals("at least one etcd host is required (etcd3.hosts, etcd3.host or etcd3.url)", message(r, "etcd3.hosts"));
     }
 
     @Test

@@ -517,4 +517,23 @@ class EnvVariablesTest {
         assertEquals("b:1", t.at("/etcd/hosts").asText());
         assertFalse(t.get("etcd").has("host"));
     }
+
+    @Test
+    void anEtcdUrlVariableReplacesTheFilesHostsAndLosesToHostsFromAVariable() throws Exception {
+        BatonConfig c = ConfigLoaderTest.load(ConfigLoaderTest.MINIMAL, Map.of("PATRONI_ETCD3_URL", "https://e9:2379"))
+                .orThrow();
+        assertEquals(List.of("e9:2379"), c.etcd().hosts());
+        assertEquals("https", c.etcd().protocol());
+
+        LoadResult both = ConfigLoaderTest.load(ConfigLoaderTest.MINIMAL, Map.of("PATRONI_ETCD3_URL", "https://e9:2379",
+                "BATON_ETCD3_HOSTS", "e1:2379,e2:2379"));
+        assertEquals(List.of("e1:2379", "e2:2379"), both.orThrow().etcd().hosts());
+        assertEquals("ignored, etcd3.hosts is set (from PATRONI_ETCD3_URL)",
+                ConfigLoaderTest.warningsByPath(both).get("etcd3.url"));
+
+        LoadResult userInUrl = ConfigLoaderTest.load(ConfigLoaderTest.MINIMAL,
+                Map.of("PATRONI_ETCD3_URL", "http://root:S3cret@e9:2379"));
+        assertTrue(ConfigLoaderTest.message(userInUrl, "etcd3.url").endsWith("(from PATRONI_ETCD3_URL)"));
+        assertFalse(userInUrl.errors().toString().contains("S3cret"), userInUrl.errors().toString());
+    }
 }
