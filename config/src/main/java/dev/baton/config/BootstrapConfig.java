@@ -1,15 +1,18 @@
 package dev.baton.config;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code bootstrap}: the dynamic config written to etcd by the node that initialises the cluster,
  * the initdb flags (already rendered, e.g. "--encoding=UTF8"), extra pg_hba lines, and how the
  * first node makes its data directory ({@code method}: initdb, or a restore from the backup
- * repository with {@code restore}, never null when {@code method} is {@code RESTORE}).
+ * repository with {@code restore}, never null when {@code method} is {@code RESTORE}), and the
+ * users Patroni 3.x creates after initialisation ({@code users}, by name; read and checked, not
+ * created yet: the loader warns).
  */
 public record BootstrapConfig(DynamicConfig dcs, List<String> initdbArgs, List<String> pgHba, Method method,
-        RestoreConfig restore) {
+        RestoreConfig restore, Map<String, BootstrapUser> users) {
 
     /** {@code bootstrap.method}. */
     public enum Method {
@@ -28,6 +31,13 @@ public record BootstrapConfig(DynamicConfig dcs, List<String> initdbArgs, List<S
         if (method == Method.RESTORE && restore == null) {
             restore = new RestoreConfig(null, null, null);
         }
+        users = Copies.map(users);
+    }
+
+    /** Without bootstrap users. */
+    public BootstrapConfig(DynamicConfig dcs, List<String> initdbArgs, List<String> pgHba, Method method,
+            RestoreConfig restore) {
+        this(dcs, initdbArgs, pgHba, method, restore, Map.of());
     }
 
     /** A bootstrap by initdb. */

@@ -2,9 +2,13 @@ package dev.baton.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads {@code bootstrap}: the dynamic configuration that seeds the etcd {@code config} key, the
@@ -45,9 +49,68 @@ final class BootstrapSection {
                 n.issues().error(n.path("restore"), "is only read with bootstrap.method: restore");
             }
         }
-        n.unsupported("users", "post_bootstrap", "post_init");
+        Map<String, BootstrapUser> users = users(n.map("users"));
+        if (n.present("users")) {
+            n.issues().warn(n.path("users"), NOT_CREATED + (users.isEmpty() ? "" : ": " + String.join(", ",
+                    users.keySet())));
+        }
+        n.unsupported("post_bootstrap", "post_init");
         n.finish();
-        return new BootstrapConfig(dcs, initdb, pgHba, method, restore);
+        return new BootstrapConfig(dcs, initdb, pgHba, method, restore, users);
+    }
+
+    static final String NOT_CREATED = "read and checked, but Baton does not create bootstrap users yet (Patroni 4 "
+            + "dropped them too): create them with SQL once the cluster is bootstrapped";
+
+    /** A role name Baton can quote safely; "pg_" names are reserved by PostgreSQL. */
+    private static final Pattern ROLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$-]{0,62}");
+
+    /** CREATE ROLE's option keywords (each also with NO), and the one option with a value Baton takes. */
+    private static final Set<String> ROLE_OPTIONS = Set.of("SUPERUSER", "CREATEDB", "CREATEROLE", "INHERIT", "LOGIN",
+            "REPLICATION", "BYPASSRLS");
+    private static final Pattern CONNECTION_LIMIT = Pattern.compile("CONNECTION\\s+LIMIT\\s+(-1|\\d{1,9})");
+
+    /**
+     * {@code bootstrap.users}: {@code {name: {password: ..., options: [createdb, ...]}}}, as Patroni
+     * 3.x reads it (Patroni 4 dropped it). Each name, password and option is checked; the options
+     * are {@code CREATE ROLE} keywords only, never SQL of their own. Baton does not create these
+     * users yet: a warning says so, so that nobody counts on them.
+     */
+    static Map<String, BootstrapUser> users(ConfigNode n) {
+        Map<String, BootstrapUser> out = new LinkedHashMap<>();
+        for (Iterator<String> it = n.keys(); it.hasNext();) {
+            String name = it.next();
+            String path = n.path(name);
+            if (!ROLE.matcher(name).matches() || name.toLowerCase(Locale.ROOT).startsWith("pg_")) {
+                n.issues().error(path, "must be a role name (letters, digits, '_', '$', '-', at most 63, not "
+                        + "starting with pg_), got \"" + Untrusted.shown(name, 70) + "\"");
+                n.value(name);
+                continue;
+            }
+            ConfigNode user = n.map(name);
+            // Optional, as in Patroni (a role without a password); never shown.
+            String password = user.string("password", null);
+            if (password != null && password.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                n.issues().error(user.path("password"), "contains a control character");
+                password = null;
+            }
+            List<String> options = new ArrayList<>();
+            List<String> raw = user.strings("options");
+            for (int i = 0; i < raw.size(); i++) {
+                String option = raw.get(i).trim().replaceAll("\\s+", " ").toUpperCase(Locale.ROOT);
+                String bare = option.startsWith("NO") ? option.substring(2) : option;
+                if (ROLE_OPTIONS.contains(bare) || CONNECTION_LIMIT.matcher(option).matches()) {
+                    options.add(option);
+                } else {
+                    n.issues().error(user.path("options") + "[" + i + "]", "must be a CREATE ROLE option ("
+                            + "[NO]SUPERUSER, [NO]CREATEDB, [NO]CREATEROLE, [NO]INHERIT, [NO]LOGIN, [NO]REPLICATION, "
+                            + "[NO]BYPASSRLS or CONNECTION LIMIT n), got \"" + Untrusted.shown(raw.get(i), 60) + "\"");
+                }
+            }
+            user.finish();
+            out.put(name, new BootstrapUser(name, password == null || password.isEmpty() ? null : password, options));
+        }
+        return out;
     }
 
     /** "data-checksums" becomes "--data-checksums"; {encoding: UTF8} becomes "--encoding=UTF8". */

@@ -35,7 +35,16 @@ public final class ConfigLoader {
         this.env = Map.copyOf(env);
     }
 
-    /** Loads a file; an unreadable file or broken YAML is reported as an error, not thrown. */
+    /**
+     * The variables holding a whole configuration, as Patroni's {@code PATRONI_CONFIGURATION}; the
+     * first set one is read.
+     */
+    public static final List<String> CONFIGURATION_VARIABLES = List.of("BATON_CONFIGURATION", "PATRONI_CONFIGURATION");
+
+    /**
+     * Loads a file; an unreadable file or broken YAML is reported as an error, not thrown. A
+     * configuration variable is then ignored, as Patroni ignores it when given a file (a warning).
+     */
     public LoadResult load(Path file) {
         String text;
         try {
@@ -43,15 +52,42 @@ public final class ConfigLoader {
         } catch (IOException | RuntimeException e) {
             return failed(file.toString(), "cannot read file: " + e);
         }
-        return parse(text, file.toString());
+        String variable = configurationVariable();
+        List<ConfigWarning> extra = variable == null ? List.of() : List.of(new ConfigWarning(variable,
+                "ignored: a configuration file is given (as in Patroni, the variable is read only without one)"));
+        return parse(text, file.toString(), true, extra);
     }
 
     /** Loads YAML text; "" with environment overrides alone is a valid way to configure a node. */
     public LoadResult loadString(String yaml) {
-        return parse(yaml == null ? "" : yaml, "<string>");
+        return parse(yaml == null ? "" : yaml, "<string>", true, List.of());
     }
 
-    private LoadResult parse(String text, String source) {
+    /**
+     * The configuration without a file, as Patroni reads it: the YAML document in
+     * {@code BATON_CONFIGURATION} (else {@code PATRONI_CONFIGURATION}), and then, as in Patroni, no
+     * other variable (each one set is named in a warning); without either, the environment
+     * variables alone ({@code loadString("")}).
+     */
+    public LoadResult loadEnvironment() {
+        String variable = configurationVariable();
+        if (variable == null) {
+            return loadString("");
+        }
+        List<ConfigWarning> extra = EnvOverrides.setVariables(env).stream()
+                .map(v -> new ConfigWarning(v, "ignored: the configuration comes from " + variable
+                        + ", and then no other variable is read (as in Patroni)"))
+                .toList();
+        return parse(env.get(variable), variable, false, extra);
+    }
+
+    /** The configuration variable set (BATON_ first), or null. */
+    private String configurationVariable() {
+        return CONFIGURATION_VARIABLES.stream().filter(v -> env.get(v) != null && !env.get(v).isBlank())
+                .findFirst().orElse(null);
+    }
+
+    private LoadResult parse(String text, String source, boolean overrides, List<ConfigWarning> extra) {
         JsonNode tree;
         try {
             tree = yaml.readTree(text);
@@ -69,8 +105,10 @@ public final class ConfigLoader {
             return failed(source, "must be a YAML map of settings, got " + ConfigNode.describe(tree));
         }
         Issues issues = new Issues();
-        BatonConfig config = read((ObjectNode) tree, issues);
-        return new LoadResult(issues.errors().isEmpty() ? config : null, issues.errors(), issues.warnings());
+        BatonConfig config = read((ObjectNode) tree, overrides ? env : Map.of(), issues);
+        List<ConfigWarning> warnings = new java.util.ArrayList<>(extra);
+        warnings.addAll(issues.warnings());
+        return new LoadResult(issues.errors().isEmpty() ? config : null, issues.errors(), warnings);
     }
 
     /** SnakeYAML's messages quote the source with a caret over several lines; keep the prose only. */
@@ -86,9 +124,10 @@ public final class ConfigLoader {
 
     // ---- the walk ----
 
-    private BatonConfig read(ObjectNode tree, Issues issues) {
-        String etcdKey = tree.has("etcd3") || !tree.has("etcd") ? "etcd3" : "etcd";
-        EnvOverrides.apply(tree, etcdKey, env, issues);
+    private BatonConfig read(ObjectNode tree, Map<String, String> env, Issues issues) {
+        EnvOverrides.apply(tree, etcdKey(tree), env, issues);
+        // Again: PATRONI_ETCD_* alone writes the etcd section, read as etcd3 when it is the only one.
+        String etcdKey = etcdKey(tree);
         ConfigNode root = new ConfigNode(tree, "", issues);
 
         String scope = root.required("scope");
@@ -119,7 +158,10 @@ public final class ConfigLoader {
         JsonNode backupSection = root.value("backup");
         BackupConfig backup = backupSection != null && !backupSection.isNull() ? BackupSection.read(root.map("backup"))
                 : null;
-        root.unsupported("consul", "zookeeper", "exhibitor", "kubernetes", "raft", "citus");
+        for (String dcs : List.of("consul", "zookeeper", "exhibitor", "kubernetes", "raft")) {
+            root.ignore(dcs, EnvOverrides.UNSUPPORTED_DCS);
+        }
+        root.unsupported("citus");
         root.finish();
 
         checkPortClash(restapi, postgresql, issues);
@@ -127,6 +169,11 @@ public final class ConfigLoader {
         checkBackup(scope, backup, bootstrap, postgresql, issues);
         return new BatonConfig(scope, namespace, name, restapi, etcd, bootstrap, postgresql, tags, log, watchdog, aws,
                 ctl, backup);
+    }
+
+    /** The etcd section read: etcd3, or its alias etcd when only that one is written. */
+    private static String etcdKey(ObjectNode tree) {
+        return tree.has("etcd3") || !tree.has("etcd") ? "etcd3" : "etcd";
     }
 
     /** A scope pgBackRest takes as a stanza (PgBackRestConf refuses any other at run time too). */

@@ -28,15 +28,21 @@ final class EtcdSection {
             n.issues().error(n.path("hosts"), "must be a list of host:port or a comma-separated string, got "
                     + ConfigNode.describe(hosts));
         }
+        String urlProtocol = null;
         if (hosts != null) {
             n.ignore("host", "ignored, " + n.path("hosts") + " is set");
+            n.ignore("url", "ignored, " + n.path("hosts") + " is set");
         } else if (n.value("host") != null) {
             listKey = "host";
             raw.add(n.string("host", ""));
+            n.ignore("url", "ignored, " + n.path("host") + " is set");
+        } else if (n.value("url") != null) {
+            listKey = "url";
+            urlProtocol = url(n, raw);
         }
         List<String> valid = new ArrayList<>();
         for (int i = 0; i < raw.size(); i++) {
-            String itemPath = listKey.equals("host") ? n.path("host") : n.path("hosts") + "[" + i + "]";
+            String itemPath = listKey.equals("hosts") ? n.path("hosts") + "[" + i + "]" : n.path(listKey);
             if (n.issues().hasError(itemPath)) {
                 continue;
             }
@@ -46,14 +52,48 @@ final class EtcdSection {
                 n.issues().error(itemPath, e.getMessage());
             }
         }
-        if (raw.isEmpty() && !n.issues().hasError(n.path("hosts"))) {
-            n.issues().error(n.path("hosts"), "at least one etcd host is required (" + n.path("hosts") + " or "
-                    + n.path("host") + ")");
+        if (raw.isEmpty() && !n.issues().hasError(n.path("hosts")) && !n.issues().hasError(n.path("url"))) {
+            n.issues().error(n.path("hosts"), "at least one etcd host is required (" + n.path("hosts") + ", "
+                    + n.path("host") + " or " + n.path("url") + ")");
         }
-        EtcdConfig config = SecuritySections.etcd(n, valid, "protocol");
-        n.unsupported("url", "urls", "proxy", "srv", "srv_suffix");
+        EtcdConfig config = SecuritySections.etcd(n, valid, "protocol", urlProtocol);
+        n.unsupported("urls", "proxy", "srv", "srv_suffix", "use_proxies");
         n.finish();
         return config;
+    }
+
+    /**
+     * Patroni's {@code url: http(s)://host:port}, one etcd endpoint: its host:port goes into
+     * {@code raw}, and its scheme is returned (the protocol, as Patroni takes it from the URL). A URL
+     * holding a user and password (Patroni's etcd v2 form) is refused without being shown: they
+     * belong in {@code username} and {@code password}. Null when it is not usable (reported).
+     */
+    static String url(ConfigNode n, List<String> raw) {
+        String text = n.string("url", "").trim();
+        String path = n.path("url");
+        java.net.URI u;
+        try {
+            u = new java.net.URI(text);
+        } catch (java.net.URISyntaxException e) {
+            n.issues().error(path, "must be a URL such as https://host:2379");
+            return null;
+        }
+        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (u.getRawUserInfo() != null) {
+            n.issues().error(path, "must not hold a user or password: give " + n.path("username") + " and "
+                    + n.path("password"));
+        } else if (!scheme.equals("http") && !scheme.equals("https")) {
+            n.issues().error(path, "must be an http:// or https:// URL such as https://host:2379");
+        } else if (u.getHost() == null || u.getPort() < 0) {
+            n.issues().error(path, "must name a host and a port, such as https://host:2379");
+        } else if (u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/")
+                || u.getRawQuery() != null || u.getRawFragment() != null) {
+            n.issues().error(path, "must be only scheme, host and port, such as https://host:2379");
+        } else {
+            raw.add(u.getHost() + ":" + u.getPort());
+            return scheme;
+        }
+        return null;
     }
 
     /** Patroni's list syntax for env vars: "h1:2379,h2:2379", also "['h1:2379','h2:2379']". */

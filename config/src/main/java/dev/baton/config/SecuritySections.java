@@ -102,13 +102,24 @@ final class SecuritySections {
      * they are an error.
      */
     static EtcdConfig etcd(ConfigNode n, List<String> hosts, String protocolKey) {
+        return etcd(n, hosts, protocolKey, null);
+    }
+
+    /** @param urlProtocol the scheme of {@code url} when the endpoint comes from it: the protocol, unless set otherwise (an error) */
+    static EtcdConfig etcd(ConfigNode n, List<String> hosts, String protocolKey, String urlProtocol) {
         Path cacert = n.file("cacert");
         Path cert = n.file("cert");
         Path key = n.file("key");
         String keyPassword = n.string("key_password", null);
         String protocol = n.string(protocolKey, null);
         boolean tlsKeys = cacert != null || cert != null || key != null || keyPassword != null;
-        if (protocol == null) {
+        if (protocol == null && urlProtocol != null) {
+            protocol = urlProtocol;
+            if (protocol.equals("http") && tlsKeys) {
+                n.issues().error(n.path("url"), "is http://, but TLS files are set (cacert, cert, key):"
+                        + " use https://, or remove them");
+            }
+        } else if (protocol == null) {
             protocol = tlsKeys ? "https" : EtcdConfig.DEFAULT_PROTOCOL;
         } else {
             protocol = protocol.trim().toLowerCase(java.util.Locale.ROOT);
@@ -118,6 +129,10 @@ final class SecuritySections {
             } else if (protocol.equals("http") && tlsKeys) {
                 n.issues().error(n.path(protocolKey), "is http, but TLS files are set (cacert, cert, key):"
                         + " set protocol: https, or remove them");
+            }
+            if (urlProtocol != null && !urlProtocol.equals(protocol)) {
+                n.issues().error(n.path(protocolKey), "is " + protocol + ", but " + n.path("url") + " is "
+                        + urlProtocol + "://: give one");
             }
         }
         if (key != null && cert == null) {

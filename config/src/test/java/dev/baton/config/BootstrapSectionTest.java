@@ -57,6 +57,7 @@ class BootstrapSectionTest {
         assertEquals(List.of("--data-checksums", "--encoding=UTF8"), b.initdbArgs());
         assertEquals(List.of("host all all 0.0.0.0/0 md5"), b.pgHba());
         assertEquals(Map.of("bootstrap.initdb[2].x", "must be a string, got a list"), s.errors());
-        assertEquals(Map.of("bootstrap.users", ConfigNode.UNSUPPORTED), s.warnings());
+        assertEquals(Map.of("bootstrap.users", BootstrapSection.NOT_CREATED + ": admin"), s.warnings());
+        assertEquals(new BootstrapUser("admin", null, List.of()), b.users().get("admin"));
     }
 }

@@ -344,7 +344,7 @@ class ConfigLoaderTest {
         LoadResult r = load("");
         assertEquals(Set.of("scope", "name", "restapi.listen", "etcd3.hosts", "postgresql.listen",
                 "postgresql.data_dir"), errorPaths(r));
-        assertEquals("at least one etcd host is required (etcd3.hosts or etcd3.host)", message(r, "etcd3.hosts"));
+        assertEquals("at least one etcd host is required (etcd3.hosts, etcd3.host or etcd3.url)", message(r, "etcd3.hosts"));
     }
 
     @Test
@@ -424,10 +424,14 @@ class ConfigLoaderTest {
         assertTrue(r.ok(), r.errors().toString());
         Map<String, String> w = warningsByPath(r);
         String unsupported = "Patroni key not supported by Baton, ignored";
-        for (String p : List.of("consul", "kubernetes", "raft", "citus", "restapi.server_tokens",
+        for (String p : List.of("consul", "kubernetes", "raft")) {
+            assertEquals(EnvOverrides.UNSUPPORTED_DCS, w.get(p), p);
+        }
+        assertEquals(BootstrapSection.NOT_CREATED, w.get("bootstrap.users"));
+        for (String p : List.of("citus", "restapi.server_tokens",
                 "postgresql.pg_ctl_timeout", "postgresql.basebackup",
                 "postgresql.recovery_conf", "postgresql.custom_conf",
-                "postgresql.config_dir", "postgresql.use_unix_socket", "bootstrap.users", "bootstrap.post_bootstrap",
+                "postgresql.config_dir", "postgresql.use_unix_socket", "bootstrap.post_bootstrap",
                 "bootstrap.dcs.failsafe_mode")) {
             assertEquals(unsupported, w.get(p), p);
         }
