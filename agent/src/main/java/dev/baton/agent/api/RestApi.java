@@ -457,6 +457,9 @@ public final class RestApi implements AutoCloseable {
         if (s.paused()) {
             n.put("pause", true);
         }
+        if (s.scheduledRestart() != null) {
+            n.set("scheduled_restart", JSON.valueToTree(s.scheduledRestart()));
+        }
         if (s.dcsLastSeenEpochSeconds() > 0) {
             n.put("dcs_last_seen", s.dcsLastSeenEpochSeconds());
         }

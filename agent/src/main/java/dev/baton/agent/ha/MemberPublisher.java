@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * This member as others see it: its {@code members/<name>} key (written when it changes or the
@@ -41,6 +42,13 @@ final class MemberPublisher {
         this.clock = clock;
         this.state = new AtomicReference<>(NodeState.initial(new NodeState.Identity(config.name(), config.scope(),
                 config.tags().noloadbalance(), config.tags().nofailover())));
+    }
+
+    /** The scheduled restart to publish (Patroni's {@code scheduled_restart}), or null. */
+    private volatile Supplier<ScheduledRestart> scheduledRestart = () -> null;
+
+    void setScheduledRestart(Supplier<ScheduledRestart> scheduledRestart) {
+        this.scheduledRestart = scheduledRestart;
     }
 
     NodeState state() {
@@ -90,7 +98,9 @@ final class MemberPublisher {
                  LongAction.Running busy, boolean rewindFailed, boolean checkpointPending, long lockUntil) {
         Role role = role(status, dir);
         MemberState st = state(status, alive, busy, rewindFailed);
-        MemberStatus me = describe(config, version, role, st, status, view.dynamic().pause(), checkpointPending);
+        ScheduledRestart scheduled = scheduledRestart.get();
+        MemberStatus me = describe(config, version, role, st, status, view.dynamic().pause(), checkpointPending)
+                .withScheduledRestart(scheduled == null ? null : scheduled.describe(true));
         String json = pgbackrest == null ? me.toJson() : pgbackrest.addTo(me.toJson());
         // Also when the stored key is not what I wrote (someone overwrote it, or it expired):
         // my member key says what I am, whatever else was put there.
@@ -102,7 +112,8 @@ final class MemberPublisher {
             lastPublished = me;
         }
         state.updateAndGet(s -> s.withCluster(view, lockUntil, ticker.getAsLong(), clock.instant().getEpochSecond())
-                .withLocal(new NodeState.Local(role, st, status, dir == null ? null : dir.systemId())));
+                .withLocal(new NodeState.Local(role, st, status, dir == null ? null : dir.systemId()))
+                .withScheduledRestart(scheduled == null ? null : scheduled.describe(false)));
     }
 
     /** After a promotion: how it went ({@code baton.promotion} of /patroni). */
