@@ -51,8 +51,10 @@ final class MemberPublisher {
         this.scheduledRestart = scheduledRestart;
     }
 
+    /** The node state, with the scheduled restart as it is now (an answer to POST /restart shows at once). */
     NodeState state() {
-        return state.get();
+        ScheduledRestart scheduled = scheduledRestart.get();
+        return state.get().withScheduledRestart(scheduled == null ? null : scheduled.describe(false));
     }
 
     /** What postgres runs as; stopped, what its data directory would start as. */
@@ -112,8 +114,7 @@ final class MemberPublisher {
             lastPublished = me;
         }
         state.updateAndGet(s -> s.withCluster(view, lockUntil, ticker.getAsLong(), clock.instant().getEpochSecond())
-                .withLocal(new NodeState.Local(role, st, status, dir == null ? null : dir.systemId()))
-                .withScheduledRestart(scheduled == null ? null : scheduled.describe(false)));
+                .withLocal(new NodeState.Local(role, st, status, dir == null ? null : dir.systemId())));
     }
 
     /** After a promotion: how it went ({@code baton.promotion} of /patroni). */
