@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "flush", description = {"Cancel a scheduled switchover: baton flush [CLUSTER_NAME] switchover.",
-        "patronictl's grammar: flush [CLUSTER_NAME] [MEMBER...] restart|switchover. Baton schedules no restarts,",
-        "so 'flush restart' only says so for each member.",
+        "patronictl's grammar: flush [CLUSTER_NAME] [MEMBER...] restart|switchover. 'flush restart' sends",
+        "DELETE /restart to each member whose key shows a scheduled restart (baton restart --scheduled).",
         "Sends DELETE /switchover to the leader's REST API (when nothing answers there, the failover key",
         "is deleted from etcd by compare-and-set; a refusal, 401, 403 or TLS, is never worked around)."})
 public final class FlushCommand extends BaseCommand {
@@ -98,7 +98,7 @@ public final class FlushCommand extends BaseCommand {
         }
     }
 
-    /** Baton schedules no restarts (POST /restart acts at once): there is none to flush on any member. */
+    /** DELETE /restart to each chosen member whose key shows a scheduled restart; patronictl's lines. */
     private int flushRestart(List<String> members) {
         MemberSelection selection = new MemberSelection();
         selection.members = new ArrayList<>(members);
@@ -109,10 +109,25 @@ public final class FlushCommand extends BaseCommand {
             if (chosen.isEmpty()) {
                 throw ExitException.failed(selection.none("flush"));
             }
+            AgentApi api = null;
+            int failed = 0;
             for (MemberStatus m : chosen) {
-                out().println("No scheduled restart for member " + m.name());
+                if (m.scheduledRestart() == null) {
+                    out().println("No scheduled restart for member " + m.name());
+                    continue;
+                }
+                api = api != null ? api : rest.api(cluster, err());
+                AgentClient.Reply r = api.call(m, "DELETE", "restart", CANCEL_TIMEOUT,
+                        (c, base) -> c.deleteScheduledRestart(base, CANCEL_TIMEOUT));
+                if (r.status() >= 400) {
+                    out().println("Failed: flush scheduled restart for member " + m.name() + ", status code="
+                            + r.status() + ", (" + r.message() + ")");
+                    failed++;
+                } else {
+                    out().println("Success: flush scheduled restart for member " + m.name());
+                }
             }
-            return EXIT_OK;
+            return failed == 0 ? EXIT_OK : EXIT_FAILED;
         }
     }
 

@@ -40,9 +40,16 @@ public final class ListCommand extends ShowCommand {
 
     /** One row, with Patroni's column names so that scripts written for patronictl keep working. */
     public record Row(String cluster, String member, String host, String role, String state, Integer tl,
-                      Object lagInMb, boolean pendingRestart, Map<String, Object> tags) {
+                      Object lagInMb, boolean pendingRestart, Map<String, Object> tags, String scheduledRestart) {
         public Row {
             tags = tags == null ? Map.of() : tags;
+            scheduledRestart = scheduledRestart == null ? "" : scheduledRestart;
+        }
+
+        /** Without a scheduled restart. */
+        public Row(String cluster, String member, String host, String role, String state, Integer tl,
+                   Object lagInMb, boolean pendingRestart, Map<String, Object> tags) {
+            this(cluster, member, host, role, state, tl, lagInMb, pendingRestart, tags, "");
         }
     }
 
@@ -108,7 +115,8 @@ public final class ListCommand extends ShowCommand {
         String role = leader ? "Leader" : view.dynamic().synchronousMode()
                 && view.sync().isSyncStandby(m.name(), view.leader()) ? "Sync Standby" : "Replica";
         return new Row(scope, shownName, host(m), role, m.state().wire(),
-                m.timeline() > 0 ? m.timeline() : null, lag, m.pendingRestart(), new TreeMap<>(m.tags()));
+                m.timeline() > 0 ? m.timeline() : null, lag, m.pendingRestart(), new TreeMap<>(m.tags()),
+                m.scheduledRestartText());
     }
 
     static String host(MemberStatus m) {
@@ -124,6 +132,9 @@ public final class ListCommand extends ShowCommand {
             putColumns(n, r);
             if (r.pendingRestart()) {
                 n.put("Pending restart", "*");
+            }
+            if (!r.scheduledRestart().isEmpty()) {
+                n.put("Scheduled restart", r.scheduledRestart());
             }
             if (!r.tags().isEmpty()) {
                 n.set("Tags", Formats.JSON.valueToTree(r.tags()));
@@ -158,8 +169,8 @@ public final class ListCommand extends ShowCommand {
         if (all || rows.stream().anyMatch(Row::pendingRestart)) {
             extra.add("Pending restart");
         }
-        if (all) {
-            extra.add("Scheduled restart"); // Baton schedules no restarts: always empty
+        if (all || rows.stream().anyMatch(r -> !r.scheduledRestart().isEmpty())) {
+            extra.add("Scheduled restart");
         }
         if (all || rows.stream().anyMatch(r -> !r.tags().isEmpty())) {
             extra.add("Tags");
@@ -173,6 +184,7 @@ public final class ListCommand extends ShowCommand {
         for (String e : extra) {
             c.add(switch (e) {
                 case "Pending restart" -> r.pendingRestart() ? "*" : "";
+                case "Scheduled restart" -> r.scheduledRestart();
                 case "Tags" -> tsv ? Formats.flowYaml(r.tags()) : Formats.blockYaml(r.tags());
                 default -> "";
             });

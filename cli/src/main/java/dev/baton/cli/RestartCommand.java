@@ -4,6 +4,8 @@ import dev.baton.agent.client.AgentClient;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,7 +15,9 @@ import picocli.CommandLine.Option;
 @Command(name = "restart", description = {"Restart PostgreSQL, rolling: the replicas one by one, then the primary.",
         "Sends POST /restart to each member and waits until it runs again before the next.",
         "With --pending, a member restarts only if a changed parameter needs a restart (else: skipped);",
-        "with --pg-version, only if its PostgreSQL is older. patronictl's order: restart CLUSTER_NAME MEMBER..."})
+        "with --pg-version, only if its PostgreSQL is older. patronictl's order: restart CLUSTER_NAME MEMBER...",
+        "With --scheduled TIME, each member is asked to restart at TIME (the agent keeps it, and checks",
+        "--pending, --role and --pg-version then); 'baton flush CLUSTER restart' cancels it."})
 public final class RestartCommand extends BaseCommand {
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(180);
 
@@ -44,7 +48,8 @@ public final class RestartCommand extends BaseCommand {
     boolean any;
 
     @Option(names = "--scheduled", paramLabel = "TIME",
-            description = "When (patronictl): only now is supported yet; scheduled restarts need agent support.")
+            description = "When: now (default), or an ISO 8601 time (e.g. 2026-12-24T03:00+01:00; without an offset: "
+                    + "local time), as patronictl.")
     String scheduled;
 
     @Option(names = "--pg-version", paramLabel = "VERSION",
@@ -77,15 +82,63 @@ public final class RestartCommand extends BaseCommand {
         return (int) s;
     }
 
+    /**
+     * {@code --scheduled}: null for now (absent, blank or "now"); an ISO 8601 time, in {@code zone}
+     * when it has no offset (patronictl's local time); exit 2 for anything else.
+     */
+    static OffsetDateTime scheduledAt(String text, ZoneId zone) {
+        if (text == null || text.isBlank() || text.strip().equalsIgnoreCase("now")) {
+            return null;
+        }
+        String t = text.strip();
+        try {
+            return dev.baton.leader.model.FailoverKey.scheduledAt(t);
+        } catch (IllegalArgumentException | java.time.DateTimeException e) {
+            try {
+                return java.time.LocalDateTime.parse(t.replace(' ', 'T')).atZone(zone).toOffsetDateTime();
+            } catch (java.time.DateTimeException e2) {
+                throw ExitException.badInput("--scheduled: unable to parse scheduled timestamp \"" + t + "\"; it "
+                        + "should be an ISO 8601 time such as 2026-12-24T03:00+01:00 (or now)");
+            }
+        }
+    }
+
+    /** Asks each member to restart at {@code at}; patronictl's lines. Exit 1 if any did not accept. */
+    private int schedule(AgentApi api, List<MemberStatus> members, OffsetDateTime at, String onlyRole) {
+        String when = at.format(java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssxxx"));
+        int failed = 0;
+        for (MemberStatus m : members) {
+            if (force.force && m.scheduledRestart() != null) {
+                AgentClient.Reply d = api.call(m, "DELETE", "restart", REQUEST_TIMEOUT,
+                        (c, base) -> c.deleteScheduledRestart(base, REQUEST_TIMEOUT));
+                if (d.status() != 200 && d.status() != 404) {
+                    throw ExitException.failed(AgentApi.unexpected(m, "DELETE", "restart", d));
+                }
+            }
+            AgentClient.Reply reply = api.call(m, "POST", "restart", REQUEST_TIMEOUT,
+                    (c, base) -> c.scheduleRestart(base, when, pending, onlyRole, pgVersion, REQUEST_TIMEOUT));
+            switch (reply.status()) {
+                case 202, 200 -> out().println("Success: restart scheduled on member " + m.name());
+                case 409 -> {
+                    out().println("Failed: another restart is already scheduled on member " + m.name());
+                    failed++;
+                }
+                default -> {
+                    out().println("Failed: restart for member " + m.name() + ", status code=" + reply.status() + ", ("
+                            + reply.message() + ")");
+                    failed++;
+                }
+            }
+        }
+        return failed == 0 ? EXIT_OK : EXIT_FAILED;
+    }
+
     @Override
     protected int execute() throws InterruptedException {
         String r = selection.role();
         int timeoutSeconds = seconds("--timeout", timeout);
         Integer olderThan = pgVersion == null ? null : PgVersion.parse(pgVersion);
-        if (scheduled != null && !scheduled.isBlank() && !scheduled.strip().equalsIgnoreCase("now")) {
-            throw ExitException.failed("not supported yet: restart --scheduled " + scheduled + " (scheduled restarts "
-                    + "need agent support); restart now, or schedule the command itself");
-        }
+        OffsetDateTime at = scheduledAt(scheduled, ZoneId.systemDefault());
         try (ClusterSession s = cluster.connect(err())) {
             ClusterView view = s.view();
             AgentApi api = rest.api(cluster, err());
@@ -96,7 +149,12 @@ public final class RestartCommand extends BaseCommand {
             if (any) {
                 order = List.of(order.get(random.nextInt(order.size())));
             }
-            confirm("Are you sure you want to restart members " + MemberSelection.names(order) + "?", force.force);
+            confirm("Are you sure you want to " + (at == null ? "" : "schedule a ") + "restart "
+                    + (at == null ? "" : "at " + at + " on ") + "members " + MemberSelection.names(order) + "?",
+                    force.force);
+            if (at != null) {
+                return schedule(api, order, at, r.equals("any") ? null : r);
+            }
             int restarted = 0;
             int skipped = 0;
             for (MemberStatus m : order) {

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -414,9 +415,10 @@ class PatronictlGrammarTest {
 
     @Test
     void restartOptionsThatNeedTheAgentSaySo() {
-        Run scheduled = baton("restart", "demo", "--scheduled", "2030-01-01T00:00", "--force", "--etcd", "127.0.0.1:1");
-        assertEquals(1, scheduled.code());
-        assertTrue(scheduled.err().contains("not supported yet: restart --scheduled"), scheduled::err);
+        Run scheduled = baton("restart", "demo", "--scheduled", "tomorrow", "--force", "--etcd", "127.0.0.1:1");
+        assertEquals(2, scheduled.code());
+        assertTrue(scheduled.err().contains("--scheduled: unable to parse scheduled timestamp \"tomorrow\""),
+                scheduled::err);
         Run version = baton("restart", "demo", "--pg-version", "15", "--force", "--etcd", "127.0.0.1:1");
         assertEquals(2, version.code());
         assertTrue(version.err().contains("--pg-version: \"15\" is not a PostgreSQL version"), version::err);
@@ -428,6 +430,36 @@ class PatronictlGrammarTest {
         assertEquals("15.4", PgVersion.format(150004));
         assertEquals(120, RestartCommand.seconds("--timeout", "2min"));
         assertEquals(30, RestartCommand.seconds("--timeout", "30s"));
+    }
+
+    @Test
+    void scheduledTimesAsPatronictlReadsThem() {
+        java.time.ZoneId paris = java.time.ZoneId.of("Europe/Paris");
+        assertNull(RestartCommand.scheduledAt(null, paris));
+        assertNull(RestartCommand.scheduledAt(" now ", paris));
+        assertEquals(java.time.OffsetDateTime.parse("2026-12-24T03:00:00+01:00"),
+                RestartCommand.scheduledAt("2026-12-24T03:00+01:00", paris));
+        assertEquals(java.time.OffsetDateTime.parse("2026-12-24T02:00:00Z"),
+                RestartCommand.scheduledAt("2026-12-24 02:00:00Z", paris));
+        assertEquals(java.time.OffsetDateTime.parse("2026-07-01T03:00:00+02:00"),
+                RestartCommand.scheduledAt("2026-07-01T03:00", paris), "no offset: local time");
+        for (String bad : new String[] {"soon", "2026-13-01T00:00", "03:00", "2026-12-24T03:00+25:00"}) {
+            ExitException e = org.junit.jupiter.api.Assertions.assertThrows(ExitException.class,
+                    () -> RestartCommand.scheduledAt(bad, paris), bad);
+            assertEquals(2, e.code(), bad);
+        }
+    }
+
+    @Test
+    void listShowsAScheduledRestart() throws IOException {
+        String etcd = etcd("{}, \"scheduled_restart\": {\"schedule\": \"2026-12-24T03:00:00+01:00\", "
+                + "\"postgres_version\": \"16.5\", \"postmaster_start_time\": \"x\"}");
+        Run r = baton("list", "demo", "--etcd", etcd);
+        assertTrue(r.out().contains("| Scheduled restart ") && r.out().contains("| 2026-12-24T03:00:00+01:00 if version "
+                + "< 16.5 |"), r::out);
+        Run json = baton("list", "demo", "-f", "json", "--etcd", etcd);
+        assertTrue(json.out().contains("\"Scheduled restart\":\"2026-12-24T03:00:00+01:00 if version < 16.5\""),
+                json::out);
     }
 
     @Test

@@ -21,7 +21,7 @@ import java.util.function.LongSupplier;
 
 /**
  * The agent's operator actions behind the REST API, with Patroni's endpoints and status codes:
- * {@code POST/DELETE /switchover}, {@code POST /failover}, {@code POST /restart},
+ * {@code POST/DELETE /switchover}, {@code POST /failover}, {@code POST/DELETE /restart},
  * {@code POST /reload}, {@code POST /reinitialize}, {@code PATCH} and {@code PUT /config}
  * ({@link ConfigAction}), and Baton's {@code POST /fence} ({@link FenceAction}) and
  * {@code POST /backup} ({@link BackupAction}). Switchover and failover are requests written to the {@code failover} key
@@ -52,6 +52,23 @@ public final class AgentActions implements RestApi.Actions {
 
         OperatorPolicy.Result reinitialize();
 
+        /** A restart with all of Patroni's conditions; by default only the role and the pending flag count. */
+        default OperatorPolicy.Result restart(OperatorPolicy.RestartRequest req, Duration wait) {
+            String role = req.role() == OperatorPolicy.RoleFilter.ANY ? null
+                    : req.role().name().toLowerCase(java.util.Locale.ROOT);
+            return restart(role, req.pendingOnly(), wait);
+        }
+
+        /** {@code POST /restart} with a schedule: 202, 409 when one is already scheduled. */
+        default OperatorPolicy.Result scheduleRestart(OperatorPolicy.RestartRequest req, java.time.OffsetDateTime at) {
+            return new OperatorPolicy.Result(503, "this agent cannot schedule restarts");
+        }
+
+        /** {@code DELETE /restart}: 200, or 404 when none is scheduled. */
+        default OperatorPolicy.Result deleteScheduledRestart() {
+            return new OperatorPolicy.Result(404, "no restarts are scheduled");
+        }
+
         /**
          * {@code operator}, where a reload first runs {@code alsoOnReload} (the REST API re-reads
          * its TLS files), whether or not postgres then reloads.
@@ -61,6 +78,22 @@ public final class AgentActions implements RestApi.Actions {
                 @Override
                 public OperatorPolicy.Result restart(String role, boolean pendingOnly, Duration timeout) {
                     return operator.restart(role, pendingOnly, timeout);
+                }
+
+                @Override
+                public OperatorPolicy.Result restart(OperatorPolicy.RestartRequest req, Duration wait) {
+                    return operator.restart(req, wait);
+                }
+
+                @Override
+                public OperatorPolicy.Result scheduleRestart(OperatorPolicy.RestartRequest req,
+                                                             java.time.OffsetDateTime at) {
+                    return operator.scheduleRestart(req, at);
+                }
+
+                @Override
+                public OperatorPolicy.Result deleteScheduledRestart() {
+                    return operator.deleteScheduledRestart();
                 }
 
                 @Override
@@ -81,6 +114,22 @@ public final class AgentActions implements RestApi.Actions {
                 @Override
                 public OperatorPolicy.Result restart(String role, boolean pendingOnly, Duration timeout) {
                     return actions.restart(role, pendingOnly, timeout);
+                }
+
+                @Override
+                public OperatorPolicy.Result restart(OperatorPolicy.RestartRequest req, Duration wait) {
+                    return actions.restart(req, wait);
+                }
+
+                @Override
+                public OperatorPolicy.Result scheduleRestart(OperatorPolicy.RestartRequest req,
+                                                             java.time.OffsetDateTime at) {
+                    return actions.schedule(req, at);
+                }
+
+                @Override
+                public OperatorPolicy.Result deleteScheduledRestart() {
+                    return actions.deleteScheduled();
                 }
 
                 @Override
@@ -127,6 +176,7 @@ public final class AgentActions implements RestApi.Actions {
                 case "DELETE /switchover" -> cancelScheduled();
                 case "POST /failover" -> switchover(parsed(RestRequests.takeover(body, false)), false);
                 case "POST /restart" -> restart(parsed(RestRequests.restart(body)));
+                case "DELETE /restart" -> answer(operator.deleteScheduledRestart());
                 case "POST /reload" -> answer(operator.reload());
                 case "POST /reinitialize" -> reinitialize();
                 case "POST /fence" -> fence(body);
@@ -294,7 +344,11 @@ public final class AgentActions implements RestApi.Actions {
     }
 
     private RestApi.Answer restart(RestRequests.Restart req) {
-        return answer(operator.restart(req.role(), req.pendingOnly(), Duration.ofSeconds(120)));
+        OperatorPolicy.RestartRequest r = new OperatorPolicy.RestartRequest(
+                OperatorPolicy.RoleFilter.parse(req.role()).orElseThrow(), req.pendingOnly(), req.postgresVersion(),
+                req.timeoutSeconds());
+        return answer(req.schedule() != null ? operator.scheduleRestart(r, req.schedule())
+                : operator.restart(r, Duration.ofSeconds(120)));
     }
 
     private static void sleep() {

@@ -542,7 +542,9 @@ public final class RestApi implements AutoCloseable {
         p.put("version", version);
         p.put("scope", s.scope());
         p.put("name", s.name());
-        // Patroni's "scheduled_restart" ({"schedule": ISO time, ...}) goes here, after "patroni".
+        if (s.scheduledRestart() != null) {
+            n.set("scheduled_restart", JSON.valueToTree(s.scheduledRestart()));
+        }
         ObjectNode b = n.putObject("baton");
         b.put("leader", s.lockHolder());
         b.put("holds_lock", s.holdsLock(now));

@@ -53,8 +53,16 @@ public final class RestRequests {
     public record Takeover(String leader, String candidate, OffsetDateTime scheduledAt) {
     }
 
-    /** POST /restart: {@code role} null, primary/master, replica or any; only if a restart is pending. */
-    public record Restart(String role, boolean pendingOnly) {
+    /**
+     * POST /restart, Patroni's body: {@code role} null, primary/master, replica or any; only if a
+     * restart is pending; only if PostgreSQL is older than {@code postgresVersion} (null: any);
+     * {@code timeoutSeconds} for the start (null: the default); at {@code schedule} (null: now).
+     */
+    public record Restart(String role, boolean pendingOnly, String postgresVersion, Integer timeoutSeconds,
+                          OffsetDateTime schedule) {
+        public Restart(String role, boolean pendingOnly) {
+            this(role, pendingOnly, null, null, null);
+        }
     }
 
     private static final Set<String> ROLES = Set.of("primary", "master", "replica", "any");
@@ -142,18 +150,84 @@ public final class RestRequests {
         return ok(new Takeover(text(req, "leader"), candidate, at));
     }
 
-    /** POST /restart. */
+    /**
+     * POST /restart, validated as Patroni's {@code do_POST_restart} does (an unknown field is a 400
+     * too), with Baton's 400 also for a schedule that cannot be read. Whether the schedule is in
+     * the past is the agent's check (422), as it needs the clock.
+     */
     public static Parsed<Restart> restart(String body) {
         Parsed<JsonNode> json = object(body);
         if (json instanceof Parsed.Bad<JsonNode> b) {
             return bad(b.message());
         }
         JsonNode req = ((Parsed.Ok<JsonNode>) json).value();
-        String role = text(req, "role");
-        if (role != null && !ROLES.contains(role)) {
-            return bad("role must be primary, replica or any; got \"" + role + "\"");
+        for (java.util.Iterator<String> it = req.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!RESTART_FIELDS.contains(k)) {
+                return bad("Unknown filter for the scheduled restart: " + printable(k));
+            }
         }
-        return ok(new Restart(role, req.path("restart_pending").asBoolean(false)));
+        JsonNode r = req.get("role");
+        String role = null;
+        if (r != null && !r.isNull()) {
+            if (!r.isTextual() || !ROLES.contains(r.asText())) {
+                return bad("PostgreSQL role should be either primary or replica; got " + printable(r.toString()));
+            }
+            role = r.asText();
+        }
+        JsonNode v = req.get("postgres_version");
+        String version = null;
+        if (v != null && !v.isNull()) {
+            if (!v.isTextual() || dev.baton.agent.ha.OperatorPolicy.postgresVersionNumber(v.asText()).isEmpty()) {
+                return bad("Invalid PostgreSQL version format: X.Y or X.Y.Z is accepted: " + printable(v.asText()));
+            }
+            version = v.asText();
+        }
+        JsonNode t = req.get("timeout");
+        Integer timeout = null;
+        if (t != null && !t.isNull()) {
+            timeout = seconds(t);
+            if (timeout == null) {
+                return bad("Timeout should be a positive number of seconds (at most a day); got "
+                        + printable(t.toString()));
+            }
+        }
+        JsonNode s = req.get("schedule");
+        OffsetDateTime at = null;
+        if (s != null && !s.isNull()) {
+            if (!s.isTextual()) {
+                return bad("schedule must be an ISO-8601 time with an offset, e.g. 2026-01-02T03:04:05+00:00");
+            }
+            try {
+                at = FailoverKey.scheduledAt(s.asText());
+            } catch (IllegalArgumentException | DateTimeParseException e) {
+                return bad("Unable to parse scheduled timestamp: it must be an ISO-8601 time with an offset "
+                        + "(timezone information is mandatory), e.g. 2026-01-02T03:04:05+00:00; got \""
+                        + printable(s.asText()) + "\"");
+            }
+        }
+        return ok(new Restart(role, req.path("restart_pending").asBoolean(false), version, timeout, at));
+    }
+
+    private static final Set<String> RESTART_FIELDS = Set.of("role", "restart_pending", "postgres_version", "timeout",
+            "schedule");
+
+    /** A timeout as Patroni's {@code parse_int(value, 's')} reads it, bounded: 1 s to a day; null otherwise. */
+    private static Integer seconds(JsonNode t) {
+        long s;
+        if (t.isIntegralNumber() && t.canConvertToLong()) {
+            s = t.longValue();
+        } else if (t.isTextual()) {
+            java.util.regex.Matcher m = Pattern.compile("\\s*(\\d{1,6})\\s*(s|min|h)?\\s*").matcher(t.asText());
+            if (!m.matches()) {
+                return null;
+            }
+            long n = Long.parseLong(m.group(1));
+            s = m.group(2) == null || m.group(2).equals("s") ? n : m.group(2).equals("min") ? n * 60 : n * 3600;
+        } else {
+            return null;
+        }
+        return s >= 1 && s <= 86_400 ? (int) s : null;
     }
 
     /**

@@ -267,6 +267,32 @@ public final class AgentClient {
         return post(base, "restart", body.toString(), timeout);
     }
 
+    /**
+     * {@code POST /restart} scheduled at {@code schedule} (ISO 8601 with an offset), with
+     * Patroni's conditions ({@code restart_pending}, {@code role}, {@code postgres_version}; null =
+     * none), checked by the agent when the time comes.
+     */
+    public Reply scheduleRestart(String base, String schedule, boolean onlyPending, String role, String postgresVersion,
+                                 Duration timeout) throws IOException, InterruptedException {
+        var body = JSON.createObjectNode();
+        body.put("schedule", schedule);
+        if (onlyPending) {
+            body.put("restart_pending", true);
+        }
+        if (role != null) {
+            body.put("role", role);
+        }
+        if (postgresVersion != null) {
+            body.put("postgres_version", postgresVersion);
+        }
+        return post(base, "restart", body.toString(), timeout);
+    }
+
+    /** {@code DELETE /restart}: cancels a scheduled restart (404 when none is). */
+    public Reply deleteScheduledRestart(String base, Duration timeout) throws IOException, InterruptedException {
+        return send("DELETE", base + "/restart", null, timeout);
+    }
+
     /** {@code POST /reload}. */
     public Reply reload(String base, Duration timeout) throws IOException, InterruptedException {
         return post(base, "reload", "{}", timeout);

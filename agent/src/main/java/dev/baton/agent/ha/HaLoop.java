@@ -149,7 +149,8 @@ public final class HaLoop implements AutoCloseable {
         this.executor = new DecisionExecutor(config, store, pg, peers, slot, promotion, rejoin, duties, publisher,
                 handover, fencer, ctx, new RepositoryActions(config, store, pg, backups, slot, ctx, ticker, pause,
                 backupDuties::stanzaEnsured));
-        this.operator = new OperatorActions(config.name(), pg, slot, rejoin, applier, publisher::state, ctx);
+        this.operator = new OperatorActions(config.name(), pg, slot, rejoin, applier, publisher::state, ctx, clock);
+        this.publisher.setScheduledRestart(() -> operator.scheduled().orElse(null));
         this.outage = new OutageResponse(pg, lock, slot, dataDir, ctx, ticker);
         this.lock.setListener(HaListener.NONE, dataDir::invalidate);
         this.lastStoreSuccess = ticker.getAsLong();
@@ -266,6 +267,9 @@ public final class HaLoop implements AutoCloseable {
             long elapsedMs = (ticker.getAsLong() - started) / 1_000_000;
             // A standby just named synchronous is confirmed by the next cycle, soon.
             long waitMs = Math.min(dynamic.loopWait() * 1000L - elapsedMs, duties.confirmationPending() ? 100 : Long.MAX_VALUE);
+            // A scheduled restart runs at its time, not up to loop_wait later.
+            waitMs = Math.min(waitMs, operator.untilScheduled().map(d -> Math.max(d.toMillis(), 0) + 50)
+                    .orElse(Long.MAX_VALUE));
             if (waitMs > 0 && !stopRequested) {
                 store.awaitChange(Duration.ofMillis(waitMs));
             }
@@ -329,9 +333,16 @@ public final class HaLoop implements AutoCloseable {
         if (d instanceof Decision.NoAction && alive && status.running() && applier.applyIfChanged(dynamic)) {
             listener.reloaded();
         }
+        // Patroni's evaluate_scheduled_restart: in a cluster with a leader, when nothing else runs.
+        if (d instanceof Decision.NoAction && view.hasLeader() && busy == null && slot.running() == null && alive) {
+            String restart = operator.runScheduledIfDue(status, dynamic.pause());
+            if (restart != null) {
+                sentence = restart;
+            }
+        }
 
         boolean aliveAfter = pg.isRunning();
-        boolean unchanged = aliveAfter == alive && d instanceof Decision.NoAction;
+        boolean unchanged = aliveAfter == alive && d instanceof Decision.NoAction && slot.running() == null;
         PgStatus after = unchanged ? status : (aliveAfter ? pg.status() : PgStatus.stopped());
         publisher.publish(view, after, aliveAfter, renewal.newLease(), dataDir.last(), slot.running(),
                 rejoin.failedSentence() != null, promotion.checkpointPending(), lock.validUntil());

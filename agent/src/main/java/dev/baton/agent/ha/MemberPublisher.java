@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * This member as others see it: its {@code members/<name>} key (written when it changes or the
@@ -43,8 +44,17 @@ final class MemberPublisher {
                 config.tags().noloadbalance(), config.tags().nofailover(), new TreeMap<>(config.tags().all()))));
     }
 
+    /** The scheduled restart to publish (Patroni's {@code scheduled_restart}), or null. */
+    private volatile Supplier<ScheduledRestart> scheduledRestart = () -> null;
+
+    void setScheduledRestart(Supplier<ScheduledRestart> scheduledRestart) {
+        this.scheduledRestart = scheduledRestart;
+    }
+
+    /** The node state, with the scheduled restart as it is now (an answer to POST /restart shows at once). */
     NodeState state() {
-        return state.get();
+        ScheduledRestart scheduled = scheduledRestart.get();
+        return state.get().withScheduledRestart(scheduled == null ? null : scheduled.describe(false));
     }
 
     /** What postgres runs as; stopped, what its data directory would start as. */
@@ -93,7 +103,9 @@ final class MemberPublisher {
                  LongAction.Running busy, boolean rewindFailed, boolean checkpointPending, long lockUntil) {
         Role role = role(status, dir);
         MemberState st = state(status, alive, busy, rewindFailed);
-        MemberStatus me = describe(config, version, role, st, status, view.dynamic().pause(), checkpointPending);
+        ScheduledRestart scheduled = scheduledRestart.get();
+        MemberStatus me = describe(config, version, role, st, status, view.dynamic().pause(), checkpointPending)
+                .withScheduledRestart(scheduled == null ? null : scheduled.describe(true));
         String json = pgbackrest == null ? me.toJson() : pgbackrest.addTo(me.toJson());
         // Also when the stored key is not what I wrote (someone overwrote it, or it expired):
         // my member key says what I am, whatever else was put there.

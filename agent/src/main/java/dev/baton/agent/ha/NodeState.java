@@ -22,10 +22,24 @@ import java.util.TreeMap;
  * @param lastCycleNanos          monotonic instant the last cycle finished
  * @param dcsLastSeenEpochSeconds wall-clock seconds of the last successful store read
  * @param promotion               how this node's last promotion after a failover went, or null
+ * @param scheduledRestart        Patroni's {@code scheduled_restart} for {@code /patroni}, or null
  */
 public record NodeState(Identity me, Local local, String lockHolder, long lockValidUntilNanos, String lastSentence,
                         ClusterView cluster, long lastCycleNanos, long dcsLastSeenEpochSeconds,
-                        PromotionReport promotion) {
+                        PromotionReport promotion, java.util.Map<String, Object> scheduledRestart) {
+
+    /** Without a scheduled restart. */
+    public NodeState(Identity me, Local local, String lockHolder, long lockValidUntilNanos, String lastSentence,
+                     ClusterView cluster, long lastCycleNanos, long dcsLastSeenEpochSeconds, PromotionReport promotion) {
+        this(me, local, lockHolder, lockValidUntilNanos, lastSentence, cluster, lastCycleNanos, dcsLastSeenEpochSeconds,
+                promotion, null);
+    }
+
+    /** With the scheduled restart as published (null: none). */
+    public NodeState withScheduledRestart(java.util.Map<String, Object> scheduled) {
+        return new NodeState(me, local, lockHolder, lockValidUntilNanos, lastSentence, cluster, lastCycleNanos,
+                dcsLastSeenEpochSeconds, promotion, scheduled);
+    }
 
     /**
      * This member: name, cluster, and the tags the REST API answers by.
@@ -122,7 +136,7 @@ public record NodeState(Identity me, Local local, String lockHolder, long lockVa
 
     public NodeState withLocal(Local newLocal) {
         return new NodeState(me, newLocal, lockHolder, lockValidUntilNanos, lastSentence, cluster, lastCycleNanos,
-                dcsLastSeenEpochSeconds, promotion);
+                dcsLastSeenEpochSeconds, promotion, scheduledRestart);
     }
 
     /** With the server state replaced (e.g. read live for {@code /patroni?fresh}). */
@@ -133,18 +147,18 @@ public record NodeState(Identity me, Local local, String lockHolder, long lockVa
     /** At the end of a cycle: its sentence, the lock as it stands, and when. */
     public NodeState withCycle(String sentence, long validUntilNanos, long nowNanos) {
         return new NodeState(me, local, lockHolder, validUntilNanos, sentence, cluster, nowNanos,
-                dcsLastSeenEpochSeconds, promotion);
+                dcsLastSeenEpochSeconds, promotion, scheduledRestart);
     }
 
     /** After a successful read of the store. */
     public NodeState withCluster(ClusterView view, long validUntilNanos, long nowNanos, long epochSeconds) {
         return new NodeState(me, local, view.leader(), validUntilNanos, lastSentence, view, nowNanos, epochSeconds,
-                promotion);
+                promotion, scheduledRestart);
     }
 
     /** After a promotion that followed a failover: how it went. */
     public NodeState withPromotion(PromotionReport report) {
         return new NodeState(me, local, lockHolder, lockValidUntilNanos, lastSentence, cluster, lastCycleNanos,
-                dcsLastSeenEpochSeconds, report);
+                dcsLastSeenEpochSeconds, report, scheduledRestart);
     }
 }

@@ -13,10 +13,13 @@ import java.util.Map;
  * @param checkpointAfterPromote Patroni's flag: {@code false} while a freshly promoted leader has
  *                               not finished its checkpoint (a former primary must wait before it
  *                               rewinds against it); null when absent
+ * @param scheduledRestart       Patroni's {@code scheduled_restart} ({@code schedule}, the conditions,
+ *                               {@code postmaster_start_time}); null when none is scheduled
  */
 public record MemberStatus(String name, String connUrl, String apiUrl, MemberState state, Role role,
                            long xlogLocation, int timeline, Map<String, Object> tags, String version,
-                           boolean pendingRestart, boolean paused, Boolean checkpointAfterPromote) {
+                           boolean pendingRestart, boolean paused, Boolean checkpointAfterPromote,
+                           Map<String, Object> scheduledRestart) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -24,6 +27,34 @@ public record MemberStatus(String name, String connUrl, String apiUrl, MemberSta
         tags = tags == null ? Map.of() : Map.copyOf(tags);
         state = state == null ? MemberState.UNKNOWN : state;
         role = role == null ? Role.UNKNOWN : role;
+        scheduledRestart = scheduledRestart == null ? null
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(scheduledRestart));
+    }
+
+    /** Without a scheduled restart. */
+    public MemberStatus(String name, String connUrl, String apiUrl, MemberState state, Role role,
+                        long xlogLocation, int timeline, Map<String, Object> tags, String version,
+                        boolean pendingRestart, boolean paused, Boolean checkpointAfterPromote) {
+        this(name, connUrl, apiUrl, state, role, xlogLocation, timeline, tags, version, pendingRestart, paused,
+                checkpointAfterPromote, null);
+    }
+
+    /** With {@code scheduled} as the scheduled restart (null: none). */
+    public MemberStatus withScheduledRestart(Map<String, Object> scheduled) {
+        return new MemberStatus(name, connUrl, apiUrl, state, role, xlogLocation, timeline, tags, version,
+                pendingRestart, paused, checkpointAfterPromote, scheduled);
+    }
+
+    /**
+     * The scheduled restart as patronictl list shows it: its time, and {@code if version < X}
+     * with a {@code postgres_version}; empty when none.
+     */
+    public String scheduledRestartText() {
+        if (scheduledRestart == null || scheduledRestart.get("schedule") == null) {
+            return "";
+        }
+        Object v = scheduledRestart.get("postgres_version");
+        return scheduledRestart.get("schedule") + (v == null ? "" : " if version < " + v);
     }
 
     /**
@@ -38,12 +69,16 @@ public record MemberStatus(String name, String connUrl, String apiUrl, MemberSta
             Map<String, Object> tags = n.has("tags") && n.get("tags").isObject()
                     ? JSON.convertValue(n.get("tags"), Map.class) : Map.of();
             JsonNode cap = n.get("checkpoint_after_promote");
+            JsonNode sr = n.get("scheduled_restart");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> scheduled = sr != null && sr.isObject() && sr.size() > 0
+                    ? JSON.convertValue(sr, java.util.LinkedHashMap.class) : null;
             return new MemberStatus(name, n.path("conn_url").asText(null), n.path("api_url").asText(null),
                     MemberState.parse(n.path("state").asText("unknown")), Role.parse(n.path("role").asText("unknown")),
                     nonNegativeLong(n.get("xlog_location")), (int) Math.min(Integer.MAX_VALUE,
                     nonNegativeLong(n.get("timeline"))), tags,
                     n.path("version").asText(null), n.path("pending_restart").asBoolean(false),
-                    n.path("pause").asBoolean(false), cap == null || cap.isNull() ? null : cap.asBoolean(true));
+                    n.path("pause").asBoolean(false), cap == null || cap.isNull() ? null : cap.asBoolean(true), scheduled);
         } catch (Exception e) {
             return new MemberStatus(name, null, null, MemberState.UNKNOWN, Role.UNKNOWN, 0, 0, Map.of(), null, false,
                     false, null);
@@ -95,6 +130,9 @@ public record MemberStatus(String name, String connUrl, String apiUrl, MemberSta
         }
         if (checkpointAfterPromote != null) {
             n.put("checkpoint_after_promote", checkpointAfterPromote);
+        }
+        if (scheduledRestart != null) {
+            n.set("scheduled_restart", JSON.valueToTree(scheduledRestart));
         }
         return n.toString();
     }

@@ -195,4 +195,19 @@ class ModelTest {
                 "status: not a JSON object; the leader's last WAL position is unknown",
                 "members/b: not a JSON object; counted as not running"), v.keyProblems());
     }
+
+    @Test
+    void aScheduledRestartRoundTripsThroughTheMemberKey() {
+        String json = "{\"state\":\"running\",\"role\":\"replica\",\"scheduled_restart\":{\"schedule\":"
+                + "\"2026-12-24T03:00:00+01:00\",\"postgres_version\":\"16.5\",\"postmaster_start_time\":\"x\"}}";
+        MemberStatus m = MemberStatus.parse("n", json);
+        org.junit.jupiter.api.Assertions.assertEquals("2026-12-24T03:00:00+01:00 if version < 16.5",
+                m.scheduledRestartText());
+        org.junit.jupiter.api.Assertions.assertEquals(m, MemberStatus.parse("n", m.toJson()));
+        MemberStatus none = MemberStatus.parse("n", "{\"state\":\"running\",\"scheduled_restart\":{}}");
+        org.junit.jupiter.api.Assertions.assertNull(none.scheduledRestart(), "Patroni's empty object is none");
+        org.junit.jupiter.api.Assertions.assertEquals("", none.scheduledRestartText());
+        org.junit.jupiter.api.Assertions.assertNull(MemberStatus.parse("n", "{\"scheduled_restart\":7}")
+                .scheduledRestart());
+    }
 }
