@@ -63,6 +63,9 @@ public final class Baton implements Runnable {
 
     private Input input = new Input(System.in, System.console() != null);
 
+    /** The editor {@code edit-config} opens when given no change; tests replace it. */
+    EditorSession editor = EditorSession.system();
+
     /** Where commands read confirmations (and {@code --apply -}) from. */
     Input input() {
         return input;

@@ -14,7 +14,9 @@ import picocli.CommandLine.Option;
         "The result is validated before anything is written, shown as a diff, confirmed, and written by",
         "compare-and-set: if another edit lands in between, the same changes are applied again to the new",
         "version, so concurrent edits are not lost. Agents pick the change up (reload, or a pending restart).",
-        "Edits apply in this order: --replace, --apply, then --pg, then --set (as in patronictl)."})
+        "Edits apply in this order: --replace, --apply, then --pg, then --set (as in patronictl).",
+        "Without any of them, an editor opens on the current config (EDITOR, else editor or vi), as in",
+        "patronictl; the saved text replaces the config, after the same checks and confirmation."})
 public final class EditConfigCommand extends BaseCommand {
 
     @Mixin
@@ -71,12 +73,22 @@ public final class EditConfigCommand extends BaseCommand {
         for (String kv : sets) {
             edits.add(ConfigEdit.parseSet(kv));
         }
-        if (edits.isEmpty()) {
-            throw ExitException.badInput("nothing to change: give --set KEY=VALUE, --pg NAME=VALUE, --apply FILE or "
-                    + "--replace FILE (Baton opens no editor)");
+        boolean editorMode = edits.isEmpty();
+        EditorSession editor = editorMode ? editorSession() : null;
+        if (editorMode && !force.force) {
+            requireInteractive();
+        }
+        if (editorMode && !editor.editorGiven() && !input().interactive()) {
+            throw ExitException.badInput("nothing to change, and no terminal for an editor: give --set KEY=VALUE, "
+                    + "--pg NAME=VALUE, --apply FILE or --replace FILE, or set EDITOR");
         }
         try (ClusterSession s = cluster.connect(err())) {
             ConfigKey k = ConfigKey.read(s);
+            if (editorMode) {
+                String saved = editor.edit(ConfigEdit.yaml(k.json()), s.scope());
+                ConfigEdit.Merge doc = ConfigEdit.parseDocument("the edited configuration", saved, "(editor)");
+                edits.add(new ConfigEdit.Replace(doc.document(), doc.source()));
+            }
             ParameterCheck parameters = ParameterCheck.locate(localBinDir(), err());
             for (int attempt = 0; attempt < ConfigKey.MAX_ATTEMPTS; attempt++) {
                 ObjectNode after = ConfigEdit.apply(k.json(), edits);
@@ -111,12 +123,22 @@ public final class EditConfigCommand extends BaseCommand {
                     out().println("Configuration changed.");
                     return EXIT_OK;
                 }
+                if (editorMode) {
+                    throw ExitException.failed("the config key changed while the editor was open; nothing was "
+                            + "written: run edit-config again to edit the new version");
+                }
                 err().println("baton: the config key changed meanwhile; applying the same edits to the new version");
                 k = ConfigKey.read(s);
             }
             throw ExitException.failed("the config key kept changing: gave up after " + ConfigKey.MAX_ATTEMPTS
                     + " attempts, nothing was written");
         }
+    }
+
+    /** The root command's editor (tests replace it there). */
+    private EditorSession editorSession() {
+        Object root = spec.root().userObject();
+        return root instanceof Baton b ? b.editor : EditorSession.system();
     }
 
     /** postgresql.bin_dir of the local configuration (-c), or null. */

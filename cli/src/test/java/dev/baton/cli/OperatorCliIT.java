@@ -16,6 +16,7 @@ import dev.baton.cli.local.LocalCluster;
 import dev.baton.cli.local.LocalCluster.Node;
 import dev.baton.leader.ClusterSnapshot;
 import java.io.ByteArrayInputStream;
+import picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -83,7 +84,9 @@ class OperatorCliIT {
     private Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Baton.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(withCluster(args));
+        CommandLine cl = Baton.commandLine(new PrintWriter(out, true), new PrintWriter(err, true));
+        ((Baton) cl.getCommand()).editor = NO_EDITOR;
+        int code = cl.execute(withCluster(args));
         return log(args, "", new Result(code, out.toString(), err.toString()));
     }
 
@@ -96,12 +99,25 @@ class OperatorCliIT {
         return r;
     }
 
+    /** No EDITOR and no editor on the PATH: the CI's environment must not decide what edit-config does. */
+    private static final EditorSession NO_EDITOR = new EditorSession(java.util.Map.of(),
+            name -> java.util.Optional.empty(), command -> {
+                throw new AssertionError("no editor may run here: " + command);
+            });
+
     /** Runs it with {@code input} as an interactive standard input (the operator's answers). */
     private Result runWithInput(String input, String... args) {
+        return runWithInput(input, NO_EDITOR, args);
+    }
+
+    /** As above, with {@code editor} as the editor {@code edit-config} opens. */
+    private Result runWithInput(String input, EditorSession editor, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Baton.commandLine(new PrintWriter(out, true), new PrintWriter(err, true),
-                new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8))).execute(withCluster(args));
+        CommandLine cl = Baton.commandLine(new PrintWriter(out, true), new PrintWriter(err, true),
+                new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+        ((Baton) cl.getCommand()).editor = editor;
+        int code = cl.execute(withCluster(args));
         return log(args, input, new Result(code, out.toString(), err.toString()));
     }
 
@@ -355,6 +371,22 @@ class OperatorCliIT {
         Result again = run("edit-config", "--pg", "work_mem=8MB", "--force");
         assertEquals(0, again.code(), again.toString());
         assertTrue(again.out().contains("Not changed"), again.toString());
+
+        // patronictl's editor session: the saved text replaces the config, after the diff and a "y"
+        EditorSession editor = new EditorSession(java.util.Map.of("EDITOR", "test-editor"),
+                name -> java.util.Optional.empty(), command -> {
+                    java.nio.file.Path f = java.nio.file.Path.of(command.get(command.size() - 1));
+                    String text = java.nio.file.Files.readString(f);
+                    assertTrue(text.contains("work_mem: 8MB"), text);
+                    java.nio.file.Files.writeString(f, text.replace("work_mem: 8MB", "work_mem: 6MB"));
+                    return 0;
+                });
+        Result edited = runWithInput("y\n", editor, "edit-config");
+        assertEquals(0, edited.code(), edited.toString());
+        assertTrue(edited.out().contains("\n+    work_mem: 6MB\n"), edited.out());
+        assertEquals("6MB", configKey().path("postgresql").path("parameters").path("work_mem").asText());
+        Result back = run("edit-config", "--pg", "work_mem=8MB", "--force");
+        assertEquals(0, back.code(), back.toString());
 
         for (Node n : c.nodes()) {
             awaitOrFail(c, n.name() + " runs with work_mem 8MB", () -> show(n, "work_mem").equals("8MB"));
