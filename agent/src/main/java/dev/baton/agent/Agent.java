@@ -248,6 +248,7 @@ public final class Agent implements AutoCloseable {
         if (now.log() != null && now.log().level() != null) {
             dev.baton.agent.logging.Logging.setLevel(now.log().level());
         }
+        api.reloadAccess(now.restapi());
         CallbackRunner old = callbacks;
         if (!java.util.Objects.equals(now.postgresql().callbacks(), appliedCallbacks)) {
             callbacks = new CallbackRunner(now.postgresql().callbacks(), now.scope(), Duration.ofSeconds(60),

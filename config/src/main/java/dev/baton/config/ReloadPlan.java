@@ -16,7 +16,8 @@ import java.util.Set;
  * <ul>
  *   <li>{@link #applied}: under a key the running agent follows ({@link #LIVE}): the PostgreSQL
  *       parameters and pg_hba (postgres is then reloaded; a parameter that needs a restart sets
- *       pending_restart), the callbacks, the tags, the log level;</li>
+ *       pending_restart), the callbacks, the tags, the log level, who may call the REST API's
+ *       unsafe endpoints (its authentication and allowlist);</li>
  *   <li>{@link #ignored}: under {@code bootstrap}, read only when a new cluster is created (the
  *       cluster's settings change through its {@code config} key: {@code baton edit-config});</li>
  *   <li>{@link #needsRestart}: everything else (scope, name, data_dir, listen addresses, etcd,
@@ -29,7 +30,8 @@ public record ReloadPlan(List<String> applied, List<String> needsRestart, List<S
 
     /** The keys whose whole subtree the running agent follows. */
     public static final List<String> LIVE = List.of("postgresql.parameters", "postgresql.pg_hba",
-            "postgresql.callbacks", "tags", "log.level");
+            "postgresql.callbacks", "tags", "log.level", "restapi.authentication", "restapi.auth",
+            "restapi.allowlist", "restapi.allowlist_include_members");
 
     /** Read only when a new cluster is bootstrapped. */
     public static final List<String> BOOTSTRAP_ONLY = List.of("bootstrap");

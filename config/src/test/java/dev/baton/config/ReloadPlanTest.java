@@ -110,4 +110,17 @@ class ReloadPlanTest {
         assertEquals("fromenv", a.get("name").asText());
         assertTrue(ReloadPlan.between(a, b).unchanged());
     }
+
+    @Test
+    void theRestApisAuthenticationIsLiveItsListenAddressIsNot() {
+        String edited = BASE.replace("  connect_address: 127.0.0.1:8008", "  connect_address: 127.0.0.1:8008\n"
+                + "  authentication: {username: u, password: p}\n  allowlist: [10.0.0.0/8]")
+                .replace("listen: 127.0.0.1:8008", "listen: 127.0.0.1:8009");
+        ReloadPlan p = ReloadPlan.between(tree(BASE), tree(edited));
+        assertEquals(List.of("restapi.authentication", "restapi.allowlist"), p.applied());
+        assertEquals(List.of("restapi.listen"), p.needsRestart());
+        BatonConfig after = new ConfigLoader(Map.of()).fromTree(p.merged()).config();
+        assertEquals("u", after.restapi().authentication().username());
+        assertEquals("127.0.0.1:8008", after.restapi().listen());
+    }
 }
