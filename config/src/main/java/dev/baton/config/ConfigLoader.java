@@ -46,16 +46,7 @@ public final class ConfigLoader {
      * configuration variable is then ignored, as Patroni ignores it when given a file (a warning).
      */
     public LoadResult load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException | RuntimeException e) {
-            return failed(file.toString(), "cannot read file: " + e);
-        }
-        String variable = configurationVariable();
-        List<ConfigWarning> extra = variable == null ? List.of() : List.of(new ConfigWarning(variable,
-                "ignored: a configuration file is given (as in Patroni, the variable is read only without one)"));
-        return parse(text, file.toString(), true, extra);
+        return loadWithTree(java.util.Objects.requireNonNull(file, "file")).result();
     }
 
     /** Loads YAML text; "" with environment overrides alone is a valid way to configure a node. */
@@ -70,15 +61,7 @@ public final class ConfigLoader {
      * variables alone ({@code loadString("")}).
      */
     public LoadResult loadEnvironment() {
-        String variable = configurationVariable();
-        if (variable == null) {
-            return loadString("");
-        }
-        List<ConfigWarning> extra = EnvOverrides.setVariables(env).stream()
-                .map(v -> new ConfigWarning(v, "ignored: the configuration comes from " + variable
-                        + ", and then no other variable is read (as in Patroni)"))
-                .toList();
-        return parse(env.get(variable), variable, false, extra);
+        return loadWithTree(null).result();
     }
 
     /** The configuration variable set (BATON_ first), or null. */
@@ -100,7 +83,7 @@ public final class ConfigLoader {
         if (file == null) {
             String variable = configurationVariable();
             if (variable == null) {
-                return parseTree("", "<environment>", true, List.of());
+                return parseTree("", "<string>", true, List.of());
             }
             List<ConfigWarning> extra = EnvOverrides.setVariables(env).stream()
                     .map(v -> new ConfigWarning(v, "ignored: the configuration comes from " + variable
