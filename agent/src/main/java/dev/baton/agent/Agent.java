@@ -44,7 +44,13 @@ public final class Agent implements AutoCloseable {
     private final HaLoop loop;
     private final RestApi api;
     private final ClusterStore store;
-    private final CallbackRunner callbacks;
+    /** Replaced when a local reload changes postgresql.callbacks (the old one finishes its runs). */
+    private volatile CallbackRunner callbacks;
+    private final LocalPostgres pg;
+    /** POST /reload's and SIGHUP's: the local configuration, the TLS files, then postgres. */
+    private final AgentActions.Operator operator;
+    /** The local configuration reload; null until {@link #enableLocalReload}. */
+    private volatile LocalReload localReload;
     private final dev.baton.agent.watchdog.ProcessWatchdog watchdog;
     private final AgentMetrics metrics;
     /** Takes backups on baton-backup; null without a backup repository. */
@@ -153,6 +159,7 @@ public final class Agent implements AutoCloseable {
         this.store = store;
         PgBinaries bin = PgBinaries.locate(config.postgresql().binDir());
         LocalPostgres pg = new LocalPostgres(config, bin, new SystemProcessRunner());
+        this.pg = pg;
         HttpPeerClient peers;
         try {
             peers = dev.baton.agent.client.PeerClients.create(config);
@@ -165,6 +172,7 @@ public final class Agent implements AutoCloseable {
         this.loop = new HaLoop(config, store, pg, peerClient, ticker, Clock.systemUTC(), version, backups, backupRunner);
         this.callbacks = new CallbackRunner(config.postgresql().callbacks(), config.scope(), Duration.ofSeconds(60),
                 new SystemProcessRunner());
+        this.appliedCallbacks = config.postgresql().callbacks();
         listeners.add(new HaListener() {
             @Override
             public void started(Role role) {
@@ -198,16 +206,74 @@ public final class Agent implements AutoCloseable {
         api.setBackups(backupAction);
         loop.onFatal(reason -> exit.complete(EXIT_BAD_INPUT));
         api.setLiveStatus(pg::status);
-        // POST /reload (and baton reload) also re-reads the REST API's and etcd's TLS files: certificate rotation.
+        // POST /reload (and baton reload, and SIGHUP) first re-reads the local configuration (a file
+        // that does not validate: an error, nothing changes), then the REST API's and etcd's TLS
+        // files (certificate rotation), then reloads postgres.
         AgentActions.Operator operator = AgentActions.Operator.reloading(AgentActions.Operator.of(loop.operatorActions()),
                 () -> {
+                    LocalReload reload = localReload;
+                    if (reload != null) {
+                        LocalReload.Outcome o = reload.reload();
+                        if (!o.ok()) {
+                            return new dev.baton.agent.ha.OperatorPolicy.Result(500, o.message());
+                        }
+                        this.store.wakeUp(); // the next cycle publishes changed tags
+                    }
                     api.reloadTls();
                     peerClient.reload(); // the client certificate this agent presents to its peers
                     this.store.reconnect(); // the etcd client certificate, re-read by the next call
+                    return null;
                 });
+        this.operator = operator;
         api.setActions(new AgentActions(operator, store, ticker, config.bootstrap().dcs(), takeoverWait,
                 new dev.baton.agent.api.FenceAction(config.name(), dev.baton.agent.api.FenceAction.Postgres.of(pg),
                         loop::state, ticker), backupAction));
+    }
+
+    /**
+     * Turns on the local configuration reload (before {@link #start()}): SIGHUP and
+     * {@code POST /reload} re-read the configuration through {@code reload}, and the HA loop and
+     * the postgres configuration follow its {@link LocalReload#current()} (which must start with
+     * the configuration this agent was built with).
+     */
+    public void enableLocalReload(LocalReload reload) {
+        this.localReload = java.util.Objects.requireNonNull(reload, "reload");
+        loop.follow(reload.current());
+        pg.follow(reload.current());
+        reload.onApplied(this::applied);
+    }
+
+    /** What the agent itself follows of a reloaded configuration: the log level and the callbacks. */
+    private void applied(BatonConfig now) {
+        if (now.log() != null && now.log().level() != null) {
+            dev.baton.agent.logging.Logging.setLevel(now.log().level());
+        }
+        api.reloadAccess(now.restapi());
+        CallbackRunner old = callbacks;
+        if (!java.util.Objects.equals(now.postgresql().callbacks(), appliedCallbacks)) {
+            callbacks = new CallbackRunner(now.postgresql().callbacks(), now.scope(), Duration.ofSeconds(60),
+                    new SystemProcessRunner());
+            appliedCallbacks = now.postgresql().callbacks();
+            // The old runner lets its running callbacks finish (close waits for them), off this thread.
+            Thread t = new Thread(old::close, "baton-callbacks-close");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private volatile dev.baton.config.Callbacks appliedCallbacks;
+
+    /**
+     * The local configuration reload, TLS files and postgres reload that SIGHUP asks for (the same
+     * as {@code POST /reload}); logs and returns the outcome.
+     */
+    public dev.baton.agent.ha.OperatorPolicy.Result reloadOnSignal() {
+        LOG.info("SIGHUP: reloading the configuration");
+        dev.baton.agent.ha.OperatorPolicy.Result r = operator.reload();
+        if (r.status() >= 300) {
+            LOG.warning("SIGHUP reload: " + r.message());
+        }
+        return r;
     }
 
     public void start() {

@@ -19,11 +19,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "agent", description = {"Run the Baton agent beside one PostgreSQL instance.",
-        "SIGTERM stops postgres cleanly and releases the leader key."})
+        "SIGTERM stops postgres cleanly and releases the leader key; SIGHUP re-reads the configuration "
+                + "(as POST /reload)."})
 public final class AgentCommand extends BaseCommand {
 
-    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
-            description = "Agent configuration (Patroni-style YAML; BATON_* environment variables override it).")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = {"Agent configuration (Patroni-style YAML; PATRONI_*/BATON_* environment variables "
+                    + "override it).", "Without it, as Patroni: PATRONI_CONFIGURATION (or BATON_CONFIGURATION) "
+                    + "holds the whole configuration, else the PATRONI_*/BATON_* variables alone."})
     Path config;
 
     @Option(names = "--validate-config", description = "Check the configuration, print every problem, and exit.")
@@ -31,14 +34,18 @@ public final class AgentCommand extends BaseCommand {
 
     @Override
     protected int execute() throws Exception {
-        BatonConfig c = ConfigSupport.load(config, System.getenv(), err());
+        java.util.Map<String, String> env = System.getenv();
+        dev.baton.config.ConfigLoader loader = new dev.baton.config.ConfigLoader(env);
+        dev.baton.config.ConfigLoader.Loaded loaded = ConfigSupport.loadForAgent(config, loader, err());
+        BatonConfig c = loaded.result().config();
+        String source = config != null ? config.toString() : "the environment";
         // The same checks for both: --validate-config calls valid exactly what the agent would start with.
         List<AgentPreflight.Problem> problems = AgentPreflight.check(c, AgentPreflight.Host.system());
         if (validateOnly) {
             if (!problems.isEmpty()) {
                 throw ExitException.badInput(refusal(problems));
             }
-            out().println("configuration " + config + " is valid: the agent would start with it");
+            out().println("configuration " + source + " is valid: the agent would start with it");
             out().println("checked: the file, and on this machine postgresql.bin_dir, postgresql.data_dir and "
                     + "the watchdog device (watchdog.mode: required)");
             out().println("not checked (only starting shows): " + AgentPreflight.NOT_CHECKED);
@@ -84,6 +91,9 @@ public final class AgentCommand extends BaseCommand {
             store.close();
             throw ExitException.failed("cannot listen on restapi.listen " + c.restapi().listen() + ": " + e.getMessage());
         }
+        // SIGHUP and POST /reload re-read the configuration from where it came, with the start's environment.
+        agent.enableLocalReload(new dev.baton.agent.LocalReload(() -> loader.loadWithTree(config), loader::fromTree,
+                loaded.tree(), new dev.baton.agent.ha.CurrentConfig(c), source));
         if (c.aws() != null) {
             // Load balancer routing: its own thread; AWS API trouble never reaches the HA loop.
             // The agent closes it on shutdown, after a member leaving has taken itself out.
@@ -102,6 +112,7 @@ public final class AgentCommand extends BaseCommand {
             Runtime.getRuntime().halt(EXIT_OK);
         }, "baton-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        onHangUp(agent);
         agent.start();
         int code = agent.awaitExit();
         if (code != EXIT_OK) {
@@ -115,9 +126,27 @@ public final class AgentCommand extends BaseCommand {
         return code;
     }
 
+    /**
+     * SIGHUP re-reads the configuration, as Patroni's does (only in the agent's process: the
+     * watchdog has its own). On its own thread: a reload waits for postgres.
+     */
+    @SuppressWarnings("restriction")
+    private static void onHangUp(Agent agent) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> {
+                Thread t = new Thread(agent::reloadOnSignal, "baton-sighup");
+                t.setDaemon(true);
+                t.start();
+            });
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            System.err.println("baton: SIGHUP cannot be handled here (" + e.getMessage() + "); use POST /reload");
+        }
+    }
+
     /** Every problem, one per line, those found on this machine marked so (another machine may differ). */
     private String refusal(List<AgentPreflight.Problem> problems) {
-        StringBuilder sb = new StringBuilder("the agent would not start with " + config + " (" + problems.size()
+        StringBuilder sb = new StringBuilder("the agent would not start with "
+                + (config != null ? config.toString() : "the environment") + " (" + problems.size()
                 + (problems.size() == 1 ? " problem" : " problems") + "):");
         for (AgentPreflight.Problem p : problems) {
             sb.append("\n  ").append(p);

@@ -90,10 +90,24 @@ public abstract class ClusterSelection {
      * ({@code baton -c FILE list}, patronictl's place for it); both and different is exit 2.
      */
     Path config() {
+        return config(System.getenv());
+    }
+
+    /** patronictl's variable for its {@code -c/--config-file}, read when neither place gives one. */
+    static final String CONFIG_FILE_VARIABLE = "PATRONICTL_CONFIG_FILE";
+    /** patronictl's variable for its {@code -d/--dcs-url}, read when neither place gives one. */
+    static final String DCS_URL_VARIABLE = "DCS_URL";
+
+    /** {@link #config()}, else {@code PATRONICTL_CONFIG_FILE} as patronictl reads it. */
+    Path config(Map<String, String> env) {
         Path before = root().map(b -> b.config).orElse(null);
         if (config != null && before != null && !config.equals(before)) {
             throw ExitException.badInput("two configuration files: " + before + " before the command and " + config
                     + " after it; give one");
+        }
+        if (config == null && before == null) {
+            String v = env.get(CONFIG_FILE_VARIABLE);
+            return v == null || v.isBlank() ? null : Path.of(v);
         }
         return config != null ? config : before;
     }
@@ -108,10 +122,19 @@ public abstract class ClusterSelection {
 
     /** {@code --dcs-url}, here or before the command. */
     String dcsUrl() {
+        return dcsUrl(System.getenv());
+    }
+
+    /** {@link #dcsUrl()}, else {@code DCS_URL} as patronictl reads it (not with {@code --etcd}, Baton's own form). */
+    String dcsUrl(Map<String, String> env) {
         String before = root().map(b -> b.dcsUrl).orElse(null);
         if (dcsUrl != null && before != null && !dcsUrl.equals(before)) {
             throw ExitException.badInput("two DCS URLs: " + before + " before the command and " + dcsUrl
                     + " after it; give one");
+        }
+        if (dcsUrl == null && before == null && etcd == null) {
+            String v = env.get(DCS_URL_VARIABLE);
+            return v == null || v.isBlank() ? null : v;
         }
         return dcsUrl != null ? dcsUrl : before;
     }
@@ -125,9 +148,9 @@ public abstract class ClusterSelection {
             throw ExitException.failed("not supported yet: --group (Citus clusters); Baton runs one PostgreSQL cluster "
                     + "per scope");
         }
-        Path file = config();
+        Path file = config(env);
         List<String> hosts = etcd;
-        String url = dcsUrl();
+        String url = dcsUrl(env);
         if (url != null) {
             if (hosts != null) {
                 throw ExitException.badInput("--dcs-url and --etcd both name etcd: give one");

@@ -15,6 +15,36 @@ final class ConfigSupport {
     private ConfigSupport() {
     }
 
+    /**
+     * The agent's load: the file, or without one ({@code file} null) the environment as Patroni
+     * reads it ({@code PATRONI_CONFIGURATION}, else the variables alone), with the tree kept for
+     * the local configuration reload. Exit 2 when nothing configures the node or it does not validate.
+     */
+    static ConfigLoader.Loaded loadForAgent(Path file, ConfigLoader loader, PrintWriter err) {
+        if (file != null && !Files.isReadable(file)) {
+            throw ExitException.badInput("cannot read the configuration file " + file);
+        }
+        if (file == null && !loader.environmentConfigures()) {
+            throw ExitException.badInput("no configuration: give -c FILE, or set PATRONI_CONFIGURATION (or "
+                    + "BATON_CONFIGURATION) to a whole configuration, or PATRONI_*/BATON_* variables");
+        }
+        String where = file != null ? file.toString() : "the environment";
+        ConfigLoader.Loaded l = loader.loadWithTree(file);
+        LoadResult r = l.result();
+        for (ConfigWarning w : r.warnings()) {
+            err.println("baton: warning: " + where + ": " + w);
+        }
+        if (!r.ok()) {
+            StringBuilder sb = new StringBuilder("invalid configuration in " + where + " ("
+                    + r.errors().size() + (r.errors().size() == 1 ? " error" : " errors") + "):");
+            for (ConfigError e : r.errors()) {
+                sb.append("\n  ").append(e);
+            }
+            throw ExitException.badInput(sb.toString());
+        }
+        return l;
+    }
+
     static BatonConfig load(Path file, Map<String, String> env, PrintWriter err) {
         if (!Files.isReadable(file)) {
             throw ExitException.badInput("cannot read the configuration file " + file);

@@ -152,4 +152,38 @@ class ClusterOptionsTest {
         assertEquals(List.of("https://127.0.0.3:2379"), one.endpoints(), "--etcd replaces the hosts only");
         assertEquals("baton", one.access().username());
     }
+
+    // ---------------------------------------------------------------- patronictl's variables
+
+    @Test
+    void dcsUrlIsReadFromTheEnvironmentAsPatronictlDoes() {
+        ClusterOptions.Target t = resolve(Map.of("DCS_URL", "etcd3://h9:2379"), "demo");
+        assertEquals(List.of("http://h9:2379"), t.endpoints());
+        assertEquals("/service/demo/", t.layout().prefix());
+        // An option given wins over the variable, --etcd included.
+        assertEquals(List.of("http://h1:2379"), resolve(Map.of("DCS_URL", "etcd3://h9:2379"),
+                "--dcs-url", "h1:2379", "demo").endpoints());
+        assertEquals(List.of("http://h2:2379"), resolve(Map.of("DCS_URL", "etcd3://h9:2379"),
+                "--etcd", "h2:2379", "demo").endpoints());
+        ExitException bad = refused(Map.of("DCS_URL", "consul://h9:8500"), "demo");
+        assertEquals(2, bad.code());
+    }
+
+    @Test
+    void theConfigurationFileIsReadFromPatronictlsVariable() throws Exception {
+        Path f = dir.resolve("ctl.yml");
+        Files.writeString(f, """
+                scope: fromfile
+                name: n1
+                restapi: {listen: 127.0.0.1:8008, connect_address: 127.0.0.1:8008}
+                etcd3: {hosts: h7:2379}
+                postgresql: {listen: 127.0.0.1:5432, connect_address: 127.0.0.1:5432, data_dir: /tmp/d}
+                """);
+        ClusterOptions.Target t = resolve(Map.of("PATRONICTL_CONFIG_FILE", f.toString()));
+        assertEquals(List.of("http://h7:2379"), t.endpoints());
+        assertEquals("/service/fromfile/", t.layout().prefix());
+        ExitException missing = refused(Map.of("PATRONICTL_CONFIG_FILE", dir.resolve("none.yml").toString()));
+        assertEquals(2, missing.code());
+        assertTrue(missing.getMessage().contains("none.yml"), missing.getMessage());
+    }
 }

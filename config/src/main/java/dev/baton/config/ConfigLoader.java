@@ -46,16 +46,7 @@ public final class ConfigLoader {
      * configuration variable is then ignored, as Patroni ignores it when given a file (a warning).
      */
     public LoadResult load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException | RuntimeException e) {
-            return failed(file.toString(), "cannot read file: " + e);
-        }
-        String variable = configurationVariable();
-        List<ConfigWarning> extra = variable == null ? List.of() : List.of(new ConfigWarning(variable,
-                "ignored: a configuration file is given (as in Patroni, the variable is read only without one)"));
-        return parse(text, file.toString(), true, extra);
+        return loadWithTree(java.util.Objects.requireNonNull(file, "file")).result();
     }
 
     /** Loads YAML text; "" with environment overrides alone is a valid way to configure a node. */
@@ -70,15 +61,7 @@ public final class ConfigLoader {
      * variables alone ({@code loadString("")}).
      */
     public LoadResult loadEnvironment() {
-        String variable = configurationVariable();
-        if (variable == null) {
-            return loadString("");
-        }
-        List<ConfigWarning> extra = EnvOverrides.setVariables(env).stream()
-                .map(v -> new ConfigWarning(v, "ignored: the configuration comes from " + variable
-                        + ", and then no other variable is read (as in Patroni)"))
-                .toList();
-        return parse(env.get(variable), variable, false, extra);
+        return loadWithTree(null).result();
     }
 
     /** The configuration variable set (BATON_ first), or null. */
@@ -87,28 +70,79 @@ public final class ConfigLoader {
                 .findFirst().orElse(null);
     }
 
+    /**
+     * A load's outcome with the tree it was read from, environment overrides applied: what a
+     * later reload compares a fresh load with ({@link ReloadPlan}). {@code tree} is null when the
+     * text was no YAML map.
+     */
+    public record Loaded(LoadResult result, ObjectNode tree) {
+    }
+
+    /** {@link #load} (file given) or {@link #loadEnvironment} (null), with the tree read. */
+    public Loaded loadWithTree(Path file) {
+        if (file == null) {
+            String variable = configurationVariable();
+            if (variable == null) {
+                return parseTree("", "<string>", true, List.of());
+            }
+            List<ConfigWarning> extra = EnvOverrides.setVariables(env).stream()
+                    .map(v -> new ConfigWarning(v, "ignored: the configuration comes from " + variable
+                            + ", and then no other variable is read (as in Patroni)"))
+                    .toList();
+            return parseTree(env.get(variable), variable, false, extra);
+        }
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException | RuntimeException e) {
+            return new Loaded(failed(file.toString(), "cannot read file: " + e), null);
+        }
+        String variable = configurationVariable();
+        List<ConfigWarning> extra = variable == null ? List.of() : List.of(new ConfigWarning(variable,
+                "ignored: a configuration file is given (as in Patroni, the variable is read only without one)"));
+        return parseTree(text, file.toString(), true, extra);
+    }
+
+    /** Reads a tree that already has its environment overrides (a {@link ReloadPlan#merged()} one). */
+    public LoadResult fromTree(ObjectNode tree) {
+        Issues issues = new Issues();
+        BatonConfig config = read(tree.deepCopy(), Map.of(), issues);
+        return new LoadResult(issues.errors().isEmpty() ? config : null, issues.errors(), issues.warnings());
+    }
+
+    /** Whether any variable that configures a node is set: a configuration variable or a PATRONI_/BATON_ override. */
+    public boolean environmentConfigures() {
+        return configurationVariable() != null || !EnvOverrides.setVariables(env).isEmpty();
+    }
+
     private LoadResult parse(String text, String source, boolean overrides, List<ConfigWarning> extra) {
+        return parseTree(text, source, overrides, extra).result();
+    }
+
+    private Loaded parseTree(String text, String source, boolean overrides, List<ConfigWarning> extra) {
         JsonNode tree;
         try {
             tree = yaml.readTree(text);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? source : source + ":" + at.getLineNr() + ":" + at.getColumnNr();
-            return failed(where, "invalid YAML: " + oneLine(e.getOriginalMessage()));
+            return new Loaded(failed(where, "invalid YAML: " + oneLine(e.getOriginalMessage())), null);
         } catch (RuntimeException e) {
-            return failed(source, "invalid YAML: " + oneLine(e.getMessage()));
+            return new Loaded(failed(source, "invalid YAML: " + oneLine(e.getMessage())), null);
         }
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             tree = JsonNodeFactory.instance.objectNode();
         }
         if (!tree.isObject()) {
-            return failed(source, "must be a YAML map of settings, got " + ConfigNode.describe(tree));
+            return new Loaded(failed(source, "must be a YAML map of settings, got " + ConfigNode.describe(tree)), null);
         }
         Issues issues = new Issues();
-        BatonConfig config = read((ObjectNode) tree, overrides ? env : Map.of(), issues);
+        ObjectNode map = (ObjectNode) tree;
+        // The overrides are written into the tree (EnvOverrides.apply), which is kept as read with them.
+        BatonConfig config = read(map, overrides ? env : Map.of(), issues);
         List<ConfigWarning> warnings = new java.util.ArrayList<>(extra);
         warnings.addAll(issues.warnings());
-        return new LoadResult(issues.errors().isEmpty() ? config : null, issues.errors(), warnings);
+        return new Loaded(new LoadResult(issues.errors().isEmpty() ? config : null, issues.errors(), warnings), map);
     }
 
     /** SnakeYAML's messages quote the source with a caret over several lines; keep the prose only. */

@@ -52,6 +52,11 @@ public final class AgentActions implements RestApi.Actions {
 
         OperatorPolicy.Result reinitialize();
 
+        /** {@code POST /reinitialize}; with {@code force} a long action in progress is cancelled first (Patroni's). */
+        default OperatorPolicy.Result reinitialize(boolean force) {
+            return reinitialize();
+        }
+
         /** A restart with all of Patroni's conditions; by default only the role and the pending flag count. */
         default OperatorPolicy.Result restart(OperatorPolicy.RestartRequest req, Duration wait) {
             String role = req.role() == OperatorPolicy.RoleFilter.ANY ? null
@@ -74,6 +79,18 @@ public final class AgentActions implements RestApi.Actions {
          * its TLS files), whether or not postgres then reloads.
          */
         static Operator reloading(Operator operator, Runnable alsoOnReload) {
+            return reloading(operator, () -> {
+                alsoOnReload.run();
+                return null;
+            });
+        }
+
+        /**
+         * {@code operator}, where a reload first runs {@code first}: null to go on with the reload
+         * of postgres, or the answer to give instead (a local configuration file that does not
+         * validate: nothing is reloaded).
+         */
+        static Operator reloading(Operator operator, java.util.function.Supplier<OperatorPolicy.Result> first) {
             return new Operator() {
                 @Override
                 public OperatorPolicy.Result restart(String role, boolean pendingOnly, Duration timeout) {
@@ -98,13 +115,18 @@ public final class AgentActions implements RestApi.Actions {
 
                 @Override
                 public OperatorPolicy.Result reload() {
-                    alsoOnReload.run();
-                    return operator.reload();
+                    OperatorPolicy.Result refused = first.get();
+                    return refused != null ? refused : operator.reload();
                 }
 
                 @Override
                 public OperatorPolicy.Result reinitialize() {
                     return operator.reinitialize();
+                }
+
+                @Override
+                public OperatorPolicy.Result reinitialize(boolean force) {
+                    return operator.reinitialize(force);
                 }
             };
         }
@@ -140,6 +162,11 @@ public final class AgentActions implements RestApi.Actions {
                 @Override
                 public OperatorPolicy.Result reinitialize() {
                     return actions.reinitialize();
+                }
+
+                @Override
+                public OperatorPolicy.Result reinitialize(boolean force) {
+                    return actions.reinitialize(force);
                 }
             };
         }
@@ -178,7 +205,7 @@ public final class AgentActions implements RestApi.Actions {
                 case "POST /restart" -> restart(parsed(RestRequests.restart(body)));
                 case "DELETE /restart" -> answer(operator.deleteScheduledRestart());
                 case "POST /reload" -> answer(operator.reload());
-                case "POST /reinitialize" -> reinitialize();
+                case "POST /reinitialize" -> reinitialize(parsed(RestRequests.reinitialize(body)));
                 case "POST /fence" -> fence(body);
                 case "POST /backup" -> backup.post(body);
                 case "PATCH /config" -> config.patch(body);
@@ -322,11 +349,11 @@ public final class AgentActions implements RestApi.Actions {
      * have nothing to clone from, and it may be the best candidate to become the leader. Read from
      * the store now, not from the last cycle, so a leader that just left is seen.
      */
-    private RestApi.Answer reinitialize() {
+    private RestApi.Answer reinitialize(boolean force) {
         if (!view().hasLeader()) {
             return new RestApi.Answer(503, NO_LEADER);
         }
-        return answer(operator.reinitialize());
+        return answer(force ? operator.reinitialize(true) : operator.reinitialize());
     }
 
     /** POST /fence: answered in JSON, also when the body is malformed (the caller is a peer, not an operator). */

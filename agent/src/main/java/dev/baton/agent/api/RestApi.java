@@ -61,7 +61,9 @@ public final class RestApi implements AutoCloseable {
 
     private final HttpServer server;
     private final ThreadPoolExecutor executor;
-    private final RestAccess access;
+    /** Replaced by {@link #reloadAccess} (a local configuration reload); each request reads it once. */
+    private volatile RestAccess access;
+    private final RestAllowlist.Resolver resolver;
     /** Null for plain HTTP. */
     private final RestTls tls;
     /** {@code http_extra_headers}, and {@code https_extra_headers} over HTTPS: on every response. */
@@ -99,6 +101,7 @@ public final class RestApi implements AutoCloseable {
         this.version = version;
         this.ttlSeconds = ttlSeconds;
         this.limits = limits;
+        this.resolver = resolver;
         this.access = new RestAccess(config, resolver, ticker);
         Map<String, String> headers = new LinkedHashMap<>(config.httpExtraHeaders());
         if (config.https()) {
@@ -130,6 +133,15 @@ public final class RestApi implements AutoCloseable {
                 });
         server.setExecutor(executor);
         server.createContext("/", this::handle);
+    }
+
+    /**
+     * Who may call the unsafe endpoints from now on: {@code restapi.authentication} and
+     * {@code allowlist}/{@code allowlist_include_members} of {@code config} (a local configuration
+     * reload). Listen address, TLS and {@code verify_client} stay as started.
+     */
+    public void reloadAccess(RestApiConfig config) {
+        this.access = new RestAccess(config, resolver, ticker);
     }
 
     /**
@@ -166,7 +178,8 @@ public final class RestApi implements AutoCloseable {
                 String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
                 if (RestAccess.unsafe(method)) {
                     NodeState now = state.get();
-                    Optional<RestAccess.Refusal> refusal = access.check(accessRequest(ex, method),
+                    RestAccess checks = access;
+                    Optional<RestAccess.Refusal> refusal = checks.check(accessRequest(ex, method),
                             now == null ? null : now.cluster());
                     if (refusal.isPresent()) {
                         RestAccess.Refusal r = refusal.get();

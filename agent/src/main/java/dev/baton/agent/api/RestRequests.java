@@ -122,6 +122,25 @@ public final class RestRequests {
         }
     }
 
+    /**
+     * POST /reinitialize: whether {@code force} is asked (Patroni's {@code {"force": true}}: cancel
+     * a long action in progress); an empty body is no force. Other fields are ignored, as in Patroni.
+     */
+    public static Parsed<Boolean> reinitialize(String body) {
+        Parsed<JsonNode> json = object(body);
+        if (json instanceof Parsed.Bad<JsonNode> b) {
+            return bad(b.message());
+        }
+        JsonNode f = ((Parsed.Ok<JsonNode>) json).value().get("force");
+        if (f == null || f.isNull()) {
+            return ok(false);
+        }
+        if (!f.isBoolean()) {
+            return bad("force must be true or false; got " + printable(f.toString()));
+        }
+        return ok(f.booleanValue());
+    }
+
     /** POST /switchover ({@code planned}) or POST /failover: only a switchover can be scheduled, a failover needs a candidate. */
     public static Parsed<Takeover> takeover(String body, boolean planned) {
         Parsed<JsonNode> json = object(body);

@@ -151,7 +151,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
      * as in Patroni) or the leader publishes no conn_url.
      */
     Upstream streamFrom(MemberStatus leader) {
-        if (leader == null || leader.host() == null || config.tags().nostream()) {
+        if (leader == null || leader.host() == null || ctx.tags().nostream()) {
             return null;
         }
         return new Upstream(leader.host(), leader.port(), SlotPlanner.slotName(config.name()));
@@ -284,7 +284,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         if (view.dynamic().synchronousMode()) {
             reports = Candidacy.limitToSynchronous(reports, view::mayPromote);
         }
-        return Candidacy.evaluate(config.name(), o.pg().walPosition(), o.pg().timeline(), config.tags().priority(),
+        return Candidacy.evaluate(config.name(), o.pg().walPosition(), o.pg().timeline(), ctx.tags().priority(),
                 dynamic.maximumLagOnFailover(), view.lastLeaderLsn(), reports);
     }
 

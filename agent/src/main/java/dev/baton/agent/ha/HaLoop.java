@@ -82,6 +82,10 @@ public final class HaLoop implements AutoCloseable {
     private volatile boolean fatal;
     private volatile DynamicConfig dynamic;
     private volatile HaListener listener = HaListener.NONE;
+    /** The node configuration now; each cycle reads it once (a local reload replaces it between cycles). */
+    private volatile Supplier<BatonConfig> current;
+    /** The configuration the running (or last) cycle read from {@link #current}. */
+    private volatile BatonConfig snapshot;
     private Thread thread;
     private Consumer<String> fatalHandler = m -> { };
 
@@ -115,6 +119,8 @@ public final class HaLoop implements AutoCloseable {
            Clock clock, String version, LongActionSlot.Runner runner, Executor background, Handover.Pause pause,
            BackupRepository backups, BackupRunner backupRunner) {
         this.config = config;
+        this.current = () -> config;
+        this.snapshot = config;
         this.store = store;
         this.pg = pg;
         this.ticker = ticker;
@@ -166,6 +172,11 @@ public final class HaLoop implements AutoCloseable {
         @Override
         public HaListener listener() {
             return listener;
+        }
+
+        @Override
+        public dev.baton.config.Tags tags() {
+            return snapshot.tags();
         }
 
         @Override
@@ -225,6 +236,15 @@ public final class HaLoop implements AutoCloseable {
     public void setWatchdog(Watchdog watchdog) {
         lock.setWatchdog(watchdog);
         retiming.setWatchdog(watchdog);
+    }
+
+    /**
+     * Reads the node configuration from {@code current} at the start of each cycle from now on (a
+     * local configuration reload replaces it; only the keys {@link dev.baton.config.ReloadPlan#LIVE}
+     * names differ from the start's).
+     */
+    public void follow(Supplier<BatonConfig> current) {
+        this.current = java.util.Objects.requireNonNull(current, "current");
     }
 
     public NodeState state() {
@@ -300,6 +320,9 @@ public final class HaLoop implements AutoCloseable {
     }
 
     private String cycle() {
+        BatonConfig config = current.get(); // this cycle's snapshot
+        snapshot = config;
+        publisher.follow(config);
         retiming.apply(dynamic.pause());
         LeaseRenewal renewal = store.renewLease();
         ClusterView view = reader.read(store.read());

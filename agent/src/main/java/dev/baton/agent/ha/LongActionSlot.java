@@ -48,6 +48,9 @@ final class LongActionSlot implements AutoCloseable {
     private final BooleanSupplier stopping;
     private final Runnable onDone;
     private volatile LongAction.Running running;
+    /** The thread running the action (null between actions, or with a runner that runs in place). */
+    private volatile Thread worker;
+    private volatile boolean cancelled;
 
     LongActionSlot(Runner runner, BooleanSupplier stopping, Runnable onDone) {
         this.runner = runner;
@@ -76,17 +79,23 @@ final class LongActionSlot implements AutoCloseable {
             throw new IllegalStateException(running.description() + " is in progress; cannot start " + what.description());
         }
         running = what;
+        cancelled = false;
         runner.execute(() -> {
+            worker = Thread.currentThread();
             try {
                 action.run();
                 LOG.info(what.description() + " finished");
             } catch (RuntimeException e) {
-                if (stopping.getAsBoolean()) {
+                if (cancelled) {
+                    LOG.warning(what.description() + " cancelled: " + e.getMessage());
+                } else if (stopping.getAsBoolean()) {
                     LOG.info(what.description() + " stopped: the agent is shutting down");
                 } else {
                     LOG.severe(what.description() + " failed: " + e.getMessage());
                 }
             } finally {
+                worker = null;
+                Thread.interrupted(); // a cancel that came as the action ended does not reach the next one
                 running = null;
                 onDone.run();
             }
@@ -105,6 +114,35 @@ final class LongActionSlot implements AutoCloseable {
             }
         });
         return done;
+    }
+
+    /**
+     * Cancels the running action (Patroni's {@code AsyncExecutor.cancel}, for a forced
+     * reinitialize): interrupts its thread, which kills the process it waits for, and waits up to
+     * {@code wait} for the slot to be free. Whether it is free. The caller decides which actions
+     * may be cancelled ({@link OperatorPolicy#cancellableByForce}).
+     */
+    boolean cancel(java.time.Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        LongAction.Running was = running;
+        if (was == null) {
+            return true;
+        }
+        cancelled = true;
+        Thread t = worker;
+        if (t != null) {
+            LOG.warning("cancelling " + was.description());
+            t.interrupt();
+        }
+        while (running != null && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return running == null;
+            }
+        }
+        return running == null;
     }
 
     @Override

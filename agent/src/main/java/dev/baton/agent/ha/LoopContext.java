@@ -13,6 +13,9 @@ interface LoopContext {
 
     HaListener listener();
 
+    /** This member's tags in the cycle's configuration snapshot (a local reload may change them). */
+    dev.baton.config.Tags tags();
+
     /** The lock is held until {@code until} (0: released), arming or disarming the fences. */
     void holdLock(long until);
 

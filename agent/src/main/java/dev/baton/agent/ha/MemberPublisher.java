@@ -22,7 +22,8 @@ import java.util.function.Supplier;
  * from the local facts is pure ({@link #role}, {@link #state}, {@link #describe}).
  */
 final class MemberPublisher {
-    private final BatonConfig config;
+    /** The cycle's configuration snapshot ({@link #follow}): only its tags may differ from the start's. */
+    private volatile BatonConfig config;
     private final String version;
     private final ClusterStore store;
     private final LongSupplier ticker;
@@ -40,8 +41,28 @@ final class MemberPublisher {
         this.store = store;
         this.ticker = ticker;
         this.clock = clock;
-        this.state = new AtomicReference<>(NodeState.initial(new NodeState.Identity(config.name(), config.scope(),
-                config.tags().noloadbalance(), config.tags().nofailover(), new TreeMap<>(config.tags().all()))));
+        this.state = new AtomicReference<>(NodeState.initial(identity(config)));
+    }
+
+    private static NodeState.Identity identity(BatonConfig config) {
+        return new NodeState.Identity(config.name(), config.scope(), config.tags().noloadbalance(),
+                config.tags().nofailover(), new TreeMap<>(config.tags().all()));
+    }
+
+    /**
+     * The cycle's configuration (a local reload may have changed the tags): published from this
+     * cycle on, in the member key and the REST API.
+     */
+    void follow(BatonConfig now) {
+        if (now == config) {
+            return;
+        }
+        boolean retag = !now.tags().equals(config.tags());
+        config = now;
+        if (retag) {
+            NodeState.Identity id = identity(now);
+            state.updateAndGet(s -> s.withIdentity(id));
+        }
     }
 
     /** The scheduled restart to publish (Patroni's {@code scheduled_restart}), or null. */

@@ -41,6 +41,12 @@ public record NodeState(Identity me, Local local, String lockHolder, long lockVa
                 dcsLastSeenEpochSeconds, promotion, scheduled);
     }
 
+    /** With this member's identity replaced (its tags changed by a local configuration reload). */
+    public NodeState withIdentity(Identity identity) {
+        return new NodeState(identity, local, lockHolder, lockValidUntilNanos, lastSentence, cluster, lastCycleNanos,
+                dcsLastSeenEpochSeconds, promotion, scheduledRestart);
+    }
+
     /**
      * This member: name, cluster, and the tags the REST API answers by.
      *

@@ -187,9 +187,32 @@ public final class OperatorActions {
 
     /** Wipes this replica's data directory; the next cycle clones it again (from a clonefrom member or the leader). */
     public Result reinitialize() {
+        return reinitialize(false);
+    }
+
+    /**
+     * {@link #reinitialize()}; with {@code force}, as in Patroni, a long action in progress is
+     * cancelled first instead of refusing (only one {@link OperatorPolicy#cancellableByForce} allows:
+     * never a promotion).
+     */
+    public Result reinitialize(boolean force) {
         Optional<Result> refusal = OperatorPolicy.refuseReinitialize(loop.holdsLock(), me.equals(state.get().lockHolder()));
         if (refusal.isPresent()) {
             return refusal.get();
+        }
+        // A few tries: the loop may start another action (a start) between the cancel and the submit.
+        for (int attempt = 0; force && attempt < 3; attempt++) {
+            LongAction.Running busy = slot.running();
+            if (busy == null) {
+                break;
+            }
+            if (!OperatorPolicy.cancellableByForce(busy.action())) {
+                return new Result(503, busy.description() + " is in progress and cannot be cancelled; try again later");
+            }
+            LOG.warning("reinitialize with force: cancelling " + busy.description());
+            if (!slot.cancel(Duration.ofSeconds(30))) {
+                return new Result(503, busy.description() + " did not stop within 30 s of being cancelled; try again");
+            }
         }
         return await(LongAction.REINITIALIZE, Duration.ofSeconds(120), () -> {
             pg.stop(StopMode.FAST, Duration.ofSeconds(60));

@@ -141,6 +141,18 @@ public final class OperatorPolicy {
                 ? Optional.of(new Result(503, "I am the leader, can not reinitialize")) : Optional.empty();
     }
 
+    /**
+     * What {@code POST /reinitialize} with {@code force} may cancel (Patroni cancels the running
+     * async action): what only concerns this replica's own copy, which the reinitialize discards
+     * anyway. Never a promotion or its fencing, a switchover, a bootstrap or a primary's start.
+     */
+    public static boolean cancellableByForce(LongAction action) {
+        return switch (action) {
+            case CLONE, START_REPLICA, REWIND, RESTART, RELOAD, REINITIALIZE -> true;
+            default -> false;
+        };
+    }
+
     /** Another long action runs: nothing else may start. */
     public static Optional<Result> refuseWhileBusy(LongAction.Running busy) {
         return busy == null ? Optional.empty()

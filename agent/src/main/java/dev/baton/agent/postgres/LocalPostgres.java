@@ -116,6 +116,14 @@ public final class LocalPostgres implements PostgresController {
         configuredUpstream = replica && upstream != null ? upstream.host() + ":" + upstream.port() : null;
     }
 
+    /**
+     * Writes postgresql.parameters and pg_hba from {@code current} from now on (the local
+     * configuration reload); everything else stays as the agent started with.
+     */
+    public void follow(java.util.function.Supplier<BatonConfig> current) {
+        files.follow(current);
+    }
+
     @Override
     public String configuredUpstream() {
         return configuredUpstream;

@@ -48,6 +48,8 @@ final class PgConfFiles {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
+    /** Where the parameters and pg_hba lines are read from at each write (a local reload replaces them). */
+    private volatile java.util.function.Supplier<BatonConfig> current;
     /** Where primary_conninfo points (null for none): the pgpass file always holds its entries. */
     private volatile Upstream upstream;
 
@@ -61,6 +63,12 @@ final class PgConfFiles {
         this.config = config;
         this.dataDir = dataDir;
         this.server = server;
+        this.current = () -> config;
+    }
+
+    /** Reads postgresql.parameters and pg_hba from {@code current} at each write (local configuration reload). */
+    void follow(java.util.function.Supplier<BatonConfig> current) {
+        this.current = java.util.Objects.requireNonNull(current, "current");
     }
 
     /**
@@ -72,6 +80,7 @@ final class PgConfFiles {
     void configure(boolean replica, Upstream upstream, DynamicConfig dynamic) {
         try {
             // Everything is rendered first: a value that cannot be written changes no file.
+            BatonConfig config = current.get(); // one snapshot for the whole write
             Upstream streamFrom = replica ? upstream : null;
             String conninfo = streamFrom != null ? conninfo(streamFrom.host(), streamFrom.port(),
                     config.postgresql().authentication().replication(), null).text() : null;

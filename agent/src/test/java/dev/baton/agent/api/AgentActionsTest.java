@@ -20,6 +20,8 @@ class AgentActionsTest {
     /** Counts the wipes it was asked for. */
     private static final class FakeOperator implements AgentActions.Operator {
         final AtomicInteger reinitialized = new AtomicInteger();
+        final AtomicInteger forced = new AtomicInteger();
+        final AtomicInteger reloaded = new AtomicInteger();
 
         @Override
         public OperatorPolicy.Result restart(String role, boolean pendingOnly, Duration timeout) {
@@ -28,6 +30,7 @@ class AgentActionsTest {
 
         @Override
         public OperatorPolicy.Result reload() {
+            reloaded.incrementAndGet();
             return new OperatorPolicy.Result(202, "reload scheduled");
         }
 
@@ -35,6 +38,14 @@ class AgentActionsTest {
         public OperatorPolicy.Result reinitialize() {
             reinitialized.incrementAndGet();
             return new OperatorPolicy.Result(200, "reinitialize started");
+        }
+
+        @Override
+        public OperatorPolicy.Result reinitialize(boolean force) {
+            if (force) {
+                forced.incrementAndGet();
+            }
+            return reinitialize();
         }
     }
 
@@ -103,5 +114,32 @@ class AgentActionsTest {
         assertEquals(1, tlsReloads.get());
         assertEquals(200, a.act("POST", "/restart", Map.of(), "{}").status());
         assertEquals(1, tlsReloads.get());
+    }
+
+    @Test
+    void reinitializeWithForceAsksTheLoopToCancelWhatRunsAndABadForceIs400() {
+        assertTrue(etcd.store("node1", 10).tryAcquireLeader());
+        AgentActions node2 = actionsOf("node2");
+        assertEquals(200, node2.act("POST", "/reinitialize", Map.of(), "{\"force\": true}").status());
+        assertEquals(1, operator.forced.get());
+        assertEquals(200, node2.act("POST", "/reinitialize", Map.of(), "").status(), "no body: no force");
+        assertEquals(1, operator.forced.get());
+        RestApi.Answer bad = node2.act("POST", "/reinitialize", Map.of(), "{\"force\": \"yes\"}");
+        assertEquals(400, bad.status());
+        assertEquals("force must be true or false; got \"yes\"", bad.body());
+        assertEquals(2, operator.reinitialized.get(), "the bad request wiped nothing");
+    }
+
+    @Test
+    void aReloadWhoseConfigurationDoesNotValidateAnswersTheErrorAndReloadsNothing() {
+        AgentActions.Operator op = AgentActions.Operator.reloading(operator,
+                () -> new OperatorPolicy.Result(500, "invalid configuration in /etc/baton.yml, nothing changed: "
+                        + "postgresql.parameters.work_mem: bad"));
+        AgentActions a = new AgentActions(op, etcd.store("node1", 10), nanos::get, DynamicConfig.defaults(),
+                Duration.ofSeconds(30));
+        RestApi.Answer r = post(a, "/reload");
+        assertEquals(500, r.status());
+        assertTrue(r.body().contains("postgresql.parameters.work_mem"), r::toString);
+        assertEquals(0, operator.reloaded.get(), "postgres was not reloaded");
     }
 }

@@ -54,6 +54,8 @@ class RestApiSecurityTest {
         servers.forEach(RestApi::close);
     }
 
+    private RestApi last;
+
     private String start(RestApiConfig config) throws IOException {
         RestApi api = new RestApi("127.0.0.1", 0, config, host -> List.of(), () -> state, () -> 1L, "test-1.0", 10,
                 RestLimits.DEFAULTS);
@@ -63,6 +65,7 @@ class RestApiSecurityTest {
         });
         api.start();
         servers.add(api);
+        last = api;
         return (config.https() ? "https" : "http") + "://127.0.0.1:" + api.port();
     }
 
@@ -279,5 +282,19 @@ class RestApiSecurityTest {
             s.startHandshake();
             return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber();
         }
+    }
+
+    @Test
+    void aReloadedAuthenticationAppliesToTheNextRequest() throws Exception {
+        String base = start(new RestApiConfig("127.0.0.1:0", null));
+        HttpClient c = client(null);
+        assertEquals(200, post(c, base + "/reload").statusCode(), "no authentication configured");
+        last.reloadAccess(new RestApiConfig("127.0.0.1:0", null, null, null, VerifyClient.NONE, AUTH, List.of(),
+                false, java.util.Map.of(), java.util.Map.of()));
+        assertEquals(401, post(c, base + "/reload").statusCode());
+        String basic = "Basic " + java.util.Base64.getEncoder().encodeToString(
+                "patroni:s3cret-pw".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(200, post(c, base + "/reload", "Authorization", basic).statusCode());
+        assertEquals(2, actionsRun.get());
     }
 }
