@@ -43,6 +43,8 @@ public final class LocalPostgres implements PostgresController {
     private final PgQueries queries;
     private final Bootstrapper bootstrapper;
     private final Rewinder rewinder;
+    private final HookCommand prePromote;
+    private final HookCommand beforeStop;
     private volatile String configuredUpstream;
 
     public LocalPostgres(BatonConfig config, PgBinaries bin, ProcessRunner runner) {
@@ -60,6 +62,9 @@ public final class LocalPostgres implements PostgresController {
         this.bootstrapper = new Bootstrapper(config, bin, runner, dataDir, inspector, files);
         this.rewinder = new Rewinder(bin, runner, dataDir, config.postgresql().authentication().rewindUser(),
                 postmaster, inspector, files, clock);
+        var control = config.postgresql().control();
+        this.prePromote = HookCommand.of("pre_promote", control.prePromote(), runner, control.pgCtlDuration());
+        this.beforeStop = HookCommand.of("before_stop", control.beforeStop(), runner, control.pgCtlDuration());
     }
 
     public Path dataDir() {
@@ -165,6 +170,28 @@ public final class LocalPostgres implements PostgresController {
     public void stop(StopMode mode, Duration timeout) {
         queries.close();
         pgCtl.stop(mode, timeout);
+    }
+
+    @Override
+    public Duration pgCtlTimeout() {
+        return config.postgresql().control().pgCtlDuration();
+    }
+
+    @Override
+    public void beforeStop() {
+        if (beforeStop != null && postmaster.isRunning()) {
+            beforeStop.run(); // logged; a failure does not prevent the stop
+        }
+    }
+
+    @Override
+    public boolean hasPrePromote() {
+        return prePromote != null;
+    }
+
+    @Override
+    public String prePromote() {
+        return prePromote == null ? null : prePromote.run();
     }
 
     @Override

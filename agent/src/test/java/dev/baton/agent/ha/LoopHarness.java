@@ -284,7 +284,7 @@ final class LoopHarness {
             }
 
             @Override
-            public void reloaded() {
+            public void reloaded(Role role) {
                 events.add("reloaded");
             }
 
