@@ -130,13 +130,16 @@ public final class LocalPostgres implements PostgresController {
     public void start(Duration timeout) {
         postmaster.clearStalePidFile();
         files.writePgpass();
-        if (config.backup() != null) {
+        if (config.backup() != null || config.postgresql().control().useUnixSocket()) {
             createSocketDir();
         }
         pgCtl.start(timeout);
     }
 
-    /** With a backup repository the server listens on a Unix socket in a private directory (0700). */
+    /**
+     * With a backup repository or {@code use_unix_socket} the server listens on a Unix socket in a
+     * private directory (0700).
+     */
     private void createSocketDir() {
         Path dir = PgBackRestConf.socketDir(config);
         try {
