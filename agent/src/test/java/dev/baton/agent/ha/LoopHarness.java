@@ -285,7 +285,17 @@ final class LoopHarness {
 
             @Override
             public void reloaded(Role role) {
-                events.add("reloaded");
+                events.add("reloaded " + role);
+            }
+
+            @Override
+            public void stoppedForRestart(Role role) {
+                events.add("stopped for restart " + role);
+            }
+
+            @Override
+            public void restarted(Role role) {
+                events.add("restarted " + role);
             }
 
             @Override
