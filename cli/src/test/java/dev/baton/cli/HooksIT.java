@@ -125,6 +125,10 @@ class HooksIT {
             awaitOrFail(c, "on_role_change ran on " + replica.name(),
                     () -> lines(replica.callbackLog()).contains("on_role_change primary " + c.scope()));
             System.out.println("last cycle of " + replica.name() + ": " + lastCycle(c, replica));
+        } finally {
+            try (var files = Files.walk(hooks)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 }

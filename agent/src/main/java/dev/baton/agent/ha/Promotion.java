@@ -26,7 +26,9 @@ import java.util.logging.Logger;
  * opens for writes as soon as postgres is writable, then creates the slots, records the timeline
  * switch in {@code history}, and checkpoints in the background (a former primary's pg_rewind needs
  * this node's control file on the new timeline; until then the member key says
- * {@code checkpoint_after_promote: false}).
+ * {@code checkpoint_after_promote: false}). A configured {@code postgresql.pre_promote} runs on
+ * the long action before the promotion; its failure cancels it, releases the key and keeps this
+ * node out of the leader race for a ttl, as in Patroni.
  */
 final class Promotion {
     private static final Logger LOG = Logger.getLogger(Promotion.class.getName());
