@@ -91,8 +91,18 @@ public final class Agent implements AutoCloseable {
         }
 
         @Override
-        public void reloaded() {
-            all.forEach(HaListener::reloaded);
+        public void reloaded(Role role) {
+            all.forEach(l -> l.reloaded(role));
+        }
+
+        @Override
+        public void stoppedForRestart(Role role) {
+            all.forEach(l -> l.stoppedForRestart(role));
+        }
+
+        @Override
+        public void restarted(Role role) {
+            all.forEach(l -> l.restarted(role));
         }
 
         @Override
@@ -187,6 +197,21 @@ public final class Agent implements AutoCloseable {
             @Override
             public void roleChanged(Role newRole) {
                 callbacks.fire(CallbackRunner.Action.ON_ROLE_CHANGE, newRole.wire());
+            }
+
+            @Override
+            public void stoppedForRestart(Role role) {
+                // Patroni calls neither on_stop nor on_start for a restart, only on_restart.
+            }
+
+            @Override
+            public void restarted(Role role) {
+                callbacks.fire(CallbackRunner.Action.ON_RESTART, role.wire());
+            }
+
+            @Override
+            public void reloaded(Role role) {
+                callbacks.fire(CallbackRunner.Action.ON_RELOAD, role.wire());
             }
         });
         listeners.add(metrics);

@@ -118,6 +118,27 @@ public final class AgentPreflight {
                 problems.add(new Problem("postgresql.callbacks." + key, e.getMessage(), Scope.FILE));
             }
         });
+        var control = c.postgresql().control();
+        Map<String, String> hooks = new LinkedHashMap<>();
+        hooks.put("pre_promote", control.prePromote());
+        hooks.put("before_stop", control.beforeStop());
+        hooks.forEach((key, command) -> {
+            try {
+                if (command != null) {
+                    CallbackRunner.splitCommand(command);
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(new Problem("postgresql." + key, e.getMessage(), Scope.FILE));
+            }
+        });
+        if (control.useUnixSocket() && c.backup() == null && c.postgresql().dataDir() != null) {
+            // The agent connects through the socket: its directory must be usable (as with a repository).
+            boolean operatorSet = c.postgresql().parameters().keySet().stream()
+                    .anyMatch(k -> k.equalsIgnoreCase("unix_socket_directories"));
+            PgBackRestConf.socketDirProblem(c).ifPresent(p -> problems.add(new Problem(operatorSet
+                    ? "postgresql.parameters.unix_socket_directories" : "postgresql.data_dir",
+                    p.replace("pgBackRest reaches", "use_unix_socket connects to"), Scope.FILE)));
+        }
         // etcd3: the TLS files of protocol https (issue 13, etcd part).
         EtcdTls.problem(c.etcd()).ifPresent(p -> problems.add(new Problem(p.key(), p.message(), Scope.HOST)));
         Path dataDir = c.postgresql().dataDir();

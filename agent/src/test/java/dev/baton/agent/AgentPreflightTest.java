@@ -181,6 +181,28 @@ class AgentPreflightTest {
     }
 
     @Test
+    void prePromoteAndBeforeStopMustSplitLikeCallbacks() {
+        List<Problem> p = AgentPreflight.check(config("""
+                  pre_promote: /bin/fence 'unbalanced
+                  before_stop: "/bin/drain \\\\"
+                """), new FakeHost());
+        assertEquals(List.of("postgresql.pre_promote", "postgresql.before_stop"),
+                p.stream().map(Problem::key).toList(), p::toString);
+        assertTrue(p.stream().allMatch(x -> x.scope() == Scope.FILE));
+    }
+
+    @Test
+    void useUnixSocketNeedsAnAbsoluteSocketDirectory() {
+        List<Problem> p = AgentPreflight.check(config("""
+                  use_unix_socket: true
+                  parameters: {unix_socket_directories: 'relative/dir'}
+                """), new FakeHost());
+        assertEquals(List.of("postgresql.parameters.unix_socket_directories"),
+                p.stream().map(Problem::key).toList(), p::toString);
+        assertTrue(p.get(0).message().contains("use_unix_socket connects to"), p::toString);
+    }
+
+    @Test
     void aRequiredWatchdogWithoutAUsableDeviceIsAProblemOfThisMachine() {
         FakeHost host = new FakeHost();
         host.watchdog = new WatchdogDevice.Probe(false, "does not exist", OptionalInt.empty());

@@ -10,11 +10,13 @@ import java.util.Map;
  * is never null when loaded (default {@code <data_dir>/../.pgpass_<name>}). {@code pgHba} empty
  * means pg_hba.conf is not managed after bootstrap. {@code usePgRewind} null means "use the
  * dynamic config's value". {@code createReplicaMethods} empty means "not given": see
- * {@link BatonConfig#replicaMethods()}.
+ * {@link BatonConfig#replicaMethods()}. {@code control}: the hooks, pg_ctl's timeout and the
+ * Unix-socket keys (never null).
  */
 public record PostgresConfig(String listen, String connectAddress, Path dataDir, Path binDir, Path pgpass,
         Authentication authentication, Map<String, String> parameters, List<String> pgHba, Callbacks callbacks,
-        boolean removeDataDirectoryOnRewindFailure, Boolean usePgRewind, List<ReplicaMethod> createReplicaMethods)
+        boolean removeDataDirectoryOnRewindFailure, Boolean usePgRewind, List<ReplicaMethod> createReplicaMethods,
+        PostgresControl control)
         implements ServerAddresses {
 
     /**
@@ -52,6 +54,17 @@ public record PostgresConfig(String listen, String connectAddress, Path dataDir,
             callbacks = Callbacks.none();
         }
         createReplicaMethods = Copies.list(createReplicaMethods);
+        if (control == null) {
+            control = PostgresControl.defaults();
+        }
+    }
+
+    /** Without {@code pre_promote}, {@code before_stop}, {@code pg_ctl_timeout} and the Unix-socket keys. */
+    public PostgresConfig(String listen, String connectAddress, Path dataDir, Path binDir, Path pgpass,
+            Authentication authentication, Map<String, String> parameters, List<String> pgHba, Callbacks callbacks,
+            boolean removeDataDirectoryOnRewindFailure, Boolean usePgRewind, List<ReplicaMethod> createReplicaMethods) {
+        this(listen, connectAddress, dataDir, binDir, pgpass, authentication, parameters, pgHba, callbacks,
+                removeDataDirectoryOnRewindFailure, usePgRewind, createReplicaMethods, null);
     }
 
     /** With {@code create_replica_methods} not given (the default order applies). */

@@ -39,13 +39,14 @@ final class PostgresSection {
         boolean removeDataDir = n.bool("remove_data_directory_on_rewind_failure", false);
         Boolean usePgRewind = n.boolOrNull("use_pg_rewind");
         List<PostgresConfig.ReplicaMethod> methods = replicaMethods(n);
-        n.unsupported("pg_ctl_timeout", "basebackup", "recovery_conf", "custom_conf",
-                "config_dir", "use_unix_socket", "use_unix_socket_repl", "pg_ident", "pre_promote", "before_stop",
+        PostgresControl control = control(n);
+        n.unsupported("basebackup", "recovery_conf", "custom_conf",
+                "config_dir", "pg_ident",
                 "remove_data_directory_on_diverged_timelines", "proxy_address", "database", "bin_name",
                 "replica_method", "use_slots", "cancel_sighup");
         n.finish();
         return new PostgresConfig(listen, connect, dataDir, binDir, pgpass, new Authentication(superuser, replication, rewind),
-                parameters, pgHba, callbacks, removeDataDir, usePgRewind, methods);
+                parameters, pgHba, callbacks, removeDataDir, usePgRewind, methods, control);
     }
 
     /** {@code create_replica_methods}: backup and basebackup, each at most once. */
@@ -149,6 +150,21 @@ final class PostgresSection {
                     + "it and would refuse every connection string holding it");
         }
         return out;
+    }
+
+    /** {@code pre_promote}, {@code before_stop}, {@code pg_ctl_timeout}, {@code use_unix_socket(_repl)}. */
+    static PostgresControl control(ConfigNode n) {
+        String prePromote = command(n, "pre_promote");
+        String beforeStop = command(n, "before_stop");
+        Integer timeout = n.integerOrNull("pg_ctl_timeout");
+        if (timeout != null && timeout < 1) {
+            n.issues().error(n.path("pg_ctl_timeout"), "must be at least 1 (seconds), got " + timeout);
+            timeout = null;
+        }
+        boolean socket = n.bool("use_unix_socket", false);
+        boolean socketRepl = n.bool("use_unix_socket_repl", false);
+        return new PostgresControl(prePromote, beforeStop,
+                timeout == null ? PostgresControl.DEFAULT_PG_CTL_TIMEOUT : timeout, socket, socketRepl);
     }
 
     private static Callbacks callbacks(ConfigNode n) {

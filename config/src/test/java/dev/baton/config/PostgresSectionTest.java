@@ -101,6 +101,50 @@ class PostgresSectionTest {
     }
 
     @Test
+    void hooksPgCtlTimeoutAndUnixSocketKeys() {
+        Sections s = new Sections();
+        PostgresConfig pg = PostgresSection.read(s.node("postgresql", """
+                listen: h:1
+                data_dir: /d
+                pre_promote: /bin/fence --hard
+                before_stop: "  "
+                pg_ctl_timeout: '90'
+                use_unix_socket: true
+                use_unix_socket_repl: true
+                """), "n");
+        assertEquals(new PostgresControl("/bin/fence --hard", null, 90, true, true), pg.control());
+        assertEquals(Map.of(), s.errors());
+        assertFalse(s.warnings().containsKey("postgresql.pg_ctl_timeout"), s.warnings().toString());
+        assertFalse(s.warnings().containsKey("postgresql.pre_promote"), s.warnings().toString());
+    }
+
+    @Test
+    void withoutThemTheDefaultsArePatronis() {
+        PostgresConfig pg = PostgresSection.read(new Sections().node("postgresql", "{listen: h:1, data_dir: /d}"), "n");
+        assertEquals(PostgresControl.defaults(), pg.control());
+        assertEquals(60, pg.control().pgCtlTimeout());
+    }
+
+    @Test
+    void badHookKeysAreReportedByPath() {
+        Sections s = new Sections();
+        PostgresSection.read(s.node("postgresql", """
+                listen: h:1
+                data_dir: /d
+                pre_promote: [a, b]
+                pg_ctl_timeout: 0
+                use_unix_socket: often
+                use_unix_socket_repl: 1.5
+                """), "n");
+        Map<String, String> e = s.errors();
+        assertEquals("must be at least 1 (seconds), got 0", e.get("postgresql.pg_ctl_timeout"));
+        assertTrue(e.get("postgresql.use_unix_socket").startsWith("must be a boolean"), e.toString());
+        assertTrue(e.get("postgresql.use_unix_socket_repl").startsWith("must be a boolean"), e.toString());
+        assertTrue(e.containsKey("postgresql.pre_promote"), e.toString());
+        assertEquals(4, e.size(), e.toString());
+    }
+
+    @Test
     void theRewindUserIsOptionalAndEachUserHasItsLibpqOptionsInOrder() {
         Sections s = new Sections();
         PostgresConfig pg = PostgresSection.read(s.node("postgresql", """

@@ -4,6 +4,7 @@ import dev.baton.agent.postgres.PgStatus;
 import dev.baton.agent.postgres.PostgresController.Upstream;
 import dev.baton.agent.postgres.PostgresController;
 import dev.baton.config.DynamicConfig;
+import dev.baton.leader.model.Role;
 import java.util.Map;
 import java.util.logging.Logger;
 
@@ -16,11 +17,13 @@ final class ConfigApplier {
 
     private final String me;
     private final PostgresController pg;
+    private final LoopContext loop;
     private Map<String, String> applied;
 
-    ConfigApplier(String me, PostgresController pg) {
+    ConfigApplier(String me, PostgresController pg, LoopContext loop) {
         this.me = me;
         this.pg = pg;
+        this.loop = loop;
     }
 
     /** Where this replica streams from now (what its configuration says), or null. */
@@ -33,17 +36,22 @@ final class ConfigApplier {
         return new Upstream(up.substring(0, colon), Integer.parseInt(up.substring(colon + 1)), SlotPlanner.slotName(me));
     }
 
-    /** Writes the configuration for the running server's role and reloads it. */
-    void reload(DynamicConfig dynamic) {
+    /**
+     * Writes the configuration for the running server's role and reloads it; the listener hears
+     * of it (the on_reload callback). Returns whether it reloaded.
+     */
+    boolean reload(DynamicConfig dynamic) {
         PgStatus st = pg.status();
         if (!st.inRecovery() && pg.fenced()) {
             // Rewriting the configuration would undo the fence another member put on this former
             // primary; only its rejoin as a replica (rewind or re-clone) does that.
             LOG.warning("not reloading: this former primary was fenced by the member that took over");
-            return;
+            return false;
         }
         pg.configure(st.inRecovery(), st.inRecovery() ? currentUpstream() : null, dynamic);
         pg.reload();
+        loop.listener().reloaded(st.inRecovery() ? Role.REPLICA : Role.PRIMARY);
+        return true;
     }
 
     /**
@@ -59,9 +67,9 @@ final class ConfigApplier {
         if (wanted.equals(applied)) {
             return false;
         }
-        reload(dynamic);
+        boolean reloaded = reload(dynamic);
         applied = wanted;
         LOG.info("applied changed PostgreSQL parameters from the cluster configuration (reload)");
-        return true;
+        return reloaded;
     }
 }

@@ -42,8 +42,17 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
                         RepositoryActions repository) {
     private static final Logger LOG = Logger.getLogger(DecisionExecutor.class.getName());
 
-    /** Carries out {@code d}; {@code sureUntil} is what this cycle's renewal makes the lock worth. */
+    /**
+     * Carries out {@code d}; {@code sureUntil} is what this cycle's renewal makes the lock worth.
+     * The first cycle after a pre_promote script cancelled a promotion says so first.
+     */
     String execute(Decision d, Observation o, long sureUntil) {
+        String sentence = carryOut(d, o, sureUntil);
+        String cancelled = promotion.takeCancellation();
+        return cancelled == null ? sentence : cancelled + "; " + sentence;
+    }
+
+    private String carryOut(Decision d, Observation o, long sureUntil) {
         ClusterView view = o.cluster();
         DynamicConfig dynamic = ctx.dynamic();
         if (!o.lockIsMine()) {
@@ -69,7 +78,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         if (d instanceof StartPrimary s) {
             slot.submit(LongAction.START_PRIMARY.running(), () -> {
                 pg.configure(false, null, ctx.dynamic());
-                pg.start(startTimeout(ctx.dynamic()));
+                pg.start(startTimeout(ctx.dynamic(), pg));
                 ctx.listener().started(Role.PRIMARY);
             });
             return s.reason();
@@ -99,7 +108,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         }
         if (d instanceof Demote dm) {
             ctx.holdLock(0);
-            pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(60));
+            pg.stop(StopMode.IMMEDIATE, pg.pgCtlTimeout()); // a fence: no before_stop
             ctx.dataDirChanged();
             ctx.listener().stopped(Role.PRIMARY);
             ctx.listener().roleChanged(Role.REPLICA);
@@ -115,7 +124,8 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         }
         if (d instanceof StopToRewind s) {
             rejoin.request();
-            pg.stop(StopMode.FAST, Duration.ofSeconds(60));
+            pg.beforeStop();
+            pg.stop(StopMode.FAST, pg.pgCtlTimeout());
             ctx.dataDirChanged();
             ctx.listener().stopped(Role.REPLICA);
             return s.reason();
@@ -123,6 +133,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         if (d instanceof Follow f) {
             pg.configure(true, streamFrom(view.member(f.leader()).orElseThrow()), dynamic);
             pg.reload();
+            ctx.listener().reloaded(Role.REPLICA); // on_reload, as Patroni's follow() by reload
             return f.reason();
         }
         if (d instanceof ReleaseLock r) {
@@ -145,6 +156,13 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         return Duration.ofSeconds(Math.max(60, dynamic.primaryStartTimeout()));
     }
 
+    /** How long a start may take: primary_start_timeout, at least pg_ctl_timeout. */
+    static Duration startTimeout(DynamicConfig dynamic, PostgresController pg) {
+        Duration pgCtl = pg.pgCtlTimeout();
+        Duration primary = Duration.ofSeconds(dynamic.primaryStartTimeout());
+        return primary.compareTo(pgCtl) > 0 ? primary : pgCtl;
+    }
+
     /**
      * What primary_conninfo names for a replica of {@code leader}: the leader with this member's
      * slot; nothing when this member is tagged nostream (it restores WAL from the archive only,
@@ -165,7 +183,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             LOG.info("replica data directory made by " + how);
             ctx.dataDirChanged();
             pg.configure(true, up, ctx.dynamic());
-            pg.start(startTimeout(ctx.dynamic()));
+            pg.start(startTimeout(ctx.dynamic(), pg));
             ctx.listener().started(Role.REPLICA);
             rejoin.rejoined(true);
         });
@@ -186,7 +204,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             }
             rejoin.started();
             pg.configure(true, up, ctx.dynamic());
-            pg.start(startTimeout(ctx.dynamic()));
+            pg.start(startTimeout(ctx.dynamic(), pg));
             ctx.listener().started(Role.REPLICA);
             if (leaderKnown) {
                 rejoin.rejoined(false);
@@ -216,7 +234,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             try {
                 pg.initdb();
                 pg.configure(false, null, initial);
-                pg.start(startTimeout(ctx.dynamic()));
+                pg.start(startTimeout(ctx.dynamic(), pg));
                 NewCluster.register(pg, store, ctx, initial);
                 ctx.listener().started(Role.PRIMARY);
             } catch (RuntimeException e) {
@@ -228,6 +246,11 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
     }
 
     private String acquire(Observation o, AcquireLock a, long sureUntil) {
+        long backoff = a.promoteIfWon() ? promotion.backoffSeconds(ctx.dynamic().ttl()) : 0;
+        if (backoff > 0) {
+            // Patroni's backoff: skip the leader race for a ttl after a pre_promote failure.
+            return "not taking over: backing off " + backoff + " s more after the pre_promote script failed";
+        }
         if (a.checkHealth()) {
             Candidacy.Verdict v = candidacy(o);
             if (!v.healthiest()) {
@@ -238,7 +261,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             // This primary was fenced by the member that took over while this agent was frozen:
             // it never takes the key back; it rejoins as a replica, which undoes the fence.
             ctx.holdLock(0);
-            pg.stop(StopMode.IMMEDIATE, Duration.ofSeconds(60));
+            pg.stop(StopMode.IMMEDIATE, pg.pgCtlTimeout()); // a fence: no before_stop
             ctx.dataDirChanged();
             ctx.listener().stopped(Role.PRIMARY);
             ctx.listener().roleChanged(Role.REPLICA);
@@ -298,7 +321,8 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         ctx.holdLock(0);
         publisher.stopped(MemberState.STOPPED);
         slot.submit(LongAction.HANDOVER.on(sw.candidate() == null ? "the best replica" : sw.candidate()), () -> {
-            pg.stop(StopMode.FAST, Duration.ofSeconds(60));
+            pg.beforeStop();
+            pg.stop(StopMode.FAST, pg.pgCtlTimeout());
             ctx.dataDirChanged();
             ctx.listener().stopped(Role.PRIMARY);
             ctx.listener().roleChanged(Role.REPLICA);

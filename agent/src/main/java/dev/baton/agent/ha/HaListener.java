@@ -35,8 +35,27 @@ public interface HaListener {
     default void fencedBeforePromotion(String outcome) {
     }
 
-    /** postgres was reloaded with a changed configuration. */
-    default void reloaded() {
+    /**
+     * postgres was reloaded (pg_ctl reload) with a rewritten configuration: {@code POST /reload},
+     * a changed dynamic configuration, a replica re-pointed; it runs in {@code role}.
+     */
+    default void reloaded(Role role) {
+    }
+
+    /**
+     * postgres was stopped to be restarted in {@code role} ({@code POST /restart}, a scheduled
+     * restart): by default the same as {@link #stopped}. Callbacks skip on_stop here, as Patroni.
+     */
+    default void stoppedForRestart(Role role) {
+        stopped(role);
+    }
+
+    /**
+     * postgres runs again after {@link #stoppedForRestart}: by default the same as
+     * {@link #started}. Callbacks fire on_restart here instead of on_start, as Patroni.
+     */
+    default void restarted(Role role) {
+        started(role);
     }
 
     HaListener NONE = new HaListener() { };

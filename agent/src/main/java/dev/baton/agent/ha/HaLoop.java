@@ -141,7 +141,7 @@ public final class HaLoop implements AutoCloseable {
             store.wakeUp();
         });
         Context ctx = new Context();
-        this.applier = new ConfigApplier(config.name(), pg);
+        this.applier = new ConfigApplier(config.name(), pg, ctx);
         this.rejoin = new Rejoin(config.name(), store, pg, ctx);
         BackupDuties backupDuties = backupRunner == null ? BackupDuties.NONE
                 : new BackupDuties(store, backupRunner, config.backup() == null ? null : config.backup().schedule(),
@@ -353,8 +353,8 @@ public final class HaLoop implements AutoCloseable {
                 clock.instant(), keyOnMyLease, config.tags().nostream());
         Decision d = decider.decide(o);
         String sentence = executor.execute(d, o, sureUntil);
-        if (d instanceof Decision.NoAction && alive && status.running() && applier.applyIfChanged(dynamic)) {
-            listener.reloaded();
+        if (d instanceof Decision.NoAction && alive && status.running()) {
+            applier.applyIfChanged(dynamic); // the listener hears of a reload (on_reload)
         }
         // Patroni's evaluate_scheduled_restart: in a cluster with a leader, when nothing else runs.
         if (d instanceof Decision.NoAction && view.hasLeader() && busy == null && slot.running() == null && alive) {
@@ -414,7 +414,8 @@ public final class HaLoop implements AutoCloseable {
             publisher.stopping();
             PgStatus before = pg.isRunning() ? pg.status() : PgStatus.stopped();
             try {
-                pg.stop(StopMode.FAST, Duration.ofSeconds(60));
+                pg.beforeStop();
+                pg.stop(StopMode.FAST, pg.pgCtlTimeout());
                 listener.stopped(before.runningAsPrimary() ? Role.PRIMARY : Role.REPLICA);
             } catch (PostgresException e) {
                 LOG.warning("stopping postgres failed: " + e.getMessage());

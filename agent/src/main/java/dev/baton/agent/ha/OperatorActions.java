@@ -84,12 +84,13 @@ public final class OperatorActions {
         return () -> {
             boolean replica = st.inRecovery();
             Upstream up = replica ? applier.currentUpstream() : null;
-            pg.stop(StopMode.FAST, Duration.ofSeconds(60));
-            loop.listener().stopped(current);
+            pg.beforeStop();
+            pg.stop(StopMode.FAST, pg.pgCtlTimeout());
+            loop.listener().stoppedForRestart(current);
             pg.configure(replica, up, loop.dynamic());
             pg.start(req.timeoutSeconds() != null ? Duration.ofSeconds(req.timeoutSeconds())
-                    : DecisionExecutor.startTimeout(loop.dynamic()));
-            loop.listener().started(current);
+                    : DecisionExecutor.startTimeout(loop.dynamic(), pg));
+            loop.listener().restarted(current); // on_restart, not on_stop and on_start (Patroni)
             return "restarted successfully";
         };
     }
@@ -178,8 +179,7 @@ public final class OperatorActions {
             return refusal.get();
         }
         Result r = await(LongAction.RELOAD, Duration.ofSeconds(30), () -> {
-            applier.reload(loop.dynamic());
-            loop.listener().reloaded();
+            applier.reload(loop.dynamic()); // the listener hears of it (on_reload)
             return "reloaded";
         });
         return r.status() == 200 ? new Result(202, "reload scheduled") : r;
@@ -215,7 +215,8 @@ public final class OperatorActions {
             }
         }
         return await(LongAction.REINITIALIZE, Duration.ofSeconds(120), () -> {
-            pg.stop(StopMode.FAST, Duration.ofSeconds(60));
+            pg.beforeStop();
+            pg.stop(StopMode.FAST, pg.pgCtlTimeout());
             loop.listener().stopped(Role.REPLICA);
             // Checked again after the stop, which can take a while: if the leader is gone now, this
             // replica may be the best candidate, so its data stays (the loop starts it again).

@@ -44,7 +44,7 @@ record OutageResponse(PostgresController pg, LockHold lock, LongActionSlot slot,
     private void startReadOnly() {
         try {
             pg.configure(true, null, ctx.dynamic());
-            pg.start(DecisionExecutor.startTimeout(ctx.dynamic()));
+            pg.start(DecisionExecutor.startTimeout(ctx.dynamic(), pg));
             lock.clearFenced();
             dataDir.invalidate();
             ctx.listener().started(Role.REPLICA);

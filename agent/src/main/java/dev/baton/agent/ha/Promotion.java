@@ -26,7 +26,9 @@ import java.util.logging.Logger;
  * opens for writes as soon as postgres is writable, then creates the slots, records the timeline
  * switch in {@code history}, and checkpoints in the background (a former primary's pg_rewind needs
  * this node's control file on the new timeline; until then the member key says
- * {@code checkpoint_after_promote: false}).
+ * {@code checkpoint_after_promote: false}). A configured {@code postgresql.pre_promote} runs on
+ * the long action before the promotion; its failure cancels it, releases the key and keeps this
+ * node out of the leader race for a ttl, as in Patroni.
  */
 final class Promotion {
     private static final Logger LOG = Logger.getLogger(Promotion.class.getName());
@@ -42,6 +44,11 @@ final class Promotion {
     private final Consumer<PromotionReport> reports;
     private final LongSupplier ticker;
     private volatile boolean checkpointPending;
+    /** When (ticker) the pre_promote script last failed and the key was released; null: never. */
+    private volatile Long prePromoteFailedAt;
+    /** Why the last promotion was cancelled by pre_promote, for the next cycle's sentence; null: none. */
+    private final java.util.concurrent.atomic.AtomicReference<String> cancelled =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     Promotion(String me, ClusterStore store, PostgresController pg, LongActionSlot slot, LeaderDuties duties,
               Executor background, LoopContext hooks, FenceBeforePromote fencer, Consumer<PromotionReport> reports,
@@ -70,6 +77,14 @@ final class Promotion {
      * first, confirms the leader key is still ours, and only then promotes; the sentence says so.
      */
     String promote(ClusterView view, int oldTimeline, DynamicConfig dynamic, String sentence) {
+        long backoff = backoffSeconds(dynamic.ttl());
+        if (backoff > 0) {
+            // The key is mine again although a pre_promote failed moments ago (its release failed).
+            hooks.holdLock(0);
+            store.releaseLeader();
+            return "not promoting: the pre_promote script failed; released the leader key (backing off "
+                    + backoff + " s more)";
+        }
         if (dynamic.synchronousMode()) {
             // Patroni's order: claim the sync key first (no standby listed: none is known to hold my
             // future commits), so that no one else counts as a synchronous standby of the old primary.
@@ -95,6 +110,18 @@ final class Promotion {
                 fencer.settled();
                 slot.progress(LongAction.PROMOTE.running());
             }
+            if (pg.hasPrePromote()) {
+                // Patroni's fencing hook, synchronous, bounded by pg_ctl_timeout (a timeout is a failure).
+                String failed = pg.prePromote();
+                if (failed != null) {
+                    cancel(failed);
+                    return;
+                }
+                if (!stillMine()) {
+                    LOG.warning("not promoting: the leader key is no longer mine after the pre_promote script");
+                    return;
+                }
+            }
             checkpointPending = true;
             long started = ticker.getAsLong();
             // A clone or rewind copied the old primary's synchronous_standby_names along: replace it
@@ -119,6 +146,45 @@ final class Promotion {
             return sentence;
         }
         return sentence + "; fencing " + old.name() + " first";
+    }
+
+    /**
+     * The pre_promote script failed: Patroni releases the leader key voluntarily, does not promote
+     * and stays out of the leader race for a ttl ({@link #backoffSeconds}). Runs on the long-action
+     * slot; the next cycle's sentence says so ({@link #takeCancellation}).
+     */
+    private void cancel(String why) {
+        LOG.warning("releasing the leader key voluntarily because the pre_promote script failed: " + why);
+        prePromoteFailedAt = ticker.getAsLong();
+        cancelled.set("promotion cancelled because the pre_promote script failed (" + why + "); released the leader key");
+        hooks.exclusively(() -> {
+            hooks.holdLock(0);
+            try {
+                store.releaseLeader();
+            } catch (RuntimeException e) {
+                // The next cycle finds the key still mine and releases it again (promote's backoff).
+                LOG.warning("could not release the leader key after the failed pre_promote: " + e.getMessage());
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Seconds this node stays out of the leader race after a failed pre_promote (Patroni: a ttl
+     * from the release), 0 when it may race.
+     */
+    long backoffSeconds(int ttl) {
+        Long at = prePromoteFailedAt;
+        if (at == null) {
+            return 0;
+        }
+        long left = TimeUnit.SECONDS.toNanos(ttl) - (ticker.getAsLong() - at);
+        return left <= 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toSeconds(left));
+    }
+
+    /** Why the last promotion was cancelled by pre_promote, once (then null). */
+    String takeCancellation() {
+        return cancelled.getAndSet(null);
     }
 
     /** Before promoting after a fence: the lock is still held and the leader key still mine (read now). */

@@ -43,6 +43,8 @@ public final class LocalPostgres implements PostgresController {
     private final PgQueries queries;
     private final Bootstrapper bootstrapper;
     private final Rewinder rewinder;
+    private final HookCommand prePromote;
+    private final HookCommand beforeStop;
     private volatile String configuredUpstream;
 
     public LocalPostgres(BatonConfig config, PgBinaries bin, ProcessRunner runner) {
@@ -60,6 +62,9 @@ public final class LocalPostgres implements PostgresController {
         this.bootstrapper = new Bootstrapper(config, bin, runner, dataDir, inspector, files);
         this.rewinder = new Rewinder(bin, runner, dataDir, config.postgresql().authentication().rewindUser(),
                 postmaster, inspector, files, clock);
+        var control = config.postgresql().control();
+        this.prePromote = HookCommand.of("pre_promote", control.prePromote(), runner, control.pgCtlDuration());
+        this.beforeStop = HookCommand.of("before_stop", control.beforeStop(), runner, control.pgCtlDuration());
     }
 
     public Path dataDir() {
@@ -133,13 +138,16 @@ public final class LocalPostgres implements PostgresController {
     public void start(Duration timeout) {
         postmaster.clearStalePidFile();
         files.writePgpass();
-        if (config.backup() != null) {
+        if (config.backup() != null || config.postgresql().control().useUnixSocket()) {
             createSocketDir();
         }
         pgCtl.start(timeout);
     }
 
-    /** With a backup repository the server listens on a Unix socket in a private directory (0700). */
+    /**
+     * With a backup repository or {@code use_unix_socket} the server listens on a Unix socket in a
+     * private directory (0700).
+     */
     private void createSocketDir() {
         Path dir = PgBackRestConf.socketDir(config);
         try {
@@ -173,6 +181,28 @@ public final class LocalPostgres implements PostgresController {
     public void stop(StopMode mode, Duration timeout) {
         queries.close();
         pgCtl.stop(mode, timeout);
+    }
+
+    @Override
+    public Duration pgCtlTimeout() {
+        return config.postgresql().control().pgCtlDuration();
+    }
+
+    @Override
+    public void beforeStop() {
+        if (beforeStop != null && postmaster.isRunning()) {
+            beforeStop.run(); // logged; a failure does not prevent the stop
+        }
+    }
+
+    @Override
+    public boolean hasPrePromote() {
+        return prePromote != null;
+    }
+
+    @Override
+    public String prePromote() {
+        return prePromote == null ? null : prePromote.run();
     }
 
     @Override

@@ -170,7 +170,7 @@ final class PgConfFiles {
             Authentication auth = config.postgresql().authentication();
             return PgConfRenderer.pgHba(PgConfRenderer.defaultHba(auth.superuser().username(),
                     auth.replication().username(), auth.rewind() == null ? null : auth.rewind().username(),
-                    sslOn(config, dynamic), config.backup() != null));
+                    sslOn(config, dynamic), config.backup() != null || config.postgresql().control().useUnixSocket()));
         } catch (IllegalArgumentException e) {
             throw new PostgresException("cannot write pg_hba.conf: " + e.getMessage(), e);
         }

@@ -125,7 +125,8 @@ public final class PgConfRenderer {
     /**
      * {@link #defaultHba(String, String, String, boolean)}; with {@code localSuperuserPassword} (a
      * backup repository: pgBackRest connects over the Unix socket as the superuser, whose operating
-     * system user may have another name) the superuser logs in locally with its password,
+     * system user may have another name; or {@code use_unix_socket}: the agent does) the superuser
+     * logs in locally with its password,
      * {@code local all <superuser> scram-sha-256}, before the peer line.
      */
     public static List<String> defaultHba(String superuser, String replication, String rewind, boolean ssl,

@@ -97,6 +97,10 @@ public final class PgParameters {
         // Only Baton sets where a replica streams from.
         p.remove("primary_conninfo");
         p.remove("primary_slot_name");
+        if (config.postgresql().control().useUnixSocket()) {
+            // use_unix_socket: the agent connects through it (the operator's directory, else <data_dir>.sock).
+            p.put("unix_socket_directories", dev.baton.agent.backup.PgBackRestConf.unixSocketDirectories(config));
+        }
         if (config.backup() != null) {
             // Archiving with pgBackRest: Baton owns these, whatever the dynamic parameters say.
             Map<String, String> archive = PgBackRestConf.parameters(config);

@@ -59,13 +59,16 @@ final class PgQueries {
     }
 
     /**
-     * Connects over TCP to the node's own server (there is no Unix socket), as the superuser, with
-     * the superuser's TLS options ({@link PgJdbcTls}).
+     * Connects to the node's own server as the superuser: over TCP with the superuser's TLS
+     * options ({@link PgJdbcTls}), or with {@code postgresql.use_unix_socket} through the Unix
+     * socket ({@link #socketFile}), where, as with libpq, TLS is not used.
      */
     static Connector jdbc(BatonConfig config) {
         Credentials su = config.postgresql().authentication().superuser();
-        String url = "jdbc:postgresql://" + hostForUrl(localHost(config.postgresql().listenHost())) + ":"
-                + config.postgresql().listenPort() + "/postgres";
+        boolean unix = config.postgresql().control().useUnixSocket();
+        String url = "jdbc:postgresql://" + (unix ? "localhost" : hostForUrl(localHost(config.postgresql().listenHost())))
+                + ":" + config.postgresql().listenPort() + "/postgres";
+        String socketFile = unix ? socketFile(config).toString() : null;
         return () -> {
             Properties p = new Properties();
             p.setProperty("user", su.username());
@@ -76,9 +79,25 @@ final class PgQueries {
             p.setProperty("socketTimeout", "10");
             p.setProperty("ApplicationName", "baton");
             p.setProperty("assumeMinServerVersion", "13");
-            p.putAll(PgJdbcTls.properties(su.libpqOptions()));
+            if (socketFile != null) {
+                p.setProperty("socketFactory", UnixSocketFactory.class.getName());
+                p.setProperty("socketFactoryArg", socketFile);
+                p.setProperty("sslmode", "disable");
+                p.setProperty("gssEncMode", "disable");
+            } else {
+                p.putAll(PgJdbcTls.properties(su.libpqOptions()));
+            }
             return DriverManager.getConnection(url, p);
         };
+    }
+
+    /**
+     * The server's socket for {@code use_unix_socket}: {@code .s.PGSQL.<port>} in the first of
+     * {@code unix_socket_directories} (Baton's {@code <data_dir>.sock} when it is not set).
+     */
+    static java.nio.file.Path socketFile(BatonConfig config) {
+        return dev.baton.agent.backup.PgBackRestConf.socketDir(config)
+                .resolve(".s.PGSQL." + config.postgresql().listenPort());
     }
 
     /** The address the agent uses to reach its own server: the listen host, or loopback for wildcards. */

@@ -135,6 +135,37 @@ public interface PostgresController {
         return null;
     }
 
+    /**
+     * How long pg_ctl start, stop and restart may take unless a caller says otherwise
+     * ({@code postgresql.pg_ctl_timeout}, 60 s by default).
+     */
+    default Duration pgCtlTimeout() {
+        return Duration.ofSeconds(dev.baton.config.PostgresControl.DEFAULT_PG_CTL_TIMEOUT);
+    }
+
+    /**
+     * Runs {@code postgresql.before_stop}, if configured and postgres runs, before a planned stop
+     * (shutdown, restart, switchover, rewind, reinitialize; not the stops that fence). Bounded by
+     * {@link #pgCtlTimeout()}; its failure is logged and does not prevent the stop (Patroni).
+     */
+    default void beforeStop() {
+    }
+
+    /**
+     * Runs {@code postgresql.pre_promote}, if configured: Patroni's fencing hook, after this node
+     * won the leader key and before it promotes. Returns null when it succeeded (or none is
+     * configured), else why it failed: a non-zero exit or no exit within {@link #pgCtlTimeout()};
+     * the caller then does not promote.
+     */
+    default String prePromote() {
+        return null;
+    }
+
+    /** Whether {@code postgresql.pre_promote} is configured. */
+    default boolean hasPrePromote() {
+        return false;
+    }
+
     /** Closes any cached connection. */
     void close();
 }

@@ -216,6 +216,33 @@ final class FakePostgres implements PostgresController {
         call("reload", null);
     }
 
+    /** postgresql.pre_promote: null none; else what it returns (null: exit 0, else why it failed). */
+    String prePromote;
+    boolean prePromoteConfigured;
+    /** postgresql.before_stop is configured. */
+    boolean beforeStopConfigured;
+
+    @Override
+    public boolean hasPrePromote() {
+        return prePromoteConfigured;
+    }
+
+    @Override
+    public String prePromote() {
+        if (!prePromoteConfigured) {
+            return null;
+        }
+        call("pre_promote", null);
+        return prePromote;
+    }
+
+    @Override
+    public void beforeStop() {
+        if (beforeStopConfigured && postmaster) {
+            call("before_stop", null);
+        }
+    }
+
     @Override
     public void checkpoint() {
         call("checkpoint", null);

@@ -149,7 +149,7 @@ class HaLoopLeaderTest {
                 d.primaryStartTimeout(), true, true, Map.of("work_mem", "8MB"), false, false));
         assertEquals("no action: I am the leader with the lock", h.cycle());
         assertEquals(List.of("configure primary", "reload"), h.calls());
-        assertEquals(List.of("reloaded"), h.takeEvents());
+        assertEquals(List.of("reloaded primary"), h.takeEvents());
         h.cycle();
         assertEquals(List.of(), h.calls(), "applied once");
     }

@@ -250,7 +250,7 @@ class HaLoopReplicaTest {
         OperatorPolicy.Result r = h.operatorNow().restart("replica", false, java.time.Duration.ofSeconds(5));
         assertEquals(200, r.status(), r.message());
         assertEquals(List.of("stop FAST", "configure replica of 10.0.0.1:5432", "start"), h.calls());
-        assertEquals(List.of("stopped replica", "started replica"), h.takeEvents());
+        assertEquals(List.of("stopped for restart replica", "restarted replica"), h.takeEvents());
     }
 
     @Test
@@ -281,6 +281,6 @@ class HaLoopReplicaTest {
         OperatorPolicy.Result r = h.operatorNow().reload();
         assertEquals(202, r.status(), r.message());
         assertEquals(List.of("configure replica of 10.0.0.1:5432", "reload"), h.calls());
-        assertEquals(List.of("reloaded"), h.takeEvents());
+        assertEquals(List.of("reloaded replica"), h.takeEvents());
     }
 }

@@ -284,8 +284,18 @@ final class LoopHarness {
             }
 
             @Override
-            public void reloaded() {
-                events.add("reloaded");
+            public void reloaded(Role role) {
+                events.add("reloaded " + role);
+            }
+
+            @Override
+            public void stoppedForRestart(Role role) {
+                events.add("stopped for restart " + role);
+            }
+
+            @Override
+            public void restarted(Role role) {
+                events.add("restarted " + role);
             }
 
             @Override

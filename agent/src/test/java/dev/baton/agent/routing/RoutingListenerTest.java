@@ -91,7 +91,7 @@ class RoutingListenerTest {
         listener.started(Role.REPLICA);
         listener.stopped(Role.REPLICA); // a replica stopping changes nothing
         listener.fenced();
-        listener.reloaded();
+        listener.reloaded(Role.PRIMARY);
         assertEquals(List.of("primary", "notPrimary", "primary", "notPrimary", "notPrimary", "notPrimary"),
                 router.calls());
     }

@@ -33,7 +33,7 @@ public final class LocalCluster implements AutoCloseable {
      * @param dcsYaml      extra lines under {@code bootstrap.dcs} (e.g. "primary_start_timeout: 0")
      * @param nodeYaml     extra top-level YAML per node name (e.g. tags)
      * @param etcdProxies  put a controllable {@link TcpProxy} between each agent and etcd
-     * @param callbacks    configure on_start/on_stop/on_role_change to append to {@code <node>/callbacks.log}
+     * @param callbacks    configure on_start/on_stop/on_role_change/on_restart/on_reload to append to {@code <node>/callbacks.log}
      * @param env          extra environment variables for the agent processes (e.g. AWS credentials for an emulator)
      * @param secure       lock every channel down ({@link LocalSecurity}): etcd over TLS with client certificates
      *                     and users, the REST API over HTTPS with client certificates and Basic auth, PostgreSQL
@@ -392,7 +392,7 @@ public final class LocalCluster implements AutoCloseable {
             Files.writeString(script, "#!/bin/sh\necho \"$*\" >> '" + n.callbackLog() + "'\n");
             Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
             y.append("  callbacks:\n");
-            for (String action : List.of("on_start", "on_stop", "on_role_change")) {
+            for (String action : List.of("on_start", "on_stop", "on_role_change", "on_restart", "on_reload")) {
                 y.append("    ").append(action).append(": ").append(script).append('\n');
             }
         }
