@@ -427,18 +427,19 @@ class ConfigLoaderTest {
         for (String p : List.of("consul", "kubernetes", "raft")) {
             assertEquals(EnvOverrides.UNSUPPORTED_DCS, w.get(p), p);
         }
-        assertEquals(BootstrapSection.NOT_CREATED, w.get("bootstrap.users"));
+        assertNull(w.get("bootstrap.users"));
+        assertNull(w.get("bootstrap.post_bootstrap"));
         for (String p : List.of("citus", "restapi.server_tokens",
                 "postgresql.pg_ctl_timeout", "postgresql.basebackup",
                 "postgresql.recovery_conf", "postgresql.custom_conf",
-                "postgresql.config_dir", "postgresql.use_unix_socket", "bootstrap.post_bootstrap",
+                "postgresql.config_dir", "postgresql.use_unix_socket",
                 "bootstrap.dcs.failsafe_mode")) {
             assertEquals(unsupported, w.get(p), p);
         }
         for (String p : List.of("colour", "restapi_extra", "restapi.speed", "postgresql.color", "bootstrap.dcs.wat")) {
             assertEquals("unknown key, ignored", w.get(p), p);
         }
-        assertEquals(19, r.warnings().size(), r.warnings().toString());
+        assertEquals(17, r.warnings().size(), r.warnings().toString());
     }
 
     @Test
