@@ -143,8 +143,9 @@ public final class LocalPostgres implements PostgresController {
     @Override
     public void createBootstrapUsers() {
         var auth = config.postgresql().authentication();
-        Set<String> managed = Set.of(auth.superuser().username(), auth.replication().username(),
-                auth.rewindUser().username());
+        // The rewind user is the superuser when none is configured: not Set.of, which refuses duplicates.
+        Set<String> managed = new java.util.HashSet<>(java.util.List.of(auth.superuser().username(),
+                auth.replication().username(), auth.rewindUser().username()));
         for (BootstrapUser user : config.bootstrap().users().values()) {
             if (managed.contains(user.name())) {
                 LOG.warning("bootstrap.users." + user.name() + " skipped: it is a role Baton manages "

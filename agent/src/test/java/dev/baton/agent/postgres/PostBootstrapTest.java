@@ -59,6 +59,21 @@ class PostBootstrapTest {
     }
 
     @Test
+    void bootstrapUsersAreCreatedExceptTheRolesBatonManagesWhenTheRewindUserIsTheSuperuser() throws Exception {
+        Map<String, BootstrapUser> users = new java.util.LinkedHashMap<>();
+        users.put("admin", new BootstrapUser("admin", "pw", List.of("CREATEDB")));
+        users.put("postgres", new BootstrapUser("postgres", "other", List.of()));
+        users.put("replicator", new BootstrapUser("replicator", "other", List.of()));
+        BatonConfig c = CustomBootstrapTest.withBootstrap(TestConfigs.node(tmp), new BootstrapConfig(
+                DynamicConfig.defaults(), List.of(), List.of(), BootstrapConfig.Method.INITDB, null, users, null, null));
+        FakeJdbc jdbc = new FakeJdbc();
+        new LocalPostgres(c, FakeBinaries.in(tmp), runner, jdbc.connector(), java.time.Clock.systemUTC())
+                .createBootstrapUsers();
+        assertTrue(jdbc.log().contains("CREATE ROLE \"admin\" WITH CREATEDB LOGIN PASSWORD E'pw'"), jdbc.log().toString());
+        assertFalse(jdbc.log().toString().contains("other"), jdbc.log().toString());
+    }
+
+    @Test
     void theUrlIsPercentEncoded() {
         assertEquals("postgres://a%40b%20c@[::1]:5433/postgres?sslmode=verify-full&sslrootcert=%2Fx%20y%2Fca.pem",
                 PostBootstrap.url("a@b c", "::1", 5433, "postgres", new java.util.LinkedHashMap<>(Map.of(
