@@ -71,22 +71,25 @@ class CustomBootstrapIT {
             Path post = script(c.dir().resolve("post.sh"), """
                     echo "args: $*" >> '%s'
                     echo "pgpassfile: ${PGPASSFILE:-none} pgpassword: ${PGPASSWORD:-none} pgoptions: $PGOPTIONS" >> '%s'
-                    psql "$1" -v ON_ERROR_STOP=1 -qc 'CREATE TABLE made_by_post_bootstrap AS SELECT current_user AS who'
+                    for url in "$@"; do :; done
+                    psql "$url" -v ON_ERROR_STOP=1 -qc 'CREATE TABLE made_by_post_bootstrap AS SELECT current_user AS who'
                     """.formatted(marker, marker));
             Node n1 = addNode(c, "  post_bootstrap: " + post + " --flag\n"
                     + "  users:\n    admin:\n      password: '" + ADMIN_PASSWORD.replace("'", "''") + "'\n"
                     + "      options: [createdb, createrole]\n");
             n1.start();
-            awaitOrFail(c, "node1 is the primary", () -> c.primary().isPresent());
-            Node p = c.primary().orElseThrow();
+            awaitOrFail(c, "node1 finished its bootstrap and leads", () -> bootstrapped(c, n1));
+            Node p = n1;
 
             try (Connection admin = connect(p, "admin", ADMIN_PASSWORD)) {
                 assertEquals("admin", one(admin, "SELECT current_user"));
                 assertEquals("t f", one(admin, "SELECT rolcreatedb || ' ' || rolsuper FROM pg_roles "
                         + "WHERE rolname = current_user").replace("true", "t").replace("false", "f"));
-                assertEquals("postgres", one(admin, "SELECT who FROM made_by_post_bootstrap"));
                 assertEquals("f", one(admin, "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'reporter'")
                         .replace("false", "f"), "PATRONI_reporter_OPTIONS: nologin");
+            }
+            try (Connection su = ClusterSupport.connect(c, p)) {
+                assertEquals("postgres", one(su, "SELECT who FROM made_by_post_bootstrap"));
             }
             String log = Files.readString(marker);
             assertEquals(2, log.lines().count(), "post_bootstrap ran once: " + log);
@@ -137,8 +140,8 @@ class CustomBootstrapIT {
                         + "      recovery_target_action: promote\n"
                         + "      recovery_target_timeline: latest\n");
                 node.start();
-                awaitOrFail(clone, "the cloned cluster has a primary", () -> clone.primary().isPresent());
-                Node p = clone.primary().orElseThrow();
+                awaitOrFail(clone, "the cloned cluster's node finished its bootstrap", () -> bootstrapped(clone, node));
+                Node p = node;
                 assertEquals("--source node1 --scope=cloned --datadir=" + p.dataDir(),
                         Files.readString(args).strip());
                 try (Connection conn = ClusterSupport.connect(clone, p)) {
@@ -164,6 +167,12 @@ class CustomBootstrapIT {
                 assertEquals("1000", one(conn, "SELECT count(*) FROM cloned"), "the source is untouched");
             }
         }
+    }
+
+    /** The node's last cycle is the leader's: the bootstrap (post_bootstrap, roles, keys) is over. */
+    private static boolean bootstrapped(LocalCluster c, Node n) {
+        return c.get(n, "/patroni").map(r -> r.body().path("baton").path("last_cycle").asText())
+                .orElse("").equals("no action: I am the leader with the lock");
     }
 
     private static String replicationPassword(Node n) throws IOException {
