@@ -132,7 +132,8 @@ class BackupSectionTest {
         assertEquals("give only one of target_time, target_lsn and target", message(r, "bootstrap.restore"));
 
         r = load(MINIMAL + POSIX + "bootstrap: {method: wal_e}\n");
-        assertEquals("must be initdb or restore (Baton has no custom bootstrap methods yet), got \"wal_e\"",
+        assertEquals("must be initdb, restore or the name of a custom bootstrap method (a section bootstrap.<name> "
+                + "with a command), got \"wal_e\": there is no section bootstrap.wal_e",
                 message(r, "bootstrap.method"));
 
         r = load(MINIMAL + POSIX + "bootstrap: {method: restore, restore: {target_time: '2026-12-03 15:00:00'}}\n");

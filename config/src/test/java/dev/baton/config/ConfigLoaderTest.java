@@ -427,11 +427,12 @@ class ConfigLoaderTest {
         for (String p : List.of("consul", "kubernetes", "raft")) {
             assertEquals(EnvOverrides.UNSUPPORTED_DCS, w.get(p), p);
         }
-        assertEquals(BootstrapSection.NOT_CREATED, w.get("bootstrap.users"));
+        assertNull(w.get("bootstrap.users"));
+        assertNull(w.get("bootstrap.post_bootstrap"));
         for (String p : List.of("citus", "restapi.server_tokens",
                 "postgresql.basebackup",
                 "postgresql.recovery_conf", "postgresql.custom_conf",
-                "postgresql.config_dir", "bootstrap.post_bootstrap",
+                "postgresql.config_dir",
                 "bootstrap.dcs.failsafe_mode")) {
             assertEquals(unsupported, w.get(p), p);
         }

@@ -39,7 +39,7 @@ import java.util.logging.Logger;
 record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresController pg, PeerClient peers,
                         LongActionSlot slot, Promotion promotion, Rejoin rejoin, LeaderDuties duties,
                         MemberPublisher publisher, Handover handover, FenceBeforePromote fencer, LoopContext ctx,
-                        RepositoryActions repository) {
+                        RepositoryActions repository, CommandBootstrap command) {
     private static final Logger LOG = Logger.getLogger(DecisionExecutor.class.getName());
 
     /**
@@ -228,6 +228,9 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         }
         if (repository.bootstrapsByRestore()) {
             return repository.bootstrap();
+        }
+        if (config.bootstrap().method() == dev.baton.config.BootstrapConfig.Method.CUSTOM) {
+            return command.bootstrap();
         }
         DynamicConfig initial = config.bootstrap().dcs();
         slot.submit(LongAction.BOOTSTRAP.running(), () -> {

@@ -12,6 +12,8 @@ public enum LongAction {
     BOOTSTRAP("bootstrap (initdb)", MemberState.INITIALIZING_NEW_CLUSTER),
     /** A new cluster restored from the backup repository: restore, recovery to the target, promotion. */
     RESTORE_BOOTSTRAP("bootstrap from the backup repository", MemberState.INITIALIZING_NEW_CLUSTER),
+    /** A new cluster made by a custom bootstrap method's command, then its recovery and promotion. */
+    CUSTOM_BOOTSTRAP("custom bootstrap", MemberState.INITIALIZING_NEW_CLUSTER),
     CLONE("clone from", MemberState.CREATING_REPLICA),
     START_PRIMARY("start as primary", MemberState.STARTING),
     START_REPLICA("start as replica", MemberState.STARTING),
@@ -52,17 +54,18 @@ public enum LongAction {
     public boolean runningOncePostgresAnswers() {
         return switch (this) {
             case BOOTSTRAP, START_PRIMARY, START_REPLICA, RELOAD -> true;
-            case RESTORE_BOOTSTRAP, CLONE, REWIND, HANDOVER, RESTART, REINITIALIZE, PROMOTE, FENCE, DRAIN -> false;
+            case RESTORE_BOOTSTRAP, CUSTOM_BOOTSTRAP, CLONE, REWIND, HANDOVER, RESTART, REINITIALIZE, PROMOTE, FENCE, DRAIN -> false;
         };
     }
 
     /**
      * Whether the action stops postgres on purpose while this node keeps the leader key: the
      * primary_start_timeout clock must not release the key meanwhile. A restore bootstrap counts:
-     * postgres is down (restoring, then recovering) for as long as the backup is big.
+     * postgres is down (restoring, then recovering) for as long as the backup is big; so does a
+     * custom bootstrap (its command, then the recovery it asks for).
      */
     public boolean stopsPostgresOnPurpose() {
-        return this == RESTART || this == HANDOVER || this == RESTORE_BOOTSTRAP;
+        return this == RESTART || this == HANDOVER || this == RESTORE_BOOTSTRAP || this == CUSTOM_BOOTSTRAP;
     }
 
     /** One running action: which, and about whom (a leader's name, a candidate; may be null). */

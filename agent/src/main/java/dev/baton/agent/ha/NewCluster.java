@@ -10,9 +10,10 @@ import java.time.Duration;
 import java.util.logging.Logger;
 
 /**
- * The steps a new cluster's first primary shares however its data directory was made (initdb or a
- * restore from the backup repository): registering it in etcd once postgres runs, and undoing a
- * failed bootstrap so that the next cycle can try again.
+ * The steps a new cluster's first primary shares however its data directory was made (initdb, a
+ * restore from the backup repository or a custom bootstrap method): the post_bootstrap script and
+ * the roles, registering it in etcd once postgres runs, and undoing a failed bootstrap (postgres
+ * stopped, the data directory it made emptied, the keys released) so that the next cycle can try again.
  */
 final class NewCluster {
     private static final Logger LOG = Logger.getLogger(NewCluster.class.getName());
@@ -21,11 +22,15 @@ final class NewCluster {
     }
 
     /**
-     * The replication role, the {@code initialize} key filled in with the system identifier, the
-     * {@code config} and {@code history} keys, then a CHECKPOINT. Returns what is on disk.
+     * The post_bootstrap script, the replication role and the bootstrap users (Patroni 3's order;
+     * a failure of any fails the bootstrap, while the {@code initialize} key is still empty), then
+     * the {@code initialize} key filled in with the system identifier, the {@code config} and
+     * {@code history} keys, then a CHECKPOINT. Returns what is on disk.
      */
     static DataDirInfo register(PostgresController pg, ClusterStore store, LoopContext ctx, DynamicConfig initial) {
+        pg.runPostBootstrap();
         pg.ensureReplicationRole();
+        pg.createBootstrapUsers();
         ctx.dataDirChanged();
         DataDirInfo info = pg.inspectDataDir();
         if (!store.replaceInitialize("", info.systemId())) {

@@ -3,6 +3,8 @@ package dev.baton.agent.postgres;
 import dev.baton.agent.backup.PgBackRestConf;
 import dev.baton.agent.process.ProcessRunner;
 import dev.baton.config.BatonConfig;
+import dev.baton.config.BootstrapUser;
+import dev.baton.config.CustomBootstrapMethod;
 import dev.baton.config.DynamicConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +26,8 @@ import java.util.Set;
  *   <li>{@link PgCtl}: start, stop, promote, reload;</li>
  *   <li>{@link PgQueries}: status, slots, synchronous_standby_names, the replication role;</li>
  *   <li>{@link Bootstrapper}: initdb and pg_basebackup;</li>
+ *   <li>{@link CustomBootstrap}: a new cluster made by a custom bootstrap method's command, and
+ *       {@link PostBootstrap}: the post_bootstrap script;</li>
  *   <li>{@link Rewinder}: crash recovery, pg_rewind and the WAL it discards;</li>
  *   <li>{@link PgFence}: fencing a former primary over SQL, whose mark ({@link FenceMark}) a
  *       rejoin removes.</li>
@@ -34,6 +38,7 @@ import java.util.Set;
  * them from the pgpass file and initdb from a temporary pwfile.
  */
 public final class LocalPostgres implements PostgresController {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(LocalPostgres.class.getName());
     private final BatonConfig config;
     private final Path dataDir;
     private final Postmaster postmaster;
@@ -45,6 +50,8 @@ public final class LocalPostgres implements PostgresController {
     private final Rewinder rewinder;
     private final HookCommand prePromote;
     private final HookCommand beforeStop;
+    private final CustomBootstrap customBootstrap;
+    private final PostBootstrap postBootstrap;
     private volatile String configuredUpstream;
 
     public LocalPostgres(BatonConfig config, PgBinaries bin, ProcessRunner runner) {
@@ -60,6 +67,8 @@ public final class LocalPostgres implements PostgresController {
         this.pgCtl = new PgCtl(bin, runner, dataDir, logFile(), postmaster::isRunning);
         this.queries = new PgQueries(connector);
         this.bootstrapper = new Bootstrapper(config, bin, runner, dataDir, inspector, files);
+        this.customBootstrap = new CustomBootstrap(config, runner, dataDir, inspector, files);
+        this.postBootstrap = new PostBootstrap(config, runner, files);
         this.rewinder = new Rewinder(bin, runner, dataDir, config.postgresql().authentication().rewindUser(),
                 postmaster, inspector, files, clock);
         var control = config.postgresql().control();
@@ -103,6 +112,55 @@ public final class LocalPostgres implements PostgresController {
     @Override
     public void initdb() {
         bootstrapper.initdb();
+    }
+
+    @Override
+    public void customBootstrap(DynamicConfig dynamic) {
+        CustomBootstrapMethod method = customMethod();
+        customBootstrap.make(method, dynamic, () -> configure(false, null, dynamic));
+    }
+
+    @Override
+    public void finishCustomBootstrap() {
+        customBootstrap.finishRecovery(customMethod());
+        if (isRunning()) {
+            reload();
+        }
+    }
+
+    private CustomBootstrapMethod customMethod() {
+        CustomBootstrapMethod method = config.bootstrap().custom();
+        if (method == null) {
+            throw new PostgresException("bootstrap.method names no custom bootstrap method");
+        }
+        return method;
+    }
+
+    @Override
+    public void runPostBootstrap() {
+        postBootstrap.run();
+    }
+
+    /**
+     * Each of {@code bootstrap.users}, except a name of the superuser, replication or rewind role
+     * (Baton manages those; Patroni skipped them too), created or updated.
+     */
+    @Override
+    public void createBootstrapUsers() {
+        var auth = config.postgresql().authentication();
+        // The rewind user is the superuser when none is configured: not Set.of, which refuses duplicates.
+        Set<String> managed = new java.util.HashSet<>(java.util.List.of(auth.superuser().username(),
+                auth.replication().username(), auth.rewindUser().username()));
+        for (BootstrapUser user : config.bootstrap().users().values()) {
+            if (managed.contains(user.name())) {
+                LOG.warning("bootstrap.users." + user.name() + " skipped: it is a role Baton manages "
+                        + "(postgresql.authentication)");
+                continue;
+            }
+            queries.ensureBootstrapUser(user);
+            LOG.info("bootstrap user " + user.name() + " created with " + (user.options().isEmpty() ? "no options"
+                    : String.join(", ", user.options())) + (user.password() == null ? ", without a password" : ""));
+        }
     }
 
     @Override

@@ -292,13 +292,60 @@ final class PgQueries {
         return sql;
     }
 
+    /**
+     * Creates a {@code bootstrap.users} role, or updates its options and password if it exists
+     * ({@link #bootstrapUserStatement}), in a transaction the server logs without its statement.
+     */
+    synchronized void ensureBootstrapUser(dev.baton.config.BootstrapUser user) {
+        ensureRole(user.name(), "bootstrap", exists -> List.of(bootstrapUserStatement(exists, user)));
+    }
+
+    /** The role options a bootstrap user may carry (checked again here: they are written into SQL). */
+    private static final java.util.regex.Pattern ROLE_OPTION = java.util.regex.Pattern.compile(
+            "(NO)?(SUPERUSER|CREATEDB|CREATEROLE|INHERIT|LOGIN|REPLICATION|BYPASSRLS)|CONNECTION LIMIT (-1|\\d{1,9})");
+
+    /**
+     * Patroni 3.x's {@code CREATE ROLE} (or {@code ALTER ROLE}) "name" {@code WITH} options,
+     * {@code LOGIN} unless the options say LOGIN or NOLOGIN, and {@code PASSWORD} as an escape
+     * string literal (right whatever standard_conforming_strings says) when there is one.
+     *
+     * @throws IllegalArgumentException an option is not a role option keyword
+     */
+    static String bootstrapUserStatement(boolean exists, dev.baton.config.BootstrapUser user) {
+        List<String> options = new ArrayList<>();
+        for (String o : user.options()) {
+            String option = o.trim().toUpperCase(java.util.Locale.ROOT);
+            if (!ROLE_OPTION.matcher(option).matches()) {
+                throw new IllegalArgumentException("bootstrap.users." + user.name() + ": \"" + o
+                        + "\" is not a role option");
+            }
+            options.add(option);
+        }
+        if (!options.contains("LOGIN") && !options.contains("NOLOGIN")) {
+            options.add("LOGIN");
+        }
+        if (user.password() != null) {
+            options.add("PASSWORD " + escapeLiteral(user.password()));
+        }
+        return (exists ? "ALTER ROLE " : "CREATE ROLE ") + ident(user.name()) + " WITH " + String.join(" ", options);
+    }
+
+    /** An escape string literal {@code E'...'}: {@code \} and {@code '} doubled, read the same under any setting. */
+    static String escapeLiteral(String v) {
+        return "E'" + v.replace("\\", "\\\\").replace("'", "''") + "'";
+    }
+
     /** Runs the role's statements in one transaction that the server logs without its statements. */
     private void ensureRole(Credentials role, String what, Function<Boolean, List<String>> statements) {
+        ensureRole(role.username(), what, statements);
+    }
+
+    private void ensureRole(String name, String what, Function<Boolean, List<String>> statements) {
         try {
             Connection c = connection();
             boolean exists;
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
-                ps.setString(1, role.username());
+                ps.setString(1, name);
                 try (ResultSet rs = ps.executeQuery()) {
                     exists = rs.next();
                 }
@@ -309,6 +356,9 @@ final class PgQueries {
                 st.execute("SET LOCAL log_statement = 'none'");
                 st.execute("SET LOCAL log_min_duration_statement = -1");
                 st.execute("SET LOCAL log_min_error_statement = 'panic'");
+                // Nor in pg_stat_statements, when it is loaded.
+                st.execute("SELECT set_config('pg_stat_statements.track_utility', 'off', true) FROM pg_settings "
+                        + "WHERE name = 'pg_stat_statements.track_utility'");
                 for (String sql : statements.apply(exists)) {
                     st.execute(sql);
                 }
@@ -321,8 +371,7 @@ final class PgQueries {
             }
         } catch (SQLException e) {
             close();
-            throw new PostgresException("cannot create the " + what + " role " + role.username() + ": "
-                    + e.getMessage(), e);
+            throw new PostgresException("cannot create the " + what + " role " + name + ": " + e.getMessage(), e);
         }
     }
 

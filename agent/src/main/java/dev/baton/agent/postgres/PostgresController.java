@@ -27,6 +27,29 @@ public interface PostgresController {
     /** initdb with data checksums, the configured superuser, bootstrap.initdb options and pg_hba. */
     void initdb();
 
+    /**
+     * Makes the new cluster's data directory by the custom bootstrap method ({@code bootstrap.method:
+     * <name>}) and writes the configuration as {@link #configure} does for a primary, keeping the
+     * recovery the method asks for (its {@code recovery_conf}, or the signal file it left with
+     * {@code keep_existing_recovery_conf}): the first start then recovers and promotes. A failure
+     * leaves the (before empty) directory empty.
+     */
+    default void customBootstrap(DynamicConfig dynamic) {
+        throw new PostgresException("custom bootstrap methods are not available here");
+    }
+
+    /** After the promotion of a custom bootstrap's recovery: its recovery settings go, then a reload. */
+    default void finishCustomBootstrap() {
+    }
+
+    /** Runs {@code bootstrap.post_bootstrap} (or {@code post_init}) against the new primary; throws when it fails. */
+    default void runPostBootstrap() {
+    }
+
+    /** Creates (or updates) the {@code bootstrap.users} on the new primary. */
+    default void createBootstrapUsers() {
+    }
+
     /** Clones the data directory from a running primary (pg_basebackup). */
     void basebackup(String host, int port);
 

@@ -166,6 +166,30 @@ final class FakePostgres implements PostgresController {
         standbySignal = false;
     }
 
+    /** A custom bootstrap's command made a data directory; with {@link #recoveryPolls} it recovers first. */
+    @Override
+    public void customBootstrap(DynamicConfig dynamic) {
+        call("custom bootstrap", null);
+        kind = DataDirInfo.Kind.INITIALIZED;
+        systemId = cloneSystemId;
+        standbySignal = false;
+    }
+
+    @Override
+    public void finishCustomBootstrap() {
+        call("finish custom bootstrap", null);
+    }
+
+    @Override
+    public void runPostBootstrap() {
+        call("post_bootstrap", null);
+    }
+
+    @Override
+    public void createBootstrapUsers() {
+        call("bootstrap users", null);
+    }
+
     @Override
     public void basebackup(String host, int port) {
         call("basebackup", host + ":" + port);

@@ -35,7 +35,7 @@ class HaLoopBackupTest {
 
         assertEquals(1, h.runActions());
         assertEquals(List.of("restore cluster old time 2026-12-01T11:00:00Z", "configure primary", "start",
-                "clear restore settings", "reload", "ensure stanza", "ensure replication role", "checkpoint"), h.calls());
+                "clear restore settings", "reload", "ensure stanza", "post_bootstrap", "ensure replication role", "bootstrap users", "checkpoint"), h.calls());
         assertEquals(h.backups.restoredSystemId, h.etcd.value("initialize").orElseThrow(),
                 "the new cluster's initialize key is the restored system identifier");
         assertEquals("[]", h.etcd.value("history").orElseThrow());
@@ -119,7 +119,7 @@ class HaLoopBackupTest {
         LoopHarness h = LoopHarness.withBackups(REPO);
         assertEquals("bootstrapping a new cluster: I won the initialize race", h.cycle());
         h.runActions();
-        assertEquals(List.of("initdb", "configure primary", "start", "ensure replication role", "checkpoint"), h.calls());
+        assertEquals(List.of("initdb", "configure primary", "start", "post_bootstrap", "ensure replication role", "bootstrap users", "checkpoint"), h.calls());
         h.advanceSeconds(1);
         assertEquals("no action: I am the leader with the lock", h.cycle());
         h.calls();

@@ -25,7 +25,7 @@ class HaLoopBootstrapTest {
         assertEquals(List.of(), h.calls(), "initdb runs on the long-action slot, not in the cycle");
 
         assertEquals(1, h.runActions());
-        assertEquals(List.of("initdb", "configure primary", "start", "ensure replication role", "checkpoint"), h.calls());
+        assertEquals(List.of("initdb", "configure primary", "start", "post_bootstrap", "ensure replication role", "bootstrap users", "checkpoint"), h.calls());
         assertEquals(SYSID, h.etcd.value("initialize").orElseThrow());
         assertEquals("[]", h.etcd.value("history").orElseThrow());
         assertTrue(h.etcd.value("config").isPresent());
@@ -97,6 +97,57 @@ class HaLoopBootstrapTest {
         h.pg.succeedOn("start");
         h.advanceSeconds(1);
         assertEquals("bootstrapping a new cluster: I won the initialize race", h.cycle());
+    }
+
+    @Test
+    void aFailedPostBootstrapScriptIsUndoneLikeAFailedInitdb() {
+        LoopHarness h = new LoopHarness("bootstrap: {post_bootstrap: /bin/false}\n");
+        h.pg.failOn("post_bootstrap");
+        h.cycle();
+        h.runActions();
+        assertEquals(List.of("initdb", "configure primary", "start", "post_bootstrap", "stop IMMEDIATE",
+                "remove data directory"), h.calls());
+        assertTrue(h.etcd.value("initialize").isEmpty(), "the initialize key is released for a retry");
+        assertNull(h.leader());
+        assertTrue(h.etcd.value("config").isEmpty());
+    }
+
+    static final String CLONE = "bootstrap: {method: clone, clone: {command: /bin/clone.sh, recovery_conf: "
+            + "{restore_command: 'cp /a/%f %p'}}}\n";
+
+    @Test
+    void aCustomMethodMakesTheDirectoryRecoversAndRegistersTheNewCluster() {
+        LoopHarness h = new LoopHarness(CLONE);
+        h.pg.recoveryPolls = 3;
+        assertEquals("bootstrapping a new cluster by the custom bootstrap method clone: I won the initialize race",
+                h.cycle());
+        assertEquals("", h.etcd.value("initialize").orElseThrow());
+        assertEquals(1, h.runActions());
+        assertEquals(List.of("custom bootstrap", "start", "finish custom bootstrap", "post_bootstrap",
+                "ensure replication role", "bootstrap users", "checkpoint"), h.calls());
+        assertEquals(SYSID, h.etcd.value("initialize").orElseThrow());
+        assertEquals(List.of("started primary"), h.takeEvents());
+    }
+
+    @Test
+    void whileTheCustomMethodRunsPostgresBeingDownDoesNotCount() {
+        LoopHarness h = new LoopHarness(CLONE);
+        h.cycle();
+        h.advanceSeconds(1);
+        assertEquals("custom bootstrap clone in progress", h.cycle());
+        assertEquals(MemberState.INITIALIZING_NEW_CLUSTER, h.myKey().state());
+        assertTrue(LongAction.CUSTOM_BOOTSTRAP.stopsPostgresOnPurpose());
+    }
+
+    @Test
+    void aFailedCustomMethodIsUndoneSoThatTheBootstrapIsRetried() {
+        LoopHarness h = new LoopHarness(CLONE);
+        h.pg.failOn("custom bootstrap");
+        h.cycle();
+        h.runActions();
+        assertEquals(List.of("custom bootstrap", "stop IMMEDIATE", "remove data directory"), h.calls());
+        assertTrue(h.etcd.value("initialize").isEmpty());
+        assertNull(h.leader());
     }
 
     @Test

@@ -83,12 +83,25 @@ class PgQueriesTest {
                 "ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()"), jdbc.log());
     }
 
+    static final String TRACK_UTILITY_OFF = "SELECT set_config('pg_stat_statements.track_utility', 'off', true) "
+            + "FROM pg_settings WHERE name = 'pg_stat_statements.track_utility'";
+
+    @Test
+    void aBootstrapUserIsCreatedOutOfTheLogAndOutOfPgStatStatements() {
+        queries.ensureBootstrapUser(new dev.baton.config.BootstrapUser("admin", "pw'1", List.of("CREATEDB")));
+        assertEquals(List.of("autocommit true", "SELECT 1 FROM pg_roles WHERE rolname = ? [admin]", "autocommit false",
+                "SET LOCAL log_statement = 'none'", "SET LOCAL log_min_duration_statement = -1",
+                "SET LOCAL log_min_error_statement = 'panic'", TRACK_UTILITY_OFF,
+                "CREATE ROLE \"admin\" WITH CREATEDB LOGIN PASSWORD E'pw''1'", "commit", "autocommit true"),
+                jdbc.log());
+    }
+
     @Test
     void theReplicationRoleIsCreatedOrAlteredWithItsPasswordOutOfTheLog() {
         queries.ensureReplicationRole(new Credentials("rep\"l", "it's"));
         assertEquals(List.of("autocommit true", "SELECT 1 FROM pg_roles WHERE rolname = ? [rep\"l]", "autocommit false",
                 "SET LOCAL log_statement = 'none'", "SET LOCAL log_min_duration_statement = -1",
-                "SET LOCAL log_min_error_statement = 'panic'",
+                "SET LOCAL log_min_error_statement = 'panic'", PgQueriesTest.TRACK_UTILITY_OFF,
                 "CREATE ROLE \"rep\"\"l\" WITH REPLICATION LOGIN PASSWORD 'it''s'", "commit", "autocommit true"),
                 jdbc.log());
         assertEquals("ALTER ROLE \"r\" WITH REPLICATION LOGIN PASSWORD NULL",
@@ -102,7 +115,7 @@ class PgQueriesTest {
         assertEquals(List.of("autocommit true", PgQueries.VERSION_SQL,
                 "SELECT 1 FROM pg_roles WHERE rolname = ? [re\"wind]",
                 "autocommit false", "SET LOCAL log_statement = 'none'", "SET LOCAL log_min_duration_statement = -1",
-                "SET LOCAL log_min_error_statement = 'panic'",
+                "SET LOCAL log_min_error_statement = 'panic'", PgQueriesTest.TRACK_UTILITY_OFF,
                 "CREATE ROLE \"re\"\"wind\" WITH NOSUPERUSER LOGIN PASSWORD 'it''s'",
                 "GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO \"re\"\"wind\"",
                 "GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO \"re\"\"wind\"",
