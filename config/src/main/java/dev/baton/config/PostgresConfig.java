@@ -10,32 +10,82 @@ import java.util.Map;
  * is never null when loaded (default {@code <data_dir>/../.pgpass_<name>}). {@code pgHba} empty
  * means pg_hba.conf is not managed after bootstrap. {@code usePgRewind} null means "use the
  * dynamic config's value". {@code createReplicaMethods} empty means "not given": see
- * {@link BatonConfig#replicaMethods()}.
+ * {@link BatonConfig#replicaMethods()}. {@code basebackupArgs} are {@code postgresql.basebackup}'s
+ * options as pg_basebackup arguments ({@code --max-rate=100M}); {@code recoveryConf} holds
+ * {@code postgresql.recovery_conf}'s settings, written for a replica beside primary_conninfo.
  */
 public record PostgresConfig(String listen, String connectAddress, Path dataDir, Path binDir, Path pgpass,
         Authentication authentication, Map<String, String> parameters, List<String> pgHba, Callbacks callbacks,
-        boolean removeDataDirectoryOnRewindFailure, Boolean usePgRewind, List<ReplicaMethod> createReplicaMethods)
+        boolean removeDataDirectoryOnRewindFailure, Boolean usePgRewind, List<ReplicaMethod> createReplicaMethods,
+        List<String> basebackupArgs, Map<String, String> recoveryConf)
         implements ServerAddresses {
 
     /**
-     * {@code create_replica_methods} (Patroni's key): how a new or re-initialised replica gets its
-     * data directory, tried in order until one succeeds.
+     * One of {@code create_replica_methods} (Patroni's key): how a new or re-initialised replica
+     * gets its data directory; the methods are tried in order until one succeeds.
+     *
+     * @param name     the spelling in the list (for a custom method, also its section's key)
+     * @param command  a custom method's command line (split like a shell's words, never run by one);
+     *                 null for the built-in methods
+     * @param noLeader a custom method that can run while the cluster has no leader
+     *                 ({@code no_leader}, Patroni 3's {@code no_master})
+     * @param keepData the data directory is not emptied before the command runs
+     * @param noParams the command gets none of Patroni's arguments nor the options
+     * @param options  the section's other keys, passed as {@code --key=value} in this order
      */
-    public enum ReplicaMethod {
+    public record ReplicaMethod(String name, Kind kind, String command, boolean noLeader, boolean keepData,
+            boolean noParams, Map<String, String> options) {
         /** Restore the latest backup from the pgBackRest repository, then stream (Baton's method). */
-        BACKUP("backup"),
-        /** pg_basebackup from the leader. */
-        BASEBACKUP("basebackup");
+        public static final ReplicaMethod BACKUP = new ReplicaMethod("backup", Kind.BACKUP, null, false, false, false,
+                Map.of());
+        /** pg_basebackup from the leader (with the {@code postgresql.basebackup} options). */
+        public static final ReplicaMethod BASEBACKUP = new ReplicaMethod("basebackup", Kind.BASEBACKUP, null, false,
+                false, false, Map.of());
 
-        private final String key;
+        /** What runs. */
+        public enum Kind {
+            /** Baton's pgBackRest restore. */
+            BACKUP,
+            /** pg_basebackup. */
+            BASEBACKUP,
+            /** The user's command, as Patroni runs it. */
+            CUSTOM
+        }
 
-        ReplicaMethod(String key) {
-            this.key = key;
+        public ReplicaMethod {
+            options = Copies.map(options);
+        }
+
+        /** A custom method: the section {@code postgresql.<name>}. */
+        public static ReplicaMethod custom(String name, String command, boolean noLeader, boolean keepData,
+                boolean noParams, Map<String, String> options) {
+            return new ReplicaMethod(name, Kind.CUSTOM, command, noLeader, keepData, noParams, options);
         }
 
         /** The spelling in the configuration file. */
         public String key() {
-            return key;
+            return name;
+        }
+
+        /**
+         * The arguments after the command's own words, as Patroni passes them: the options as
+         * {@code --key=value}, then {@code --scope}, {@code --role=replica}, {@code --datadir} and
+         * {@code --connstring}; nothing with {@code no_params}. A pure function.
+         *
+         * @param connstring the upstream's libpq connection string without a password, or empty
+         *                   when there is no leader to copy from
+         */
+        public java.util.List<String> arguments(String scope, java.nio.file.Path dataDir, String connstring) {
+            java.util.List<String> out = new java.util.ArrayList<>();
+            if (noParams) {
+                return out;
+            }
+            options.forEach((k, v) -> out.add("--" + k + "=" + v));
+            out.add("--scope=" + scope);
+            out.add("--role=replica");
+            out.add("--datadir=" + dataDir);
+            out.add("--connstring=" + (connstring == null ? "" : connstring));
+            return out;
         }
     }
 
@@ -52,6 +102,16 @@ public record PostgresConfig(String listen, String connectAddress, Path dataDir,
             callbacks = Callbacks.none();
         }
         createReplicaMethods = Copies.list(createReplicaMethods);
+        basebackupArgs = Copies.list(basebackupArgs);
+        recoveryConf = Copies.map(recoveryConf);
+    }
+
+    /** Without {@code basebackup} options and {@code recovery_conf}. */
+    public PostgresConfig(String listen, String connectAddress, Path dataDir, Path binDir, Path pgpass,
+            Authentication authentication, Map<String, String> parameters, List<String> pgHba, Callbacks callbacks,
+            boolean removeDataDirectoryOnRewindFailure, Boolean usePgRewind, List<ReplicaMethod> createReplicaMethods) {
+        this(listen, connectAddress, dataDir, binDir, pgpass, authentication, parameters, pgHba, callbacks,
+                removeDataDirectoryOnRewindFailure, usePgRewind, createReplicaMethods, List.of(), Map.of());
     }
 
     /** With {@code create_replica_methods} not given (the default order applies). */

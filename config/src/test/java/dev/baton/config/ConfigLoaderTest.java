@@ -429,8 +429,8 @@ class ConfigLoaderTest {
         }
         assertEquals(BootstrapSection.NOT_CREATED, w.get("bootstrap.users"));
         for (String p : List.of("citus", "restapi.server_tokens",
-                "postgresql.pg_ctl_timeout", "postgresql.basebackup",
-                "postgresql.recovery_conf", "postgresql.custom_conf",
+                "postgresql.pg_ctl_timeout",
+                "postgresql.custom_conf",
                 "postgresql.config_dir", "postgresql.use_unix_socket", "bootstrap.post_bootstrap",
                 "bootstrap.dcs.failsafe_mode")) {
             assertEquals(unsupported, w.get(p), p);
@@ -438,7 +438,7 @@ class ConfigLoaderTest {
         for (String p : List.of("colour", "restapi_extra", "restapi.speed", "postgresql.color", "bootstrap.dcs.wat")) {
             assertEquals("unknown key, ignored", w.get(p), p);
         }
-        assertEquals(19, r.warnings().size(), r.warnings().toString());
+        assertEquals(17, r.warnings().size(), r.warnings().toString());
     }
 
     @Test
