@@ -24,6 +24,7 @@ import java.util.Set;
  *   <li>{@link PgCtl}: start, stop, promote, reload;</li>
  *   <li>{@link PgQueries}: status, slots, synchronous_standby_names, the replication role;</li>
  *   <li>{@link Bootstrapper}: initdb and pg_basebackup;</li>
+ *   <li>{@link ReplicaCommand}: the custom create_replica_methods;</li>
  *   <li>{@link Rewinder}: crash recovery, pg_rewind and the WAL it discards;</li>
  *   <li>{@link PgFence}: fencing a former primary over SQL, whose mark ({@link FenceMark}) a
  *       rejoin removes.</li>
@@ -42,6 +43,7 @@ public final class LocalPostgres implements PostgresController {
     private final PgCtl pgCtl;
     private final PgQueries queries;
     private final Bootstrapper bootstrapper;
+    private final ReplicaCommand replicaCommand;
     private final Rewinder rewinder;
     private volatile String configuredUpstream;
 
@@ -58,6 +60,7 @@ public final class LocalPostgres implements PostgresController {
         this.pgCtl = new PgCtl(bin, runner, dataDir, logFile(), postmaster::isRunning);
         this.queries = new PgQueries(connector);
         this.bootstrapper = new Bootstrapper(config, bin, runner, dataDir, inspector, files);
+        this.replicaCommand = new ReplicaCommand(config, runner, dataDir, inspector, files);
         this.rewinder = new Rewinder(bin, runner, dataDir, config.postgresql().authentication().rewindUser(),
                 postmaster, inspector, files, clock);
     }
@@ -103,6 +106,11 @@ public final class LocalPostgres implements PostgresController {
     @Override
     public void basebackup(String host, int port) {
         bootstrapper.basebackup(host, port);
+    }
+
+    @Override
+    public void createReplicaByCommand(dev.baton.config.PostgresConfig.ReplicaMethod method, String host, int port) {
+        replicaCommand.run(method, host, port);
     }
 
     @Override
