@@ -30,7 +30,7 @@ public record PostgresConfig(String listen, String connectAddress, Path dataDir,
      * @param noLeader a custom method that can run while the cluster has no leader
      *                 ({@code no_leader}, Patroni 3's {@code no_master})
      * @param keepData the data directory is not emptied before the command runs
-     * @param noParams the command gets none of Patroni's arguments nor the options
+     * @param noParams the command gets none of Patroni's arguments (only the options)
      * @param options  the section's other keys, passed as {@code --key=value} in this order
      */
     public record ReplicaMethod(String name, Kind kind, String command, boolean noLeader, boolean keepData,
@@ -67,20 +67,29 @@ public record PostgresConfig(String listen, String connectAddress, Path dataDir,
             return name;
         }
 
+        /** The section's flags, which Patroni passes as options too unless {@code no_params}. */
+        static final java.util.Set<String> FLAGS = java.util.Set.of("no_params", "no_master", "no_leader",
+                "keep_data");
+
         /**
          * The arguments after the command's own words, as Patroni passes them: the options as
-         * {@code --key=value}, then {@code --scope}, {@code --role=replica}, {@code --datadir} and
-         * {@code --connstring}; nothing with {@code no_params}. A pure function.
+         * {@code --key=value} (the section's flags among them), then {@code --scope},
+         * {@code --role=replica}, {@code --datadir} and {@code --connstring}; with
+         * {@code no_params} only the options that are not flags. A pure function.
          *
          * @param connstring the upstream's libpq connection string without a password, or empty
          *                   when there is no leader to copy from
          */
         public java.util.List<String> arguments(String scope, java.nio.file.Path dataDir, String connstring) {
             java.util.List<String> out = new java.util.ArrayList<>();
+            options.forEach((k, v) -> {
+                if (!noParams || !FLAGS.contains(k)) {
+                    out.add("--" + k + "=" + v);
+                }
+            });
             if (noParams) {
                 return out;
             }
-            options.forEach((k, v) -> out.add("--" + k + "=" + v));
             out.add("--scope=" + scope);
             out.add("--role=replica");
             out.add("--datadir=" + dataDir);

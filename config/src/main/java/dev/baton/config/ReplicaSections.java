@@ -99,7 +99,7 @@ final class ReplicaSections {
      * A custom method's section: {@code command} (the method's name when absent, as in Patroni),
      * {@code no_leader} (or Patroni 3's {@code no_master}), {@code keep_data}, {@code no_params},
      * and any other key as an option, passed as {@code --key=value} in the order written (Patroni
-     * passes these flags too unless {@code no_params}). Null when the section is wrong (reported).
+     * passes the flags too unless {@code no_params}, and the other options always). Null when the section is wrong (reported).
      */
     static PostgresConfig.ReplicaMethod custom(ConfigNode s, String name) {
         int errors = s.issues().errors().size();

@@ -62,9 +62,13 @@ class ReplicaSectionsTest {
                 new java.util.LinkedHashMap<>(Map.of("no_leader", "True")));
         assertEquals(List.of("--no_leader=True", "--scope=demo", "--role=replica", "--datadir=/d",
                 "--connstring=host='h' port=5432"), m.arguments("demo", Path.of("/d"), "host='h' port=5432"));
-        ReplicaMethod quiet = ReplicaMethod.custom("pgbackrest", "pgbackrest restore", true, true, true,
-                new java.util.LinkedHashMap<>(Map.of("keep_data", "True")));
-        assertEquals(List.of(), quiet.arguments("demo", Path.of("/d"), ""), "no_params: no arguments at all");
+        java.util.Map<String, String> flags = new java.util.LinkedHashMap<>();
+        flags.put("keep_data", "True");
+        flags.put("no_params", "True");
+        flags.put("stanza", "main");
+        ReplicaMethod quiet = ReplicaMethod.custom("pgbackrest", "pgbackrest restore", true, true, true, flags);
+        assertEquals(List.of("--stanza=main"), quiet.arguments("demo", Path.of("/d"), ""),
+                "no_params: only the options that are not flags, as in Patroni");
     }
 
     @Test
