@@ -139,6 +139,15 @@ public final class AgentPreflight {
                     ? "postgresql.parameters.unix_socket_directories" : "postgresql.data_dir",
                     p.replace("pgBackRest reaches", "use_unix_socket connects to"), Scope.FILE)));
         }
+        for (var m : c.postgresql().createReplicaMethods()) {
+            if (m.command() != null) {
+                try {
+                    CallbackRunner.splitCommand(m.command());
+                } catch (IllegalArgumentException e) {
+                    problems.add(new Problem("postgresql." + m.name() + ".command", e.getMessage(), Scope.FILE));
+                }
+            }
+        }
         // etcd3: the TLS files of protocol https (issue 13, etcd part).
         EtcdTls.problem(c.etcd()).ifPresent(p -> problems.add(new Problem(p.key(), p.message(), Scope.HOST)));
         Path dataDir = c.postgresql().dataDir();

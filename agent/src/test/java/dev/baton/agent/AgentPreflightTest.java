@@ -203,6 +203,15 @@ class AgentPreflightTest {
     }
 
     @Test
+    void aReplicaMethodCommandThatCannotBeSplitIsNamed() {
+        List<Problem> p = AgentPreflight.check(config("""
+                  create_replica_methods: [snap, basebackup]
+                  snap: {command: "/bin/snap 'unbalanced"}
+                """), new FakeHost());
+        assertEquals(List.of("postgresql.snap.command"), p.stream().map(Problem::key).toList(), p::toString);
+    }
+
+    @Test
     void aRequiredWatchdogWithoutAUsableDeviceIsAProblemOfThisMachine() {
         FakeHost host = new FakeHost();
         host.watchdog = new WatchdogDevice.Probe(false, "does not exist", OptionalInt.empty());

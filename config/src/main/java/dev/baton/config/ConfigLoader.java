@@ -244,6 +244,12 @@ public final class ConfigLoader {
                             + "configured (pgBackRest archiving); remove it");
                 }
             }
+            for (String key : pg.recoveryConf().keySet()) {
+                if (ARCHIVE_PARAMETERS.contains(key)) {
+                    issues.error("postgresql.recovery_conf." + key, "is set by Baton when backup.repository is "
+                            + "configured (pgBackRest archiving); remove it");
+                }
+            }
         }
         if (bootstrap != null) {
             for (String key : bootstrap.dcs().parameters().keySet()) {

@@ -40,44 +40,20 @@ final class PostgresSection {
         Boolean usePgRewind = n.boolOrNull("use_pg_rewind");
         List<PostgresConfig.ReplicaMethod> methods = replicaMethods(n);
         PostgresControl control = control(n);
-        n.unsupported("basebackup", "recovery_conf", "custom_conf",
-                "config_dir", "pg_ident",
+        List<String> basebackupArgs = ReplicaSections.basebackupArgs(n);
+        Map<String, String> recoveryConf = ReplicaSections.recoveryConf(n);
+        n.unsupported("custom_conf", "config_dir", "pg_ident",
                 "remove_data_directory_on_diverged_timelines", "proxy_address", "database", "bin_name",
                 "replica_method", "use_slots", "cancel_sighup");
         n.finish();
         return new PostgresConfig(listen, connect, dataDir, binDir, pgpass, new Authentication(superuser, replication, rewind),
-                parameters, pgHba, callbacks, removeDataDir, usePgRewind, methods, control);
+                parameters, pgHba, callbacks, removeDataDir, usePgRewind, methods, basebackupArgs, recoveryConf,
+                control);
     }
 
-    /** {@code create_replica_methods}: backup and basebackup, each at most once. */
+    /** {@code create_replica_methods}: see {@link ReplicaSections#replicaMethods}. */
     static List<PostgresConfig.ReplicaMethod> replicaMethods(ConfigNode n) {
-        List<PostgresConfig.ReplicaMethod> out = new java.util.ArrayList<>();
-        if (!n.present("create_replica_methods")) {
-            return out;
-        }
-        List<String> names = n.strings("create_replica_methods");
-        for (int i = 0; i < names.size(); i++) {
-            String name = names.get(i).trim().toLowerCase(java.util.Locale.ROOT);
-            String path = n.path("create_replica_methods") + "[" + i + "]";
-            PostgresConfig.ReplicaMethod method = null;
-            for (PostgresConfig.ReplicaMethod m : PostgresConfig.ReplicaMethod.values()) {
-                if (m.key().equals(name)) {
-                    method = m;
-                }
-            }
-            if (method == null) {
-                n.issues().error(path, "must be backup or basebackup (Baton has no custom replica methods yet), got \""
-                        + Untrusted.shown(names.get(i), 60) + "\"");
-            } else if (out.contains(method)) {
-                n.issues().error(path, method.key() + " is listed twice");
-            } else {
-                out.add(method);
-            }
-        }
-        if (names.isEmpty() && !n.issues().hasError(n.path("create_replica_methods"))) {
-            n.issues().error(n.path("create_replica_methods"), "must name at least one method (backup, basebackup)");
-        }
-        return out;
+        return ReplicaSections.replicaMethods(n);
     }
 
     /**

@@ -176,7 +176,8 @@ class BackupSectionTest {
                 message(r, "postgresql.create_replica_methods"));
 
         r = load(MINIMAL.replace("data_dir: /var/lib/pg/data}", "data_dir: /d, create_replica_methods: [wal_e]}"));
-        assertEquals("must be backup or basebackup (Baton has no custom replica methods yet), got \"wal_e\"",
+        assertEquals("must be backup, basebackup or a custom method with its section postgresql.wal_e (holding its "
+                + "command), got \"wal_e\"",
                 message(r, "postgresql.create_replica_methods[0]"));
     }
 

@@ -430,8 +430,7 @@ class ConfigLoaderTest {
         assertNull(w.get("bootstrap.users"));
         assertNull(w.get("bootstrap.post_bootstrap"));
         for (String p : List.of("citus", "restapi.server_tokens",
-                "postgresql.basebackup",
-                "postgresql.recovery_conf", "postgresql.custom_conf",
+                "postgresql.custom_conf",
                 "postgresql.config_dir",
                 "bootstrap.dcs.failsafe_mode")) {
             assertEquals(unsupported, w.get(p), p);

@@ -26,7 +26,8 @@ public sealed interface Decision {
 
     /**
      * Clone the data directory from {@code source} (the leader, or a member tagged clonefrom) with
-     * the create_replica_methods, then start as a replica of the leader.
+     * the create_replica_methods, then start as a replica of the leader. {@code source} is null
+     * when the cluster has no leader and a {@code no_leader} method makes the replica.
      */
     record Clone(String source, String reason) implements Decision {
     }

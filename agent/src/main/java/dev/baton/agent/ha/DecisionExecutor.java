@@ -73,7 +73,8 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             return bootstrap();
         }
         if (d instanceof Clone c) {
-            return clone(view.member(c.source()).orElseThrow(), view.leaderMember().orElse(null), c.reason());
+            return clone(c.source() == null ? null : view.member(c.source()).orElseThrow(),
+                    view.leaderMember().orElse(null), c.reason());
         }
         if (d instanceof StartPrimary s) {
             slot.submit(LongAction.START_PRIMARY.running(), () -> {
@@ -175,7 +176,10 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         return new Upstream(leader.host(), leader.port(), SlotPlanner.slotName(config.name()));
     }
 
-    /** Copies the data directory from {@code source} (the leader or a clonefrom member), then streams from the leader. */
+    /**
+     * Copies the data directory from {@code source} (the leader or a clonefrom member; null: a
+     * no_leader method, without a source), then streams from the leader.
+     */
     private String clone(MemberStatus source, MemberStatus leader, String sentence) {
         Upstream up = streamFrom(leader);
         slot.submit(repository.cloneStart(source), () -> {

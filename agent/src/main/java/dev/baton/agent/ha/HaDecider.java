@@ -32,6 +32,20 @@ import java.util.TreeSet;
  * No I/O, no clock, no randomness, so every case is table-tested.
  */
 public final class HaDecider {
+    /** The first create_replica_method that works without a leader ({@code no_leader}), or null. */
+    private final String cloneWithoutLeader;
+
+    public HaDecider() {
+        this(null);
+    }
+
+    /**
+     * @param cloneWithoutLeader the first {@code create_replica_method} marked {@code no_leader}, or
+     *                           null: a member without data then waits for a leader, as before
+     */
+    public HaDecider(String cloneWithoutLeader) {
+        this.cloneWithoutLeader = cloneWithoutLeader;
+    }
 
     public Decision decide(Observation o) {
         ClusterView c = o.cluster();
@@ -99,6 +113,11 @@ public final class HaDecider {
             return new ReleaseLock("releasing the leader key: my data directory is empty");
         }
         if (!c.hasLeader()) {
+            if (cloneWithoutLeader != null) {
+                // Patroni's no_leader methods (a restore from a backup store) need no source.
+                return new Clone(null, "cloning a replica without a leader (create_replica_method "
+                        + printable(cloneWithoutLeader) + " works without one)");
+            }
             return NoAction.of("waiting for a leader to clone from: the cluster has no leader");
         }
         Optional<MemberStatus> clonefrom = CloneSource.clonefrom(o.me(), c);

@@ -57,7 +57,7 @@ public final class HaLoop implements AutoCloseable {
     private final PostgresController pg;
     private final LongSupplier ticker;
     private final Clock clock;
-    private final HaDecider decider = new HaDecider();
+    private final HaDecider decider;
     private final ClusterReader reader;
     private final ExecutorService ownBackground;
     private final AtomicReference<LifeCycle> lifecycle = new AtomicReference<>(LifeCycle.LATENT);
@@ -125,6 +125,8 @@ public final class HaLoop implements AutoCloseable {
         this.pg = pg;
         this.ticker = ticker;
         this.clock = clock;
+        var noLeaderMethod = RepositoryActions.withoutLeader(config.replicaMethods());
+        this.decider = new HaDecider(noLeaderMethod == null ? null : noLeaderMethod.name());
         DynamicConfig bootstrapDynamic = config.bootstrap().dcs();
         this.reader = new ClusterReader(bootstrapDynamic);
         this.ownBackground = background == null ? Executors.newSingleThreadExecutor(r -> {

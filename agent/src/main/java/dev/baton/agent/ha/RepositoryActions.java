@@ -139,45 +139,76 @@ final class RepositoryActions {
         if (methods.equals(List.of(ReplicaMethod.BASEBACKUP))) {
             return sentence;
         }
-        return sentence + " (create_replica_methods: " + String.join(", ",
-                methods.stream().map(ReplicaMethod::key).toList()) + ")";
+        return sentence + " (create_replica_methods: " + names(methods) + ")";
+    }
+
+    /**
+     * The methods that may run, in order: all of them with a source to copy from; without one
+     * (the cluster has no leader) only the custom methods marked {@code no_leader}, as in Patroni.
+     * A pure function.
+     */
+    static List<ReplicaMethod> usable(List<ReplicaMethod> methods, boolean haveSource) {
+        return haveSource ? methods : methods.stream().filter(RepositoryActions::worksWithoutLeader).toList();
+    }
+
+    /** A custom method marked {@code no_leader} (or {@code no_master}). */
+    static boolean worksWithoutLeader(ReplicaMethod m) {
+        return m.kind() == ReplicaMethod.Kind.CUSTOM && m.noLeader();
     }
 
     /**
      * Makes this empty data directory a replica's by the configured methods in order: the
-     * repository's latest backup (skipped when it has none), pg_basebackup from the leader. A
-     * method that fails leaves the directory empty (the repository's contract; pg_basebackup's
-     * leftovers are removed) and the next one is tried; when all failed, the last failure is thrown.
+     * repository's latest backup (skipped when it has none), pg_basebackup from the source, the
+     * user's commands. A method that fails leaves the directory empty (the repository's contract;
+     * pg_basebackup's and a command's leftovers are removed) and the next one is tried; when all
+     * failed, the last failure is thrown.
      *
+     * @param source the member to copy from (the leader or a clonefrom member), or null when the
+     *               cluster has no leader (only {@code no_leader} methods run)
      * @return the method that made it, in words for the log
      */
-    String createReplica(MemberStatus leader) {
-        List<ReplicaMethod> methods = config.replicaMethods();
+    String createReplica(MemberStatus source) {
+        List<ReplicaMethod> methods = usable(config.replicaMethods(), source != null);
         RuntimeException failure = null;
-        for (ReplicaMethod m : methods) {
+        for (int i = 0; i < methods.size(); i++) {
+            ReplicaMethod m = methods.get(i);
+            boolean more = i < methods.size() - 1;
             try {
-                if (m == ReplicaMethod.BACKUP) {
-                    if (backups == null) {
-                        LOG.warning("create_replica_methods names backup, but there is no backup section: skipped");
-                        continue;
+                switch (m.kind()) {
+                    case BACKUP -> {
+                        if (backups == null) {
+                            LOG.warning("create_replica_methods names backup, but there is no backup section: skipped");
+                            continue;
+                        }
+                        slot.progress(LongAction.CLONE.on("the backup repository"));
+                        if (backups.list().isEmpty()) {
+                            LOG.info("the backup repository has no backup of this cluster yet: trying the next "
+                                    + "create_replica_method");
+                            continue;
+                        }
+                        backups.restoreReplica(progress("the backup repository", LongAction.CLONE));
+                        return "restored the latest backup from the backup repository";
                     }
-                    slot.progress(LongAction.CLONE.on("the backup repository"));
-                    if (backups.list().isEmpty()) {
-                        LOG.info("the backup repository has no backup of this cluster yet: trying the next "
-                                + "create_replica_method");
-                        continue;
+                    case BASEBACKUP -> {
+                        slot.progress(LongAction.CLONE.on(source.name()));
+                        pg.basebackup(source.host(), source.port());
+                        return "pg_basebackup from " + source.name();
                     }
-                    backups.restoreReplica(progress("the backup repository", LongAction.CLONE));
-                    return "restored the latest backup from the backup repository";
+                    case CUSTOM -> {
+                        slot.progress(LongAction.CLONE.on(source == null ? "create_replica_method " + m.name()
+                                : source.name() + " by " + m.name()));
+                        pg.createReplicaByCommand(m, source == null ? null : source.host(),
+                                source == null ? 0 : source.port());
+                        return "create_replica_method " + m.name() + (source == null ? " without a leader"
+                                : " from " + source.name());
+                    }
+                    default -> throw new IllegalStateException("unknown replica method kind " + m.kind());
                 }
-                slot.progress(LongAction.CLONE.on(leader.name()));
-                pg.basebackup(leader.host(), leader.port());
-                return "pg_basebackup from " + leader.name();
             } catch (RuntimeException e) {
                 failure = e;
-                LOG.warning("creating the replica by " + m.key() + " failed" + (methods.indexOf(m) < methods.size() - 1
+                LOG.warning("creating the replica by " + m.key() + " failed" + (more
                         ? ", trying the next create_replica_method" : "") + ": " + e.getMessage());
-                if (m == ReplicaMethod.BASEBACKUP && methods.indexOf(m) < methods.size() - 1) {
+                if (m.kind() != ReplicaMethod.Kind.BACKUP && more) {
                     cleanUpAfterBasebackup();
                 }
             }
@@ -186,17 +217,21 @@ final class RepositoryActions {
             throw failure;
         }
         throw new PostgresException("no create_replica_method could make the replica ("
-                + String.join(", ", methods.stream().map(ReplicaMethod::key).toList()) + ")");
+                + names(methods.isEmpty() ? config.replicaMethods() : methods) + ")");
     }
 
-    /** pg_basebackup failed: whatever it left goes, as the next method needs an empty directory. */
+    private static String names(List<ReplicaMethod> methods) {
+        return String.join(", ", methods.stream().map(ReplicaMethod::key).toList());
+    }
+
+    /** A method failed: whatever it left goes, as the next method needs an empty directory. */
     private void cleanUpAfterBasebackup() {
         try {
             if (pg.inspectDataDir().kind() != DataDirInfo.Kind.ABSENT && !pg.isRunning()) {
                 pg.removeDataDirectory();
             }
         } catch (RuntimeException e) {
-            LOG.warning("could not remove what the failed pg_basebackup left: " + e.getMessage());
+            LOG.warning("could not remove what the failed create_replica_method left: " + e.getMessage());
         }
     }
 
@@ -217,9 +252,20 @@ final class RepositoryActions {
     private static final Duration PROGRESS_LOG_EVERY = Duration.ofSeconds(10);
 
     /** What a clone shows first: the first method that applies. */
-    LongAction.Running cloneStart(MemberStatus leader) {
-        List<ReplicaMethod> methods = config.replicaMethods();
-        return !methods.isEmpty() && methods.get(0) == ReplicaMethod.BACKUP && backups != null
-                ? LongAction.CLONE.on("the backup repository") : LongAction.CLONE.on(leader.name());
+    LongAction.Running cloneStart(MemberStatus source) {
+        List<ReplicaMethod> methods = usable(config.replicaMethods(), source != null);
+        if (!methods.isEmpty() && methods.get(0).kind() == ReplicaMethod.Kind.BACKUP && backups != null) {
+            return LongAction.CLONE.on("the backup repository");
+        }
+        return source == null ? LongAction.CLONE.on("create_replica_method "
+                + (methods.isEmpty() ? "(none)" : methods.get(0).name())) : LongAction.CLONE.on(source.name());
+    }
+
+    /**
+     * The first method that can make a replica while the cluster has no leader (a custom
+     * {@code no_leader} one), or null: then a member without data waits for a leader.
+     */
+    static ReplicaMethod withoutLeader(List<ReplicaMethod> methods) {
+        return usable(methods, false).stream().findFirst().orElse(null);
     }
 }

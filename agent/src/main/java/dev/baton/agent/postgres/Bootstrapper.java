@@ -96,7 +96,7 @@ final class Bootstrapper {
 
     /**
      * pg_basebackup from a running primary, as the replication user with its libpq options (TLS)
-     * and the pgpass file.
+     * and the pgpass file, with the {@code postgresql.basebackup} options.
      */
     void basebackup(String host, int port) {
         if (!inspector.inspect().isEmpty()) {
@@ -108,8 +108,8 @@ final class Bootstrapper {
             throw new PostgresException("cannot create " + dataDir.getParent() + ": " + e.getMessage(), e);
         }
         ProcessResult r = files.withConnection(host, port, config.postgresql().authentication().replication(), null,
-                (conninfo, env) -> runner.run(List.of(bin.path("pg_basebackup"), "-D", dataDir.toString(), "-X",
-                        "stream", "-c", "fast", "-d", conninfo, "-w"), env, null, CLONE_TIMEOUT));
+                (conninfo, env) -> runner.run(basebackupArgv(bin.path("pg_basebackup"), dataDir, conninfo,
+                        config.postgresql().basebackupArgs()), env, null, CLONE_TIMEOUT));
         if (!r.ok()) {
             wipe();
             throw new PostgresException("pg_basebackup from " + host + ":" + port + " failed: " + r.tail());
@@ -122,6 +122,17 @@ final class Bootstrapper {
         } catch (IOException e) {
             throw new PostgresException("cannot finish the clone in " + dataDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * pg_basebackup's argv: Baton's options, then {@code postgresql.basebackup}'s (checked when the
+     * configuration was read; a later {@code --checkpoint} wins over Baton's {@code -c fast}).
+     */
+    static List<String> basebackupArgv(String pgBasebackup, Path dataDir, String conninfo, List<String> extra) {
+        List<String> argv = new ArrayList<>(List.of(pgBasebackup, "-D", dataDir.toString(), "-X", "stream", "-c",
+                "fast", "-d", conninfo, "-w"));
+        argv.addAll(extra);
+        return argv;
     }
 
     /** Empties the data directory after a failed attempt. */

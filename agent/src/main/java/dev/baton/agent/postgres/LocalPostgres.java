@@ -28,6 +28,7 @@ import java.util.Set;
  *   <li>{@link Bootstrapper}: initdb and pg_basebackup;</li>
  *   <li>{@link CustomBootstrap}: a new cluster made by a custom bootstrap method's command, and
  *       {@link PostBootstrap}: the post_bootstrap script;</li>
+ *   <li>{@link ReplicaCommand}: the custom create_replica_methods;</li>
  *   <li>{@link Rewinder}: crash recovery, pg_rewind and the WAL it discards;</li>
  *   <li>{@link PgFence}: fencing a former primary over SQL, whose mark ({@link FenceMark}) a
  *       rejoin removes.</li>
@@ -47,6 +48,7 @@ public final class LocalPostgres implements PostgresController {
     private final PgCtl pgCtl;
     private final PgQueries queries;
     private final Bootstrapper bootstrapper;
+    private final ReplicaCommand replicaCommand;
     private final Rewinder rewinder;
     private final HookCommand prePromote;
     private final HookCommand beforeStop;
@@ -69,6 +71,7 @@ public final class LocalPostgres implements PostgresController {
         this.bootstrapper = new Bootstrapper(config, bin, runner, dataDir, inspector, files);
         this.customBootstrap = new CustomBootstrap(config, runner, dataDir, inspector, files);
         this.postBootstrap = new PostBootstrap(config, runner, files);
+        this.replicaCommand = new ReplicaCommand(config, runner, dataDir, inspector, files);
         this.rewinder = new Rewinder(bin, runner, dataDir, config.postgresql().authentication().rewindUser(),
                 postmaster, inspector, files, clock);
         var control = config.postgresql().control();
@@ -166,6 +169,11 @@ public final class LocalPostgres implements PostgresController {
     @Override
     public void basebackup(String host, int port) {
         bootstrapper.basebackup(host, port);
+    }
+
+    @Override
+    public void createReplicaByCommand(dev.baton.config.PostgresConfig.ReplicaMethod method, String host, int port) {
+        replicaCommand.run(method, host, port);
     }
 
     @Override

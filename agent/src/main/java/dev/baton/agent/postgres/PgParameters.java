@@ -15,7 +15,8 @@ import java.util.Optional;
  * Which parameters Baton writes to postgresql.conf, and in which order (a pure function; the
  * syntax is {@link PgConfRenderer}'s). Later sources win, and a parameter keeps the place where it
  * first appeared: Baton's defaults, then the dynamic (cluster-wide) parameters, then the node's
- * own, then what Baton enforces, then the replica's connection to its upstream.
+ * own, then what Baton enforces, then the replica's connection to its upstream and
+ * {@code postgresql.recovery_conf}.
  *
  * <p>With the server's {@link PgCatalog}, the configured parameters are first made fit for it:
  * renamed ones translated ({@link PgParameterTranslation}), and those it would refuse (a name it
@@ -62,8 +63,30 @@ public final class PgParameters {
         }
         if (replica) {
             p.put("recovery_target_timeline", "latest");
+            recoverySettings(config, catalog, probe, warnings).forEach(p::putIfAbsent);
         }
         return new Planned(p, warnings);
+    }
+
+    /**
+     * {@code postgresql.recovery_conf} for a replica (Patroni's key), beside primary_conninfo: each
+     * setting the server would refuse is dropped with a warning (Patroni drops those the running
+     * version does not know), and none replaces what Baton sets (the loader already refused or
+     * ignored those).
+     */
+    static Map<String, String> recoverySettings(BatonConfig config, PgCatalog catalog, PgParameterCheck.Probe probe,
+                                                List<String> warnings) {
+        Map<String, String> out = new LinkedHashMap<>();
+        config.postgresql().recoveryConf().forEach((name, value) -> {
+            Optional<String> problem = PgParameterCheck.problem(catalog, probe, name, value);
+            if (problem.isPresent()) {
+                warnings.add("recovery_conf " + name + " " + problem.get() + ": not written, PostgreSQL would refuse "
+                        + "to start");
+            } else {
+                out.put(name, value);
+            }
+        });
+        return out;
     }
 
     /** Baton's defaults, then the dynamic parameters, then local ones, then what Baton enforces. */

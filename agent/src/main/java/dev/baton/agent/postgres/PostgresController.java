@@ -54,6 +54,13 @@ public interface PostgresController {
     void basebackup(String host, int port);
 
     /**
+     * Makes the data directory by a custom {@code create_replica_method}'s command (Patroni's
+     * custom replica creation), copying from {@code host:port}, or from nowhere when
+     * {@code host} is null (a {@code no_leader} method). Leaves an empty directory when it fails.
+     */
+    void createReplicaByCommand(dev.baton.config.PostgresConfig.ReplicaMethod method, String host, int port);
+
+    /**
      * Writes the configuration Baton manages: postgresql.conf with the merged parameters and, for a
      * replica, primary_conninfo, primary_slot_name and standby.signal ({@code upstream} may be null:
      * a read-only standby that follows no one yet).

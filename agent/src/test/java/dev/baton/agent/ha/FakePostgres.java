@@ -198,6 +198,13 @@ final class FakePostgres implements PostgresController {
     }
 
     @Override
+    public void createReplicaByCommand(dev.baton.config.PostgresConfig.ReplicaMethod method, String host, int port) {
+        call("replica method " + method.name(), host == null ? "without a leader" : host + ":" + port);
+        kind = DataDirInfo.Kind.INITIALIZED;
+        systemId = cloneSystemId;
+    }
+
+    @Override
     public void configure(boolean replica, Upstream up, DynamicConfig dynamic) {
         String target = up == null ? null : up.host() + ":" + up.port();
         call("configure", replica ? "replica of " + target : "primary");

@@ -526,6 +526,17 @@ class HaDeciderTest {
     }
 
     @org.junit.jupiter.api.Test
+    void withANoLeaderReplicaMethodAMemberWithoutDataClonesWithoutALeader() {
+        Case noLeader = c().dir(DataDirInfo.of(DataDirInfo.Kind.EMPTY)).pg(false, PgStatus.stopped());
+        Decision d = new HaDecider("restore").decide(noLeader.observation());
+        assertEquals(new Decision.Clone(null, "cloning a replica without a leader (create_replica_method restore "
+                + "works without one)"), d);
+        Decision withLeader = new HaDecider("restore").decide(c().leader("node1")
+                .dir(DataDirInfo.of(DataDirInfo.Kind.EMPTY)).pg(false, PgStatus.stopped()).observation());
+        assertEquals("node1", ((Decision.Clone) withLeader).source(), "with a leader, it is the source as before");
+    }
+
+    @org.junit.jupiter.api.Test
     void rewindOnlyWhenDataWasPrimary() {
         Decision asReplica = new HaDecider().decide(c().leader("node1").dir(data(SYSID, true)).pg(false, PgStatus.stopped()).observation());
         Decision asPrimary = new HaDecider().decide(c().leader("node1").dir(data(SYSID, false)).pg(false, PgStatus.stopped()).observation());

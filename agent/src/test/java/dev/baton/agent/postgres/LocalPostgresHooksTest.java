@@ -29,7 +29,7 @@ class LocalPostgresHooksTest {
         PostgresConfig p = c.postgresql();
         PostgresConfig withControl = new PostgresConfig(p.listen(), p.connectAddress(), p.dataDir(), p.binDir(), p.pgpass(),
                 p.authentication(), p.parameters(), p.pgHba(), p.callbacks(), p.removeDataDirectoryOnRewindFailure(),
-                p.usePgRewind(), p.createReplicaMethods(), control);
+                p.usePgRewind(), p.createReplicaMethods(), p.basebackupArgs(), p.recoveryConf(), control);
         return new BatonConfig(c.scope(), c.namespace(), c.name(), c.restapi(), c.etcd(), c.bootstrap(), withControl,
                 c.tags(), c.log(), c.watchdog(), c.aws(), c.ctl(), c.backup());
     }
