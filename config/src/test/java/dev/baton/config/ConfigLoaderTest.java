@@ -438,7 +438,7 @@ class ConfigLoaderTest {
         for (String p : List.of("colour", "restapi_extra", "restapi.speed", "postgresql.color", "bootstrap.dcs.wat")) {
             assertEquals("unknown key, ignored", w.get(p), p);
         }
-        assertEquals(17, r.warnings().size(), r.warnings().toString());
+        assertEquals(13, r.warnings().size(), r.warnings().toString());
     }
 
     @Test
