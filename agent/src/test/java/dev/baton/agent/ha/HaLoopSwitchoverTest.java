@@ -132,6 +132,11 @@ class HaLoopSwitchoverTest {
         assertTrue(h.holdsLock());
         h.etcd.put("failover", "{\"leader\":\"node2\",\"member\":\"node3\"}");
         assertEquals("switching over to node3: demoting self gracefully", h.cycle());
+        // In pause the loop would not start postgres again: the handover itself follows the new leader.
+        h.others.get("node3").wal = h.pg.wal + 100;
+        h.calls();
+        h.runActions();
+        assertEquals(List.of("stop FAST", "configure replica of 10.0.0.3:5432", "start"), h.calls());
     }
 
     @Test
