@@ -293,6 +293,9 @@ class PatroniAcceptanceIT {
         awaitOrFail(c, "node1 is the primary, its restart no longer pending", () -> roleIs(node1, "/primary", "primary")
                 && c.get(node1, "/patroni").map(r -> !r.body().path("pending_restart").asBoolean(false)).orElse(false));
         assertEquals("101", show(node1, "max_connections"));
+        // Both replicas stream again from the restarted primary (a handover needs the candidate streaming).
+        replicationWorks(node1, node2);
+        replicationWorks(node1, node3);
     }
 
     @Test
