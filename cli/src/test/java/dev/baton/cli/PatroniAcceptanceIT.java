@@ -325,7 +325,7 @@ class PatroniAcceptanceIT {
         Ctl resume = ctl("resume", c.scope(), "--wait");
         assertEquals(0, resume.code(), resume.out());
         awaitOrFail(c, "no member shows the pause", () -> c.nodes().stream().allMatch(n -> c.get(n, "/patroni")
-                .map(r -> !r.body().path("pause").asBoolean(true)).orElse(false)));
+                .map(r -> !r.body().path("pause").asBoolean(false)).orElse(false)));
         awaitOrFail(c, "the cluster is whole", () -> c.healthy(2));
     }
 
