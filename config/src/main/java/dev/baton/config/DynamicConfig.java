@@ -16,11 +16,14 @@ import java.util.Map;
  * {@code synchronousMode}: Baton manages synchronous_standby_names and the {@code sync} key, and
  * only a listed synchronous standby may be promoted; {@code synchronousModeStrict}: with no
  * standby available commits block ({@code '*'}) instead of going on without one;
- * {@code synchronousNodeCount}: how many synchronous standbys the primary keeps.
+ * {@code synchronousNodeCount}: how many synchronous standbys the primary keeps;
+ * {@code maximumLagOnSyncnode}: bytes a synchronous standby may lag behind before a healthier
+ * standby replaces it (0 or less: never replaced for lag, Patroni's default -1).
  */
 public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover,
         int primaryStartTimeout, boolean usePgRewind, boolean useSlots, Map<String, String> parameters,
-        boolean pause, boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount) {
+        boolean pause, boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
+        long maximumLagOnSyncnode) {
 
     public static final int DEFAULT_TTL = 10;
     public static final int DEFAULT_LOOP_WAIT = 1;
@@ -34,9 +37,19 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     private static final ObjectReader JSON = new ObjectMapper().reader();
 
     public static final int DEFAULT_SYNCHRONOUS_NODE_COUNT = 1;
+    /** Patroni's default: a lagging synchronous standby is never replaced for its lag. */
+    public static final long DEFAULT_MAXIMUM_LAG_ON_SYNCNODE = -1;
 
     public DynamicConfig {
         parameters = Copies.map(parameters);
+    }
+
+    /** Without maximum_lag_on_syncnode (off). */
+    public DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, int primaryStartTimeout,
+            boolean usePgRewind, boolean useSlots, Map<String, String> parameters, boolean pause,
+            boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount) {
+        this(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout, usePgRewind, useSlots, parameters,
+                pause, synchronousMode, synchronousModeStrict, synchronousNodeCount, DEFAULT_MAXIMUM_LAG_ON_SYNCNODE);
     }
 
     /** Asynchronous replication or plain synchronous mode with one synchronous standby. */
@@ -50,6 +63,11 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     public static DynamicConfig defaults() {
         return new DynamicConfig(DEFAULT_TTL, DEFAULT_LOOP_WAIT, DEFAULT_RETRY_TIMEOUT, DEFAULT_MAXIMUM_LAG_ON_FAILOVER,
                 DEFAULT_PRIMARY_START_TIMEOUT, true, true, Map.of(), false, false);
+    }
+
+    /** Whether a lagging synchronous standby is replaced: maximum_lag_on_syncnode above 0 (as in Patroni). */
+    public boolean syncnodeLagLimited() {
+        return maximumLagOnSyncnode > 0;
     }
 
     /** synchronous_mode_strict only counts together with synchronous_mode (as in Patroni). */
@@ -95,7 +113,8 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     /** This configuration with the timing values {@code t} (e.g. {@link Timing#adjusted()}'s). */
     public DynamicConfig withTiming(Timing t) {
         return new DynamicConfig(t.ttl(), t.loopWait(), t.retryTimeout(), maximumLagOnFailover, primaryStartTimeout,
-                usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount);
+                usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
+                maximumLagOnSyncnode);
     }
 
     /**
@@ -129,6 +148,9 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         }
         if (synchronousNodeCount != DEFAULT_SYNCHRONOUS_NODE_COUNT) {
             root.put("synchronous_node_count", synchronousNodeCount);
+        }
+        if (maximumLagOnSyncnode != DEFAULT_MAXIMUM_LAG_ON_SYNCNODE) {
+            root.put("maximum_lag_on_syncnode", maximumLagOnSyncnode);
         }
         if (pause) {
             root.put("pause", true);
@@ -193,6 +215,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         boolean synchronousMode = synchronousMode(n);
         boolean synchronousModeStrict = n.bool("synchronous_mode_strict", false);
         int synchronousNodeCount = n.integer("synchronous_node_count", DEFAULT_SYNCHRONOUS_NODE_COUNT);
+        long maxLagOnSyncnode = n.size("maximum_lag_on_syncnode", DEFAULT_MAXIMUM_LAG_ON_SYNCNODE);
         boolean pause = n.bool("pause", false);
         ConfigNode pg = n.map("postgresql");
         boolean usePgRewind = pg.bool("use_pg_rewind", true);
@@ -200,13 +223,14 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         Map<String, String> parameters = pg.parameters("parameters");
         pg.unsupported("pg_hba", "pg_ident", "recovery_conf");
         pg.finish();
-        n.unsupported("maximum_lag_on_syncnode", "failsafe_mode",
+        n.unsupported("failsafe_mode",
                 "check_timeline", "standby_cluster", "slots", "ignore_slots", "member_slots_ttl",
                 "primary_stop_timeout", "master_stop_timeout", "max_timelines_history");
         n.finish();
 
         DynamicConfig config = new DynamicConfig(ttl, loopWait, retryTimeout, maxLag, primaryStartTimeout,
-                usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount);
+                usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
+                maxLagOnSyncnode);
         boolean timingReadable = !n.issues().hasError(n.path("ttl")) && !n.issues().hasError(n.path("loop_wait"))
                 && !n.issues().hasError(n.path("retry_timeout"));
         config.report(n, timingReadable);

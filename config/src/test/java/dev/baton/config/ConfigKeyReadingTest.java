@@ -158,6 +158,7 @@ class ConfigKeyReadingTest {
     Arbitrary<String> configs() {
         Arbitrary<String> keys = Arbitraries.of("ttl", "loop_wait", "retry_timeout", "pause", "synchronous_mode",
                 "synchronous_mode_strict", "synchronous_node_count", "maximum_lag_on_failover", "postgresql",
+                "maximum_lag_on_syncnode",
                 "primary_start_timeout", "master_start_timeout", "x");
         Arbitrary<String> values = Arbitraries.oneOf(Arbitraries.integers().between(-5, 100).map(String::valueOf),
                 Arbitraries.of("true", "false", "null", "\"quorum\"", "\"on\"", "\"16MB\"", "[]", "{}", "1e99",

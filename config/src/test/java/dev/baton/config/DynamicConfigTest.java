@@ -1,6 +1,7 @@
 package dev.baton.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,6 +42,28 @@ class DynamicConfigTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> DynamicConfig.fromJson("{\"synchronous_mode\": true, \"synchronous_node_count\": 0}"));
         assertEquals(List.of(new ConfigError("config.synchronous_node_count", "must be >= 1, got 0")), e.errors());
+    }
+
+    @Test
+    void maximumLagOnSyncnode() throws Exception {
+        assertEquals(-1, DynamicConfig.defaults().maximumLagOnSyncnode(), "Patroni's default: off");
+        assertFalse(DynamicConfig.defaults().syncnodeLagLimited());
+        assertFalse(DynamicConfig.defaults().toJson().contains("maximum_lag_on_syncnode"), "the default is not written");
+        DynamicConfig c = DynamicConfig.fromJson("{\"synchronous_mode\": true, \"maximum_lag_on_syncnode\": 15000000}");
+        assertEquals(15_000_000, c.maximumLagOnSyncnode());
+        assertTrue(c.syncnodeLagLimited());
+        assertTrue(c.toJson().contains("\"maximum_lag_on_syncnode\":15000000"), c.toJson());
+        assertEquals(c, DynamicConfig.fromJson(c.toJson()));
+        assertEquals(16L << 20, DynamicConfig.fromJson("{\"maximum_lag_on_syncnode\": \"16MB\"}").maximumLagOnSyncnode());
+        // 0 and negative values are accepted and mean off, as in Patroni.
+        assertFalse(DynamicConfig.fromJson("{\"maximum_lag_on_syncnode\": 0}").syncnodeLagLimited());
+        assertEquals(-5, DynamicConfig.fromJson("{\"maximum_lag_on_syncnode\": -5}").maximumLagOnSyncnode());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> DynamicConfig.fromJson("{\"maximum_lag_on_syncnode\": \"lots\"}"));
+        assertEquals(1, e.errors().size());
+        assertEquals("config.maximum_lag_on_syncnode", e.errors().get(0).path());
+        // Kept through a timing change.
+        assertEquals(15_000_000, c.withTiming(new Timing(20, 2, 5)).maximumLagOnSyncnode());
     }
 
     @Test

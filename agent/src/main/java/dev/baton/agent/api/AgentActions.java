@@ -251,6 +251,14 @@ public final class AgentActions implements RestApi.Actions {
         if (planned && !v.hasLeader()) {
             return new RestApi.Answer(412, "the cluster has no leader: use a failover to a named candidate");
         }
+        // Patroni's pause rules (its words): nothing is scheduled, and only a named candidate takes over.
+        if (v.dynamic().pause() && at != null) {
+            return new RestApi.Answer(400, "Can't schedule " + kind + " in the paused state");
+        }
+        if (v.dynamic().pause() && candidate == null) {
+            return new RestApi.Answer(400, (planned ? "Switchover" : "Failover")
+                    + " is possible only to a specific candidate in a paused state");
+        }
         if (leader != null && !leader.equals(v.leader())) {
             return new RestApi.Answer(412, "leader name does not match: the leader is "
                     + (v.leader() == null ? "nobody" : v.leader()) + ", not " + leader);
@@ -260,6 +268,8 @@ public final class AgentActions implements RestApi.Actions {
             if (problem.isPresent()) {
                 return new RestApi.Answer(412, refusal(problem.get(), candidate, v));
             }
+        } else if (v.hasLeader() && v.members().keySet().stream().allMatch(v.leader()::equals)) {
+            return new RestApi.Answer(412, kind + " is not possible: cluster does not have members except leader");
         } else if (!Takeover.anyoneBut(v, v.leader())) {
             return new RestApi.Answer(412, "no running member may take over"
                     + (v.dynamic().synchronousMode() ? " (synchronous_mode: only a synchronous standby may)" : ""));

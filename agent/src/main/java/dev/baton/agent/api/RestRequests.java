@@ -164,7 +164,7 @@ public final class RestRequests {
         }
         String candidate = text(req, "candidate");
         if (!planned && candidate == null) {
-            return bad("failover needs a candidate");
+            return bad("Failover could be performed only to a specific candidate");
         }
         return ok(new Takeover(text(req, "leader"), candidate, at));
     }

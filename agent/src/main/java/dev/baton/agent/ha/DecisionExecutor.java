@@ -116,7 +116,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             return dm.reason();
         }
         if (d instanceof Switchover sw) {
-            return switchover(sw);
+            return switchover(sw, view);
         }
         if (d instanceof ClearFailover cf) {
             store.deleteFailover(cf.modRevision());
@@ -324,7 +324,8 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
      * checkpoint, and only then release the leader key. The {@code failover} key stays, so the
      * candidate takes over and the others wait for it; the new leader removes the key.
      */
-    private String switchover(Switchover sw) {
+    private String switchover(Switchover sw, ClusterView view) {
+        MemberStatus candidate = sw.candidate() == null ? null : view.member(sw.candidate()).orElse(null);
         ctx.holdLock(0);
         publisher.stopped(MemberState.STOPPED);
         slot.submit(LongAction.HANDOVER.on(sw.candidate() == null ? "the best replica" : sw.candidate()), () -> {
@@ -338,6 +339,16 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             LOG.info(confirmed ? "the shutdown checkpoint reached " + (sw.candidate() == null ? "a replica"
                     : sw.candidate()) + ", leader key released"
                     : "no replica confirmed the shutdown checkpoint in time, leader key released anyway");
+            if (confirmed && candidate != null && candidate.host() != null && ctx.dynamic().pause()) {
+                // As Patroni's graceful demote: follow the new leader at once. In maintenance mode the
+                // loop does not start postgres; the candidate holds everything this node wrote.
+                rejoin.started();
+                pg.configure(true, streamFrom(candidate), ctx.dynamic());
+                pg.start(startTimeout(ctx.dynamic()));
+                ctx.listener().started(Role.REPLICA);
+                rejoin.rejoined(false);
+                LOG.info("paused: started as a replica of " + candidate.name() + " after the switchover");
+            }
         });
         return sw.reason();
     }

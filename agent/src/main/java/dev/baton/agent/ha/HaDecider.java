@@ -306,6 +306,11 @@ public final class HaDecider {
             }
             return new Switchover(r.candidate(), "switching over to " + r.candidate() + ": demoting self gracefully");
         }
+        if (c.dynamic().pause()) {
+            // As Patroni: in maintenance mode only a named candidate takes over (the REST API refuses the rest).
+            return new ClearFailover(r.modRevision(), "switchover cancelled: in a paused state a switchover is "
+                    + "possible only to a specific candidate");
+        }
         if (!Takeover.anyoneBut(c, o.me())) {
             return new ClearFailover(r.modRevision(), "switchover cancelled: no running replica may take over"
                     + (c.dynamic().synchronousMode() ? " (synchronous_mode: only a synchronous standby may)" : ""));

@@ -8,7 +8,11 @@ import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterStore;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.SyncState;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -34,16 +38,26 @@ final class LeaderDuties {
     private volatile boolean fenceGrantsEnsured;
 
     private final BackupDuties backups;
+    /** The node's own postgresql.parameters (they win over the dynamic ones), for synchronous_commit. */
+    private final Supplier<Map<String, String>> localParameters;
+    /** The standbys last reported as left out for their lag, so each change is logged once. */
+    private Set<String> loggedLagging = Set.of();
 
     LeaderDuties(String me, ClusterStore store, PostgresController pg) {
         this(me, store, pg, BackupDuties.NONE);
     }
 
     LeaderDuties(String me, ClusterStore store, PostgresController pg, BackupDuties backups) {
+        this(me, store, pg, backups, Map::of);
+    }
+
+    LeaderDuties(String me, ClusterStore store, PostgresController pg, BackupDuties backups,
+                 Supplier<Map<String, String>> localParameters) {
         this.me = me;
         this.store = store;
         this.pg = pg;
         this.backups = backups;
+        this.localParameters = localParameters;
     }
 
     BackupDuties backups() {
@@ -135,8 +149,11 @@ final class LeaderDuties {
                 }
                 return;
             }
+            SyncPlanner.Lag lag = SyncPlanner.Lag.of(dynamic.maximumLagOnSyncnode(),
+                    setting("synchronous_commit", dynamic.parameters(), localParameters.get()), status.writeLsn());
             SyncPlanner.Plan plan = SyncPlanner.plan(me, key, status.replication(), view.members(),
-                    dynamic.synchronousNodeCount(), dynamic.strictSynchronous(), appliedSyncNames);
+                    dynamic.synchronousNodeCount(), dynamic.strictSynchronous(), appliedSyncNames, lag);
+            logLagging(plan, key, lag);
             if (plan.publishFirst() != null) {
                 if (!store.casSync(SyncState.toJson(me, plan.publishFirst()), key.modRevision())) {
                     LOG.info("the sync key was changed by someone else; trying again next cycle");
@@ -165,6 +182,31 @@ final class LeaderDuties {
         } catch (PostgresException e) {
             LOG.warning("synchronous replication management failed: " + e.getMessage());
         }
+    }
+
+    /** Says once per change which standbys maximum_lag_on_syncnode leaves out (and that a listed one is replaced). */
+    private void logLagging(SyncPlanner.Plan plan, SyncState key, SyncPlanner.Lag lag) {
+        if (plan.lagging().keySet().equals(loggedLagging)) {
+            return;
+        }
+        loggedLagging = Set.copyOf(plan.lagging().keySet());
+        plan.lagging().forEach((name, behind) -> LOG.info((key.standbys().contains(name) && me.equals(key.leader())
+                ? "replacing synchronous standby " + name : "not picking " + name + " as a synchronous standby")
+                + ": its " + (lag.byReplay() ? "replay" : "flush") + " position is " + behind
+                + " bytes behind, more than maximum_lag_on_syncnode " + lag.maximum()));
+    }
+
+    /** A parameter's value as postgresql.conf gets it: the local value wins over the dynamic one (names case-insensitive). */
+    static String setting(String name, Map<String, String> dynamic, Map<String, String> local) {
+        String value = null;
+        for (Map<String, String> params : List.of(dynamic, local)) {
+            for (Map.Entry<String, String> e : params.entrySet()) {
+                if (e.getKey().toLowerCase(Locale.ROOT).equals(name)) {
+                    value = e.getValue();
+                }
+            }
+        }
+        return value;
     }
 
     private static String describe(Set<String> names) {

@@ -64,7 +64,7 @@ public final class OperatorActions {
      */
     public Result restart(RestartRequest req, Duration wait) {
         PgStatus st = pg.isRunning() ? pg.status() : PgStatus.stopped();
-        Optional<Result> refusal = OperatorPolicy.refuseRestart(st, req);
+        Optional<Result> refusal = OperatorPolicy.refuseRestart(st, req, loop.dynamic().pause());
         if (refusal.isPresent()) {
             return refusal.get();
         }
@@ -80,13 +80,16 @@ public final class OperatorActions {
      * it again until primary_start_timeout, then releasing the key: a failover).
      */
     private java.util.concurrent.Callable<String> restartBody(PgStatus st, RestartRequest req) {
-        Role current = st.inRecovery() ? Role.REPLICA : Role.PRIMARY;
+        // Stopped (only in pause): started as a replica unless this node holds the leader key.
+        boolean replica = st.running() ? st.inRecovery() : !me.equals(state.get().lockHolder());
+        Role current = replica ? Role.REPLICA : Role.PRIMARY;
         return () -> {
-            boolean replica = st.inRecovery();
             Upstream up = replica ? applier.currentUpstream() : null;
-            pg.beforeStop();
-            pg.stop(StopMode.FAST, pg.pgCtlTimeout());
-            loop.listener().stoppedForRestart(current);
+            if (st.running()) {
+                pg.beforeStop();
+                pg.stop(StopMode.FAST, pg.pgCtlTimeout());
+                loop.listener().stoppedForRestart(current);
+            }
             pg.configure(replica, up, loop.dynamic());
             pg.start(req.timeoutSeconds() != null ? Duration.ofSeconds(req.timeoutSeconds())
                     : DecisionExecutor.startTimeout(loop.dynamic(), pg));

@@ -114,6 +114,20 @@ public final class OperatorPolicy {
 
     /** The refusal of a restart now: its conditions (412), or postgres is not running (503). */
     public static Optional<Result> refuseRestart(PgStatus st, RestartRequest req) {
+        return refuseRestart(st, req, false);
+    }
+
+    /**
+     * As {@link #refuseRestart(PgStatus, RestartRequest)}; {@code paused}: a postgres that is not
+     * running is started (as Patroni's restart does), since in maintenance mode the loop does not.
+     */
+    public static Optional<Result> refuseRestart(PgStatus st, RestartRequest req, boolean paused) {
+        if (!st.running() && paused) {
+            return req.role() == RoleFilter.ANY && !req.pendingOnly() && req.postgresVersion() == null
+                    ? Optional.empty()
+                    : Optional.of(new Result(412, "restart conditions are not satisfied: postgres is not running, "
+                    + "so its role, version and pending restart are not known"));
+        }
         Optional<String> mismatch = restartMismatch(st, req);
         if (mismatch.isPresent()) {
             return Optional.of(new Result(412, "restart conditions are not satisfied: " + mismatch.get()));

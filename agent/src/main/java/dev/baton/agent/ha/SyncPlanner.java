@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -19,6 +20,15 @@ import java.util.TreeSet;
  * listed standby holds every commit the primary acknowledged. Therefore names leave the key
  * <em>before</em> they leave synchronous_standby_names, and join it only <em>after</em> postgres
  * reports them synchronous ({@link #confirmed}).
+ *
+ * <p>maximum_lag_on_syncnode ({@link Lag}), as Patroni's {@code SyncHandler.current_state}: a
+ * standby whose position is more than that many bytes behind the most advanced candidate (with a
+ * single candidate: behind the primary's WAL position) is not picked, so a stuck synchronous
+ * standby is replaced by a healthier one. When every standby is equally stuck none is replaced.
+ * The position is the one commits wait for: replay_lsn under {@code synchronous_commit:
+ * remote_apply}, flush_lsn otherwise (Patroni compares write_lsn under {@code remote_write};
+ * Baton does not read it, and flush_lsn is never ahead of it, so Baton may replace a standby a
+ * little earlier there).
  */
 public final class SyncPlanner {
 
@@ -32,8 +42,42 @@ public final class SyncPlanner {
      *                     (null: the key needs no change first)
      * @param namesValue   the new synchronous_standby_names (null: unchanged)
      * @param picked       the standbys that should be synchronous, best first
+     * @param lagging      streaming candidates left out for lagging more than maximum_lag_on_syncnode,
+     *                     with their lag in bytes
      */
-    public record Plan(Set<String> publishFirst, String namesValue, List<String> picked) {
+    public record Plan(Set<String> publishFirst, String namesValue, List<String> picked, Map<String, Long> lagging) {
+        public Plan {
+            lagging = Map.copyOf(lagging);
+        }
+    }
+
+    /**
+     * maximum_lag_on_syncnode and what it is measured against.
+     *
+     * @param maximum    bytes a candidate may lag; 0 or less: no limit (Patroni's default -1)
+     * @param byReplay   compare replay_lsn (synchronous_commit remote_apply) instead of flush_lsn
+     * @param primaryLsn the primary's current WAL position, the reference when there is one candidate
+     */
+    public record Lag(long maximum, boolean byReplay, long primaryLsn) {
+        public static final Lag UNLIMITED = new Lag(-1, false, 0);
+
+        /**
+         * @param synchronousCommit the effective synchronous_commit (null: PostgreSQL's default, on)
+         */
+        public static Lag of(long maximum, String synchronousCommit, long primaryLsn) {
+            boolean replay = synchronousCommit != null && synchronousCommit.trim().equalsIgnoreCase("remote_apply");
+            return new Lag(maximum, replay, primaryLsn);
+        }
+
+        long position(PgStatus.Replica r) {
+            return byReplay ? r.replayLsn() : r.flushLsn();
+        }
+    }
+
+    /** Without maximum_lag_on_syncnode. */
+    public static Plan plan(String me, SyncState key, List<PgStatus.Replica> replication,
+                            Map<String, MemberStatus> members, int count, boolean strict, String currentNames) {
+        return plan(me, key, replication, members, count, strict, currentNames, Lag.UNLIMITED);
     }
 
     /**
@@ -44,9 +88,11 @@ public final class SyncPlanner {
      * @param count         synchronous_node_count
      * @param strict        synchronous_mode_strict: with no standby, commits wait ('*')
      * @param currentNames  the synchronous_standby_names this agent last set (null: unknown)
+     * @param lag           maximum_lag_on_syncnode
      */
     public static Plan plan(String me, SyncState key, List<PgStatus.Replica> replication,
-                            Map<String, MemberStatus> members, int count, boolean strict, String currentNames) {
+                            Map<String, MemberStatus> members, int count, boolean strict, String currentNames,
+                            Lag lag) {
         Set<String> published = me.equals(key.leader()) ? key.standbys() : Set.of();
         Set<String> syncNow = syncNow(replication);
         List<PgStatus.Replica> candidates = new ArrayList<>();
@@ -59,11 +105,23 @@ public final class SyncPlanner {
         }
         // Keep the standbys that are synchronous already (no flapping), then the most advanced.
         candidates.sort(Comparator.<PgStatus.Replica, Boolean>comparing(r -> !syncNow.contains(r.applicationName()))
-                .thenComparing(Comparator.comparingLong(PgStatus.Replica::flushLsn).reversed())
+                .thenComparing(Comparator.comparingLong(lag::position).reversed())
                 .thenComparing(PgStatus.Replica::applicationName));
+        Map<String, Long> lagging = new TreeMap<>();
+        if (lag.maximum() > 0 && !candidates.isEmpty()) {
+            long reference = candidates.size() > 1
+                    ? candidates.stream().mapToLong(lag::position).max().getAsLong() : lag.primaryLsn();
+            for (PgStatus.Replica r : candidates) {
+                long behind = reference - lag.position(r);
+                if (behind > lag.maximum()) {
+                    lagging.put(r.applicationName(), behind);
+                }
+            }
+        }
         List<String> picked = new ArrayList<>();
         for (PgStatus.Replica r : candidates) {
-            if (picked.size() < count && !picked.contains(r.applicationName())) {
+            if (picked.size() < count && !picked.contains(r.applicationName())
+                    && !lagging.containsKey(r.applicationName())) {
                 picked.add(r.applicationName());
             }
         }
@@ -72,7 +130,7 @@ public final class SyncPlanner {
         keep.retainAll(picked);
         Set<String> publishFirst = !me.equals(key.leader()) || !keep.equals(published) ? keep : null;
         String value = namesValue(picked, strict);
-        return new Plan(publishFirst, value.equals(currentNames) ? null : value, List.copyOf(picked));
+        return new Plan(publishFirst, value.equals(currentNames) ? null : value, List.copyOf(picked), lagging);
     }
 
     /** The picked standbys that postgres now reports as synchronous: what the key may list. */

@@ -142,4 +142,34 @@ class AgentActionsTest {
         assertTrue(r.body().contains("postgresql.parameters.work_mem"), r::toString);
         assertEquals(0, operator.reloaded.get(), "postgres was not reloaded");
     }
+
+    private void member(String name, String role) {
+        etcd.put("members/" + name, "{\"conn_url\":\"postgres://127.0.0.1:5432/postgres\",\"api_url\":"
+                + "\"http://127.0.0.1:8008/patroni\",\"state\":\"running\",\"role\":\"" + role
+                + "\",\"xlog_location\":100,\"timeline\":1}");
+    }
+
+    @Test
+    void switchoverAndFailoverAnswersAsPatroni() {
+        assertTrue(etcd.store("node1", 10).tryAcquireLeader());
+        member("node1", "primary");
+        AgentActions node1 = actionsOf("node1");
+        RestApi.Answer alone = node1.act("POST", "/switchover", Map.of(), "{\"leader\":\"node1\"}");
+        assertEquals(412, alone.status());
+        assertEquals("switchover is not possible: cluster does not have members except leader", alone.body());
+        RestApi.Answer noCandidate = node1.act("POST", "/failover", Map.of(), "{\"foo\":\"bar\"}");
+        assertEquals(400, noCandidate.status());
+        assertEquals("Failover could be performed only to a specific candidate", noCandidate.body());
+
+        member("node2", "replica");
+        etcd.put("config", "{\"pause\":true}");
+        RestApi.Answer paused = node1.act("POST", "/switchover", Map.of(), "{\"leader\":\"node1\"}");
+        assertEquals(400, paused.status());
+        assertEquals("Switchover is possible only to a specific candidate in a paused state", paused.body());
+        RestApi.Answer scheduled = node1.act("POST", "/switchover", Map.of(), "{\"leader\":\"node1\","
+                + "\"candidate\":\"node2\",\"scheduled_at\":\"2099-01-01T00:00:00+00:00\"}");
+        assertEquals(400, scheduled.status());
+        assertEquals("Can't schedule switchover in the paused state", scheduled.body());
+        assertTrue(etcd.value("failover").isEmpty(), "nothing was written");
+    }
 }

@@ -116,6 +116,29 @@ class HaLoopSwitchoverTest {
         assertTrue(h.etcd.value("failover").isEmpty());
     }
 
+    static dev.baton.config.DynamicConfig paused() {
+        dev.baton.config.DynamicConfig d = dev.baton.config.DynamicConfig.defaults();
+        return new dev.baton.config.DynamicConfig(d.ttl(), d.loopWait(), d.retryTimeout(), d.maximumLagOnFailover(),
+                d.primaryStartTimeout(), d.usePgRewind(), d.useSlots(), d.parameters(), true, false);
+    }
+
+    @Test
+    void inPauseOnlyASwitchoverToANamedCandidateRuns() {
+        LoopHarness h = leadingWithRequest("{\"leader\":\"node2\"}");
+        h.config(paused());
+        assertEquals("switchover cancelled: in a paused state a switchover is possible only to a specific candidate",
+                h.cycle());
+        assertTrue(h.etcd.value("failover").isEmpty());
+        assertTrue(h.holdsLock());
+        h.etcd.put("failover", "{\"leader\":\"node2\",\"member\":\"node3\"}");
+        assertEquals("switching over to node3: demoting self gracefully", h.cycle());
+        // In pause the loop would not start postgres again: the handover itself follows the new leader.
+        h.others.get("node3").wal = h.pg.wal + 100;
+        h.calls();
+        h.runActions();
+        assertEquals(List.of("stop FAST", "configure replica of 10.0.0.3:5432", "start"), h.calls());
+    }
+
     @Test
     void aSwitchoverWithNobodyToTakeOverIsCancelled() {
         LoopHarness h = leadingWithRequest("{\"leader\":\"node2\"}");

@@ -137,6 +137,14 @@ class PoliciesTest {
         assertEquals(412, OperatorPolicy.refuseRestart(primary, OperatorPolicy.RoleFilter.REPLICA, false).get().status());
         assertEquals(412, OperatorPolicy.refuseRestart(primary, OperatorPolicy.RoleFilter.ANY, true).get().status());
         assertEquals(503, OperatorPolicy.refuseRestart(PgStatus.stopped(), OperatorPolicy.RoleFilter.ANY, false).get().status());
+        // In pause the loop does not start a stopped postgres: a restart does (as Patroni's), with no role condition.
+        OperatorPolicy.RestartRequest any = new OperatorPolicy.RestartRequest(OperatorPolicy.RoleFilter.ANY, false, null, null);
+        assertEquals(Optional.empty(), OperatorPolicy.refuseRestart(PgStatus.stopped(), any, true));
+        assertEquals(503, OperatorPolicy.refuseRestart(PgStatus.stopped(), any, false).get().status());
+        assertEquals(412, OperatorPolicy.refuseRestart(PgStatus.stopped(), new OperatorPolicy.RestartRequest(
+                OperatorPolicy.RoleFilter.REPLICA, false, null, null), true).get().status());
+        assertEquals(412, OperatorPolicy.refuseRestart(PgStatus.stopped(), new OperatorPolicy.RestartRequest(
+                OperatorPolicy.RoleFilter.ANY, true, null, null), true).get().status());
         assertEquals(Optional.of(OperatorPolicy.RoleFilter.PRIMARY), OperatorPolicy.RoleFilter.parse("master"));
         assertEquals(Optional.of(OperatorPolicy.RoleFilter.ANY), OperatorPolicy.RoleFilter.parse(null));
         assertEquals(Optional.empty(), OperatorPolicy.RoleFilter.parse("leader"));

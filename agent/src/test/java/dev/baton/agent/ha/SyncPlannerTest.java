@@ -132,6 +132,92 @@ class SyncPlannerTest {
                 tags, m.version(), m.pendingRestart(), m.paused(), m.checkpointAfterPromote());
     }
 
+    static PgStatus.Replica row(String name, String syncState, long flush, long replay) {
+        return new PgStatus.Replica(name, "127.0.0.1", "streaming", syncState, flush, flush, replay, 0.0);
+    }
+
+    /** One case of maximum_lag_on_syncnode: the rows, the limit, what is picked and who is left out. */
+    record LagCase(String why, List<PgStatus.Replica> rows, int count, SyncPlanner.Lag lag, List<String> picked,
+                   Set<String> lagging) {
+    }
+
+    @Test
+    void maximumLagOnSyncnode() {
+        long mb = 1 << 20;
+        List<LagCase> cases = List.of(
+                new LagCase("off (Patroni's -1): the stuck synchronous standby is kept",
+                        List.of(row("b", "sync", 100, 100), row("c", "async", 900 * mb, 900 * mb)), 1,
+                        SyncPlanner.Lag.UNLIMITED, List.of("b"), Set.of()),
+                new LagCase("0 is off as well",
+                        List.of(row("b", "sync", 100, 100), row("c", "async", 900 * mb, 900 * mb)), 1,
+                        SyncPlanner.Lag.of(0, null, 0), List.of("b"), Set.of()),
+                new LagCase("a synchronous standby more than the limit behind the best one is replaced",
+                        List.of(row("b", "sync", 100, 100), row("c", "async", 20 * mb, 20 * mb)), 1,
+                        SyncPlanner.Lag.of(15 * mb, "on", 20 * mb), List.of("c"), Set.of("b")),
+                new LagCase("within the limit: kept (no flapping under load)",
+                        List.of(row("b", "sync", 10 * mb, 10 * mb), row("c", "async", 20 * mb, 20 * mb)), 1,
+                        SyncPlanner.Lag.of(15 * mb, "on", 20 * mb), List.of("b"), Set.of()),
+                new LagCase("exactly the limit behind is not more than it",
+                        List.of(row("b", "sync", 5 * mb, 5 * mb), row("c", "async", 20 * mb, 20 * mb)), 1,
+                        SyncPlanner.Lag.of(15 * mb, "on", 20 * mb), List.of("b"), Set.of()),
+                new LagCase("remote_apply compares replay_lsn: a standby with paused replay is replaced",
+                        List.of(row("b", "sync", 20 * mb, 100), row("c", "async", 20 * mb, 20 * mb)), 1,
+                        SyncPlanner.Lag.of(15 * mb, "remote_apply", 20 * mb), List.of("c"), Set.of("b")),
+                new LagCase("synchronous_commit on compares flush_lsn: paused replay does not count",
+                        List.of(row("b", "sync", 20 * mb, 100), row("c", "async", 20 * mb, 20 * mb)), 1,
+                        SyncPlanner.Lag.of(15 * mb, "on", 20 * mb), List.of("b"), Set.of()),
+                new LagCase("every standby equally stuck: none is replaced (measured against the best standby)",
+                        List.of(row("b", "sync", 100, 100), row("c", "async", 100, 100)), 1,
+                        SyncPlanner.Lag.of(15 * mb, "on", 900 * mb), List.of("b"), Set.of()),
+                new LagCase("a single standby is measured against the primary: left out, the primary runs without",
+                        List.of(row("b", "sync", 100, 100)), 1,
+                        SyncPlanner.Lag.of(15 * mb, "on", 900 * mb), List.of(), Set.of("b")),
+                new LagCase("a single standby within the limit of the primary is kept",
+                        List.of(row("b", "sync", 890 * mb, 890 * mb)), 1,
+                        SyncPlanner.Lag.of(15 * mb, "on", 900 * mb), List.of("b"), Set.of()),
+                new LagCase("two synchronous standbys: the lagging one is replaced, the other kept",
+                        List.of(row("b", "sync", 30 * mb, 30 * mb), row("c", "sync", 100, 100),
+                                row("d", "async", 29 * mb, 29 * mb)), 2,
+                        SyncPlanner.Lag.of(15 * mb, "on", 30 * mb), List.of("b", "d"), Set.of("c")),
+                new LagCase("no healthier standby to take over: fewer synchronous standbys",
+                        List.of(row("b", "sync", 30 * mb, 30 * mb), row("c", "sync", 100, 100)), 2,
+                        SyncPlanner.Lag.of(15 * mb, "on", 30 * mb), List.of("b"), Set.of("c")));
+        for (LagCase c : cases) {
+            SyncPlanner.Plan p = SyncPlanner.plan("a", key("a", "b"), c.rows(), members("a", "b", "c", "d"), c.count(),
+                    false, null, c.lag());
+            assertEquals(c.picked(), p.picked(), c.why());
+            assertEquals(c.lagging(), p.lagging().keySet(), c.why());
+        }
+    }
+
+    @Test
+    void aReplacedLaggingStandbyLeavesTheKeyFirst() {
+        long mb = 1 << 20;
+        SyncPlanner.Plan p = SyncPlanner.plan("a", key("a", "b"),
+                List.of(row("b", "sync", 20 * mb, 100), row("c", "async", 20 * mb, 20 * mb)),
+                members("a", "b", "c"), 1, false, "FIRST 1 (\"b\")",
+                SyncPlanner.Lag.of(15 * mb, "REMOTE_APPLY", 20 * mb));
+        assertEquals(Set.of(), p.publishFirst(), "b leaves the key before postgres stops waiting for it");
+        assertEquals("FIRST 1 (\"c\")", p.namesValue());
+        assertEquals(20 * mb - 100, p.lagging().get("b"));
+        // Once c is synchronous and b has caught up, c stays: the synchronous standby is preferred.
+        SyncPlanner.Plan after = SyncPlanner.plan("a", key("a", "c"),
+                List.of(row("b", "async", 30 * mb, 30 * mb), row("c", "sync", 29 * mb, 29 * mb)),
+                members("a", "b", "c"), 1, false, "FIRST 1 (\"c\")",
+                SyncPlanner.Lag.of(15 * mb, "remote_apply", 30 * mb));
+        assertNull(after.publishFirst());
+        assertNull(after.namesValue());
+    }
+
+    @Test
+    void effectiveSynchronousCommit() {
+        assertNull(LeaderDuties.setting("synchronous_commit", Map.of(), Map.of()));
+        assertEquals("remote_apply", LeaderDuties.setting("synchronous_commit",
+                Map.of("synchronous_commit", "remote_apply"), Map.of()));
+        assertEquals("on", LeaderDuties.setting("synchronous_commit",
+                Map.of("synchronous_commit", "remote_apply"), Map.of("Synchronous_Commit", "on")), "the local value wins");
+    }
+
     @Test
     void namesAreQuoted() {
         assertEquals("FIRST 1 (\"we\"\"ird\")", SyncPlanner.namesValue(List.of("we\"ird"), false));
