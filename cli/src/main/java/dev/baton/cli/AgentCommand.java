@@ -133,11 +133,16 @@ public final class AgentCommand extends BaseCommand {
     @SuppressWarnings("restriction")
     private static void onHangUp(Agent agent) {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> {
+            sun.misc.SignalHandler before = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> {
                 Thread t = new Thread(agent::reloadOnSignal, "baton-sighup");
                 t.setDaemon(true);
                 t.start();
             });
+            if (before == sun.misc.SignalHandler.SIG_IGN) {
+                // The JVM installs no handler for a signal ignored at its start (nohup does that).
+                System.err.println("baton: warning: SIGHUP is ignored in this process (started under nohup?), so it "
+                        + "cannot reload the configuration; use POST /reload (baton reload)");
+            }
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             System.err.println("baton: SIGHUP cannot be handled here (" + e.getMessage() + "); use POST /reload");
         }

@@ -27,6 +27,8 @@ import java.util.function.BooleanSupplier;
  * {@code option httpchk GET /primary}. Used by {@code baton demo}, the drill and the integration tests.
  */
 public final class LocalCluster implements AutoCloseable {
+    /** {@code env --default-signal=HUP} if this machine's env has it (looked up once; see Node.start). */
+    private static java.util.Optional<List<String>> defaultHangUp;
 
     /** How to build the cluster. */
     /**
@@ -668,6 +670,34 @@ public final class LocalCluster implements AutoCloseable {
             return "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres";
         }
 
+        /**
+         * {@code env --default-signal=HUP} (coreutils 8.31 or later; it execs the command, so the
+         * agent keeps its pid) when this machine's env has it, else empty.
+         */
+        private static java.util.Optional<List<String>> defaultHangUp() {
+            synchronized (LocalCluster.class) {
+                if (defaultHangUp == null) {
+                    java.util.Optional<List<String>> found = java.util.Optional.empty();
+                    java.util.Optional<Path> env = Binaries.find("env", "/usr/bin");
+                    if (env.isPresent()) {
+                        try {
+                            Process p = new ProcessBuilder(env.get().toString(), "--default-signal=HUP", "true")
+                                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                            if (p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0) {
+                                found = java.util.Optional.of(List.of(env.get().toString(), "--default-signal=HUP"));
+                            }
+                        } catch (IOException e) {
+                            // no such option: the agents inherit this process's SIGHUP disposition
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    defaultHangUp = found;
+                }
+                return defaultHangUp;
+            }
+        }
+
         /** Starts the agent process (java -cp <our class path> dev.baton.cli.Baton agent -c FILE). */
         public synchronized void start() throws IOException {
             if (agent != null && agent.isAlive()) {
@@ -677,6 +707,9 @@ public final class LocalCluster implements AutoCloseable {
             List<String> command = new ArrayList<>(List.of(java, "-Xmx128m", "-XX:+UseSerialGC",
                     "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Baton",
                     "agent", "-c", config().toString()));
+            // SIGHUP as under systemd: a JVM started with SIGHUP ignored (a test run under nohup)
+            // cannot handle it, and the agent's SIGHUP reload would never run.
+            defaultHangUp().ifPresent(env -> command.addAll(0, env));
             // In a session and process group of its own (as under systemd): a signal to the agent's
             // group (kill -STOP -PGID) reaches the agent and what it started, never this JVM.
             dev.baton.agent.watchdog.WatchdogSetup.findSetsid(System.getenv("PATH"))
