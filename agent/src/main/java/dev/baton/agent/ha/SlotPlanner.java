@@ -9,6 +9,7 @@ import dev.baton.leader.model.MemberStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,11 +51,11 @@ public final class SlotPlanner {
     public record Plan(Set<String> create, Set<String> drop, Map<String, PermanentSlot> createLogical,
                        Map<String, Instant> lastSeen, Set<String> conflicts) {
         public Plan {
-            create = Set.copyOf(new TreeSet<>(create));
-            drop = Set.copyOf(new TreeSet<>(drop));
-            createLogical = Map.copyOf(createLogical);
-            lastSeen = Map.copyOf(lastSeen);
-            conflicts = Set.copyOf(conflicts);
+            create = Collections.unmodifiableSortedSet(new TreeSet<>(create));
+            drop = Collections.unmodifiableSortedSet(new TreeSet<>(drop));
+            createLogical = Collections.unmodifiableSortedMap(new TreeMap<>(createLogical));
+            lastSeen = Collections.unmodifiableSortedMap(new TreeMap<>(lastSeen));
+            conflicts = Collections.unmodifiableSortedSet(new TreeSet<>(conflicts));
         }
 
         public Plan(Set<String> create, Set<String> drop) {
