@@ -183,7 +183,7 @@ public record ConfigKeyReading(DynamicConfig dynamic, List<String> problems, Lis
     private static DynamicConfig safeFlags(DynamicConfig c) {
         return new DynamicConfig(c.ttl(), c.loopWait(), c.retryTimeout(), c.maximumLagOnFailover(),
                 c.primaryStartTimeout(), c.usePgRewind(), c.useSlots(), c.parameters(), true, true, true,
-                c.synchronousNodeCount(), c.maximumLagOnSyncnode());
+                c.synchronousNodeCount(), c.maximumLagOnSyncnode(), c.slots());
     }
 
     private static ConfigKeyReading whole(DynamicConfig fallback, String problem) {

@@ -18,12 +18,13 @@ import java.util.Map;
  * standby available commits block ({@code '*'}) instead of going on without one;
  * {@code synchronousNodeCount}: how many synchronous standbys the primary keeps;
  * {@code maximumLagOnSyncnode}: bytes a synchronous standby may lag behind before a healthier
- * standby replaces it (0 or less: never replaced for lag, Patroni's default -1).
+ * standby replaces it (0 or less: never replaced for lag, Patroni's default -1);
+ * {@code slots}: member_slots_ttl, the permanent slots and ignore_slots ({@link SlotsConfig}).
  */
 public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover,
         int primaryStartTimeout, boolean usePgRewind, boolean useSlots, Map<String, String> parameters,
         boolean pause, boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
-        long maximumLagOnSyncnode) {
+        long maximumLagOnSyncnode, SlotsConfig slots) {
 
     public static final int DEFAULT_TTL = 10;
     public static final int DEFAULT_LOOP_WAIT = 1;
@@ -42,6 +43,24 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
 
     public DynamicConfig {
         parameters = Copies.map(parameters);
+        slots = slots == null ? SlotsConfig.DEFAULT : slots;
+    }
+
+    /** With the default slot settings (member_slots_ttl 30 min, no permanent or ignored slots). */
+    public DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, int primaryStartTimeout,
+            boolean usePgRewind, boolean useSlots, Map<String, String> parameters, boolean pause,
+            boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
+            long maximumLagOnSyncnode) {
+        this(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout, usePgRewind, useSlots, parameters,
+                pause, synchronousMode, synchronousModeStrict, synchronousNodeCount, maximumLagOnSyncnode,
+                SlotsConfig.DEFAULT);
+    }
+
+    /** This configuration with the slot settings {@code s}. */
+    public DynamicConfig withSlots(SlotsConfig s) {
+        return new DynamicConfig(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout,
+                usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
+                maximumLagOnSyncnode, s);
     }
 
     /** Without maximum_lag_on_syncnode (off). */
@@ -114,7 +133,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     public DynamicConfig withTiming(Timing t) {
         return new DynamicConfig(t.ttl(), t.loopWait(), t.retryTimeout(), maximumLagOnFailover, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maximumLagOnSyncnode);
+                maximumLagOnSyncnode, slots);
     }
 
     /**
@@ -155,6 +174,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         if (pause) {
             root.put("pause", true);
         }
+        slots.write(root);
         ObjectNode pg = root.putObject("postgresql");
         pg.put("use_pg_rewind", usePgRewind);
         pg.put("use_slots", useSlots);
@@ -223,14 +243,15 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         Map<String, String> parameters = pg.parameters("parameters");
         pg.unsupported("pg_hba", "pg_ident", "recovery_conf");
         pg.finish();
+        SlotsConfig slots = SlotsConfig.read(n);
         n.unsupported("failsafe_mode",
-                "check_timeline", "standby_cluster", "slots", "ignore_slots", "member_slots_ttl",
+                "check_timeline", "standby_cluster",
                 "primary_stop_timeout", "master_stop_timeout", "max_timelines_history");
         n.finish();
 
         DynamicConfig config = new DynamicConfig(ttl, loopWait, retryTimeout, maxLag, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maxLagOnSyncnode);
+                maxLagOnSyncnode, slots);
         boolean timingReadable = !n.issues().hasError(n.path("ttl")) && !n.issues().hasError(n.path("loop_wait"))
                 && !n.issues().hasError(n.path("retry_timeout"));
         config.report(n, timingReadable);

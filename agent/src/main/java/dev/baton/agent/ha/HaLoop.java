@@ -149,7 +149,7 @@ public final class HaLoop implements AutoCloseable {
                 : new BackupDuties(store, backupRunner, config.backup() == null ? null : config.backup().schedule(),
                 clock, config.name(), config.backup() != null && config.backup().server() != null);
         this.duties = new LeaderDuties(config.name(), store, pg, backupDuties,
-                () -> this.config.postgresql().parameters());
+                () -> this.config.postgresql().parameters(), clock);
         this.publisher = new MemberPublisher(config, version, store, ticker, clock);
         this.fencer = new FenceBeforePromote(config.name(), pg, peers, ticker, pause);
         this.promotion = new Promotion(config.name(), store, pg, slot, duties,

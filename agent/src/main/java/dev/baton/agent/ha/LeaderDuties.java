@@ -4,10 +4,15 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.baton.agent.postgres.PgStatus;
 import dev.baton.agent.postgres.PostgresController;
 import dev.baton.agent.postgres.PostgresException;
+import dev.baton.agent.postgres.ReplicationSlot;
+import dev.baton.config.SlotsConfig.PermanentSlot;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterStore;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.SyncState;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -42,6 +47,16 @@ final class LeaderDuties {
     private final Supplier<Map<String, String>> localParameters;
     /** The standbys last reported as left out for their lag, so each change is logged once. */
     private Set<String> loggedLagging = Set.of();
+    private final Clock clock;
+    /**
+     * Member slot name to when its member was last seen, this leadership (null: not leading; the
+     * next leadership starts from the status key's retain_slots, all seen at the takeover).
+     */
+    private volatile Map<String, Instant> slotMemory;
+    /** The member slots published as the status key's retain_slots. */
+    private volatile List<String> retainSlots = List.of();
+    /** Slot problems already logged (each once, the loop runs every loop_wait). */
+    private final Set<String> loggedSlotProblems = new HashSet<>();
 
     LeaderDuties(String me, ClusterStore store, PostgresController pg) {
         this(me, store, pg, BackupDuties.NONE);
@@ -53,6 +68,12 @@ final class LeaderDuties {
 
     LeaderDuties(String me, ClusterStore store, PostgresController pg, BackupDuties backups,
                  Supplier<Map<String, String>> localParameters) {
+        this(me, store, pg, backups, localParameters, Clock.systemUTC());
+    }
+
+    LeaderDuties(String me, ClusterStore store, PostgresController pg, BackupDuties backups,
+                 Supplier<Map<String, String>> localParameters, Clock clock) {
+        this.clock = clock;
         this.me = me;
         this.store = store;
         this.pg = pg;
@@ -80,6 +101,7 @@ final class LeaderDuties {
     /** This node does not hold the lock (this cycle): the next leadership ensures the fence grants again. */
     void notLeading() {
         fenceGrantsEnsured = false;
+        slotMemory = null;
         backups.notLeading();
     }
 
@@ -87,7 +109,11 @@ final class LeaderDuties {
         ensureFenceGrants();
         maintainSlots(view, dynamic);
         syncReplication(view, status, dynamic);
-        String json = JsonNodeFactory.instance.objectNode().put("optime", status.walPosition()).toString();
+        var node = JsonNodeFactory.instance.objectNode().put("optime", status.walPosition());
+        if (!retainSlots.isEmpty()) {
+            retainSlots.forEach(node.putArray("retain_slots")::add);
+        }
+        String json = node.toString();
         if (!json.equals(lastStatusJson)) {
             store.putStatus(json);
             lastStatusJson = json;
@@ -111,22 +137,63 @@ final class LeaderDuties {
         }
     }
 
-    /** One physical slot per other member that streams; slots of members that are gone or tagged nostream are dropped (as Patroni does). */
+    /**
+     * The leader's slots ({@link SlotPlanner}): one physical slot per other member that streams,
+     * kept member_slots_ttl after its member key is gone; the permanent slots; nothing else is
+     * touched. The member slots go to the status key's retain_slots (Patroni 4), so that a new
+     * leader knows them; it starts their ttl again at its takeover, as Patroni does.
+     */
     void maintainSlots(ClusterView view, DynamicConfig dynamic) {
         if (!dynamic.useSlots()) {
             return;
         }
         try {
-            SlotPlanner.Plan plan = SlotPlanner.plan(me, view.members().values(), pg.physicalSlots());
+            Instant now = clock.instant();
+            Map<String, Instant> memory = slotMemory;
+            if (memory == null) {
+                Map<String, Instant> seeded = new java.util.HashMap<>();
+                SlotPlanner.retainSlots(view.snapshot() == null || view.snapshot().status() == null ? null
+                        : view.snapshot().status().value()).forEach(name -> seeded.put(name, now));
+                memory = seeded;
+            }
+            List<ReplicationSlot> existing = pg.replicationSlots();
+            SlotPlanner.Plan plan = SlotPlanner.plan(new SlotPlanner.Facts(me, view.members().values(), existing,
+                    memory, now, dynamic.slots()));
+            slotMemory = plan.lastSeen();
+            retainSlots = plan.retainSlots();
             for (String slot : plan.create()) {
                 pg.createPhysicalSlot(slot);
                 LOG.info("created replication slot " + slot);
             }
+            for (Map.Entry<String, PermanentSlot> e : plan.createLogical().entrySet()) {
+                PermanentSlot s = e.getValue();
+                try {
+                    pg.createLogicalSlot(e.getKey(), s.database(), s.plugin());
+                    LOG.info("created logical replication slot " + e.getKey() + " (database " + s.database()
+                            + ", plugin " + s.plugin() + ")");
+                    loggedSlotProblems.removeIf(p -> p.startsWith(e.getKey() + ":"));
+                } catch (PostgresException ex) {
+                    logSlotProblem(e.getKey() + ": cannot create the permanent logical replication slot: "
+                            + ex.getMessage());
+                }
+            }
+            for (String name : plan.conflicts()) {
+                logSlotProblem(name + ": the permanent logical replication slot has the name of a member's "
+                        + "physical slot; not created");
+            }
             for (String slot : plan.drop()) {
                 pg.dropPhysicalSlot(slot);
+                LOG.info("dropped replication slot " + slot + ": its member has been gone for more than "
+                        + "member_slots_ttl (" + dynamic.slots().memberSlotsTtl() + " s) or no longer streams");
             }
         } catch (PostgresException e) {
             LOG.warning("replication slot maintenance failed: " + e.getMessage());
+        }
+    }
+
+    private void logSlotProblem(String problem) {
+        if (loggedSlotProblems.size() < 1000 && loggedSlotProblems.add(problem)) {
+            LOG.warning(problem);
         }
     }
 

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -57,17 +58,23 @@ public final class LocalPostgres implements PostgresController {
     private volatile String configuredUpstream;
 
     public LocalPostgres(BatonConfig config, PgBinaries bin, ProcessRunner runner) {
-        this(config, bin, runner, PgQueries.jdbc(config), Clock.systemDefaultZone());
+        this(config, bin, runner, PgQueries.jdbc(config), database -> PgQueries.jdbc(config, database),
+                Clock.systemDefaultZone());
     }
 
     LocalPostgres(BatonConfig config, PgBinaries bin, ProcessRunner runner, PgQueries.Connector connector, Clock clock) {
+        this(config, bin, runner, connector, database -> connector, clock);
+    }
+
+    private LocalPostgres(BatonConfig config, PgBinaries bin, ProcessRunner runner, PgQueries.Connector connector,
+                          java.util.function.Function<String, PgQueries.Connector> databases, Clock clock) {
         this.config = config;
         this.dataDir = config.postgresql().dataDir().toAbsolutePath().normalize();
         this.postmaster = new Postmaster(dataDir);
         this.inspector = new DataDirInspector(bin, runner, dataDir);
         this.files = new PgConfFiles(config, dataDir, new PgCatalogCache(bin, runner));
         this.pgCtl = new PgCtl(bin, runner, dataDir, logFile(), postmaster::isRunning);
-        this.queries = new PgQueries(connector);
+        this.queries = new PgQueries(connector, databases);
         this.bootstrapper = new Bootstrapper(config, bin, runner, dataDir, inspector, files);
         this.customBootstrap = new CustomBootstrap(config, runner, dataDir, inspector, files);
         this.postBootstrap = new PostBootstrap(config, runner, files);
@@ -336,6 +343,16 @@ public final class LocalPostgres implements PostgresController {
     @Override
     public void dropPhysicalSlot(String name) {
         queries.dropPhysicalSlot(name);
+    }
+
+    @Override
+    public List<ReplicationSlot> replicationSlots() {
+        return queries.replicationSlots();
+    }
+
+    @Override
+    public void createLogicalSlot(String name, String database, String plugin) {
+        queries.createLogicalSlot(name, database, plugin);
     }
 
     @Override

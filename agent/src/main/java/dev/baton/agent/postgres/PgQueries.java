@@ -52,10 +52,17 @@ final class PgQueries {
             """;
 
     private final Connector connector;
+    /** A connection to another database of the local server (logical slots are made inside theirs). */
+    private final Function<String, Connector> databases;
     private Connection connection;
 
     PgQueries(Connector connector) {
+        this(connector, database -> connector);
+    }
+
+    PgQueries(Connector connector, Function<String, Connector> databases) {
         this.connector = connector;
+        this.databases = databases;
     }
 
     /**
@@ -64,10 +71,19 @@ final class PgQueries {
      * socket ({@link #socketFile}), where, as with libpq, TLS is not used.
      */
     static Connector jdbc(BatonConfig config) {
+        return jdbc(config, "postgres");
+    }
+
+    /**
+     * {@link #jdbc(BatonConfig)} to {@code database} (untrusted: URL-encoded into the JDBC URL,
+     * which the driver decodes).
+     */
+    static Connector jdbc(BatonConfig config, String database) {
         Credentials su = config.postgresql().authentication().superuser();
         boolean unix = config.postgresql().control().useUnixSocket();
         String url = "jdbc:postgresql://" + (unix ? "localhost" : hostForUrl(localHost(config.postgresql().listenHost())))
-                + ":" + config.postgresql().listenPort() + "/postgres";
+                + ":" + config.postgresql().listenPort() + "/"
+                + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8);
         String socketFile = unix ? socketFile(config).toString() : null;
         return () -> {
             Properties p = new Properties();
@@ -423,6 +439,39 @@ final class PgQueries {
         } catch (SQLException e) {
             close();
             throw new PostgresException("cannot list replication slots: " + e.getMessage(), e);
+        }
+    }
+
+    /** Every non-temporary slot, sorted by name. */
+    synchronized List<ReplicationSlot> replicationSlots() {
+        try (Statement st = connection().createStatement();
+             ResultSet rs = st.executeQuery("SELECT slot_name, slot_type, database, plugin FROM pg_replication_slots "
+                     + "WHERE NOT temporary ORDER BY slot_name")) {
+            List<ReplicationSlot> slots = new ArrayList<>();
+            while (rs.next()) {
+                slots.add(new ReplicationSlot(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+            }
+            return slots;
+        } catch (SQLException e) {
+            close();
+            throw new PostgresException("cannot list replication slots: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Creates a logical slot over a one-off connection to {@code database} (a logical slot belongs
+     * to the database it is made in); name and plugin are bind parameters.
+     */
+    synchronized void createLogicalSlot(String name, String database, String plugin) {
+        try (Connection c = databases.apply(database).connect();
+             PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, ?) WHERE NOT EXISTS "
+                     + "(SELECT 1 FROM pg_replication_slots WHERE slot_name = ?)")) {
+            ps.setString(1, name);
+            ps.setString(2, plugin);
+            ps.setString(3, name);
+            ps.execute();
+        } catch (SQLException e) {
+            throw new PostgresException("logical replication slot " + name + ": " + e.getMessage(), e);
         }
     }
 

@@ -95,6 +95,19 @@ public interface PostgresController {
 
     void dropPhysicalSlot(String name);
 
+    /** Every (non-temporary) replication slot, physical and logical. */
+    default java.util.List<ReplicationSlot> replicationSlots() {
+        return physicalSlots().stream().sorted().map(ReplicationSlot::physical).toList();
+    }
+
+    /**
+     * Creates a logical slot in {@code database} with output {@code plugin} unless a slot of that
+     * name exists (both values are untrusted: passed as bind parameters and in the connection).
+     */
+    default void createLogicalSlot(String name, String database, String plugin) {
+        throw new PostgresException("logical replication slots are not supported here", null);
+    }
+
     /**
      * What pg_rewind would do against the given primary (a dry run; a stopped, crashed directory
      * first gets single-user crash recovery, as pg_rewind needs a clean shutdown).

@@ -42,6 +42,8 @@ final class FakePostgres implements PostgresController {
     String syncNames;
     boolean pendingRestart;
     Set<String> slots = new TreeSet<>();
+    /** Logical slots by name (database, plugin). */
+    java.util.Map<String, dev.baton.agent.postgres.ReplicationSlot> logicalSlots = new java.util.TreeMap<>();
     List<PgStatus.Replica> replication = new ArrayList<>();
     RewindCheck rewindCheck = new RewindCheck(false, 0, 0, "no rewind required");
     /** What fencing an old primary over SQL does (default: unreachable at once); sees host:port and the budget. */
@@ -305,6 +307,20 @@ final class FakePostgres implements PostgresController {
     public void dropPhysicalSlot(String name) {
         call("drop slot", name);
         slots.remove(name);
+    }
+
+    @Override
+    public List<dev.baton.agent.postgres.ReplicationSlot> replicationSlots() {
+        List<dev.baton.agent.postgres.ReplicationSlot> all = new java.util.ArrayList<>();
+        slots.forEach(n -> all.add(dev.baton.agent.postgres.ReplicationSlot.physical(n)));
+        all.addAll(logicalSlots.values());
+        return all;
+    }
+
+    @Override
+    public void createLogicalSlot(String name, String database, String plugin) {
+        call("create logical slot", name + " " + database + " " + plugin);
+        logicalSlots.put(name, dev.baton.agent.postgres.ReplicationSlot.logical(name, database, plugin));
     }
 
     @Override

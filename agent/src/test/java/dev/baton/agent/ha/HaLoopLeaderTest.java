@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.baton.config.DynamicConfig;
+import dev.baton.config.SlotsConfig;
 import dev.baton.leader.model.Role;
 import java.util.List;
 import java.util.Map;
@@ -46,14 +47,65 @@ class HaLoopLeaderTest {
         LoopHarness h = leading();
         h.pg.slots.add("gone_member");
         assertEquals("no action: I am the leader with the lock", h.cycle());
-        assertEquals(List.of("create slot node1", "create slot node3", "drop slot gone_member",
-                "synchronous_standby_names reset"), h.calls());
-        assertEquals("{\"optime\":" + h.pg.wal + "}", h.etcd.value("status").orElseThrow());
+        assertEquals(List.of("create slot node1", "create slot node3", "synchronous_standby_names reset"), h.calls(),
+                "a slot Baton never knew as a member's is not touched (a barman or pg_receivewal slot)");
+        assertEquals("{\"optime\":" + h.pg.wal + ",\"retain_slots\":[\"node1\",\"node3\"]}",
+                h.etcd.value("status").orElseThrow());
         assertTrue(h.holdsLock());
         assertEquals(h.state().lockValidUntilNanos(), h.watchdog.armedUntil, "the watchdog is armed to the same instant");
         assertEquals(h.nanos.get() + 4 * LoopHarness.SECOND, h.watchdog.armedUntil,
                 "sure for loop_wait + retry_timeout after the renewal");
         assertEquals(Role.PRIMARY, h.myKey().role());
+    }
+
+    @Test
+    void aGoneMembersSlotStaysForMemberSlotsTtlAndANewLeaderKnowsItFromTheStatusKey() {
+        LoopHarness h = leading();
+        h.config(DynamicConfig.defaults().withSlots(new SlotsConfig(60, java.util.Map.of(), List.of())));
+        h.cycle();
+        h.calls();
+        h.others.get("node3").die();
+        for (int i = 0; i < 30; i++) {
+            h.advanceSeconds(1);
+            assertEquals("no action: I am the leader with the lock", h.cycle());
+        }
+        assertEquals(List.of(), h.calls(), "node3 has been gone 30 s of member_slots_ttl 60 s");
+        assertTrue(h.etcd.value("status").orElseThrow().contains("\"retain_slots\":[\"node1\",\"node3\"]"));
+        for (int i = 0; i < 31; i++) {
+            h.advanceSeconds(1);
+            h.cycle();
+        }
+        assertEquals(List.of("drop slot node3"), h.calls());
+        assertTrue(h.etcd.value("status").orElseThrow().contains("\"retain_slots\":[\"node1\"]"),
+                h.etcd.value("status").orElseThrow());
+    }
+
+    @Test
+    void aNewLeaderStartsTheTtlOfTheRetainedSlotsAgain() {
+        LoopHarness h = new LoopHarness();
+        h.etcd.put("status", "{\"optime\":1,\"retain_slots\":[\"node1\",\"node3\",\"node9\"]}");
+        h.pg.slots.add("node9");
+        leading(h);
+        assertTrue(h.pg.slots.contains("node9"), "node9 (gone) is kept: member_slots_ttl starts at the takeover");
+        h.config(DynamicConfig.defaults().withSlots(new SlotsConfig(0, java.util.Map.of(), List.of())));
+        h.cycle();
+        assertTrue(h.calls().contains("drop slot node9"));
+    }
+
+    @Test
+    void permanentSlotsOnTheLeader() {
+        LoopHarness h = leading();
+        h.config(DynamicConfig.defaults().withSlots(new SlotsConfig(1800, java.util.Map.of(
+                "archiver", SlotsConfig.PermanentSlot.physical(),
+                "cdc", SlotsConfig.PermanentSlot.logical("app", "pgoutput")), List.of())));
+        h.cycle();
+        List<String> calls = h.calls();
+        assertTrue(calls.contains("create slot archiver"), calls.toString());
+        assertTrue(calls.contains("create logical slot cdc app pgoutput"), calls.toString());
+        assertTrue(h.etcd.value("status").orElseThrow().contains("\"retain_slots\":[\"node1\",\"node3\"]"),
+                "permanent slots are not member slots");
+        h.cycle();
+        assertEquals(List.of(), h.calls(), "nothing more to do");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.baton.agent.postgres;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.baton.config.Credentials;
 import java.util.Arrays;
@@ -213,6 +214,24 @@ class PgQueriesTest {
         jdbc.fail("SELECT pg_drop", "ERROR:  replication slot \"node3\" is active");
         PostgresException e = assertThrows(PostgresException.class, () -> queries.dropPhysicalSlot("node3"));
         assertEquals("replication slot node3: ERROR:  replication slot \"node3\" is active", e.getMessage());
+    }
+
+    @Test
+    void allSlotsAndLogicalSlotsInTheirDatabaseWithBindParameters() {
+        jdbc.rows("SELECT slot_name, slot_type, database, plugin", List.of(row("barman", "physical", null, null),
+                row("cdc", "logical", "app", "pgoutput")));
+        assertEquals(List.of(ReplicationSlot.physical("barman"), ReplicationSlot.logical("cdc", "app", "pgoutput")),
+                queries.replicationSlots());
+        List<String> databases = new java.util.ArrayList<>();
+        PgQueries q = new PgQueries(jdbc.connector(), db -> {
+            databases.add(db);
+            return jdbc.connector();
+        });
+        q.createLogicalSlot("cdc", "app'; DROP TABLE x; --", "pgoutput'); --");
+        assertEquals(List.of("app'; DROP TABLE x; --"), databases, "a one-off connection to the slot's database");
+        assertTrue(jdbc.log().contains("SELECT pg_create_logical_replication_slot(?, ?) WHERE NOT EXISTS "
+                + "(SELECT 1 FROM pg_replication_slots WHERE slot_name = ?) [cdc, pgoutput'); --, cdc]"),
+                jdbc.log().toString());
     }
 
     @Test
