@@ -2,6 +2,7 @@ package dev.baton.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.agent.ha.Cascade;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import java.util.ArrayList;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "topology", description = {"Show who streams from whom, with lag.",
-        "The leader, and under it the members that replicate from it, with their lag in MB. Reads etcd only."})
+        "The leader, and under it the members that replicate from it (cascaded ones under their replicatefrom member),",
+        "with their lag in MB. Reads etcd only."})
 public final class TopologyCommand extends ShowCommand {
 
     @Parameters(index = "1..*", paramLabel = "CLUSTER_NAME", description = "More clusters to show (without -c/--scope).")
@@ -52,8 +54,10 @@ public final class TopologyCommand extends ShowCommand {
     }
 
     /**
-     * Whom each member streams from. Baton replicas stream from the leader (no cascading yet), so
-     * every member but the leader hangs under it; without a leader everyone is a root.
+     * Whom each member streams from, as its agent decides it ({@link Cascade}): the leader, or its
+     * {@code replicatefrom} member while that one runs as a replica whose chain reaches the leader
+     * (patronictl's tree of cascading replicas). Without a leader only cascaded members hang
+     * under another; everyone else is a root.
      */
     static Map<String, List<String>> children(ClusterView view) {
         Map<String, List<String>> children = new LinkedHashMap<>();
@@ -80,11 +84,11 @@ public final class TopologyCommand extends ShowCommand {
     }
 
     private static String upstream(ClusterView view, MemberStatus m) {
-        String leader = view.leader();
-        if (leader == null || leader.equals(m.name()) || !view.members().containsKey(leader)) {
+        if (m.name().equals(view.leader())) {
             return null;
         }
-        return leader;
+        String upstream = Cascade.upstreamOf(m, view).name();
+        return upstream == null || upstream.equals(m.name()) ? null : upstream;
     }
 
     private static void addRows(String scope, ClusterView view, Map<String, List<String>> children, String name,
