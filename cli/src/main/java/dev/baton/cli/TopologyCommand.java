@@ -40,8 +40,8 @@ public final class TopologyCommand extends ShowCommand {
         List<String> roots = roots(view);
         if (format.equals("table")) {
             List<ListCommand.Row> rows = new ArrayList<>();
-            for (String r : roots) {
-                addRows(scope, view, children, r, 0, rows);
+            for (Line l : lines(view)) {
+                rows.add(ListCommand.row(scope, view, view.members().get(l.name()), l.shown()));
             }
             out().print(ListCommand.table(scope, view, rows));
         } else {
@@ -91,12 +91,24 @@ public final class TopologyCommand extends ShowCommand {
         return upstream == null || upstream.equals(m.name()) ? null : upstream;
     }
 
-    private static void addRows(String scope, ClusterView view, Map<String, List<String>> children, String name,
-                                int depth, List<ListCommand.Row> rows) {
-        String shown = depth == 0 ? name : "  ".repeat(depth - 1) + "+ " + name;
-        rows.add(ListCommand.row(scope, view, view.members().get(name), shown));
+    /** One table row: the member, and its name as shown (indented under its upstream, as patronictl's). */
+    record Line(String name, String shown) {
+    }
+
+    /** The table's rows in order: each root, then depth first the members streaming from it. */
+    static List<Line> lines(ClusterView view) {
+        Map<String, List<String>> children = children(view);
+        List<Line> lines = new ArrayList<>();
+        for (String r : roots(view)) {
+            addLines(children, r, 0, lines);
+        }
+        return lines;
+    }
+
+    private static void addLines(Map<String, List<String>> children, String name, int depth, List<Line> lines) {
+        lines.add(new Line(name, depth == 0 ? name : "  ".repeat(depth - 1) + "+ " + name));
         for (String c : children.getOrDefault(name, List.of())) {
-            addRows(scope, view, children, c, depth + 1, rows);
+            addLines(children, c, depth + 1, lines);
         }
     }
 
