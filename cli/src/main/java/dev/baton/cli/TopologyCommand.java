@@ -2,6 +2,7 @@ package dev.baton.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.agent.ha.Cascade;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
 import java.util.ArrayList;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "topology", description = {"Show who streams from whom, with lag.",
-        "The leader, and under it the members that replicate from it, with their lag in MB. Reads etcd only."})
+        "The leader, and under it the members that replicate from it (cascaded ones under their replicatefrom member),",
+        "with their lag in MB. Reads etcd only."})
 public final class TopologyCommand extends ShowCommand {
 
     @Parameters(index = "1..*", paramLabel = "CLUSTER_NAME", description = "More clusters to show (without -c/--scope).")
@@ -38,8 +40,8 @@ public final class TopologyCommand extends ShowCommand {
         List<String> roots = roots(view);
         if (format.equals("table")) {
             List<ListCommand.Row> rows = new ArrayList<>();
-            for (String r : roots) {
-                addRows(scope, view, children, r, 0, rows);
+            for (Line l : lines(view)) {
+                rows.add(ListCommand.row(scope, view, view.members().get(l.name()), l.shown()));
             }
             out().print(ListCommand.table(scope, view, rows));
         } else {
@@ -52,8 +54,10 @@ public final class TopologyCommand extends ShowCommand {
     }
 
     /**
-     * Whom each member streams from. Baton replicas stream from the leader (no cascading yet), so
-     * every member but the leader hangs under it; without a leader everyone is a root.
+     * Whom each member streams from, as its agent decides it ({@link Cascade}): the leader, or its
+     * {@code replicatefrom} member while that one runs as a replica whose chain reaches the leader
+     * (patronictl's tree of cascading replicas). Without a leader only cascaded members hang
+     * under another; everyone else is a root.
      */
     static Map<String, List<String>> children(ClusterView view) {
         Map<String, List<String>> children = new LinkedHashMap<>();
@@ -80,19 +84,31 @@ public final class TopologyCommand extends ShowCommand {
     }
 
     private static String upstream(ClusterView view, MemberStatus m) {
-        String leader = view.leader();
-        if (leader == null || leader.equals(m.name()) || !view.members().containsKey(leader)) {
+        if (m.name().equals(view.leader())) {
             return null;
         }
-        return leader;
+        String upstream = Cascade.upstreamOf(m, view).name();
+        return upstream == null || upstream.equals(m.name()) ? null : upstream;
     }
 
-    private static void addRows(String scope, ClusterView view, Map<String, List<String>> children, String name,
-                                int depth, List<ListCommand.Row> rows) {
-        String shown = depth == 0 ? name : "  ".repeat(depth - 1) + "+ " + name;
-        rows.add(ListCommand.row(scope, view, view.members().get(name), shown));
+    /** One table row: the member, and its name as shown (indented under its upstream, as patronictl's). */
+    record Line(String name, String shown) {
+    }
+
+    /** The table's rows in order: each root, then depth first the members streaming from it. */
+    static List<Line> lines(ClusterView view) {
+        Map<String, List<String>> children = children(view);
+        List<Line> lines = new ArrayList<>();
+        for (String r : roots(view)) {
+            addLines(children, r, 0, lines);
+        }
+        return lines;
+    }
+
+    private static void addLines(Map<String, List<String>> children, String name, int depth, List<Line> lines) {
+        lines.add(new Line(name, depth == 0 ? name : "  ".repeat(depth - 1) + "+ " + name));
         for (String c : children.getOrDefault(name, List.of())) {
-            addRows(scope, view, children, c, depth + 1, rows);
+            addLines(children, c, depth + 1, lines);
         }
     }
 

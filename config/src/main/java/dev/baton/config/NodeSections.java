@@ -41,7 +41,11 @@ final class NodeSections {
             n.issues().warn(n.path("failover_priority"), priority + " contradicts nofailover: " + nofailoverTag
                     + "; nofailover wins, as in Patroni: this node " + (nofailoverTag ? "is never promoted" : "may be promoted"));
         }
-        n.ignore("replicatefrom", "Patroni tag not supported by Baton: published, but has no effect");
+        JsonNode replicatefrom = n.value("replicatefrom");
+        if (replicatefrom != null && !(replicatefrom.isTextual() && !replicatefrom.textValue().isBlank())) {
+            n.issues().error(n.path("replicatefrom"), "must be the name of the member to stream from, got "
+                    + ConfigNode.describe(replicatefrom));
+        }
         Map<String, Object> all = new LinkedHashMap<>();
         for (Iterator<String> it = n.keys(); it.hasNext();) {
             String tag = it.next();

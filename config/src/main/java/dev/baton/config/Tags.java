@@ -23,6 +23,14 @@ public record Tags(boolean nofailover, boolean noloadbalance, boolean nosync, bo
     }
 
     /**
+     * Patroni's {@code replicatefrom} tag: the member to stream from instead of the leader when it
+     * runs as a replica (cascading replication); null when not set.
+     */
+    public String replicatefrom() {
+        return all.get("replicatefrom") instanceof String s && !s.isBlank() ? s.trim() : null;
+    }
+
+    /**
      * The priority among equally advanced candidates, as Patroni reads it: 0 when tagged
      * nofailover, else {@code failover_priority} (1 when not set).
      */

@@ -640,8 +640,18 @@ class ConfigLoaderTest {
         assertEquals("eu-west-1a", t.all().get("zone"));
         assertEquals(2, t.all().get("weight"));
         assertEquals("yes", t.all().get("nosync"));
-        assertTrue(warningsByPath(r).containsKey("tags.replicatefrom"));
+        assertEquals("node2", t.replicatefrom());
+        assertFalse(warningsByPath(r).containsKey("tags.replicatefrom"));
         assertFalse(warningsByPath(r).containsKey("tags.zone"));
+    }
+
+    @Test
+    void replicatefromMustNameAMember() throws Exception {
+        LoadResult r = load(MINIMAL + "tags: {replicatefrom: [node2]}\n");
+        assertTrue(message(r, "tags.replicatefrom").startsWith("must be the name of the member to stream from"),
+                r.errors().toString());
+        assertTrue(errorPaths(load(MINIMAL + "tags: {replicatefrom: ' '}\n")).contains("tags.replicatefrom"));
+        assertEquals(null, load(MINIMAL + "tags: {zone: a}\n").orThrow().tags().replicatefrom());
     }
 
     @Test

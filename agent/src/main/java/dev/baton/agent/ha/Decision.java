@@ -62,8 +62,11 @@ public sealed interface Decision {
     record Demote(String reason) implements Decision {
     }
 
-    /** Re-point the running replica at {@code leader} (reload, no restart); tagged nostream: at no one. */
-    record Follow(String leader, String reason) implements Decision {
+    /**
+     * Re-point the running replica at {@code upstream}, the leader or its replicatefrom member
+     * ({@link Cascade}), by a reload, no restart; tagged nostream: at no one.
+     */
+    record Follow(String upstream, String reason) implements Decision {
     }
 
     /** Give the leader key up (e.g. postgres did not come back within primary_start_timeout). */

@@ -39,7 +39,7 @@ import java.util.logging.Logger;
 record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresController pg, PeerClient peers,
                         LongActionSlot slot, Promotion promotion, Rejoin rejoin, LeaderDuties duties,
                         MemberPublisher publisher, Handover handover, FenceBeforePromote fencer, LoopContext ctx,
-                        RepositoryActions repository, CommandBootstrap command) {
+                        RepositoryActions repository, CommandBootstrap command, CascadeSlots cascadeSlots) {
     private static final Logger LOG = Logger.getLogger(DecisionExecutor.class.getName());
 
     /**
@@ -63,6 +63,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
                 duties.run(view, o.pg(), dynamic);
             } else if (o.pg().running() && o.pg().inRecovery()) {
                 duties.backups().runAsReplica(view);
+                cascadeSlots.run(view, dynamic);
             }
             return n.reason();
         }
@@ -74,7 +75,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         }
         if (d instanceof Clone c) {
             return clone(c.source() == null ? null : view.member(c.source()).orElseThrow(),
-                    view.leaderMember().orElse(null), c.reason());
+                    upstreamMember(view, view.leaderMember().orElse(null)), c.reason());
         }
         if (d instanceof StartPrimary s) {
             slot.submit(LongAction.START_PRIMARY.running(), () -> {
@@ -132,7 +133,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             return s.reason();
         }
         if (d instanceof Follow f) {
-            pg.configure(true, streamFrom(view.member(f.leader()).orElseThrow()), dynamic);
+            pg.configure(true, streamFrom(view.member(f.upstream()).orElseThrow()), dynamic);
             pg.reload();
             ctx.listener().reloaded(Role.REPLICA); // on_reload, as Patroni's follow() by reload
             return f.reason();
@@ -177,11 +178,24 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
     }
 
     /**
-     * Copies the data directory from {@code source} (the leader or a clonefrom member; null: a
-     * no_leader method, without a source), then streams from the leader.
+     * Whom a replica of {@code leader} streams from: its replicatefrom member when that one can be
+     * streamed from ({@link Cascade}), else {@code leader}; a leader other than the cluster's (a
+     * switchover's candidate) as given.
      */
-    private String clone(MemberStatus source, MemberStatus leader, String sentence) {
-        Upstream up = streamFrom(leader);
+    MemberStatus upstreamMember(ClusterView view, MemberStatus leader) {
+        if (leader == null || !leader.name().equals(view.leader())) {
+            return leader;
+        }
+        return Cascade.upstream(config.name(), ctx.tags().replicatefrom(), view).member().orElse(leader);
+    }
+
+    /**
+     * Copies the data directory from {@code source} (the leader or a clonefrom member; null: a
+     * no_leader method, without a source), then streams from {@code upstream} (the leader or its
+     * replicatefrom member).
+     */
+    private String clone(MemberStatus source, MemberStatus upstream, String sentence) {
+        Upstream up = streamFrom(upstream);
         slot.submit(repository.cloneStart(source), () -> {
             String how = repository.createReplica(source);
             LOG.info("replica data directory made by " + how);
@@ -197,7 +211,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
     private String startReplica(ClusterView view, StartReplica s) {
         MemberStatus leader = s.leader() == null ? null : view.member(s.leader()).orElse(null);
         boolean leaderKnown = leader != null && leader.host() != null;
-        Upstream up = streamFrom(leader);
+        Upstream up = streamFrom(upstreamMember(view, leader));
         LongAction.Running what = s.rewindFirst() ? LongAction.REWIND.on(s.leader()) : LongAction.START_REPLICA.running();
         slot.submit(what, () -> {
             if (s.rewindFirst() && leaderKnown) {

@@ -222,9 +222,20 @@ public final class HaDecider {
                 return NoAction.of("no action: I am a secondary tagged nostream; I do not stream from leader "
                         + c.leader() + " (WAL comes from the archive only)");
             }
-            String target = leader.map(m -> m.host() + ":" + m.port()).orElse(null);
-            if (leader.isPresent() && leader.get().host() != null && !target.equals(o.upstream())) {
-                return new Follow(c.leader(), "following new leader " + c.leader());
+            Cascade.Choice choice = Cascade.upstream(o.me(), o.replicatefrom(), c);
+            Optional<MemberStatus> up = choice.member();
+            if (up.isPresent() && up.get().host() != null
+                    && !(up.get().host() + ":" + up.get().port()).equals(o.upstream())) {
+                if (choice.cascaded(c)) {
+                    return new Follow(choice.name(), "streaming from " + choice.name() + " (tagged replicatefrom) "
+                            + "instead of leader " + c.leader());
+                }
+                return new Follow(c.leader(), choice.fallback() == null ? "following new leader " + c.leader()
+                        : "following leader " + c.leader() + ": " + choice.fallback());
+            }
+            if (choice.cascaded(c)) {
+                return NoAction.of("no action: I am a secondary and I am replicating from " + choice.name()
+                        + " (tagged replicatefrom), leader " + c.leader());
             }
             return NoAction.of("no action: I am a secondary and I am following a leader " + c.leader());
         }

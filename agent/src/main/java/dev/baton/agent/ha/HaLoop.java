@@ -157,7 +157,8 @@ public final class HaLoop implements AutoCloseable {
         this.handover = new Handover(config.name(), store, reader, pg, peers, ticker, pause);
         this.executor = new DecisionExecutor(config, store, pg, peers, slot, promotion, rejoin, duties, publisher,
                 handover, fencer, ctx, new RepositoryActions(config, store, pg, backups, slot, ctx, ticker, pause,
-                backupDuties::stanzaEnsured), new CommandBootstrap(config, store, pg, slot, ctx, ticker, pause));
+                backupDuties::stanzaEnsured), new CommandBootstrap(config, store, pg, slot, ctx, ticker, pause),
+                new CascadeSlots(config.name(), pg));
         this.operator = new OperatorActions(config.name(), pg, slot, rejoin, applier, publisher::state, ctx, clock);
         this.publisher.setScheduledRestart(() -> operator.scheduled().orElse(null));
         this.outage = new OutageResponse(pg, lock, slot, dataDir, ctx, ticker);
@@ -353,7 +354,7 @@ public final class HaLoop implements AutoCloseable {
                 new Observation.Local(dir, alive, status, pg.configuredUpstream()),
                 new Observation.Memory(busy, cycleClock.primaryDownSeconds(now), cycleClock.leaderlessSeconds(now),
                         rejoin.requested(), rejoin.failedSentence()),
-                clock.instant(), keyOnMyLease, config.tags().nostream());
+                clock.instant(), keyOnMyLease, config.tags().nostream(), config.tags().replicatefrom());
         Decision d = decider.decide(o);
         String sentence = executor.execute(d, o, sureUntil);
         if (d instanceof Decision.NoAction && alive && status.running()) {

@@ -19,9 +19,18 @@ import java.time.Instant;
  * @param leaderKeyOnMyLease the leader key is bound to the lease I renewed this cycle, whatever it names, or it
  *                   lost its lease to an overwrite while I held the lock
  * @param nostream   this member's nostream tag: as a replica it does not stream (no primary_conninfo)
+ * @param replicatefrom this member's replicatefrom tag (null: none): the member it streams from instead
+ *                   of the leader when it can ({@link Cascade})
  */
 public record Observation(String me, boolean nofailover, ClusterView cluster, boolean lockIsMine, Local local,
-                          Memory memory, Instant now, boolean leaderKeyOnMyLease, boolean nostream) {
+                          Memory memory, Instant now, boolean leaderKeyOnMyLease, boolean nostream,
+                          String replicatefrom) {
+
+    /** An observation of a member not tagged replicatefrom. */
+    public Observation(String me, boolean nofailover, ClusterView cluster, boolean lockIsMine, Local local,
+                       Memory memory, Instant now, boolean leaderKeyOnMyLease, boolean nostream) {
+        this(me, nofailover, cluster, lockIsMine, local, memory, now, leaderKeyOnMyLease, nostream, null);
+    }
 
     /** An observation of a member that streams (not tagged nostream). */
     public Observation(String me, boolean nofailover, ClusterView cluster, boolean lockIsMine, Local local,

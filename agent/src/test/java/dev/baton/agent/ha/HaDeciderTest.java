@@ -40,6 +40,7 @@ class HaDeciderTest {
         String upstream;
         boolean nofailover;
         boolean nostream;
+        String replicatefrom;
         LongAction.Running busy;
         double downSeconds = -1;
         double leaderlessSeconds = -1;
@@ -197,7 +198,12 @@ class HaDeciderTest {
             ClusterView view = new ClusterView(initialize, leader, lockIsMine ? 7 : 9, members, dynamic, true, 0, snap);
             return new Observation("me", nofailover, view, lockIsMine, new Observation.Local(dir, alive, pg, upstream),
                     new Observation.Memory(busy, downSeconds, leaderlessSeconds, rewindRequested, rewindFailed), now,
-                    lockIsMine || keyOnMyLease, nostream);
+                    lockIsMine || keyOnMyLease, nostream, replicatefrom);
+        }
+
+        Case replicatefrom(String name) {
+            replicatefrom = name;
+            return this;
         }
     }
 
@@ -403,6 +409,24 @@ class HaDeciderTest {
         t.row("I am tagged nostream and primary_conninfo points somewhere", c().leader("node1").nostream()
                                 .upstream("127.0.0.1:5432"),
                         Decision.Follow.class, "not streaming from leader node1: I am tagged nostream");
+        t.row("I am tagged replicatefrom a running replica and stream from the leader",
+                        c().leader("node1").member("node2", "running", "127.0.0.2", 5433).replicatefrom("node2")
+                                .upstream("127.0.0.1:5432"),
+                        Decision.Follow.class, "streaming from node2 (tagged replicatefrom) instead of leader node1");
+        t.row("I stream from my replicatefrom member",
+                        c().leader("node1").member("node2", "running", "127.0.0.2", 5433).replicatefrom("node2")
+                                .upstream("127.0.0.2:5433"),
+                        Decision.NoAction.class, "no action: I am a secondary and I am replicating from node2 "
+                                + "(tagged replicatefrom), leader node1");
+        t.row("My replicatefrom member stopped",
+                        c().leader("node1").member("node2", "stopped", "127.0.0.2", 5433).replicatefrom("node2")
+                                .upstream("127.0.0.2:5433"),
+                        Decision.Follow.class, "following leader node1: replicatefrom member node2 is not running (stopped)");
+        t.row("My replicatefrom member is gone and I follow the leader",
+                        c().leader("node1").replicatefrom("node2").upstream("127.0.0.1:5432"),
+                        Decision.NoAction.class, "no action: I am a secondary and I am following a leader node1");
+        t.row("I am tagged replicatefrom the leader", c().leader("node1").replicatefrom("node1").upstream("127.0.0.1:5432"),
+                        Decision.NoAction.class, "no action: I am a secondary and I am following a leader node1");
         t.row("I am tagged nostream and primary_conninfo points nowhere", c().leader("node1").nostream()
                                 .pg(true, archiveReplica(100)),
                         Decision.NoAction.class, "no action: I am a secondary tagged nostream; I do not stream from "

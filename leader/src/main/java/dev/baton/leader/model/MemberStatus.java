@@ -212,6 +212,15 @@ public record MemberStatus(String name, String connUrl, String apiUrl, MemberSta
         return tag("clonefrom") && host() != null;
     }
 
+    /**
+     * Patroni's replicatefrom tag: the member this one streams from instead of the leader when it
+     * can (cascading replication); null when absent, blank or not a string.
+     */
+    public String replicatefrom() {
+        Object v = tags.get("replicatefrom");
+        return v instanceof String s && !s.isBlank() ? s.trim() : null;
+    }
+
     private Integer priorityTag() {
         Object p = tags.get("failover_priority");
         if (p == null) {
