@@ -49,9 +49,14 @@ final class CascadeSlots {
                 created.add(slot);
                 LOG.info("created replication slot " + slot + " for a member cascading from me");
             }
-            for (String slot : plan.drop()) {
-                if (created.contains(slot)) {
+            // SlotPlanner never drops (the leader's drops go through member_slots_ttl); here only
+            // what this run created and no member needs any more.
+            Set<String> wanted = new java.util.TreeSet<>();
+            members.forEach(m -> wanted.add(SlotPlanner.slotName(m.name())));
+            for (String slot : new java.util.TreeSet<>(created)) {
+                if (!wanted.contains(slot)) {
                     pg.dropPhysicalSlot(slot); // not while a standby streams from it: then retried next cycle
+                    created.remove(slot);
                     LOG.info("dropped replication slot " + slot + ": no member cascades from me through it any more");
                 }
             }
