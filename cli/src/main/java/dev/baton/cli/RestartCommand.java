@@ -117,6 +117,16 @@ public final class RestartCommand extends BaseCommand {
             }
             AgentClient.Reply reply = api.call(m, "POST", "restart", REQUEST_TIMEOUT,
                     (c, base) -> c.scheduleRestart(base, when, pending, onlyRole, pgVersion, REQUEST_TIMEOUT));
+            if (reply.status() == 409 && force.force) {
+                // Scheduled so recently that the member key did not show it yet: replace it all the same.
+                AgentClient.Reply d = api.call(m, "DELETE", "restart", REQUEST_TIMEOUT,
+                        (c, base) -> c.deleteScheduledRestart(base, REQUEST_TIMEOUT));
+                if (d.status() != 200 && d.status() != 404) {
+                    throw ExitException.failed(AgentApi.unexpected(m, "DELETE", "restart", d));
+                }
+                reply = api.call(m, "POST", "restart", REQUEST_TIMEOUT,
+                        (c, base) -> c.scheduleRestart(base, when, pending, onlyRole, pgVersion, REQUEST_TIMEOUT));
+            }
             switch (reply.status()) {
                 case 202, 200 -> out().println("Success: restart scheduled on member " + m.name());
                 case 409 -> {
