@@ -15,16 +15,18 @@ import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.IamClientBuilder;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.SsmClientBuilder;
 
 /**
- * The EC2, ELBv2, S3 and IAM clients of one command, on the URLConnection HTTP client, with the SDK's
+ * The EC2, ELBv2, S3, IAM and SSM clients of one command, on the URLConnection HTTP client, with the SDK's
  * standard retries (5 attempts: throttling and 5xx are retried with backoff) and bounded calls.
  *
  * @param http the HTTP client both use; closed with them, since the SDK leaves a client it was
  *             given to its owner
  */
 public record AwsClients(SdkHttpClient http, Ec2Client ec2, ElasticLoadBalancingV2Client elbv2, S3Client s3,
-                         IamClient iam) implements AutoCloseable {
+                         IamClient iam, SsmClient ssm) implements AutoCloseable {
     static final int MAX_ATTEMPTS = 5;
 
     /** Clients for {@code target}, signing with {@code credentials} (the caller closes those). */
@@ -65,7 +67,12 @@ public record AwsClients(SdkHttpClient http, Ec2Client ec2, ElasticLoadBalancing
         if (target.iamEndpoint() != null) {
             ib.endpointOverride(target.iamEndpoint());
         }
-        return new AwsClients(http, eb.build(), lb.build(), sb.build(), ib.build());
+        SsmClientBuilder mb = SsmClient.builder().region(Region.of(target.region())).credentialsProvider(credentials)
+                .httpClient(http).overrideConfiguration(override);
+        if (target.ssmEndpoint() != null) {
+            mb.endpointOverride(target.ssmEndpoint());
+        }
+        return new AwsClients(http, eb.build(), lb.build(), sb.build(), ib.build(), mb.build());
     }
 
     @Override
@@ -74,6 +81,7 @@ public record AwsClients(SdkHttpClient http, Ec2Client ec2, ElasticLoadBalancing
         elbv2.close();
         s3.close();
         iam.close();
+        ssm.close();
         http.close();
     }
 }

@@ -15,12 +15,14 @@ import java.util.function.Supplier;
  * @param elbv2Endpoint endpoint override for ELBv2, or null
  * @param s3Endpoint    endpoint override for S3 (then path-style addresses), or null
  * @param iamEndpoint   endpoint override for IAM, or null
+ * @param ssmEndpoint   endpoint override for SSM (Parameter Store), or null
  */
-public record AwsTarget(String region, URI ec2Endpoint, URI elbv2Endpoint, URI s3Endpoint, URI iamEndpoint) {
+public record AwsTarget(String region, URI ec2Endpoint, URI elbv2Endpoint, URI s3Endpoint, URI iamEndpoint,
+                        URI ssmEndpoint) {
 
     /** One endpoint override for every service (or null for none): the emulator, tests. */
     public AwsTarget(String region, URI ec2Endpoint, URI elbv2Endpoint) {
-        this(region, ec2Endpoint, elbv2Endpoint, ec2Endpoint, ec2Endpoint);
+        this(region, ec2Endpoint, elbv2Endpoint, ec2Endpoint, ec2Endpoint, ec2Endpoint);
     }
 
     /**
@@ -49,18 +51,21 @@ public record AwsTarget(String region, URI ec2Endpoint, URI elbv2Endpoint, URI s
         URI elbv2;
         URI s3;
         URI iam;
+        URI ssm;
         if (endpointFlag != null) {
             ec2 = url("--endpoint-url", endpointFlag);
             elbv2 = ec2;
             s3 = ec2;
             iam = ec2;
+            ssm = ec2;
         } else {
             ec2 = endpoint(env, "AWS_ENDPOINT_URL_EC2");
             elbv2 = endpoint(env, "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2");
             s3 = endpoint(env, "AWS_ENDPOINT_URL_S3");
             iam = endpoint(env, "AWS_ENDPOINT_URL_IAM");
+            ssm = endpoint(env, "AWS_ENDPOINT_URL_SSM");
         }
-        return new AwsTarget(region, ec2, elbv2, s3, iam);
+        return new AwsTarget(region, ec2, elbv2, s3, iam, ssm);
     }
 
     private static URI endpoint(Map<String, String> env, String serviceVariable) {

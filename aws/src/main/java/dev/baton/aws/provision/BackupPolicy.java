@@ -17,6 +17,13 @@ public final class BackupPolicy {
     public static final String BACKUP_POLICY = "baton-backup";
     /** Inline policy of the instance role: the agents' load balancer calls. */
     public static final String ROUTING_POLICY = "baton-routing";
+    /** Inline policy of the instance role: read the cluster's SSM parameters (its secrets). */
+    public static final String SECRETS_POLICY = "baton-secrets";
+    /** Inline policy of the instance role: read the Baton package uploaded to the cluster's bucket. */
+    public static final String PACKAGE_POLICY = "baton-package";
+    /** Every inline policy Baton may put on a cluster's role (delete-cluster removes them all). */
+    public static final java.util.List<String> ALL_POLICIES = java.util.List.of(ROUTING_POLICY, BACKUP_POLICY,
+            SECRETS_POLICY, PACKAGE_POLICY);
     /** The weekly full and daily differential backups the node YAML gets (cron, UTC). */
     public static final String FULL_SCHEDULE = "0 3 * * 0";
     public static final String DIFF_SCHEDULE = "0 3 * * 1-6";
@@ -80,6 +87,36 @@ public final class BackupPolicy {
                 + "{\"Sid\":\"ObjectsUnderOwnPrefix\",\"Effect\":\"Allow\","
                 + "\"Action\":[\"s3:GetObject\",\"s3:PutObject\",\"s3:DeleteObject\"],"
                 + "\"Resource\":\"" + arn + "/" + cluster + "/*\"}]}";
+    }
+
+    /**
+     * Read access to the cluster's parameters only: {@code ssm:GetParameter} and {@code
+     * ssm:GetParameters} on {@code parameter/baton/NAME/*} in the region (any account: the role
+     * lives in one). SecureString values are encrypted with the AWS managed key {@code aws/ssm},
+     * whose key policy lets the account's principals decrypt through SSM, so no KMS statement is needed.
+     */
+    public static String secretsPolicy(String region, String cluster) {
+        if (!Names.isClusterName(cluster)) {
+            throw new IllegalArgumentException("not a cluster name: " + cluster);
+        }
+        return "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ReadOwnParameters\",\"Effect\":\"Allow\","
+                + "\"Action\":[\"ssm:GetParameter\",\"ssm:GetParameters\"],"
+                + "\"Resource\":\"arn:aws:ssm:" + region + ":*:parameter" + ParameterStore.prefix(cluster) + "*\"}]}";
+    }
+
+    /** The key prefix of the Baton package in the cluster's bucket: {@code NAME/package/}. */
+    public static String packagePrefix(String cluster) {
+        return cluster + "/package/";
+    }
+
+    /** Read access to the Baton package in the cluster's bucket: {@code s3:GetObject} on {@code NAME/package/*}. */
+    public static String packagePolicy(String bucket, String cluster) {
+        if (!isBucketName(bucket)) {
+            throw new IllegalArgumentException("not a bucket name: " + bucket);
+        }
+        return "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ReadOwnPackage\",\"Effect\":\"Allow\","
+                + "\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::" + bucket + "/" + packagePrefix(cluster)
+                + "*\"}]}";
     }
 
     /** The agents' load balancer calls (docs/aws.md, "IAM permissions"). */

@@ -92,7 +92,7 @@ public final class ClusterBackups {
             gone(() -> iam.deleteInstanceProfile(r -> r.instanceProfileName(name)));
             report.put(RoleStep.PROFILE, name, profile.arn(), Status.DELETED, "");
         }
-        for (String policy : List.of(BackupPolicy.ROUTING_POLICY, BackupPolicy.BACKUP_POLICY)) {
+        for (String policy : BackupPolicy.ALL_POLICIES) {
             gone(() -> iam.deleteRolePolicy(r -> r.roleName(name).policyName(policy)));
         }
         gone(() -> iam.deleteRole(r -> r.roleName(name)));

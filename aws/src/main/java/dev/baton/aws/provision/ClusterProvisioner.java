@@ -51,6 +51,9 @@ public final class ClusterProvisioner {
     /** Null without S3 and IAM clients (then a spec with backups is refused). */
     private final BucketStep buckets;
     private final RoleStep roles;
+    /** Null without an SSM client: then the secrets travel in the user data (the layout before SSM). */
+    private final ParameterStore parameters;
+    private final PackageStep packages;
 
     /** As below, with a new CA made now for a cluster without instances yet. */
     public ClusterProvisioner(Ec2Client ec2, ElasticLoadBalancingV2Client elb, String region, Pacing pacing,
@@ -79,8 +82,30 @@ public final class ClusterProvisioner {
     public ClusterProvisioner(Ec2Client ec2, ElasticLoadBalancingV2Client elb, S3Client s3, IamClient iam,
                               String region, Pacing pacing, Supplier<String> passwordSource,
                               java.util.function.Function<String, UserData.ClusterCa> caSource, Progress progress) {
+        this(ec2, elb, s3, iam, null, region, pacing, passwordSource, caSource, progress);
+    }
+
+    /**
+     * What create-cluster uses: with SSM, no secret goes into the user data. The passwords and the
+     * CA's key are SecureString parameters under {@code /baton/NAME/} ({@link ParameterStore});
+     * without {@code --baton-url} this build's package goes to the cluster's private bucket
+     * ({@link PackageStep}); the instances get a role of the cluster (unless {@code
+     * --instance-profile}) that may read just those; without {@code --ami} the image is the
+     * current Debian 12 one.
+     *
+     * @param ssm SSM client, or null for the layout before SSM (secrets in the user data)
+     */
+    public ClusterProvisioner(Ec2Client ec2, ElasticLoadBalancingV2Client elb, S3Client s3, IamClient iam,
+                              software.amazon.awssdk.services.ssm.SsmClient ssm, String region, Pacing pacing,
+                              Supplier<String> passwordSource,
+                              java.util.function.Function<String, UserData.ClusterCa> caSource, Progress progress) {
         this.buckets = s3 == null ? null : new BucketStep(s3, region, progress);
-        this.roles = iam == null ? null : new RoleStep(iam, progress);
+        this.roles = iam == null ? null : new RoleStep(iam, progress, region, ssm != null);
+        this.parameters = ssm == null ? null : new ParameterStore(ssm);
+        this.packages = s3 == null ? null : new PackageStep(s3, progress);
+        if (ssm != null && (s3 == null || iam == null)) {
+            throw new IllegalArgumentException("with SSM, the S3 and IAM clients are needed too");
+        }
         this.ec2 = Objects.requireNonNull(ec2, "ec2");
         Objects.requireNonNull(elb, "elb");
         this.region = Objects.requireNonNull(region, "region");
@@ -107,12 +132,12 @@ public final class ClusterProvisioner {
      * @param secrets   the passwords and CA of the existing members, or null when there are none
      */
     public record Plan(ClusterSpec spec, Network network, Inventory inventory, ProvisionReport report,
-                       List<String> memberIps, Secrets secrets, Set<String> registered) {
+                       List<String> memberIps, Secrets secrets, Set<String> registered, PackageStep.Local pkg) {
     }
 
     /** The backup bucket of a spec with backups (Baton's or {@code --backup-bucket}); null without backups. */
     public static String backupBucket(Plan plan) {
-        return plan.spec().backup() ? BucketStep.bucket(plan.spec(), plan.network().vpcId()) : null;
+        return plan.spec().backup() || plan.pkg() != null ? BucketStep.bucket(plan.spec(), plan.network().vpcId()) : null;
     }
 
     /**
@@ -128,24 +153,55 @@ public final class ClusterProvisioner {
         if (spec.backup() && (buckets == null || roles == null)) {
             throw new IllegalStateException("a cluster with backups needs the S3 and IAM clients");
         }
+        boolean ssm = parameters != null;
+        if (spec.ami() == null) {
+            if (!ssm) {
+                throw new InvalidSpecException("--ami: give an image id (the default Debian image is looked up in SSM)");
+            }
+            spec = spec.withAmi(parameters.debianAmi());
+        }
+        PackageStep.Local pkg = null;
+        if (ssm && spec.uploadsPackage()) {
+            if (spec.packageFile() == null) {
+                throw new InvalidSpecException("--package: no Baton package to upload; give --package PATH (the .deb "
+                        + "of this build) or --baton-url URL");
+            }
+            pkg = PackageStep.local(spec.packageFile());
+        }
         Network net = network(spec);
         List<String> ips = spec.colocateEtcd() ? memberIps(spec, net) : null;
         Inventory inv = inventory.read(spec.name());
-        Secrets secrets = instances.existingSecrets(spec, ips, inv.live());
+        Secrets stored = ssm ? parameters.secrets(spec.name()) : null;
+        Secrets secrets = instances.existingSecrets(spec, ips, inv.live(), stored);
         Set<String> registered = targets.registered(inv.targetGroup());
         ProvisionReport report = new ProvisionReport(spec.name());
         String name = Names.resource(spec.name());
-        if (spec.backup()) {
+        if (spec.backup() || pkg != null) {
             String bucket = BucketStep.bucket(spec, net.vpcId());
-            BucketStep.plan(report, spec, bucket, buckets.read(bucket));
+            BucketStep.State state = buckets.read(bucket);
+            BucketStep.plan(report, spec, bucket, state);
+            if (pkg != null) {
+                packages.plan(report, bucket, spec.name(), pkg, state == BucketStep.State.EXISTS);
+            }
+        }
+        if (roles != null) {
             roles.plan(report, spec);
+        }
+        if (ssm) {
+            List<String> have = parameters.names(spec.name());
+            for (String p : ParameterStore.ALL) {
+                String full = ParameterStore.name(spec.name(), p);
+                report.put(ParameterStore.KIND, full, have.contains(full) ? full : null,
+                        have.contains(full) ? ProvisionReport.Status.EXISTS : ProvisionReport.Status.MISSING,
+                        p.equals(ParameterStore.CA_CERT) ? "String" : "SecureString");
+            }
         }
         SecurityGroupStep.plan(report, name, inv.securityGroup(net.vpcId()), net.vpcId());
         TargetGroupStep.plan(report, name, inv.targetGroup());
         LoadBalancerStep.plan(report, spec, inv.loadBalancer(), inv.listeners());
         InstancesStep.plan(report, spec, net, inv, ips);
         TargetsStep.plan(report, spec, inv, registered);
-        return new Plan(spec, net, inv, report, ips, secrets, registered);
+        return new Plan(spec, net, inv, report, ips, secrets, registered, pkg);
     }
 
     /**
@@ -156,8 +212,9 @@ public final class ClusterProvisioner {
      * @throws SdkException         when what exists cannot be read (no credentials, ...); nothing was changed
      * @throws ProvisionException   when a step fails; its report says what exists and what not
      */
-    public ProvisionReport create(ClusterSpec spec) {
-        Plan plan = plan(spec);
+    public ProvisionReport create(ClusterSpec requested) {
+        Plan plan = plan(requested);
+        ClusterSpec spec = plan.spec();
         ProvisionReport report = plan.report();
         if (!plan.inventory().conflicts().isEmpty()) {
             throw new ProvisionException("checking names", String.join("; ", plan.inventory().conflicts())
@@ -171,14 +228,33 @@ public final class ClusterProvisioner {
         try {
             UserData.Backup backup = null;
             String profile = null;
-            if (spec.backup()) {
-                String bucket = buckets.apply(plan);
-                step = "instance role";
-                profile = roles.apply(plan, bucket);
-                backup = new UserData.Backup(bucket, region, BackupPolicy.repositoryPath(spec.name()));
+            boolean ssm = parameters != null;
+            String bucket = null;
+            if (spec.backup() || plan.pkg() != null) {
+                bucket = buckets.apply(plan);
+                if (spec.backup()) {
+                    backup = new UserData.Backup(bucket, region, BackupPolicy.repositoryPath(spec.name()));
+                }
             } else {
                 step(progress, 1, "backup: off (--no-backup)");
+            }
+            step = "instance role";
+            if (spec.backup() || ssm) {
+                profile = roles.apply(plan, bucket, plan.pkg() != null);
+            } else {
                 step(progress, 2, "instance role: none made (--no-backup)");
+            }
+            UserData.Package pkg = null;
+            if (plan.pkg() != null) {
+                step = "package";
+                pkg = packages.apply(report, bucket, region, spec.name(), plan.pkg());
+            }
+            Secrets secrets = instances.secrets(plan);
+            if (ssm) {
+                step = "parameters";
+                secrets = parameters.write(spec.name(), secrets, report);
+                progress.step("      secrets: SecureString parameters under " + ParameterStore.prefix(spec.name())
+                        + " (none in the user data)");
             }
             step = "security group";
             String sg = securityGroups.apply(plan);
@@ -189,7 +265,8 @@ public final class ClusterProvisioner {
             step = "listener";
             loadBalancers.listener(plan, lb, tg);
             step = "instances";
-            List<Instance> members = instances.apply(plan, sg, tg, backup, profile);
+            List<Instance> members = instances.apply(plan, sg, tg, backup, profile, secrets,
+                    ssm ? ParameterStore.prefix(spec.name()) : null, pkg);
             step = "waiting for the instances";
             members = instances.waitRunning(plan, members);
             step = "targets";

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * @param name              the cluster: Baton's scope, and the {@code baton:cluster} tag
  * @param instances         how many members (instances)
  * @param instanceType      EC2 instance type
- * @param ami               image id: a Debian 12+ or Ubuntu 22.04+ image with cloud-init
+ * @param ami               image id: a Debian 12+ or Ubuntu 22.04+ image with cloud-init; null: the
+ *                          current Debian 12 image (AWS's public SSM parameter, {@link ParameterStore#DEBIAN_AMI_PARAMETER})
  * @param subnets           subnets of one VPC; members go round-robin over them
  * @param keyName           EC2 key pair for SSH, or null
  * @param etcdHosts         external etcd ({@code HOST:PORT}), or empty with {@code colocateEtcd}
@@ -23,19 +24,23 @@ import java.util.regex.Pattern;
  * @param sshCidrs          CIDRs allowed to SSH (port 22); empty: no SSH rule
  * @param clientCidrs       CIDRs allowed to connect to PostgreSQL through the load balancer; empty
  *                          means the VPC's CIDR
- * @param batonUrl          where instances download the Baton jar
+ * @param batonUrl          where instances download the Baton jar, or null: the package {@code packageFile}
+ *                          is uploaded to the cluster's private bucket and fetched from there with the instance role
  * @param batonSha256       the jar's SHA-256, checked on the instance when given
  * @param instanceProfile   IAM instance profile (name or ARN) for the agents' load balancer calls, or null
  * @param ipOffset          with colocated etcd: the first member address of each subnet, counted from
  *                          the subnet's first usable address; null derives it from the name
  * @param backup            WAL archiving and scheduled backups to S3 (the bucket, an instance role
  *                          limited to the cluster's prefix, the node YAML's {@code backup} section)
- * @param backupBucket      an existing bucket for the backups, or null for one Baton makes
+ * @param backupBucket      an existing bucket for the backups and the package ({@code --bucket}), or null
+ *                          for one Baton makes
+ * @param packageFile       the Baton package ({@code .deb}, or a {@code .jar}) to upload, with {@code batonUrl} null
  */
 public record ClusterSpec(String name, int instances, String instanceType, String ami, List<String> subnets,
                           String keyName, List<String> etcdHosts, boolean colocateEtcd, boolean publicLoadBalancer,
                           List<String> sshCidrs, List<String> clientCidrs, String batonUrl, String batonSha256,
-                          String instanceProfile, Integer ipOffset, boolean backup, String backupBucket) {
+                          String instanceProfile, Integer ipOffset, boolean backup, String backupBucket,
+                          String packageFile) {
 
     /** Where instances get the Baton jar unless {@code --baton-url} says otherwise. */
     public static final String DEFAULT_BATON_URL = "https://github.com/baton-ha/baton/releases/latest/download/baton.jar";
@@ -59,9 +64,23 @@ public record ClusterSpec(String name, int instances, String instanceType, Strin
         etcdHosts = List.copyOf(etcdHosts == null ? List.of() : etcdHosts);
         sshCidrs = List.copyOf(sshCidrs == null ? List.of() : sshCidrs);
         clientCidrs = List.copyOf(clientCidrs == null ? List.of() : clientCidrs);
-        if (batonUrl == null) {
-            batonUrl = DEFAULT_BATON_URL;
-        }
+    }
+
+    /** This spec with an image id (the default one, looked up when {@code ami} is null). */
+    public ClusterSpec withAmi(String image) {
+        return new ClusterSpec(name, instances, instanceType, image, subnets, keyName, etcdHosts, colocateEtcd,
+                publicLoadBalancer, sshCidrs, clientCidrs, batonUrl, batonSha256, instanceProfile, ipOffset, backup,
+                backupBucket, packageFile);
+    }
+
+    /** True when the instances fetch Baton from the cluster's bucket (no {@code --baton-url}). */
+    public boolean uploadsPackage() {
+        return batonUrl == null;
+    }
+
+    /** True when the cluster has a bucket: for the backups, or for the package. */
+    public boolean needsBucket() {
+        return backup || uploadsPackage();
     }
 
     /** A builder with the defaults (1 instance, no SSH, the default Baton URL, no backup: the CLI turns it on). */
@@ -82,7 +101,7 @@ public record ClusterSpec(String name, int instances, String instanceType, Strin
         if (instanceType == null || !INSTANCE_TYPE.matcher(instanceType).matches()) {
             p.add("--instance-type: must be an EC2 instance type such as t3.medium, got \"" + instanceType + "\"");
         }
-        if (ami == null || !AMI.matcher(ami).matches()) {
+        if (ami != null && !AMI.matcher(ami).matches()) {
             p.add("--ami: must be an image id such as ami-0123456789abcdef0, got \"" + ami + "\"");
         }
         if (subnets.isEmpty()) {
@@ -132,7 +151,7 @@ public record ClusterSpec(String name, int instances, String instanceType, Strin
             p.add("--public: also give --client-cidr with the addresses clients connect from (the load balancer "
                     + "keeps client addresses, so the security group must allow them; 0.0.0.0/0 allows anyone)");
         }
-        if (!httpUrl(batonUrl)) {
+        if (batonUrl != null && !httpUrl(batonUrl)) {
             p.add("--baton-url: must be an http:// or https:// URL without quotes or spaces, got \"" + batonUrl + "\"");
         }
         if (batonSha256 != null && !SHA256.matcher(batonSha256).matches()) {
@@ -141,8 +160,14 @@ public record ClusterSpec(String name, int instances, String instanceType, Strin
         if (instanceProfile != null && !PROFILE.matcher(instanceProfile).matches()) {
             p.add("--instance-profile: must be an instance profile name or ARN, got \"" + instanceProfile + "\"");
         }
-        if (backupBucket != null && !backup) {
-            p.add("--backup-bucket: not with --no-backup");
+        if (backupBucket != null && !backup && !uploadsPackage()) {
+            p.add("--bucket: not with --no-backup and --baton-url (nothing would go in it)");
+        }
+        if (packageFile != null && batonUrl != null) {
+            p.add("--package and --baton-url: give only one of them");
+        }
+        if (batonSha256 != null && packageFile != null) {
+            p.add("--baton-sha256: not with --package (the uploaded package's SHA-256 is computed)");
         }
         if (backupBucket != null && !BackupPolicy.isBucketName(backupBucket)) {
             p.add("--backup-bucket: must be an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-'), got \""
@@ -201,6 +226,7 @@ public record ClusterSpec(String name, int instances, String instanceType, Strin
         private Integer ipOffset;
         private boolean backup;
         private String backupBucket;
+        private String packageFile;
 
         private Builder(String name) {
             this.name = name;
@@ -222,10 +248,12 @@ public record ClusterSpec(String name, int instances, String instanceType, Strin
         public Builder ipOffset(Integer v) { ipOffset = v; return this; }
         public Builder backup(boolean v) { backup = v; return this; }
         public Builder backupBucket(String v) { backupBucket = v; return this; }
+        public Builder packageFile(String v) { packageFile = v; return this; }
 
         public ClusterSpec build() {
             return new ClusterSpec(name, instances, instanceType, ami, subnets, keyName, etcdHosts, colocateEtcd,
-                    publicLoadBalancer, sshCidrs, clientCidrs, batonUrl, batonSha256, instanceProfile, ipOffset, backup, backupBucket);
+                    publicLoadBalancer, sshCidrs, clientCidrs, batonUrl, batonSha256, instanceProfile, ipOffset, backup, backupBucket,
+                    packageFile);
         }
     }
 }

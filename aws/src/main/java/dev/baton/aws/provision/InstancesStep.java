@@ -39,8 +39,16 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
      * members' (external versus colocated, or other peers).
      */
     Secrets existingSecrets(ClusterSpec spec, List<String> ips, List<Instance> live) {
+        return existingSecrets(spec, ips, live, null);
+    }
+
+    /**
+     * As above; {@code stored} are the secrets already in SSM Parameter Store (or null), used
+     * instead of those in the first member's user data (which has none when made with SSM).
+     */
+    Secrets existingSecrets(ClusterSpec spec, List<String> ips, List<Instance> live, Secrets stored) {
         if (live.isEmpty()) {
-            return null;
+            return stored;
         }
         Instance first = live.get(0);
         String data = ec2.describeInstanceAttribute(r -> r.instanceId(first.instanceId())
@@ -50,9 +58,11 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
                     + " has no user data, so its passwords cannot be given to new members; delete the cluster "
                     + "or its stray instance");
         }
-        Secrets secrets;
+        Secrets secrets = stored;
         try {
-            secrets = new Secrets(UserData.passwords(data), UserData.ca(data));
+            if (secrets == null) {
+                secrets = new Secrets(UserData.passwords(data), UserData.ca(data));
+            }
         } catch (IllegalArgumentException e) {
             throw new InvalidSpecException("instance " + first.instanceId() + " of cluster " + spec.name()
                     + " was not launched by baton aws create-cluster (" + e.getMessage() + ")");
@@ -111,6 +121,16 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
     /** The user data of member {@code index} (text), with the backup repository or null. */
     static String userData(ClusterSpec spec, Network net, List<String> ips, String region, String tg,
                            Secrets secrets, int index, UserData.Backup backup) {
+        return userData(spec, net, ips, region, tg, secrets, index, backup, null, null);
+    }
+
+    /**
+     * As above, with the secrets in SSM under {@code parameterPrefix} (or null: in the user data)
+     * and the package in the cluster's bucket (or null: {@code --baton-url}).
+     */
+    static String userData(ClusterSpec spec, Network net, List<String> ips, String region, String tg,
+                           Secrets secrets, int index, UserData.Backup backup, String parameterPrefix,
+                           UserData.Package pkg) {
         List<String> etcdHosts = spec.colocateEtcd()
                 ? ips.stream().map(ip -> ip + ":" + ClusterSpec.ETCD_CLIENT_PORT).toList()
                 : spec.etcdHosts();
@@ -118,7 +138,7 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
                 ips == null ? null : ips.get(index), etcdHosts, region, tg, net.vpcCidr(),
                 spec.clientCidrs().isEmpty() ? List.of(net.vpcCidr()) : spec.clientCidrs(), secrets.passwords(),
                 secrets.ca(), spec.batonUrl(), spec.batonSha256(), spec.colocateEtcd() ? etcd(spec, ips, index) : null,
-                backup));
+                backup, parameterPrefix, pkg));
     }
 
     /** Step 5: launches the members that have no live instance; returns every member's instance. */
@@ -131,11 +151,24 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
      * Baton made (or null: the spec's {@code --instance-profile}, if any).
      */
     List<Instance> apply(Plan plan, String sg, String tg, UserData.Backup backup, String madeProfile) {
+        return apply(plan, sg, tg, backup, madeProfile, secrets(plan), null, null);
+    }
+
+    /** The cluster's secrets: those that exist, else new ones. */
+    Secrets secrets(Plan plan) {
+        return plan.secrets() != null ? plan.secrets()
+                : new Secrets(new Passwords(passwordSource.get(), passwordSource.get(), passwordSource.get()),
+                        caSource.apply(plan.spec().name()));
+    }
+
+    /**
+     * As above with the given secrets: in SSM under {@code parameterPrefix} (then not in the user
+     * data), or in the user data when it is null; and the package in the bucket, or null.
+     */
+    List<Instance> apply(Plan plan, String sg, String tg, UserData.Backup backup, String madeProfile, Secrets secrets,
+                         String parameterPrefix, UserData.Package pkg) {
         ClusterSpec spec = plan.spec();
         Network net = plan.network();
-        Secrets secrets = plan.secrets() != null ? plan.secrets()
-                : new Secrets(new Passwords(passwordSource.get(), passwordSource.get(), passwordSource.get()),
-                        caSource.apply(spec.name()));
         List<Instance> members = new ArrayList<>();
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < spec.instances(); i++) {
@@ -146,7 +179,7 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
                 lines.add(member + " exists " + existing.instanceId());
                 continue;
             }
-            Instance launched = launch(request(plan, i, sg, tg, secrets, backup, madeProfile));
+            Instance launched = launch(request(plan, i, sg, tg, secrets, backup, madeProfile, parameterPrefix, pkg));
             members.add(launched);
             plan.report().put("instance", member, launched.instanceId(), Status.CREATED,
                     ClusterProvisioner.describe(launched));
@@ -185,12 +218,14 @@ record InstancesStep(Ec2Client ec2, String region, Pacing pacing, Supplier<Strin
     }
 
     private RunInstancesRequest request(Plan plan, int i, String sg, String tg, Secrets secrets,
-                                        UserData.Backup backup, String madeProfile) {
+                                        UserData.Backup backup, String madeProfile, String parameterPrefix,
+                                        UserData.Package pkg) {
         ClusterSpec spec = plan.spec();
         Network net = plan.network();
         String member = Names.member(spec.name(), i);
         Subnet subnet = net.subnets().get(i % net.subnets().size());
-        String data = UserData.base64(userData(spec, net, plan.memberIps(), region, tg, secrets, i, backup));
+        String data = UserData.base64(userData(spec, net, plan.memberIps(), region, tg, secrets, i, backup,
+                parameterPrefix, pkg));
         RunInstancesRequest.Builder req = RunInstancesRequest.builder().imageId(spec.ami())
                 .instanceType(spec.instanceType()).minCount(1).maxCount(1).subnetId(subnet.subnetId())
                 .securityGroupIds(sg).userData(data)

@@ -22,13 +22,21 @@ import software.amazon.awssdk.services.iam.model.Tag;
  * again; a role named so without the cluster's tag is never adopted. A profile given with
  * {@code --instance-profile} is not changed: the report says which policy its role needs.
  */
-record RoleStep(IamClient iam, Progress progress) {
+record RoleStep(IamClient iam, Progress progress, String region, boolean ssm) {
     static final String ROLE = "instance-role";
     static final String PROFILE = "instance-profile";
 
-    /** True when Baton makes the role: backups on, no profile of the operator's. */
-    static boolean wanted(ClusterSpec spec) {
-        return spec.backup() && spec.instanceProfile() == null;
+    /** As before SSM: a role only with backups. */
+    RoleStep(IamClient iam, Progress progress) {
+        this(iam, progress, null, false);
+    }
+
+    /**
+     * True when Baton makes the role: no profile of the operator's, and backups on or the secrets
+     * in SSM (the instances read them, and the package, with the role).
+     */
+    boolean wanted(ClusterSpec spec) {
+        return spec.instanceProfile() == null && (spec.backup() || ssm);
     }
 
     /** The role, or null when there is none. */
@@ -52,17 +60,20 @@ record RoleStep(IamClient iam, Progress progress) {
     void plan(ProvisionReport report, ClusterSpec spec) {
         String name = Names.resource(spec.name());
         if (!wanted(spec)) {
-            if (spec.backup()) {
+            if (spec.backup() || ssm) {
                 report.put(PROFILE, spec.instanceProfile(), spec.instanceProfile(), Status.EXISTS,
-                        "given with --instance-profile: its role needs the " + BackupPolicy.BACKUP_POLICY
-                                + " policy of docs/aws.md");
+                        "given with --instance-profile: its role needs the policies of docs/aws.md ("
+                                + (ssm ? BackupPolicy.SECRETS_POLICY + ", " + BackupPolicy.PACKAGE_POLICY : "")
+                                + (ssm && spec.backup() ? ", " : "") + (spec.backup() ? BackupPolicy.BACKUP_POLICY : "")
+                                + ")");
             }
             return;
         }
         Role role = role(name);
         InstanceProfile profile = profile(name);
         report.put(ROLE, name, role == null ? null : role.arn(), role == null ? Status.MISSING : Status.EXISTS,
-                "load balancer calls, S3 under /" + spec.name() + " only");
+                ssm ? "load balancer calls, SSM " + ParameterStore.prefix(spec.name()) + "* and S3 under /"
+                        + spec.name() + " only" : "load balancer calls, S3 under /" + spec.name() + " only");
         report.put(PROFILE, name, profile == null ? null : profile.arn(),
                 profile == null ? Status.MISSING : Status.EXISTS, "role " + name);
     }
@@ -72,11 +83,19 @@ record RoleStep(IamClient iam, Progress progress) {
      * (null with {@code --instance-profile}: none made here).
      */
     String apply(Plan plan, String bucket) {
+        return apply(plan, bucket, false);
+    }
+
+    /**
+     * As above; {@code bucket} is null without one, {@code pkg} says whether the package is in it.
+     */
+    String apply(Plan plan, String bucket, boolean pkg) {
         ClusterSpec spec = plan.spec();
         if (!wanted(spec)) {
             ClusterProvisioner.step(progress, 2, "instance profile " + spec.instanceProfile()
-                    + ": given, not changed; its role must allow S3 under s3://" + bucket + "/" + spec.name()
-                    + "/ (docs/aws.md, policy " + BackupPolicy.BACKUP_POLICY + ")");
+                    + ": given, not changed; its role must allow what docs/aws.md lists (SSM parameters "
+                    + ParameterStore.prefix(spec.name()) + "*" + (bucket == null ? "" : ", S3 under s3://" + bucket
+                    + "/" + spec.name() + "/") + ")");
             return null;
         }
         String name = Names.resource(spec.name());
@@ -95,7 +114,15 @@ record RoleStep(IamClient iam, Progress progress) {
         }
         Map<String, String> policies = new LinkedHashMap<>();
         policies.put(BackupPolicy.ROUTING_POLICY, BackupPolicy.routingPolicy());
-        policies.put(BackupPolicy.BACKUP_POLICY, BackupPolicy.backupPolicy(bucket, spec.name()));
+        if (spec.backup()) {
+            policies.put(BackupPolicy.BACKUP_POLICY, BackupPolicy.backupPolicy(bucket, spec.name()));
+        }
+        if (ssm) {
+            policies.put(BackupPolicy.SECRETS_POLICY, BackupPolicy.secretsPolicy(region, spec.name()));
+        }
+        if (pkg) {
+            policies.put(BackupPolicy.PACKAGE_POLICY, BackupPolicy.packagePolicy(bucket, spec.name()));
+        }
         for (Map.Entry<String, String> p : policies.entrySet()) {
             String have = rolePolicy(name, p.getKey());
             if (!p.getValue().equals(have)) {
@@ -115,7 +142,8 @@ record RoleStep(IamClient iam, Progress progress) {
         }
         ClusterProvisioner.step(progress, 2, "instance role and profile " + name + ": "
                 + (made.isEmpty() ? "exist" : String.join(", ", made) + " made")
-                + "; S3 only under s3://" + bucket + "/" + spec.name() + "/");
+                + (bucket == null ? "" : "; S3 only under s3://" + bucket + "/" + spec.name() + "/")
+                + (ssm ? "; SSM only " + ParameterStore.prefix(spec.name()) + "*" : ""));
         return name;
     }
 

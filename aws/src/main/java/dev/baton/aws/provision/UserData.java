@@ -114,19 +114,58 @@ public final class UserData {
     }
 
     /**
+     * The Baton package in the cluster's bucket: the first boot fetches it with the instance
+     * role and checks its SHA-256 before installing it.
+     *
+     * @param deb a Debian package (installed with apt), else a jar
+     */
+    public record Package(String bucket, String key, String region, String sha256, boolean deb) {
+        public Package {
+            Objects.requireNonNull(bucket, "bucket");
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(region, "region");
+            Objects.requireNonNull(sha256, "sha256");
+        }
+
+        /** The file name of the package. */
+        public String file() {
+            return key.substring(key.lastIndexOf('/') + 1);
+        }
+    }
+
+    /** Stands for a secret in baton.yml until the first boot fills it in from SSM: {@code __SUPERUSER_PASSWORD__}. */
+    static String token(String name) {
+        return "__" + name + "__";
+    }
+
+    /**
      * Everything one member's user data says.
      *
      * @param privateIp the member's address, or null when AWS assigns it (then {@link
      *                  #PRIVATE_IP_TOKEN}, replaced on first boot)
      * @param etcd      the colocated etcd member, or null with an external etcd
      * @param backup    the backup repository, or null without backups
+     * @param parameterPrefix where the secrets are in SSM Parameter Store ({@code /baton/NAME/}): the
+     *                  user data then holds no password and no CA key, only the parameter names, and
+     *                  the first boot reads them with the instance role; null puts them in the user
+     *                  data (the layout before SSM, kept for callers without an SSM client)
+     * @param pkg       the Baton package in the cluster's bucket, or null: {@code batonUrl}
      */
     public record Member(String cluster, String member, String privateIp, List<String> etcdHosts, String region,
                          String targetGroupArn, String vpcCidr, List<String> clientCidrs, Passwords passwords,
-                         ClusterCa ca, String batonUrl, String batonSha256, Etcd etcd, Backup backup) {
+                         ClusterCa ca, String batonUrl, String batonSha256, Etcd etcd, Backup backup,
+                         String parameterPrefix, Package pkg) {
         public Member {
             etcdHosts = List.copyOf(etcdHosts);
             clientCidrs = List.copyOf(clientCidrs);
+        }
+
+        /** A member whose secrets and package travel in the user data (no SSM, no bucket). */
+        public Member(String cluster, String member, String privateIp, List<String> etcdHosts, String region,
+                      String targetGroupArn, String vpcCidr, List<String> clientCidrs, Passwords passwords,
+                      ClusterCa ca, String batonUrl, String batonSha256, Etcd etcd, Backup backup) {
+            this(cluster, member, privateIp, etcdHosts, region, targetGroupArn, vpcCidr, clientCidrs, passwords, ca,
+                    batonUrl, batonSha256, etcd, backup, null, null);
         }
 
         /** A member without backups. */
@@ -155,21 +194,27 @@ public final class UserData {
         s.put("VPC_CIDR", m.vpcCidr());
         s.put("REGION", m.region());
         s.put("TARGET_GROUP_ARN", m.targetGroupArn());
-        s.put("SUPERUSER_PASSWORD", m.passwords().superuser());
-        s.put("REPLICATION_PASSWORD", m.passwords().replication());
+        boolean ssm = m.parameterPrefix() != null;
+        s.put("SUPERUSER_PASSWORD", ssm ? token("SUPERUSER_PASSWORD") : m.passwords().superuser());
+        s.put("REPLICATION_PASSWORD", ssm ? token("REPLICATION_PASSWORD") : m.passwords().replication());
         s.put("RESTAPI_USER", RESTAPI_USER);
-        s.put("RESTAPI_PASSWORD", m.passwords().restapi());
-        s.put("BATON_URL", m.batonUrl());
+        s.put("RESTAPI_PASSWORD", ssm ? token("RESTAPI_PASSWORD") : m.passwords().restapi());
         Map<String, List<String>> b = new LinkedHashMap<>();
         b.put("ETCD_HOSTS", m.etcdHosts().stream().map(h -> "- " + h).toList());
         b.put("CLIENT_HBA", m.clientCidrs().stream().filter(c -> !c.equals(m.vpcCidr()))
                 .map(c -> "- hostssl all all " + c + " scram-sha-256").toList());
         b.put("CA_CERT", m.ca().certificate().lines().toList());
-        b.put("CA_KEY", m.ca().key().lines().toList());
+        if (ssm) {
+            b.put("CA_KEY_FILE", List.of("# The CA's key is not here: the first boot reads it from SSM (" + m.parameterPrefix()
+                    + ParameterStore.CA_KEY + ")."));
+        } else {
+            List<String> key = new ArrayList<>(List.of("- path: " + CA_KEY_PATH, "  permissions: '0600'", "  content: |"));
+            m.ca().key().lines().forEach(l -> key.add("    " + l));
+            b.put("CA_KEY_FILE", key);
+        }
         b.put("BATON_SERVICE", unit());
-        b.put("BATON_CHECKSUM", m.batonSha256() == null ? List.of()
-                : List.of("echo '" + m.batonSha256().toLowerCase(java.util.Locale.ROOT)
-                        + "  /usr/local/lib/baton/baton.jar.download' | sha256sum -c -"));
+        b.put("BATON_FETCH", fetch(m));
+        b.put("SECRETS_FETCH", ssm ? secretsFetch(m) : List.of());
         if (m.backup() == null) {
             b.put("BACKUP", List.of());
             b.put("BACKUP_INSTALL", List.of());
@@ -242,6 +287,74 @@ public final class UserData {
                     + LIMIT + " EC2 accepts");
         }
         return text;
+    }
+
+    /** How the first boot gets Baton: from the cluster's bucket (checked), or from {@code batonUrl}. */
+    static List<String> fetch(Member m) {
+        List<String> out = new ArrayList<>();
+        if (m.pkg() == null) {
+            String url = m.batonUrl() == null ? ClusterSpec.DEFAULT_BATON_URL : m.batonUrl();
+            out.add("curl -fsSL --retry 5 -o /usr/local/lib/baton/baton.jar.download '" + url + "'");
+            if (m.batonSha256() != null) {
+                out.add("echo '" + m.batonSha256().toLowerCase(java.util.Locale.ROOT)
+                        + "  /usr/local/lib/baton/baton.jar.download' | sha256sum -c -");
+            }
+            out.add("mv /usr/local/lib/baton/baton.jar.download /usr/local/lib/baton/baton.jar");
+            return out;
+        }
+        Package p = m.pkg();
+        String download = "/var/tmp/" + p.file();
+        out.add("# This build's package from the cluster's private bucket, with the instance role; its SHA-256");
+        out.add("# is checked before it is installed.");
+        out.add("apt-get install -y awscli");
+        out.add("aws s3 cp --only-show-errors --region " + p.region() + " 's3://" + p.bucket() + "/" + p.key() + "' '"
+                + download + ".download'");
+        out.add("echo '" + p.sha256().toLowerCase(java.util.Locale.ROOT) + "  " + download + ".download' | sha256sum -c -");
+        out.add("mv '" + download + ".download' '" + download + "'");
+        if (p.deb()) {
+            out.add("# Installed without starting anything: the agent starts once its configuration is complete.");
+            out.add("printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d");
+            out.add("apt-get install -y '" + download + "' || { rm -f /usr/sbin/policy-rc.d; exit 1; }");
+            out.add("rm -f /usr/sbin/policy-rc.d");
+            out.add("ln -sf \"$(ls /usr/share/baton/*.jar | head -n 1)\" /usr/local/lib/baton/baton.jar");
+        } else {
+            out.add("install -m 0644 '" + download + "' /usr/local/lib/baton/baton.jar");
+        }
+        return out;
+    }
+
+    /**
+     * The first boot's read of the secrets from SSM Parameter Store (with the instance role): the
+     * CA's key into its file (until the node certificate is made), the passwords into baton.yml
+     * in place of their tokens.
+     */
+    static List<String> secretsFetch(Member m) {
+        String prefix = m.parameterPrefix();
+        List<String> out = new ArrayList<>();
+        out.add("# The cluster's secrets: SecureString parameters under " + prefix + " in SSM Parameter Store,");
+        out.add("# read with the instance role (none is in this user data).");
+        out.add("param() {");
+        out.add("  aws ssm get-parameter --region " + m.region() + " --with-decryption --name \"$1\" \\");
+        out.add("    --query Parameter.Value --output text");
+        out.add("}");
+        out.add("if [ ! -f /etc/baton/tls/node.crt ]; then");
+        out.add("  (umask 077; param " + prefix + ParameterStore.CA_KEY + " > " + CA_KEY_PATH + ".download)");
+        out.add("  mv " + CA_KEY_PATH + ".download " + CA_KEY_PATH);
+        out.add("fi");
+        out.add("export SUPERUSER_PASSWORD REPLICATION_PASSWORD RESTAPI_PASSWORD");
+        out.add("SUPERUSER_PASSWORD=$(param " + prefix + ParameterStore.SUPERUSER + ")");
+        out.add("REPLICATION_PASSWORD=$(param " + prefix + ParameterStore.REPLICATION + ")");
+        out.add("RESTAPI_PASSWORD=$(param " + prefix + ParameterStore.RESTAPI + ")");
+        out.add("python3 - <<'PY'");
+        out.add("import os");
+        out.add("path = '" + CONFIG_PATH + "'");
+        out.add("text = open(path).read()");
+        out.add("for name in ('SUPERUSER_PASSWORD', 'REPLICATION_PASSWORD', 'RESTAPI_PASSWORD'):");
+        out.add("    text = text.replace('__' + name + '__', os.environ[name].replace(\"'\", \"''\"))");
+        out.add("open(path, 'w').write(text)");
+        out.add("PY");
+        out.add("unset SUPERUSER_PASSWORD REPLICATION_PASSWORD RESTAPI_PASSWORD");
+        return out;
     }
 
     /**

@@ -107,6 +107,7 @@ public final class AwsEmulator implements AutoCloseable {
     private final ElbApi elb;
     private final S3Api s3;
     private final IamApi iam;
+    private final SsmApi ssm;
     private final HttpServer server;
     private final ExecutorService executor;
     private final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
@@ -126,6 +127,7 @@ public final class AwsEmulator implements AutoCloseable {
         this.elb = new ElbApi(world);
         this.s3 = new S3Api(world);
         this.iam = new IamApi(world);
+        this.ssm = new SsmApi(world);
         AtomicInteger n = new AtomicInteger();
         executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "aws-emulator-" + n.incrementAndGet());
@@ -746,6 +748,51 @@ public final class AwsEmulator implements AutoCloseable {
         }
     }
 
+    /**
+     * Everything of {@link #liveResources} plus the buckets, IAM roles and instance profiles, and
+     * the SSM parameters (the public ones aside): empty once a cluster is deleted with its bucket.
+     */
+    public List<String> leftovers() {
+        List<String> out = new ArrayList<>(liveResources());
+        synchronized (world) {
+            s3.buckets.keySet().forEach(b -> out.add("bucket " + b));
+            iam.roles.keySet().forEach(r -> out.add("role " + r));
+            iam.profiles.keySet().forEach(p -> out.add("instance-profile " + p));
+            ssm.ownNames().forEach(n -> out.add("parameter " + n));
+        }
+        return out;
+    }
+
+    /** The SSM parameters made (the public ones aside), by name. */
+    public List<String> parameterNames() {
+        synchronized (world) {
+            return ssm.ownNames();
+        }
+    }
+
+    /** A parameter's type ({@code String}, {@code SecureString}) and value, or null. */
+    public record ParameterInfo(String type, String value, Map<String, String> tags) {
+    }
+
+    public ParameterInfo parameter(String name) {
+        synchronized (world) {
+            SsmApi.Parameter p = ssm.parameters.get(name);
+            return p == null ? null : new ParameterInfo(p.type(), p.value(), p.tags());
+        }
+    }
+
+    /** The public SSM parameter of the current Debian 12 image, and the image id it answers. */
+    public static final String DEBIAN_AMI_PARAMETER = SsmApi.DEBIAN_AMI_PARAMETER;
+    public static final String DEBIAN_AMI = SsmApi.DEBIAN_AMI;
+
+    /** An object's bytes, or null. */
+    public byte[] object(String bucket, String key) {
+        synchronized (world) {
+            S3Api.Bucket b = s3.buckets.get(bucket);
+            return b == null ? null : b.objects.get(key);
+        }
+    }
+
     private TargetGroup requireGroup(String arn) {
         TargetGroup tg = world.targetGroups.get(arn);
         if (tg == null) {
@@ -786,6 +833,11 @@ public final class AwsEmulator implements AutoCloseable {
     private void serve(HttpExchange ex) throws IOException {
         try (ex) {
             byte[] raw = ex.getRequestBody().readAllBytes();
+            String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
+            if (target != null && target.startsWith(SsmApi.TARGET_PREFIX)) {
+                serveSsm(ex, target.substring(SsmApi.TARGET_PREFIX.length()), raw);
+                return;
+            }
             if (!ex.getRequestMethod().equals("POST") || !ex.getRequestURI().getRawPath().equals("/")) {
                 serveS3(ex, raw);
                 return;
@@ -896,6 +948,40 @@ public final class AwsEmulator implements AutoCloseable {
         };
     }
 
+    /** An SSM request (AWS JSON 1.1): the action from X-Amz-Target, a JSON body, a JSON answer or error. */
+    private void serveSsm(HttpExchange ex, String action, byte[] raw) throws IOException {
+        String body = new String(raw, StandardCharsets.UTF_8);
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("Body", body);
+        if (virtualNanos != null) {
+            virtualNanos.addAndGet(nanosPerRequest);
+        }
+        calls.add(new Call("ssm", action, Collections.unmodifiableMap(params), world.nanos.getAsLong()));
+        Fault f = nextFault("ssm", action);
+        String reply;
+        int status = 200;
+        try {
+            if (f != null) {
+                throw new SsmApi.SsmError(f.status() >= 0 ? f.status() : 400, f.status() >= 0 ? f.code()
+                        : "ThrottlingException", f.status() >= 0 ? f.message() : "Rate exceeded");
+            }
+            synchronized (world) {
+                reply = ssm.handle(action, SsmApi.parse(body));
+            }
+        } catch (SsmApi.SsmError e) {
+            status = e.status;
+            reply = e.json();
+        } catch (RuntimeException e) {
+            status = 500;
+            reply = new SsmApi.SsmError(500, "InternalServerError", "emulator bug: " + e).json();
+        }
+        byte[] b = reply.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
+        ex.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
+        ex.sendResponseHeaders(status, b.length);
+        ex.getResponseBody().write(b);
+    }
+
     /** An S3 request: path-style {@code /BUCKET[/KEY]?SUBRESOURCE}, REST-XML. */
     private void serveS3(HttpExchange ex, byte[] raw) throws IOException {
         String path = ex.getRequestURI().getPath();
@@ -926,6 +1012,26 @@ public final class AwsEmulator implements AutoCloseable {
             }
             synchronized (world) {
                 world.tick();
+                if (key != null) {
+                    S3Api.ObjectReply o = s3.object(action, bucket, key, S3Api.payload(raw,
+                            ex.getRequestHeaders().getFirst("x-amz-content-sha256"),
+                            ex.getRequestHeaders().getFirst("Content-Encoding")));
+                    if (o.data() != null && !method.equals("HEAD")) {
+                        ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+                        ex.getResponseHeaders().set("ETag", "\"" + o.etag() + "\"");
+                        ex.sendResponseHeaders(o.status(), o.data().length == 0 ? -1 : o.data().length);
+                        ex.getResponseBody().write(o.data());
+                    } else {
+                        if (o.etag() != null) {
+                            ex.getResponseHeaders().set("ETag", "\"" + o.etag() + "\"");
+                        }
+                        if (o.data() != null) {
+                            ex.getResponseHeaders().set("Content-Length", Integer.toString(o.data().length));
+                        }
+                        ex.sendResponseHeaders(o.status(), -1);
+                    }
+                    return;
+                }
                 reply = s3.handle(action, bucket, query, new String(raw, StandardCharsets.UTF_8));
             }
         } catch (S3Api.S3Error e) {

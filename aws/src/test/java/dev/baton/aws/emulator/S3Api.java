@@ -221,6 +221,86 @@ final class S3Api {
                 .replace("&amp;", "&");
     }
 
+    /** What an object operation answers: status, the object's bytes (GET, HEAD) or null, its ETag. */
+    record ObjectReply(int status, byte[] data, String etag) {
+    }
+
+    /** PutObject, GetObject, HeadObject, DeleteObject. */
+    ObjectReply object(String action, String bucketName, String key, byte[] body) {
+        Bucket b = buckets.get(bucketName);
+        if (b == null) {
+            if (foreign.contains(bucketName)) {
+                throw new S3Error(403, "AccessDenied", "Access Denied", bucketName);
+            }
+            throw new S3Error(404, "NoSuchBucket", "The specified bucket does not exist", bucketName);
+        }
+        switch (action) {
+            case "PutObject" -> {
+                b.objects.put(key, body);
+                return new ObjectReply(200, null, etag(body));
+            }
+            case "GetObject", "HEADObject" -> {
+                byte[] data = b.objects.get(key);
+                if (data == null) {
+                    throw new S3Error(404, "NoSuchKey", "The specified key does not exist.", bucketName);
+                }
+                return new ObjectReply(200, data, etag(data));
+            }
+            case "DELETEObject" -> {
+                b.objects.remove(key);
+                return new ObjectReply(204, null, null);
+            }
+            default -> throw new S3Error(501, "NotImplemented", "the emulator does not implement " + action, bucketName);
+        }
+    }
+
+    private static String etag(byte[] data) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(data));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A request body as the object's bytes: a body the SDK sent in {@code aws-chunked} encoding
+     * (signed or unsigned streaming, possibly with checksum trailers) is decoded.
+     */
+    static byte[] payload(byte[] raw, String contentSha256, String contentEncoding) {
+        boolean chunked = (contentSha256 != null && contentSha256.startsWith("STREAMING-"))
+                || (contentEncoding != null && contentEncoding.contains("aws-chunked"));
+        if (!chunked) {
+            return raw;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int i = 0;
+        while (i < raw.length) {
+            int eol = indexOf(raw, i);
+            if (eol < 0) {
+                break;
+            }
+            String header = new String(raw, i, eol - i, StandardCharsets.US_ASCII);
+            int semi = header.indexOf(';');
+            int size = Integer.parseInt((semi < 0 ? header : header.substring(0, semi)).trim(), 16);
+            i = eol + 2;
+            if (size == 0) {
+                break;
+            }
+            out.write(raw, i, size);
+            i += size + 2;
+        }
+        return out.toByteArray();
+    }
+
+    private static int indexOf(byte[] raw, int from) {
+        for (int i = from; i + 1 < raw.length; i++) {
+            if (raw[i] == '\r' && raw[i + 1] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Seeds an object (tests): the bucket must exist. */
     void putObject(String bucket, String key, byte[] data) {
         Bucket b = buckets.get(bucket);
