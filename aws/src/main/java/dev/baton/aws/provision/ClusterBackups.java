@@ -105,8 +105,46 @@ public final class ClusterBackups {
      * {@code ownBucket} and it is empty. Returns how many objects were deleted.
      */
     public int deleteBackups(String bucket, String cluster, boolean ownBucket, ProvisionReport report) {
-        int deleted = 0;
         String prefix = cluster + "/";
+        int deleted = deletePrefix(bucket, prefix);
+        boolean bucketGone = false;
+        if (ownBucket) {
+            try {
+                s3.deleteBucket(r -> r.bucket(bucket));
+                bucketGone = true;
+            } catch (S3Exception e) {
+                String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
+                if ("BucketNotEmpty".equals(code)) {
+                    progress.step("bucket " + bucket + ": kept, it holds objects outside /" + cluster);
+                } else if (e.statusCode() != 404) {
+                    throw e;
+                }
+            }
+        }
+        report.put(BucketStep.KIND, bucket, bucket, bucketGone ? Status.DELETED : Status.EXISTS,
+                deleted + " objects under /" + cluster + " deleted");
+        progress.step("s3://" + bucket + "/" + prefix + " (backups and package): " + deleted + " objects deleted"
+                + (bucketGone ? "; bucket deleted" : ""));
+        return deleted;
+    }
+
+    /**
+     * Deletes the Baton package that create-cluster uploaded to a bucket it did not make
+     * ({@code NAME/package/}); the backups there stay. Returns how many objects went.
+     */
+    public int deletePackage(String bucket, String cluster, ProvisionReport report) {
+        String prefix = BackupPolicy.packagePrefix(cluster);
+        int deleted = deletePrefix(bucket, prefix);
+        if (deleted > 0) {
+            report.put(PackageStep.KIND, "s3://" + bucket + "/" + prefix, null, Status.DELETED, deleted + " objects");
+            progress.step("package in s3://" + bucket + "/" + prefix + ": " + deleted + " objects deleted");
+        }
+        return deleted;
+    }
+
+    /** Deletes every object under {@code prefix} (1000 per call); returns how many. */
+    private int deletePrefix(String bucket, String prefix) {
+        int deleted = 0;
         String token = null;
         do {
             String t = token;
@@ -119,24 +157,6 @@ public final class ClusterBackups {
             }
             token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
         } while (token != null);
-        boolean bucketGone = false;
-        if (ownBucket) {
-            try {
-                s3.deleteBucket(r -> r.bucket(bucket));
-                bucketGone = true;
-            } catch (S3Exception e) {
-                String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
-                if ("BucketNotEmpty".equals(code)) {
-                    progress.step("backup bucket " + bucket + ": kept, it holds objects outside /" + cluster);
-                } else if (e.statusCode() != 404) {
-                    throw e;
-                }
-            }
-        }
-        report.put(BucketStep.KIND, bucket, bucket, bucketGone ? Status.DELETED : Status.EXISTS,
-                deleted + " backup objects under /" + cluster + " deleted");
-        progress.step("backups in s3://" + bucket + "/" + prefix + ": " + deleted + " objects deleted"
-                + (bucketGone ? "; bucket deleted" : ""));
         return deleted;
     }
 

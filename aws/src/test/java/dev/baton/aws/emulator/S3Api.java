@@ -55,7 +55,8 @@ final class S3Api {
         String sub = q.containsKey("encryption") ? "BucketEncryption" : q.containsKey("publicAccessBlock")
                 ? "PublicAccessBlock" : q.containsKey("tagging") ? "BucketTagging" : null;
         if (key != null) {
-            return method.equals("PUT") ? "PutObject" : method.equals("GET") ? "GetObject" : method + "Object";
+            return method.equals("PUT") ? "PutObject" : method.equals("GET") ? "GetObject" : method.equals("HEAD") ? "HeadObject"
+                    : method.equals("DELETE") ? "DeleteObject" : method + "Object";
         }
         return switch (method) {
             case "PUT" -> sub == null ? "CreateBucket" : sub.equals("PublicAccessBlock") ? "PutPublicAccessBlock" : "Put" + sub;
@@ -239,14 +240,14 @@ final class S3Api {
                 b.objects.put(key, body);
                 return new ObjectReply(200, null, etag(body));
             }
-            case "GetObject", "HEADObject" -> {
+            case "GetObject", "HeadObject" -> {
                 byte[] data = b.objects.get(key);
                 if (data == null) {
                     throw new S3Error(404, "NoSuchKey", "The specified key does not exist.", bucketName);
                 }
                 return new ObjectReply(200, data, etag(data));
             }
-            case "DELETEObject" -> {
+            case "DeleteObject" -> {
                 b.objects.remove(key);
                 return new ObjectReply(204, null, null);
             }

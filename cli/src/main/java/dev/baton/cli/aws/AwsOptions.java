@@ -68,6 +68,10 @@ public final class AwsOptions {
             return clients.iam();
         }
 
+        software.amazon.awssdk.services.ssm.SsmClient ssm() {
+            return clients.ssm();
+        }
+
         String region() {
             return target.region();
         }

@@ -19,12 +19,13 @@ import software.amazon.awssdk.core.exception.SdkException;
 @Command(name = "create-cluster", sortOptions = false, description = {
         "Create a Baton cluster on EC2: a security group, a target group (TCP 5432, health check HTTPS 8008",
         "/primary), a network load balancer with a TCP 5432 listener, and the instances, which install",
-        "PostgreSQL " + ClusterSpec.PG_VERSION + " and Baton on first boot (cloud-init) and start the agent. "
-                + "Waits until the instances run",
-        "With backups (the default) first a private, encrypted S3 bucket and an instance role that may use",
-        "only the cluster's prefix of it; the agents archive WAL and back up on a schedule.",
-        "and the load balancer is active. Safe to run again: it finds what exists (tag baton:cluster=NAME)",
-        "and creates only what is missing; after a failure it lists what exists, and a re-run resumes."})
+        "PostgreSQL " + ClusterSpec.PG_VERSION + " and Baton on first boot (cloud-init) and start the agent.",
+        "First a private, encrypted S3 bucket for the cluster (this build's .deb goes there, and the backups),",
+        "the passwords and the CA key as SSM SecureString parameters under /baton/NAME/ (no secret is in",
+        "the user data), and an instance role that may read just those; the agents archive WAL and back up.",
+        "Waits until the instances run and the load balancer is active. Safe to run again: it finds what",
+        "exists (tag baton:cluster=NAME) and creates only what is missing; after a failure it lists what",
+        "exists, and a re-run resumes."})
 public final class CreateClusterCommand extends BaseCommand {
 
     @Mixin
@@ -41,8 +42,10 @@ public final class CreateClusterCommand extends BaseCommand {
     @Option(names = "--instance-type", paramLabel = "TYPE", required = true, description = "EC2 instance type, e.g. t3.medium.")
     String instanceType;
 
-    @Option(names = "--ami", paramLabel = "AMI", required = true,
-            description = "Image id: Debian 12+ or Ubuntu 22.04+ with cloud-init.")
+    @Option(names = "--ami", paramLabel = "AMI",
+            description = "Image id: Debian 12+ or Ubuntu 22.04+ with cloud-init (default: the current Debian 12 "
+                    + "image, from the public SSM parameter " + dev.baton.aws.provision.ParameterStore.DEBIAN_AMI_PARAMETER
+                    + ").")
     String ami;
 
     @Option(names = "--subnets", paramLabel = "SUBNET", split = ",", required = true,
@@ -76,9 +79,15 @@ public final class CreateClusterCommand extends BaseCommand {
             + "the agents use for their load balancer calls (docs/aws.md lists the permissions).")
     String instanceProfile;
 
-    @Option(names = "--baton-url", paramLabel = "URL", defaultValue = ClusterSpec.DEFAULT_BATON_URL,
-            description = "Where the instances download the Baton jar (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--baton-url", paramLabel = "URL",
+            description = "Where the instances download the Baton jar instead (default: none, the package is "
+                    + "uploaded to the cluster's private bucket).")
     String batonUrl;
+
+    @Option(names = "--package", paramLabel = "PATH", description = "The Baton .deb the instances install, "
+            + "uploaded to the cluster's bucket and checked by SHA-256 (default: the baton_VERSION_all.deb built "
+            + "next to this baton).")
+    String packageFile;
 
     @Option(names = "--baton-sha256", paramLabel = "HEX", description = "The jar's SHA-256; the instances check it.")
     String batonSha256;
@@ -91,8 +100,8 @@ public final class CreateClusterCommand extends BaseCommand {
             + "bucket Baton makes private and encrypted, or --backup-bucket).")
     boolean noBackup;
 
-    @Option(names = "--backup-bucket", paramLabel = "BUCKET", description = "An existing S3 bucket for the backups "
-            + "(under /NAME) instead of one Baton makes; Baton does not change it.")
+    @Option(names = {"--bucket", "--backup-bucket"}, paramLabel = "BUCKET", description = "An existing S3 bucket "
+            + "for the package and the backups (under /NAME) instead of one Baton makes; Baton does not change it.")
     String backupBucket;
 
     @Option(names = "--dry-run", description = "Show what exists and what would be created; change nothing.")
@@ -102,13 +111,35 @@ public final class CreateClusterCommand extends BaseCommand {
         return ClusterSpec.builder(name).instances(instances).instanceType(instanceType).ami(ami).subnets(subnets)
                 .keyName(keyName).etcdHosts(etcd).colocateEtcd(colocateEtcd).publicLoadBalancer(publicLoadBalancer)
                 .clientCidrs(clientCidrs).sshCidrs(sshCidrs).instanceProfile(instanceProfile).batonUrl(batonUrl)
-                .batonSha256(batonSha256).ipOffset(ipOffset).backup(!noBackup).backupBucket(backupBucket).build();
+                .batonSha256(batonSha256).ipOffset(ipOffset).backup(!noBackup).backupBucket(backupBucket)
+                .packageFile(packageFile).build();
+    }
+
+    /** The package to upload: --package, else this build's .deb near the running jar; exit 2 when none. */
+    private String packageFile() {
+        if (packageFile != null || batonUrl != null) {
+            return packageFile;
+        }
+        java.nio.file.Path start = PackageLocator.running().orElse(null);
+        java.util.Optional<java.nio.file.Path> found = start == null ? java.util.Optional.empty()
+                : PackageLocator.find(start);
+        if (found.isEmpty()) {
+            throw ExitException.badInput("--package: no Baton .deb (baton_VERSION_all.deb) found near this baton"
+                    + (start == null ? "" : " (looked in " + PackageLocator.describe(start) + ")")
+                    + "; build it with 'mvn -DskipTests package', or give --package PATH or --baton-url URL");
+        }
+        return found.get().toString();
     }
 
     @Override
     protected int execute() {
         format(aws.format, "text", "json");
         ClusterSpec spec = spec();
+        List<String> early = spec.validate();
+        if (early.isEmpty()) {
+            packageFile = packageFile();
+            spec = spec();
+        }
         List<String> problems = spec.validate();
         if (!problems.isEmpty()) {
             throw ExitException.badInput(String.join("\nbaton: ", problems));
@@ -118,7 +149,7 @@ public final class CreateClusterCommand extends BaseCommand {
         String region = null;
         try (AwsOptions.Session s = aws.open()) {
             region = s.region();
-            ClusterProvisioner p = new ClusterProvisioner(s.ec2(), s.elbv2(), s.s3(), s.iam(), s.region(),
+            ClusterProvisioner p = new ClusterProvisioner(s.ec2(), s.elbv2(), s.s3(), s.iam(), s.ssm(), s.region(),
                     aws.environment().pacing(), aws.environment().passwords(),
                     n -> dev.baton.aws.provision.UserData.ClusterCa.create(n, java.time.Instant.now()), progress);
             if (dryRun) {
@@ -152,12 +183,13 @@ public final class CreateClusterCommand extends BaseCommand {
                         + (aws.region != null ? " --region " + aws.region : ""));
                 out().println("TLS and authentication are on: HTTPS REST API with client certificates and Basic auth, "
                         + "PostgreSQL ssl=on, etcd over TLS (docs/security.md).");
-                out().println("The passwords and the cluster CA are in the instances' user data (and the passwords in "
-                        + "/etc/baton/baton.yml); they are not shown here.");
+                out().println("The passwords and the CA key are SecureString parameters under /baton/" + spec.name()
+                        + "/ in SSM Parameter Store (read at first boot with the instance role; none is in the user "
+                        + "data, nor shown here).");
                 out().println(spec.backup() ? "Backups: WAL archived continuously and a full backup weekly, a "
                         + "differential daily, to s3://" + report.resources().stream()
                         .filter(r -> r.kind().equals("bucket")).map(ProvisionReport.Resource::name).findFirst().orElse("?")
-                        + "/" + spec.name() + "/ (docs/backup.md). delete-cluster keeps them unless --delete-backups."
+                        + "/" + spec.name() + "/ (docs/backup.md). delete-cluster deletes them unless --keep-bucket."
                         : "Backups: off (--no-backup).");
             }
             return EXIT_OK;

@@ -5,6 +5,7 @@ import dev.baton.aws.provision.ClusterBackups;
 import dev.baton.aws.provision.ClusterDeleter;
 import dev.baton.aws.provision.ClusterInventory;
 import dev.baton.aws.provision.Inventory;
+import dev.baton.aws.provision.ParameterStore;
 import dev.baton.aws.provision.Progress;
 import dev.baton.aws.provision.ProvisionException;
 import dev.baton.aws.provision.ProvisionReport;
@@ -16,10 +17,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import software.amazon.awssdk.core.exception.SdkException;
 
-@Command(name = "delete-cluster", description = {"Delete everything tagged baton:cluster=NAME: the listener, the load",
+@Command(name = "delete-cluster", description = {"Delete everything create-cluster made for NAME: the listener, the load",
         "balancer, the target group, the instances (waiting until they are terminated, with their data),",
-        "the security group and the instance role, after typing the cluster name to confirm. The backups",
-        "(the S3 bucket) are kept unless --delete-backups. Safe to run again."})
+        "the security group, the instance role and profile with their policies, the SSM parameters under",
+        "/baton/NAME/, and Baton's bucket (emptied: the package and the backups) unless --keep-bucket,",
+        "after typing the cluster name to confirm. Safe to run again."})
 public final class DeleteClusterCommand extends BaseCommand {
 
     @Mixin
@@ -31,21 +33,33 @@ public final class DeleteClusterCommand extends BaseCommand {
     @Option(names = {"-y", "--yes"}, description = "Delete without asking (needed without a terminal).")
     boolean yes;
 
-    @Option(names = "--delete-backups", description = "Also delete the backups: the objects under /NAME and "
-            + "Baton's bucket (default: the backups are kept).")
+    @Option(names = "--keep-bucket", description = "Keep Baton's bucket of the cluster, with the backups and the "
+            + "package in it (default: it is emptied and deleted).")
+    boolean keepBucket;
+
+    @Option(names = "--delete-backups", description = "With --bucket: also delete the backups under /NAME in that "
+            + "bucket (Baton's own bucket goes unless --keep-bucket).")
     boolean deleteBackups;
 
-    @Option(names = "--backup-bucket", paramLabel = "BUCKET", description = "The bucket given to create-cluster "
-            + "with --backup-bucket: with --delete-backups its /NAME prefix is deleted (never the bucket).")
+    @Option(names = {"--bucket", "--backup-bucket"}, paramLabel = "BUCKET", description = "The bucket given to "
+            + "create-cluster with --bucket: the package Baton put under /NAME/package/ is deleted, the backups "
+            + "under /NAME only with --delete-backups; never the bucket.")
     String backupBucket;
+
+    /** True when Baton's own buckets go: unless --keep-bucket (and --delete-backups contradicts it). */
+    private boolean dropBuckets() {
+        return !keepBucket;
+    }
 
     /** Says which backups stay (on standard error, so that JSON output stays one document). */
     private void keptBackups(java.util.List<String> buckets) {
-        for (String b : buckets) {
-            err().println("baton: the backups in s3://" + b + "/" + name + "/ are kept (bucket " + b + "); "
-                    + "delete them with: baton aws delete-cluster " + name + " --delete-backups");
+        if (keepBucket) {
+            for (String b : buckets) {
+                err().println("baton: bucket " + b + " is kept (--keep-bucket), with the backups in s3://" + b + "/"
+                        + name + "/; delete it with: baton aws delete-cluster " + name);
+            }
         }
-        if (backupBucket != null) {
+        if (backupBucket != null && !deleteBackups) {
             err().println("baton: the backups in s3://" + backupBucket + "/" + name + "/ are kept; "
                     + "--delete-backups deletes them");
         }
@@ -55,6 +69,9 @@ public final class DeleteClusterCommand extends BaseCommand {
     protected int execute() {
         format(aws.format, "text", "json");
         AwsOptions.requireClusterName(name);
+        if (keepBucket && deleteBackups && backupBucket == null) {
+            throw ExitException.badInput("--keep-bucket and --delete-backups: give only one of them");
+        }
         if (!yes) {
             try {
                 requireInteractive();
@@ -72,7 +89,10 @@ public final class DeleteClusterCommand extends BaseCommand {
             ClusterBackups backups = new ClusterBackups(s.s3(), s.iam(), progress);
             java.util.List<String> buckets = backups.buckets(name);
             boolean role = backups.hasRole(name);
-            if (inv.empty() && !role && (!deleteBackups || (buckets.isEmpty() && backupBucket == null))) {
+            ParameterStore parameters = new ParameterStore(s.ssm());
+            java.util.List<String> params = parameters.names(name);
+            if (inv.empty() && !role && params.isEmpty() && (!dropBuckets() || buckets.isEmpty())
+                    && backupBucket == null) {
                 keptBackups(buckets);
                 if (aws.json()) {
                     ObjectNode n = Output.json(new ProvisionReport(name), s.region());
@@ -87,20 +107,24 @@ public final class DeleteClusterCommand extends BaseCommand {
             if (role) {
                 plan.put("instance-role", "baton-" + name, null, ProvisionReport.Status.EXISTS, "and its instance profile");
             }
-            if (deleteBackups) {
+            for (String p : params) {
+                plan.put("parameter", p, p, ProvisionReport.Status.EXISTS, "SSM");
+            }
+            if (dropBuckets()) {
                 for (String b : buckets) {
-                    plan.put("bucket", b, b, ProvisionReport.Status.EXISTS, "the backups, then the bucket");
+                    plan.put("bucket", b, b, ProvisionReport.Status.EXISTS, "the package and the backups, then the bucket");
                 }
-                if (backupBucket != null) {
-                    plan.put("backups", "s3://" + backupBucket + "/" + name + "/", null, ProvisionReport.Status.EXISTS,
-                            "the objects under the prefix");
-                }
+            }
+            if (backupBucket != null) {
+                plan.put("backups", "s3://" + backupBucket + "/" + name + "/" + (deleteBackups ? "" : "package/"), null,
+                        ProvisionReport.Status.EXISTS, "the objects under the prefix");
             }
             if (!yes) {
                 out().print(Output.resources(" To delete: cluster " + name + " (" + s.region() + ") ", plan.resources()));
                 out().println("The instances are terminated with their disks: the databases on them are lost.");
-                out().println(deleteBackups ? "--delete-backups: the backups are deleted too; nothing can be restored."
-                        : "The backups are kept (--delete-backups deletes them).");
+                out().println(dropBuckets() && !buckets.isEmpty()
+                        ? "The bucket goes with the backups in it: nothing can be restored (--keep-bucket keeps it)."
+                        : "The backups are kept.");
                 String typed = ask("Type the cluster name to delete it: ");
                 if (typed == null || !typed.strip().equals(name)) {
                     throw ExitException.failed("the name typed does not match \"" + name + "\": nothing was deleted");
@@ -112,12 +136,20 @@ public final class DeleteClusterCommand extends BaseCommand {
             try {
                 report = inv.empty() ? new ProvisionReport(name) : deleter.delete(inv);
                 backups.deleteRole(name, report);
-                if (deleteBackups) {
+                if (!params.isEmpty()) {
+                    int n = parameters.deleteAll(name, report);
+                    progress.step("parameters under " + ParameterStore.prefix(name) + ": " + n + " deleted");
+                }
+                if (dropBuckets()) {
                     for (String b : buckets) {
                         backups.deleteBackups(b, name, true, report);
                     }
-                    if (backupBucket != null) {
+                }
+                if (backupBucket != null) {
+                    if (deleteBackups) {
                         backups.deleteBackups(backupBucket, name, false, report);
+                    } else {
+                        backups.deletePackage(backupBucket, name, report);
                     }
                 }
             } catch (ProvisionException e) {
@@ -141,9 +173,7 @@ public final class DeleteClusterCommand extends BaseCommand {
                 out().println("Deleted cluster " + name + ": " + report.with(ProvisionReport.Status.DELETED).size()
                         + " resources.");
             }
-            if (!deleteBackups) {
-                keptBackups(buckets);
-            }
+            keptBackups(buckets);
             return EXIT_OK;
         } catch (SdkException e) {
             throw AwsOptions.failure("delete-cluster " + name, e);

@@ -98,10 +98,29 @@ class AwsCommandsTest {
         return run("", false, true, args);
     }
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path tmp;
+
+    /** A stand-in for this build's .deb (create-cluster uploads it; nothing installs it here). */
+    private String deb() {
+        java.nio.file.Path p = tmp.resolve("baton_0.1.0_all.deb");
+        try {
+            if (!java.nio.file.Files.exists(p)) {
+                java.nio.file.Files.writeString(p, "!<arch>\ndebian-binary   stand-in\n");
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return p.toString();
+    }
+
     private String[] create(String... extra) {
         List<String> a = new ArrayList<>(List.of("create-cluster", "demo", "--instances", "3", "--instance-type",
                 "t3.medium", "--ami", "ami-0123456789abcdef0", "--subnets", subnetA + "," + subnetB,
                 "--etcd", "10.0.9.1:2379,10.0.9.2:2379"));
+        if (!List.of(extra).contains("--baton-url")) {
+            a.addAll(List.of("--package", deb()));
+        }
         a.addAll(List.of(extra));
         return a.toArray(String[]::new);
     }
@@ -128,8 +147,17 @@ class AwsCommandsTest {
         assertEquals(List.of(subnetA, subnetB, subnetA), runs.stream().map(x -> x.params().get("SubnetId")).toList());
         String config = UserData.agentConfig(UserData.decode(runs.get(1).params().get("UserData")));
         assertTrue(config.contains("name: demo-2\n"), config);
-        assertTrue(config.contains("password: 'Generated1Password0123456789'"), config);
-        assertTrue(config.contains("password: 'Generated3Password0123456789'"), "the REST API's password: " + config);
+        for (AwsEmulator.Call run : runs) {
+            String text = UserData.decode(run.params().get("UserData"));
+            for (String secret : List.of("Generated1Password", "Generated2Password", "Generated3Password", "PRIVATE KEY")) {
+                assertFalse(text.contains(secret), "no secret in the user data: " + secret);
+            }
+        }
+        assertTrue(config.contains("password: '__SUPERUSER_PASSWORD__'"), config);
+        assertTrue(config.contains("password: '__RESTAPI_PASSWORD__'"), "the REST API's password: " + config);
+        assertEquals("SecureString", emu.parameter("/baton/demo/superuser-password").type());
+        assertEquals("Generated1Password0123456789", emu.parameter("/baton/demo/superuser-password").value());
+        assertEquals("Generated3Password0123456789", emu.parameter("/baton/demo/restapi-password").value());
         assertTrue(config.contains("verify_client: optional"), config);
         assertTrue(config.contains("target_group_arn: " + emu.targetGroupArn("baton-demo")), config);
         String bucket = emu.bucketNames().get(0);
@@ -167,15 +195,12 @@ class AwsCommandsTest {
         emu.clearCalls();
         Result del = aws("delete-cluster", "demo", "--yes");
         assertEquals(0, del.code(), del.toString());
-        assertTrue(del.out().contains("Deleted cluster demo: 9 resources."), del.out());
-        assertEquals(List.of(), emu.liveResources());
+        assertTrue(del.out().contains("Deleted cluster demo: 15 resources."), del.out());
+        assertEquals(List.of(), emu.leftovers(), "nothing left: no bucket, role, profile or parameter either");
         List<String> order = mutating().stream().map(AwsEmulator.Call::action).distinct().toList();
         assertEquals(List.of("DeleteListener", "DeleteLoadBalancer", "DeleteTargetGroup", "TerminateInstances",
                 "DeleteSecurityGroup", "RemoveRoleFromInstanceProfile", "DeleteInstanceProfile", "DeleteRolePolicy",
-                "DeleteRole"), order);
-        assertEquals(List.of(), emu.roleNames());
-        assertEquals(List.of(bucket), emu.bucketNames(), "the backups stay");
-        assertTrue(del.err().contains("the backups in s3://" + bucket + "/demo/ are kept"), del.err());
+                "DeleteRole", "DeleteParameters", "DeleteObjects", "DeleteBucket"), order);
 
         emu.clearCalls();
         Result again = aws("delete-cluster", "demo", "--yes");
@@ -245,7 +270,8 @@ class AwsCommandsTest {
                         "ami-0123456789abcdef0", "--subnets", "subnet-0123456789abcdef0", "--etcd", "e:2379",
                         "--format", "xml"},
                 {"--subnets: ", "create-cluster", "demo", "--instance-type", "t3.medium", "--ami",
-                        "ami-0123456789abcdef0", "--subnets", subnetA + ",subnet-00000000deadbeef0", "--etcd", "e:2379"},
+                        "ami-0123456789abcdef0", "--subnets", subnetA + ",subnet-00000000deadbeef0", "--etcd", "e:2379",
+                        "--package", deb()},
                 {"--endpoint-url: must be an http:// or https:// URL", "list", "--endpoint-url", "127.0.0.1:9"},
                 {"NAME: not a cluster name", "describe", "No_Such"},
         };
@@ -326,7 +352,8 @@ class AwsCommandsTest {
         assertTrue(n.path("ok").asBoolean());
         assertEquals("demo", n.path("cluster").asText());
         assertTrue(n.path("endpoint").asText().endsWith(":5432"));
-        assertEquals(13, n.path("resources").size(), n.toString()); // with the bucket, the role and its profile
+        // with the bucket, the package, the role and its profile, and the five parameters
+        assertEquals(19, n.path("resources").size(), n.toString());
         assertTrue(c.err().contains("[3/10] security group"), "progress goes to stderr: " + c.err());
 
         emu.failNext("RunInstances", 1, 400, "InstanceLimitExceeded", "too many instances");
@@ -352,16 +379,25 @@ class AwsCommandsTest {
     }
 
     @Test
-    void noBackupMakesNoBucketNoRoleAndNoBackupSection() {
+    void noBackupMakesNoBackupPolicyAndNoBackupSection() {
         Result c = aws(create("--no-backup"));
         assertEquals(0, c.code(), c.toString());
-        assertEquals(List.of(), emu.bucketNames());
-        assertEquals(List.of(), emu.roleNames());
+        assertEquals(1, emu.bucketNames().size(), "the bucket holds the package");
+        assertEquals(List.of("baton-demo"), emu.roleNames());
+        assertEquals(null, emu.rolePolicy("baton-demo", "baton-backup"));
+        assertTrue(emu.rolePolicy("baton-demo", "baton-package").contains("/demo/package/*"));
         String config = UserData.agentConfig(UserData.decode(emu.calls("RunInstances").get(0).params().get("UserData")));
         assertFalse(config.contains("backup:"), config);
-        assertTrue(c.out().contains("[1/10] backup: off (--no-backup)"), c.out());
         assertTrue(c.out().contains("Backups: off (--no-backup)."), c.out());
-        assertEquals(2, aws(create("--no-backup", "--backup-bucket", "mine")).code(), "--backup-bucket needs backups");
+        assertEquals(2, aws(create("--no-backup", "--backup-bucket", "mine", "--baton-url", "https://example.com/b.jar"))
+                .code(), "--bucket with neither backups nor a package");
+
+        Result url = aws("create-cluster", "other", "--instances", "1", "--instance-type", "t3.medium", "--ami",
+                "ami-0123456789abcdef0", "--subnets", subnetA, "--etcd", "10.0.9.1:2379", "--no-backup",
+                "--baton-url", "https://example.com/b.jar");
+        assertEquals(0, url.code(), url.toString());
+        assertTrue(url.out().contains("[1/10] backup: off (--no-backup)"), url.out());
+        assertEquals(1, emu.bucketNames().size(), "no bucket for a cluster with neither backups nor a package");
     }
 
     @Test
@@ -377,7 +413,9 @@ class AwsCommandsTest {
         assertEquals(0, c.code(), c.toString());
         assertEquals(List.of("ops-backups"), emu.bucketNames());
         assertEquals(null, emu.bucket("ops-backups").encryption(), "Baton does not change a bucket it did not make");
-        assertTrue(emu.calls().stream().noneMatch(x -> x.service().equals("s3") && x.mutating()), "no S3 change");
+        assertEquals(List.of("PutObject"), emu.calls().stream().filter(x -> x.service().equals("s3") && x.mutating())
+                .map(AwsEmulator.Call::action).toList(), "no S3 change but the package upload");
+        assertEquals(List.of("demo/package/baton_0.1.0_all.deb"), emu.objectKeys("ops-backups"));
         assertTrue(c.out().contains("Block Public Access off, no default encryption"), c.out());
         assertTrue(emu.rolePolicy("baton-demo", "baton-backup").contains("arn:aws:s3:::ops-backups/demo/*"));
         String config = UserData.agentConfig(UserData.decode(emu.calls("RunInstances").get(0).params().get("UserData")));
@@ -392,7 +430,19 @@ class AwsCommandsTest {
     }
 
     @Test
-    void deleteBackupsDeletesBatonsBucket() {
+    void withoutDeleteBackupsOnlyThePackageLeavesAGivenBucket() {
+        emu.addBucket("ops-backups");
+        assertEquals(0, aws(create("--bucket", "ops-backups")).code());
+        emu.putObject("ops-backups", "demo/archive/demo/x", "wal");
+        Result del = aws("delete-cluster", "demo", "--yes", "--bucket", "ops-backups");
+        assertEquals(0, del.code(), del.toString());
+        assertEquals(List.of("demo/archive/demo/x"), emu.objectKeys("ops-backups"), "the backups stay");
+        assertTrue(del.err().contains("the backups in s3://ops-backups/demo/ are kept"), del.err());
+        assertEquals(List.of("bucket ops-backups"), emu.leftovers());
+    }
+
+    @Test
+    void keepBucketKeepsBatonsBucketAndTheDefaultDeletesIt() {
         assertEquals(0, aws(create()).code());
         String bucket = emu.bucketNames().get(0);
         assertTrue(emu.bucket(bucket).publicAccessBlock().contains("<BlockPublicPolicy>true</BlockPublicPolicy>"));
@@ -401,13 +451,17 @@ class AwsCommandsTest {
         for (int i = 0; i < 3; i++) {
             emu.putObject(bucket, "demo/backup/demo/file" + i, "x");
         }
-        Result del = aws("delete-cluster", "demo", "--yes");
+        Result del = aws("delete-cluster", "demo", "--yes", "--keep-bucket");
         assertEquals(0, del.code(), del.toString());
         assertEquals(List.of(bucket), emu.bucketNames());
+        assertTrue(del.err().contains("bucket " + bucket + " is kept (--keep-bucket)"), del.err());
+        assertEquals(List.of("bucket " + bucket), emu.leftovers());
+        assertEquals(2, aws("delete-cluster", "demo", "--yes", "--keep-bucket", "--delete-backups").code());
 
-        Result again = aws("delete-cluster", "demo", "--yes", "--delete-backups");
+        Result again = aws("delete-cluster", "demo", "--yes");
         assertEquals(0, again.code(), again.toString());
         assertEquals(List.of(), emu.bucketNames());
-        assertTrue(again.out().contains("3 objects deleted; bucket deleted"), again.out());
+        assertTrue(again.out().contains("4 objects deleted; bucket deleted"), again.out());
+        assertEquals(List.of(), emu.leftovers());
     }
 }
