@@ -370,6 +370,36 @@ class AwsCommandsTest {
     }
 
     @Test
+    void withoutAmiTheCurrentDebianImageAndNoSecretInAnyUserData() {
+        Result c = aws("create-cluster", "demo", "--instances", "3", "--instance-type", "t3.medium", "--subnets",
+                subnetA + "," + subnetB, "--etcd", "10.0.9.1:2379", "--package", deb());
+        assertEquals(0, c.code(), c.toString());
+        assertTrue(c.out().contains("SecureString parameters under /baton/demo/"), c.out());
+        for (AwsEmulator.InstanceInfo i : emu.instances()) {
+            assertEquals(AwsEmulator.DEBIAN_AMI, i.imageId());
+            assertTrue(i.iamInstanceProfile().endsWith(":instance-profile/baton-demo"), i.iamInstanceProfile());
+            String text = UserData.decode(i.userData());
+            for (int n = 1; n <= 3; n++) {
+                assertFalse(text.contains("Generated" + n + "Password"), text);
+            }
+            assertFalse(text.contains("PRIVATE KEY"));
+        }
+        String bucket = emu.bucketNames().get(0);
+        assertEquals(List.of("demo/package/baton_0.1.0_all.deb"), emu.objectKeys(bucket));
+        assertTrue(emu.bucket(bucket).publicAccessBlock().contains("<RestrictPublicBuckets>true</RestrictPublicBuckets>"));
+        assertEquals(2, aws("create-cluster", "demo", "--instance-type", "t3.medium", "--subnets", subnetA, "--etcd",
+                "10.0.9.1:2379", "--package", deb(), "--baton-url", "https://example.com/b.jar").code(),
+                "--package and --baton-url");
+        Result missing = aws("create-cluster", "demo", "--instance-type", "t3.medium", "--subnets", subnetA, "--etcd",
+                "10.0.9.1:2379", "--package", tmp.resolve("nope.deb").toString());
+        assertEquals(2, missing.code(), missing.toString());
+        assertTrue(missing.err().contains("--package: "), missing.err());
+
+        assertEquals(0, aws("delete-cluster", "demo", "--yes").code());
+        assertEquals(List.of(), emu.leftovers());
+    }
+
+    @Test
     void helpListsTheSubcommands() {
         Result h = run("", false, false, "--help");
         assertEquals(0, h.code(), h.toString());
