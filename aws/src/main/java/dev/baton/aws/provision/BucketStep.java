@@ -49,8 +49,8 @@ record BucketStep(S3Client s3, String region, Progress progress) {
 
     /** What the plan reports. */
     static void plan(ProvisionReport report, ClusterSpec spec, String bucket, State state) {
-        String detail = (spec.backupBucket() != null ? "given with --backup-bucket, " : "private, SSE-S3, ")
-                + "backups under /" + spec.name();
+        String detail = (spec.backupBucket() != null ? "given with --bucket, " : "private, SSE-S3, ")
+                + (spec.backup() ? "backups under /" + spec.name() : "the package under /" + spec.name() + "/package");
         report.put(KIND, bucket, state == State.EXISTS ? bucket : null,
                 state == State.EXISTS ? Status.EXISTS : Status.MISSING, detail);
     }
@@ -69,7 +69,7 @@ record BucketStep(S3Client s3, String region, Progress progress) {
         }
         if (given) {
             if (state == State.MISSING) {
-                throw new ProvisionException("backup bucket", "the bucket " + bucket + " given with --backup-bucket "
+                throw new ProvisionException("backup bucket", "the bucket " + bucket + " given with --bucket "
                         + "does not exist (create it, private and encrypted, or leave out --backup-bucket and Baton "
                         + "makes one)", plan.report(), null);
             }
@@ -120,9 +120,10 @@ record BucketStep(S3Client s3, String region, Progress progress) {
         }
         plan.report().put(KIND, bucket, bucket, created ? Status.CREATED : Status.EXISTS,
                 plan.report().get(KIND, bucket).detail());
-        ClusterProvisioner.step(progress, 1, "backup bucket " + bucket + ": " + (created ? "created" : "exists")
+        ClusterProvisioner.step(progress, 1, (spec.backup() ? "backup bucket " : "bucket ") + bucket + ": "
+                + (created ? "created" : "exists")
                 + (added.isEmpty() || created ? "" : ", " + String.join(" and ", added) + " turned on")
-                + " (private, encrypted), backups under /" + spec.name());
+                + " (private, encrypted), " + (spec.backup() ? "backups" : "the package") + " under /" + spec.name());
         return bucket;
     }
 

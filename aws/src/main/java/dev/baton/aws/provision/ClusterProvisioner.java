@@ -135,7 +135,7 @@ public final class ClusterProvisioner {
                        List<String> memberIps, Secrets secrets, Set<String> registered, PackageStep.Local pkg) {
     }
 
-    /** The backup bucket of a spec with backups (Baton's or {@code --backup-bucket}); null without backups. */
+    /** The cluster's bucket (Baton's or {@code --bucket}): for the backups or the package; null without either. */
     public static String backupBucket(Plan plan) {
         return plan.spec().backup() || plan.pkg() != null ? BucketStep.bucket(plan.spec(), plan.network().vpcId()) : null;
     }

@@ -35,6 +35,23 @@ class ClusterSpecTest {
     }
 
     @Test
+    void thePackageTheImageAndTheBucket() {
+        assertEquals(List.of(), valid().ami(null).packageFile("/tmp/baton_0.1.0_all.deb").build().validate(),
+                "no --ami: the Debian image is looked up");
+        assertTrue(valid().build().uploadsPackage());
+        assertTrue(valid().backup(false).build().needsBucket(), "the package needs the bucket");
+        ClusterSpec url = valid().batonUrl("https://example.com/baton.jar").backup(false).build();
+        assertEquals(false, url.needsBucket());
+        refused("--package and --baton-url: give only one", valid().packageFile("/tmp/p.deb")
+                .batonUrl("https://example.com/baton.jar").build());
+        refused("--baton-sha256: not with --package", valid().packageFile("/tmp/p.deb").batonSha256("0f".repeat(32)).build());
+        refused("--bucket: not with --no-backup and --baton-url", valid().backup(false).backupBucket("mine")
+                .batonUrl("https://example.com/baton.jar").build());
+        assertEquals(List.of(), valid().backup(false).backupBucket("mine").build().validate(), "the package goes there");
+        assertEquals("ami-0123456789abcdef0", valid().ami(null).build().withAmi("ami-0123456789abcdef0").ami());
+    }
+
+    @Test
     void everyProblemNamesItsFlag() {
         refused("NAME: must be 1 to 26 lowercase", valid("Demo").build());
         refused("NAME:", valid("a-very-long-cluster-name-indeed").build());
