@@ -163,6 +163,23 @@ class SecretsAndPackageProvisioningTest {
     }
 
     @Test
+    void aClusterMadeWithSecretsInUserDataKeepsThemAndTheyMoveToSsm() {
+        ClusterProvisioner before = new ClusterProvisioner(aws.ec2(), aws.elbv2(), aws.s3(), aws.iam(), emu.region(),
+                FAST, () -> "Old" + passwords.incrementAndGet() + "Password", n -> UserData.ClusterCa.create(n, Instant.now()),
+                progress::add);
+        before.create(spec(1).ami("ami-0123456789abcdef0").packageFile(null).batonUrl("https://example.com/b.jar").build());
+        String old = emu.instances().get(0).userData();
+        UserData.Passwords pw = UserData.passwords(old);
+        provisioner().create(spec(2).build());
+        assertEquals(pw.superuser(), emu.parameter("/baton/demo/superuser-password").value());
+        assertEquals(pw.restapi(), emu.parameter("/baton/demo/restapi-password").value());
+        assertEquals(UserData.ca(old).key(), emu.parameter("/baton/demo/ca-key").value());
+        String added = userData(emu.instances().get(1).id());
+        assertFalse(added.contains(pw.superuser()), "the new member's user data has none");
+        assertTrue(added.contains("/baton/demo/superuser-password"), added);
+    }
+
+    @Test
     void anExplicitImageAndUrlAreUsedAsGiven() {
         provisioner().create(spec(1).ami("ami-0123456789abcdef0").packageFile(null)
                 .batonUrl("https://example.com/baton.jar").backup(false).build());
