@@ -125,4 +125,22 @@ public final class BackupPolicy {
                 + "\"elasticloadbalancing:DescribeTargetHealth\",\"elasticloadbalancing:RegisterTargets\","
                 + "\"elasticloadbalancing:DeregisterTargets\"],\"Resource\":\"*\"}]}";
     }
+
+    /**
+     * The agents' load balancer calls, limited to the cluster's own target group where IAM allows
+     * it: RegisterTargets and DeregisterTargets on {@code targetgroup/baton-NAME/*} in the region
+     * (its ARN is known by name before the group exists); DescribeTargetHealth, which takes no
+     * resource-level permission, on {@code *}.
+     */
+    public static String routingPolicy(String region, String cluster) {
+        if (!Names.isClusterName(cluster)) {
+            throw new IllegalArgumentException("not a cluster name: " + cluster);
+        }
+        return "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ReadTargetHealth\",\"Effect\":\"Allow\","
+                + "\"Action\":\"elasticloadbalancing:DescribeTargetHealth\",\"Resource\":\"*\"},"
+                + "{\"Sid\":\"RouteOwnTargetGroup\",\"Effect\":\"Allow\",\"Action\":["
+                + "\"elasticloadbalancing:RegisterTargets\",\"elasticloadbalancing:DeregisterTargets\"],"
+                + "\"Resource\":\"arn:aws:elasticloadbalancing:" + region + ":*:targetgroup/" + Names.resource(cluster)
+                + "/*\"}]}";
+    }
 }

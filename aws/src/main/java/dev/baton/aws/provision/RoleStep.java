@@ -113,7 +113,8 @@ record RoleStep(IamClient iam, Progress progress, String region, boolean ssm) {
                     plan.report(), null);
         }
         Map<String, String> policies = new LinkedHashMap<>();
-        policies.put(BackupPolicy.ROUTING_POLICY, BackupPolicy.routingPolicy());
+        policies.put(BackupPolicy.ROUTING_POLICY, ssm ? BackupPolicy.routingPolicy(region, spec.name())
+                : BackupPolicy.routingPolicy());
         if (spec.backup()) {
             policies.put(BackupPolicy.BACKUP_POLICY, BackupPolicy.backupPolicy(bucket, spec.name()));
         }

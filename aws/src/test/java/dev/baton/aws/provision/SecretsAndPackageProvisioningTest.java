@@ -141,7 +141,12 @@ class SecretsAndPackageProvisioningTest {
         String pkg = URLDecoder.decode(emu.rolePolicy("baton-demo", BackupPolicy.PACKAGE_POLICY), StandardCharsets.UTF_8);
         assertTrue(pkg.contains("\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::" + bucket + "/demo/package/*\""),
                 pkg);
-        assertTrue(emu.rolePolicy("baton-demo", BackupPolicy.ROUTING_POLICY) != null);
+        String routing = URLDecoder.decode(emu.rolePolicy("baton-demo", BackupPolicy.ROUTING_POLICY),
+                StandardCharsets.UTF_8);
+        assertTrue(routing.contains("\"Resource\":\"arn:aws:elasticloadbalancing:us-east-1:*:targetgroup/baton-demo/*\""),
+                routing);
+        assertTrue(emu.targetGroupArn("baton-demo").matches("arn:aws:elasticloadbalancing:us-east-1:\\d+:targetgroup/baton-demo/.*"),
+                "the pattern matches the group made");
     }
 
     @Test
