@@ -27,6 +27,7 @@ ensure_packages() {
   command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null 2>&1 || missing+=(maven)
   command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+  command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)   # builds the .deb in `mvn package`
   local p
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ]; then
