@@ -18,11 +18,17 @@ import java.util.concurrent.ThreadLocalRandom;
  * the test itself cannot occupy them), checked by binding, and never handed out twice in the same
  * JVM. Another process may still take a port before the server binds it, so launchers should
  * retry with new ports when a bind fails ({@link EtcdServer#start()} does).
+ *
+ * <p>Failsafe runs two IT classes at once, in two JVMs: with {@code baton.test.fork} set (the fork's
+ * number, 1 or 2) each fork draws from its own window, so two JVMs never pick the same port; the
+ * upper half of that window is left to {@code dev.baton.cli.local.Ports}.
  */
 public final class Ports {
 
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
     private static final int LOWEST = 10_000;
+    /** Each fork's window: ports LOWEST + (fork - 1) * FORK_WINDOW, for FORK_WINDOW ports. */
+    private static final int FORK_WINDOW = 11_000;
 
     private Ports() {
     }
@@ -30,9 +36,16 @@ public final class Ports {
     /** A port on 127.0.0.1 that was free a moment ago and was not returned before by this JVM. */
     public static int freePort() {
         int ephemeralLow = ephemeralRangeLow();
-        if (ephemeralLow - LOWEST >= 1_000) {
+        int low = LOWEST;
+        int high = ephemeralLow;
+        Integer fork = Integer.getInteger("baton.test.fork");
+        if (fork != null && fork >= 1 && fork <= 2) {
+            low = LOWEST + (fork - 1) * FORK_WINDOW;
+            high = Math.min(ephemeralLow, low + FORK_WINDOW / 2);
+        }
+        if (high - low >= 1_000) {
             for (int attempt = 0; attempt < 200; attempt++) {
-                int candidate = ThreadLocalRandom.current().nextInt(LOWEST, ephemeralLow);
+                int candidate = ThreadLocalRandom.current().nextInt(low, high);
                 if (!HANDED_OUT.contains(candidate) && canBind(candidate) && HANDED_OUT.add(candidate)) {
                     return candidate;
                 }
