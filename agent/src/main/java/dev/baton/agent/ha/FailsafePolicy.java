@@ -167,7 +167,7 @@ public final class FailsafePolicy {
         }
         if (failsafeMode && topology != null && !topology.isEmpty() && !topology.containsKey(me)) {
             return "no action: the cluster has no leader and I am not in the failsafe key (failsafe mode: only "
-                    + String.join(", ", topology.keySet()) + " may take over)";
+                    + String.join(", ", new TreeMap<>(topology).keySet()) + " may take over)";
         }
         return null;
     }

@@ -23,9 +23,10 @@ record OutageResponse(PostgresController pg, LockHold lock, LongActionSlot slot,
     String respond(StoreUnavailableException e, long downNanos) {
         boolean alive = pg.isRunning();
         PgStatus status = alive ? pg.status() : PgStatus.stopped();
-        FailsafeRound.Result round = failsafe == null || !alive || !lock.held() || ctx.dynamic().pause() || lock.fenced()
+        // Only while the hold (lease or last round) still runs: once it ended, the fence stopped postgres.
+        FailsafeRound.Result round = failsafe == null || !alive || ctx.dynamic().pause() || !holding()
                 ? null : failsafe.run(ctx.dynamic(), status);
-        if (round != null && round.round().keep() && lock.held() && !lock.fenced()) {
+        if (round != null && round.round().keep() && holding()) {
             // Every member accepted after round.startedAt() and does not race for ttl after that.
             lock.hold(FailsafePolicy.holdUntil(round.startedAt(), ctx.dynamic().ttl()), false);
             failsafeState.activeAsLeader(true);
@@ -52,6 +53,10 @@ record OutageResponse(PostgresController pg, LockHold lock, LongActionSlot slot,
         ctx.publishLocal();
         return round != null && outcome.action() != OutagePolicy.Action.NONE ? round.round().sentence()
                 : outcome.sentence();
+    }
+
+    private boolean holding() {
+        return !lock.fenced() && LeaseMath.stillSure(lock.validUntil(), ticker.getAsLong());
     }
 
     private void startReadOnly() {
