@@ -216,6 +216,7 @@ public final class Agent implements AutoCloseable {
         });
         listeners.add(metrics);
         metrics.watch(loop::state);
+        metrics.watchFailsafe(loop.failsafe()::activeAsLeader);
         metrics.watchBackups(backupRunner, backupRunner == null ? null : pg::archiver);
         loop.setListener(listeners);
         loop.setWatchdog(watchdog);
@@ -231,6 +232,8 @@ public final class Agent implements AutoCloseable {
         api.setBackups(backupAction);
         loop.onFatal(reason -> exit.complete(EXIT_BAD_INPUT));
         api.setLiveStatus(pg::status);
+        api.setFailsafe(new dev.baton.agent.api.FailsafeAction(loop.failsafe(), loop::state, ticker),
+                loop.failsafe()::activeAsLeader);
         // POST /reload (and baton reload, and SIGHUP) first re-reads the local configuration (a file
         // that does not validate: an error, nothing changes), then the REST API's and etcd's TLS
         // files (certificate rotation), then reloads postgres.

@@ -86,6 +86,10 @@ public final class DrillCommand extends BaseCommand {
             + "every iteration promises no lost acknowledged write (an existing cluster's mode is read from etcd).")
     boolean synchronousMode;
 
+    @Option(names = "--failsafe", description = "Run the local cluster with failsafe_mode: true (Patroni's): through "
+            + "etcd-down the primary keeps taking writes while every member accepts POST /failsafe.")
+    boolean failsafe;
+
     @Option(names = "--archive-timeout", paramLabel = "SECONDS",
             description = "lose-cluster: the local cluster's backup.archive_timeout, which bounds the writes a restore "
                     + "to latest can lose (default: 10).")
@@ -148,6 +152,11 @@ public final class DrillCommand extends BaseCommand {
             return loseCluster();
         }
         LocalCluster.Options options = local.options(2);
+        if (failsafe) {
+            java.util.List<String> dcs = new java.util.ArrayList<>(options.dcsYaml());
+            dcs.add("failsafe_mode: true");
+            options = options.withDcs(dcs.toArray(String[]::new));
+        }
         int n = options.nodes();
         int t = options.ttl();
         refuseRoot("baton drill (on a local cluster)");
@@ -193,9 +202,10 @@ public final class DrillCommand extends BaseCommand {
         if (cluster.config() == null && cluster.etcd == null && cluster.dcsUrl() == null) {
             throw ExitException.badInput("--dsn needs -c FILE (an agent configuration, for etcd and the scope)");
         }
-        if (local.given() || synchronousMode) {
-            throw ExitException.badInput("--nodes, --ttl, --synchronous-mode and --keep apply to the local cluster only; "
-                    + "the existing cluster's ttl and synchronous_mode are read from its config key");
+        if (local.given() || synchronousMode || failsafe) {
+            throw ExitException.badInput("--nodes, --ttl, --synchronous-mode, --failsafe and --keep apply to the local "
+                    + "cluster only; the existing cluster's ttl, synchronous_mode and failsafe_mode are read from its "
+                    + "config key");
         }
         List<String> local = new ArrayList<>();
         List<Fault> process = new ArrayList<>();

@@ -19,12 +19,14 @@ import java.util.Map;
  * {@code synchronousNodeCount}: how many synchronous standbys the primary keeps;
  * {@code maximumLagOnSyncnode}: bytes a synchronous standby may lag behind before a healthier
  * standby replaces it (0 or less: never replaced for lag, Patroni's default -1);
- * {@code slots}: member_slots_ttl, the permanent slots and ignore_slots ({@link SlotsConfig}).
+ * {@code slots}: member_slots_ttl, the permanent slots and ignore_slots ({@link SlotsConfig});
+ * {@code failsafeMode}: Patroni's failsafe_mode, a primary keeps running through an etcd outage
+ * while every member in the {@code failsafe} key acknowledges it (docs/failure-modes.md).
  */
 public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover,
         int primaryStartTimeout, boolean usePgRewind, boolean useSlots, Map<String, String> parameters,
         boolean pause, boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
-        long maximumLagOnSyncnode, SlotsConfig slots) {
+        long maximumLagOnSyncnode, SlotsConfig slots, boolean failsafeMode) {
 
     public static final int DEFAULT_TTL = 10;
     public static final int DEFAULT_LOOP_WAIT = 1;
@@ -46,6 +48,22 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         slots = slots == null ? SlotsConfig.DEFAULT : slots;
     }
 
+    /** Without failsafe_mode (off, Patroni's default). */
+    public DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, int primaryStartTimeout,
+            boolean usePgRewind, boolean useSlots, Map<String, String> parameters, boolean pause,
+            boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
+            long maximumLagOnSyncnode, SlotsConfig slots) {
+        this(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout, usePgRewind, useSlots, parameters,
+                pause, synchronousMode, synchronousModeStrict, synchronousNodeCount, maximumLagOnSyncnode, slots, false);
+    }
+
+    /** This configuration with failsafe_mode {@code on}. */
+    public DynamicConfig withFailsafeMode(boolean on) {
+        return new DynamicConfig(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout,
+                usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
+                maximumLagOnSyncnode, slots, on);
+    }
+
     /** With the default slot settings (member_slots_ttl 30 min, no permanent or ignored slots). */
     public DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, int primaryStartTimeout,
             boolean usePgRewind, boolean useSlots, Map<String, String> parameters, boolean pause,
@@ -60,7 +78,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     public DynamicConfig withSlots(SlotsConfig s) {
         return new DynamicConfig(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maximumLagOnSyncnode, s);
+                maximumLagOnSyncnode, s, failsafeMode);
     }
 
     /** Without maximum_lag_on_syncnode (off). */
@@ -133,7 +151,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     public DynamicConfig withTiming(Timing t) {
         return new DynamicConfig(t.ttl(), t.loopWait(), t.retryTimeout(), maximumLagOnFailover, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maximumLagOnSyncnode, slots);
+                maximumLagOnSyncnode, slots, failsafeMode);
     }
 
     /**
@@ -173,6 +191,9 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         }
         if (pause) {
             root.put("pause", true);
+        }
+        if (failsafeMode) {
+            root.put("failsafe_mode", true);
         }
         slots.write(root);
         ObjectNode pg = root.putObject("postgresql");
@@ -244,14 +265,14 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         pg.unsupported("pg_hba", "pg_ident", "recovery_conf");
         pg.finish();
         SlotsConfig slots = SlotsConfig.read(n);
-        n.unsupported("failsafe_mode",
-                "check_timeline", "standby_cluster",
+        boolean failsafeMode = n.bool("failsafe_mode", false);
+        n.unsupported("check_timeline", "standby_cluster",
                 "primary_stop_timeout", "master_stop_timeout", "max_timelines_history");
         n.finish();
 
         DynamicConfig config = new DynamicConfig(ttl, loopWait, retryTimeout, maxLag, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maxLagOnSyncnode, slots);
+                maxLagOnSyncnode, slots, failsafeMode);
         boolean timingReadable = !n.issues().hasError(n.path("ttl")) && !n.issues().hasError(n.path("loop_wait"))
                 && !n.issues().hasError(n.path("retry_timeout"));
         config.report(n, timingReadable);

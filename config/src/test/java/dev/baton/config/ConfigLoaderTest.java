@@ -419,7 +419,7 @@ class ConfigLoaderTest {
                         + "  create_replica_methods: [basebackup]\n  recovery_conf: {}\n  custom_conf: /x\n"
                         + "  config_dir: /y\n  use_unix_socket: true\n  color: red\n")
                 .replace("  pg_hba:\n", "  users: {}\n  post_bootstrap: /x.sh\n  pg_hba:\n")
-                .replace("    ttl: 10\n", "    ttl: 10\n    failsafe_mode: true\n    wat: 1\n");
+                .replace("    ttl: 10\n", "    ttl: 10\n    check_timeline: true\n    wat: 1\n");
         LoadResult r = load(yaml);
         assertTrue(r.ok(), r.errors().toString());
         Map<String, String> w = warningsByPath(r);
@@ -432,7 +432,7 @@ class ConfigLoaderTest {
         for (String p : List.of("citus", "restapi.server_tokens",
                 "postgresql.custom_conf",
                 "postgresql.config_dir",
-                "bootstrap.dcs.failsafe_mode")) {
+                "bootstrap.dcs.check_timeline")) {
             assertEquals(unsupported, w.get(p), p);
         }
         for (String p : List.of("colour", "restapi_extra", "restapi.speed", "postgresql.color", "bootstrap.dcs.wat")) {

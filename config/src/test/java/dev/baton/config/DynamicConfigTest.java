@@ -76,11 +76,25 @@ class DynamicConfigTest {
                 """;
         DynamicConfig c = DynamicConfig.fromJson(patroni);
         assertEquals(new DynamicConfig(30, 10, 10, 1048576, 10, true, true,
-                Map.of("max_connections", "100", "hot_standby", "on", "wal_log_hints", "on"), false, false), c);
+                Map.of("max_connections", "100", "hot_standby", "on", "wal_log_hints", "on"), false, false)
+                .withFailsafeMode(true), c);
         assertEquals(DynamicConfig.defaults(), DynamicConfig.fromJson("{}"));
         assertEquals(DynamicConfig.defaults(), DynamicConfig.fromJson(""));
         assertEquals(16L << 20, DynamicConfig.fromJson("{\"maximum_lag_on_failover\": \"16MB\"}").maximumLagOnFailover());
         assertEquals(0, DynamicConfig.fromJson("{\"master_start_timeout\": 0}").primaryStartTimeout());
+    }
+
+    @Test
+    void failsafeModeIsReadWrittenAndCheckedAsPatroniDoes() throws Exception {
+        assertEquals(false, DynamicConfig.defaults().failsafeMode(), "off by default");
+        DynamicConfig on = DynamicConfig.fromJson("{\"failsafe_mode\": true}");
+        assertEquals(true, on.failsafeMode());
+        assertTrue(on.toJson().contains("\"failsafe_mode\":true"), on.toJson());
+        assertEquals(on, DynamicConfig.fromJson(on.toJson()));
+        assertEquals(on, on.withTiming(on.timing()).withSlots(on.slots()), "kept by the with* copies");
+        assertFalse(DynamicConfig.defaults().toJson().contains("failsafe_mode"));
+        ConfigException e = assertThrows(ConfigException.class, () -> DynamicConfig.fromJson("{\"failsafe_mode\": 3}"));
+        assertEquals("config.failsafe_mode", e.errors().get(0).path());
     }
 
     @Test

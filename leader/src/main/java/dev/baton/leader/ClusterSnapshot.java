@@ -18,6 +18,7 @@ import java.util.TreeMap;
  * @param history    raw {@code history}
  * @param status     raw {@code status}
  * @param backup     raw {@code backup} (Baton's: the scheduled backup points claimed, JSON)
+ * @param failsafe   raw {@code failsafe} ({@code {member: api_url}}, failsafe_mode)
  */
 public record ClusterSnapshot(
         long revision,
@@ -29,11 +30,19 @@ public record ClusterSnapshot(
         VersionedValue sync,
         VersionedValue history,
         VersionedValue status,
-        VersionedValue backup) {
+        VersionedValue backup,
+        VersionedValue failsafe) {
 
     public ClusterSnapshot {
         // Sorted by name as documented (Map.copyOf would not keep any order).
         members = Collections.unmodifiableMap(new TreeMap<>(Map.copyOf(members)));
+    }
+
+    /** Without a {@code failsafe} key. */
+    public ClusterSnapshot(long revision, VersionedValue initialize, VersionedValue config, LeaderKey leader,
+            Map<String, MemberKey> members, VersionedValue failover, VersionedValue sync, VersionedValue history,
+            VersionedValue status, VersionedValue backup) {
+        this(revision, initialize, config, leader, members, failover, sync, history, status, backup, null);
     }
 
     /** Without a {@code backup} key. */
@@ -48,6 +57,6 @@ public record ClusterSnapshot(
     }
 
     public static ClusterSnapshot empty() {
-        return new ClusterSnapshot(0, null, null, null, Map.of(), null, null, null, null, null);
+        return new ClusterSnapshot(0, null, null, null, Map.of(), null, null, null, null, null, null);
     }
 }

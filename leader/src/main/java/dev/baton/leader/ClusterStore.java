@@ -129,6 +129,12 @@ public interface ClusterStore extends AutoCloseable {
     /** Puts {@code status} (JSON with optime and slots), written by the leader each cycle. */
     void putStatus(String json);
 
+    /**
+     * Puts {@code failsafe} (JSON {@code {member: api_url}}), written by the leader in failsafe_mode
+     * when the member list changed (Patroni's plain put).
+     */
+    void putFailsafe(String json);
+
     /** Deletes every key of this cluster (the operator's {@code remove}). */
     void deleteCluster();
 

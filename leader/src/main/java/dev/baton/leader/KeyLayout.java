@@ -39,6 +39,8 @@ public record KeyLayout(String namespace, String scope) {
     public String status() { return key("status"); }
     /** Baton's: the last scheduled backup point claimed per type ({@code {"full":ISO,...}}). */
     public String backup() { return key("backup"); }
+    /** Patroni's failsafe_mode topology: {@code {member: api_url}}, written by the leader. */
+    public String failsafe() { return key("failsafe"); }
     public String membersPrefix() { return key("members/"); }
     public String member(String name) { return key("members/" + name); }
 }

@@ -10,7 +10,7 @@ import java.util.TreeMap;
  * CLI's read through etcd's JSON gateway both use it, so they cannot disagree.
  *
  * <p>Pure: no I/O, no clock. Keys outside the layout's prefix are skipped, and so are keys Baton
- * does not read (failsafe, {@code optime/leader} and others). A {@code members/} key without a
+ * does not read ({@code optime/leader} and others). A {@code members/} key without a
  * name is skipped too.
  */
 public final class SnapshotDecoder {
@@ -48,6 +48,6 @@ public final class SnapshotDecoder {
         }
         return new ClusterSnapshot(revision, others.get("initialize"), others.get("config"), leader, members,
                 others.get("failover"), others.get("sync"), others.get("history"), others.get("status"),
-                others.get("backup"));
+                others.get("backup"), others.get("failsafe"));
     }
 }

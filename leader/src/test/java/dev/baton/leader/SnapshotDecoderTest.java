@@ -58,10 +58,15 @@ class SnapshotDecoderTest {
         ClusterSnapshot s = SnapshotDecoder.decode(LAYOUT, 3, List.of(
                 new RawKeyValue("/service/demo2/leader", "other", 1, 1, 0),
                 new RawKeyValue("/service/leader", "other", 1, 1, 0),
-                kv("failsafe", "{}", 1, 1, 0),
                 kv("optime/leader", "123", 1, 1, 0)));
 
         assertEquals(new ClusterSnapshot(3, null, null, null, Map.of(), null, null, null, null), s);
+    }
+
+    @Test
+    void theFailsafeKeyIsRead() {
+        ClusterSnapshot s = SnapshotDecoder.decode(LAYOUT, 3, List.of(kv("failsafe", "{\"n1\":\"http://a/patroni\"}", 1, 2, 0)));
+        assertEquals("{\"n1\":\"http://a/patroni\"}", s.failsafe().value());
     }
 
     @Test

@@ -227,7 +227,10 @@ public final class RestApi implements AutoCloseable {
                             send(ex, method, 413, error("request body larger than " + max + " bytes"));
                             return;
                         }
-                        a = actions.act(method, path, query, new String(raw, StandardCharsets.UTF_8));
+                        String text = new String(raw, StandardCharsets.UTF_8);
+                        FailsafeAction fs = failsafe;
+                        a = method.equals("POST") && path.equals("/failsafe") && fs != null ? fs.post(text)
+                                : actions.act(method, path, query, text);
                     }
                     if (a == null) {
                         ex.getResponseHeaders().set("Allow", "GET, HEAD, OPTIONS"); // required with a 405 (RFC 9110)
@@ -318,6 +321,15 @@ public final class RestApi implements AutoCloseable {
         this.backups = backups;
     }
 
+    private volatile FailsafeAction failsafe;
+    private volatile java.util.function.BooleanSupplier failsafeActive = () -> false;
+
+    /** Serves {@code GET} and {@code POST /failsafe}; call before {@link #start()}. */
+    public void setFailsafe(FailsafeAction failsafe, java.util.function.BooleanSupplier activeAsLeader) {
+        this.failsafe = failsafe;
+        this.failsafeActive = activeAsLeader;
+    }
+
     /** Sets the action handler; call before {@link #start()}. */
     public void setActions(Actions actions) {
         this.actions = actions;
@@ -375,6 +387,7 @@ public final class RestApi implements AutoCloseable {
             case "/readiness" -> new Answer(ready(s, query, now) ? 200 : 503, "");
             case "/patroni", "/status" -> new Answer(200, status(query.containsKey("fresh") ? fresh(s) : s, now));
             case "/cluster" -> new Answer(200, cluster(s));
+            case "/failsafe" -> failsafe == null ? new Answer(502, error("failsafe_mode is not enabled")) : failsafe.get();
             case "/history" -> new Answer(200, history(s));
             case "/config" -> s.cluster() == null || s.cluster().snapshot().config() == null
                     ? new Answer(503, error("the dynamic configuration is not known yet"))
@@ -540,6 +553,9 @@ public final class RestApi implements AutoCloseable {
         }
         if (s.lockHolder() == null) {
             n.put("cluster_unlocked", true);
+        }
+        if (failsafeActive.getAsBoolean()) {
+            n.put("failsafe_mode_is_active", true);
         }
         n.put("dcs_last_seen", s.dcsLastSeenEpochSeconds());
         if (!s.tags().isEmpty()) {

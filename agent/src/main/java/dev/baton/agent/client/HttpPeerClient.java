@@ -105,6 +105,46 @@ public final class HttpPeerClient implements PeerClient {
         }
     }
 
+    /**
+     * {@code POST /failsafe} to every member at once, with this agent's TLS and credentials, on
+     * threads of their own (the calls block): accepted only for a 200 whose body is "Accepted".
+     */
+    @Override
+    public List<dev.baton.agent.ha.FailsafePolicy.Answer> failsafe(java.util.Map<String, String> members, String body,
+                                                                 Duration timeout) {
+        List<CompletableFuture<dev.baton.agent.ha.FailsafePolicy.Answer>> futures = new ArrayList<>();
+        for (var e : members.entrySet()) {
+            CompletableFuture<dev.baton.agent.ha.FailsafePolicy.Answer> f = new CompletableFuture<>();
+            Thread t = new Thread(() -> f.complete(failsafeCall(e.getKey(), e.getValue(), body, timeout)),
+                    "baton-failsafe-call");
+            t.setDaemon(true);
+            t.start();
+            futures.add(f);
+        }
+        List<dev.baton.agent.ha.FailsafePolicy.Answer> out = new ArrayList<>();
+        for (var f : futures) {
+            out.add(f.join());
+        }
+        return out;
+    }
+
+    private dev.baton.agent.ha.FailsafePolicy.Answer failsafeCall(String name, String apiUrl, String body,
+                                                                Duration timeout) {
+        try {
+            AgentClient.Reply r = client.post(AgentClient.base(apiUrl), "failsafe", body, timeout);
+            boolean ok = r.status() == 200 && r.body().strip().equals("Accepted");
+            return new dev.baton.agent.ha.FailsafePolicy.Answer(name, ok, ok ? null : "HTTP " + r.status() + ": "
+                    + clip(r.message()));
+        } catch (IOException e) {
+            return new dev.baton.agent.ha.FailsafePolicy.Answer(name, false, words(CallFailure.of(e)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new dev.baton.agent.ha.FailsafePolicy.Answer(name, false, "interrupted");
+        } catch (RuntimeException e) {
+            return new dev.baton.agent.ha.FailsafePolicy.Answer(name, false, clip(e.getMessage()));
+        }
+    }
+
     /** What an answer to {@code POST /fence} means for the candidate. */
     static FenceResult result(FenceReply r) {
         if (r.status() == 200 && r.fenced() && r.state() != null) {

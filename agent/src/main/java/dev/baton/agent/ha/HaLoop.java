@@ -76,6 +76,7 @@ public final class HaLoop implements AutoCloseable {
     private final ConfigApplier applier;
     private final OutageResponse outage;
     private final Retiming retiming;
+    private final FailsafeState failsafe = new FailsafeState();
 
     private volatile String lastSentence = "";
     private volatile boolean stopRequested;
@@ -161,7 +162,8 @@ public final class HaLoop implements AutoCloseable {
                 new CascadeSlots(config.name(), pg));
         this.operator = new OperatorActions(config.name(), pg, slot, rejoin, applier, publisher::state, ctx, clock);
         this.publisher.setScheduledRestart(() -> operator.scheduled().orElse(null));
-        this.outage = new OutageResponse(pg, lock, slot, dataDir, ctx, ticker);
+        this.outage = new OutageResponse(pg, lock, slot, dataDir, ctx, ticker,
+                new FailsafeRound(() -> snapshot, peers, failsafe, ticker), failsafe);
         this.lock.setListener(HaListener.NONE, dataDir::invalidate);
         this.lastStoreSuccess = ticker.getAsLong();
     }
@@ -255,6 +257,11 @@ public final class HaLoop implements AutoCloseable {
         return publisher.state();
     }
 
+    /** Failsafe mode as this node knows it: the key, the last accepted POST /failsafe (REST API, metrics). */
+    public FailsafeState failsafe() {
+        return failsafe;
+    }
+
     public String lastSentence() {
         return lastSentence;
     }
@@ -334,7 +341,10 @@ public final class HaLoop implements AutoCloseable {
         dynamic = retiming.follow(view.dynamic());
         lock.clearFenced();
         long now = ticker.getAsLong();
-        long sureUntil = LeaseMath.sureUntil(renewal, dynamic.loopWait(), dynamic.retryTimeout());
+        long sureUntil = dynamic.failsafeMode() ? LeaseMath.sureUntilByLease(renewal)
+                : LeaseMath.sureUntil(renewal, dynamic.loopWait(), dynamic.retryTimeout());
+        failsafe.observed(dynamic.failsafeMode(), FailsafePolicy.parse(view.snapshot().failsafe() == null ? null
+                : view.snapshot().failsafe().value()));
         boolean lockIsMine = LeaseMath.lockIsMine(config.name(), view.leader(), view.leaderLeaseId(), renewal,
                 sureUntil, now);
         // Whose the leader key is when its value was overwritten: mine if it is on my lease, or if
@@ -356,6 +366,13 @@ public final class HaLoop implements AutoCloseable {
                         rejoin.requested(), rejoin.failedSentence()),
                 clock.instant(), keyOnMyLease, config.tags().nostream(), config.tags().replicatefrom());
         Decision d = decider.decide(o);
+        if (d instanceof Decision.AcquireLock a && a.promoteIfWon()) {
+            String veto = FailsafePolicy.raceVeto(dynamic.failsafeMode(), failsafe.topology(), config.name(),
+                    failsafe.ack(), now, dynamic.ttl());
+            if (veto != null) {
+                d = Decision.NoAction.of(veto);
+            }
+        }
         String sentence = executor.execute(d, o, sureUntil);
         if (d instanceof Decision.NoAction && alive && status.running()) {
             applier.applyIfChanged(dynamic); // the listener hears of a reload (on_reload)
@@ -368,12 +385,23 @@ public final class HaLoop implements AutoCloseable {
             }
         }
 
+        writeFailsafeKey(view, lock.held() && d instanceof Decision.NoAction && status.runningAsPrimary());
+
         boolean aliveAfter = pg.isRunning();
         boolean unchanged = aliveAfter == alive && d instanceof Decision.NoAction && slot.running() == null;
         PgStatus after = unchanged ? status : (aliveAfter ? pg.status() : PgStatus.stopped());
         publisher.publish(view, after, aliveAfter, renewal.newLease(), dataDir.last(), slot.running(),
                 rejoin.failedSentence() != null, promotion.checkpointPending(), lock.validUntil());
         return sentence;
+    }
+
+    /** The leader in failsafe_mode keeps the {@code failsafe} key listing every member (when it changed). */
+    private void writeFailsafeKey(ClusterView view, boolean leaderRunningPrimary) {
+        var wanted = FailsafePolicy.topology(view);
+        if (FailsafePolicy.mustWrite(dynamic.failsafeMode(), leaderRunningPrimary, failsafe.topology(), wanted)) {
+            store.putFailsafe(FailsafePolicy.toJson(wanted));
+            failsafe.observed(true, wanted);
+        }
     }
 
     private void publishLocal() {

@@ -26,6 +26,15 @@ public final class LeaseMath {
         return byRetry - byLease < 0 ? byRetry : byLease;
     }
 
+    /**
+     * In failsafe_mode: sure until the margin before the lease can expire on the server, without
+     * the earlier retry bound, so that a cycle that finds the store down (after loop_wait and
+     * retry_timeout) still has time to ask the members before the fence fires (docs/failure-modes.md).
+     */
+    public static long sureUntilByLease(LeaseRenewal r) {
+        return r.validUntilNanos() - marginNanos(r.ttlSeconds());
+    }
+
     /** The safety margin before the server-side expiry: a fifth of the ttl, at least one second. */
     public static long marginNanos(long ttlSeconds) {
         return Math.max(SECOND, ttlSeconds * SECOND / 5);

@@ -11,17 +11,30 @@ import java.util.logging.Logger;
 /**
  * A cycle in which the cluster store could not be reached: {@link OutagePolicy} decides, this
  * class acts. A primary no longer sure of its lease is fenced and comes back read-only, as a
- * standby that follows no one.
+ * standby that follows no one. With failsafe_mode, a primary first asks every member of the
+ * {@code failsafe} key ({@link FailsafeRound}): if all accept, it keeps running and holds the lock
+ * (fence and watchdog) for {@link FailsafePolicy#holdUntil}; if any does not, it demotes at once.
  */
 record OutageResponse(PostgresController pg, LockHold lock, LongActionSlot slot, DataDirCache dataDir,
-                      LoopContext ctx, LongSupplier ticker) {
+                      LoopContext ctx, LongSupplier ticker, FailsafeRound failsafe, FailsafeState failsafeState) {
     private static final Logger LOG = Logger.getLogger(OutageResponse.class.getName());
 
     /** Acts on the outage {@code e}, the store having been unreachable for {@code downNanos}; returns the sentence. */
     String respond(StoreUnavailableException e, long downNanos) {
         boolean alive = pg.isRunning();
         PgStatus status = alive ? pg.status() : PgStatus.stopped();
-        boolean sure = LeaseMath.stillSure(lock.validUntil(), ticker.getAsLong());
+        // Only while the hold (lease or last round) still runs: once it ended, the fence stopped postgres.
+        FailsafeRound.Result round = failsafe == null || !alive || ctx.dynamic().pause() || !holding()
+                ? null : failsafe.run(ctx.dynamic(), status);
+        if (round != null && round.round().keep() && holding()) {
+            // Every member accepted after round.startedAt() and does not race for ttl after that.
+            lock.hold(FailsafePolicy.holdUntil(round.startedAt(), ctx.dynamic().ttl()), false);
+            failsafeState.activeAsLeader(true);
+            ctx.publishLocal();
+            return round.round().sentence();
+        }
+        failsafeState.activeAsLeader(false);
+        boolean sure = round == null && LeaseMath.stillSure(lock.validUntil(), ticker.getAsLong());
         if (!sure) {
             lock.release();
         }
@@ -38,7 +51,12 @@ record OutageResponse(PostgresController pg, LockHold lock, LongActionSlot slot,
             default -> throw new IllegalStateException(outcome.action().toString());
         }
         ctx.publishLocal();
-        return outcome.sentence();
+        return round != null && outcome.action() != OutagePolicy.Action.NONE ? round.round().sentence()
+                : outcome.sentence();
+    }
+
+    private boolean holding() {
+        return !lock.fenced() && LeaseMath.stillSure(lock.validUntil(), ticker.getAsLong());
     }
 
     private void startReadOnly() {

@@ -23,4 +23,14 @@ public interface PeerClient {
     default FenceResult fence(MemberStatus oldPrimary, String me, Duration timeout) {
         return FenceResult.of(FenceResult.Outcome.UNREACHABLE, "fencing over REST is not available");
     }
+
+    /**
+     * Failsafe mode: {@code POST /failsafe} with {@code body} to every member of {@code members}
+     * (name to api_url) at once, each bounded by {@code timeout}; one answer per member, accepted
+     * only for a 200 "Accepted". Never throws.
+     */
+    default List<FailsafePolicy.Answer> failsafe(java.util.Map<String, String> members, String body, Duration timeout) {
+        return members.keySet().stream().map(n -> new FailsafePolicy.Answer(n, false, "POST /failsafe is not available"))
+                .toList();
+    }
 }

@@ -114,6 +114,11 @@ public final class AgentMetrics implements HaListener, RestApi.Metrics {
         registry.getPrometheusRegistry().register(new BackupCollector(scope, member, runner, archiver, ticker));
     }
 
+    /** Serves patroni_failsafe_mode_is_active and baton_failsafe_active from {@code active}. */
+    public void watchFailsafe(java.util.function.BooleanSupplier active) {
+        collector.watchFailsafe(active);
+    }
+
     /** The loop's last state; the initial one until the loop has published one. */
     private NodeState current() {
         NodeState s = state.get();

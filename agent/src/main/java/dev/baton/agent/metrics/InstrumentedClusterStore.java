@@ -30,7 +30,7 @@ public final class InstrumentedClusterStore implements ClusterStore {
     static final String[] OPERATIONS = {"read", "renew_lease", "retime", "try_acquire_leader", "confirm_leader", "rebind_leader",
         "release_leader", "publish_member", "delete_member", "create_initialize", "replace_initialize",
         "delete_initialize", "cas_config", "cas_failover", "delete_failover", "cas_sync", "delete_sync", "put_history", "put_status",
-        "delete_cluster", "get"};
+        "delete_cluster", "get", "put_failsafe"};
     private static final Duration[] BUCKETS = {ms(1), ms(2.5), ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(500),
         ms(1000), ms(2500), ms(5000)};
 
@@ -210,6 +210,11 @@ public final class InstrumentedClusterStore implements ClusterStore {
     @Override
     public void putStatus(String json) {
         measure("put_status", () -> delegate.putStatus(json));
+    }
+
+    @Override
+    public void putFailsafe(String json) {
+        measure("put_failsafe", () -> delegate.putFailsafe(json));
     }
 
     @Override

@@ -41,6 +41,8 @@ final class NodeStateCollector implements MultiCollector {
     private final Labels patroni;
     private final double patroniVersion;
     /** The last timestamps parsed, reused while the loop reports the same text. */
+    /** Whether this primary runs on through an etcd outage by failsafe mode (the HA loop's FailsafeState). */
+    private volatile java.util.function.BooleanSupplier failsafeActive = () -> false;
     private final AtomicReference<Parsed> replayTs = new AtomicReference<>(Parsed.NONE);
     private final AtomicReference<Parsed> startTs = new AtomicReference<>(Parsed.NONE);
 
@@ -100,6 +102,8 @@ final class NodeStateCollector implements MultiCollector {
                     baton.add("role", r), r.equals(role));
         }
         boolean leader = s.holdsLock(now);
+        g.add("baton_failsafe_active", "1 while this primary runs on through a cluster store outage because every "
+                + "member in the failsafe key accepted POST /failsafe (failsafe_mode)", baton, failsafeActive.getAsBoolean());
         g.add("baton_is_leader", "1 while this member holds the leader key with a lease it is sure of", baton, leader);
         g.add("baton_lease_remaining_seconds",
                 "Seconds until which this member is sure of its leader lease (0 when it does not hold the leader key)",
@@ -246,7 +250,8 @@ final class NodeStateCollector implements MultiCollector {
                 pg.running() ? pg.serverVersion() : 0);
         p.add("patroni_cluster_unlocked", "Value is 1 if the cluster is unlocked, 0 if locked.", patroni,
                 cluster != null && !cluster.hasLeader());
-        p.add("patroni_failsafe_mode_is_active", "Value is 1 if failsafe mode is active, 0 if inactive.", patroni, false);
+        p.add("patroni_failsafe_mode_is_active", "Value is 1 if failsafe mode is active, 0 if inactive.", patroni,
+                failsafeActive.getAsBoolean());
         p.add("patroni_postgres_timeline", "Postgres timeline of this node (if running), 0 otherwise.", patroni,
                 pg.running() ? pg.timeline() : 0);
         p.add("patroni_dcs_last_seen", "Epoch timestamp when DCS was last contacted successfully by Patroni.", patroni,
@@ -316,5 +321,10 @@ final class NodeStateCollector implements MultiCollector {
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "NodeStateCollector[%s/%s]", scope, member);
+    }
+
+    /** Reads whether failsafe mode keeps this primary running from {@code active}. */
+    void watchFailsafe(java.util.function.BooleanSupplier active) {
+        this.failsafeActive = java.util.Objects.requireNonNull(active, "active");
     }
 }

@@ -73,10 +73,10 @@ class ClusterReaderTest {
     void settingsBatonDoesNotActOnAreLoggedOncePerRevisionOfTheKey() {
         ClusterReader reader = new ClusterReader(DynamicConfig.defaults());
         for (int cycle = 0; cycle < 3; cycle++) {
-            reader.read(config("{\"ttl\": 30, \"failsafe_mode\": true, \"no_such_key\": 1}", null));
+            reader.read(config("{\"ttl\": 30, \"check_timeline\": true, \"no_such_key\": 1}", null));
         }
         assertEquals(1, logged.size(), logged.toString());
         assertTrue(logged.get(0).startsWith("INFO the etcd config key has settings Baton does not act on: "), logged.get(0));
-        assertTrue(logged.get(0).contains("failsafe_mode") && logged.get(0).contains("no_such_key"), logged.get(0));
+        assertTrue(logged.get(0).contains("check_timeline") && logged.get(0).contains("no_such_key"), logged.get(0));
     }
 }

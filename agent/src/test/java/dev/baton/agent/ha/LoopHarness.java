@@ -307,6 +307,9 @@ final class LoopHarness {
 
     /** Every REST fence, as "node1 by node2 timeout_ms". */
     final List<String> restFences = new ArrayList<>();
+    /** The POST /failsafe calls: "name timeout-ms", and the last body sent. */
+    final List<String> failsafeCalls = new ArrayList<>();
+    String failsafeBody;
 
     /** What peers' REST APIs answer: the harness's other members, or their member keys if unreachable. */
     private final class FakePeers implements PeerClient {
@@ -322,6 +325,20 @@ final class LoopHarness {
                         : new Candidacy.Peer(m.name(), false, !m.isPrimary(), m.xlogLocation(), m.timeline(),
                         m.nofailover(), m.failoverPriority()));
             }
+            return out;
+        }
+
+        /** A member accepts while its agent is reachable and it does not run as a primary. */
+        @Override
+        public List<FailsafePolicy.Answer> failsafe(Map<String, String> members, String body, Duration timeout) {
+            failsafeBody = body;
+            List<FailsafePolicy.Answer> out = new ArrayList<>();
+            members.forEach((name, url) -> {
+                failsafeCalls.add(name + " " + timeout.toMillis());
+                Other o = others.get(name);
+                boolean ok = o != null && o.reachable && o.role != Role.PRIMARY;
+                out.add(new FailsafePolicy.Answer(name, ok, ok ? null : o == null ? "unknown" : "unreachable"));
+            });
             return out;
         }
 

@@ -315,7 +315,7 @@ class AgentMetricsTest {
             families.add(s.name().replaceAll("_(bucket|count|sum)$", ""));
         }
         Set<String> expected = new TreeSet<>(List.of(
-                "baton_info", "baton_role", "baton_is_leader", "baton_lease_remaining_seconds", "baton_postgres_running",
+                "baton_info", "baton_role", "baton_is_leader", "baton_failsafe_active", "baton_lease_remaining_seconds", "baton_postgres_running",
                 "baton_postgres_timeline", "baton_wal_position_bytes", "baton_wal_received_bytes",
                 "baton_wal_replayed_bytes", "baton_replication_lag_bytes", "baton_replication_flush_lag_bytes",
                 "baton_replication_lag_seconds", "baton_replication_streaming", "baton_replication_sync",

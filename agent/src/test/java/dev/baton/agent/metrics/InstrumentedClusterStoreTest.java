@@ -87,6 +87,7 @@ class InstrumentedClusterStoreTest {
         store.deleteSync(0);
         store.putHistory("[]");
         store.putStatus("{}");
+        store.putFailsafe("{}");
         store.deleteCluster();
         store.awaitChange(Duration.ZERO);
         store.wakeUp();

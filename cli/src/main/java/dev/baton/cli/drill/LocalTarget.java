@@ -66,7 +66,9 @@ public final class LocalTarget extends EtcdTarget {
             o = o.withEtcdProxies();
         }
         if (synchronous) {
-            o = o.withDcs("synchronous_mode: true");
+            java.util.List<String> dcs = new java.util.ArrayList<>(o.dcsYaml());
+            dcs.add("synchronous_mode: true");
+            o = o.withDcs(dcs.toArray(String[]::new));
         }
         LocalCluster c = LocalCluster.start(dir, o);
         LocalTarget t = new LocalTarget(c, o, true);
@@ -100,8 +102,14 @@ public final class LocalTarget extends EtcdTarget {
     public String describe() {
         return "a local cluster (" + options.nodes() + " members, ttl " + options.ttl() + " s, loop_wait "
                 + options.loopWait() + " s, retry_timeout " + options.retryTimeout() + " s, "
-                + (synchronousMode() ? "synchronous_mode, " : "") + "HAProxy 127.0.0.1:"
+                + (synchronousMode() ? "synchronous_mode, " : "") + (failsafeMode() ? "failsafe_mode, " : "")
+                + "HAProxy 127.0.0.1:"
                 + cluster.haproxyPort() + ", one etcd)";
+    }
+
+    /** Whether the cluster runs with failsafe_mode: true (baton drill --failsafe). */
+    public boolean failsafeMode() {
+        return options.dcsYaml().contains("failsafe_mode: true");
     }
 
     @Override
@@ -119,6 +127,7 @@ public final class LocalTarget extends EtcdTarget {
         n.put("retry_timeout", options.retryTimeout());
         n.put("primary_start_timeout", DynamicConfig.defaults().primaryStartTimeout());
         n.put("synchronous_mode", synchronousMode());
+        n.put("failsafe_mode", failsafeMode());
         n.put("etcd", cluster.etcdEndpoint());
         n.put("etcd_members", 1);
         n.put("load_balancer", "HAProxy 127.0.0.1:" + cluster.haproxyPort() + " (option httpchk GET /primary, inter 200ms)");

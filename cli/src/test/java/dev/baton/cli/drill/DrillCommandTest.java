@@ -50,6 +50,8 @@ class DrillCommandTest {
         refused("--dsn needs -c FILE", "--dsn", "postgresql://lb:5000/app", "--fault", "switchover");
         refused("apply to the local cluster only", "-c", "/nonexistent/baton.yml", "--dsn", "postgresql://lb/app",
                 "--fault", "switchover", "--ttl", "5");
+        refused("failsafe_mode are read from its config key", "-c", "/nonexistent/baton.yml", "--dsn",
+                "postgresql://lb/app", "--fault", "switchover", "--failsafe");
     }
 
     @Test

@@ -346,6 +346,11 @@ public final class EtcdClusterStore implements ClusterStore {
     }
 
     @Override
+    public void putFailsafe(String json) {
+        kv.put(bytes(layout.failsafe()), json, "put failsafe key");
+    }
+
+    @Override
     public void deleteCluster() {
         kv.delete(prefixKey, DeleteOption.builder().isPrefix(true).build(), "delete cluster " + layout.prefix());
     }

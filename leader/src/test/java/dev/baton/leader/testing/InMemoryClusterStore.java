@@ -264,6 +264,12 @@ public final class InMemoryClusterStore implements ClusterStore {
     }
 
     @Override
+    public void putFailsafe(String json) {
+        cluster.reachable(member);
+        cluster.putKey("failsafe", json, 0);
+    }
+
+    @Override
     public void deleteCluster() {
         cluster.reachable(member);
         cluster.deleteAll();
