@@ -1,0 +1,126 @@
+package dev.baton.agent.ha;
+
+import dev.baton.agent.postgres.PgParameters;
+import dev.baton.agent.postgres.PgStatus;
+import dev.baton.agent.postgres.PostgresController;
+import dev.baton.agent.postgres.PostgresController.StopMode;
+import dev.baton.agent.postgres.PostgresException;
+import dev.baton.agent.postgres.SlotPosition;
+import dev.baton.config.DynamicConfig;
+import dev.baton.config.SlotsConfig.PermanentSlot;
+import dev.baton.leader.model.ClusterView;
+import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.Role;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+
+/**
+ * What a running replica does every cycle for the permanent logical slots ({@link LogicalSlotSync}),
+ * as Patroni does on PostgreSQL 11-16: a slot the leader published and this replica lacks is copied
+ * from the primary (its state file, read with pg_read_binary_file) and loaded by one restart; a slot
+ * it has is advanced to the position the leader published. PostgreSQL 17 and later synchronize the
+ * slots themselves ({@code sync_replication_slots}): nothing is done here.
+ */
+final class ReplicaLogicalSlots {
+    private static final Logger LOG = Logger.getLogger(ReplicaLogicalSlots.class.getName());
+
+    private final PostgresController pg;
+    private final LongActionSlot slot;
+    private final LoopContext ctx;
+    /** The slots this agent copied to this replica (it drops only those again). */
+    private final Set<String> copied = ConcurrentHashMap.newKeySet();
+    /** Slots copied once in this run: not copied (and restarted for) again if they did not load. */
+    private final Set<String> attempted = ConcurrentHashMap.newKeySet();
+    /** Problems already logged (each once: the loop runs every loop_wait). */
+    private final Set<String> logged = new HashSet<>();
+
+    ReplicaLogicalSlots(PostgresController pg, LongActionSlot slot, LoopContext ctx) {
+        this.pg = pg;
+        this.slot = slot;
+        this.ctx = ctx;
+    }
+
+    void run(ClusterView view, PgStatus status, DynamicConfig dynamic) {
+        Map<String, PermanentSlot> permanent = dynamic.slots().permanent();
+        if (!dynamic.useSlots() || status.serverVersion() >= PgParameters.SYNC_REPLICATION_SLOTS
+                || (!LogicalSlotSync.anyLogical(permanent) && copied.isEmpty())) {
+            return;
+        }
+        try {
+            List<SlotPosition> existing = pg.slotPositions();
+            Map<String, Long> published = LogicalSlotSync.published(view.snapshot() == null
+                    || view.snapshot().status() == null ? null : view.snapshot().status().value());
+            LogicalSlotSync.Plan plan = LogicalSlotSync.replica(permanent, existing, published, copied);
+            for (String name : plan.conflicts()) {
+                logOnce(name + ": not kept on this replica: a slot of that name exists with another type, database "
+                        + "or plugin, and Baton did not make it");
+            }
+            for (String name : plan.drop()) {
+                pg.dropPhysicalSlot(name); // any type; not while in use
+                copied.remove(name);
+                attempted.remove(name);
+                LOG.info("dropped logical replication slot " + name + " on this replica: it is no longer permanent");
+            }
+            for (Map.Entry<String, Long> e : plan.advance().entrySet()) {
+                try {
+                    pg.advanceSlot(e.getKey(), permanent.get(e.getKey()).database(), e.getValue());
+                } catch (PostgresException ex) {
+                    logOnce(e.getKey() + ": cannot advance the logical replication slot on this replica: "
+                            + ex.getMessage());
+                }
+            }
+            copy(view, plan, dynamic);
+        } catch (PostgresException e) {
+            LOG.warning("logical replication slot maintenance on this replica failed: " + e.getMessage());
+        }
+    }
+
+    /** Reads the missing slots from the primary, then one restart writes and loads them. */
+    private void copy(ClusterView view, LogicalSlotSync.Plan plan, DynamicConfig dynamic) {
+        Set<String> wanted = new java.util.TreeSet<>(plan.copy());
+        wanted.removeAll(attempted);
+        MemberStatus leader = view.leaderMember().orElse(null);
+        if (wanted.isEmpty() || dynamic.pause() || leader == null || leader.host() == null
+                || slot.running() != null) {
+            return;
+        }
+        Map<String, byte[]> states = new LinkedHashMap<>();
+        for (String name : wanted) {
+            try {
+                states.put(name, pg.readSlotState(leader.host(), leader.port(), name));
+            } catch (PostgresException e) {
+                logOnce(name + ": cannot copy the logical replication slot from the primary: " + e.getMessage());
+            }
+        }
+        if (states.isEmpty()) {
+            return;
+        }
+        attempted.addAll(states.keySet());
+        LOG.info("copying logical replication slot(s) " + String.join(", ", states.keySet())
+                + " from the primary " + leader.name() + ": restarting postgres to load them");
+        slot.submit(LongAction.RESTART.running(), () -> {
+            pg.beforeStop();
+            pg.stop(StopMode.FAST, pg.pgCtlTimeout());
+            ctx.dataDirChanged();
+            ctx.listener().stoppedForRestart(Role.REPLICA);
+            try {
+                states.forEach(pg::installSlotState);
+                copied.addAll(states.keySet());
+            } finally {
+                pg.start(DecisionExecutor.startTimeout(ctx.dynamic(), pg));
+                ctx.listener().restarted(Role.REPLICA);
+            }
+        });
+    }
+
+    private void logOnce(String problem) {
+        if (logged.size() < 1000 && logged.add(problem)) {
+            LOG.warning(problem);
+        }
+    }
+}
