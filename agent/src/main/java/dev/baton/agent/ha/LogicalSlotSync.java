@@ -145,6 +145,24 @@ public final class LogicalSlotSync {
     }
 
     /**
+     * The slots to copy now: those of {@code copy} that are not waiting, and those waiting whose
+     * published position moved past the one they wait at. A copy whose WAL the replica no longer has
+     * (its restart_lsn is older than the replica's oldest WAL: the consumer has not moved since long
+     * before the replica's base backup) cannot be advanced; it is dropped and waits until the consumer
+     * confirms more, which moves the primary's restart_lsn forward (Patroni copies such a slot again).
+     */
+    public static Set<String> copyNow(Set<String> copy, Map<String, Long> published, Map<String, Long> waiting) {
+        Set<String> out = new TreeSet<>();
+        for (String name : copy) {
+            Long at = waiting.get(name);
+            if (at == null || published.getOrDefault(name, 0L) > at) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
+    /**
      * The leader's physical slots to advance: for each member that cascades from another member
      * ({@link Cascade}), its slot here, when idle, to the position the member publishes
      * (xlog_location) if that is ahead of the slot's restart_lsn.

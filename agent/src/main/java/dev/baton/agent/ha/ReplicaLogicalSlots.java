@@ -36,6 +36,11 @@ final class ReplicaLogicalSlots {
     private final Set<String> copied = ConcurrentHashMap.newKeySet();
     /** Slots copied once in this run: not copied (and restarted for) again if they did not load. */
     private final Set<String> attempted = ConcurrentHashMap.newKeySet();
+    /**
+     * Slots whose copy could not be advanced because its WAL is gone here, with the published
+     * position at that time: copied again once the consumer moved past it ({@link LogicalSlotSync#copyNow}).
+     */
+    private final Map<String, Long> waiting = new ConcurrentHashMap<>();
     /** Problems already logged (each once: the loop runs every loop_wait). */
     private final Set<String> logged = new HashSet<>();
 
@@ -70,19 +75,29 @@ final class ReplicaLogicalSlots {
                 try {
                     pg.advanceSlot(e.getKey(), permanent.get(e.getKey()).database(), e.getValue());
                 } catch (PostgresException ex) {
-                    logOnce(e.getKey() + ": cannot advance the logical replication slot on this replica: "
-                            + ex.getMessage());
+                    if (copied.contains(e.getKey()) && walGone(ex)) {
+                        pg.dropPhysicalSlot(e.getKey()); // any type
+                        copied.remove(e.getKey());
+                        attempted.remove(e.getKey());
+                        waiting.put(e.getKey(), e.getValue());
+                        LOG.warning(e.getKey() + ": the copy of the logical replication slot needs WAL this replica "
+                                + "no longer has (its consumer has not confirmed anything since before this replica "
+                                + "was made); dropped here, copied again once the consumer confirms more");
+                    } else {
+                        logOnce(e.getKey() + ": cannot advance the logical replication slot on this replica: "
+                                + ex.getMessage());
+                    }
                 }
             }
-            copy(view, plan, dynamic);
+            copy(view, plan, published, dynamic);
         } catch (PostgresException e) {
             LOG.warning("logical replication slot maintenance on this replica failed: " + e.getMessage());
         }
     }
 
     /** Reads the missing slots from the primary, then one restart writes and loads them. */
-    private void copy(ClusterView view, LogicalSlotSync.Plan plan, DynamicConfig dynamic) {
-        Set<String> wanted = new java.util.TreeSet<>(plan.copy());
+    private void copy(ClusterView view, LogicalSlotSync.Plan plan, Map<String, Long> published, DynamicConfig dynamic) {
+        Set<String> wanted = LogicalSlotSync.copyNow(plan.copy(), published, waiting);
         wanted.removeAll(attempted);
         MemberStatus leader = view.leaderMember().orElse(null);
         if (wanted.isEmpty() || dynamic.pause() || leader == null || leader.host() == null
@@ -101,6 +116,7 @@ final class ReplicaLogicalSlots {
             return;
         }
         attempted.addAll(states.keySet());
+        waiting.keySet().removeAll(states.keySet());
         LOG.info("copying logical replication slot(s) " + String.join(", ", states.keySet())
                 + " from the primary " + leader.name() + ": restarting postgres to load them");
         slot.submit(LongAction.RESTART.running(), () -> {
@@ -116,6 +132,12 @@ final class ReplicaLogicalSlots {
                 ctx.listener().restarted(Role.REPLICA);
             }
         });
+    }
+
+    /** PostgreSQL's "requested WAL segment ... has already been removed" (SQLSTATE 58P01). */
+    static boolean walGone(PostgresException e) {
+        return e.getCause() instanceof java.sql.SQLException s && "58P01".equals(s.getSQLState())
+                || String.valueOf(e.getMessage()).contains("has already been removed");
     }
 
     private void logOnce(String problem) {

@@ -100,6 +100,16 @@ class LogicalSlotSyncTest {
     }
 
     @Test
+    void aCopyWhoseWalIsGoneWaitsUntilTheConsumerMoves() {
+        Set<String> copy = Set.of("cdc", "audit");
+        assertEquals(Set.of("audit", "cdc"), LogicalSlotSync.copyNow(copy, Map.of("cdc", 100L, "audit", 5L), Map.of()));
+        assertEquals(Set.of("audit"), LogicalSlotSync.copyNow(copy, Map.of("cdc", 100L, "audit", 5L),
+                Map.of("cdc", 100L)), "the consumer has not moved: not copied again");
+        assertEquals(Set.of("audit", "cdc"), LogicalSlotSync.copyNow(copy, Map.of("cdc", 101L, "audit", 5L),
+                Map.of("cdc", 100L)));
+    }
+
+    @Test
     void theLeaderAdvancesTheIdleSlotsOfCascadingMembersToTheirPublishedPosition() {
         // node3 streams from node2 (xlog_location 9 in its member key); node2 from the leader.
         var v = view("node1", LEADER, replica("node2", null), replica("node3", "node2"));
