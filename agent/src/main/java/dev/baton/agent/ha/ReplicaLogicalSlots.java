@@ -51,15 +51,20 @@ final class ReplicaLogicalSlots {
     }
 
     void run(ClusterView view, PgStatus status, DynamicConfig dynamic) {
+        run(view, view.snapshot() == null || view.snapshot().status() == null ? null
+                : view.snapshot().status().value(), status.serverVersion(), dynamic);
+    }
+
+    /** {@link #run(ClusterView, PgStatus, DynamicConfig)} with the status key's value and the server's version. */
+    void run(ClusterView view, String statusKey, int serverVersion, DynamicConfig dynamic) {
         Map<String, PermanentSlot> permanent = dynamic.slots().permanent();
-        if (!dynamic.useSlots() || status.serverVersion() >= PgParameters.SYNC_REPLICATION_SLOTS
+        if (!dynamic.useSlots() || serverVersion >= PgParameters.SYNC_REPLICATION_SLOTS
                 || (!LogicalSlotSync.anyLogical(permanent) && copied.isEmpty())) {
             return;
         }
         try {
             List<SlotPosition> existing = pg.slotPositions();
-            Map<String, Long> published = LogicalSlotSync.published(view.snapshot() == null
-                    || view.snapshot().status() == null ? null : view.snapshot().status().value());
+            Map<String, Long> published = LogicalSlotSync.published(statusKey);
             LogicalSlotSync.Plan plan = LogicalSlotSync.replica(permanent, existing, published, copied);
             for (String name : plan.conflicts()) {
                 logOnce(name + ": not kept on this replica: a slot of that name exists with another type, database "
