@@ -220,7 +220,7 @@ final class FakePostgres implements PostgresController {
         return upstream;
     }
 
-    /** Slot positions by name (logical and physical), for {@link #slotPositions}; when empty, none. */
+    /** Slot positions by name, for {@link #slotPositions}: these, then the other slots at 0. */
     java.util.Map<String, dev.baton.agent.postgres.SlotPosition> positions = new java.util.TreeMap<>();
     /** State files the "primary" has, by slot name ({@link #readSlotState}). */
     java.util.Map<String, byte[]> primarySlotStates = new java.util.TreeMap<>();
@@ -229,7 +229,10 @@ final class FakePostgres implements PostgresController {
 
     @Override
     public List<dev.baton.agent.postgres.SlotPosition> slotPositions() {
-        return new ArrayList<>(positions.values());
+        java.util.Map<String, dev.baton.agent.postgres.SlotPosition> all = new java.util.TreeMap<>();
+        replicationSlots().forEach(r -> all.put(r.name(), new dev.baton.agent.postgres.SlotPosition(r, 0, false)));
+        all.putAll(positions);
+        return new ArrayList<>(all.values());
     }
 
     @Override
