@@ -55,6 +55,25 @@ class CascadeIT {
         }
     }
 
+    /** The restart_lsn of slot {@code slot} on {@code n} as text, or null (no slot, never reserved, not reachable). */
+    private static String restartLsn(LocalCluster c, Node n, String slot) {
+        try (Connection conn = ClusterSupport.connect(c, n); Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = '"
+                     + slot + "'")) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            return null;
+        }
+    }
+
+    private static String currentLsn(LocalCluster c, Node n) throws SQLException {
+        try (Connection conn = ClusterSupport.connect(c, n); Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     private static boolean hasRow(LocalCluster c, Node n, int id) {
         try (Connection conn = ClusterSupport.connect(c, n); Statement st = conn.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM cascade_t WHERE id = " + id)) {
@@ -101,6 +120,12 @@ class CascadeIT {
             awaitOrFail(c, "node3 streams from node2 again once node2 is back", () -> senderPort(c, node3) == node2.pgPort());
             exec(c, node1, "INSERT INTO cascade_t VALUES (3)");
             awaitOrFail(c, "a row written on the primary reaches node3 through node2 again", () -> hasRow(c, node3, 3));
+            // The leader's slot for node3 is idle now: it follows node3's published position.
+            long written = dev.baton.agent.postgres.Lsn.parse(currentLsn(c, node1));
+            awaitOrFail(c, "node1 advances its idle slot for node3 to where node3 is", () -> {
+                String lsn = restartLsn(c, node1, "node3");
+                return lsn != null && dev.baton.agent.postgres.Lsn.parse(lsn) >= written;
+            });
             assertEquals(node1, c.primary().orElseThrow(), "no promotion meanwhile");
         }
     }

@@ -39,7 +39,8 @@ import java.util.logging.Logger;
 record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresController pg, PeerClient peers,
                         LongActionSlot slot, Promotion promotion, Rejoin rejoin, LeaderDuties duties,
                         MemberPublisher publisher, Handover handover, FenceBeforePromote fencer, LoopContext ctx,
-                        RepositoryActions repository, CommandBootstrap command, CascadeSlots cascadeSlots) {
+                        RepositoryActions repository, CommandBootstrap command, CascadeSlots cascadeSlots,
+                        ReplicaLogicalSlots logicalSlots) {
     private static final Logger LOG = Logger.getLogger(DecisionExecutor.class.getName());
 
     /**
@@ -64,6 +65,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             } else if (o.pg().running() && o.pg().inRecovery()) {
                 duties.backups().runAsReplica(view);
                 cascadeSlots.run(view, dynamic);
+                logicalSlots.run(view, o.pg(), dynamic);
             }
             return n.reason();
         }

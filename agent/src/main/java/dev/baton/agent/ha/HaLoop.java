@@ -159,7 +159,7 @@ public final class HaLoop implements AutoCloseable {
         this.executor = new DecisionExecutor(config, store, pg, peers, slot, promotion, rejoin, duties, publisher,
                 handover, fencer, ctx, new RepositoryActions(config, store, pg, backups, slot, ctx, ticker, pause,
                 backupDuties::stanzaEnsured), new CommandBootstrap(config, store, pg, slot, ctx, ticker, pause),
-                new CascadeSlots(config.name(), pg));
+                new CascadeSlots(config.name(), pg), new ReplicaLogicalSlots(pg, slot, ctx));
         this.operator = new OperatorActions(config.name(), pg, slot, rejoin, applier, publisher::state, ctx, clock);
         this.publisher.setScheduledRestart(() -> operator.scheduled().orElse(null));
         this.outage = new OutageResponse(pg, lock, slot, dataDir, ctx, ticker,

@@ -5,6 +5,7 @@ import dev.baton.agent.postgres.PgStatus;
 import dev.baton.agent.postgres.PostgresController;
 import dev.baton.agent.postgres.PostgresException;
 import dev.baton.agent.postgres.ReplicationSlot;
+import dev.baton.agent.postgres.SlotPosition;
 import dev.baton.config.SlotsConfig.PermanentSlot;
 import dev.baton.config.DynamicConfig;
 import dev.baton.leader.ClusterStore;
@@ -55,6 +56,8 @@ final class LeaderDuties {
     private volatile Map<String, Instant> slotMemory;
     /** The member slots published as the status key's retain_slots. */
     private volatile List<String> retainSlots = List.of();
+    /** The permanent logical slots' positions, published as the status key's slots (Patroni). */
+    private volatile Map<String, Long> publishedSlots = Map.of();
     /** Slot problems already logged (each once, the loop runs every loop_wait). */
     private final Set<String> loggedSlotProblems = new HashSet<>();
 
@@ -110,6 +113,10 @@ final class LeaderDuties {
         maintainSlots(view, dynamic);
         syncReplication(view, status, dynamic);
         var node = JsonNodeFactory.instance.objectNode().put("optime", status.walPosition());
+        if (!publishedSlots.isEmpty()) {
+            var slots = node.putObject("slots");
+            publishedSlots.forEach(slots::put);
+        }
         if (!retainSlots.isEmpty()) {
             retainSlots.forEach(node.putArray("retain_slots")::add);
         }
@@ -145,6 +152,7 @@ final class LeaderDuties {
      */
     void maintainSlots(ClusterView view, DynamicConfig dynamic) {
         if (!dynamic.useSlots()) {
+            publishedSlots = Map.of();
             return;
         }
         try {
@@ -156,7 +164,8 @@ final class LeaderDuties {
                         : view.snapshot().status().value()).forEach(name -> seeded.put(name, now));
                 memory = seeded;
             }
-            List<ReplicationSlot> existing = pg.replicationSlots();
+            List<SlotPosition> positions = pg.slotPositions();
+            List<ReplicationSlot> existing = positions.stream().map(SlotPosition::slot).toList();
             SlotPlanner.Plan plan = SlotPlanner.plan(new SlotPlanner.Facts(me, view.members().values(), existing,
                     memory, now, dynamic.slots()));
             slotMemory = plan.lastSeen();
@@ -186,9 +195,25 @@ final class LeaderDuties {
                 LOG.info("dropped replication slot " + slot + ": its member has been gone for more than "
                         + "member_slots_ttl (" + dynamic.slots().memberSlotsTtl() + " s) or no longer streams");
             }
+            publishedSlots = LogicalSlotSync.toPublish(dynamic.slots().permanent(), positions);
+            advanceCascadedMemberSlots(view, positions);
         } catch (PostgresException e) {
             LOG.warning("replication slot maintenance failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * The idle slots of members that cascade from another member move to the position those members
+     * publish, so that this primary does not keep WAL they already have (Patroni advances them too).
+     */
+    private void advanceCascadedMemberSlots(ClusterView view, List<SlotPosition> positions) {
+        LogicalSlotSync.cascadedMemberSlots(me, view, positions).forEach((slot, lsn) -> {
+            try {
+                pg.advanceSlot(slot, null, lsn);
+            } catch (PostgresException ex) {
+                logSlotProblem(slot + ": cannot advance the slot of a cascading member: " + ex.getMessage());
+            }
+        });
     }
 
     private void logSlotProblem(String problem) {

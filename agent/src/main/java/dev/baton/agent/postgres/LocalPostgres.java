@@ -356,6 +356,32 @@ public final class LocalPostgres implements PostgresController {
     }
 
     @Override
+    public List<SlotPosition> slotPositions() {
+        return queries.slotPositions();
+    }
+
+    @Override
+    public void advanceSlot(String name, String database, long lsn) {
+        queries.advanceSlot(name, database, lsn);
+    }
+
+    @Override
+    public byte[] readSlotState(String host, int port, String name) {
+        try (java.sql.Connection c = PgFence.jdbc(config.postgresql().authentication().rewindUser())
+                .connect(host, port, Duration.ofSeconds(3), Duration.ofSeconds(5))) {
+            return PgQueries.readSlotState(c, name);
+        } catch (java.sql.SQLException e) {
+            throw new PostgresException("cannot read the state of replication slot " + name + " on " + host + ":"
+                    + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void installSlotState(String name, byte[] state) {
+        SlotStateFile.install(dataDir, name, state);
+    }
+
+    @Override
     public RewindCheck checkRewind(String host, int port) {
         return rewinder.checkRewind(host, port);
     }

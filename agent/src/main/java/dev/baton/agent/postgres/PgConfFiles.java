@@ -82,8 +82,11 @@ final class PgConfFiles {
             // Everything is rendered first: a value that cannot be written changes no file.
             BatonConfig config = current.get(); // one snapshot for the whole write
             Upstream streamFrom = replica ? upstream : null;
+            // PostgreSQL 17's slot synchronization connects to a database named in primary_conninfo
+            // (Patroni adds dbname there from 17 on); older servers ignore it for replication.
             String conninfo = streamFrom != null ? conninfo(streamFrom.host(), streamFrom.port(),
-                    config.postgresql().authentication().replication(), null).text() : null;
+                    config.postgresql().authentication().replication(),
+                    server.catalog().version() >= PgParameters.SYNC_REPLICATION_SLOTS ? "postgres" : null).text() : null;
             PgParameters.Planned planned = PgParameters.plan(config, dynamic, replica, upstream, conninfo,
                     server.catalog(), server);
             String confText = PgConfRenderer.postgresqlConf(planned.parameters());

@@ -28,6 +28,9 @@ public final class PgParameters {
     private PgParameters() {
     }
 
+    /** The first version with sync_replication_slots (PostgreSQL 17): replicas then sync logical slots themselves. */
+    public static final int SYNC_REPLICATION_SLOTS = 170000;
+
     /** The parameters to write and a warning for each configured parameter translated or dropped. */
     public record Planned(Map<String, String> parameters, List<String> warnings) {
         public Planned {
@@ -59,6 +62,15 @@ public final class PgParameters {
             p.put("primary_conninfo", primaryConninfo);
             if (upstream.slotName() != null && dynamic.useSlots()) {
                 p.put("primary_slot_name", upstream.slotName());
+            }
+        }
+        if (replica && dynamic.useSlots() && dynamic.slots().permanent().values().stream()
+                .anyMatch(dev.baton.config.SlotsConfig.PermanentSlot::isLogical)) {
+            // Permanent logical slots kept on replicas: their catalog_xmin must reach the primary
+            // (Patroni forces it too); PostgreSQL 17 synchronizes the slots itself.
+            p.put("hot_standby_feedback", "on");
+            if (catalog.version() >= SYNC_REPLICATION_SLOTS) {
+                p.put("sync_replication_slots", "on");
             }
         }
         if (replica) {

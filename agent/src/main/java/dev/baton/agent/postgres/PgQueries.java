@@ -463,8 +463,18 @@ final class PgQueries {
      * to the database it is made in); name and plugin are bind parameters.
      */
     synchronized void createLogicalSlot(String name, String database, String plugin) {
+        String create;
+        try {
+            // PostgreSQL 17: failover = true, so that standbys with sync_replication_slots keep it.
+            create = serverVersion() >= PgParameters.SYNC_REPLICATION_SLOTS
+                    ? "pg_create_logical_replication_slot(?, ?, false, false, true)"
+                    : "pg_create_logical_replication_slot(?, ?)";
+        } catch (SQLException e) {
+            close();
+            throw new PostgresException("logical replication slot " + name + ": " + e.getMessage(), e);
+        }
         try (Connection c = databases.apply(database).connect();
-             PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, ?) WHERE NOT EXISTS "
+             PreparedStatement ps = c.prepareStatement("SELECT " + create + " WHERE NOT EXISTS "
                      + "(SELECT 1 FROM pg_replication_slots WHERE slot_name = ?)")) {
             ps.setString(1, name);
             ps.setString(2, plugin);
@@ -472,6 +482,63 @@ final class PgQueries {
             ps.execute();
         } catch (SQLException e) {
             throw new PostgresException("logical replication slot " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every non-temporary slot with its position (logical: confirmed_flush_lsn, physical: restart_lsn), by name. */
+    synchronized List<SlotPosition> slotPositions() {
+        try (Statement st = connection().createStatement();
+             ResultSet rs = st.executeQuery("SELECT slot_name, slot_type, database, plugin, "
+                     + "(CASE WHEN slot_type = 'logical' THEN confirmed_flush_lsn ELSE restart_lsn END)::text, active "
+                     + "FROM pg_replication_slots WHERE NOT temporary ORDER BY slot_name")) {
+            List<SlotPosition> slots = new ArrayList<>();
+            while (rs.next()) {
+                String lsn = rs.getString(5);
+                slots.add(new SlotPosition(new ReplicationSlot(rs.getString(1), rs.getString(2), rs.getString(3),
+                        rs.getString(4)), lsn == null ? 0 : Lsn.parse(lsn), rs.getBoolean(6)));
+            }
+            return slots;
+        } catch (SQLException e) {
+            close();
+            throw new PostgresException("cannot list replication slots: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * pg_replication_slot_advance, the name and position bound: a logical slot over a one-off
+     * connection to its database (PostgreSQL requires it), a physical one over the usual connection.
+     */
+    synchronized void advanceSlot(String name, String database, long lsn) {
+        String sql = "SELECT pg_replication_slot_advance(?, ?::pg_lsn)";
+        if (database == null) {
+            executeWith(sql, name, Lsn.format(lsn));
+            return;
+        }
+        try (Connection c = databases.apply(database).connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, name);
+            ps.setString(2, Lsn.format(lsn));
+            ps.execute();
+        } catch (SQLException e) {
+            throw new PostgresException("advancing replication slot " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The state file of slot {@code name} ({@code pg_replslot/<name>/state}) read over {@code c}
+     * (a connection to the primary); the name is bound, and must be a slot name (no path).
+     */
+    static byte[] readSlotState(Connection c, String name) throws SQLException {
+        if (!name.matches("[a-z0-9_]{1,63}")) {
+            throw new IllegalArgumentException("not a replication slot name: " + name);
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_read_binary_file('pg_replslot/' || ? || '/state')")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || rs.getBytes(1) == null) {
+                    throw new SQLException("no state file for slot " + name);
+                }
+                return rs.getBytes(1);
+            }
         }
     }
 

@@ -109,6 +109,39 @@ public interface PostgresController {
     }
 
     /**
+     * Every (non-temporary) replication slot with its position: a logical slot's
+     * confirmed_flush_lsn, a physical slot's restart_lsn.
+     */
+    default java.util.List<SlotPosition> slotPositions() {
+        return replicationSlots().stream().map(s -> new SlotPosition(s, 0, false)).toList();
+    }
+
+    /**
+     * pg_replication_slot_advance({@code name}, {@code lsn}) on this server (a logical slot over a
+     * connection to its {@code database}; null for a physical slot). On a standby PostgreSQL moves
+     * it no further than what it replayed.
+     */
+    default void advanceSlot(String name, String database, long lsn) {
+        throw new PostgresException("advancing replication slots is not supported here", null);
+    }
+
+    /**
+     * The slot's state file ({@code pg_replslot/<name>/state}) as the primary at {@code host:port}
+     * has it, read with pg_read_binary_file as the rewind user (Patroni's copy of logical slots).
+     */
+    default byte[] readSlotState(String host, int port, String name) {
+        throw new PostgresException("copying replication slots is not supported here", null);
+    }
+
+    /**
+     * Writes a slot's state file (from {@link #readSlotState}) into this data directory, to be loaded at
+     * the next start; postgres must be stopped.
+     */
+    default void installSlotState(String name, byte[] state) {
+        throw new PostgresException("copying replication slots is not supported here", null);
+    }
+
+    /**
      * What pg_rewind would do against the given primary (a dry run; a stopped, crashed directory
      * first gets single-user crash recovery, as pg_rewind needs a clean shutdown).
      *

@@ -220,6 +220,48 @@ final class FakePostgres implements PostgresController {
         return upstream;
     }
 
+    /** Slot positions by name, for {@link #slotPositions}: these, then the other slots at 0. */
+    java.util.Map<String, dev.baton.agent.postgres.SlotPosition> positions = new java.util.TreeMap<>();
+    /** State files the "primary" has, by slot name ({@link #readSlotState}). */
+    java.util.Map<String, byte[]> primarySlotStates = new java.util.TreeMap<>();
+    /** What advanceSlot throws (null: it moves the position). */
+    PostgresException advanceFailure;
+
+    @Override
+    public List<dev.baton.agent.postgres.SlotPosition> slotPositions() {
+        java.util.Map<String, dev.baton.agent.postgres.SlotPosition> all = new java.util.TreeMap<>();
+        replicationSlots().forEach(r -> all.put(r.name(), new dev.baton.agent.postgres.SlotPosition(r, 0, false)));
+        all.putAll(positions);
+        return new ArrayList<>(all.values());
+    }
+
+    @Override
+    public void advanceSlot(String name, String database, long lsn) {
+        call("advanceSlot", name + " " + database + " " + lsn);
+        if (advanceFailure != null) {
+            throw advanceFailure;
+        }
+        var p = positions.get(name);
+        if (p != null) {
+            positions.put(name, new dev.baton.agent.postgres.SlotPosition(p.slot(), lsn, p.active()));
+        }
+    }
+
+    @Override
+    public byte[] readSlotState(String host, int port, String name) {
+        call("readSlotState", host + ":" + port + " " + name);
+        byte[] b = primarySlotStates.get(name);
+        if (b == null) {
+            throw new PostgresException("no state file for slot " + name, null);
+        }
+        return b;
+    }
+
+    @Override
+    public void installSlotState(String name, byte[] state) {
+        call("installSlotState", name);
+    }
+
     @Override
     public void start(Duration timeout) {
         call("start", null);

@@ -131,6 +131,7 @@ final class FakeJdbc {
                 case "getInt" -> v == null ? 0 : ((Number) v).intValue();
                 case "getBoolean" -> v != null && (Boolean) v;
                 case "getDouble" -> v == null ? 0.0 : ((Number) v).doubleValue();
+                case "getBytes" -> (byte[]) v;
                 default -> throw new UnsupportedOperationException(m.getName());
             };
         });

@@ -123,4 +123,21 @@ class PgParametersTest {
         assertEquals(PgParameters.of(c, DynamicConfig.defaults(), false, null, null),
                 PgParameters.of(other, DynamicConfig.defaults(), false, null, null));
     }
+
+    @Test
+    void replicasGetHotStandbyFeedbackWhenPermanentLogicalSlotsAreKeptOnThemAndSyncSlotsFrom17() throws Exception {
+        dev.baton.config.DynamicConfig logical = dev.baton.config.DynamicConfig.fromJson(
+                "{\"slots\":{\"cdc\":{\"type\":\"logical\",\"database\":\"app\",\"plugin\":\"pgoutput\"}}}");
+        dev.baton.config.DynamicConfig physical = dev.baton.config.DynamicConfig.fromJson(
+                "{\"slots\":{\"keep\":{\"type\":\"physical\"}}}");
+        BatonConfig c = TestConfigs.node(DIR);
+        PostgresController.Upstream up = new PostgresController.Upstream("10.0.0.1", 5432, "node2");
+        assertEquals("on", PgParameters.of(c, logical, true, up, "host=10.0.0.1").get("hot_standby_feedback"));
+        assertEquals(null, PgParameters.of(c, logical, false, null, null).get("hot_standby_feedback"), "not on a primary");
+        assertEquals(null, PgParameters.of(c, physical, true, up, "host=10.0.0.1").get("hot_standby_feedback"));
+        assertEquals(null, PgParameters.of(c, logical, true, up, "host=10.0.0.1").get("sync_replication_slots"));
+        PgCatalog pg17 = new PgCatalog(170002, Map.of());
+        assertEquals("on", PgParameters.plan(c, logical, true, up, "host=10.0.0.1", pg17,
+                PgParameterCheck.Probe.unlisted(pg17)).parameters().get("sync_replication_slots"));
+    }
 }

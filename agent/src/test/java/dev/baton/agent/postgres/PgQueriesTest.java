@@ -235,6 +235,39 @@ class PgQueriesTest {
     }
 
     @Test
+    void slotPositionsAndAdvanceWithBoundNamesInTheSlotsDatabase() throws Exception {
+        jdbc.rows("SELECT slot_name, slot_type, database, plugin, (CASE", List.of(
+                row("cdc", "logical", "app", "pgoutput", "0/3000098", false),
+                row("node2", "physical", null, null, null, true)));
+        assertEquals(List.of(new SlotPosition(ReplicationSlot.logical("cdc", "app", "pgoutput"), 0x3000098L, false),
+                new SlotPosition(ReplicationSlot.physical("node2"), 0, true)), queries.slotPositions());
+        List<String> databases = new java.util.ArrayList<>();
+        PgQueries q = new PgQueries(jdbc.connector(), db -> {
+            databases.add(db);
+            return jdbc.connector();
+        });
+        q.advanceSlot("cdc", "app'; --", 0x3000100L);
+        q.advanceSlot("node3", null, 0x5000000L);
+        assertEquals(List.of("app'; --"), databases, "a logical slot is advanced in its own database");
+        assertTrue(jdbc.log().contains("SELECT pg_replication_slot_advance(?, ?::pg_lsn) [cdc, 0/3000100]"),
+                jdbc.log().toString());
+        assertTrue(jdbc.log().contains("SELECT pg_replication_slot_advance(?, ?::pg_lsn) [node3, 0/5000000]"),
+                jdbc.log().toString());
+    }
+
+    @Test
+    void aSlotsStateFileIsReadByItsBoundNameAndOnlyForASlotName() throws Exception {
+        byte[] state = {1, 2, 3};
+        jdbc.rows("SELECT pg_read_binary_file", List.of(row((Object) state)));
+        try (java.sql.Connection c = jdbc.connector().connect()) {
+            assertEquals(3, PgQueries.readSlotState(c, "cdc").length);
+            assertTrue(jdbc.log().contains("SELECT pg_read_binary_file('pg_replslot/' || ? || '/state') [cdc]"),
+                    jdbc.log().toString());
+            assertThrows(IllegalArgumentException.class, () -> PgQueries.readSlotState(c, "../../global"));
+        }
+    }
+
+    @Test
     void timelineHistoryReadsTheServersFile() {
         jdbc.rows("SELECT pg_read_file", List.of(row("1\t0/3000060\tno recovery target specified\n")));
         assertEquals("1\t0/3000060\tno recovery target specified\n", queries.timelineHistory(10));
