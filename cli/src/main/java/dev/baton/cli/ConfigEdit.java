@@ -27,9 +27,10 @@ final class ConfigEdit {
     /** Keys of the config key that Baton reads. */
     private static final Set<String> KNOWN = Set.of("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover",
             "primary_start_timeout", "master_start_timeout", "synchronous_mode", "pause", "postgresql",
-            "synchronous_mode_strict", "synchronous_node_count", "maximum_lag_on_syncnode");
+            "synchronous_mode_strict", "synchronous_node_count", "maximum_lag_on_syncnode",
+            "standby_cluster");
     /** Patroni keys Baton keeps in the key but does not act on. */
-    private static final Set<String> PATRONI_ONLY = Set.of("failsafe_mode", "check_timeline", "standby_cluster", "slots", "ignore_slots",
+    private static final Set<String> PATRONI_ONLY = Set.of("failsafe_mode", "check_timeline", "slots", "ignore_slots",
             "member_slots_ttl", "primary_stop_timeout", "master_stop_timeout", "max_timelines_history");
 
     private ConfigEdit() {

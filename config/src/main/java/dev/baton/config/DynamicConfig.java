@@ -19,12 +19,13 @@ import java.util.Map;
  * {@code synchronousNodeCount}: how many synchronous standbys the primary keeps;
  * {@code maximumLagOnSyncnode}: bytes a synchronous standby may lag behind before a healthier
  * standby replaces it (0 or less: never replaced for lag, Patroni's default -1);
- * {@code slots}: member_slots_ttl, the permanent slots and ignore_slots ({@link SlotsConfig}).
+ * {@code slots}: member_slots_ttl, the permanent slots and ignore_slots ({@link SlotsConfig});
+ * {@code standbyCluster}: Patroni's {@code standby_cluster} ({@link StandbyCluster}), null in a primary cluster.
  */
 public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover,
         int primaryStartTimeout, boolean usePgRewind, boolean useSlots, Map<String, String> parameters,
         boolean pause, boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
-        long maximumLagOnSyncnode, SlotsConfig slots) {
+        long maximumLagOnSyncnode, SlotsConfig slots, StandbyCluster standbyCluster) {
 
     public static final int DEFAULT_TTL = 10;
     public static final int DEFAULT_LOOP_WAIT = 1;
@@ -46,6 +47,27 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         slots = slots == null ? SlotsConfig.DEFAULT : slots;
     }
 
+    /** A primary cluster (no standby_cluster). */
+    public DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, int primaryStartTimeout,
+            boolean usePgRewind, boolean useSlots, Map<String, String> parameters, boolean pause,
+            boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
+            long maximumLagOnSyncnode, SlotsConfig slots) {
+        this(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout, usePgRewind, useSlots, parameters,
+                pause, synchronousMode, synchronousModeStrict, synchronousNodeCount, maximumLagOnSyncnode, slots, null);
+    }
+
+    /** This configuration with {@code standby_cluster} {@code s} (null: a primary cluster). */
+    public DynamicConfig withStandbyCluster(StandbyCluster s) {
+        return new DynamicConfig(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout,
+                usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
+                maximumLagOnSyncnode, slots, s);
+    }
+
+    /** Whether this is a standby cluster: the leader key's holder is a standby leader, not a primary. */
+    public boolean isStandbyCluster() {
+        return standbyCluster != null;
+    }
+
     /** With the default slot settings (member_slots_ttl 30 min, no permanent or ignored slots). */
     public DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, int primaryStartTimeout,
             boolean usePgRewind, boolean useSlots, Map<String, String> parameters, boolean pause,
@@ -60,7 +82,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     public DynamicConfig withSlots(SlotsConfig s) {
         return new DynamicConfig(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maximumLagOnSyncnode, s);
+                maximumLagOnSyncnode, s, standbyCluster);
     }
 
     /** Without maximum_lag_on_syncnode (off). */
@@ -117,6 +139,9 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         if (synchronousNodeCount < 1) {
             errors.add(new ConfigError(p + "synchronous_node_count", "must be >= 1, got " + synchronousNodeCount));
         }
+        if (standbyCluster != null) {
+            errors.addAll(standbyCluster.validate(p + "standby_cluster."));
+        }
         String rule = timing().ruleViolation();
         if (checkTiming && rule != null) {
             errors.add(new ConfigError(prefix.isEmpty() ? "ttl" : prefix, rule));
@@ -133,7 +158,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     public DynamicConfig withTiming(Timing t) {
         return new DynamicConfig(t.ttl(), t.loopWait(), t.retryTimeout(), maximumLagOnFailover, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maximumLagOnSyncnode, slots);
+                maximumLagOnSyncnode, slots, standbyCluster);
     }
 
     /**
@@ -175,6 +200,9 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
             root.put("pause", true);
         }
         slots.write(root);
+        if (standbyCluster != null) {
+            standbyCluster.write(root);
+        }
         ObjectNode pg = root.putObject("postgresql");
         pg.put("use_pg_rewind", usePgRewind);
         pg.put("use_slots", useSlots);
@@ -244,14 +272,15 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         pg.unsupported("pg_hba", "pg_ident", "recovery_conf");
         pg.finish();
         SlotsConfig slots = SlotsConfig.read(n);
+        StandbyCluster standbyCluster = StandbyCluster.read(n);
         n.unsupported("failsafe_mode",
-                "check_timeline", "standby_cluster",
+                "check_timeline",
                 "primary_stop_timeout", "master_stop_timeout", "max_timelines_history");
         n.finish();
 
         DynamicConfig config = new DynamicConfig(ttl, loopWait, retryTimeout, maxLag, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maxLagOnSyncnode, slots);
+                maxLagOnSyncnode, slots, standbyCluster);
         boolean timingReadable = !n.issues().hasError(n.path("ttl")) && !n.issues().hasError(n.path("loop_wait"))
                 && !n.issues().hasError(n.path("retry_timeout"));
         config.report(n, timingReadable);

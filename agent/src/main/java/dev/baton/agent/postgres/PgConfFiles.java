@@ -82,7 +82,7 @@ final class PgConfFiles {
             // Everything is rendered first: a value that cannot be written changes no file.
             BatonConfig config = current.get(); // one snapshot for the whole write
             Upstream streamFrom = replica ? upstream : null;
-            String conninfo = streamFrom != null ? conninfo(streamFrom.host(), streamFrom.port(),
+            String conninfo = streamFrom != null && streamFrom.host() != null ? conninfo(streamFrom.host(), streamFrom.port(),
                     config.postgresql().authentication().replication(), null).text() : null;
             PgParameters.Planned planned = PgParameters.plan(config, dynamic, replica, upstream, conninfo,
                     server.catalog(), server);
@@ -281,7 +281,7 @@ final class PgConfFiles {
                     config.postgresql().listenPort(), auth.superuser()));
         }
         for (Upstream u : Arrays.asList(streamFrom, target)) {
-            if (u != null) {
+            if (u != null && u.host() != null) {
                 entries.add(new PgConfRenderer.PgpassEntry(u.host(), u.port(), auth.replication()));
                 entries.add(new PgConfRenderer.PgpassEntry(u.host(), u.port(), auth.rewindUser()));
             }
