@@ -126,6 +126,11 @@ class StandbyClusterIT {
 
                 StringWriter out = new StringWriter();
                 int code = baton(b, out, "promote-cluster", "--force");
+                for (int i = 0; i < 3 && code == 1 && out.toString().contains("got no answer"); i++) {
+                    // etcd did not answer in time on this loaded machine: the command is safe to repeat.
+                    out = new StringWriter();
+                    code = baton(b, out, "promote-cluster", "--force");
+                }
                 assertEquals(0, code, out.toString());
                 assertTrue(out.toString().contains("Success: cluster standby-b was promoted"), out.toString());
                 awaitOrFail(b, "B's leader is the writable primary", () -> status(b, other, "/primary") == 200);
