@@ -310,6 +310,14 @@ public final class HaDecider {
             return new Decision.DemoteToStandbyLeader("demoting self to the standby leader: the cluster is a standby "
                     + "cluster of " + standby.describe());
         }
+        Optional<FailoverKey> key = o.cluster().failoverKey();
+        if (key.isPresent()) {
+            long revision = key.get() instanceof FailoverKey.Invalid invalid ? invalid.modRevision()
+                    : ((FailoverRequest) key.get()).modRevision();
+            // Not yet: the request would otherwise stay forever, as nobody else acts on it.
+            return new ClearFailover(revision, "removing a switchover request: a switchover inside a standby cluster "
+                    + "is not supported yet");
+        }
         if (standby.hostPort() != null && !standby.hostPort().equals(o.upstream()) && !o.cluster().dynamic().pause()) {
             return new Decision.FollowRemote("following " + standby.describe() + " as the standby leader");
         }

@@ -573,6 +573,10 @@ class HaDeciderTest {
                         c().mine().pg(true, primary(100)).dynamic(standby()),
                         Decision.DemoteToStandbyLeader.class, "demoting self to the standby leader: the cluster is a "
                                 + "standby cluster of the remote primary 10.0.0.1:5432");
+        t.row("I hold the lock and a switchover is requested",
+                        c().mine().upstream("10.0.0.1:5432").dynamic(standby()).member("node2", "running", "127.0.0.1", 5433)
+                                .failover("{\"leader\":\"me\",\"member\":\"node2\"}"),
+                        Decision.ClearFailover.class, "a switchover inside a standby cluster is not supported yet");
         t.row("No leader: a running replica races for the key, to become the standby leader (no promotion)",
                         c().dynamic(standby()),
                         Decision.AcquireLock.class, "the standby cluster has no leader: trying to take over as the "
