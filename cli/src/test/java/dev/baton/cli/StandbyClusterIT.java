@@ -28,7 +28,8 @@ import picocli.CommandLine;
  * a standby cluster of A. B's first member clones A and is the standby leader, streaming from A; the
  * other member cascades from it; rows written on A reach both. When B's standby leader dies, the
  * other member takes the key as the new standby leader and streams from A. {@code baton
- * promote-cluster} on B makes it writable.
+ * promote-cluster} on B makes it writable; {@code baton demote-cluster} on A then makes A a standby
+ * cluster of B.
  */
 class StandbyClusterIT {
 
@@ -137,6 +138,23 @@ class StandbyClusterIT {
                 exec(b, other, "INSERT INTO dr_t VALUES (100)");
                 assertFalse(hasRow(a, primaryA, 100), "B is a cluster of its own now");
                 assertEquals(1, baton(b, new StringWriter(), "promote-cluster", "--force"), "already a primary cluster");
+
+                // The way back: A becomes a standby cluster of B (rewound, as its WAL may have gone past B's fork).
+                StringWriter demote = new StringWriter();
+                int demoted = baton(a, demote, "demote-cluster", "--host", "127.0.0.1", "--port",
+                        Integer.toString(other.pgPort()), "--force");
+                for (int i = 0; i < 3 && demoted == 1 && demote.toString().contains("got no answer"); i++) {
+                    demote = new StringWriter();
+                    demoted = baton(a, demote, "demote-cluster", "--host", "127.0.0.1", "--port",
+                            Integer.toString(other.pgPort()), "--force");
+                }
+                assertEquals(0, demoted, demote.toString());
+                assertTrue(demote.toString().contains("Success: cluster " + a.scope() + " was demoted"), demote.toString());
+                awaitOrFail(a, "A's member is the standby leader", () -> status(a, primaryA, "/standby-leader") == 200);
+                awaitOrFail(a, "A streams from B's primary", () -> senderPort(a, primaryA) == other.pgPort());
+                exec(b, other, "INSERT INTO dr_t VALUES (101)");
+                awaitOrFail(a, "rows written on B reach A", () -> hasRow(a, primaryA, 100) && hasRow(a, primaryA, 101));
+                assertEquals(503, status(a, primaryA, "/primary"));
             }
         }
     }

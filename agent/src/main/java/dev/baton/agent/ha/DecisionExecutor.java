@@ -339,17 +339,23 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
     }
 
     /**
-     * demote-cluster: the primary holding the key stops (fast, keeping the key) and starts again as
-     * the standby leader following the remote primary. The remote must have this primary's history
-     * (it was cloned from this cluster, or a former standby cluster of it that was promoted).
+     * demote-cluster: the primary holding the key stops (fast, keeping the key), is rewound against
+     * the remote primary when its history left the remote's (as a former primary rejoining), and
+     * starts again as the standby leader following it. A failed rewind leaves postgres down
+     * ({@code not starting postgres: pg_rewind failed ...}).
      */
     private String demoteToStandbyLeader(StandbyCluster sc, Decision.DemoteToStandbyLeader dm) {
+        MemberStatus remote = remoteMember(sc);
         slot.submit(LongAction.RESTART.on("as the standby leader"), () -> {
             pg.beforeStop();
             pg.stop(StopMode.FAST, pg.pgCtlTimeout());
             ctx.dataDirChanged();
             ctx.listener().stopped(Role.PRIMARY);
             ctx.listener().roleChanged(Role.STANDBY_LEADER);
+            if (remote != null && !rejoin.rewindIfDiverged(remote, usePgRewind(),
+                    config.postgresql().removeDataDirectoryOnRewindFailure())) {
+                return;
+            }
             pg.configure(true, Upstream.remote(sc), ctx.dynamic());
             pg.start(startTimeout(ctx.dynamic(), pg));
             ctx.dataDirChanged();

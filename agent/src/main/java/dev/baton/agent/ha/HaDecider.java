@@ -168,6 +168,9 @@ public final class HaDecider {
                 return new ReleaseLock("releasing the leader key: postgres was not running again within "
                         + "primary_start_timeout (" + timeout + " s)");
             }
+            if (c.dynamic().isStandbyCluster() && o.rewindFailed() != null) {
+                return NoAction.of("not starting postgres: " + o.rewindFailed());
+            }
             if (c.dynamic().isStandbyCluster()) {
                 return new Decision.StartStandbyLeader("starting postgres as the standby leader, following "
                         + c.dynamic().standbyCluster().describe());

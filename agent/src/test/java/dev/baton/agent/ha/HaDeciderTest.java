@@ -558,6 +558,10 @@ class HaDeciderTest {
                         c().mine().dir(data(SYSID, true)).pg(false, PgStatus.stopped()).dynamic(standby()),
                         Decision.StartStandbyLeader.class,
                         "starting postgres as the standby leader, following the remote primary 10.0.0.1:5432");
+        t.row("I hold the lock, postgres is stopped and its rewind against the remote primary failed (demote-cluster)",
+                        c().mine().pg(false, PgStatus.stopped()).dynamic(standby())
+                                .rewindFailed("pg_rewind failed (could not connect)"),
+                        Decision.NoAction.class, "not starting postgres: pg_rewind failed (could not connect)");
         t.row("I hold the lock and stream from the remote primary",
                         c().mine().upstream("10.0.0.1:5432").dynamic(standby()),
                         Decision.NoAction.class, "no action: I am the standby leader with the lock");
