@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         description = "PostgreSQL high availability on etcd.%n",
         subcommands = {AgentCommand.class, ListCommand.class, TopologyCommand.class, SwitchoverCommand.class,
                 FailoverCommand.class, RestartCommand.class, ReloadCommand.class, ReinitCommand.class,
-                PauseCommand.class, ResumeCommand.class, ShowConfigCommand.class, EditConfigCommand.class, QueryCommand.class,
+                PauseCommand.class, ResumeCommand.class, PromoteClusterCommand.class, DemoteClusterCommand.class, ShowConfigCommand.class, EditConfigCommand.class, QueryCommand.class,
                 DsnCommand.class,
                 HistoryCommand.class, FlushCommand.class, RemoveCommand.class, DemoCommand.class, DrillCommand.class,
                 VersionCommand.class, WatchdogCommand.class, AwsCommand.class, CertsCommand.class, BackupCommand.class,

@@ -28,10 +28,9 @@ final class ConfigEdit {
     private static final Set<String> KNOWN = Set.of("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover",
             "primary_start_timeout", "master_start_timeout", "synchronous_mode", "pause", "postgresql",
             "synchronous_mode_strict", "synchronous_node_count", "maximum_lag_on_syncnode",
-            "failsafe_mode");
+            "failsafe_mode", "standby_cluster", "slots", "ignore_slots", "member_slots_ttl");
     /** Patroni keys Baton keeps in the key but does not act on. */
-    private static final Set<String> PATRONI_ONLY = Set.of("check_timeline", "standby_cluster", "slots", "ignore_slots",
-            "member_slots_ttl", "primary_stop_timeout", "master_stop_timeout", "max_timelines_history");
+    private static final Set<String> PATRONI_ONLY = Set.of("check_timeline", "primary_stop_timeout", "master_stop_timeout", "max_timelines_history");
 
     private ConfigEdit() {
     }

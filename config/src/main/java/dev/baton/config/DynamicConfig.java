@@ -22,11 +22,12 @@ import java.util.Map;
  * {@code slots}: member_slots_ttl, the permanent slots and ignore_slots ({@link SlotsConfig});
  * {@code failsafeMode}: Patroni's failsafe_mode, a primary keeps running through an etcd outage
  * while every member in the {@code failsafe} key acknowledges it (docs/failure-modes.md).
+ * {@code standbyCluster}: Patroni's {@code standby_cluster} ({@link StandbyCluster}), null in a primary cluster.
  */
 public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover,
         int primaryStartTimeout, boolean usePgRewind, boolean useSlots, Map<String, String> parameters,
         boolean pause, boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
-        long maximumLagOnSyncnode, SlotsConfig slots, boolean failsafeMode) {
+        long maximumLagOnSyncnode, SlotsConfig slots, boolean failsafeMode, StandbyCluster standbyCluster) {
 
     public static final int DEFAULT_TTL = 10;
     public static final int DEFAULT_LOOP_WAIT = 1;
@@ -48,20 +49,53 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         slots = slots == null ? SlotsConfig.DEFAULT : slots;
     }
 
-    /** Without failsafe_mode (off, Patroni's default). */
+    /** Without failsafe_mode (off, Patroni's default) and in a primary cluster (no standby_cluster). */
     public DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, int primaryStartTimeout,
             boolean usePgRewind, boolean useSlots, Map<String, String> parameters, boolean pause,
             boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
             long maximumLagOnSyncnode, SlotsConfig slots) {
         this(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout, usePgRewind, useSlots, parameters,
-                pause, synchronousMode, synchronousModeStrict, synchronousNodeCount, maximumLagOnSyncnode, slots, false);
+                pause, synchronousMode, synchronousModeStrict, synchronousNodeCount, maximumLagOnSyncnode, slots, false,
+                null);
+    }
+
+    /** In a primary cluster (no standby_cluster). */
+    public DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, int primaryStartTimeout,
+            boolean usePgRewind, boolean useSlots, Map<String, String> parameters, boolean pause,
+            boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
+            long maximumLagOnSyncnode, SlotsConfig slots, boolean failsafeMode) {
+        this(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout, usePgRewind, useSlots, parameters,
+                pause, synchronousMode, synchronousModeStrict, synchronousNodeCount, maximumLagOnSyncnode, slots,
+                failsafeMode, null);
+    }
+
+    /** Without failsafe_mode (off, Patroni's default). */
+    public DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, int primaryStartTimeout,
+            boolean usePgRewind, boolean useSlots, Map<String, String> parameters, boolean pause,
+            boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
+            long maximumLagOnSyncnode, SlotsConfig slots, StandbyCluster standbyCluster) {
+        this(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout, usePgRewind, useSlots, parameters,
+                pause, synchronousMode, synchronousModeStrict, synchronousNodeCount, maximumLagOnSyncnode, slots,
+                false, standbyCluster);
     }
 
     /** This configuration with failsafe_mode {@code on}. */
     public DynamicConfig withFailsafeMode(boolean on) {
         return new DynamicConfig(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maximumLagOnSyncnode, slots, on);
+                maximumLagOnSyncnode, slots, on, standbyCluster);
+    }
+
+    /** This configuration with {@code standby_cluster} {@code s} (null: a primary cluster). */
+    public DynamicConfig withStandbyCluster(StandbyCluster s) {
+        return new DynamicConfig(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout,
+                usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
+                maximumLagOnSyncnode, slots, failsafeMode, s);
+    }
+
+    /** Whether this is a standby cluster: the leader key's holder is a standby leader, not a primary. */
+    public boolean isStandbyCluster() {
+        return standbyCluster != null;
     }
 
     /** With the default slot settings (member_slots_ttl 30 min, no permanent or ignored slots). */
@@ -78,7 +112,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     public DynamicConfig withSlots(SlotsConfig s) {
         return new DynamicConfig(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maximumLagOnSyncnode, s, failsafeMode);
+                maximumLagOnSyncnode, s, failsafeMode, standbyCluster);
     }
 
     /** Without maximum_lag_on_syncnode (off). */
@@ -135,6 +169,9 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         if (synchronousNodeCount < 1) {
             errors.add(new ConfigError(p + "synchronous_node_count", "must be >= 1, got " + synchronousNodeCount));
         }
+        if (standbyCluster != null) {
+            errors.addAll(standbyCluster.validate(p + "standby_cluster."));
+        }
         String rule = timing().ruleViolation();
         if (checkTiming && rule != null) {
             errors.add(new ConfigError(prefix.isEmpty() ? "ttl" : prefix, rule));
@@ -151,7 +188,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     public DynamicConfig withTiming(Timing t) {
         return new DynamicConfig(t.ttl(), t.loopWait(), t.retryTimeout(), maximumLagOnFailover, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maximumLagOnSyncnode, slots, failsafeMode);
+                maximumLagOnSyncnode, slots, failsafeMode, standbyCluster);
     }
 
     /**
@@ -196,6 +233,9 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
             root.put("failsafe_mode", true);
         }
         slots.write(root);
+        if (standbyCluster != null) {
+            standbyCluster.write(root);
+        }
         ObjectNode pg = root.putObject("postgresql");
         pg.put("use_pg_rewind", usePgRewind);
         pg.put("use_slots", useSlots);
@@ -266,13 +306,14 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         pg.finish();
         SlotsConfig slots = SlotsConfig.read(n);
         boolean failsafeMode = n.bool("failsafe_mode", false);
-        n.unsupported("check_timeline", "standby_cluster",
+        StandbyCluster standbyCluster = StandbyCluster.read(n);
+        n.unsupported("check_timeline",
                 "primary_stop_timeout", "master_stop_timeout", "max_timelines_history");
         n.finish();
 
         DynamicConfig config = new DynamicConfig(ttl, loopWait, retryTimeout, maxLag, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maxLagOnSyncnode, slots, failsafeMode);
+                maxLagOnSyncnode, slots, failsafeMode, standbyCluster);
         boolean timingReadable = !n.issues().hasError(n.path("ttl")) && !n.issues().hasError(n.path("loop_wait"))
                 && !n.issues().hasError(n.path("retry_timeout"));
         config.report(n, timingReadable);

@@ -371,11 +371,14 @@ public final class RestApi implements AutoCloseable {
      */
     public Answer answer(String path, Map<String, String> query, NodeState s, long now) {
         return switch (path) {
-            case "/", "/primary", "/master", "/read-write", "/leader" ->
+            case "/", "/primary", "/master", "/read-write" ->
                     new Answer(s.isWritablePrimary(now) ? 200 : 503, status(s, now));
-            case "/standby-leader", "/standby_leader" -> new Answer(503, status(s, now));
+            // As Patroni: /leader is the lock holder, a primary or a standby cluster's standby leader.
+            case "/leader" -> new Answer(s.isWritablePrimary(now) || standbyLeader(s, now) ? 200 : 503, status(s, now));
+            case "/standby-leader", "/standby_leader" -> new Answer(standbyLeader(s, now) ? 200 : 503, status(s, now));
             case "/replica" -> health(replicaOk(s, query), s, query, now);
-            case "/read-only" -> health(s.isWritablePrimary(now) || replicaOk(s, query), s, query, now);
+            case "/read-only" -> health(s.isWritablePrimary(now) || standbyLeader(s, now) || replicaOk(s, query), s,
+                    query, now);
             case "/async", "/asynchronous" -> health(s.cluster() != null && replicaOk(s, query) && !syncStandby(s),
                     s, query, now);
             case "/sync", "/synchronous" -> health(replicaOk(s, query) && syncStandby(s), s, query, now);
@@ -437,8 +440,15 @@ public final class RestApi implements AutoCloseable {
      * Without {@code ?replication_state} Baton asks for more than Patroni: the replica must stream,
      * so that a load balancer never sends reads to a replica that has lost its primary.
      */
+    /** The running standby leader of a standby cluster: it holds the lock, and postgres is a replica of the remote. */
+    private static boolean standbyLeader(NodeState s, long now) {
+        return s.holdsLock(now) && s.role() == dev.baton.leader.model.Role.STANDBY_LEADER && s.pg().runningAsReplica();
+    }
+
     private static boolean replicaOk(NodeState s, Map<String, String> query) {
-        if (!s.pg().runningAsReplica() || !running(s) || s.noloadbalance()) {
+        // Patroni's /replica wants the role replica: not a standby cluster's standby leader.
+        if (!s.pg().runningAsReplica() || !running(s) || s.noloadbalance()
+                || s.role() == dev.baton.leader.model.Role.STANDBY_LEADER) {
             return false;
         }
         String wantedState = param(query, "replication_state");
@@ -597,7 +607,8 @@ public final class RestApi implements AutoCloseable {
             for (MemberStatus m : new java.util.TreeMap<>(c.members()).values()) {
                 ObjectNode e = members.addObject();
                 e.put("name", m.name());
-                e.put("role", m.name().equals(c.leader()) ? "leader"
+                e.put("role", m.name().equals(c.leader())
+                        ? (c.dynamic().isStandbyCluster() ? "standby_leader" : "leader")
                         : c.dynamic().synchronousMode() && c.sync().isSyncStandby(m.name(), c.leader())
                         ? "sync_standby" : "replica");
                 e.put("state", m.state().wire());

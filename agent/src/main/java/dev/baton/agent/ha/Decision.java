@@ -104,6 +104,29 @@ public sealed interface Decision {
     record StopToRewind(String leader, String reason) implements Decision {
     }
 
+    /**
+     * A standby cluster ({@code standby_cluster}) without initialize key: race for it and for the
+     * leader key like {@link Bootstrap}; the winner clones the remote primary (the standby cluster's
+     * create_replica_methods, default basebackup) instead of initdb and starts as the standby leader.
+     */
+    record BootstrapStandby(String reason) implements Decision {
+    }
+
+    /** Start postgres as the standby leader (I hold the key in a standby cluster): a replica of the remote. */
+    record StartStandbyLeader(String reason) implements Decision {
+    }
+
+    /** Re-point the standby leader's running postgres at the remote primary, by a reload. */
+    record FollowRemote(String reason) implements Decision {
+    }
+
+    /**
+     * The running primary holding the key in a cluster that became a standby cluster
+     * ({@code demote-cluster}): stop it (fast), keeping the key, and start it as the standby leader.
+     */
+    record DemoteToStandbyLeader(String reason) implements Decision {
+    }
+
     /** Take the leader key for an existing primary data directory in a cluster without initialize key. */
     record AdoptExisting(String reason) implements Decision {
     }

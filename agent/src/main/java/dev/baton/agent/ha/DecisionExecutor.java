@@ -21,6 +21,7 @@ import dev.baton.agent.postgres.PostgresController.Upstream;
 import dev.baton.agent.postgres.PostgresController;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.DynamicConfig;
+import dev.baton.config.StandbyCluster;
 import dev.baton.leader.ClusterStore;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberState;
@@ -145,6 +146,27 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
             store.releaseLeader();
             return r.reason();
         }
+        if (d instanceof Decision.BootstrapStandby b) {
+            return bootstrapStandby(view.dynamic(), b);
+        }
+        if (d instanceof Decision.StartStandbyLeader s) {
+            StandbyCluster sc = dynamic.standbyCluster();
+            slot.submit(LongAction.START_REPLICA.running(), () -> {
+                pg.configure(true, Upstream.remote(sc), ctx.dynamic());
+                pg.start(startTimeout(ctx.dynamic(), pg));
+                ctx.listener().started(Role.REPLICA);
+            });
+            return s.reason();
+        }
+        if (d instanceof Decision.FollowRemote f) {
+            pg.configure(true, Upstream.remote(dynamic.standbyCluster()), dynamic);
+            pg.reload();
+            ctx.listener().reloaded(Role.STANDBY_LEADER);
+            return f.reason();
+        }
+        if (d instanceof Decision.DemoteToStandbyLeader dm) {
+            return demoteToStandbyLeader(dynamic.standbyCluster(), dm);
+        }
         if (d instanceof AdoptExisting a) {
             if (!store.tryAcquireLeader()) {
                 return "lost the race to take over the existing data directory";
@@ -268,6 +290,82 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         return "bootstrapping a new cluster: I won the initialize race";
     }
 
+    /** Patroni's RemoteMember: the remote primary of a standby cluster as a member to clone from (null: no host). */
+    static MemberStatus remoteMember(StandbyCluster sc) {
+        if (sc.host() == null) {
+            return null;
+        }
+        return new MemberStatus("the remote primary " + sc.hostPort(), "postgres://" + MemberPublisher.hostPort(
+                sc.host(), sc.port()) + "/postgres", null, MemberState.RUNNING, Role.PRIMARY, 0, 0, java.util.Map.of(),
+                null, false, false, null);
+    }
+
+    /**
+     * A new standby cluster: the initialize and leader keys as {@link #bootstrap}, then (long) a clone
+     * of the remote primary, started as the standby leader, the initialize key filled in with its
+     * system identifier and the config and history keys written. No roles are made: the remote's are
+     * copied, and the standby is read-only.
+     */
+    private String bootstrapStandby(DynamicConfig initial, Decision.BootstrapStandby b) {
+        if (!store.createInitialize("")) {
+            return "lost the bootstrap race: another member is initializing the cluster";
+        }
+        if (!store.tryAcquireLeader()) {
+            store.deleteInitialize("");
+            return "lost the bootstrap race: another member holds the leader key";
+        }
+        StandbyCluster sc = initial.standbyCluster();
+        MemberStatus remote = remoteMember(sc);
+        slot.submit(LongAction.CLONE.on(remote == null ? "the archive" : remote.name()), () -> {
+            try {
+                String how = repository.createStandbyReplica(remote, sc.createReplicaMethods());
+                LOG.info("standby cluster data directory made by " + how);
+                ctx.dataDirChanged();
+                pg.configure(true, Upstream.remote(sc), initial);
+                pg.start(startTimeout(initial, pg));
+                ctx.dataDirChanged();
+                String systemId = pg.inspectDataDir().systemId();
+                if (!store.replaceInitialize("", systemId)) {
+                    throw new dev.baton.agent.postgres.PostgresException("the initialize key changed while "
+                            + "bootstrapping the standby cluster");
+                }
+                store.casConfig(initial.toJson(), 0);
+                store.putHistory("[]");
+                ctx.listener().started(Role.REPLICA);
+            } catch (RuntimeException e) {
+                NewCluster.undo(pg, store, "standby cluster bootstrap", e);
+                throw e;
+            }
+        });
+        return b.reason() + ": I won the initialize race";
+    }
+
+    /**
+     * demote-cluster: the primary holding the key stops (fast, keeping the key), is rewound against
+     * the remote primary when its history left the remote's (as a former primary rejoining), and
+     * starts again as the standby leader following it. A failed rewind leaves postgres down
+     * ({@code not starting postgres: pg_rewind failed ...}).
+     */
+    private String demoteToStandbyLeader(StandbyCluster sc, Decision.DemoteToStandbyLeader dm) {
+        MemberStatus remote = remoteMember(sc);
+        slot.submit(LongAction.RESTART.on("as the standby leader"), () -> {
+            pg.beforeStop();
+            pg.stop(StopMode.FAST, pg.pgCtlTimeout());
+            ctx.dataDirChanged();
+            ctx.listener().stopped(Role.PRIMARY);
+            ctx.listener().roleChanged(Role.STANDBY_LEADER);
+            if (remote != null && !rejoin.rewindIfDiverged(remote, usePgRewind(),
+                    config.postgresql().removeDataDirectoryOnRewindFailure())) {
+                return;
+            }
+            pg.configure(true, Upstream.remote(sc), ctx.dynamic());
+            pg.start(startTimeout(ctx.dynamic(), pg));
+            ctx.dataDirChanged();
+            ctx.listener().started(Role.REPLICA);
+        });
+        return dm.reason();
+    }
+
     private String acquire(Observation o, AcquireLock a, long sureUntil) {
         long backoff = a.promoteIfWon() ? promotion.backoffSeconds(ctx.dynamic().ttl()) : 0;
         if (backoff > 0) {
@@ -280,7 +378,8 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
                 return "not taking over: " + v.reason();
             }
         }
-        if (!a.promoteIfWon() && fencedHere()) {
+        boolean standbyLeader = !a.promoteIfWon() && o.pg().inRecovery();
+        if (!a.promoteIfWon() && !standbyLeader && fencedHere()) {
             // This primary was fenced by the member that took over while this agent was frozen:
             // it never takes the key back; it rejoins as a replica, which undoes the fence.
             ctx.holdLock(0);
@@ -301,6 +400,10 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
                 fencer.owe(old);
             }
             return promotion.promote(o.cluster(), o.pg().timeline(), ctx.dynamic(), "promoting self: I acquired the leader key");
+        }
+        if (standbyLeader) {
+            // A standby cluster: no promotion; the next cycle points postgres at the remote primary.
+            return "acquired the leader key: I am the standby leader now";
         }
         return "acquired the vacant leader key as the running primary";
     }

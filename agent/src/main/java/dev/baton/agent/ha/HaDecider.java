@@ -17,6 +17,7 @@ import dev.baton.agent.ha.Decision.StartReplica;
 import dev.baton.agent.ha.Decision.StopToRewind;
 import dev.baton.agent.ha.Decision.Switchover;
 import dev.baton.agent.postgres.DataDirInfo;
+import dev.baton.config.StandbyCluster;
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.FailoverKey;
 import dev.baton.leader.model.FailoverRequest;
@@ -105,6 +106,11 @@ public final class HaDecider {
                 if (o.nofailover()) {
                     return NoAction.of("waiting for the leader to bootstrap the cluster (I am tagged nofailover)");
                 }
+                StandbyCluster standby = c.dynamic().standbyCluster();
+                if (standby != null) {
+                    return new Decision.BootstrapStandby("bootstrapping a new standby cluster: cloning "
+                            + standby.describe());
+                }
                 return new Bootstrap("bootstrapping a new cluster");
             }
             return NoAction.of("waiting for the leader to bootstrap the cluster");
@@ -162,6 +168,13 @@ public final class HaDecider {
                 return new ReleaseLock("releasing the leader key: postgres was not running again within "
                         + "primary_start_timeout (" + timeout + " s)");
             }
+            if (c.dynamic().isStandbyCluster() && o.rewindFailed() != null) {
+                return NoAction.of("not starting postgres: " + o.rewindFailed());
+            }
+            if (c.dynamic().isStandbyCluster()) {
+                return new Decision.StartStandbyLeader("starting postgres as the standby leader, following "
+                        + c.dynamic().standbyCluster().describe());
+            }
             return new StartPrimary("starting postgres as the primary: I hold the leader key");
         }
         if (o.rewindFailed() != null) {
@@ -188,6 +201,10 @@ public final class HaDecider {
         ClusterView c = o.cluster();
         boolean primary = !o.pg().inRecovery();
         if (o.lockIsMine()) {
+            StandbyCluster standby = c.dynamic().standbyCluster();
+            if (standby != null) {
+                return decideStandbyLeader(o, standby, primary);
+            }
             if (!primary) {
                 return new Promote("promoting self: I hold the leader key");
             }
@@ -253,7 +270,8 @@ public final class HaDecider {
                     return NoAction.of("not taking over as the requested candidate: I am not a synchronous standby "
                             + "(synchronous_mode)");
                 }
-                return new AcquireLock(false, !primary, "taking over as the requested candidate of a switchover or failover");
+                return new AcquireLock(false, !primary && !c.dynamic().isStandbyCluster(),
+                        "taking over as the requested candidate of a switchover or failover");
             }
             if (o.leaderlessSeconds() < c.dynamic().ttl()) {
                 return NoAction.of("waiting for " + candidate + ", the requested candidate, to take over");
@@ -265,6 +283,14 @@ public final class HaDecider {
         if (primary) {
             return new AcquireLock(false, false, "trying to take the vacant leader key as the running primary");
         }
+        if (c.dynamic().isStandbyCluster()) {
+            if (o.nofailover()) {
+                return NoAction.of("no action: the standby cluster has no leader and I am tagged nofailover");
+            }
+            // No promotion: the winner becomes the standby leader and follows the remote primary.
+            return new AcquireLock(true, false, "the standby cluster has no leader: trying to take over as the "
+                    + "standby leader");
+        }
         if (o.nofailover()) {
             return NoAction.of("no action: the cluster has no leader and I am tagged nofailover");
         }
@@ -273,6 +299,32 @@ public final class HaDecider {
                     + "(synchronous_mode: " + syncNames(c) + ")");
         }
         return new AcquireLock(true, true, "the cluster has no leader: trying to take over as the healthiest replica");
+    }
+
+    /**
+     * I hold the key in a standby cluster: I never promote; I am the standby leader, a replica of the
+     * remote primary that the other members cascade from (Patroni's standby leader).
+     */
+    private Decision decideStandbyLeader(Observation o, StandbyCluster standby, boolean primary) {
+        if (primary) {
+            if (o.cluster().dynamic().pause()) {
+                return NoAction.of("paused: I run as a primary in a standby cluster; not demoting in maintenance mode");
+            }
+            return new Decision.DemoteToStandbyLeader("demoting self to the standby leader: the cluster is a standby "
+                    + "cluster of " + standby.describe());
+        }
+        Optional<FailoverKey> key = o.cluster().failoverKey();
+        if (key.isPresent()) {
+            long revision = key.get() instanceof FailoverKey.Invalid invalid ? invalid.modRevision()
+                    : ((FailoverRequest) key.get()).modRevision();
+            // Not yet: the request would otherwise stay forever, as nobody else acts on it.
+            return new ClearFailover(revision, "removing a switchover request: a switchover inside a standby cluster "
+                    + "is not supported yet");
+        }
+        if (standby.hostPort() != null && !standby.hostPort().equals(o.upstream()) && !o.cluster().dynamic().pause()) {
+            return new Decision.FollowRemote("following " + standby.describe() + " as the standby leader");
+        }
+        return new NoAction("no action: I am the standby leader with the lock", true);
     }
 
     /** Who may take over in synchronous mode, in words. */

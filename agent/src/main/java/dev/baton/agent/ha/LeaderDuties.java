@@ -129,6 +129,24 @@ final class LeaderDuties {
     }
 
     /**
+     * The standby leader's share of the duties (a standby cluster): the physical slots of the members
+     * that cascade from it and the {@code status} key. No synchronous replication, fencing grants or
+     * backups: its postgres is read-only and follows the remote primary, as in Patroni.
+     */
+    void runAsStandbyLeader(ClusterView view, PgStatus status, DynamicConfig dynamic) {
+        maintainSlots(view, dynamic);
+        var node = JsonNodeFactory.instance.objectNode().put("optime", status.walPosition());
+        if (!retainSlots.isEmpty()) {
+            retainSlots.forEach(node.putArray("retain_slots")::add);
+        }
+        String json = node.toString();
+        if (!json.equals(lastStatusJson)) {
+            store.putStatus(json);
+            lastStatusJson = json;
+        }
+    }
+
+    /**
      * Once per leadership: the role a future candidate fences this primary with gets what it needs
      * (idempotent; a failure is logged, and fencing then falls back to the REST channel).
      */

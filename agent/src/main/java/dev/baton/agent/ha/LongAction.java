@@ -62,10 +62,12 @@ public enum LongAction {
      * Whether the action stops postgres on purpose while this node keeps the leader key: the
      * primary_start_timeout clock must not release the key meanwhile. A restore bootstrap counts:
      * postgres is down (restoring, then recovering) for as long as the backup is big; so does a
-     * custom bootstrap (its command, then the recovery it asks for).
+     * custom bootstrap (its command, then the recovery it asks for), and a clone, which a key holder
+     * runs only to bootstrap a standby cluster from its remote primary.
      */
     public boolean stopsPostgresOnPurpose() {
-        return this == RESTART || this == HANDOVER || this == RESTORE_BOOTSTRAP || this == CUSTOM_BOOTSTRAP;
+        return this == RESTART || this == HANDOVER || this == RESTORE_BOOTSTRAP || this == CUSTOM_BOOTSTRAP
+                || this == CLONE;
     }
 
     /** One running action: which, and about whom (a leader's name, a candidate; may be null). */

@@ -87,6 +87,15 @@ final class MemberPublisher {
     }
 
     /**
+     * A replica holding the leader key of a standby cluster is its standby leader (Patroni's
+     * {@code standby_leader} role, in the member key, /patroni and the callbacks).
+     */
+    static Role standbyLeader(Role role, ClusterView view, String me, long lockUntil) {
+        return role == Role.REPLICA && lockUntil != 0 && view.dynamic().isStandbyCluster() && me.equals(view.leader())
+                ? Role.STANDBY_LEADER : role;
+    }
+
+    /**
      * The member state: the running long action's, else from postgres; {@code running} as soon as
      * postgres answers during an action that does not hold it down ({@link LongAction#runningOncePostgresAnswers}).
      */
@@ -122,7 +131,7 @@ final class MemberPublisher {
     /** Publishes after a cycle that read {@code view}: the member key when it changed, and the node state. */
     void publish(ClusterView view, PgStatus status, boolean alive, boolean newLease, DataDirInfo dir,
                  LongAction.Running busy, boolean rewindFailed, boolean checkpointPending, long lockUntil) {
-        Role role = role(status, dir);
+        Role role = standbyLeader(role(status, dir), view, config.name(), lockUntil);
         MemberState st = state(status, alive, busy, rewindFailed);
         ScheduledRestart scheduled = scheduledRestart.get();
         MemberStatus me = describe(config, version, role, st, status, view.dynamic().pause(), checkpointPending)
@@ -150,6 +159,9 @@ final class MemberPublisher {
     void publishLocal(PgStatus status, boolean alive, LongAction.Running busy, boolean rewindFailed, long lockUntil) {
         state.updateAndGet(s -> {
             Role role = status.running() ? role(status, null) : s.role();
+            if (role == Role.REPLICA && s.role() == Role.STANDBY_LEADER) {
+                role = Role.STANDBY_LEADER; // the next cycle says whether it still is
+            }
             return s.withLocal(new NodeState.Local(role, state(status, alive, busy, rewindFailed), status, s.systemId()))
                     .withCycle(s.lastSentence(), lockUntil, ticker.getAsLong());
         });

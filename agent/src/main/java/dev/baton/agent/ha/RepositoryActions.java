@@ -168,7 +168,49 @@ final class RepositoryActions {
      * @return the method that made it, in words for the log
      */
     String createReplica(MemberStatus source) {
-        List<ReplicaMethod> methods = usable(config.replicaMethods(), source != null);
+        return createReplica(source, usable(config.replicaMethods(), source != null));
+    }
+
+    /**
+     * A new standby cluster's first member: clones the remote primary {@code remote} by the
+     * standby_cluster's {@code create_replica_methods} ({@code names}; empty: basebackup), each name
+     * {@code basebackup}, {@code backup} or one of this node's configured methods (others are skipped
+     * with a warning), as Patroni's standby leader bootstrap.
+     */
+    String createStandbyReplica(MemberStatus remote, List<String> names) {
+        List<ReplicaMethod> methods = standbyMethods(names, config.replicaMethods());
+        if (remote == null) {
+            // Without a host only what needs no source can run (a custom method or the backup).
+            methods = methods.stream().filter(m -> m.kind() != ReplicaMethod.Kind.BASEBACKUP).toList();
+        }
+        return createReplica(remote, methods);
+    }
+
+    /** The standby_cluster's method names resolved against this node's methods; a pure function. */
+    static List<ReplicaMethod> standbyMethods(List<String> names, List<ReplicaMethod> configured) {
+        if (names.isEmpty()) {
+            return List.of(ReplicaMethod.BASEBACKUP);
+        }
+        List<ReplicaMethod> out = new java.util.ArrayList<>();
+        for (String n : names) {
+            if (n.equals("basebackup")) {
+                out.add(ReplicaMethod.BASEBACKUP);
+            } else if (n.equals("backup")) {
+                out.add(ReplicaMethod.BACKUP);
+            } else {
+                var m = configured.stream().filter(c -> c.name().equals(n)).findFirst();
+                if (m.isPresent()) {
+                    out.add(m.get());
+                } else {
+                    LOG.warning("standby_cluster.create_replica_methods names " + n + ", which this node does not "
+                            + "configure (postgresql.create_replica_methods): skipped");
+                }
+            }
+        }
+        return out;
+    }
+
+    private String createReplica(MemberStatus source, List<ReplicaMethod> methods) {
         RuntimeException failure = null;
         for (int i = 0; i < methods.size(); i++) {
             ReplicaMethod m = methods.get(i);

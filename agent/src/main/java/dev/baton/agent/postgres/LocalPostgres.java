@@ -191,7 +191,7 @@ public final class LocalPostgres implements PostgresController {
             files.unfence();
         }
         files.configure(replica, upstream, dynamic);
-        configuredUpstream = replica && upstream != null ? upstream.host() + ":" + upstream.port() : null;
+        configuredUpstream = replica && upstream != null && upstream.host() != null ? upstream.host() + ":" + upstream.port() : null;
     }
 
     /**

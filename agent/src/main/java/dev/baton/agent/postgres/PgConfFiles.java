@@ -84,8 +84,8 @@ final class PgConfFiles {
             Upstream streamFrom = replica ? upstream : null;
             // PostgreSQL 17's slot synchronization connects to a database named in primary_conninfo
             // (Patroni adds dbname there from 17 on); older servers ignore it for replication.
-            String conninfo = streamFrom != null ? conninfo(streamFrom.host(), streamFrom.port(),
-                    config.postgresql().authentication().replication(),
+            String conninfo = streamFrom != null && streamFrom.host() != null ? conninfo(streamFrom.host(),
+                    streamFrom.port(), config.postgresql().authentication().replication(),
                     server.catalog().version() >= PgParameters.SYNC_REPLICATION_SLOTS ? "postgres" : null).text() : null;
             PgParameters.Planned planned = PgParameters.plan(config, dynamic, replica, upstream, conninfo,
                     server.catalog(), server);
@@ -284,7 +284,7 @@ final class PgConfFiles {
                     config.postgresql().listenPort(), auth.superuser()));
         }
         for (Upstream u : Arrays.asList(streamFrom, target)) {
-            if (u != null) {
+            if (u != null && u.host() != null) {
                 entries.add(new PgConfRenderer.PgpassEntry(u.host(), u.port(), auth.replication()));
                 entries.add(new PgConfRenderer.PgpassEntry(u.host(), u.port(), auth.rewindUser()));
             }

@@ -58,7 +58,7 @@ public final class PgParameters {
                                String primaryConninfo, PgCatalog catalog, PgParameterCheck.Probe probe) {
         List<String> warnings = new ArrayList<>();
         Map<String, String> p = base(config, dynamic, catalog, probe, warnings);
-        if (replica && upstream != null) {
+        if (replica && upstream != null && upstream.host() != null) {
             p.put("primary_conninfo", primaryConninfo);
             if (upstream.slotName() != null && dynamic.useSlots()) {
                 p.put("primary_slot_name", upstream.slotName());
@@ -72,6 +72,10 @@ public final class PgParameters {
             if (catalog.version() >= SYNC_REPLICATION_SLOTS) {
                 p.put("sync_replication_slots", "on");
             }
+        }
+        if (replica && upstream != null) {
+            // A standby leader's standby_cluster settings (restore_command, ...): they win over recovery_conf.
+            p.putAll(upstream.recovery());
         }
         if (replica) {
             p.put("recovery_target_timeline", "latest");

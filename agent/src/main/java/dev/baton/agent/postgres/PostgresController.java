@@ -13,7 +13,23 @@ public interface PostgresController {
     enum StopMode { FAST, IMMEDIATE }
 
     /** Where a replica streams from. */
-    record Upstream(String host, int port, String slotName) {
+    record Upstream(String host, int port, String slotName, java.util.Map<String, String> recovery) {
+        public Upstream {
+            recovery = recovery == null ? java.util.Map.of() : java.util.Map.copyOf(new java.util.TreeMap<>(recovery));
+        }
+
+        /** A member of this cluster, with no recovery settings of its own. */
+        public Upstream(String host, int port, String slotName) {
+            this(host, port, slotName, java.util.Map.of());
+        }
+
+        /**
+         * A standby cluster's remote primary (Patroni's RemoteMember): its host:port (null: WAL from the
+         * archive only), primary_slot_name and the standby_cluster's recovery settings.
+         */
+        public static Upstream remote(dev.baton.config.StandbyCluster s) {
+            return new Upstream(s.host(), s.port(), s.primarySlotName(), s.recoverySettings());
+        }
     }
 
     DataDirInfo inspectDataDir();

@@ -538,7 +538,61 @@ class HaDeciderTest {
                                 .sync("{\"leader\":\"me\",\"sync_standby\":null}")
                                 .failover("{\"leader\":\"me\"}"),
                         Decision.ClearFailover.class, "only a synchronous standby may");
+        standbyCluster(t, empty);
         return t.rows;
+    }
+
+    /** A standby cluster of the remote primary 10.0.0.1:5432. */
+    static DynamicConfig standby() {
+        return DynamicConfig.defaults().withStandbyCluster(dev.baton.config.StandbyCluster.of("10.0.0.1", 5432));
+    }
+
+    /** The standby cluster's rows (issue 18): the key holder is a standby leader, never a primary. */
+    static void standbyCluster(Table t, DataDirInfo empty) {
+        t.section("Standby cluster (standby_cluster in the config key)");
+        t.row("No initialize key and no leader: the first member clones the remote primary instead of initdb",
+                        c().init(null).dir(empty).pg(false, PgStatus.stopped()).dynamic(standby()),
+                        Decision.BootstrapStandby.class,
+                        "bootstrapping a new standby cluster: cloning the remote primary 10.0.0.1:5432");
+        t.row("I hold the lock and postgres is stopped",
+                        c().mine().dir(data(SYSID, true)).pg(false, PgStatus.stopped()).dynamic(standby()),
+                        Decision.StartStandbyLeader.class,
+                        "starting postgres as the standby leader, following the remote primary 10.0.0.1:5432");
+        t.row("I hold the lock, postgres is stopped and its rewind against the remote primary failed (demote-cluster)",
+                        c().mine().pg(false, PgStatus.stopped()).dynamic(standby())
+                                .rewindFailed("pg_rewind failed (could not connect)"),
+                        Decision.NoAction.class, "not starting postgres: pg_rewind failed (could not connect)");
+        t.row("I hold the lock and stream from the remote primary",
+                        c().mine().upstream("10.0.0.1:5432").dynamic(standby()),
+                        Decision.NoAction.class, "no action: I am the standby leader with the lock");
+        t.row("I hold the lock (just taken) and postgres still streams from the old standby leader",
+                        c().mine().upstream("127.0.0.1:5433").dynamic(standby()),
+                        Decision.FollowRemote.class, "following the remote primary 10.0.0.1:5432 as the standby leader");
+        t.row("I hold the lock in a standby cluster of the archive only (restore_command, no host)",
+                        c().mine().pg(true, archiveReplica(100)).dynamic(DynamicConfig.defaults().withStandbyCluster(
+                                new dev.baton.config.StandbyCluster(null, 5432, null, List.of(), "cp /a/%f %p", null,
+                                        null))),
+                        Decision.NoAction.class, "no action: I am the standby leader with the lock");
+        t.row("I hold the lock and run as a primary: the cluster became a standby cluster (demote-cluster)",
+                        c().mine().pg(true, primary(100)).dynamic(standby()),
+                        Decision.DemoteToStandbyLeader.class, "demoting self to the standby leader: the cluster is a "
+                                + "standby cluster of the remote primary 10.0.0.1:5432");
+        t.row("I hold the lock and a switchover is requested",
+                        c().mine().upstream("10.0.0.1:5432").dynamic(standby()).member("node2", "running", "127.0.0.1", 5433)
+                                .failover("{\"leader\":\"me\",\"member\":\"node2\"}"),
+                        Decision.ClearFailover.class, "a switchover inside a standby cluster is not supported yet");
+        t.row("No leader: a running replica races for the key, to become the standby leader (no promotion)",
+                        c().dynamic(standby()),
+                        Decision.AcquireLock.class, "the standby cluster has no leader: trying to take over as the "
+                                + "standby leader");
+        t.row("No leader; I am tagged nofailover", c().nofailover().dynamic(standby()),
+                        Decision.NoAction.class, "no action: the standby cluster has no leader and I am tagged nofailover");
+        t.row("Another member is the standby leader: I cascade from it",
+                        c().leader("node1").upstream("127.0.0.1:5432").dynamic(standby()),
+                        Decision.NoAction.class, "no action: I am a secondary and I am following a leader node1");
+        t.row("standby_cluster was removed (promote-cluster): the standby leader promotes",
+                        c().mine().upstream("10.0.0.1:5432"),
+                        Decision.Promote.class, "promoting self: I hold the leader key");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -558,6 +612,17 @@ class HaDeciderTest {
         Decision withLeader = new HaDecider("restore").decide(c().leader("node1")
                 .dir(DataDirInfo.of(DataDirInfo.Kind.EMPTY)).pg(false, PgStatus.stopped()).observation());
         assertEquals("node1", ((Decision.Clone) withLeader).source(), "with a leader, it is the source as before");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aStandbyClusterNeverPromotesItsKeyHolder() {
+        Decision race = new HaDecider().decide(c().dynamic(standby()).observation());
+        assertEquals(new Decision.AcquireLock(true, false, "the standby cluster has no leader: trying to take over as "
+                + "the standby leader"), race);
+        Decision candidate = new HaDecider().decide(c().dynamic(standby()).failover("{\"member\":\"me\"}").observation());
+        assertEquals(false, ((Decision.AcquireLock) candidate).promoteIfWon());
+        Decision holder = new HaDecider().decide(c().mine().upstream("10.0.0.1:5432").dynamic(standby()).observation());
+        assertEquals(new Decision.NoAction("no action: I am the standby leader with the lock", true), holder);
     }
 
     @org.junit.jupiter.api.Test

@@ -203,6 +203,8 @@ public final class LocalCluster implements AutoCloseable {
     private Process haproxy;
     private int haproxyPort;
     private boolean keepFiles;
+    /** Whether this cluster started its etcd (else it runs on another cluster's: {@link #startStandby}). */
+    private final boolean ownEtcd;
 
     private LocalCluster(Path dir, Options options, RestClientSettings client) throws IOException {
         this(dir, options, client, null);
@@ -211,6 +213,12 @@ public final class LocalCluster implements AutoCloseable {
     /** {@code sameUsersAs}: take its superuser and replication passwords (a cluster restored from its backups). */
     private LocalCluster(Path dir, Options options, RestClientSettings client, LocalCluster sameUsersAs)
             throws IOException {
+        this(dir, options, client, sameUsersAs, null);
+    }
+
+    /** {@code sharedEtcd}: run on that cluster's etcd (another scope) instead of an own one; it is not stopped here. */
+    private LocalCluster(Path dir, Options options, RestClientSettings client, LocalCluster sameUsersAs,
+                         LocalCluster sharedEtcd) throws IOException {
         this.dir = dir;
         this.options = options;
         if (options.secure()) {
@@ -222,7 +230,9 @@ public final class LocalCluster implements AutoCloseable {
         } catch (ClientSetupException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        this.etcd = new LocalEtcd(dir.resolve("etcd"), security == null ? null : security.etcd("/service/" + options.scope() + "/"));
+        this.ownEtcd = sharedEtcd == null;
+        this.etcd = sharedEtcd != null ? sharedEtcd.etcd
+                : new LocalEtcd(dir.resolve("etcd"), security == null ? null : security.etcd("/service/" + options.scope() + "/"));
         SecureRandom random = new SecureRandom();
         byte[] b = new byte[12];
         random.nextBytes(b);
@@ -270,9 +280,21 @@ public final class LocalCluster implements AutoCloseable {
         return started(new LocalCluster(dir, options, RestClientSettings.PLAIN, source));
     }
 
+    /**
+     * Starts a second cluster (its {@link Options#withScope own scope}, usually a standby cluster of
+     * {@code primary} through {@link Options#withDcs}) on {@code primary}'s etcd, with its superuser and
+     * replication passwords (the standby cluster's clone holds {@code primary}'s roles).
+     */
+    public static LocalCluster startStandby(Path dir, Options options, LocalCluster primary)
+            throws IOException, InterruptedException {
+        return started(new LocalCluster(dir, options, RestClientSettings.PLAIN, primary, primary));
+    }
+
     private void startAll() throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        etcd.start();
+        if (ownEtcd) {
+            etcd.start();
+        }
         for (int i = 1; i <= options.nodes(); i++) {
             Node n = new Node("node" + i, Ports.free(), Ports.free(), dir.resolve("node" + i));
             nodes.add(n);
@@ -603,7 +625,9 @@ public final class LocalCluster implements AutoCloseable {
             }
             haproxy.destroyForcibly();
         }
-        etcd.close();
+        if (ownEtcd) {
+            etcd.close();
+        }
         if (!keepFiles) {
             DataDirectories.deleteTreeQuietly(dir); // best effort: a leftover temp directory is harmless
         }
