@@ -19,12 +19,14 @@ import java.util.Map;
  * {@code synchronousNodeCount}: how many synchronous standbys the primary keeps;
  * {@code maximumLagOnSyncnode}: bytes a synchronous standby may lag behind before a healthier
  * standby replaces it (0 or less: never replaced for lag, Patroni's default -1);
- * {@code slots}: member_slots_ttl, the permanent slots and ignore_slots ({@link SlotsConfig}).
+ * {@code slots}: member_slots_ttl, the permanent slots and ignore_slots ({@link SlotsConfig});
+ * {@code synchronousQuorum}: Patroni 4's {@code synchronous_mode: quorum} (quorum commit,
+ * synchronous_standby_names {@code ANY k (...)}); it implies {@code synchronousMode}.
  */
 public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover,
         int primaryStartTimeout, boolean usePgRewind, boolean useSlots, Map<String, String> parameters,
         boolean pause, boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
-        long maximumLagOnSyncnode, SlotsConfig slots) {
+        long maximumLagOnSyncnode, SlotsConfig slots, boolean synchronousQuorum) {
 
     public static final int DEFAULT_TTL = 10;
     public static final int DEFAULT_LOOP_WAIT = 1;
@@ -44,6 +46,23 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     public DynamicConfig {
         parameters = Copies.map(parameters);
         slots = slots == null ? SlotsConfig.DEFAULT : slots;
+        synchronousMode = synchronousMode || synchronousQuorum;
+    }
+
+    /** Without quorum commit (synchronous_mode true or false). */
+    public DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, int primaryStartTimeout,
+            boolean usePgRewind, boolean useSlots, Map<String, String> parameters, boolean pause,
+            boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
+            long maximumLagOnSyncnode, SlotsConfig slots) {
+        this(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout, usePgRewind, useSlots, parameters,
+                pause, synchronousMode, synchronousModeStrict, synchronousNodeCount, maximumLagOnSyncnode, slots, false);
+    }
+
+    /** This configuration with synchronous_mode quorum ({@code quorum} true) or as it is otherwise. */
+    public DynamicConfig withQuorum(boolean quorum) {
+        return new DynamicConfig(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout,
+                usePgRewind, useSlots, parameters, pause, synchronousMode || quorum, synchronousModeStrict,
+                synchronousNodeCount, maximumLagOnSyncnode, slots, quorum);
     }
 
     /** With the default slot settings (member_slots_ttl 30 min, no permanent or ignored slots). */
@@ -60,7 +79,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     public DynamicConfig withSlots(SlotsConfig s) {
         return new DynamicConfig(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maximumLagOnSyncnode, s);
+                maximumLagOnSyncnode, s, synchronousQuorum);
     }
 
     /** Without maximum_lag_on_syncnode (off). */
@@ -133,7 +152,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     public DynamicConfig withTiming(Timing t) {
         return new DynamicConfig(t.ttl(), t.loopWait(), t.retryTimeout(), maximumLagOnFailover, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maximumLagOnSyncnode, slots);
+                maximumLagOnSyncnode, slots, synchronousQuorum);
     }
 
     /**
@@ -161,7 +180,11 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         root.put("retry_timeout", retryTimeout);
         root.put("maximum_lag_on_failover", maximumLagOnFailover);
         root.put("primary_start_timeout", primaryStartTimeout);
-        root.put("synchronous_mode", synchronousMode);
+        if (synchronousQuorum) {
+            root.put("synchronous_mode", QUORUM);
+        } else {
+            root.put("synchronous_mode", synchronousMode);
+        }
         if (synchronousModeStrict) {
             root.put("synchronous_mode_strict", true);
         }
@@ -206,17 +229,18 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         return config;
     }
 
-    /** Patroni 4's {@code quorum} value names quorum commit: refused, but read as synchronous mode on (the safe side). */
+    /** Patroni 4's {@code quorum} value of synchronous_mode: quorum commit. */
     static final String QUORUM = "quorum";
 
-    private static boolean synchronousMode(ConfigNode n) {
+    /** synchronous_mode is "quorum" (any case, trimmed). */
+    private static boolean quorumMode(ConfigNode n) {
         var v = n.value("synchronous_mode");
-        if (v != null && v.isTextual() && v.textValue().trim().equalsIgnoreCase(QUORUM)) {
-            n.issues().error(n.path("synchronous_mode"), "\"quorum\" (Patroni 4's quorum commit) is not supported by "
-                    + "Baton; use true (only a listed synchronous standby may be promoted)");
-            return true;
-        }
-        return n.bool("synchronous_mode", false);
+        return v != null && v.isTextual() && v.textValue().trim().equalsIgnoreCase(QUORUM);
+    }
+
+    /** true/false/"on"/"off" as before, or "quorum" (which also means synchronous mode on). */
+    private static boolean synchronousMode(ConfigNode n) {
+        return quorumMode(n) || n.bool("synchronous_mode", false);
     }
 
     /** Reads and validates a dynamic config map (bootstrap.dcs or the etcd key), reporting to its Issues. */
@@ -232,6 +256,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         }
         int primaryStartTimeout = n.integer(startKey, DEFAULT_PRIMARY_START_TIMEOUT);
         n.ignore("master_start_timeout", "ignored, primary_start_timeout is set");
+        boolean synchronousQuorum = quorumMode(n);
         boolean synchronousMode = synchronousMode(n);
         boolean synchronousModeStrict = n.bool("synchronous_mode_strict", false);
         int synchronousNodeCount = n.integer("synchronous_node_count", DEFAULT_SYNCHRONOUS_NODE_COUNT);
@@ -251,7 +276,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
 
         DynamicConfig config = new DynamicConfig(ttl, loopWait, retryTimeout, maxLag, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maxLagOnSyncnode, slots);
+                maxLagOnSyncnode, slots, synchronousQuorum);
         boolean timingReadable = !n.issues().hasError(n.path("ttl")) && !n.issues().hasError(n.path("loop_wait"))
                 && !n.issues().hasError(n.path("retry_timeout"));
         config.report(n, timingReadable);
