@@ -38,6 +38,12 @@ final class LeaderDuties {
     /** What this agent last set as synchronous_standby_names (null: not known since it started). */
     private volatile String appliedSyncNames;
     private String lastStatusJson;
+    /** Quorum commit: the names this agent last set in quorum form (null: none set). */
+    private volatile QuorumPlanner.Names quorumNames;
+    /** Quorum commit: the primary's WAL position taken after {@link #quorumNames} took effect (-1: not yet). */
+    private volatile long quorumSafeLsn = -1;
+    /** The last quorum step logged, so a steady or waiting state is logged once. */
+    private String loggedQuorumStep;
     private volatile boolean confirmationPending;
     /** Whether this leadership already granted the fencing role what it needs. */
     private volatile boolean fenceGrantsEnsured;
@@ -218,6 +224,13 @@ final class LeaderDuties {
             }
             SyncPlanner.Lag lag = SyncPlanner.Lag.of(dynamic.maximumLagOnSyncnode(),
                     setting("synchronous_commit", dynamic.parameters(), localParameters.get()), status.writeLsn());
+            if (dynamic.synchronousQuorum()) {
+                quorumReplication(view, status, dynamic, lag.byReplay());
+                return;
+            }
+            if (leavingQuorum(key, dynamic)) {
+                return;
+            }
             SyncPlanner.Plan plan = SyncPlanner.plan(me, key, status.replication(), view.members(),
                     dynamic.synchronousNodeCount(), dynamic.strictSynchronous(), appliedSyncNames, lag);
             logLagging(plan, key, lag);
@@ -249,6 +262,78 @@ final class LeaderDuties {
         } catch (PostgresException e) {
             LOG.warning("synchronous replication management failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * Quorum commit ({@link QuorumPlanner}): at most one change per cycle, of either the sync key or
+     * synchronous_standby_names. The position that confirms a new synchronous_standby_names is taken
+     * on the cycle after it was set (a loop_wait after the reload).
+     */
+    private void quorumReplication(ClusterView view, PgStatus status, DynamicConfig dynamic, boolean byReplay) {
+        boolean strict = dynamic.strictSynchronous();
+        QuorumPlanner.Names names = quorumNames != null && quorumNames.render(strict).equals(appliedSyncNames)
+                ? quorumNames
+                : ("".equals(appliedSyncNames) && !strict) || ("*".equals(appliedSyncNames) && strict)
+                ? QuorumPlanner.Names.NONE : null;
+        if (names != null && names.k() > 0 && quorumSafeLsn < 0) {
+            quorumSafeLsn = status.writeLsn();
+        }
+        boolean confirmed = names != null && QuorumPlanner.confirmed(names, status.replication(), quorumSafeLsn, byReplay);
+        SyncState key = view.sync();
+        QuorumPlanner.Step step = QuorumPlanner.plan(QuorumPlanner.Key.of(key, me), names, confirmed,
+                QuorumPlanner.active(me, status.replication(), view.members()), dynamic.synchronousNodeCount());
+        confirmationPending = !step.idle();
+        if (step.idle()) {
+            if (!step.why().equals(loggedQuorumStep)) {
+                loggedQuorumStep = step.why();
+                LOG.info(step.why());
+            }
+            return;
+        }
+        loggedQuorumStep = null;
+        if (step.key() != null) {
+            if (!store.casSync(SyncState.toJson(me, step.key().voters(), step.key().quorum()), key.modRevision())) {
+                LOG.info("the sync key was changed by someone else; trying again next cycle");
+                return;
+            }
+            LOG.info(step.why());
+        } else {
+            String value = step.names().render(strict);
+            pg.setSynchronousStandbyNames(value);
+            appliedSyncNames = value;
+            quorumNames = step.names();
+            quorumSafeLsn = -1;
+            LOG.info("synchronous_standby_names = '" + value + "': " + step.why());
+        }
+    }
+
+    /**
+     * Leaving quorum commit for plain synchronous mode: a voter of the old key may hold no commit
+     * that FIRST-style confirmation would credit it with, so the key is emptied first (only the
+     * leader may promote) and synchronous_standby_names reset; {@link SyncPlanner} starts from there.
+     *
+     * @return whether this cycle was spent on it
+     */
+    private boolean leavingQuorum(SyncState key, DynamicConfig dynamic) {
+        boolean anyNames = appliedSyncNames != null && appliedSyncNames.startsWith("ANY ");
+        boolean quorumKey = me.equals(key.leader()) && key.quorum() > 0;
+        if (!anyNames && !quorumKey) {
+            return false;
+        }
+        if (me.equals(key.leader()) && !key.standbys().isEmpty()) {
+            if (store.casSync(SyncState.toJson(me, null), key.modRevision())) {
+                LOG.info("leaving quorum commit: emptied the sync key");
+            }
+            return true;
+        }
+        if (anyNames) {
+            String value = SyncPlanner.namesValue(List.of(), dynamic.strictSynchronous());
+            pg.setSynchronousStandbyNames(value);
+            appliedSyncNames = value;
+            LOG.info("leaving quorum commit: synchronous_standby_names = '" + value + "'");
+            return true;
+        }
+        return false;
     }
 
     /** Says once per change which standbys maximum_lag_on_syncnode leaves out (and that a listed one is replaced). */
