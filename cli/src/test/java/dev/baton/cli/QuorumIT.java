@@ -141,4 +141,27 @@ class QuorumIT {
             assertTrue(acked.size() > 300, "acknowledged " + acked.size());
         }
     }
+
+    /** baton drill --synchronous-mode quorum: one kill-node iteration, promised and kept: no lost acknowledged write. */
+    @Test
+    void theDrillRunsItsFaultsInQuorumModeAndLosesNothing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path out = tmp.resolve("drill");
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        int code = Baton.commandLine(new PrintWriter(o, true), new PrintWriter(e, true)).execute("drill", "--fault",
+                "kill-node", "--iterations", "1", "--ttl", "5", "--synchronous-mode", "quorum", "--out", out.toString(),
+                "--format", "json");
+        String text = o + "\n--- stderr (progress)\n" + e;
+        assertEquals(0, code, text);
+        com.fasterxml.jackson.databind.JsonNode report = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(java.nio.file.Files.readString(out.resolve("drill.json")));
+        com.fasterxml.jackson.databind.JsonNode it = report.path("iterations").get(0);
+        assertTrue(it.path("no_loss_promised").asBoolean(), "quorum commit promises no loss: " + text);
+        assertTrue(it.path("acknowledged_writes").asInt() > 0, text);
+        assertEquals(0, it.path("lost_writes").asInt(-1), text);
+        assertEquals(0, report.path("summary").path("kill-node").path("lost_writes_total").asLong(-1), text);
+        assertTrue(java.nio.file.Files.readString(out.resolve("drill.txt"))
+                .contains("synchronous_mode quorum promises no lost acknowledged write"), text);
+    }
 }

@@ -53,20 +53,20 @@ public final class LocalTarget extends EtcdTarget {
 
     /**
      * Starts a cluster with {@code options} in {@code dir}, with a proxy between each agent and
-     * etcd when {@code etcdProxies}, in synchronous_mode when {@code synchronous}, and waits until
-     * it is healthy.
+     * etcd when {@code etcdProxies}, with {@code synchronous_mode: <synchronous>} unless it is null
+     * ("true" or "quorum"), and waits until it is healthy.
      *
      * @throws IllegalStateException if it did not become healthy within {@code timeout}
      */
-    public static LocalTarget start(Path dir, LocalCluster.Options options, boolean etcdProxies, boolean synchronous,
+    public static LocalTarget start(Path dir, LocalCluster.Options options, boolean etcdProxies, String synchronous,
                                     Duration timeout) throws IOException, InterruptedException {
         LocalCluster.Options o = options;
         int nodes = o.nodes();
         if (etcdProxies) {
             o = o.withEtcdProxies();
         }
-        if (synchronous) {
-            o = o.withDcs("synchronous_mode: true");
+        if (synchronous != null) {
+            o = o.withDcs("synchronous_mode: " + synchronous);
         }
         LocalCluster c = LocalCluster.start(dir, o);
         LocalTarget t = new LocalTarget(c, o, true);
@@ -100,13 +100,19 @@ public final class LocalTarget extends EtcdTarget {
     public String describe() {
         return "a local cluster (" + options.nodes() + " members, ttl " + options.ttl() + " s, loop_wait "
                 + options.loopWait() + " s, retry_timeout " + options.retryTimeout() + " s, "
-                + (synchronousMode() ? "synchronous_mode, " : "") + "HAProxy 127.0.0.1:"
+                + (quorumMode() ? "synchronous_mode quorum, " : synchronousMode() ? "synchronous_mode, " : "")
+                + "HAProxy 127.0.0.1:"
                 + cluster.haproxyPort() + ", one etcd)";
     }
 
     @Override
     public boolean synchronousMode() {
-        return options.dcsYaml().contains("synchronous_mode: true");
+        return options.dcsYaml().contains("synchronous_mode: true") || quorumMode();
+    }
+
+    /** Quorum commit (synchronous_mode: quorum): also promises no lost acknowledged write. */
+    public boolean quorumMode() {
+        return options.dcsYaml().contains("synchronous_mode: quorum");
     }
 
     @Override
@@ -119,6 +125,9 @@ public final class LocalTarget extends EtcdTarget {
         n.put("retry_timeout", options.retryTimeout());
         n.put("primary_start_timeout", DynamicConfig.defaults().primaryStartTimeout());
         n.put("synchronous_mode", synchronousMode());
+        if (quorumMode()) {
+            n.put("quorum", true);
+        }
         n.put("etcd", cluster.etcdEndpoint());
         n.put("etcd_members", 1);
         n.put("load_balancer", "HAProxy 127.0.0.1:" + cluster.haproxyPort() + " (option httpchk GET /primary, inter 200ms)");
