@@ -267,7 +267,8 @@ final class LeaderDuties {
     /**
      * Quorum commit ({@link QuorumPlanner}): at most one change per cycle, of either the sync key or
      * synchronous_standby_names. The position that confirms a new synchronous_standby_names is taken
-     * on the cycle after it was set (a loop_wait after the reload).
+     * on a later cycle, once pg_stat_replication shows the new value in effect
+     * ({@link QuorumPlanner#inEffect}).
      */
     private void quorumReplication(ClusterView view, PgStatus status, DynamicConfig dynamic, boolean byReplay) {
         boolean strict = dynamic.strictSynchronous();
@@ -275,14 +276,14 @@ final class LeaderDuties {
                 ? quorumNames
                 : ("".equals(appliedSyncNames) && !strict) || ("*".equals(appliedSyncNames) && strict)
                 ? QuorumPlanner.Names.NONE : null;
-        if (names != null && names.k() > 0 && quorumSafeLsn < 0) {
+        if (names != null && names.k() > 0 && quorumSafeLsn < 0 && QuorumPlanner.inEffect(names, status.replication())) {
             quorumSafeLsn = status.writeLsn();
         }
         boolean confirmed = names != null && QuorumPlanner.confirmed(names, status.replication(), quorumSafeLsn, byReplay);
         SyncState key = view.sync();
         QuorumPlanner.Step step = QuorumPlanner.plan(QuorumPlanner.Key.of(key, me), names, confirmed,
                 QuorumPlanner.active(me, status.replication(), view.members()), dynamic.synchronousNodeCount());
-        confirmationPending = !step.idle();
+        confirmationPending = !step.idle() || (names != null && !confirmed && quorumSafeLsn < 0);
         if (step.idle()) {
             if (!step.why().equals(loggedQuorumStep)) {
                 loggedQuorumStep = step.why();

@@ -143,6 +143,25 @@ public final class QuorumPlanner {
     }
 
     /**
+     * Whether pg_stat_replication shows {@code names} in effect: every streaming standby it names is
+     * {@code quorum} and every other one {@code async}. The walsenders reread the setting after the
+     * reload; the safe position is taken only once they did, so no commit is acknowledged under the
+     * previous value after it.
+     */
+    public static boolean inEffect(Names names, List<PgStatus.Replica> replication) {
+        for (PgStatus.Replica r : replication) {
+            if (!"streaming".equals(r.state())) {
+                continue;
+            }
+            boolean listed = names.names().contains(r.applicationName());
+            if (listed != "quorum".equals(r.syncState()) || (!listed && !"async".equals(r.syncState()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * The next step.
      *
      * @param key       the key as this leader sees it ({@link Key#of}; null: another leader's or none)

@@ -173,6 +173,18 @@ class QuorumPlannerTest {
     }
 
     @Test
+    void theNamesAreInEffectOnceTheWalsendersShowThem() {
+        Names n = new Names(1, set("b", "c"));
+        assertTrue(QuorumPlanner.inEffect(n, List.of(SyncPlannerTest.row("b", "streaming", "quorum", 1),
+                SyncPlannerTest.row("c", "catchup", "async", 1), SyncPlannerTest.row("d", "streaming", "async", 1))));
+        assertFalse(QuorumPlanner.inEffect(n, List.of(SyncPlannerTest.row("b", "streaming", "async", 1))),
+                "b is not yet a quorum standby: the old value still rules");
+        assertFalse(QuorumPlanner.inEffect(new Names(1, set("b")), List.of(SyncPlannerTest.row("b", "streaming", "quorum", 1),
+                SyncPlannerTest.row("c", "streaming", "quorum", 1))), "c is still counted");
+        assertFalse(QuorumPlanner.inEffect(n, List.of(SyncPlannerTest.row("b", "streaming", "sync", 1))));
+    }
+
+    @Test
     void anotherLeadersKeyIsUnknown() {
         assertNull(Key.of(new SyncState("x", Set.of("b"), 3, 0), "a"));
         assertEquals(new Key(1, set("b", "c")), Key.of(new SyncState("a", Set.of("b", "c"), 3, 1), "a"));
