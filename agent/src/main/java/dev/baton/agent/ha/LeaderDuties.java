@@ -42,6 +42,11 @@ final class LeaderDuties {
     private volatile QuorumPlanner.Names quorumNames;
     /** Quorum commit: the primary's WAL position taken after {@link #quorumNames} took effect (-1: not yet). */
     private volatile long quorumSafeLsn = -1;
+    /** Leaving quorum commit for plain synchronous mode is under way ({@link #leavingQuorum}). */
+    private volatile boolean leavingQuorum;
+    /** While leaving quorum commit: the standbys named FIRST, and the position they must reach (-1: not taken yet). */
+    private volatile Set<String> leavingPicked = Set.of();
+    private volatile long leavingSafeLsn = -1;
     /** The last quorum step logged, so a steady or waiting state is logged once. */
     private String loggedQuorumStep;
     private volatile boolean confirmationPending;
@@ -225,10 +230,12 @@ final class LeaderDuties {
             SyncPlanner.Lag lag = SyncPlanner.Lag.of(dynamic.maximumLagOnSyncnode(),
                     setting("synchronous_commit", dynamic.parameters(), localParameters.get()), status.writeLsn());
             if (dynamic.synchronousQuorum()) {
+                leavingQuorum = false;
                 quorumReplication(view, status, dynamic, lag.byReplay());
                 return;
             }
-            if (leavingQuorum(key, dynamic)) {
+            if (leavingQuorum(view, key, status, dynamic, lag)) {
+                confirmationPending = true;
                 return;
             }
             SyncPlanner.Plan plan = SyncPlanner.plan(me, key, status.replication(), view.members(),
@@ -309,16 +316,22 @@ final class LeaderDuties {
     }
 
     /**
-     * Leaving quorum commit for plain synchronous mode: a voter of the old key may hold no commit
-     * that FIRST-style confirmation would credit it with, so the key is emptied first (only the
-     * leader may promote) and synchronous_standby_names reset; {@link SyncPlanner} starts from there.
+     * Leaving quorum commit for plain synchronous mode. A standby named under {@code ANY k} may lack
+     * commits acknowledged by the others, while {@link SyncPlanner} lists a standby as soon as
+     * postgres reports it synchronous. So: empty the key first (only the leader may promote), set
+     * the {@code FIRST n} names, wait until pg_stat_replication shows them in effect (no
+     * {@code quorum} standby left), take the WAL position then, and hand over to SyncPlanner only
+     * once the picked standbys reached it: they hold every commit acknowledged under {@code ANY k}.
      *
      * @return whether this cycle was spent on it
      */
-    private boolean leavingQuorum(SyncState key, DynamicConfig dynamic) {
+    private boolean leavingQuorum(ClusterView view, SyncState key, PgStatus status, DynamicConfig dynamic,
+                                  SyncPlanner.Lag lag) {
         boolean anyNames = appliedSyncNames != null && appliedSyncNames.startsWith("ANY ");
-        boolean quorumKey = me.equals(key.leader()) && key.quorum() > 0;
-        if (!anyNames && !quorumKey) {
+        if (anyNames || (me.equals(key.leader()) && key.quorum() > 0)) {
+            leavingQuorum = true;
+        }
+        if (!leavingQuorum) {
             return false;
         }
         if (me.equals(key.leader()) && !key.standbys().isEmpty()) {
@@ -328,12 +341,32 @@ final class LeaderDuties {
             return true;
         }
         if (anyNames) {
-            String value = SyncPlanner.namesValue(List.of(), dynamic.strictSynchronous());
-            pg.setSynchronousStandbyNames(value);
-            appliedSyncNames = value;
-            LOG.info("leaving quorum commit: synchronous_standby_names = '" + value + "'");
+            SyncPlanner.Plan plan = SyncPlanner.plan(me, key, status.replication(), view.members(),
+                    dynamic.synchronousNodeCount(), dynamic.strictSynchronous(), null, lag);
+            pg.setSynchronousStandbyNames(plan.namesValue());
+            appliedSyncNames = plan.namesValue();
+            leavingPicked = Set.copyOf(plan.picked());
+            leavingSafeLsn = -1;
+            LOG.info("leaving quorum commit: synchronous_standby_names = '" + plan.namesValue() + "'");
             return true;
         }
+        if (leavingSafeLsn < 0) {
+            boolean stillQuorum = status.replication().stream()
+                    .anyMatch(r -> "streaming".equals(r.state()) && "quorum".equals(r.syncState()));
+            if (!stillQuorum) {
+                leavingSafeLsn = status.writeLsn();
+            }
+            return true;
+        }
+        for (PgStatus.Replica r : status.replication()) {
+            if (leavingPicked.contains(r.applicationName()) && "streaming".equals(r.state())
+                    && lag.position(r) < leavingSafeLsn) {
+                return true;
+            }
+        }
+        leavingQuorum = false;
+        leavingSafeLsn = -1;
+        LOG.info("left quorum commit: the new synchronous standbys hold every commit acknowledged before");
         return false;
     }
 

@@ -53,7 +53,7 @@ class HaLoopQuorumTest {
     }
 
     @Test
-    void leavingQuorumCommitEmptiesTheKeyFirst() {
+    void leavingQuorumCommitEmptiesTheKeyThenListsAStandbyOnlyOnceItHoldsEverything() {
         LoopHarness h = HaLoopLeaderTest.leading();
         h.config(quorum());
         h.pg.replication.add(row("node1", h.pg.wal));
@@ -66,7 +66,21 @@ class HaLoopQuorumTest {
         h.cycle();
         assertEquals("{\"leader\":\"node2\",\"sync_standby\":null}", h.etcd.value("sync").orElseThrow());
         h.cycle();
-        assertEquals(List.of("synchronous_standby_names ''"), h.calls());
+        assertEquals(List.of("synchronous_standby_names 'FIRST 1 (\"node1\")'"), h.calls());
+        h.cycle();
+        assertEquals("{\"leader\":\"node2\",\"sync_standby\":null}", h.etcd.value("sync").orElseThrow(),
+                "postgres still shows node1 as a quorum standby: ANY 1 may still be in effect");
+        h.pg.wal += 100;
+        h.pg.replication.set(0, new PgStatus.Replica("node1", "10.0.0.1", "streaming", "sync", 0, h.pg.wal - 100,
+                h.pg.wal - 100, 0.0));
+        h.cycle();
+        h.cycle();
+        assertEquals("{\"leader\":\"node2\",\"sync_standby\":null}", h.etcd.value("sync").orElseThrow(),
+                "node1 is synchronous but has not reached the position taken when FIRST took effect");
+        h.pg.replication.set(0, new PgStatus.Replica("node1", "10.0.0.1", "streaming", "sync", 0, h.pg.wal, h.pg.wal, 0.0));
+        h.cycle();
+        assertEquals("{\"leader\":\"node2\",\"sync_standby\":\"node1\"}", h.etcd.value("sync").orElseThrow());
+        assertEquals(List.of(), h.calls(), "synchronous_standby_names was never emptied on the way");
     }
 
     @Test
