@@ -82,9 +82,24 @@ public final class DrillCommand extends BaseCommand {
             description = "What to print at the end: table (default) or json (the report file's content).")
     String format;
 
-    @Option(names = "--synchronous-mode", description = "Run the local cluster with synchronous_mode: true; then "
-            + "every iteration promises no lost acknowledged write (an existing cluster's mode is read from etcd).")
-    boolean synchronousMode;
+    @Option(names = "--synchronous-mode", arity = "0..1", fallbackValue = "on", paramLabel = "MODE",
+            description = "Run the local cluster with synchronous_mode: true (no value, on or true) or quorum (quorum "
+            + "commit); then every iteration promises no lost acknowledged write (an existing cluster's mode is read "
+            + "from etcd).")
+    String synchronousMode;
+
+    /** The local cluster's synchronous_mode line value: null (asynchronous), "true" or "quorum". */
+    String synchronousModeValue() {
+        if (synchronousMode == null) {
+            return null;
+        }
+        return switch (synchronousMode.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "on", "true" -> "true";
+            case "quorum" -> "quorum";
+            default -> throw ExitException.badInput("--synchronous-mode: expected on, true or quorum, got \""
+                    + synchronousMode + "\"");
+        };
+    }
 
     @Option(names = "--failsafe", description = "Run the local cluster with failsafe_mode: true (Patroni's): through "
             + "etcd-down the primary keeps taking writes while every member accepts POST /failsafe.")
@@ -145,6 +160,7 @@ public final class DrillCommand extends BaseCommand {
         if (archiveTimeout != null && (archiveTimeout < 1 || archiveTimeout > 3600)) {
             throw ExitException.badInput("--archive-timeout: must be between 1 and 3600 seconds, got " + archiveTimeout);
         }
+        synchronousModeValue();
         if (existing) {
             return existingCluster(faults);
         }
@@ -169,7 +185,7 @@ public final class DrillCommand extends BaseCommand {
         long t0 = System.nanoTime();
         LocalTarget target;
         try {
-            target = LocalTarget.start(base, options, faults.contains(Fault.PARTITION_PRIMARY), synchronousMode,
+            target = LocalTarget.start(base, options, faults.contains(Fault.PARTITION_PRIMARY), synchronousModeValue(),
                     Duration.ofSeconds(180));
         } catch (IllegalStateException e) {
             throw ExitException.failed(e.getMessage());
@@ -202,7 +218,7 @@ public final class DrillCommand extends BaseCommand {
         if (cluster.config() == null && cluster.etcd == null && cluster.dcsUrl() == null) {
             throw ExitException.badInput("--dsn needs -c FILE (an agent configuration, for etcd and the scope)");
         }
-        if (local.given() || synchronousMode || failsafe) {
+        if (local.given() || synchronousMode != null || failsafe) {
             throw ExitException.badInput("--nodes, --ttl, --synchronous-mode, --failsafe and --keep apply to the local "
                     + "cluster only; the existing cluster's ttl, synchronous_mode and failsafe_mode are read from its "
                     + "config key");

@@ -112,7 +112,10 @@ public final class ListCommand extends ShowCommand {
             lag = view.lastLeaderLsn() > 0 && m.xlogLocation() > 0
                     ? Math.round(Math.max(0, view.lastLeaderLsn() - m.xlogLocation()) / 1048576.0) : "unknown";
         }
-        String role = leader ? (view.dynamic().isStandbyCluster() ? "Standby Leader" : "Leader") : view.dynamic().synchronousMode()
+        String role = leader ? (view.dynamic().isStandbyCluster() ? "Standby Leader" : "Leader")
+                : view.dynamic().synchronousQuorum()
+                && view.sync().isQuorumStandby(m.name(), view.leader()) ? "Quorum Standby"
+                : view.dynamic().synchronousMode()
                 && view.sync().isSyncStandby(m.name(), view.leader()) ? "Sync Standby" : "Replica";
         return new Row(scope, shownName, host(m), role, m.state().wire(),
                 m.timeline() > 0 ? m.timeline() : null, lag, m.pendingRestart(), new TreeMap<>(m.tags()),

@@ -14,14 +14,27 @@ class ListCommandTest {
 
     @Test
     void invalidValuesInEtcdAreWarnings() {
-        ClusterSnapshot s = new ClusterSnapshot(3, null, new VersionedValue("{\"synchronous_mode\":\"quorum\"}", 1, 2, 0),
+        ClusterSnapshot s = new ClusterSnapshot(3, null, new VersionedValue("{\"synchronous_mode\":\"maybe\"}", 1, 2, 0),
                 null, Map.of(), new VersionedValue("node1:node2:node3", 1, 4, 0), null, null, null);
         assertEquals("""
-                Warning: config.synchronous_mode: "quorum" (Patroni 4's quorum commit) is not supported by Baton; \
-                read as true: only a listed synchronous standby may be promoted
+                Warning: config.synchronous_mode: must be a boolean (true or false), got "maybe"; read as true
                 Warning: failover: neither JSON nor Patroni's legacy leader:candidate form: "node1:node2:node3"; \
                 never executed, the leader removes it
                 """, ListCommand.footer(ClusterView.of(s, DynamicConfig.defaults())));
+    }
+
+    @Test
+    void aVoterIsAQuorumStandby() throws Exception {
+        String sync = "{\"leader\":\"node1\",\"sync_standby\":\"node2\",\"quorum\":0}";
+        for (boolean quorum : new boolean[] {true, false}) {
+            DynamicConfig d = DynamicConfig.fromJson("{\"synchronous_mode\":" + (quorum ? "\"quorum\"" : "true") + "}");
+            ClusterSnapshot s = new ClusterSnapshot(3, null, new VersionedValue(d.toJson(), 1, 2, 0), null, Map.of(),
+                    null, new VersionedValue(sync, 1, 5, 0), null, null);
+            ClusterView view = new ClusterView(null, "node1", 1, Map.of(), d, true, 0, s);
+            dev.baton.leader.model.MemberStatus m = dev.baton.leader.model.MemberStatus.parse("node2",
+                    "{\"state\":\"running\",\"role\":\"replica\"}");
+            assertEquals(quorum ? "Quorum Standby" : "Sync Standby", ListCommand.row("demo", view, m, "node2").role());
+        }
     }
 
     @Test

@@ -23,7 +23,7 @@ import java.util.Set;
  * <p>{@code pause}, {@code synchronous_mode} and {@code synchronous_mode_strict} are never turned
  * off by an invalid value: it keeps the last good value, and before any good read it reads as
  * on (the side that takes no automatic action and loses no acknowledged commit).
- * {@code synchronous_mode: quorum} (Patroni 4) is refused as a problem and read as {@code true}.
+ * {@code synchronous_mode: quorum} (Patroni 4's quorum commit) is read as quorum mode.
  *
  * <p>Pure: no I/O, no logging; the caller reports {@link #problems()} once each.
  *
@@ -80,12 +80,6 @@ public record ConfigKeyReading(DynamicConfig dynamic, List<String> problems, Lis
         ObjectNode work = tree.deepCopy();
         ObjectNode last = tree(fallback);
         Set<String> problems = new LinkedHashSet<>();
-        JsonNode mode = work.get("synchronous_mode");
-        if (mode != null && mode.isTextual() && mode.textValue().trim().equalsIgnoreCase(DynamicConfig.QUORUM)) {
-            problems.add("config.synchronous_mode: \"quorum\" (Patroni 4's quorum commit) is not supported by Baton; "
-                    + "read as true: only a listed synchronous standby may be promoted");
-            work.put("synchronous_mode", true);
-        }
         for (int pass = 0; pass < MAX_PASSES; pass++) {
             Issues issues = new Issues();
             DynamicConfig read = DynamicConfig.read(new ConfigNode(work, "config", issues));

@@ -23,11 +23,14 @@ import java.util.Map;
  * {@code failsafeMode}: Patroni's failsafe_mode, a primary keeps running through an etcd outage
  * while every member in the {@code failsafe} key acknowledges it (docs/failure-modes.md).
  * {@code standbyCluster}: Patroni's {@code standby_cluster} ({@link StandbyCluster}), null in a primary cluster.
+ * {@code synchronousQuorum}: Patroni 4's {@code synchronous_mode: quorum} (quorum commit,
+ * synchronous_standby_names {@code ANY k (...)}); it implies {@code synchronousMode}.
  */
 public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover,
         int primaryStartTimeout, boolean usePgRewind, boolean useSlots, Map<String, String> parameters,
         boolean pause, boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
-        long maximumLagOnSyncnode, SlotsConfig slots, boolean failsafeMode, StandbyCluster standbyCluster) {
+        long maximumLagOnSyncnode, SlotsConfig slots, boolean failsafeMode, StandbyCluster standbyCluster,
+        boolean synchronousQuorum) {
 
     public static final int DEFAULT_TTL = 10;
     public static final int DEFAULT_LOOP_WAIT = 1;
@@ -47,50 +50,38 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     public DynamicConfig {
         parameters = Copies.map(parameters);
         slots = slots == null ? SlotsConfig.DEFAULT : slots;
+        synchronousMode = synchronousMode || synchronousQuorum;
     }
 
-    /** Without failsafe_mode (off, Patroni's default) and in a primary cluster (no standby_cluster). */
+    /** Without failsafe_mode and quorum commit (Patroni's defaults), in a primary cluster (no standby_cluster). */
     public DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, int primaryStartTimeout,
             boolean usePgRewind, boolean useSlots, Map<String, String> parameters, boolean pause,
             boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
             long maximumLagOnSyncnode, SlotsConfig slots) {
         this(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout, usePgRewind, useSlots, parameters,
                 pause, synchronousMode, synchronousModeStrict, synchronousNodeCount, maximumLagOnSyncnode, slots, false,
-                null);
+                null, false);
     }
 
-    /** In a primary cluster (no standby_cluster). */
-    public DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, int primaryStartTimeout,
-            boolean usePgRewind, boolean useSlots, Map<String, String> parameters, boolean pause,
-            boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
-            long maximumLagOnSyncnode, SlotsConfig slots, boolean failsafeMode) {
-        this(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout, usePgRewind, useSlots, parameters,
-                pause, synchronousMode, synchronousModeStrict, synchronousNodeCount, maximumLagOnSyncnode, slots,
-                failsafeMode, null);
-    }
-
-    /** Without failsafe_mode (off, Patroni's default). */
-    public DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, int primaryStartTimeout,
-            boolean usePgRewind, boolean useSlots, Map<String, String> parameters, boolean pause,
-            boolean synchronousMode, boolean synchronousModeStrict, int synchronousNodeCount,
-            long maximumLagOnSyncnode, SlotsConfig slots, StandbyCluster standbyCluster) {
-        this(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout, usePgRewind, useSlots, parameters,
-                pause, synchronousMode, synchronousModeStrict, synchronousNodeCount, maximumLagOnSyncnode, slots,
-                false, standbyCluster);
+    /** This configuration with synchronous_mode quorum ({@code quorum} true) or as it is otherwise. */
+    public DynamicConfig withQuorum(boolean quorum) {
+        return new DynamicConfig(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout,
+                usePgRewind, useSlots, parameters, pause, synchronousMode || quorum, synchronousModeStrict,
+                synchronousNodeCount, maximumLagOnSyncnode, slots, failsafeMode, standbyCluster, quorum);
     }
 
     /** This configuration with failsafe_mode {@code on}. */
     public DynamicConfig withFailsafeMode(boolean on) {
         return new DynamicConfig(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maximumLagOnSyncnode, slots, on, standbyCluster);
+                maximumLagOnSyncnode, slots, on, standbyCluster, synchronousQuorum);
     }
 
     /** This configuration with {@code standby_cluster} {@code s} (null: a primary cluster). */
     public DynamicConfig withStandbyCluster(StandbyCluster s) {
         return new DynamicConfig(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maximumLagOnSyncnode, slots, failsafeMode, s);
+                maximumLagOnSyncnode, slots, failsafeMode, s, synchronousQuorum);
     }
 
     /** Whether this is a standby cluster: the leader key's holder is a standby leader, not a primary. */
@@ -112,7 +103,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     public DynamicConfig withSlots(SlotsConfig s) {
         return new DynamicConfig(ttl, loopWait, retryTimeout, maximumLagOnFailover, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maximumLagOnSyncnode, s, failsafeMode, standbyCluster);
+                maximumLagOnSyncnode, s, failsafeMode, standbyCluster, synchronousQuorum);
     }
 
     /** Without maximum_lag_on_syncnode (off). */
@@ -188,7 +179,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
     public DynamicConfig withTiming(Timing t) {
         return new DynamicConfig(t.ttl(), t.loopWait(), t.retryTimeout(), maximumLagOnFailover, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maximumLagOnSyncnode, slots, failsafeMode, standbyCluster);
+                maximumLagOnSyncnode, slots, failsafeMode, standbyCluster, synchronousQuorum);
     }
 
     /**
@@ -216,7 +207,11 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         root.put("retry_timeout", retryTimeout);
         root.put("maximum_lag_on_failover", maximumLagOnFailover);
         root.put("primary_start_timeout", primaryStartTimeout);
-        root.put("synchronous_mode", synchronousMode);
+        if (synchronousQuorum) {
+            root.put("synchronous_mode", QUORUM);
+        } else {
+            root.put("synchronous_mode", synchronousMode);
+        }
         if (synchronousModeStrict) {
             root.put("synchronous_mode_strict", true);
         }
@@ -267,17 +262,18 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         return config;
     }
 
-    /** Patroni 4's {@code quorum} value names quorum commit: refused, but read as synchronous mode on (the safe side). */
+    /** Patroni 4's {@code quorum} value of synchronous_mode: quorum commit. */
     static final String QUORUM = "quorum";
 
-    private static boolean synchronousMode(ConfigNode n) {
+    /** synchronous_mode is "quorum" (any case, trimmed). */
+    private static boolean quorumMode(ConfigNode n) {
         var v = n.value("synchronous_mode");
-        if (v != null && v.isTextual() && v.textValue().trim().equalsIgnoreCase(QUORUM)) {
-            n.issues().error(n.path("synchronous_mode"), "\"quorum\" (Patroni 4's quorum commit) is not supported by "
-                    + "Baton; use true (only a listed synchronous standby may be promoted)");
-            return true;
-        }
-        return n.bool("synchronous_mode", false);
+        return v != null && v.isTextual() && v.textValue().trim().equalsIgnoreCase(QUORUM);
+    }
+
+    /** true/false/"on"/"off" as before, or "quorum" (which also means synchronous mode on). */
+    private static boolean synchronousMode(ConfigNode n) {
+        return quorumMode(n) || n.bool("synchronous_mode", false);
     }
 
     /** Reads and validates a dynamic config map (bootstrap.dcs or the etcd key), reporting to its Issues. */
@@ -293,6 +289,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
         }
         int primaryStartTimeout = n.integer(startKey, DEFAULT_PRIMARY_START_TIMEOUT);
         n.ignore("master_start_timeout", "ignored, primary_start_timeout is set");
+        boolean synchronousQuorum = quorumMode(n);
         boolean synchronousMode = synchronousMode(n);
         boolean synchronousModeStrict = n.bool("synchronous_mode_strict", false);
         int synchronousNodeCount = n.integer("synchronous_node_count", DEFAULT_SYNCHRONOUS_NODE_COUNT);
@@ -313,7 +310,7 @@ public record DynamicConfig(int ttl, int loopWait, int retryTimeout, long maximu
 
         DynamicConfig config = new DynamicConfig(ttl, loopWait, retryTimeout, maxLag, primaryStartTimeout,
                 usePgRewind, useSlots, parameters, pause, synchronousMode, synchronousModeStrict, synchronousNodeCount,
-                maxLagOnSyncnode, slots, failsafeMode, standbyCluster);
+                maxLagOnSyncnode, slots, failsafeMode, standbyCluster, synchronousQuorum);
         boolean timingReadable = !n.issues().hasError(n.path("ttl")) && !n.issues().hasError(n.path("loop_wait"))
                 && !n.issues().hasError(n.path("retry_timeout"));
         config.report(n, timingReadable);

@@ -34,20 +34,25 @@ class ConfigKeyReadingTest {
     }
 
     @Test
-    void patroni4QuorumIsRefusedButKeepsSynchronousModeOn() {
-        // Before issue 14 the whole key fell back to bootstrap.dcs: pause and synchronous mode off, silently.
+    void patroni4QuorumIsQuorumCommit() throws ConfigException {
         ConfigKeyReading r = read("{\"ttl\": 30, \"loop_wait\": 10, \"retry_timeout\": 10, \"pause\": true,"
-                + " \"synchronous_mode\": \"quorum\"}");
-        assertTrue(r.dynamic().synchronousMode());
+                + " \"synchronous_mode\": \" Quorum \"}");
+        assertTrue(r.isValid(), r.problems().toString());
+        assertTrue(r.dynamic().synchronousMode(), "quorum implies synchronous mode");
+        assertTrue(r.dynamic().synchronousQuorum());
         assertTrue(r.dynamic().pause());
-        assertEquals(1, r.problems().size(), r.problems().toString());
-        assertTrue(r.problems().get(0).startsWith("config.synchronous_mode: \"quorum\""), r.problems().get(0));
-        // bootstrap.dcs (the local file) refuses it, naming it.
+        DynamicConfig d = DynamicConfig.fromJson("{\"synchronous_mode\": \"quorum\"}");
+        assertTrue(d.synchronousQuorum());
+        assertTrue(d.toJson().contains("\"synchronous_mode\":\"quorum\""), d.toJson());
+        assertTrue(DynamicConfig.fromJson(d.toJson()).synchronousQuorum(), "round trip");
+        for (String plain : List.of("true", "\"on\"", "\"off\"", "false")) {
+            DynamicConfig p = DynamicConfig.fromJson("{\"synchronous_mode\": " + plain + "}");
+            assertFalse(p.synchronousQuorum(), plain);
+            assertEquals(plain.contains("true") || plain.contains("on"), p.synchronousMode(), plain);
+        }
         ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
-                () -> DynamicConfig.fromJson("{\"synchronous_mode\": \"quorum\"}"));
-        assertTrue(e.getMessage().contains("Patroni 4's quorum commit"), e.getMessage());
-        // Even with no last good reading at all.
-        assertTrue(ConfigKeyReading.of("{\"synchronous_mode\": \"quorum\"}", null, BOOTSTRAP).dynamic().synchronousMode());
+                () -> DynamicConfig.fromJson("{\"synchronous_mode\": \"quorums\"}"));
+        assertTrue(e.getMessage().contains("synchronous_mode"), e.getMessage());
     }
 
     @Test

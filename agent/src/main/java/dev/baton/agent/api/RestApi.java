@@ -379,11 +379,14 @@ public final class RestApi implements AutoCloseable {
             case "/replica" -> health(replicaOk(s, query), s, query, now);
             case "/read-only" -> health(s.isWritablePrimary(now) || standbyLeader(s, now) || replicaOk(s, query), s,
                     query, now);
-            case "/async", "/asynchronous" -> health(s.cluster() != null && replicaOk(s, query) && !syncStandby(s),
-                    s, query, now);
+            case "/async", "/asynchronous" -> health(s.cluster() != null && replicaOk(s, query) && !syncStandby(s)
+                    && !quorumStandby(s), s, query, now);
             case "/sync", "/synchronous" -> health(replicaOk(s, query) && syncStandby(s), s, query, now);
             case "/read-only-sync", "/read-only-synchronous" -> health(s.cluster() != null
                     && (s.isWritablePrimary(now) || (replicaOk(s, query) && syncStandby(s))), s, query, now);
+            case "/quorum" -> health(replicaOk(s, query) && quorumStandby(s), s, query, now);
+            case "/read-only-quorum" -> health(s.cluster() != null
+                    && (s.isWritablePrimary(now) || (replicaOk(s, query) && quorumStandby(s))), s, query, now);
             case "/health" -> health(running(s), s, query, now);
             // Patroni answers these two with the status line only.
             case "/liveness" -> new Answer(live(s, now) ? 200 : 503, "");
@@ -416,10 +419,16 @@ public final class RestApi implements AutoCloseable {
         return s.pg().running() && s.state() == MemberState.RUNNING;
     }
 
-    /** Listed in the {@code sync} key as a synchronous standby of the current leader. */
+    /** Listed in the {@code sync} key as a synchronous standby of the current leader (not quorum commit). */
     private static boolean syncStandby(NodeState s) {
-        return s.cluster() != null && s.cluster().dynamic().synchronousMode()
+        return s.cluster() != null && s.cluster().dynamic().synchronousMode() && !s.cluster().dynamic().synchronousQuorum()
                 && s.cluster().sync().isSyncStandby(s.name(), s.cluster().leader());
+    }
+
+    /** Quorum commit: listed in the {@code sync} key as a voter of the current leader (Patroni 4's quorum standby). */
+    private static boolean quorumStandby(NodeState s) {
+        return s.cluster() != null && s.cluster().dynamic().synchronousQuorum()
+                && s.cluster().sync().isQuorumStandby(s.name(), s.cluster().leader());
     }
 
     /** Every {@code ?tag_<k>=<v>} (a non-empty one) matches this node's configured tag {@code k}. */
@@ -536,6 +545,9 @@ public final class RestApi implements AutoCloseable {
             if (pg.runningAsReplica() && syncStandby(s)) {
                 n.put("sync_standby", true);
             }
+            if (pg.runningAsReplica() && quorumStandby(s)) {
+                n.put("quorum_standby", true);
+            }
             if (pg.timeline() > 0) {
                 n.put("timeline", pg.timeline());
             }
@@ -609,6 +621,8 @@ public final class RestApi implements AutoCloseable {
                 e.put("name", m.name());
                 e.put("role", m.name().equals(c.leader())
                         ? (c.dynamic().isStandbyCluster() ? "standby_leader" : "leader")
+                        : c.dynamic().synchronousQuorum() && c.sync().isQuorumStandby(m.name(), c.leader())
+                        ? "quorum_standby"
                         : c.dynamic().synchronousMode() && c.sync().isSyncStandby(m.name(), c.leader())
                         ? "sync_standby" : "replica");
                 e.put("state", m.state().wire());

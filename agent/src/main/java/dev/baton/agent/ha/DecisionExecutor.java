@@ -433,6 +433,12 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         if (view.dynamic().synchronousMode()) {
             reports = Candidacy.limitToSynchronous(reports, view::mayPromote);
         }
+        if (view.dynamic().synchronousQuorum()) {
+            Candidacy.Verdict quorum = QuorumFailover.check(config.name(), o.pg().walPosition(), view.sync(), reports);
+            if (!quorum.healthiest()) {
+                return quorum;
+            }
+        }
         return Candidacy.evaluate(config.name(), o.pg().walPosition(), o.pg().timeline(), ctx.tags().priority(),
                 dynamic.maximumLagOnFailover(), view.lastLeaderLsn(), reports);
     }

@@ -39,6 +39,17 @@ final class LeaderDuties {
     /** What this agent last set as synchronous_standby_names (null: not known since it started). */
     private volatile String appliedSyncNames;
     private String lastStatusJson;
+    /** Quorum commit: the names this agent last set in quorum form (null: none set). */
+    private volatile QuorumPlanner.Names quorumNames;
+    /** Quorum commit: the primary's WAL position taken after {@link #quorumNames} took effect (-1: not yet). */
+    private volatile long quorumSafeLsn = -1;
+    /** Leaving quorum commit for plain synchronous mode is under way ({@link #leavingQuorum}). */
+    private volatile boolean leavingQuorum;
+    /** While leaving quorum commit: the standbys named FIRST, and the position they must reach (-1: not taken yet). */
+    private volatile Set<String> leavingPicked = Set.of();
+    private volatile long leavingSafeLsn = -1;
+    /** The last quorum step logged, so a steady or waiting state is logged once. */
+    private String loggedQuorumStep;
     private volatile boolean confirmationPending;
     /** Whether this leadership already granted the fencing role what it needs. */
     private volatile boolean fenceGrantsEnsured;
@@ -261,6 +272,15 @@ final class LeaderDuties {
             }
             SyncPlanner.Lag lag = SyncPlanner.Lag.of(dynamic.maximumLagOnSyncnode(),
                     setting("synchronous_commit", dynamic.parameters(), localParameters.get()), status.writeLsn());
+            if (dynamic.synchronousQuorum()) {
+                leavingQuorum = false;
+                quorumReplication(view, status, dynamic, lag.byReplay());
+                return;
+            }
+            if (leavingQuorum(view, key, status, dynamic, lag)) {
+                confirmationPending = true;
+                return;
+            }
             SyncPlanner.Plan plan = SyncPlanner.plan(me, key, status.replication(), view.members(),
                     dynamic.synchronousNodeCount(), dynamic.strictSynchronous(), appliedSyncNames, lag);
             logLagging(plan, key, lag);
@@ -292,6 +312,105 @@ final class LeaderDuties {
         } catch (PostgresException e) {
             LOG.warning("synchronous replication management failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * Quorum commit ({@link QuorumPlanner}): at most one change per cycle, of either the sync key or
+     * synchronous_standby_names. The position that confirms a new synchronous_standby_names is taken
+     * on a later cycle, once pg_stat_replication shows the new value in effect
+     * ({@link QuorumPlanner#inEffect}).
+     */
+    private void quorumReplication(ClusterView view, PgStatus status, DynamicConfig dynamic, boolean byReplay) {
+        boolean strict = dynamic.strictSynchronous();
+        QuorumPlanner.Names names = quorumNames != null && quorumNames.render(strict).equals(appliedSyncNames)
+                ? quorumNames
+                : ("".equals(appliedSyncNames) && !strict) || ("*".equals(appliedSyncNames) && strict)
+                ? QuorumPlanner.Names.NONE : null;
+        if (names != null && names.k() > 0 && quorumSafeLsn < 0 && QuorumPlanner.inEffect(names, status.replication())) {
+            quorumSafeLsn = status.writeLsn();
+        }
+        boolean confirmed = names != null && QuorumPlanner.confirmed(names, status.replication(), quorumSafeLsn, byReplay);
+        SyncState key = view.sync();
+        QuorumPlanner.Step step = QuorumPlanner.plan(QuorumPlanner.Key.of(key, me), names, confirmed,
+                QuorumPlanner.active(me, status.replication(), view.members()), dynamic.synchronousNodeCount());
+        confirmationPending = !step.idle() || (names != null && !confirmed && quorumSafeLsn < 0);
+        if (step.idle()) {
+            if (!step.why().equals(loggedQuorumStep)) {
+                loggedQuorumStep = step.why();
+                LOG.info(step.why());
+            }
+            return;
+        }
+        loggedQuorumStep = null;
+        if (step.key() != null) {
+            if (!store.casSync(SyncState.toJson(me, step.key().voters(), step.key().quorum()), key.modRevision())) {
+                LOG.info("the sync key was changed by someone else; trying again next cycle");
+                return;
+            }
+            LOG.info(step.why());
+        } else {
+            String value = step.names().render(strict);
+            pg.setSynchronousStandbyNames(value);
+            appliedSyncNames = value;
+            quorumNames = step.names();
+            quorumSafeLsn = -1;
+            LOG.info("synchronous_standby_names = '" + value + "': " + step.why());
+        }
+    }
+
+    /**
+     * Leaving quorum commit for plain synchronous mode. A standby named under {@code ANY k} may lack
+     * commits acknowledged by the others, while {@link SyncPlanner} lists a standby as soon as
+     * postgres reports it synchronous. So: empty the key first (only the leader may promote), set
+     * the {@code FIRST n} names, wait until pg_stat_replication shows them in effect (no
+     * {@code quorum} standby left), take the WAL position then, and hand over to SyncPlanner only
+     * once the picked standbys reached it: they hold every commit acknowledged under {@code ANY k}.
+     *
+     * @return whether this cycle was spent on it
+     */
+    private boolean leavingQuorum(ClusterView view, SyncState key, PgStatus status, DynamicConfig dynamic,
+                                  SyncPlanner.Lag lag) {
+        boolean anyNames = appliedSyncNames != null && appliedSyncNames.startsWith("ANY ");
+        if (anyNames || (me.equals(key.leader()) && key.quorum() > 0)) {
+            leavingQuorum = true;
+        }
+        if (!leavingQuorum) {
+            return false;
+        }
+        if (me.equals(key.leader()) && !key.standbys().isEmpty()) {
+            if (store.casSync(SyncState.toJson(me, null), key.modRevision())) {
+                LOG.info("leaving quorum commit: emptied the sync key");
+            }
+            return true;
+        }
+        if (anyNames) {
+            SyncPlanner.Plan plan = SyncPlanner.plan(me, key, status.replication(), view.members(),
+                    dynamic.synchronousNodeCount(), dynamic.strictSynchronous(), null, lag);
+            pg.setSynchronousStandbyNames(plan.namesValue());
+            appliedSyncNames = plan.namesValue();
+            leavingPicked = Set.copyOf(plan.picked());
+            leavingSafeLsn = -1;
+            LOG.info("leaving quorum commit: synchronous_standby_names = '" + plan.namesValue() + "'");
+            return true;
+        }
+        if (leavingSafeLsn < 0) {
+            boolean stillQuorum = status.replication().stream()
+                    .anyMatch(r -> "streaming".equals(r.state()) && "quorum".equals(r.syncState()));
+            if (!stillQuorum) {
+                leavingSafeLsn = status.writeLsn();
+            }
+            return true;
+        }
+        for (PgStatus.Replica r : status.replication()) {
+            if (leavingPicked.contains(r.applicationName()) && "streaming".equals(r.state())
+                    && lag.position(r) < leavingSafeLsn) {
+                return true;
+            }
+        }
+        leavingQuorum = false;
+        leavingSafeLsn = -1;
+        LOG.info("left quorum commit: the new synchronous standbys hold every commit acknowledged before");
+        return false;
     }
 
     /** Says once per change which standbys maximum_lag_on_syncnode leaves out (and that a listed one is replaced). */

@@ -232,8 +232,9 @@ final class NodeStateCollector implements MultiCollector {
         p.add("patroni_standby_leader", "Value is 1 if this node is the standby_leader, 0 otherwise.", patroni, false);
         p.add("patroni_replica", "Value is 1 if this node is a replica, 0 otherwise.", patroni, replica);
         p.add("patroni_sync_standby", "Value is 1 if this node is a sync standby replica, 0 otherwise.", patroni,
-                isSyncStandby(cluster));
-        p.add("patroni_quorum_standby", "Value is 1 if this node is a quorum standby replica, 0 otherwise.", patroni, false);
+                isSyncStandby(cluster) && !cluster.dynamic().synchronousQuorum());
+        p.add("patroni_quorum_standby", "Value is 1 if this node is a quorum standby replica, 0 otherwise.", patroni,
+                isSyncStandby(cluster) && cluster.dynamic().synchronousQuorum());
         p.add("patroni_xlog_received_location", "Current location of the received Postgres transaction log, "
                 + "0 if this node is not a replica.", patroni, pg.runningAsReplica() ? pg.receivedLsn() : 0);
         p.add("patroni_xlog_replayed_location", "Current location of the replayed Postgres transaction log, "

@@ -302,6 +302,35 @@ class RestApiTest {
         assertEquals(503, code("/sync", stale));
     }
 
+    /** node2 streaming from node1 in quorum commit, with this {@code sync} key. */
+    static S quorumModeReplica(String syncJson) {
+        S s = syncModeReplica(syncJson);
+        ClusterView v = s.build().cluster();
+        return s.cluster(new ClusterView(SYSID, "node1", 42, v.members(), v.dynamic().withQuorum(true), true, 100 * MB,
+                v.snapshot()));
+    }
+
+    @Test
+    void quorumEndpointsFollowTheVotersInQuorumCommit() throws Exception {
+        S voter = quorumModeReplica("{\"leader\":\"node1\",\"sync_standby\":\"node2,node3\",\"quorum\":1}");
+        for (String path : List.of("/quorum", "/read-only-quorum")) {
+            assertEquals(200, code(path, voter), path);
+        }
+        for (String path : List.of("/sync", "/synchronous", "/read-only-sync", "/async")) {
+            assertEquals(503, code(path, voter), path + ": a quorum standby is neither synchronous nor asynchronous");
+        }
+        assertTrue(body("/patroni", voter).path("quorum_standby").asBoolean());
+        assertTrue(body("/patroni", voter).path("sync_standby").isMissingNode());
+        assertTrue(RestApi.cluster(voter.build()).contains("\"role\":\"quorum_standby\""));
+        S other = quorumModeReplica("{\"leader\":\"node1\",\"sync_standby\":\"node3\",\"quorum\":0}");
+        assertEquals(503, code("/quorum", other));
+        assertEquals(503, code("/read-only-quorum", other));
+        assertEquals(200, code("/async", other));
+        assertEquals(200, code("/read-only-quorum", healthyPrimary()), "the primary is always in read-only-quorum");
+        // Plain synchronous mode: a listed standby is no quorum standby.
+        assertEquals(503, code("/quorum", syncModeReplica("{\"leader\":\"node1\",\"sync_standby\":\"node2\"}")));
+    }
+
     // ---------------------------------------------------------------- /replica
 
     @Test

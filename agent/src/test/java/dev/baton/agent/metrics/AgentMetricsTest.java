@@ -235,7 +235,7 @@ class AgentMetricsTest {
         assertEquals(0, scrape().value("baton_config_invalid"));
         ClusterSnapshot s = r.cluster().snapshot();
         ClusterSnapshot invalid = new ClusterSnapshot(s.revision(), s.initialize(),
-                new VersionedValue("{\"synchronous_mode\":\"quorum\"}", 1, 9, 0), s.leader(), s.members(),
+                new VersionedValue("{\"synchronous_mode\":\"maybe\"}", 1, 9, 0), s.leader(), s.members(),
                 s.failover(), s.sync(), s.history(), s.status());
         state.set(NodeStates.from(r).cluster(ClusterView.of(invalid, DynamicConfig.defaults())).build());
         assertEquals(1, scrape().value("baton_config_invalid"));

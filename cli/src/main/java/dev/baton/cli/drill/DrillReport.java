@@ -303,7 +303,9 @@ public final class DrillReport {
             sb.append("split brain: ").append(s.get("split_brain").asInt()).append(" of ").append(rs.size())
                     .append(" iteration(s); lost writes: ").append(s.get("lost_writes_total").asLong()).append(" in ")
                     .append(s.get("iterations_with_loss").asInt()).append(" iteration(s); ")
-                    .append(promise(fault, run.targetJson() != null
+                    .append(run.targetJson() != null && run.targetJson().path("quorum").asBoolean(false)
+                            ? "synchronous_mode quorum promises no lost acknowledged write"
+                            : promise(fault, run.targetJson() != null
                             && run.targetJson().path("synchronous_mode").asBoolean(false))).append('\n');
             if (fault.needsLocal() && fault == Fault.PARTITION_PRIMARY && !rs.isEmpty() && rs.get(0).method() != null) {
                 sb.append("partition method: ").append(rs.get(0).method()).append('\n');

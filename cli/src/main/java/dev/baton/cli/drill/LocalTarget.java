@@ -53,21 +53,21 @@ public final class LocalTarget extends EtcdTarget {
 
     /**
      * Starts a cluster with {@code options} in {@code dir}, with a proxy between each agent and
-     * etcd when {@code etcdProxies}, in synchronous_mode when {@code synchronous}, and waits until
-     * it is healthy.
+     * etcd when {@code etcdProxies}, with {@code synchronous_mode: <synchronous>} unless it is null
+     * ("true" or "quorum"), and waits until it is healthy.
      *
      * @throws IllegalStateException if it did not become healthy within {@code timeout}
      */
-    public static LocalTarget start(Path dir, LocalCluster.Options options, boolean etcdProxies, boolean synchronous,
+    public static LocalTarget start(Path dir, LocalCluster.Options options, boolean etcdProxies, String synchronous,
                                     Duration timeout) throws IOException, InterruptedException {
         LocalCluster.Options o = options;
         int nodes = o.nodes();
         if (etcdProxies) {
             o = o.withEtcdProxies();
         }
-        if (synchronous) {
+        if (synchronous != null) {
             java.util.List<String> dcs = new java.util.ArrayList<>(o.dcsYaml());
-            dcs.add("synchronous_mode: true");
+            dcs.add("synchronous_mode: " + synchronous);
             o = o.withDcs(dcs.toArray(String[]::new));
         }
         LocalCluster c = LocalCluster.start(dir, o);
@@ -102,7 +102,8 @@ public final class LocalTarget extends EtcdTarget {
     public String describe() {
         return "a local cluster (" + options.nodes() + " members, ttl " + options.ttl() + " s, loop_wait "
                 + options.loopWait() + " s, retry_timeout " + options.retryTimeout() + " s, "
-                + (synchronousMode() ? "synchronous_mode, " : "") + (failsafeMode() ? "failsafe_mode, " : "")
+                + (quorumMode() ? "synchronous_mode quorum, " : synchronousMode() ? "synchronous_mode, " : "")
+                + (failsafeMode() ? "failsafe_mode, " : "")
                 + "HAProxy 127.0.0.1:"
                 + cluster.haproxyPort() + ", one etcd)";
     }
@@ -114,7 +115,12 @@ public final class LocalTarget extends EtcdTarget {
 
     @Override
     public boolean synchronousMode() {
-        return options.dcsYaml().contains("synchronous_mode: true");
+        return options.dcsYaml().contains("synchronous_mode: true") || quorumMode();
+    }
+
+    /** Quorum commit (synchronous_mode: quorum): also promises no lost acknowledged write. */
+    public boolean quorumMode() {
+        return options.dcsYaml().contains("synchronous_mode: quorum");
     }
 
     @Override
@@ -128,6 +134,9 @@ public final class LocalTarget extends EtcdTarget {
         n.put("primary_start_timeout", DynamicConfig.defaults().primaryStartTimeout());
         n.put("synchronous_mode", synchronousMode());
         n.put("failsafe_mode", failsafeMode());
+        if (quorumMode()) {
+            n.put("quorum", true);
+        }
         n.put("etcd", cluster.etcdEndpoint());
         n.put("etcd_members", 1);
         n.put("load_balancer", "HAProxy 127.0.0.1:" + cluster.haproxyPort() + " (option httpchk GET /primary, inter 200ms)");

@@ -37,6 +37,7 @@ class DrillCommandTest {
         refused("--nodes: must be between 2 and 9", "--nodes", "1");
         refused("--ttl: must be between 3 and 120", "--ttl", "2");
         refused("--duration: must be between 1 and 3600", "--duration", "0");
+        refused("--synchronous-mode: expected on, true or quorum, got \"maybe\"", "--synchronous-mode", "maybe");
     }
 
     @Test

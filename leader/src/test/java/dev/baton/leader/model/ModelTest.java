@@ -180,6 +180,19 @@ class ModelTest {
         SyncState s = SyncState.parse("{\"leader\":5,\"sync_standby\":\"b\"}", 4);
         assertNull(s.leader());
         assertFalse(s.matches("b"));
+        // Quorum commit: an unreadable quorum is not 0 (any voter alone could promote) but no one.
+        for (String q : List.of("-1", "\"1\"", "1.5", "[1]", "99999999999")) {
+            SyncState bad = SyncState.parse("{\"leader\":\"a\",\"sync_standby\":\"b,c\",\"quorum\":" + q + "}", 4);
+            assertNull(bad.leader(), q);
+            assertFalse(bad.matches("b"), q);
+        }
+        SyncState quorum = SyncState.parse(SyncState.toJson("a", List.of("c", "b"), 1), 4);
+        assertEquals(1, quorum.quorum());
+        assertEquals(java.util.Set.of("b", "c"), quorum.standbys());
+        assertTrue(quorum.isQuorumStandby("b", "a"));
+        assertFalse(quorum.isQuorumStandby("b", "c"), "a stale key of another leader");
+        assertEquals("{\"leader\":\"a\",\"sync_standby\":\"b,c\",\"quorum\":1}", SyncState.toJson("a", List.of("c", "b"), 1));
+        assertEquals(0, SyncState.parse("{\"leader\":\"a\",\"sync_standby\":\"b\"}", 4).quorum());
         assertEquals(0, ClusterView.optime("{\"optime\":-3}"));
         assertEquals(12, ClusterView.optime("12"), "Patroni's legacy bare number");
         assertEquals(12, ClusterView.optime("{\"optime\":\"12\"}"));
