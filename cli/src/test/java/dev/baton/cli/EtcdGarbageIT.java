@@ -67,7 +67,7 @@ class EtcdGarbageIT {
             garbage.put(keys.member(leader.name()), concat(ANY_KEY, List.of("{\"role\":\"replica\",\"state\":9}")));
             garbage.put(keys.leader(), List.of("garbage{", "", "\n", replica.name() + "\u0000"));
             garbage.put(keys.config(), concat(ANY_KEY, List.of(
-                    "{\"ttl\":\"x\",\"loop_wait\":-3,\"synchronous_mode\":\"quorum\"}",
+                    "{\"ttl\":\"x\",\"loop_wait\":-3,\"synchronous_mode\":\"sometimes\"}",
                     "{\"synchronous_mode\":\"maybe\",\"pause\":[1]}",
                     // Keys left out are read as their defaults (as in Patroni), so these name synchronous_mode.
                     "{\"synchronous_mode\":true,\"postgresql\":{\"parameters\":{\"work_mem\":\"1\\n\",\"x = 1\\ninclude_dir\":\"/\",\"port\":1}}}")));
@@ -92,7 +92,7 @@ class EtcdGarbageIT {
             put(etcd, keys.config(), goodConfig.replaceFirst("\\{", "{\"pause\":true,"));
             awaitOrFail(c, "the cluster is paused", () -> paused(c, leader));
             for (String value : concat(ANY_KEY, List.of("{\"synchronous_mode\":true,\"pause\":\"yes please\"}",
-                    "{\"pause\":\"null\",\"synchronous_mode\":\"quorum\"}"))) {
+                    "{\"pause\":\"null\",\"synchronous_mode\":\"sometimes\"}"))) {
                 put(etcd, keys.config(), value);
                 awaitMoreCycles(c, leader, 2);
                 assertSteady(c, leader, postmasters, true, "config = " + printable(value));
