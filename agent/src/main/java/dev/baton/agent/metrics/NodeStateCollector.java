@@ -229,7 +229,8 @@ final class NodeStateCollector implements MultiCollector {
         p.add("patroni_primary", "Value is 1 if this node is the leader, 0 otherwise.", patroni, primary);
         p.add("patroni_xlog_location", "Current location of the Postgres transaction log, 0 if this node is not the leader.",
                 patroni, pg.runningAsPrimary() ? pg.writeLsn() : 0);
-        p.add("patroni_standby_leader", "Value is 1 if this node is the standby_leader, 0 otherwise.", patroni, false);
+        p.add("patroni_standby_leader", "Value is 1 if this node is the standby_leader, 0 otherwise.", patroni,
+                s.role() == Role.STANDBY_LEADER);
         p.add("patroni_replica", "Value is 1 if this node is a replica, 0 otherwise.", patroni, replica);
         p.add("patroni_sync_standby", "Value is 1 if this node is a sync standby replica, 0 otherwise.", patroni,
                 isSyncStandby(cluster) && !cluster.dynamic().synchronousQuorum());

@@ -301,6 +301,19 @@ class AgentMetricsTest {
     }
 
     @Test
+    void aStandbyLeaderIsReportedAsPatroniDoes() {
+        PgStatus pg = new PgStatus(true, true, 3, 0, WRITE, WRITE, null, false, true, "10.0.0.9", 5432,
+                "2025-06-01 11:00:00+00", 150010, List.of());
+        state.set(NodeStates.node("node1").role(Role.STANDBY_LEADER).pg(pg).lock("node1", ticker.get() + 5 * SECOND)
+                .sentence("no action: I am the standby leader with the lock").cluster(cluster("node1", WRITE, null, null))
+                .lastCycle(ticker.get() - SECOND).dcsSeen(NOW.getEpochSecond()).systemId("7412345678901234567").build());
+        Exposition e = scrape();
+        assertEquals(1, e.value("patroni_standby_leader"));
+        assertEquals(0, e.value("patroni_primary"));
+        assertEquals(0, e.value("patroni_replica"));
+    }
+
+    @Test
     void exposedNamesAreExactlyTheDocumentedOnes() {
         state.set(primary(List.of(new PgStatus.Replica("node2", "127.0.0.1", "streaming", "async", WRITE, WRITE,
                 WRITE - 1, 0.1)), "no action: I am the leader with the lock"));
