@@ -2,6 +2,7 @@ package dev.baton.cli;
 
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.Role;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -15,17 +16,19 @@ final class MemberChoice {
     private MemberChoice() {
     }
 
-    /** patronictl's role names, as Baton reads them: leader (primary, master), replica (standby) or any. */
+    /**
+     * patronictl's role names, as Baton reads them: leader (the key holder), primary (master),
+     * standby-leader, replica (standby) or any.
+     */
     static String role(String role) {
         return switch (role.toLowerCase(Locale.ROOT)) {
             case "leader" -> "leader";
             case "primary", "master" -> "primary";
+            case "standby-leader" -> "standby-leader";
             case "replica", "standby" -> "replica";
             case "any" -> "any";
-            case "standby-leader" -> throw ExitException.failed("not supported yet: --role standby-leader (Baton runs "
-                    + "no standby clusters)");
-            default -> throw ExitException.badInput("--role: must be leader, primary, master, replica, standby or any, "
-                    + "got \"" + role + "\"");
+            default -> throw ExitException.badInput("--role: must be leader, primary, master, standby-leader, replica, "
+                    + "standby or any, got \"" + role + "\"");
         };
     }
 
@@ -41,7 +44,16 @@ final class MemberChoice {
         List<MemberStatus> candidates = new ArrayList<>();
         for (MemberStatus m : view.members().values()) {
             boolean leader = m.name().equals(view.leader());
-            if (r.equals("any") || (r.equals("replica") ? !leader : leader)) {
+            // As patronictl: primary is the key holder unless it is a standby leader, and standby-leader
+            // the key holder unless it is a primary.
+            boolean matches = switch (r) {
+                case "any" -> true;
+                case "replica" -> !leader;
+                case "primary" -> leader && m.role() != Role.STANDBY_LEADER;
+                case "standby-leader" -> leader && m.role() != Role.PRIMARY;
+                default -> leader;
+            };
+            if (matches) {
                 candidates.add(m);
             }
         }
@@ -49,7 +61,7 @@ final class MemberChoice {
                 .sorted(Comparator.comparing((MemberStatus m) -> !m.isRunning()).thenComparing(MemberStatus::name))
                 .findFirst()
                 .orElseThrow(() -> ExitException.failed("cluster " + scope + " has no member with role " + r
-                        + (view.hasLeader() || !r.equals("leader") && !r.equals("primary") ? "" : " (it has no leader)")));
+                        + (view.hasLeader() || r.equals("any") || r.equals("replica") ? "" : " (it has no leader)")));
     }
 
     /** patronictl dsn's line: {@code host=HOST port=PORT}; exit 1 for a member that publishes no conn_url. */

@@ -2,6 +2,7 @@ package dev.baton.cli;
 
 import dev.baton.leader.model.ClusterView;
 import dev.baton.leader.model.MemberStatus;
+import dev.baton.leader.model.Role;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,20 +17,43 @@ final class MemberSelection {
     List<String> members = new ArrayList<>();
 
     @Option(names = {"-r", "--role"}, defaultValue = "any", paramLabel = "ROLE",
-            description = "Only members with this role: primary (leader, master), replica (standby) or any "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "Only members with this role: leader (the key holder: the primary or the standby leader), "
+                    + "primary (master), standby-leader, replica (standby) or any (default: ${DEFAULT-VALUE}).")
     String role;
 
-    /** The role asked for: primary, replica or any; exit 2 for anything else. */
+    /**
+     * The role asked for, as patronictl's get_all_members reads it: leader (the key holder), primary
+     * (the key holder unless it is a standby leader), standby-leader (the key holder unless it is a
+     * primary), replica or any; exit 2 for anything else.
+     */
     String role() {
         return switch (role.toLowerCase(Locale.ROOT)) {
-            case "primary", "leader", "master" -> "primary";
+            case "leader" -> "leader";
+            case "primary", "master" -> "primary";
+            case "standby-leader" -> "standby-leader";
             case "replica", "standby" -> "replica";
             case "any" -> "any";
-            case "standby-leader" -> throw ExitException.failed("not supported yet: --role standby-leader (Baton "
-                    + "runs no standby clusters)");
-            default -> throw ExitException.badInput("--role: must be primary, leader, master, replica, standby or any, got \""
-                    + role + "\"");
+            default -> throw ExitException.badInput("--role: must be leader, primary, master, standby-leader, replica, "
+                    + "standby or any, got \"" + role + "\"");
+        };
+    }
+
+    /**
+     * The role the agent checks itself ({@code role} of POST /restart): primary or replica; null when
+     * the selection alone decides (any, leader, standby-leader).
+     */
+    String agentRole() {
+        String r = role();
+        return r.equals("primary") || r.equals("replica") ? r : null;
+    }
+
+    /** Whether the key holder {@code leader} has the role asked for. */
+    private static boolean leaderMatches(String r, MemberStatus leader) {
+        return switch (r) {
+            case "any", "leader" -> true;
+            case "primary" -> leader.role() != Role.STANDBY_LEADER;
+            case "standby-leader" -> leader.role() != Role.PRIMARY;
+            default -> false;
         };
     }
 
@@ -56,10 +80,10 @@ final class MemberSelection {
             }
         }
         List<MemberStatus> order = new ArrayList<>();
-        if (!r.equals("primary")) {
+        if (r.equals("any") || r.equals("replica")) {
             order.addAll(replicas);
         }
-        if (leader != null && !r.equals("replica")) {
+        if (leader != null && leaderMatches(r, leader)) {
             order.add(leader);
         }
         return order;

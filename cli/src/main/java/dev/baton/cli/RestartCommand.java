@@ -145,7 +145,7 @@ public final class RestartCommand extends BaseCommand {
 
     @Override
     protected int execute() throws InterruptedException {
-        String r = selection.role();
+        selection.role(); // exit 2 for an unknown role before anything is read
         int timeoutSeconds = seconds("--timeout", timeout);
         Integer olderThan = pgVersion == null ? null : PgVersion.parse(pgVersion);
         OffsetDateTime at = scheduledAt(scheduled, ZoneId.systemDefault());
@@ -163,7 +163,7 @@ public final class RestartCommand extends BaseCommand {
                     + (at == null ? "" : "at " + at + " on ") + "members " + MemberSelection.names(order) + "?",
                     force.force);
             if (at != null) {
-                return schedule(api, order, at, r.equals("any") ? null : r);
+                return schedule(api, order, at, selection.agentRole());
             }
             int restarted = 0;
             int skipped = 0;
@@ -182,7 +182,7 @@ public final class RestartCommand extends BaseCommand {
                     }
                 }
                 String before = MemberWait.startTime(api, m);
-                String onlyRole = r.equals("any") ? null : r;
+                String onlyRole = selection.agentRole();
                 AgentClient.Reply reply = api.call(m, "POST", "restart", REQUEST_TIMEOUT,
                         (c, base) -> c.restart(base, pending, onlyRole, REQUEST_TIMEOUT));
                 switch (reply.status()) {

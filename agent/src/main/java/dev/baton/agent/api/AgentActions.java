@@ -307,7 +307,9 @@ public final class AgentActions implements RestApi.Actions {
             ClusterView now = view();
             String l = now.leader();
             if (l != null && !l.equals(oldLeader) && (candidate == null || l.equals(candidate))
-                    && now.member(l).map(MemberStatus::isPrimary).orElse(false)) {
+                    && now.member(l).map(m -> m.isPrimary() || m.role() == dev.baton.leader.model.Role.STANDBY_LEADER)
+                    .orElse(false)) {
+                // In a standby cluster the new leader is the standby leader: it never promotes.
                 return new RestApi.Answer(200, "Successfully " + (planned ? "switched over" : "failed over")
                         + " to \"" + l + "\"");
             }

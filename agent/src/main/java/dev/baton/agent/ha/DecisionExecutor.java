@@ -332,6 +332,7 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
                 store.casConfig(initial.toJson(), 0);
                 store.putHistory("[]");
                 ctx.listener().started(Role.REPLICA);
+                ctx.listener().roleChanged(Role.STANDBY_LEADER); // Patroni's on_role_change standby_leader
             } catch (RuntimeException e) {
                 NewCluster.undo(pg, store, "standby cluster bootstrap", e);
                 throw e;
@@ -403,6 +404,8 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
         }
         if (standbyLeader) {
             // A standby cluster: no promotion; the next cycle points postgres at the remote primary.
+            // Patroni's on_role_change standby_leader, as a replica becomes the standby leader.
+            ctx.listener().roleChanged(Role.STANDBY_LEADER);
             return "acquired the leader key: I am the standby leader now";
         }
         return "acquired the vacant leader key as the running primary";
@@ -451,13 +454,15 @@ record DecisionExecutor(BatonConfig config, ClusterStore store, PostgresControll
      */
     private String switchover(Switchover sw, ClusterView view) {
         MemberStatus candidate = sw.candidate() == null ? null : view.member(sw.candidate()).orElse(null);
+        // In a standby cluster the key holder is the standby leader: it hands that role over (Patroni).
+        Role was = view.dynamic().isStandbyCluster() ? Role.STANDBY_LEADER : Role.PRIMARY;
         ctx.holdLock(0);
         publisher.stopped(MemberState.STOPPED);
         slot.submit(LongAction.HANDOVER.on(sw.candidate() == null ? "the best replica" : sw.candidate()), () -> {
             pg.beforeStop();
             pg.stop(StopMode.FAST, pg.pgCtlTimeout());
             ctx.dataDirChanged();
-            ctx.listener().stopped(Role.PRIMARY);
+            ctx.listener().stopped(was);
             ctx.listener().roleChanged(Role.REPLICA);
             boolean confirmed = handover.awaitShutdownCheckpoint(sw.candidate());
             store.releaseLeader();

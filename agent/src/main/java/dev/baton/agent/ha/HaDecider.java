@@ -214,7 +214,7 @@ public final class HaDecider {
                 return new ClearFailover(invalid.modRevision(), "removing an invalid failover key: " + invalid.reason());
             }
             if (key.isPresent()) {
-                return decideSwitchover(o, (FailoverRequest) key.get());
+                return decideSwitchover(o, (FailoverRequest) key.get(), false);
             }
             return new NoAction("no action: I am the leader with the lock", true);
         }
@@ -287,6 +287,10 @@ public final class HaDecider {
             if (o.nofailover()) {
                 return NoAction.of("no action: the standby cluster has no leader and I am tagged nofailover");
             }
+            if (request.isPresent() && o.me().equals(request.get().leader()) && o.leaderlessSeconds() < c.dynamic().ttl()) {
+                // As Patroni: the standby leader that handed over leaves the key to another member.
+                return NoAction.of("waiting for another member to take over as the standby leader: I handed it over");
+            }
             // No promotion: the winner becomes the standby leader and follows the remote primary.
             return new AcquireLock(true, false, "the standby cluster has no leader: trying to take over as the "
                     + "standby leader");
@@ -314,12 +318,12 @@ public final class HaDecider {
                     + "cluster of " + standby.describe());
         }
         Optional<FailoverKey> key = o.cluster().failoverKey();
+        if (key.isPresent() && key.get() instanceof FailoverKey.Invalid invalid) {
+            return new ClearFailover(invalid.modRevision(), "removing an invalid failover key: " + invalid.reason());
+        }
         if (key.isPresent()) {
-            long revision = key.get() instanceof FailoverKey.Invalid invalid ? invalid.modRevision()
-                    : ((FailoverRequest) key.get()).modRevision();
-            // Not yet: the request would otherwise stay forever, as nobody else acts on it.
-            return new ClearFailover(revision, "removing a switchover request: a switchover inside a standby cluster "
-                    + "is not supported yet");
+            // As Patroni: the standby leader hands the key to a replica, which becomes the standby leader.
+            return decideSwitchover(o, (FailoverRequest) key.get(), true);
         }
         if (standby.hostPort() != null && !standby.hostPort().equals(o.upstream()) && !o.cluster().dynamic().pause()) {
             return new Decision.FollowRemote("following " + standby.describe() + " as the standby leader");
@@ -339,7 +343,7 @@ public final class HaDecider {
     }
 
     /** The leader with a {@code failover} key: a switchover to carry out, wait for, or clean up. */
-    private Decision decideSwitchover(Observation o, FailoverRequest r) {
+    private Decision decideSwitchover(Observation o, FailoverRequest r, boolean standbyLeader) {
         ClusterView c = o.cluster();
         if (o.me().equals(r.candidate())) {
             return new ClearFailover(r.modRevision(), "the requested take-over by me is complete: removing the request");
@@ -367,7 +371,10 @@ public final class HaDecider {
                         ? " is not a synchronous standby (synchronous_mode)"
                         : " is not a running replica that may take over"));
             }
-            return new Switchover(r.candidate(), "switching over to " + r.candidate() + ": demoting self gracefully");
+            return new Switchover(r.candidate(), standbyLeader
+                    ? "switching over to " + r.candidate() + " inside the standby cluster: handing the standby leader "
+                    + "role over, stopping gracefully"
+                    : "switching over to " + r.candidate() + ": demoting self gracefully");
         }
         if (c.dynamic().pause()) {
             // As Patroni: in maintenance mode only a named candidate takes over (the REST API refuses the rest).
@@ -378,6 +385,9 @@ public final class HaDecider {
             return new ClearFailover(r.modRevision(), "switchover cancelled: no running replica may take over"
                     + (c.dynamic().synchronousMode() ? " (synchronous_mode: only a synchronous standby may)" : ""));
         }
-        return new Switchover(null, "switching over to the best replica: demoting self gracefully");
+        return new Switchover(null, standbyLeader
+                ? "switching over to the best replica inside the standby cluster: handing the standby leader role "
+                + "over, stopping gracefully"
+                : "switching over to the best replica: demoting self gracefully");
     }
 }

@@ -577,10 +577,37 @@ class HaDeciderTest {
                         c().mine().pg(true, primary(100)).dynamic(standby()),
                         Decision.DemoteToStandbyLeader.class, "demoting self to the standby leader: the cluster is a "
                                 + "standby cluster of the remote primary 10.0.0.1:5432");
-        t.row("I hold the lock and a switchover is requested",
+        t.row("I hold the lock and a switchover to node2 is requested: I hand the standby leader role over",
                         c().mine().upstream("10.0.0.1:5432").dynamic(standby()).member("node2", "running", "127.0.0.1", 5433)
                                 .failover("{\"leader\":\"me\",\"member\":\"node2\"}"),
-                        Decision.ClearFailover.class, "a switchover inside a standby cluster is not supported yet");
+                        Decision.Switchover.class, "switching over to node2 inside the standby cluster: handing the "
+                                + "standby leader role over, stopping gracefully");
+        t.row("I hold the lock and a switchover to the best replica is requested",
+                        c().mine().upstream("10.0.0.1:5432").dynamic(standby()).member("node2", "running", "127.0.0.1", 5433)
+                                .failover("{\"leader\":\"me\"}"),
+                        Decision.Switchover.class, "switching over to the best replica inside the standby cluster");
+        t.row("I hold the lock and a failover to node2 is requested (POST /failover names no leader)",
+                        c().mine().upstream("10.0.0.1:5432").dynamic(standby()).member("node2", "running", "127.0.0.1", 5433)
+                                .failover("{\"member\":\"node2\"}"),
+                        Decision.Switchover.class, "switching over to node2 inside the standby cluster");
+        t.row("I hold the lock and a switchover to a stopped member is requested",
+                        c().mine().upstream("10.0.0.1:5432").dynamic(standby()).member("node2", "stopped", "127.0.0.1", 5433)
+                                .failover("{\"leader\":\"me\",\"member\":\"node2\"}"),
+                        Decision.ClearFailover.class, "switchover cancelled: node2 is not a running replica");
+        t.row("I took the key as the requested candidate of a switchover: the request is done",
+                        c().mine().upstream("127.0.0.1:5433").dynamic(standby())
+                                .failover("{\"leader\":\"node1\",\"member\":\"me\"}"),
+                        Decision.ClearFailover.class, "the requested take-over by me is complete");
+        t.row("No leader and I am the requested candidate: I take the key, never to promote",
+                        c().dynamic(standby()).failover("{\"leader\":\"node1\",\"member\":\"me\"}"),
+                        Decision.AcquireLock.class, "taking over as the requested candidate");
+        t.row("No leader and I handed the standby leader role over: another member takes it",
+                        c().dynamic(standby()).leaderless(1).failover("{\"leader\":\"me\"}"),
+                        Decision.NoAction.class, "waiting for another member to take over as the standby leader: I "
+                                + "handed it over");
+        t.row("I handed the standby leader role over and postgres is stopped: node2 is the standby leader now",
+                        c().leader("node2").dir(data(SYSID, true)).pg(false, PgStatus.stopped()).dynamic(standby()),
+                        Decision.StartReplica.class, "starting as a replica of node2");
         t.row("No leader: a running replica races for the key, to become the standby leader (no promotion)",
                         c().dynamic(standby()),
                         Decision.AcquireLock.class, "the standby cluster has no leader: trying to take over as the "
@@ -623,6 +650,47 @@ class HaDeciderTest {
         assertEquals(false, ((Decision.AcquireLock) candidate).promoteIfWon());
         Decision holder = new HaDecider().decide(c().mine().upstream("10.0.0.1:5432").dynamic(standby()).observation());
         assertEquals(new Decision.NoAction("no action: I am the standby leader with the lock", true), holder);
+    }
+
+    /**
+     * A switchover inside a standby cluster, cycle by cycle, as each of the two members decides it
+     * (Patroni's features/standby_cluster.feature "check switchover"): the standby leader stops
+     * and releases the key; the candidate takes it without promoting, drops the request and
+     * re-points at the remote primary; the old standby leader starts as its replica.
+     */
+    @org.junit.jupiter.api.Test
+    void aSwitchoverInsideAStandbyClusterCycleByCycle() {
+        HaDecider decider = new HaDecider();
+        String request = "{\"leader\":\"me\",\"member\":\"node2\"}";
+        // The standby leader (me) sees the request.
+        Decision handOver = decider.decide(c().mine().upstream("10.0.0.1:5432").dynamic(standby())
+                .member("node2", "running", "127.0.0.1", 5433).failover(request).observation());
+        assertEquals(new Decision.Switchover("node2", "switching over to node2 inside the standby cluster: handing "
+                + "the standby leader role over, stopping gracefully"), handOver);
+        // The candidate (me here) sees no leader and the request naming it: it takes the key, no promotion.
+        String named = "{\"leader\":\"node1\",\"member\":\"me\"}";
+        Decision take = decider.decide(c().upstream("127.0.0.1:5432").dynamic(standby()).member("node1", "stopped",
+                "127.0.0.1", 5432).failover(named).observation());
+        assertEquals(new Decision.AcquireLock(false, false, "taking over as the requested candidate of a switchover "
+                + "or failover"), take);
+        // With the key: the request is done and removed first ...
+        Decision done = decider.decide(c().mine().upstream("127.0.0.1:5432").dynamic(standby()).failover(named)
+                .observation());
+        assertEquals(Decision.ClearFailover.class, done.getClass());
+        assertEquals("the requested take-over by me is complete: removing the request", done.reason());
+        // ... then postgres, still streaming from the old standby leader, is pointed at the remote primary.
+        Decision follow = decider.decide(c().mine().upstream("127.0.0.1:5432").dynamic(standby()).observation());
+        assertEquals(new Decision.FollowRemote("following the remote primary 10.0.0.1:5432 as the standby leader"),
+                follow);
+        Decision steady = decider.decide(c().mine().upstream("10.0.0.1:5432").dynamic(standby()).observation());
+        assertEquals(new Decision.NoAction("no action: I am the standby leader with the lock", true), steady);
+        // The old standby leader (me again), stopped: it starts as a replica of the new one and stays one.
+        Decision rejoin = decider.decide(c().leader("node2").dir(data(SYSID, true)).pg(false, PgStatus.stopped())
+                .dynamic(standby()).observation());
+        assertEquals(new Decision.StartReplica("node2", false, "starting as a replica of node2"), rejoin);
+        Decision following = decider.decide(c().leader("node2").upstream("127.0.0.1:5432").dynamic(standby())
+                .observation());
+        assertEquals(Decision.NoAction.of("no action: I am a secondary and I am following a leader node2"), following);
     }
 
     @org.junit.jupiter.api.Test
