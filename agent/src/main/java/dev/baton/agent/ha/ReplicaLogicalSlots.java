@@ -1,6 +1,8 @@
 package dev.baton.agent.ha;
 
+import dev.baton.agent.postgres.Lsn;
 import dev.baton.agent.postgres.PgParameters;
+import dev.baton.agent.postgres.SlotStateFile;
 import dev.baton.agent.postgres.PgStatus;
 import dev.baton.agent.postgres.PostgresController;
 import dev.baton.agent.postgres.PostgresController.StopMode;
@@ -41,6 +43,12 @@ final class ReplicaLogicalSlots {
      * position at that time: copied again once the consumer moved past it ({@link LogicalSlotSync#copyNow}).
      */
     private final Map<String, Long> waiting = new ConcurrentHashMap<>();
+    /**
+     * Cycles until a waiting slot is read from the primary again even if the consumer did not move:
+     * the primary's restart_lsn may have moved on by itself (checkpoints, running-xacts records).
+     */
+    private final Map<String, Integer> retryIn = new ConcurrentHashMap<>();
+    private static final int RETRY_CYCLES = 10;
     /** Problems already logged (each once: the loop runs every loop_wait). */
     private final Set<String> logged = new HashSet<>();
 
@@ -84,10 +92,10 @@ final class ReplicaLogicalSlots {
                         pg.dropPhysicalSlot(e.getKey()); // any type
                         copied.remove(e.getKey());
                         attempted.remove(e.getKey());
-                        waiting.put(e.getKey(), e.getValue());
+                        waitFor(e.getKey(), e.getValue());
                         LOG.warning(e.getKey() + ": the copy of the logical replication slot needs WAL this replica "
                                 + "no longer has (its consumer has not confirmed anything since before this replica "
-                                + "was made); dropped here, copied again once the consumer confirms more");
+                                + "was made); dropped here, copied again once the primary's slot moved on");
                     } else {
                         logOnce(e.getKey() + ": cannot advance the logical replication slot on this replica: "
                                 + ex.getMessage());
@@ -102,6 +110,12 @@ final class ReplicaLogicalSlots {
 
     /** Reads the missing slots from the primary, then one restart writes and loads them. */
     private void copy(ClusterView view, LogicalSlotSync.Plan plan, Map<String, Long> published, DynamicConfig dynamic) {
+        for (String name : Set.copyOf(retryIn.keySet())) {
+            if (retryIn.merge(name, -1, Integer::sum) <= 0) {
+                retryIn.remove(name);
+                waiting.remove(name); // read the primary's slot again
+            }
+        }
         Set<String> wanted = LogicalSlotSync.copyNow(plan.copy(), published, waiting);
         wanted.removeAll(attempted);
         MemberStatus leader = view.leaderMember().orElse(null);
@@ -117,11 +131,33 @@ final class ReplicaLogicalSlots {
                 logOnce(name + ": cannot copy the logical replication slot from the primary: " + e.getMessage());
             }
         }
+        // A copy whose restart_lsn is older than this replica's oldest WAL could never be advanced
+        // here: wait (no restart) until the consumer moved on and the primary's slot with it.
+        long oldest = pg.oldestWalLsn();
+        for (var it = states.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            long restart;
+            try {
+                restart = SlotStateFile.restartLsn(e.getValue());
+            } catch (PostgresException ex) {
+                it.remove();
+                logOnce(e.getKey() + ": cannot copy the logical replication slot from the primary: " + ex.getMessage());
+                continue;
+            }
+            if (oldest > 0 && restart < oldest) {
+                it.remove();
+                waitFor(e.getKey(), published.getOrDefault(e.getKey(), 0L));
+                LOG.info(e.getKey() + ": not copied yet: the primary's slot needs WAL from " + Lsn.format(restart)
+                        + ", older than this replica's oldest WAL (" + Lsn.format(oldest)
+                        + "); read again once its consumer confirms more or in " + RETRY_CYCLES + " cycles");
+            }
+        }
         if (states.isEmpty()) {
             return;
         }
         attempted.addAll(states.keySet());
         waiting.keySet().removeAll(states.keySet());
+        retryIn.keySet().removeAll(states.keySet());
         LOG.info("copying logical replication slot(s) " + String.join(", ", states.keySet())
                 + " from the primary " + leader.name() + ": restarting postgres to load them");
         slot.submit(LongAction.RESTART.running(), () -> {
@@ -137,6 +173,11 @@ final class ReplicaLogicalSlots {
                 ctx.listener().restarted(Role.REPLICA);
             }
         });
+    }
+
+    private void waitFor(String name, long published) {
+        waiting.put(name, published);
+        retryIn.put(name, RETRY_CYCLES);
     }
 
     /** PostgreSQL's "requested WAL segment ... has already been removed" (SQLSTATE 58P01). */

@@ -361,6 +361,11 @@ public final class LocalPostgres implements PostgresController {
     }
 
     @Override
+    public long oldestWalLsn() {
+        return queries.oldestWalLsn();
+    }
+
+    @Override
     public void advanceSlot(String name, String database, long lsn) {
         queries.advanceSlot(name, database, lsn);
     }

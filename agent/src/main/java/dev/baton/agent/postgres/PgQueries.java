@@ -505,6 +505,32 @@ final class PgQueries {
     }
 
     /**
+     * The first position of the oldest WAL segment in pg_wal (0 when there is none), from its file
+     * name and wal_segment_size.
+     */
+    synchronized long oldestWalLsn() {
+        try (Statement st = connection().createStatement();
+             ResultSet rs = st.executeQuery("SELECT (SELECT min(name) FROM pg_ls_waldir() "
+                     + "WHERE name ~ '^[0-9A-F]{24}$'), (SELECT setting::bigint FROM pg_settings "
+                     + "WHERE name = 'wal_segment_size')")) {
+            return rs.next() ? segmentStart(rs.getString(1), rs.getLong(2)) : 0;
+        } catch (SQLException e) {
+            close();
+            throw new PostgresException("cannot list pg_wal: " + e.getMessage(), e);
+        }
+    }
+
+    /** The first position of WAL segment {@code name} (timeline, log, segment: 8 hex digits each); 0 for none. */
+    static long segmentStart(String name, long segmentSize) {
+        if (name == null || !name.matches("[0-9A-F]{24}") || segmentSize <= 0) {
+            return 0;
+        }
+        long log = Long.parseLong(name.substring(8, 16), 16);
+        long seg = Long.parseLong(name.substring(16, 24), 16);
+        return (log << 32) + seg * segmentSize;
+    }
+
+    /**
      * pg_replication_slot_advance, the name and position bound: a logical slot over a one-off
      * connection to its database (PostgreSQL requires it), a physical one over the usual connection.
      */

@@ -150,6 +150,14 @@ public interface PostgresController {
     }
 
     /**
+     * The first position of the oldest WAL segment in this server's pg_wal (0: unknown). A copied
+     * slot whose restart_lsn is older needs WAL this server does not have.
+     */
+    default long oldestWalLsn() {
+        return 0;
+    }
+
+    /**
      * Writes a slot's state file (from {@link #readSlotState}) into this data directory, to be loaded at
      * the next start; postgres must be stopped.
      */

@@ -14,12 +14,13 @@ import java.util.regex.Pattern;
  * the directory 0700 and the file 0600 as PostgreSQL makes them, the file written beside and
  * renamed, then synced, so that a crash leaves either no slot or the whole one.
  */
-final class SlotStateFile {
+public final class SlotStateFile {
     private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
     /** PostgreSQL's ReplicationSlotOnDisk: magic, checksum, version, length, then the slot (PG 11-17: 200 bytes). */
     private static final int MIN_SIZE = 16;
     private static final int MAX_SIZE = 8192;
     private static final int MAGIC = 0x1051CA1;
+    private static final int RESTART_LSN_OFFSET = 96;
 
     private SlotStateFile() {
     }
@@ -49,6 +50,23 @@ final class SlotStateFile {
             throw new PostgresException("cannot write the state of replication slot " + name + " to " + dir + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The slot's restart_lsn in a state file ({@link #check checked}): ReplicationSlotOnDisk's
+     * 16-byte header, then ReplicationSlotPersistentData (name 64, database, persistency, xmin,
+     * catalog_xmin: 4 each), then restart_lsn (8 bytes, the server's byte order) at offset 96;
+     * unchanged from PostgreSQL 10 to 17.
+     */
+    public static long restartLsn(byte[] state) {
+        check(state);
+        if (state.length < RESTART_LSN_OFFSET + 8) {
+            throw new PostgresException("not a replication slot state file (" + state.length + " bytes)", null);
+        }
+        boolean little = ((state[0] & 0xff) | (state[1] & 0xff) << 8 | (state[2] & 0xff) << 16
+                | (state[3] & 0xff) << 24) == MAGIC;
+        return java.nio.ByteBuffer.wrap(state, RESTART_LSN_OFFSET, 8)
+                .order(little ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN).getLong();
     }
 
     /** A state file starts with PostgreSQL's slot magic number (little or big endian, as the server's). */

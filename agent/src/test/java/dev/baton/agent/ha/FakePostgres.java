@@ -222,6 +222,14 @@ final class FakePostgres implements PostgresController {
 
     /** Slot positions by name, for {@link #slotPositions}: these, then the other slots at 0. */
     java.util.Map<String, dev.baton.agent.postgres.SlotPosition> positions = new java.util.TreeMap<>();
+    /** What {@link #oldestWalLsn} answers (0: unknown). */
+    public volatile long oldestWal;
+
+    @Override
+    public long oldestWalLsn() {
+        return oldestWal;
+    }
+
     /** State files the "primary" has, by slot name ({@link #readSlotState}). */
     java.util.Map<String, byte[]> primarySlotStates = new java.util.TreeMap<>();
     /** What advanceSlot throws (null: it moves the position). */

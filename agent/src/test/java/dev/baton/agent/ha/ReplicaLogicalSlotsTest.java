@@ -46,13 +46,21 @@ class ReplicaLogicalSlotsTest {
         assertEquals(null, slot.running());
     }
 
+    /** A PostgreSQL 15 slot state file (little endian) with this restart_lsn. */
+    static byte[] state(long restartLsn) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(200).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0, 0x1051CA1);
+        b.putLong(96, restartLsn);
+        return b.array();
+    }
+
     private void loaded(long lsn) {
         pg.positions.put("cdc", new SlotPosition(ReplicationSlot.logical("cdc", "app", "pgoutput"), lsn, false));
     }
 
     @Test
     void aMissingSlotIsCopiedFromTheLeaderWithOneRestartThenAdvanced() throws Exception {
-        pg.primarySlotStates.put("cdc", new byte[]{1});
+        pg.primarySlotStates.put("cdc", state(300));
         logical.run(view, STATUS, 150004, dynamic);
         awaitIdle();
         assertEquals(List.of("readSlotState 10.0.0.1:5432 cdc", "stop FAST", "installSlotState cdc", "start"),
@@ -66,7 +74,7 @@ class ReplicaLogicalSlotsTest {
 
     @Test
     void nothingBeforeTheLeaderPublishesTheSlotNorOnPostgres17NorWithoutUseSlots() throws Exception {
-        pg.primarySlotStates.put("cdc", new byte[]{1});
+        pg.primarySlotStates.put("cdc", state(300));
         logical.run(view, "{\"optime\":900}", 150004, dynamic);
         logical.run(view, STATUS, 170000, dynamic);
         logical.run(view, STATUS, 150004, DynamicConfig.fromJson("{\"postgresql\":{\"use_slots\":false},"
@@ -76,7 +84,7 @@ class ReplicaLogicalSlotsTest {
 
     @Test
     void aCopyWhoseWalIsGoneIsDroppedAndCopiedAgainOnlyOnceTheConsumerMoved() throws Exception {
-        pg.primarySlotStates.put("cdc", new byte[]{1});
+        pg.primarySlotStates.put("cdc", state(300));
         logical.run(view, STATUS, 150004, dynamic);
         awaitIdle();
         pg.takeCalls();
@@ -95,8 +103,36 @@ class ReplicaLogicalSlotsTest {
     }
 
     @Test
-    void aFailedCopyIsNotRetriedWithARestartEveryCycle() throws Exception {
+    void aSlotThatNeedsWalThisReplicaLacksIsNotCopiedUntilTheConsumerMoved() throws Exception {
+        pg.oldestWal = 0x2000000;
+        pg.primarySlotStates.put("cdc", state(0x1742688));
+        logical.run(view, STATUS, 150004, dynamic);
+        awaitIdle();
+        assertEquals(List.of("readSlotState 10.0.0.1:5432 cdc"), pg.takeCalls(), "read, but no restart");
+        logical.run(view, STATUS, 150004, dynamic);
+        assertEquals(List.of(), pg.takeCalls(), "the consumer has not moved: not even read again");
+        pg.primarySlotStates.put("cdc", state(0x2000100)); // a checkpoint moved the primary's slot on
+        for (int cycle = 2; cycle < 10; cycle++) {
+            logical.run(view, STATUS, 150004, dynamic);
+        }
+        assertEquals(List.of(), pg.takeCalls(), "not read again before ten cycles");
+        logical.run(view, STATUS, 150004, dynamic);
+        awaitIdle();
+        assertEquals(List.of("readSlotState 10.0.0.1:5432 cdc", "stop FAST", "installSlotState cdc", "start"),
+                pg.takeCalls().stream().filter(c -> !c.startsWith("beforeStop")).toList());
+    }
+
+    @Test
+    void aStateFileThatIsNoneIsNotInstalled() throws Exception {
         pg.primarySlotStates.put("cdc", new byte[]{1});
+        logical.run(view, STATUS, 150004, dynamic);
+        awaitIdle();
+        assertEquals(List.of("readSlotState 10.0.0.1:5432 cdc"), pg.takeCalls());
+    }
+
+    @Test
+    void aFailedCopyIsNotRetriedWithARestartEveryCycle() throws Exception {
+        pg.primarySlotStates.put("cdc", state(300));
         logical.run(view, STATUS, 150004, dynamic);
         awaitIdle();
         pg.takeCalls();

@@ -289,4 +289,13 @@ class PgQueriesTest {
     void aLiteralForAlterSystem() {
         assertEquals("'a''b\\c'", PgQueries.sqlLiteral("a'b\\c"));
     }
+
+    @Test
+    void aWalSegmentNameGivesItsFirstPosition() {
+        assertEquals(0x2000000L, PgQueries.segmentStart("000000010000000000000002", 16L << 20));
+        assertEquals((1L << 32) + 3 * (64L << 20), PgQueries.segmentStart("000000020000000100000003", 64L << 20));
+        assertEquals(0, PgQueries.segmentStart(null, 16L << 20));
+        assertEquals(0, PgQueries.segmentStart("00000001000000000000000G", 16L << 20));
+        assertEquals(0, PgQueries.segmentStart("000000010000000000000002.history", 16L << 20));
+    }
 }

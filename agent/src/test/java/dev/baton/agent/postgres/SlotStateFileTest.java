@@ -28,6 +28,18 @@ class SlotStateFileTest {
     }
 
     @Test
+    void restartLsnIsReadInTheServersByteOrder() {
+        byte[] le = state();
+        java.nio.ByteBuffer.wrap(le).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(96, 0x2000028L);
+        assertEquals(0x2000028L, SlotStateFile.restartLsn(le));
+        byte[] be = new byte[200];
+        java.nio.ByteBuffer.wrap(be).order(java.nio.ByteOrder.BIG_ENDIAN).putInt(0, 0x1051CA1).putLong(96, 0x3018570L);
+        assertEquals(0x3018570L, SlotStateFile.restartLsn(be));
+        assertThrows(PostgresException.class, () -> SlotStateFile.restartLsn(new byte[]{1, 2, 3}));
+        assertThrows(PostgresException.class, () -> SlotStateFile.restartLsn(java.util.Arrays.copyOf(le, 100)));
+    }
+
+    @Test
     void writtenWithPostgresPermissionsAndNothingBeside() throws Exception {
         SlotStateFile.install(data, "cdc", state());
         Path dir = data.resolve("pg_replslot/cdc");
