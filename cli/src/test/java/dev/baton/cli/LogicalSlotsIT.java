@@ -114,6 +114,8 @@ class LogicalSlotsIT {
     }
 
     private void switchover(LocalCluster c, Node from, Node to) throws Exception {
+        // A copy of the slot may just have restarted the candidate: switch over to a running replica.
+        awaitOrFail(c, to.name() + " is a streaming replica", () -> ClusterSupport.status(c, to, "/replica") == 200);
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + from.restPort()
                         + "/switchover")).timeout(Duration.ofSeconds(90)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"leader\":\"" + from.name() + "\",\"candidate\":\""
