@@ -230,8 +230,8 @@ class FirstBootIT {
         }
         // The instance's accounts: postgres is the namespace's root (the real user), and the real user's uid,
         // as the service runs, is named postgres too.
-        String uid = Long.toString((Long) Files.getAttribute(i.root(), "unix:uid"));
-        String gid = Long.toString((Long) Files.getAttribute(i.root(), "unix:gid"));
+        String uid = String.valueOf(Files.getAttribute(i.root(), "unix:uid"));
+        String gid = String.valueOf(Files.getAttribute(i.root(), "unix:gid"));
         accounts(Path.of("/etc/passwd"), upper(i.root(), "/etc/passwd"), uid);
         accounts(Path.of("/etc/group"), upper(i.root(), "/etc/group"), gid);
         List<String> runcmd = new ArrayList<>();
