@@ -110,23 +110,20 @@ class FirstBootIT {
             String arn = emu.targetGroupArn("baton-demo");
             assertTrue(arn != null, "create-cluster made the target group baton-demo:\n" + out);
 
-            // Boot all three at once, as EC2 would.
-            List<Process> boots = new ArrayList<>();
+            // Boot them one after the other: the instances share this machine's /var/tmp, where the script
+            // downloads the package.
             for (AwsEmulator.InstanceInfo info : emu.instances()) {
                 if (!info.state().equals("running")) {
                     continue;
                 }
                 Instance i = new Instance(info.id(), info.privateIp(), work.resolve(info.id()), Ports.free(), Ports.free());
                 instances.add(i);
-                boots.add(boot(i, UserData.decode(info.userData()), emu));
-            }
-            assertEquals(3, instances.size(), "three running instances: " + emu.instances());
-            for (int k = 0; k < boots.size(); k++) {
-                Instance i = instances.get(k);
-                assertTrue(boots.get(k).waitFor(LONG.toSeconds(), TimeUnit.SECONDS), i.id() + "'s first boot ended");
-                assertEquals(0, boots.get(k).exitValue(), () -> i.id() + "'s first boot failed:\n" + tail(i.root().resolve(
+                Process boot = boot(i, UserData.decode(info.userData()), emu);
+                assertTrue(boot.waitFor(LONG.toSeconds(), TimeUnit.SECONDS), i.id() + "'s first boot ended");
+                assertEquals(0, boot.exitValue(), () -> i.id() + "'s first boot failed:\n" + tail(i.root().resolve(
                         "first-boot.log"), 60) + "\n--- stand-ins\n" + tail(i.root().resolve("stand-ins.log"), 40));
             }
+            assertEquals(3, instances.size(), "three running instances: " + emu.instances());
 
             // What the boot took from where.
             String superuser = emu.parameter("/baton/demo/" + "superuser-password").value();

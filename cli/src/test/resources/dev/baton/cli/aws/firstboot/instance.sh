@@ -18,6 +18,12 @@ empty() {
   mkdir -p "$R/own/$n"
   mount --bind "$R/own/$n" "$1"
 }
+# This machine (a container image) has a /usr/sbin/policy-rc.d of its own, which a fresh instance
+# lacks and which the namespace could not replace (a file of the real root is not copied up):
+# the instance starts with a copy of its own, which the script overwrites and deletes.
+if [ -e /usr/sbin/policy-rc.d ]; then
+  mkdir -p "$R/upper/_usr_sbin" && cp /usr/sbin/policy-rc.d "$R/upper/_usr_sbin/"
+fi
 for m in /etc /usr/bin /usr/sbin /usr/share /usr/lib/systemd/system /usr/local/bin /usr/local/sbin /usr/local/lib; do
   overlay "$m"
 done
