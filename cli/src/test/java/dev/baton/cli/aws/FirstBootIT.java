@@ -148,7 +148,7 @@ class FirstBootIT {
             emu.probeTargetsOverHttp(id -> byId.containsKey(id) ? byId.get(id).rest() : null, Duration.ofSeconds(1), tls);
             HttpClient http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(2)).build();
 
-            await(instances, "three members, one leader and two streaming replicas",
+            await(instances, "three members: a leader and two replicas that replicate (lag known)",
                     () -> streaming(http, instances) == 2);
             await(instances, "the primary is the only healthy target", () -> healthy(emu, arn, instances).size() == 1);
             String first = healthy(emu, arn, instances).get(0);
@@ -313,7 +313,9 @@ class FirstBootIT {
                 }
                 int n = 0;
                 for (JsonNode m : JSON.readTree(r.body()).path("members")) {
-                    if (m.path("state").asText().equals("streaming")) {
+                    String state = m.path("state").asText();
+                    if (!m.path("role").asText().equals("leader") && m.has("lag")
+                            && (state.equals("streaming") || state.equals("running"))) {
                         n++;
                     }
                 }
@@ -328,11 +330,12 @@ class FirstBootIT {
         return -1;
     }
 
+    /** "primary" when the member's GET /primary answers 200, else what it answered. */
     private static String role(HttpClient http, Instance i) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(i.rest().resolve("/patroni"))
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(i.rest().resolve("/primary"))
                     .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
-            return JSON.readTree(r.body()).path("role").asText();
+            return r.statusCode() == 200 ? "primary" : "HTTP " + r.statusCode();
         } catch (IOException e) {
             return "unreachable: " + e;
         } catch (InterruptedException e) {
