@@ -100,6 +100,7 @@ class FirstBootIT {
         Path deb = deb();
         Path work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "firstboot-");
         List<Instance> instances = new ArrayList<>();
+        boolean passed = false;
         try (LocalEtcd etcd = new LocalEtcd(work.resolve("etcd")); AwsEmulator emu = AwsEmulator.start()) {
             etcd.start();
             emu.setDefaultVpcCidr("127.0.0.0/16");
@@ -164,9 +165,40 @@ class FirstBootIT {
             String second = healthy(emu, arn, instances).get(0);
             assertNotEquals(first, second);
             assertEquals("primary", role(http, byId.get(second)), second + " is the new primary");
+            passed = true;
         } finally {
             for (Instance i : instances) {
                 kill(i);
+            }
+            cleanUp(work, instances, deb, passed);
+        }
+    }
+
+    /**
+     * Makes the overlays' work folders (mode 000, made by the kernel) removable, deletes the
+     * package the script left in this machine's /var/tmp, and, when the test passed, the whole
+     * folder (some 800 MB: three data directories and copies of the package).
+     */
+    private static void cleanUp(Path work, List<Instance> instances, Path deb, boolean passed) throws IOException {
+        for (Instance i : instances) {
+            Path w = i.root().resolve("work");
+            if (Files.isDirectory(w)) {
+                try (Stream<Path> s = Files.list(w)) {
+                    for (Path d : s.toList()) {
+                        Path inner = d.resolve("work");
+                        if (Files.exists(inner, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                            Files.setPosixFilePermissions(inner, PosixFilePermissions.fromString("rwx------"));
+                        }
+                    }
+                }
+            }
+        }
+        Files.deleteIfExists(Path.of("/var/tmp", deb.getFileName().toString()));
+        if (passed) {
+            try (Stream<Path> s = Files.walk(work)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
             }
         }
     }
