@@ -50,7 +50,7 @@ public final class AwsRouting {
         Objects.requireNonNull(aws, "aws");
         Objects.requireNonNull(metrics, "metrics");
         Map<String, String> environment = Map.copyOf(env);
-        InstanceMetadata imds = new InstanceMetadata(aws.metadataUrl(), metadataTimeout(aws));
+        InstanceMetadata imds = new InstanceMetadata(metadataUrl(aws, environment), metadataTimeout(aws));
         return new AwsRouter(aws.mode(), aws.port(), () -> connect(aws, metrics, environment, null, imds), metrics,
                 RoutingTiming.of(aws), System::nanoTime, new Random()).start();
     }
@@ -90,6 +90,19 @@ public final class AwsRouting {
             b.credentialsProvider(credentials);
         }
         return b;
+    }
+
+    /**
+     * The metadata service: aws.metadata_url when set to something else than the default, else
+     * {@code AWS_EC2_METADATA_SERVICE_ENDPOINT} (the variable the SDK and the aws CLI read for the
+     * same thing) when set, else 169.254.169.254.
+     */
+    static URI metadataUrl(AwsConfig aws, Map<String, String> env) {
+        String fromEnv = env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+        if (aws.metadataUrl().equals(AwsConfig.DEFAULT_METADATA_URL) && fromEnv != null && !fromEnv.isBlank()) {
+            return URI.create(fromEnv.trim());
+        }
+        return aws.metadataUrl();
     }
 
     /** The metadata service answers in milliseconds on an instance; at most 2 s per request. */

@@ -173,6 +173,17 @@ public final class AwsEmulator implements AutoCloseable {
 
     // ------------------------------------------------------------------ seeding
 
+    /**
+     * The CIDR of the default VPC, before it is first used (10.0.0.0/16 otherwise). The first-boot
+     * test gives 127.0.0.0/16, so that the instances' addresses are loopback addresses of this machine.
+     */
+    public void setDefaultVpcCidr(String cidr) {
+        synchronized (world) {
+            World.parseCidr(cidr);
+            world.defaultVpcCidr = cidr;
+        }
+    }
+
     /** Adds a subnet to the default VPC; DescribeSubnets and DescribeVpcs answer it. Returns its id. */
     public String addSubnet(String availabilityZone, String cidr) {
         synchronized (world) {
@@ -278,13 +289,25 @@ public final class AwsEmulator implements AutoCloseable {
      * The probe timeout is the interval, at least 200 ms.
      */
     public void probeTargetsOverHttp(Function<String, URI> baseUrl, Duration interval) {
+        probeTargetsOverHttp(baseUrl, interval, null);
+    }
+
+    /**
+     * As {@link #probeTargetsOverHttp(Function, Duration)}, with HTTPS URLs trusted by {@code tls}
+     * (as an HTTPS health check; null for the JDK's defaults).
+     */
+    public void probeTargetsOverHttp(Function<String, URI> baseUrl, Duration interval, javax.net.ssl.SSLContext tls) {
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("interval must be positive: " + interval);
         }
         Duration timeout = interval.compareTo(Duration.ofMillis(200)) < 0 ? Duration.ofMillis(200) : interval;
         synchronized (this) {
             stopProbing();
-            probeClient = HttpClient.newBuilder().connectTimeout(timeout).executor(executor).build();
+            HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout).executor(executor);
+            if (tls != null) {
+                builder.sslContext(tls);
+            }
+            probeClient = builder.build();
             prober = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "aws-emulator-prober");
                 t.setDaemon(true);
@@ -822,7 +845,7 @@ public final class AwsEmulator implements AutoCloseable {
                 if (i == null) {
                     throw new IllegalArgumentException("no instance " + id);
                 }
-                return new Imds(i.id, world.region, i.az, i.privateIp, executor, world.nanos);
+                return new Imds(i.id, world.region, i.az, i.privateIp, i.iamInstanceProfile, executor, world.nanos);
             }
         });
         return server.uri();

@@ -28,8 +28,19 @@ final class Imds implements AutoCloseable {
     private final LongSupplier nanos;
 
     Imds(String instanceId, String region, String az, String privateIp, ExecutorService executor, LongSupplier nanos) {
+        this(instanceId, region, az, privateIp, null, executor, nanos);
+    }
+
+    /**
+     * @param instanceProfile the instance's profile (ARN or name), or null: with one, the role's
+     *                        temporary credentials under iam/security-credentials/ (the role has
+     *                        the profile's name, as create-cluster makes them), which the SDK's and
+     *                        the aws CLI's default chains read on an instance
+     */
+    Imds(String instanceId, String region, String az, String privateIp, String instanceProfile,
+         ExecutorService executor, LongSupplier nanos) {
         this.nanos = nanos;
-        this.paths = Map.of(
+        Map<String, String> p = new java.util.HashMap<>(Map.of(
                 "/latest/meta-data/instance-id", instanceId,
                 "/latest/meta-data/placement/region", region,
                 "/latest/meta-data/placement/availability-zone", az,
@@ -37,7 +48,16 @@ final class Imds implements AutoCloseable {
                 "/latest/meta-data/", "instance-id\nlocal-ipv4\nplacement/",
                 "/latest/dynamic/instance-identity/document", "{\"accountId\":\"" + World.ACCOUNT
                         + "\",\"availabilityZone\":\"" + az + "\",\"instanceId\":\"" + instanceId
-                        + "\",\"privateIp\":\"" + privateIp + "\",\"region\":\"" + region + "\"}");
+                        + "\",\"privateIp\":\"" + privateIp + "\",\"region\":\"" + region + "\"}"));
+        if (instanceProfile != null) {
+            String role = instanceProfile.substring(instanceProfile.lastIndexOf('/') + 1);
+            p.put("/latest/meta-data/iam/security-credentials/", role);
+            p.put("/latest/meta-data/iam/security-credentials/" + role, "{\"Code\":\"Success\",\"Type\":\"AWS-HMAC\","
+                    + "\"AccessKeyId\":\"ASIAEMULATOR\",\"SecretAccessKey\":\"emulator\",\"Token\":\"emulator-token\","
+                    + "\"LastUpdated\":\"" + java.time.Instant.now() + "\",\"Expiration\":\""
+                    + java.time.Instant.now().plus(java.time.Duration.ofHours(6)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\"}");
+        }
+        this.paths = Map.copyOf(p);
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         } catch (IOException e) {

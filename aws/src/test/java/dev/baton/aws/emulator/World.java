@@ -73,6 +73,9 @@ final class World {
         return value;
     }
 
+    /** The CIDR the default VPC gets when it is made (before the first subnet is added). */
+    String defaultVpcCidr = "10.0.0.0/16";
+
     /** The default VPC, created on first use; seeded subnets live in it. */
     Vpc defaultVpc() {
         for (Vpc v : vpcs.values()) {
@@ -80,7 +83,7 @@ final class World {
                 return v;
             }
         }
-        Vpc v = new Vpc(id("vpc"), "10.0.0.0/16", true);
+        Vpc v = new Vpc(id("vpc"), defaultVpcCidr, true);
         vpcs.put(v.id, v);
         return v;
     }

@@ -195,6 +195,17 @@ class RoutingEmulatorTest {
     }
 
     @Test
+    void theMetadataServiceIsTheSdksVariableUnlessMetadataUrlIsSet() {
+        AwsConfig unset = new AwsConfig(null, null, "x", Mode.BOTH, null, null, null, 1, null, null);
+        assertEquals(AwsConfig.DEFAULT_METADATA_URL, AwsRouting.metadataUrl(unset, Map.of()));
+        assertEquals(URI.create("http://127.0.0.1:4567"), AwsRouting.metadataUrl(unset,
+                Map.of("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:4567")));
+        AwsConfig set = new AwsConfig(null, null, "x", Mode.BOTH, null, null, URI.create("http://10.1.1.1"), 1, null, null);
+        assertEquals(URI.create("http://10.1.1.1"), AwsRouting.metadataUrl(set,
+                Map.of("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:4567")));
+    }
+
+    @Test
     void theHaLoopsCallsReturnAtOnceWhileTheApiIsSlow() throws Exception {
         emu.gate().hold("DescribeTargetHealth");
         AwsRouter r = router(config(Mode.BOTH, me, null, emu.region()), new RoutingTiming(Duration.ofMillis(300),
