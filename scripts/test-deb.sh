@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests the Debian package on this machine, as root (installing a package needs it; the ITs run
-# unprivileged, so this is a script, run by .ci/run after the test suite):
+# unprivileged, so this is a script, run by scripts/test.sh after the test suite):
 #   1. lintian (installed with apt-get when missing) reports no errors;
 #   2. `apt-get install ./baton_<version>_all.deb` installs it with its dependencies;
 #   3. the installed files: `baton --version` as an unprivileged user prints the package's

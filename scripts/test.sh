@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need when missing (apt-get) and runs the whole test suite
-# (unit and integration tests against real etcd, PostgreSQL, HAProxy) as an unprivileged user.
+# (unit and integration tests against real etcd, PostgreSQL, HAProxy) as an unprivileged user,
+# then, as root (sudo when not root), the Debian package the build made: scripts/test-deb.sh.
 #
 # BATON_TEST_SOFTDOG=1 (as root): also test the Linux watchdog device path (SoftdogIT) against
 # the kernel's softdog: loads it with soft_noboot=1 (an expiry only logs, never resets the
@@ -25,3 +26,5 @@ if [ "${BATON_TEST_SOFTDOG:-}" = 1 ]; then
   fi
 fi
 run_unprivileged mvn -B verify "$@"
+# Installing a package needs root, unlike the rest of the suite.
+bash "$(dirname "$0")/test-deb.sh"
