@@ -85,11 +85,13 @@ class SlotsIT {
             awaitOrFail(c, "the permanent logical slot on " + p.name(),
                     () -> "logical postgres test_decoding".equals(slot(c, p, "perm_cdc")));
 
-            // Slots Baton did not make: one no matcher covers (pg_receivewal's), one in ignore_slots.
-            ClusterSupport.exec(c, p, "SELECT pg_create_physical_replication_slot('receivewal_archive', true)");
-            ClusterSupport.exec(c, p, "SELECT pg_create_physical_replication_slot('ignored_by_config')");
-
+            // Slots Baton did not make, on the replica that becomes the leader (the member that acts on
+            // slots; the old primary may be rewound after the switchover, and pg_rewind empties
+            // pg_replslot): one no matcher covers (pg_receivewal's), one in ignore_slots.
             Node target = c.nodes().stream().filter(n -> n != p).findFirst().orElseThrow();
+            ClusterSupport.exec(c, target, "SELECT pg_create_physical_replication_slot('receivewal_archive', true)");
+            ClusterSupport.exec(c, target, "SELECT pg_create_physical_replication_slot('ignored_by_config')");
+
             HttpResponse<String> sw = call(p, "POST", "/switchover",
                     "{\"leader\":\"" + p.name() + "\",\"candidate\":\"" + target.name() + "\"}");
             assertEquals(200, sw.statusCode(), sw.body());
@@ -98,10 +100,10 @@ class SlotsIT {
                     () -> "physical".equals(slot(c, target, "perm_phys"))
                             && "logical postgres test_decoding".equals(slot(c, target, "perm_cdc")));
             awaitOrFail(c, p.name() + " is back as a replica", () -> c.healthy(2));
-            // Several leader cycles later the foreign slots on the old primary are still there.
+            // Several leader cycles later the foreign slots on the new primary are still there.
             ClusterSupport.awaitMoreCycles(c, target, 5);
-            assertEquals("physical", slot(c, p, "receivewal_archive"), "a slot Baton did not make is never dropped");
-            assertEquals("physical", slot(c, p, "ignored_by_config"));
+            assertEquals("physical", slot(c, target, "receivewal_archive"), "a slot Baton did not make is never dropped");
+            assertEquals("physical", slot(c, target, "ignored_by_config"));
 
             // A replica's agent stops: its member key goes, its slot on the leader stays (member_slots_ttl 1h).
             Node leaving = c.nodes().stream().filter(n -> n != target && n != p).findFirst().orElseThrow();
