@@ -181,7 +181,7 @@ class FirstBootIT {
      */
     private static void cleanUp(Path work, List<Instance> instances, Path deb, boolean passed) throws IOException {
         for (Instance i : instances) {
-            Path w = i.root().resolve("work");
+            Path w = i.root().resolve("overlay-work");
             if (Files.isDirectory(w)) {
                 try (Stream<Path> s = Files.list(w)) {
                     for (Path d : s.toList()) {

@@ -10,8 +10,8 @@ set -euo pipefail
 R=$FIRSTBOOT_ROOT
 overlay() {
   local n=${1//\//_}
-  mkdir -p "$R/upper/$n" "$R/work/$n"
-  mount -t overlay overlay -o "lowerdir=$1,upperdir=$R/upper/$n,workdir=$R/work/$n" "$1"
+  mkdir -p "$R/upper/$n" "$R/overlay-work/$n"
+  mount -t overlay overlay -o "lowerdir=$1,upperdir=$R/upper/$n,workdir=$R/overlay-work/$n" "$1"
 }
 empty() {
   local n=${1//\//_}
