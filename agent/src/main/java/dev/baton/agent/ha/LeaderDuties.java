@@ -123,19 +123,7 @@ final class LeaderDuties {
         ensureFenceGrants();
         maintainSlots(view, dynamic);
         syncReplication(view, status, dynamic);
-        var node = JsonNodeFactory.instance.objectNode().put("optime", status.walPosition());
-        if (!publishedSlots.isEmpty()) {
-            var slots = node.putObject("slots");
-            publishedSlots.forEach(slots::put);
-        }
-        if (!retainSlots.isEmpty()) {
-            retainSlots.forEach(node.putArray("retain_slots")::add);
-        }
-        String json = node.toString();
-        if (!json.equals(lastStatusJson)) {
-            store.putStatus(json);
-            lastStatusJson = json;
-        }
+        publishStatus(status.walPosition(), publishedSlots);
         backups.run(view);
     }
 
@@ -146,7 +134,19 @@ final class LeaderDuties {
      */
     void runAsStandbyLeader(ClusterView view, PgStatus status, DynamicConfig dynamic) {
         maintainSlots(view, dynamic);
-        var node = JsonNodeFactory.instance.objectNode().put("optime", status.walPosition());
+        publishStatus(status.walPosition(), Map.of());
+    }
+
+    /**
+     * The {@code status} key (Patroni's shape): optime, the permanent logical slots' positions and
+     * retain_slots; written only when it changed.
+     */
+    private void publishStatus(long optime, Map<String, Long> slotPositions) {
+        var node = JsonNodeFactory.instance.objectNode().put("optime", optime);
+        if (!slotPositions.isEmpty()) {
+            var slots = node.putObject("slots");
+            slotPositions.forEach(slots::put);
+        }
         if (!retainSlots.isEmpty()) {
             retainSlots.forEach(node.putArray("retain_slots")::add);
         }
