@@ -35,8 +35,9 @@ public final class WatchdogSetup {
     private static final Logger LOG = Logger.getLogger(WatchdogSetup.class.getName());
 
     /** Small and quick to start: the child only reads lines and waits. */
-    static final List<String> JVM_OPTIONS = List.of("-Xmx32m", "-Xss512k", "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData");
+    static final List<String> JVM_OPTIONS = List.of("-Xms8m", "-Xmx32m", "-Xss512k", "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=8m",
+            "-XX:MaxMetaspaceSize=32m", "-XX:-UsePerfData");
 
     private WatchdogSetup() {
     }

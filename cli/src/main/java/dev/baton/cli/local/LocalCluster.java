@@ -728,8 +728,10 @@ public final class LocalCluster implements AutoCloseable {
                 return;
             }
             String java = ProcessHandle.current().info().command().orElse("java");
-            List<String> command = new ArrayList<>(List.of(java, "-Xmx128m", "-XX:+UseSerialGC",
-                    "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Baton",
+            // The launcher's agent options (bin/baton) with a smaller heap ceiling: see docs/performance.md, Footprint.
+            List<String> command = new ArrayList<>(List.of(java, "-Xms16m", "-Xmx128m", "-XX:+UseSerialGC",
+                    "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:TieredStopAtLevel=1",
+                    "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=128m", "-Xss512k", "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Baton",
                     "agent", "-c", config().toString()));
             // SIGHUP as under systemd: a JVM started with SIGHUP ignored (a test run under nohup)
             // cannot handle it, and the agent's SIGHUP reload would never run.
