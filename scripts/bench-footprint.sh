@@ -51,25 +51,25 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # Per cluster, filled by start_*: ETCD (http://host:port), SCOPE, REST[i] (ports), AGENT_PID[i],
 # AGENT_MATCH[i] (a string unique to node i's agent command line), LIST (a `baton list` command line).
-declare -a REST AGENT_MATCH RESTARTED=()
-ETCD="" SCOPE="" DEMO_PID="" HOLD_PID="" PATRONI_DIR="" FIFO=""
+declare -a REST AGENT_MATCH
+ETCD="" SCOPE="" DEMO_PID="" PATRONI_DIR="" FIFO=""
 
 agent_pid() { pgrep -f -o -- "${AGENT_MATCH[$1]}" || true; }
 
 cleanup() {
-  local p
-  for p in "${RESTARTED[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${RESTARTED[@]}"; do for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done; done
-  RESTARTED=()
+  local p restarted=()
+  # Members restarted by kill_primary (it runs in a subshell: their pids are in a file).
+  [ ! -f "$out/restarted.pids" ] || mapfile -t restarted < "$out/restarted.pids"
+  for p in "${restarted[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${restarted[@]}"; do for _ in $(seq 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done; done
+  rm -f "$out/restarted.pids"
   if [ -n "$DEMO_PID" ]; then
     echo >&7 2>/dev/null || true          # Enter: the demo stops its cluster
     for _ in $(seq 300); do kill -0 "$DEMO_PID" 2>/dev/null || break; sleep 0.2; done
     kill -TERM "$DEMO_PID" 2>/dev/null || true
     DEMO_PID=""
   fi
-  exec 7>&- 2>/dev/null || true
-  [ -z "$HOLD_PID" ] || kill "$HOLD_PID" 2>/dev/null || true
-  HOLD_PID=""
+  exec 7>&-
   if [ -n "$PATRONI_DIR" ]; then
     bash "$here/scripts/patroni-cluster.sh" stop "$PATRONI_DIR" >>"$PATRONI_DIR.log" 2>&1 || true
     PATRONI_DIR=""
@@ -221,7 +221,7 @@ kill_primary() {
   mapfile -d '' envs < "$env_file"; mapfile -d '' args < "$cmd"
   ( cd "$cwd" && exec env -i "${envs[@]}" setsid "${args[@]}" < /dev/null >> "$out/$name.restarted.log" 2>&1 ) &
   sleep 1
-  local np; np="$(agent_pid "$p")"; [ -z "$np" ] || RESTARTED+=("$np")
+  local np; np="$(agent_pid "$p")"; [ -z "$np" ] || echo "$np" >> "$out/restarted.pids"
   for _ in $(seq 600); do [ "$(http_code "http://127.0.0.1:${REST[p]}/replica")" = 200 ] && break; sleep 0.2; done
   [ -n "$t_del" ] || { echo "no DELETE of $leader_key seen"; return 1; }
   [ -n "$t_ok" ] || { echo "no new primary"; return 1; }
