@@ -39,6 +39,7 @@ final class LeaseKeeper {
     }
 
     private final String memberName;
+    private final KeepAliveStream keepAlives = new KeepAliveStream();
 
     private final Object leaseLock = new Object();
     private volatile long leaseId;
@@ -76,7 +77,7 @@ final class LeaseKeeper {
             if (id != 0) {
                 long sentAt = sentAtTicker.getAsLong();
                 try {
-                    LeaseKeepAliveResponse r = connection.await(c, () -> c.getLeaseClient().keepAliveOnce(id), d,
+                    LeaseKeepAliveResponse r = connection.await(c, () -> keepAlives.send(c, id), d,
                             "lease keep-alive");
                     boolean fresh = unreportedNewLease;
                     unreportedNewLease = false;
