@@ -10,6 +10,8 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -43,6 +45,7 @@ final class ChangeWatcher {
     private final KeyLayout layout;
     private final ByteSequence prefixKey;
     private final LongSupplier ticker;
+    private final WatchCache cache;
 
     private final Object watchLock = new Object();
     private Watch.Watcher watcher;          // guarded by watchLock
@@ -56,8 +59,9 @@ final class ChangeWatcher {
     private boolean watchHealthy;           // guarded by changeLock
     private long watchGenerationSeen = -1;  // guarded by changeLock: generation the flag refers to
 
-    ChangeWatcher(EtcdConnection connection, KeyLayout layout) {
+    ChangeWatcher(EtcdConnection connection, KeyLayout layout, WatchCache cache) {
         this.connection = connection;
+        this.cache = cache;
         this.layout = layout;
         this.prefixKey = ByteSequence.from(layout.prefix(), UTF_8);
         this.ticker = connection.ticker();
@@ -141,6 +145,7 @@ final class ChangeWatcher {
 
     /** Forgets the watch (its listener is ignored from now on) and returns it for closing, or null. */
     Watch.Watcher detach() {
+        cache.invalidate();
         synchronized (watchLock) {
             Watch.Watcher w = watcher;
             watcher = null;
@@ -194,6 +199,7 @@ final class ChangeWatcher {
                 EtcdConnection.closeQuietly(old, "watcher");
             }
             watchRetryAtNanos = now + WATCH_RETRY_NANOS;
+            cache.watchStarted(startRevision);
             WatchOption option = WatchOption.builder().isPrefix(true).withRevision(startRevision).build();
             try {
                 watcher = c.getWatchClient().watch(prefixKey, option, new WatchListener(generation));
@@ -212,6 +218,7 @@ final class ChangeWatcher {
                 return;
             }
             watchHealthy = false;
+            cache.invalidate();
             if (historyLost) {
                 // Events were compacted away: restart from "now" and report a change so the caller re-reads.
                 changes.historyLost();
@@ -220,6 +227,41 @@ final class ChangeWatcher {
         } finally {
             changeLock.unlock();
         }
+    }
+
+    private void invalidateCache(long generation) {
+        changeLock.lock();
+        try {
+            if (generation == watchGenerationSeen) {
+                cache.invalidate();
+            }
+        } finally {
+            changeLock.unlock();
+        }
+    }
+
+    /**
+     * Whether the watch runs, healthy, on the connection's current client: only then may
+     * {@link WatchCache#snapshot} be trusted (it checks the rest itself).
+     */
+    boolean feedsCache() {
+        Client c = connection.currentClient();
+        synchronized (watchLock) {
+            if (watcher == null || watcherClient != c || c == null) {
+                return false;
+            }
+            changeLock.lock();
+            try {
+                return watchHealthy && watchGenerationSeen == watchGeneration;
+            } finally {
+                changeLock.unlock();
+            }
+        }
+    }
+
+    /** This store lost a compare-and-set: what it read was stale, so the next read is a range read. */
+    void staleView() {
+        cache.invalidate();
     }
 
     private final class WatchListener implements Watch.Listener {
@@ -237,10 +279,17 @@ final class ChangeWatcher {
                     return;
                 }
                 boolean any = false;
+                List<WatchCache.Event> events = new ArrayList<>(response.getEvents().size());
                 for (WatchEvent event : response.getEvents()) {
                     String key = event.getKeyValue().getKey().toString(UTF_8);
-                    any |= changes.onEvent(event.getKeyValue().getModRevision(), wakesLoop(layout, key));
+                    long revision = event.getKeyValue().getModRevision();
+                    // This store's own writes too: they do not wake the loop, but the cache needs them.
+                    events.add(event.getEventType() == WatchEvent.EventType.PUT
+                            ? WatchCache.Event.put(EtcdClusterStore.raw(event.getKeyValue()))
+                            : WatchCache.Event.delete(key, revision));
+                    any |= changes.onEvent(revision, wakesLoop(layout, key));
                 }
+                cache.apply(events);
                 if (any) {
                     changed.signalAll();
                 }
@@ -253,6 +302,8 @@ final class ChangeWatcher {
         public void onError(Throwable error) {
             Throwable cause = EtcdErrors.unwrap(error);
             LOG.log(Level.FINE, "etcd watch on " + layout.prefix() + " failed", cause);
+            // jetcd resumes from its last revision, but until it does the cache may lag: re-read.
+            invalidateCache(generation);
             // jetcd re-subscribes by itself after transient errors; after a compaction it gives up.
             if (cause instanceof CompactedException) {
                 markWatchFailed(generation, true);

@@ -57,7 +57,12 @@ public final class EtcdClusterStore implements ClusterStore {
     private final EtcdConnection connection;
     private final LeaseKeeper lease;
     private final ChangeWatcher watch;
+    private final WatchCache cache;
     private final EtcdKv kv;
+
+    private final Object memoLock = new Object();
+    private long memoVersion = -1;          // guarded by memoLock: the cache version memo was decoded at
+    private ClusterSnapshot memo;           // guarded by memoLock
 
     private final ByteSequence prefixKey;
     private final ByteSequence leaderKey;
@@ -114,7 +119,8 @@ public final class EtcdClusterStore implements ClusterStore {
         this.memberNameBytes = bytes(memberName);
         this.connection = EtcdConnection.open(access, opTimeout, System::nanoTime);
         this.lease = new LeaseKeeper(connection, nanoTicker, memberName, ttlSeconds);
-        this.watch = new ChangeWatcher(connection, layout);
+        this.cache = new WatchCache(resyncNanos(ttlSeconds));
+        this.watch = new ChangeWatcher(connection, layout, cache);
         this.kv = new EtcdKv(connection, watch);
     }
 
@@ -164,12 +170,39 @@ public final class EtcdClusterStore implements ClusterStore {
         return connection.endpoints();
     }
 
+    /**
+     * From the watch-fed {@link WatchCache} while the watch is healthy and the cache was seeded
+     * less than half a TTL ago ({@link #resyncNanos}); otherwise one prefix read, which seeds it.
+     */
     @Override
     public ClusterSnapshot read() {
+        if (watch.feedsCache()) {
+            long version = cache.version();
+            Optional<WatchCache.View> view = cache.snapshot(connection.ticker().getAsLong());
+            if (view.isPresent()) {
+                synchronized (memoLock) {
+                    if (memoVersion != version || memo == null) {
+                        memo = SnapshotDecoder.decode(layout, view.get().revision(), view.get().kvs());
+                        memoVersion = version;
+                    }
+                    return memo;
+                }
+            }
+        }
         GetResponse response = kv.range(prefixKey, "read " + layout.prefix());
         long revision = response.getHeader().getRevision();
         watch.noteKnownRevision(revision);
-        return SnapshotDecoder.decode(layout, revision, response.getKvs().stream().map(EtcdClusterStore::raw).toList());
+        List<RawKeyValue> kvs = response.getKvs().stream().map(EtcdClusterStore::raw).toList();
+        cache.seed(revision, kvs, connection.ticker().getAsLong());
+        return SnapshotDecoder.decode(layout, revision, kvs);
+    }
+
+    /**
+     * How long a seed of the cache is trusted against a watch that stalls without an error: half
+     * the lease TTL, at least a second (docs/architecture.md, "Reads").
+     */
+    static long resyncNanos(long ttlSeconds) {
+        return Math.max(1_000_000_000L, ttlSeconds * 1_000_000_000L / 2);
     }
 
     @Override
@@ -183,6 +216,7 @@ public final class EtcdClusterStore implements ClusterStore {
             throw new IllegalArgumentException("requestTimeout must be at least 10 ms, got " + requestTimeout);
         }
         connection.setOpTimeout(requestTimeout);
+        cache.setResyncNanos(resyncNanos(ttlSeconds));
         return lease.retime(ttlSeconds, this::moveKeys);
     }
 
@@ -411,7 +445,7 @@ public final class EtcdClusterStore implements ClusterStore {
         return bytes(Objects.requireNonNull(expected, "expected"));
     }
 
-    private static RawKeyValue raw(KeyValue kv) {
+    static RawKeyValue raw(KeyValue kv) {
         return new RawKeyValue(kv.getKey().toString(UTF_8), kv.getValue().toString(UTF_8),
                 kv.getCreateRevision(), kv.getModRevision(), kv.getLease());
     }

@@ -25,7 +25,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
  * deadline; one with them is part of a call that already has them.
  *
  * <p>Every successful write is reported to the {@link ChangeWatcher} as this store's own, so it
- * does not wake the store's own {@code awaitChange}.
+ * does not wake the store's own {@code awaitChange}; a compare that failed makes the next read a
+ * range read (the cached view the caller decided on was stale).
  */
 final class EtcdKv {
 
@@ -91,6 +92,8 @@ final class EtcdKv {
         TxnResponse r = connection.await(c, () -> c.getKVClient().txn().If(cmps).Then(then).commit(), d, what);
         if (r.isSucceeded()) {
             watch.noteOwnRevision(r.getHeader().getRevision());
+        } else {
+            watch.staleView();
         }
         return r.isSucceeded();
     }
