@@ -93,6 +93,8 @@ public final class HaLoop implements AutoCloseable {
     // Carried between cycles; touched only under cycleLock.
     private CycleClock cycleClock = CycleClock.start();
     private long lastStoreSuccess;
+    /** The last successful renewal (null: none yet); a replica reuses it between renewals. */
+    private LeaseRenewal lastRenewal;
 
     public HaLoop(BatonConfig config, ClusterStore store, PostgresController pg, PeerClient peers,
                   LongSupplier ticker, Clock clock, String version) {
@@ -335,14 +337,18 @@ public final class HaLoop implements AutoCloseable {
         snapshot = config;
         publisher.follow(config);
         retiming.apply(dynamic.pause());
-        LeaseRenewal renewal = store.renewLease();
+        // The read comes from the store's watch cache (no request) while its watch is healthy; the
+        // lease is renewed every cycle by the leader and by whoever may take the key, by a replica
+        // following another leader only every ttl/3 (RenewalPolicy).
         ClusterView view = reader.read(store.read());
+        boolean renewed = RenewalPolicy.mustRenew(lastRenewal, store.leaseId(), config.name(), view.leader(),
+                view.leaderLeaseId(), lock.held(), ticker.getAsLong());
+        LeaseRenewal renewal = renewed ? renew() : lastRenewal;
         lastStoreSuccess = ticker.getAsLong();
         dynamic = retiming.follow(view.dynamic());
         lock.clearFenced();
         long now = ticker.getAsLong();
-        long sureUntil = dynamic.failsafeMode() ? LeaseMath.sureUntilByLease(renewal)
-                : LeaseMath.sureUntil(renewal, dynamic.loopWait(), dynamic.retryTimeout());
+        long sureUntil = sureUntil(renewal);
         failsafe.observed(dynamic.failsafeMode(), FailsafePolicy.parse(view.snapshot().failsafe() == null ? null
                 : view.snapshot().failsafe().value()));
         boolean lockIsMine = LeaseMath.lockIsMine(config.name(), view.leader(), view.leaderLeaseId(), renewal,
@@ -366,6 +372,13 @@ public final class HaLoop implements AutoCloseable {
                         rejoin.requested(), rejoin.failedSentence()),
                 clock.instant(), keyOnMyLease, config.tags().nostream(), config.tags().replicatefrom());
         Decision d = decider.decide(o);
+        if (!renewed && !(d instanceof Decision.NoAction)) {
+            // Anything but following on: renew first, so that a key taken is bound to a lease
+            // renewed just now and sureUntil is this cycle's.
+            renewal = renew();
+            renewed = true;
+            sureUntil = sureUntil(renewal);
+        }
         if (d instanceof Decision.AcquireLock a && a.promoteIfWon()) {
             String veto = FailsafePolicy.raceVeto(dynamic.failsafeMode(), failsafe.topology(), config.name(),
                     failsafe.ack(), now, dynamic.ttl());
@@ -390,9 +403,22 @@ public final class HaLoop implements AutoCloseable {
         boolean aliveAfter = pg.isRunning();
         boolean unchanged = aliveAfter == alive && d instanceof Decision.NoAction && slot.running() == null;
         PgStatus after = unchanged ? status : (aliveAfter ? pg.status() : PgStatus.stopped());
-        publisher.publish(view, after, aliveAfter, renewal.newLease(), dataDir.last(), slot.running(),
+        publisher.publish(view, after, aliveAfter, renewed && renewal.newLease(), dataDir.last(), slot.running(),
                 rejoin.failedSentence() != null, promotion.checkpointPending(), lock.validUntil());
         return sentence;
+    }
+
+    /** Renews the lease and remembers the renewal for the cycles of a replica that skip it. */
+    private LeaseRenewal renew() {
+        LeaseRenewal r = store.renewLease();
+        lastRenewal = r;
+        return r;
+    }
+
+    /** Until when the renewal {@code r} makes this node sure of its lease ({@link LeaseMath}). */
+    private long sureUntil(LeaseRenewal r) {
+        return dynamic.failsafeMode() ? LeaseMath.sureUntilByLease(r)
+                : LeaseMath.sureUntil(r, dynamic.loopWait(), dynamic.retryTimeout());
     }
 
     /** The leader in failsafe_mode keeps the {@code failsafe} key listing every member (when it changed). */

@@ -270,4 +270,17 @@ class HaLoopLeaderTest {
     static LoopHarness following() {
         return HaLoopReplicaTest.following();
     }
+
+    /** Issue 19: the leader renews every cycle, so its sure-until (and the fences) are as before. */
+    @Test
+    void theLeaderRenewsEveryCycle() {
+        LoopHarness h = leading();
+        int before = h.storeCalls.get("renewLease");
+        for (int i = 0; i < 5; i++) {
+            h.cycle();
+            h.advanceSeconds(1);
+        }
+        assertEquals(before + 5, h.storeCalls.get("renewLease"));
+        assertTrue(h.holdsLock());
+    }
 }

@@ -283,4 +283,32 @@ class HaLoopReplicaTest {
         assertEquals(List.of("configure replica of 10.0.0.1:5432", "reload"), h.calls());
         assertEquals(List.of("reloaded replica"), h.takeEvents());
     }
+
+    /** Issue 19: a replica following a leader renews its lease (its member key's) every ttl/3, not every cycle. */
+    @Test
+    void aReplicaFollowingRenewsItsLeaseEveryThirdOfTheTtl() {
+        LoopHarness h = following();   // the cluster's ttl is 10 s; cycles here run every second
+        for (int i = 0; i < 30; i++) {
+            assertEquals("no action: I am a secondary and I am following a leader node1", h.cycle());
+            h.advanceSeconds(1);
+        }
+        // ttl/3 = 3.3 s: at 0, 4, 8, ..., 28 s instead of 30 times.
+        assertEquals(8, h.storeCalls.get("renewLease"));
+        assertEquals(30, h.storeCalls.get("read"));
+        assertEquals(1, h.storeCalls.get("publishMember"), "the member key is put only when it changes");
+    }
+
+    /** The leader key gone: every member that may take it renews in that very cycle. */
+    @Test
+    void aLeaderlessClusterRenewsBeforeTakingTheKey() {
+        LoopHarness h = following();
+        h.cycle();
+        h.advanceSeconds(1);
+        h.cycle();
+        assertEquals(1, h.storeCalls.get("renewLease"));
+        h.others.get("node1").die();
+        h.advanceSeconds(1);
+        h.cycle();
+        assertEquals(2, h.storeCalls.get("renewLease"), "renewed in the cycle that found no leader");
+    }
 }

@@ -74,6 +74,8 @@ final class LoopHarness {
     final BatonConfig config;
     final HaLoop loop;
     private final Map<String, Runnable> before = new HashMap<>();
+    /** How often the loop called each store method (by name). */
+    final Map<String, Integer> storeCalls = new HashMap<>();
 
     /** Long actions or background steps, run when the test says so (or at once, if {@link #immediate}). */
     static final class Queue implements LongActionSlot.Runner, Executor {
@@ -243,6 +245,7 @@ final class LoopHarness {
         store = etcd.store(ME, config.bootstrap().dcs().ttl());
         ClusterStore racing = (ClusterStore) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {ClusterStore.class}, (p, m, args) -> {
+                    storeCalls.merge(m.getName(), 1, Integer::sum);
                     Runnable r = before.remove(m.getName());
                     if (r != null) {
                         r.run();
