@@ -432,6 +432,118 @@ class EtcdClusterStoreIT {
         assertFalse(a.awaitChange(Duration.ofMillis(100)));
     }
 
+    /** etcd's own count of {@code counter} for one gRPC method ({@code /metrics}). */
+    private static long grpc(String counter, String method) {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(etcd.clientUrl() + "/metrics"))
+                .timeout(Duration.ofSeconds(5)).build();
+        String body;
+        try {
+            body = java.net.http.HttpClient.newHttpClient().send(request,
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        long sum = 0;
+        for (String line : body.split("\n")) {
+            if (line.startsWith(counter + "{") && line.contains("grpc_method=\"" + method + "\"")) {
+                sum += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    /** Issue 19: one LeaseKeepAlive message per renewal, all on one stream. */
+    @Test
+    void eachRenewalIsOneKeepAliveMessageOnOneStream() {
+        EtcdClusterStore a = fx.store("node1");
+        long first = a.renewLease().leaseId();   // a grant
+        long messages = grpc("grpc_server_msg_received_total", "LeaseKeepAlive");
+        long streams = grpc("grpc_server_started_total", "LeaseKeepAlive");
+        for (int i = 0; i < 5; i++) {
+            LeaseRenewal r = a.renewLease();
+            assertEquals(first, r.leaseId());
+            assertFalse(r.newLease());
+            assertTrue(r.ttlSeconds() > 0);
+        }
+        assertEquals(5, grpc("grpc_server_msg_received_total", "LeaseKeepAlive") - messages);
+        assertTrue(grpc("grpc_server_started_total", "LeaseKeepAlive") - streams <= 1, "one stream, opened once");
+    }
+
+    /** Issue 19: with the watch running, reads need no request and still see every change. */
+    @Test
+    void readsComeFromTheWatchCacheAndSeeOtherClientsChanges() {
+        EtcdClusterStore a = fx.store("node1");
+        EtcdClusterStore b = fx.store("node2");
+        a.read();
+        assertFalse(a.awaitChange(Duration.ofMillis(200)));   // starts the watch after that read
+        a.read();                                              // seeds the cache behind the watch
+        long ranges = grpc("grpc_server_msg_received_total", "Range");
+        for (int i = 0; i < 10; i++) {
+            assertNull(a.read().leader());
+        }
+        assertEquals(0, grpc("grpc_server_msg_received_total", "Range") - ranges, "ten reads from the cache");
+
+        b.renewLease();
+        assertTrue(b.tryAcquireLeader());
+        b.publishMember("{\"state\":\"running\"}");
+        assertTrue(b.casFailover("{\"leader\":\"node2\"}", 0));
+        eventually(Duration.ofSeconds(10), "the cache has node2's writes", () -> {
+            ClusterSnapshot s = a.read();
+            return s.leader() != null && "node2".equals(s.leader().name()) && s.members().containsKey("node2")
+                    && s.failover() != null;
+        });
+        long revision = a.read().revision();
+        assertTrue(b.releaseLeader());   // a read and a delete by b
+        ranges = grpc("grpc_server_msg_received_total", "Range");
+        eventually(Duration.ofSeconds(10), "the deletion reached the cache", () -> a.read().leader() == null);
+        assertTrue(a.read().revision() > revision);
+
+        // Own writes reach the cache too.
+        a.renewLease();
+        assertTrue(a.tryAcquireLeader());
+        eventually(Duration.ofSeconds(10), "own write in the cache", () -> a.read().leader() != null);
+        assertEquals("node1", a.read().leader().name());
+        assertEquals(0, grpc("grpc_server_msg_received_total", "Range") - ranges, "no range read by a in all that");
+    }
+
+    /** A lost compare-and-set means the cache was stale: the next read is a range read. */
+    @Test
+    void aLostCompareAndSetMakesTheNextReadARangeRead() {
+        EtcdClusterStore a = fx.store("node1");
+        EtcdClusterStore b = fx.store("node2");
+        a.read();
+        a.awaitChange(Duration.ofMillis(200));
+        a.read();
+        long ranges = grpc("grpc_server_msg_received_total", "Range");
+        a.read();
+        assertEquals(0, grpc("grpc_server_msg_received_total", "Range") - ranges);
+        assertTrue(b.casConfig("{}", 0));
+        assertFalse(a.casConfig("{\"x\":1}", 0), "lost: the key exists");
+        ClusterSnapshot s = a.read();
+        assertNotNull(s.config(), "the range read found the config key");
+        assertEquals(1, grpc("grpc_server_msg_received_total", "Range") - ranges);
+    }
+
+    /** Against a watch that stalls silently, a seed is trusted for half the ttl only. */
+    @Test
+    void theCacheIsReSeededAfterHalfTheTtl() throws Exception {
+        EtcdClusterStore a = fx.store("node1", 2, Duration.ofSeconds(5), System::nanoTime);   // resync 1 s
+        a.read();
+        a.awaitChange(Duration.ofMillis(100));
+        a.read();
+        long ranges = grpc("grpc_server_msg_received_total", "Range");
+        a.read();
+        assertEquals(0, grpc("grpc_server_msg_received_total", "Range") - ranges);
+        Thread.sleep(1100);
+        a.read();
+        assertEquals(1, grpc("grpc_server_msg_received_total", "Range") - ranges);
+        a.read();
+        assertEquals(1, grpc("grpc_server_msg_received_total", "Range") - ranges);
+    }
+
     /** A thread blocked in {@code awaitChange}, so that a test acts only once it really waits. */
     private record Waiter(Thread thread, Future<Boolean> future) {
         static Waiter start(Callable<Boolean> wait) {
