@@ -31,6 +31,10 @@ import static java.nio.charset.StandardCharsets.UTF_8;
  * {@link #awaitChange} checks that every {@link #WATCH_CHECK_NANOS}. Which changes end a wait,
  * and which do not (this store's own writes, {@code members/*} and {@code status}), is decided by
  * {@link PendingChanges} and {@link #wakesLoop}.
+ *
+ * <p>Every event, this store's own writes included, also goes to the {@link WatchCache} that
+ * {@link EtcdClusterStore#read()} answers from; a (re-)created, failed or erring watch makes the
+ * cache seed again ({@link #feedsCache()} says whether the watch can feed it at all).
  */
 final class ChangeWatcher {
 
