@@ -33,7 +33,7 @@ final class FenceBeforePromote {
     private static final Logger LOG = Logger.getLogger(FenceBeforePromote.class.getName());
 
     /** How often the drain reads this node's WAL position. */
-    static final Duration DRAIN_POLL = Duration.ofMillis(25);
+    static final Duration DRAIN_POLL = Duration.ofMillis(10);
 
     /**
      * How fencing and draining went.

@@ -98,11 +98,15 @@ final class Promotion {
         String oldName = old != null ? old.name() : known == null ? null : known.name();
         LongAction.Running first = old == null ? LongAction.PROMOTE.running()
                 : LongAction.FENCE.on(old.name() + (old.host() != null ? " (over sql)" : " (over rest)"));
+        long submitted = ticker.getAsLong();
         slot.submit(first, () -> {
+            long began = ticker.getAsLong();
             FenceBeforePromote.Outcome fenced = FenceBeforePromote.Outcome.notAttempted(oldName);
+            long fencedAt = began;
             if (old != null) {
                 fenced = fencer.fenceAndDrain(old, dynamic, slot::progress);
                 hooks.listener().fencedBeforePromotion(fenced.label());
+                fencedAt = ticker.getAsLong();
                 if (!stillMine()) {
                     LOG.warning("not promoting: the leader key is no longer mine after fencing " + old.name());
                     return;
@@ -110,6 +114,7 @@ final class Promotion {
                 fencer.settled();
                 slot.progress(LongAction.PROMOTE.running());
             }
+            long confirmedAt = ticker.getAsLong();
             if (pg.hasPrePromote()) {
                 // Patroni's fencing hook, synchronous, bounded by pg_ctl_timeout (a timeout is a failure).
                 String failed = pg.prePromote();
@@ -134,6 +139,10 @@ final class Promotion {
             // Open for writes now: /primary answers 200 (the lock is held) without waiting for the
             // slots, the history key and the next cycle.
             hooks.publishLocal();
+            LOG.info("promoted: writable " + ms(ticker.getAsLong() - submitted) + " ms after the leader key was won"
+                    + " (start " + ms(began - submitted) + ", fence and drain " + ms(fencedAt - began)
+                    + ", confirm " + ms(confirmedAt - fencedAt) + ", pre_promote " + ms(started - confirmedAt)
+                    + ", synchronous_standby_names and promote " + promoteMs + ", all in ms)");
             hooks.listener().roleChanged(Role.PRIMARY);
             reports.accept(fenced.report(hooks.now(), promoteMs));
             PgStatus after = pg.status();
@@ -146,6 +155,10 @@ final class Promotion {
             return sentence;
         }
         return sentence + "; fencing " + old.name() + " first";
+    }
+
+    private static long ms(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
 
     /**

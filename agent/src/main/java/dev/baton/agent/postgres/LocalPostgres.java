@@ -278,9 +278,37 @@ public final class LocalPostgres implements PostgresController {
         return prePromote == null ? null : prePromote.run();
     }
 
+    /** How often a promotion asks the server whether it left recovery. */
+    static final Duration PROMOTE_POLL = Duration.ofMillis(10);
+
+    /**
+     * Signals the promotion ({@code pg_ctl promote -W}) and asks {@code pg_is_in_recovery()} every
+     * {@link #PROMOTE_POLL} until it is false: the node opens for writes the moment the server
+     * does, where {@code pg_ctl promote -w} looks at the control file every 100 ms. A server that
+     * stops meanwhile, or is still in recovery after {@code timeout}, fails the promotion.
+     */
     @Override
     public void promote(Duration timeout) {
-        pgCtl.promote(timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        pgCtl.signalPromote();
+        while (true) {
+            if (Boolean.FALSE.equals(queries.inRecovery())) {
+                return;
+            }
+            if (!isRunning()) {
+                throw new PostgresException("postgres stopped while it was being promoted (log " + logFile() + ")");
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new PostgresException("postgres was still in recovery " + timeout.toSeconds()
+                        + " s after pg_ctl promote (log " + logFile() + ")");
+            }
+            try {
+                Thread.sleep(PROMOTE_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PostgresException("promotion interrupted while waiting for the end of recovery", e);
+            }
+        }
     }
 
     @Override

@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
- * The server's life cycle through {@code pg_ctl}: start, stop, promote, reload. Each waits
- * ({@code -w}) at most the given timeout, and the program itself is given ten seconds more before
+ * The server's life cycle through {@code pg_ctl}: start, stop, promote, reload. Start and stop
+ * wait ({@code -w}) at most the given timeout, and the program itself is given ten seconds more before
  * it is killed. A failure raises {@link PostgresException} with pg_ctl's last lines.
  *
  * @param logFile where the server logs ({@code pg_ctl -l})
@@ -23,6 +23,8 @@ import java.util.function.BooleanSupplier;
  */
 record PgCtl(PgBinaries bin, ProcessRunner runner, Path dataDir, Path logFile, BooleanSupplier running) {
     private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(30);
+    /** pg_ctl only writes a file and sends a signal: it may take this long before it is killed. */
+    private static final Duration SIGNAL_TIMEOUT = Duration.ofSeconds(30);
     /** How much longer than its own {@code -t} pg_ctl may take before it is killed. */
     private static final long GRACE_SECONDS = 10;
 
@@ -47,9 +49,13 @@ record PgCtl(PgBinaries bin, ProcessRunner runner, Path dataDir, Path logFile, B
         }
     }
 
-    void promote(Duration timeout) {
-        ProcessResult r = runner.run(List.of(bin.path("pg_ctl"), "promote", "-D", dataDir.toString(), "-w",
-                "-t", seconds(timeout), "-s"), Map.of(), null, withGrace(timeout));
+    /**
+     * Asks the server to promote ({@code pg_ctl promote -W}) without pg_ctl's own wait, which looks
+     * at the control file only every 100 ms: the caller watches for the end of recovery itself.
+     */
+    void signalPromote() {
+        ProcessResult r = runner.run(List.of(bin.path("pg_ctl"), "promote", "-D", dataDir.toString(), "-W", "-s"),
+                Map.of(), null, SIGNAL_TIMEOUT);
         if (!r.ok()) {
             throw new PostgresException("pg_ctl promote failed: " + r.tail());
         }

@@ -38,8 +38,10 @@ import java.util.logging.Logger;
  *   <li>confirms: a probe transaction (a transactional logical message, so that it has a commit
  *       record) commits from another thread and must still be waiting for synchronous
  *       replication when it is cancelled after {@value #PROBE_WAIT_MS} ms (the server warns
- *       "canceling wait for synchronous replication"); the reload is asynchronous, so it probes
- *       again until the budget runs short, and answers {@link Outcome#REFUSED} if never;</li>
+ *       "canceling wait for synchronous replication": the proof, not the time); the reload is
+ *       asynchronous (the checkpointer publishes the new standby list to the commits), so it
+ *       probes again every {@value #PROBE_RETRY_MS} ms until the budget runs short, and answers
+ *       {@link Outcome#REFUSED} if never;</li>
  *   <li>terminates every other client backend (not walsenders; not superusers' when the fencer
  *       is no superuser: it cannot, and their commits wait too);</li>
  *   <li>reads {@code pg_current_wal_flush_lsn()}, the position the candidate drains to.</li>
@@ -56,7 +58,15 @@ import java.util.logging.Logger;
 final class PgFence {
     private static final Logger LOG = Logger.getLogger(PgFence.class.getName());
 
-    static final long PROBE_WAIT_MS = 300;
+    /**
+     * How long a probe commit may run before it is cancelled (and again every as long, until it
+     * ends). Short: the proof is the server's warning that it cancelled a wait for synchronous
+     * replication, which only a commit that waited can give; a slow commit that did not wait gives
+     * none and is no proof, whatever the time.
+     */
+    static final long PROBE_WAIT_MS = 40;
+    /** The pause between probes while the reload has not reached the server's commits yet. */
+    static final long PROBE_RETRY_MS = 10;
     static final String PROBE_SQL = "SELECT pg_logical_emit_message(true, 'baton-fence', 'probe')";
     /**
      * The other client backends and whether their role is a superuser. A fencer without
@@ -289,14 +299,27 @@ final class PgFence {
                 }
                 // A cancel that landed after a slow commit: no verdict, the transaction is over.
                 st.execute("ROLLBACK");
-            } else if (waited && warning != null) {
-                return new Probe(true, probes, warning.getMessage());
+            } else if (waited && syncWaitCancelled(warning) != null) {
+                return new Probe(true, probes, syncWaitCancelled(warning));
             }
-            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100) > deadline) {
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_RETRY_MS) > deadline) {
                 return new Probe(false, probes, null);
             }
-            Thread.sleep(100);
+            Thread.sleep(PROBE_RETRY_MS);
         }
+    }
+
+    /**
+     * The warning of the probe's commit (or one chained to it) saying that a wait for synchronous
+     * replication was cancelled, or null: only that proves the commit waited.
+     */
+    static String syncWaitCancelled(SQLWarning warning) {
+        for (SQLWarning w = warning; w != null; w = w.getNextWarning()) {
+            if (w.getMessage() != null && w.getMessage().contains(SYNC_WAIT_WARNING)) {
+                return w.getMessage();
+            }
+        }
+        return null;
     }
 
     /** Terminates the other client backends it may; says how many it terminated and which it left. */

@@ -205,6 +205,20 @@ final class PgQueries {
         return authenticationFailure;
     }
 
+    /**
+     * {@code pg_is_in_recovery()}, the one question a promotion waits on; null when the server
+     * does not answer (not running, not yet accepting connections).
+     */
+    synchronized Boolean inRecovery() {
+        try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+            rs.next();
+            return rs.getBoolean(1);
+        } catch (SQLException e) {
+            close();
+            return null;
+        }
+    }
+
     synchronized void checkpoint() {
         execute("CHECKPOINT");
     }

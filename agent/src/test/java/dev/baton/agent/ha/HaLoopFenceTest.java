@@ -66,7 +66,7 @@ class HaLoopFenceTest {
         assertEquals("sql", r.channel());
         assertEquals("0/3000060", r.flushLsn());
         assertEquals("complete", r.drain());
-        assertTrue(r.drainMs() >= 25, "polled at least once: " + r.drainMs());
+        assertTrue(r.drainMs() >= FenceBeforePromote.DRAIN_POLL.toMillis(), "polled at least once: " + r.drainMs());
         assertNotNull(r.at());
         assertTrue(r.fencedAndDrained());
         String history = h.etcd.value("history").orElseThrow();

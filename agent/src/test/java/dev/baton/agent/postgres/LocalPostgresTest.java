@@ -236,13 +236,15 @@ class LocalPostgresTest {
     void pgCtlStartPromoteReloadAndStop() throws Exception {
         Files.createDirectories(data);
         pg.start(Duration.ofSeconds(30));
-        pg.promote(Duration.ofSeconds(20));
+        PostgresException notRunning = assertThrows(PostgresException.class, () -> pg.promote(Duration.ofSeconds(20)));
+        assertTrue(notRunning.getMessage().startsWith("postgres stopped while it was being promoted"),
+                notRunning.getMessage());
         pg.reload();
         pg.stop(StopMode.FAST, Duration.ofSeconds(60));
         String log = tmp.resolve("data.log").toString();
         assertEquals(List.of(
                 List.of(bin("pg_ctl"), "start", "-D", data.toString(), "-w", "-t", "30", "-l", log, "-s"),
-                List.of(bin("pg_ctl"), "promote", "-D", data.toString(), "-w", "-t", "20", "-s"),
+                List.of(bin("pg_ctl"), "promote", "-D", data.toString(), "-W", "-s"),
                 List.of(bin("pg_ctl"), "reload", "-D", data.toString(), "-s")),
                 runner.calls().stream().map(FakeProcessRunner.Call::argv).toList(), "no stop: nothing runs");
         assertTrue(Files.exists(pgpass), "start writes the pgpass file");
@@ -252,6 +254,48 @@ class LocalPostgresTest {
         assertEquals(List.of(bin("pg_ctl"), "stop", "-D", data.toString(), "-w", "-t", "60", "-m", "immediate", "-s"),
                 runner.calls().get(3).argv());
         assertEquals(Duration.ofSeconds(70), runner.calls().get(3).timeout());
+    }
+
+    /** A connection whose only answer is {@code pg_is_in_recovery()}: true {@code recoveringFor} times, then false. */
+    private static PgQueries.Connector recovering(int recoveringFor, java.util.concurrent.atomic.AtomicInteger asked) {
+        java.lang.reflect.InvocationHandler rs = (proxy, m, args) -> switch (m.getName()) {
+            case "next" -> true;
+            case "getBoolean" -> asked.incrementAndGet() <= recoveringFor;
+            default -> null;
+        };
+        java.lang.reflect.InvocationHandler st = (proxy, m, args) -> m.getName().equals("executeQuery")
+                ? java.lang.reflect.Proxy.newProxyInstance(LocalPostgresTest.class.getClassLoader(),
+                        new Class<?>[] {java.sql.ResultSet.class}, rs) : null;
+        java.lang.reflect.InvocationHandler c = (proxy, m, args) -> switch (m.getName()) {
+            case "createStatement" -> java.lang.reflect.Proxy.newProxyInstance(LocalPostgresTest.class.getClassLoader(),
+                    new Class<?>[] {java.sql.Statement.class}, st);
+            case "isClosed" -> false;
+            default -> null;
+        };
+        return () -> (java.sql.Connection) java.lang.reflect.Proxy.newProxyInstance(
+                LocalPostgresTest.class.getClassLoader(), new Class<?>[] {java.sql.Connection.class}, c);
+    }
+
+    @Test
+    void promotionSignalsAndWatchesForTheEndOfRecoveryItself() throws Exception {
+        var asked = new java.util.concurrent.atomic.AtomicInteger();
+        LocalPostgres promoting = new LocalPostgres(config, FakeBinaries.in(tmp), runner, recovering(3, asked),
+                java.time.Clock.systemUTC());
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("postmaster.pid"), ProcessHandle.current().pid() + "\n" + data + "\n");
+        long started = System.nanoTime();
+        promoting.promote(Duration.ofSeconds(20));
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(List.of(bin("pg_ctl"), "promote", "-D", data.toString(), "-W", "-s"), runner.only().argv(),
+                "no pg_ctl -w: it looks at the control file only every 100 ms");
+        assertEquals(4, asked.get(), "asked until pg_is_in_recovery() was false");
+        assertTrue(tookMs < 5_000, "polled, not waited out: " + tookMs + " ms");
+
+        asked.set(0);
+        PostgresException slow = assertThrows(PostgresException.class, () -> new LocalPostgres(config,
+                FakeBinaries.in(tmp), runner, recovering(Integer.MAX_VALUE, asked), java.time.Clock.systemUTC())
+                .promote(Duration.ofMillis(100)));
+        assertTrue(slow.getMessage().startsWith("postgres was still in recovery"), slow.getMessage());
     }
 
     @Test

@@ -91,17 +91,17 @@ class PgCtlTest {
 
     @Test
     void promoteAndReload() {
-        pgCtl.promote(Duration.ofSeconds(20));
+        pgCtl.signalPromote();
         pgCtl.reload();
         assertEquals(List.of(
-                List.of(pgCtlPath, "promote", "-D", data.toString(), "-w", "-t", "20", "-s"),
+                List.of(pgCtlPath, "promote", "-D", data.toString(), "-W", "-s"),
                 List.of(pgCtlPath, "reload", "-D", data.toString(), "-s")),
                 runner.calls().stream().map(FakeProcessRunner.Call::argv).toList());
         assertEquals(Duration.ofSeconds(30), runner.calls().get(0).timeout());
         assertEquals(Duration.ofSeconds(30), runner.calls().get(1).timeout());
 
         runner.answer("pg_ctl", FakeProcessRunner.failed(1, "pg_ctl: server is not in standby mode"));
-        PostgresException p = assertThrows(PostgresException.class, () -> pgCtl.promote(Duration.ofSeconds(20)));
+        PostgresException p = assertThrows(PostgresException.class, pgCtl::signalPromote);
         assertEquals("pg_ctl promote failed: pg_ctl: server is not in standby mode", p.getMessage());
         PostgresException r = assertThrows(PostgresException.class, pgCtl::reload);
         assertTrue(r.getMessage().startsWith("pg_ctl reload failed: "), r.getMessage());

@@ -111,4 +111,16 @@ class PgFenceTest {
         assertEquals(Duration.ofSeconds(3), PgFence.connectTimeout(Duration.ofSeconds(10)));
         assertEquals(Duration.ofSeconds(2), PgFence.connectTimeout(Duration.ofSeconds(4)));
     }
+
+    @Test
+    void onlyTheWarningOfACancelledSynchronousReplicationWaitProvesTheFence() {
+        assertEquals(null, PgFence.syncWaitCancelled(null));
+        assertEquals(null, PgFence.syncWaitCancelled(new java.sql.SQLWarning("there is no transaction in progress")),
+                "a commit that merely took long proves nothing");
+        java.sql.SQLWarning chained = new java.sql.SQLWarning("something else");
+        chained.setNextWarning(new java.sql.SQLWarning(
+                "canceling wait for synchronous replication due to user request"));
+        assertEquals("canceling wait for synchronous replication due to user request",
+                PgFence.syncWaitCancelled(chained));
+    }
 }
