@@ -33,8 +33,8 @@ class WatchdogSetupTest {
 
     @Test
     void theChildRunsUnderSetsidWhenThereIsOne() {
-        List<String> command = List.of("java", "-cp", "x", WatchdogMain.class.getName());
-        assertEquals(List.of("/usr/bin/setsid", "-w", "java", "-cp", "x", WatchdogMain.class.getName()),
+        List<String> command = List.of("/usr/bin/perl", "/x/baton-watchdog.pl", "--data-dir", "/d");
+        assertEquals(List.of("/usr/bin/setsid", "-w", "/usr/bin/perl", "/x/baton-watchdog.pl", "--data-dir", "/d"),
                 WatchdogSetup.inNewSession(Optional.of(Path.of("/usr/bin/setsid")), command));
         assertEquals(command, WatchdogSetup.inNewSession(Optional.empty(), command));
     }
