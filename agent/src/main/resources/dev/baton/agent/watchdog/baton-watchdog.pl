@@ -39,16 +39,11 @@
 # input ended while armed, 2 for a command line it does not understand (and, as a service, when it
 # cannot listen).
 #
-# Only core perl modules: it must run wherever postgresql-common (which depends on perl) does.
+# Only core perl modules: it must run wherever postgresql-common (which depends on perl) does. Few
+# of them, for a small RSS: the socket modules are loaded only by the service.
 use strict;
 use warnings;
-use Cwd qw(realpath);
 use Fcntl qw(O_WRONLY);
-use File::Spec;
-use IO::Select;
-use IO::Socket::UNIX;
-use POSIX qw(strftime);
-use Socket qw(SOL_SOCKET SO_PEERCRED SOCK_STREAM);
 use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 
 use constant {
@@ -69,6 +64,13 @@ my $USAGE = "usage: baton-watchdog --data-dir DIR [--name NAME] [--device PATH [
     . "[--listen SOCKET] [--options-file FILE]";
 my $JSON = lc($ENV{BATON_LOG_FORMAT} // '') eq 'json';
 
+sub utc {
+    my ($sec, $date_time_separator) = @_;
+    my @t = gmtime $sec;
+    return sprintf('%04d-%02d-%02d%s%02d:%02d:%02d', $t[5] + 1900, $t[4] + 1, $t[3], $date_time_separator,
+        $t[2], $t[1], $t[0]);
+}
+
 # The watchdog's lines read "watchdog: ..." in the agent's log, in the agent's format.
 sub logline {
     my ($level, $msg) = @_;
@@ -81,9 +83,9 @@ sub logline {
         $m =~ s/\t/\\t/g;
         $m =~ s/([\x00-\x1f])/sprintf('\\u%04x', ord $1)/ge;
         $line = sprintf('{"time":"%s.%03dZ","level":"%s","logger":"watchdog","message":"%s"}' . "\n",
-            strftime('%Y-%m-%dT%H:%M:%S', gmtime $sec), int($usec / 1000), $level, $m);
+            utc($sec, 'T'), int($usec / 1000), $level, $m);
     } else {
-        $line = sprintf("%s.%03d %s watchdog: %s\n", strftime('%Y-%m-%d %H:%M:%S', gmtime $sec),
+        $line = sprintf("%s.%03d %s watchdog: %s\n", utc($sec, ' '),
             int($usec / 1000), $level, $msg);
     }
     syswrite(STDERR, $line);
@@ -161,6 +163,22 @@ eval { %opt = parse_options(@ARGV); die "--data-dir is required\n" unless define
 };
 $SIG{PIPE} = 'IGNORE';
 
+# The directory's path with every symbolic link resolved (Java's toRealPath), or undef when it does
+# not exist: the kernel's name for an open handle of it. Cwd's realpath where there is no /proc.
+# Never a device: opening a watchdog device starts its timer.
+sub real_dir {
+    my ($path) = @_;
+    return undef unless -d $path;
+    if (-d '/proc/self/fd') {
+        open(my $fh, '<', $path) or return undef;
+        my $real = readlink('/proc/self/fd/' . fileno($fh));
+        close $fh;
+        return $real;
+    }
+    require Cwd;
+    return Cwd::realpath($path);
+}
+
 my $DATA_DIR = $opt{data_dir};
 my $DEVICE = $opt{device};
 my $PROC = -d '/proc/self';
@@ -172,7 +190,14 @@ my ($dev_fh, $dev_open_failed);
 # /sys/class/watchdog/watchdogN/ATTR; /dev/watchdog is the legacy name of watchdog0.
 sub sysfs_int {
     my ($device, $attribute) = @_;
-    my $real = -e $device ? (realpath($device) // $device) : $device;
+    # The device's own name: follow the symbolic links to it (the directories do not change it).
+    my ($real, $hops) = ($device, 0);
+    while (-l $real && $hops++ < 40) {
+        my $target = readlink($real);
+        last unless defined $target;
+        (my $dir = $real) =~ s{/[^/]*\z}{};
+        $real = $target =~ m{^/} ? $target : "$dir/$target";
+    }
     (my $name = $real) =~ s{.*/}{};
     $name = 'watchdog0' if $name eq 'watchdog';
     my $file = "/sys/class/watchdog/$name/$attribute";
@@ -260,7 +285,7 @@ sub is_postgres_binary {
 
 # The pid of the postmaster as postmaster.pid names it (a negative one is a standalone backend).
 sub postmaster_pid {
-    open(my $fh, '<', File::Spec->catfile($DATA_DIR, 'postmaster.pid')) or return undef;
+    open(my $fh, '<', "$DATA_DIR/postmaster.pid") or return undef;
     my $first = <$fh> // '';
     close $fh;
     $first =~ s/^\s+|\s+$//g;
@@ -283,9 +308,16 @@ sub belongs_here {
 }
 
 sub real_data_dir {
-    my $r = realpath($DATA_DIR);
+    my $r = real_dir($DATA_DIR);
     return $r if defined $r;
-    return File::Spec->canonpath(File::Spec->rel2abs($DATA_DIR));
+    # Gone: the absolute, normalized path (Java's toAbsolutePath().normalize()).
+    my $abs = $DATA_DIR =~ m{^/} ? $DATA_DIR : ($ENV{PWD} // '.') . "/$DATA_DIR";
+    my @parts;
+    for my $p (split m{/+}, $abs) {
+        next if $p eq '' || $p eq '.';
+        if ($p eq '..') { pop @parts } else { push @parts, $p }
+    }
+    return '/' . join('/', @parts);
 }
 
 # Live processes whose working directory is $dir and whose binary is $binary (or is named postgres
@@ -586,7 +618,7 @@ sub user_name {
 # Why this peer may not connect, or undef.
 sub refusal {
     my ($c) = @_;
-    my $cred = getsockopt($c, SOL_SOCKET, SO_PEERCRED);
+    my $cred = getsockopt($c, Socket::SOL_SOCKET(), Socket::SO_PEERCRED());
     return "cannot identify the peer ($!)" unless defined $cred;
     my (undef, $uid) = unpack('iII', $cred);
     return 'user ' . user_name($uid) . ' is not ' . user_name($allowed_uid) if $uid != $allowed_uid;
@@ -620,7 +652,7 @@ sub listen_on {
     my ($path) = @_;
     if (-e $path || -l $path) {
         die "$path exists and is not a socket: not replacing it\n" unless -S $path && !-l $path;
-        my $probe = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $path);
+        my $probe = IO::Socket::UNIX->new(Type => Socket::SOCK_STREAM(), Peer => $path);
         if ($probe) {
             close $probe;
             die "$path is in use by another watchdog service\n";
@@ -628,7 +660,7 @@ sub listen_on {
         unlink $path or die "cannot remove the stale socket $path: $!\n"; # left behind: nobody listens
     }
     my $old = umask(077);
-    my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Local => $path, Listen => 16);
+    my $s = IO::Socket::UNIX->new(Type => Socket::SOCK_STREAM(), Local => $path, Listen => 16);
     my $error = $!;
     umask($old);
     die "$error\n" unless $s;
@@ -683,6 +715,8 @@ for my $signal (qw(TERM INT HUP)) {
 info('fencing watchdog' . (defined $opt{name} ? " of $opt{name}" : '') . (defined $listen ? ' service' : '')
     . " started (pid $$, data directory $DATA_DIR, watchdog device " . ($DEVICE // 'none') . ')');
 if (defined $listen) {
+    require IO::Socket::UNIX;
+    require Socket;
     $server = eval { listen_on($listen) };
     unless ($server) {
         (my $e = $@) =~ s/\s+\z//;
