@@ -177,6 +177,10 @@ public final class AgentPreflight {
             if (session != null) {
                 problems.add(new Problem("watchdog.mode", session, Scope.HOST));
             }
+            String perl = WatchdogSetup.perlProblem(wd, host.onPath("perl"));
+            if (perl != null) {
+                problems.add(new Problem("watchdog.mode", perl, Scope.HOST));
+            }
         }
         if (c.backup() != null) {
             backup(c, host, problems);

@@ -52,4 +52,18 @@ class WatchdogSetupTest {
         assertNull(WatchdogSetup.setsidProblem(new WatchdogConfig("required", "/dev/watchdog", 5,
                 "/run/baton/watchdog.sock"), none), "the service needs no setsid: no child is started");
     }
+
+    @Test
+    void withoutPerlRequiredFailsClosedAndTheOtherModesAreTold() {
+        Optional<Path> none = Optional.empty();
+        String required = WatchdogSetup.perlProblem(new WatchdogConfig("required", "/dev/watchdog", 5), none);
+        assertTrue(required.startsWith("is required, but perl is not on PATH: the fencing watchdog process (a perl "
+                + "script) cannot start"), required);
+        String automatic = WatchdogSetup.perlProblem(new WatchdogConfig("automatic", "/dev/watchdog", 5), none);
+        assertTrue(automatic.startsWith("perl is not on PATH"), automatic);
+        assertNull(WatchdogSetup.perlProblem(new WatchdogConfig("required", "/dev/watchdog", 5),
+                Optional.of(Path.of("/usr/bin/perl"))));
+        assertNull(WatchdogSetup.perlProblem(new WatchdogConfig("required", "/dev/watchdog", 5,
+                "/run/baton/watchdog.sock"), none), "the service's unit runs perl itself");
+    }
 }
