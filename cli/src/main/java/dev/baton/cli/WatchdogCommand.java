@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.agent.watchdog.WatchdogMain;
 import dev.baton.agent.watchdog.WatchdogScript;
 import dev.baton.agent.watchdog.WatchdogSetup;
 import dev.baton.config.BatonConfig;
@@ -9,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -94,7 +94,7 @@ public final class WatchdogCommand extends BaseCommand {
             writeAtomically(writeOptions, text);
             return 0;
         }
-        return runScript(options);
+        return WatchdogMain.run(options.toArgs());
     }
 
     private static void writeAtomically(Path file, String text) throws IOException {
@@ -106,41 +106,6 @@ public final class WatchdogCommand extends BaseCommand {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
-        }
-    }
-
-    /** Runs the script with this process's standard input, output and error; its exit status is ours. */
-    private int runScript(WatchdogScript.Options options) throws IOException, InterruptedException {
-        Optional<Path> perl = WatchdogScript.findOnPath("perl", System.getenv("PATH"));
-        if (perl.isEmpty()) {
-            throw ExitException.badInput("perl is not on PATH: the fencing watchdog is a perl script");
-        }
-        Path dir = Files.createTempDirectory("baton-watchdog-");
-        try {
-            dir.toFile().deleteOnExit();
-            Path script = WatchdogScript.locate(dir);
-            script.toFile().deleteOnExit(); // deleted before its directory (reverse order), also after SIGTERM
-            Process p = new ProcessBuilder(WatchdogScript.command(perl.get(), script, options)).inheritIO().start();
-            // SIGTERM to this JVM (systemctl stop) goes on to the script: it disarms without fencing.
-            Thread hook = new Thread(() -> {
-                p.destroy();
-                try {
-                    p.waitFor();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "watchdog-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
-            int status = p.waitFor();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down already
-            }
-            return status;
-        } finally {
-            Files.deleteIfExists(dir.resolve("baton-watchdog.pl"));
-            Files.deleteIfExists(dir);
         }
     }
 }
