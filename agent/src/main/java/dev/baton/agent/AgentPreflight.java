@@ -69,6 +69,11 @@ public final class AgentPreflight {
             return WatchdogSetup.findSetsid(System.getenv("PATH"));
         }
 
+        /** perl on PATH, which runs the fencing watchdog script (WatchdogScript). */
+        default Optional<Path> perl() {
+            return findOnPath("perl", System.getenv("PATH"));
+        }
+
         static Host system() {
             return new Host() {
                 @Override
@@ -177,7 +182,7 @@ public final class AgentPreflight {
             if (session != null) {
                 problems.add(new Problem("watchdog.mode", session, Scope.HOST));
             }
-            String perl = WatchdogSetup.perlProblem(wd, host.onPath("perl"));
+            String perl = WatchdogSetup.perlProblem(wd, host.perl());
             if (perl != null) {
                 problems.add(new Problem("watchdog.mode", perl, Scope.HOST));
             }
