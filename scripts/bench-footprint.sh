@@ -4,7 +4,7 @@
 # cluster until told to stop) and, where `patroni` is installed, once with Patroni
 # (scripts/patroni-cluster.sh). For each, in steady state, it prints:
 #   rss_mb      RSS per node summed over all processes of the HA agent (Baton: agent JVM + fencing
-#               watchdog JVM + any other java child; Patroni: the patroni process), postgres excluded
+#               watchdog (perl) + any other child; Patroni: the patroni process), postgres excluded
 #   etcd_rps    etcd requests per member per second: the delta of etcd's own
 #               grpc_server_msg_received_total (every request message, unary or on a stream) over
 #               WINDOW seconds, divided by the members; the split by gRPC method is printed too

@@ -84,7 +84,7 @@ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommend
   || { cat "$lint_dir/apt.err" >&2; fail "apt-get install"; }
 
 # --- 3. the installed files -----------------------------------------------------------------
-for f in /usr/bin/baton /usr/share/baton/baton.jar /usr/lib/systemd/system/baton.service \
+for f in /usr/bin/baton /usr/share/baton/baton.jar /usr/share/baton/baton-watchdog /usr/lib/systemd/system/baton.service \
          /usr/lib/systemd/system/baton-watchdog.service /etc/baton/baton.example.yml \
          /usr/share/doc/baton/copyright /usr/share/man/man1/baton.1.gz; do
   [ -f "$f" ] || fail "$f not installed"
@@ -96,6 +96,10 @@ dpkg-query -W -f='${Conffiles}\n' baton | grep -q '^ /etc/baton/baton.example.ym
 grep -q '^ExecStart=/usr/bin/baton agent -c /etc/baton/baton.yml$' /usr/lib/systemd/system/baton.service \
   || fail "baton.service does not run /usr/bin/baton agent"
 grep -q '^User=postgres$' /usr/lib/systemd/system/baton.service || fail "baton.service is not User=postgres"
+[ -x /usr/share/baton/baton-watchdog ] && perl -c /usr/share/baton/baton-watchdog >/dev/null 2>&1 \
+  || fail "/usr/share/baton/baton-watchdog is not an executable perl script"
+grep -q '^ExecStart=/usr/bin/perl /usr/share/baton/baton-watchdog --options-file /run/baton/watchdog.options$' \
+  /usr/lib/systemd/system/baton-watchdog.service || fail "baton-watchdog.service does not run the script"
 if grep -Eiq '^Environment=.*(password|secret|key)=' /usr/lib/systemd/system/baton*.service; then
   fail "a secret in an Environment= line of a unit"
 fi

@@ -36,6 +36,10 @@ install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/baton" "$root/usr/lib
 
 install -m 0755 "$here/baton" "$root/usr/bin/baton"
 install -m 0644 "$jar" "$root/usr/share/baton/baton.jar"
+# The fencing watchdog (a perl script): baton-watchdog.service runs it directly, and the agent
+# runs this copy too when it is the same as the one in its jar.
+install -m 0755 "$top/agent/src/main/resources/dev/baton/agent/watchdog/baton-watchdog.pl" \
+  "$root/usr/share/baton/baton-watchdog"
 # deploy/baton.example.yml without bin_dir: the agent finds the installed PostgreSQL, whichever
 # major version the Depends brought in.
 sed -e 's|^  bin_dir: /usr/lib/postgresql/[0-9]*/bin$|  #bin_dir: /usr/lib/postgresql/16/bin|' \
@@ -47,8 +51,10 @@ chmod 0644 "$root/etc/baton/baton.example.yml"
 # The units of deploy/systemd with the package's paths; their install notes point at
 # docs/install.md instead of a manual copy.
 for unit in baton.service baton-watchdog.service; do
-  sed -e 's|/usr/local/bin/baton|/usr/bin/baton|g' \
+  sed -e '/^# Manual install: install -m 0755 .*baton-watchdog.pl$/,/^#   \/usr\/local\/lib\/baton\/baton-watchdog$/d' \
+      -e 's|/usr/local/bin/baton|/usr/bin/baton|g' \
       -e 's|/usr/local/lib/baton/baton.jar|/usr/share/baton/baton.jar|g' \
+      -e 's|/usr/local/lib/baton/baton-watchdog|/usr/share/baton/baton-watchdog|g' \
       -e 's|^Documentation=.*|Documentation=file:///usr/share/doc/baton/install.md|' \
       -e 's|(see deploy/README.md)|(see /usr/share/doc/baton/install.md)|' \
       -e '/^#   install -m 0644 baton.service \/etc\/systemd\/system\/baton.service$/d' \

@@ -69,6 +69,11 @@ public final class AgentPreflight {
             return WatchdogSetup.findSetsid(System.getenv("PATH"));
         }
 
+        /** perl on PATH, which runs the fencing watchdog script (WatchdogScript). */
+        default Optional<Path> perl() {
+            return findOnPath("perl", System.getenv("PATH"));
+        }
+
         static Host system() {
             return new Host() {
                 @Override
@@ -176,6 +181,10 @@ public final class AgentPreflight {
             String session = WatchdogSetup.setsidProblem(wd, host.setsid());
             if (session != null) {
                 problems.add(new Problem("watchdog.mode", session, Scope.HOST));
+            }
+            String perl = WatchdogSetup.perlProblem(wd, host.perl());
+            if (perl != null) {
+                problems.add(new Problem("watchdog.mode", perl, Scope.HOST));
             }
         }
         if (c.backup() != null) {

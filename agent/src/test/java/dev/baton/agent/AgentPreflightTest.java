@@ -40,6 +40,12 @@ class AgentPreflightTest {
         Set<Path> files = Set.of();
         Set<Path> directories = Set.of();
         Optional<Path> pgbackrest = Optional.of(Path.of("/usr/bin/pgbackrest"));
+        Optional<Path> perl = Optional.of(Path.of("/usr/bin/perl"));
+
+        @Override
+        public Optional<Path> perl() {
+            return perl;
+        }
 
         @Override
         public Optional<Path> onPath(String program) {
@@ -209,6 +215,19 @@ class AgentPreflightTest {
                   snap: {command: "/bin/snap 'unbalanced"}
                 """), new FakeHost());
         assertEquals(List.of("postgresql.snap.command"), p.stream().map(Problem::key).toList(), p::toString);
+    }
+
+    @Test
+    void aRequiredWatchdogWithoutPerlIsAProblemOfThisMachine() {
+        FakeHost host = new FakeHost();
+        host.perl = Optional.empty();
+        List<Problem> p = AgentPreflight.check(config(PASSWORD, "", "watchdog: {mode: required, device: /dev/wd9}\n"),
+                host);
+        assertEquals(1, p.size(), p::toString);
+        assertEquals("watchdog.mode", p.get(0).key());
+        assertTrue(p.get(0).message().startsWith("is required, but perl is not on PATH"), p::toString);
+        assertEquals(List.of(), AgentPreflight.check(config(PASSWORD, "", "watchdog: {mode: automatic}\n"), host),
+                "automatic starts without perl (and logs SEVERE)");
     }
 
     @Test

@@ -1,23 +1,32 @@
 package dev.baton.cli;
 
 import dev.baton.agent.watchdog.WatchdogMain;
+import dev.baton.agent.watchdog.WatchdogScript;
 import dev.baton.agent.watchdog.WatchdogSetup;
 import dev.baton.config.BatonConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code baton watchdog}: the fencing watchdog (see docs/failure-modes.md §12) under the command
- * line's name. Two uses:
+ * line's name. The watchdog itself is a perl script ({@link WatchdogScript}); this command resolves
+ * its options and runs it. Three uses:
  * <ul>
- *   <li>{@code baton watchdog -c FILE [--listen SOCKET]}: the watchdog as a service of its own
- *       (deploy/systemd/baton-watchdog.service), listening on {@code watchdog.service_socket} for
- *       the agent of the same configuration;</li>
- *   <li>{@code baton watchdog --data-dir DIR ...}: the child the agent starts. The agent starts
- *       {@link WatchdogMain} directly; this form stays so that an agent of an earlier version,
- *       which starts {@code baton watchdog} from its own class path, still gets its watchdog after
- *       an upgrade replaced the jar under it.</li>
+ *   <li>{@code baton watchdog -c FILE --write-options OUT}: resolves the agent's configuration
+ *       (data directory, name, device, {@code watchdog.service_socket}) into the script's options
+ *       file and exits. deploy/systemd/baton-watchdog.service runs it as ExecStartPre and then the
+ *       script itself ({@code perl baton-watchdog --options-file OUT}), so no JVM stays resident;</li>
+ *   <li>{@code baton watchdog -c FILE [--listen SOCKET]}: the same, then runs the script as the
+ *       service, as a child of this JVM (units written for earlier versions);</li>
+ *   <li>{@code baton watchdog --data-dir DIR ...}: runs the script as the child watchdog reading
+ *       standard input, so that an agent of an earlier version, which starts {@code baton watchdog}
+ *       from its own class path, still gets its watchdog after an upgrade replaced the jar under it.</li>
  * </ul>
  */
 @Command(name = "watchdog", hidden = true, description = {
@@ -37,6 +46,10 @@ public final class WatchdogCommand extends BaseCommand {
             description = "Run as a service on this Unix socket (mode 0600, only this user may connect).")
     Path listen;
 
+    @Option(names = "--write-options", paramLabel = "FILE",
+            description = "With -c: write the resolved options for the script's --options-file to FILE and exit.")
+    Path writeOptions;
+
     @Option(names = "--data-dir", paramLabel = "DIR", description = "PostgreSQL data directory to fence.")
     Path dataDir;
 
@@ -52,7 +65,7 @@ public final class WatchdogCommand extends BaseCommand {
 
     @Override
     protected int execute() throws Exception {
-        WatchdogMain.Options options;
+        WatchdogScript.Options options;
         if (config != null) {
             if (dataDir != null || name != null || device != null || deviceRequired) {
                 throw ExitException.badInput("with -c, the data directory, name and device come from the file");
@@ -66,8 +79,33 @@ public final class WatchdogCommand extends BaseCommand {
         } else if (dataDir == null) {
             throw ExitException.badInput("--data-dir or -c is required");
         } else {
-            options = new WatchdogMain.Options(dataDir, name, device, deviceRequired, listen);
+            options = new WatchdogScript.Options(dataDir, name, device, deviceRequired, listen);
         }
-        return WatchdogMain.run(System.in, options);
+        if (writeOptions != null) {
+            if (config == null) {
+                throw ExitException.badInput("--write-options needs -c");
+            }
+            String text;
+            try {
+                text = options.toOptionsFile();
+            } catch (IllegalArgumentException e) {
+                throw ExitException.badInput(config + ": " + e.getMessage());
+            }
+            writeAtomically(writeOptions, text);
+            return 0;
+        }
+        return WatchdogMain.run(options.toArgs());
+    }
+
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 }

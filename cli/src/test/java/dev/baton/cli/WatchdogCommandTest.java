@@ -69,4 +69,22 @@ class WatchdogCommandTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("watchdog.device " + absent + " does not exist"), r.err());
     }
+
+    /** The service unit's ExecStartPre: the options resolved into the script's options file, one per line. */
+    @Test
+    void writeOptionsResolvesTheFileIntoTheScriptsOptions() throws Exception {
+        Path socket = dir.resolve("wd.sock");
+        Path out = dir.resolve("watchdog.options");
+        Result r = run("watchdog", "-c", file("{mode: off, service_socket: " + socket + "}").toString(),
+                "--write-options", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("--data-dir\n" + dir.resolve("data") + "\n--name\nnode1\n--listen\n" + socket + "\n",
+                Files.readString(out));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(out)));
+
+        Result without = run("watchdog", "--data-dir", "/d", "--write-options", out.toString());
+        assertEquals(2, without.code());
+        assertTrue(without.err().contains("--write-options needs -c"), without.err());
+    }
 }

@@ -9,8 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.baton.agent.watchdog.FencingWatchdog;
-import dev.baton.agent.watchdog.WatchdogMain;
+import dev.baton.agent.watchdog.WatchdogScript;
 import dev.baton.cli.local.LocalCluster;
 import dev.baton.cli.local.LocalCluster.Node;
 import dev.baton.leader.ClusterSnapshot;
@@ -126,7 +125,8 @@ class WatchdogIT {
         if (agent == null) {
             return Optional.empty();
         }
-        return agent.descendants().filter(p -> commandLine(p).contains(WatchdogMain.class.getName())).findFirst();
+        return agent.descendants().filter(p -> commandLine(p).stream().anyMatch(a -> a.endsWith("/baton-watchdog.pl")
+                || a.endsWith("/" + WatchdogScript.INSTALLED_NAME))).findFirst();
     }
 
     /** The process's arguments from /proc (ProcessHandle.Info leaves them out for a long command line). */
@@ -336,7 +336,7 @@ class WatchdogIT {
                     signalGroup("CONT", pid);
                 }
                 String log = log(old);
-                assertTrue(log.contains("no heartbeat from the agent") && log.contains(FencingWatchdog.FENCING),
+                assertTrue(log.contains("no heartbeat from the agent") && log.contains(WatchdogScript.FENCING),
                         "the watchdog fenced on its deadline:\n" + old.lastLogLines(40));
 
                 awaitOrFail(c, old.name() + " rejoins as a replica",
@@ -382,12 +382,12 @@ class WatchdogIT {
         }
     }
 
-    /** A watchdog service ({@code WatchdogMain --listen}), in a session of its own, as its own unit would run it. */
+    /** A watchdog service (the script with {@code --listen}), in a session of its own, as its own unit would run it. */
     private static Process startService(java.nio.file.Path dir, String node, java.nio.file.Path socket) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of("setsid", "-w", java, "-Xmx32m", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), WatchdogMain.class.getName(), "--listen",
-                socket.toString(), "--data-dir", dir.resolve(node).resolve("data").toString(), "--name", node));
+        java.nio.file.Path script = WatchdogScript.extract(dir.resolve(".watchdog-script"), WatchdogScript.content());
+        List<String> command = new ArrayList<>(List.of("setsid", "-w"));
+        command.addAll(WatchdogScript.command(java.nio.file.Path.of("perl"), script, new WatchdogScript.Options(
+                dir.resolve(node).resolve("data"), node, null, false, socket)));
         Process p = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(node + "-watchdog.log").toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -539,7 +539,7 @@ class WatchdogIT {
                     () -> c.get(old, "/patroni").map(r -> r.body().path("pause").asBoolean(false)).orElse(false));
             setPause(c, false);
             awaitOrFail(c, "the cluster is healthy again after the resume", () -> c.healthy(1));
-            assertFalse(log(old).contains(FencingWatchdog.FENCING), "no fence in pause mode:\n" + old.lastLogLines(60));
+            assertFalse(log(old).contains(WatchdogScript.FENCING), "no fence in pause mode:\n" + old.lastLogLines(60));
 
             // Graceful shutdown of the primary: the watchdog is told to exit, nothing is fenced.
             Node primary = primaryOf(c);
@@ -550,7 +550,7 @@ class WatchdogIT {
             assertEquals(0, primary.stop(Duration.ofSeconds(60)), "clean exit on SIGTERM");
             awaitOrFail(c, "the watchdog exits", () -> !watchdog.isAlive());
             assertTrue(count(log(primary), "exiting: the agent asked for it") > exitsBefore, primary.lastLogLines(40));
-            assertFalse(log(primary).contains(FencingWatchdog.FENCING), "no fence on a graceful shutdown:\n"
+            assertFalse(log(primary).contains(WatchdogScript.FENCING), "no fence on a graceful shutdown:\n"
                     + primary.lastLogLines(60));
             assertTrue(log(primary).contains("has received the shutdown checkpoint"), "a clean handover");
             awaitOrFail(c, replica.name() + " takes over", () -> c.primary().map(n -> n == replica).orElse(false));

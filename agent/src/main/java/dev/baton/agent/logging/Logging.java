@@ -12,8 +12,9 @@ import java.util.logging.Logger;
 
 /**
  * One log format for Baton and the libraries under it (jetcd and netty log through SLF4J into JUL),
- * set up by each process's main: the command line's and the fencing watchdog's
- * ({@link dev.baton.agent.watchdog.WatchdogMain}), whose lines land in the agent's log.
+ * set up by the command line's main. The fencing watchdog (a perl script, see
+ * {@link dev.baton.agent.watchdog.WatchdogScript}) writes its lines in the same two formats, so
+ * that they read alike in the agent's log.
  */
 public final class Logging {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS")

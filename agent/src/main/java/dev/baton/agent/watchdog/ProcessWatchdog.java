@@ -15,8 +15,9 @@ import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
- * The agent's side of the fencing watchdog: a child process ({@link WatchdogMain}, see
- * {@link FencingWatchdog}) that it feeds heartbeats through the child's standard input.
+ * The agent's side of the fencing watchdog: a child process (the perl script of
+ * {@link WatchdogScript}, which holds the rules) that it feeds heartbeats through the child's
+ * standard input.
  *
  * <p>The child is started at the first {@link #arm} (a replica that never leads never starts one)
  * and again at the next arm whenever it has died. The HA loop never waits on it: {@link #arm} and
@@ -30,8 +31,8 @@ import java.util.logging.Logger;
  * The child runs in a session and process group of its own ({@code setsid}, see
  * {@link WatchdogSetup}), so a signal to the agent's process group does not reach it.
  *
- * <p>With {@link #ofService} the same lines go over a Unix socket to a {@link WatchdogService}
- * of its own unit instead of a child's standard input; a lost connection is re-established at the
+ * <p>With {@link #ofService} the same lines go over a Unix socket to the same script running
+ * as the watchdog service ({@code --listen}) of its own unit instead of a child's standard input; a lost connection is re-established at the
  * next arm, as a dead child is restarted.
  */
 public final class ProcessWatchdog implements Watchdog {
@@ -73,7 +74,7 @@ public final class ProcessWatchdog implements Watchdog {
      * @param ticker          the scale of {@link #arm}'s deadlines (the HA loop's ticker)
      * @param minRestartDelay a child that dies is restarted at the next arm, but not sooner than
      *                        this after the previous start (so a child that cannot start does
-     *                        not cost a JVM start per cycle)
+     *                        not cost a process start per cycle)
      */
     public ProcessWatchdog(Launcher launcher, LongSupplier ticker, Duration minRestartDelay) {
         this(launcher, ticker, minRestartDelay, "the fencing watchdog process", false);
@@ -89,7 +90,7 @@ public final class ProcessWatchdog implements Watchdog {
     }
 
     /**
-     * Feeds the {@link WatchdogService} listening on {@code socket} (watchdog.service_socket): the
+     * Feeds the watchdog service listening on {@code socket} (watchdog.service_socket): the
      * connection is made at the first arm and again at the next arm after it was lost.
      */
     public static ProcessWatchdog ofService(Path socket, LongSupplier ticker) {
@@ -106,8 +107,19 @@ public final class ProcessWatchdog implements Watchdog {
      * added to the agent's environment (less the passwords, which it does not need).
      */
     public static ProcessWatchdog of(List<String> command, Map<String, String> env, LongSupplier ticker) {
+        return of(() -> command, env, ticker);
+    }
+
+    /** The child's command line, made at each start (the script it runs is checked then). */
+    @FunctionalInterface
+    public interface Command {
+        List<String> get() throws IOException;
+    }
+
+    /** {@link #of(List, Map, LongSupplier)} with the command line made at each start. */
+    public static ProcessWatchdog of(Command command, Map<String, String> env, LongSupplier ticker) {
         Launcher launcher = () -> {
-            ProcessBuilder pb = new ProcessBuilder(command)
+            ProcessBuilder pb = new ProcessBuilder(command.get())
                     .redirectInput(ProcessBuilder.Redirect.PIPE)
                     .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectError(ProcessBuilder.Redirect.INHERIT);

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
@@ -21,12 +22,20 @@ import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
 /**
- * The agent's connection to a {@link WatchdogService}, shaped as the {@link Process} that
+ * The agent's connection to the watchdog service (the script of {@link WatchdogScript} run with
+ * {@code --listen SOCKET} by its own unit), shaped as the {@link Process} that
  * {@link ProcessWatchdog} feeds: its output stream is the socket, it is alive until the service
  * closes the connection (or the agent does), and its pid is the service's (from the greeting).
  * So the service gets exactly the lines a child watchdog gets on its standard input.
  */
 final class ServiceConnection extends Process {
+    /** The first word of the service's greeting, {@code baton-watchdog <version> <pid>}. */
+    static final String GREETING = "baton-watchdog";
+    /** The protocol version in the greeting: the lines the child reads on its standard input. */
+    static final int VERSION = 1;
+    /** The first word of a refusal, {@code refused <reason>}. */
+    static final String REFUSED = "refused";
+
     private final SocketChannel channel;
     private final OutputStream out;
     private final long pid;
@@ -48,7 +57,7 @@ final class ServiceConnection extends Process {
         SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket));
         try {
             UnixDomainPrincipal peer = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            UserPrincipal self = WatchdogService.currentUser();
+            UserPrincipal self = Files.getOwner(Path.of("/proc/self"));
             if (peer == null || !self.equals(peer.user())) {
                 throw new IOException("the process listening on " + socket + " runs as "
                         + (peer == null ? "an unknown user" : peer.user().getName()) + ", not as " + self.getName());
@@ -70,15 +79,15 @@ final class ServiceConnection extends Process {
                 throw new IOException("interrupted while waiting for the greeting of " + socket);
             }
             String[] f = line.strip().split("\\s+", 2);
-            if (f[0].equals(WatchdogService.REFUSED)) {
+            if (f[0].equals(REFUSED)) {
                 throw new IOException("the watchdog service at " + socket + " refused the connection: "
                         + (f.length > 1 ? f[1] : "no reason given"));
             }
             String[] g = line.strip().split("\\s+");
-            if (g.length != 3 || !g[0].equals(WatchdogService.GREETING)
-                    || !g[1].equals(Integer.toString(WatchdogService.VERSION))) {
+            if (g.length != 3 || !g[0].equals(GREETING)
+                    || !g[1].equals(Integer.toString(VERSION))) {
                 throw new IOException("the process listening on " + socket + " is not a Baton watchdog service "
-                        + "of protocol " + WatchdogService.VERSION);
+                        + "of protocol " + VERSION);
             }
             long pid;
             try {

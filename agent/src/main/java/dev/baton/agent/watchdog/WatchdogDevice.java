@@ -1,105 +1,23 @@
 package dev.baton.agent.watchdog;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.OptionalInt;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The Linux watchdog device ({@code watchdog.device}, e.g. {@code /dev/watchdog} of softdog or a
- * hardware timer), as far as plain Java can drive it: opening it starts the kernel's timer, every
- * write keeps it alive, and writing the magic character {@code V} before closing stops it. Java
- * cannot issue ioctls, so Baton can neither set the timeout (set it with the driver, e.g.
- * {@code softdog soft_margin=N}) nor query it except through sysfs; a device with
- * {@code nowayout} could never be stopped and is not used.
- *
- * <p>The watchdog process opens it on the first heartbeat of a leadership term and stops it on
- * disarm. If the process dies, or a fence fails, without stopping it, the kernel resets the
- * machine when the timeout runs out.
+ * hardware timer), as the agent sees it before it starts the watchdog process: what can be known
+ * without opening it (opening it would start the kernel's timer). The watchdog process (the script
+ * of {@link WatchdogScript}) drives it: it opens it on the first heartbeat of a leadership term,
+ * writes a keep-alive at every heartbeat, and stops it on disarm (the magic character {@code V}
+ * before closing); if the process dies, or a fence fails, without stopping it, the kernel resets
+ * the machine when the timeout runs out. Baton sets no timeout (set it with the driver, e.g.
+ * {@code softdog soft_margin=N}) and does not use a device with {@code nowayout}, which could
+ * never be stopped.
  */
-public final class WatchdogDevice implements FencingWatchdog.Device {
-    private static final Logger LOG = FencingWatchdog.LOG;
-    private static final ByteBuffer KEEPALIVE = ByteBuffer.wrap(new byte[] {0}).asReadOnlyBuffer();
-    private static final ByteBuffer MAGIC_CLOSE = ByteBuffer.wrap(new byte[] {'V'}).asReadOnlyBuffer();
-
-    private final Path path;
-    private final boolean required;
-    private FileChannel channel;
-    private boolean openFailed;
-
-    /** {@code required} only raises the level of the log line when it cannot be opened. */
-    public WatchdogDevice(Path path, boolean required) {
-        this.path = path;
-        this.required = required;
-    }
-
-    public synchronized boolean isOpen() {
-        return channel != null;
-    }
-
-    @Override
-    public synchronized void keepalive() {
-        if (channel == null) {
-            try {
-                channel = FileChannel.open(path, StandardOpenOption.WRITE);
-                openFailed = false;
-                OptionalInt timeout = probe(path).timeoutSeconds();
-                LOG.info("opened the watchdog device " + path + (timeout.isPresent()
-                        ? " (timeout " + timeout.getAsInt() + " s)" : "") + ": if this watchdog stops keeping it "
-                        + "alive, the kernel resets the machine");
-            } catch (IOException | UnsupportedOperationException e) {
-                if (!openFailed) {
-                    openFailed = true;
-                    LOG.log(required ? Level.SEVERE : Level.WARNING, "cannot open the watchdog device " + path + " ("
-                            + e + "): fencing relies on this watchdog process alone");
-                }
-                return;
-            }
-        }
-        try {
-            channel.write(KEEPALIVE.duplicate());
-        } catch (IOException e) {
-            LOG.severe("cannot keep the watchdog device " + path + " alive: " + e.getMessage());
-        }
-    }
-
-    @Override
-    public synchronized void disable() {
-        openFailed = false;
-        if (channel == null) {
-            return;
-        }
-        try {
-            channel.write(MAGIC_CLOSE.duplicate());
-            LOG.info("stopped the watchdog device " + path);
-        } catch (IOException e) {
-            LOG.severe("cannot stop the watchdog device " + path + " (" + e.getMessage()
-                    + "): the kernel may reset the machine");
-        } finally {
-            closeQuietly();
-        }
-    }
-
-    @Override
-    public synchronized void abandon() {
-        if (channel != null) {
-            LOG.severe("leaving the watchdog device " + path + " without keep-alives: the kernel resets the machine "
-                    + "when its timeout runs out");
-        }
-    }
-
-    private void closeQuietly() {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            // closed either way
-        }
-        channel = null;
+public final class WatchdogDevice {
+    private WatchdogDevice() {
     }
 
     // ------------------------------------------------------------------ probing (no open: that would start it)

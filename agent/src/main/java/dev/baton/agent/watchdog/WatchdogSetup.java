@@ -2,7 +2,6 @@ package dev.baton.agent.watchdog;
 
 import dev.baton.config.BatonConfig;
 import dev.baton.config.WatchdogConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +14,8 @@ import java.util.logging.Logger;
 /**
  * Builds the agent's fencing watchdog from the configuration.
  *
- * <p>The process watchdog is always on: it costs one small JVM (about 60 MB) on the primary only,
- * and without it a stopped or killed agent leaves a writable primary behind. {@code watchdog.mode}
+ * <p>The process watchdog is always on: it costs one small perl process (about 5 MB, see
+ * {@link WatchdogScript}) on the primary only, and without it a stopped or killed agent leaves a writable primary behind. {@code watchdog.mode}
  * decides only about the Linux watchdog device ({@code watchdog.device}) on top of it:
  * <ul>
  *   <li>{@code off}: no device;</li>
@@ -29,22 +28,18 @@ import java.util.logging.Logger;
  * signal to the agent's process group (SIGSTOP, Ctrl-C) does not reach it; without setsid,
  * {@code required} refuses to start and the other modes warn. With {@code watchdog.service_socket}
  * the agent starts no child: it connects to the watchdog running as a service of its own
- * ({@link WatchdogService}, deploy/systemd/baton-watchdog.service), out of the agent's cgroup too.
+ * (the same script with {@code --listen}, deploy/systemd/baton-watchdog.service), out of the
+ * agent's cgroup too.
  */
 public final class WatchdogSetup {
     private static final Logger LOG = Logger.getLogger(WatchdogSetup.class.getName());
-
-    /** Small and quick to start: the child only reads lines and waits. */
-    static final List<String> JVM_OPTIONS = List.of("-Xms8m", "-Xmx32m", "-Xss512k", "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=8m",
-            "-XX:MaxMetaspaceSize=32m", "-XX:-UsePerfData");
 
     private WatchdogSetup() {
     }
 
     /**
-     * The watchdog of an agent running in this JVM: {@code java -cp <this class path>
-     * dev.baton.agent.watchdog.WatchdogMain --data-dir DIR --name NAME [--device PATH]}.
+     * The watchdog of an agent running in this JVM: {@code setsid -w perl SCRIPT --data-dir DIR
+     * --name NAME [--device PATH]}, the script located ({@link WatchdogScript#locate}) at each start.
      *
      * @throws IllegalArgumentException watchdog.mode is required and watchdog.device is not usable
      */
@@ -65,11 +60,22 @@ public final class WatchdogSetup {
                 }
                 LOG.warning("watchdog: " + problem);
             }
-            List<String> command = command(javaBinary(), System.getProperty("java.class.path"), new WatchdogMain.Options(
-                    config.postgresql().dataDir().toAbsolutePath(), config.name(), device, "required".equals(wd.mode())));
+            Optional<Path> perl = WatchdogScript.findOnPath("perl", System.getenv("PATH"));
+            String noPerl = perlProblem(wd, perl);
+            if (noPerl != null) {
+                if ("required".equals(wd.mode())) {
+                    throw new IllegalArgumentException("watchdog.mode " + noPerl);
+                }
+                LOG.severe("watchdog: " + noPerl);
+            }
+            WatchdogScript.Options options = new WatchdogScript.Options(config.postgresql().dataDir().toAbsolutePath(),
+                    config.name(), device, "required".equals(wd.mode()));
+            Path perlBinary = perl.orElse(Path.of("perl"));
+            Path scriptDir = scriptDir(config);
             Map<String, String> env = config.log() != null && "json".equalsIgnoreCase(config.log().format())
                     ? Map.of("BATON_LOG_FORMAT", "json") : Map.of();
-            watchdog = ProcessWatchdog.of(inNewSession(setsid, command), env, ticker);
+            watchdog = ProcessWatchdog.of(() -> inNewSession(setsid,
+                    WatchdogScript.command(perlBinary, WatchdogScript.locate(scriptDir), options)), env, ticker);
         }
         if (device != null) {
             // The cluster's ttl changed: the device's own timeout is checked against the new one.
@@ -85,7 +91,7 @@ public final class WatchdogSetup {
      *
      * @throws IllegalArgumentException no socket, or mode required and the device is not usable
      */
-    public static WatchdogMain.Options serviceOptions(BatonConfig config, Path listen) {
+    public static WatchdogScript.Options serviceOptions(BatonConfig config, Path listen) {
         WatchdogConfig wd = config.watchdog();
         Path socket = listen != null ? listen : wd.serviceSocket() == null ? null : Path.of(wd.serviceSocket());
         if (socket == null) {
@@ -93,7 +99,7 @@ public final class WatchdogSetup {
                     + "the watchdog service needs the socket the agent connects to");
         }
         Path device = device(wd, config.bootstrap().dcs().timing().adjusted().timing().ttl());
-        return new WatchdogMain.Options(config.postgresql().dataDir().toAbsolutePath(), config.name(), device,
+        return new WatchdogScript.Options(config.postgresql().dataDir().toAbsolutePath(), config.name(), device,
                 "required".equals(wd.mode()), socket);
     }
 
@@ -113,19 +119,7 @@ public final class WatchdogSetup {
 
     /** The first executable {@code setsid} in {@code path} (a PATH value), if any. */
     public static Optional<Path> findSetsid(String path) {
-        if (path == null) {
-            return Optional.empty();
-        }
-        for (String dir : path.split(":")) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path p = Path.of(dir, "setsid");
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
+        return WatchdogScript.findOnPath("setsid", path);
     }
 
     /**
@@ -142,14 +136,26 @@ public final class WatchdogSetup {
                 + "run the watchdog as its own service (watchdog.service_socket, deploy/systemd/baton-watchdog.service)";
     }
 
-    /** {@code java <small JVM options> -cp <classPath> WatchdogMain <options>}. */
-    static List<String> command(String java, String classPath, WatchdogMain.Options options) {
-        List<String> c = new ArrayList<>();
-        c.add(java);
-        c.addAll(JVM_OPTIONS);
-        c.addAll(List.of("-cp", classPath, WatchdogMain.class.getName()));
-        c.addAll(options.toArgs());
-        return c;
+    /**
+     * Where the agent keeps its private copy of the script when the installed one is not there:
+     * {@code .baton-watchdog_<name>} (mode 0700) beside the pgpass file, which the agent writes
+     * too (by default beside the data directory).
+     */
+    static Path scriptDir(BatonConfig config) {
+        Path pgpass = config.postgresql().pgpass().toAbsolutePath();
+        Path parent = pgpass.getParent() != null ? pgpass.getParent()
+                : config.postgresql().dataDir().toAbsolutePath().getParent();
+        return parent.resolve(".baton-watchdog_" + config.name().replaceAll("[^A-Za-z0-9._-]", "_"));
+    }
+
+    /** Why the watchdog process cannot start (after the key name), or null: perl is on PATH, or a service is used. */
+    public static String perlProblem(WatchdogConfig wd, Optional<Path> perl) {
+        if (wd.serviceSocket() != null || perl.isPresent()) {
+            return null;
+        }
+        return ("required".equals(wd.mode()) ? "is required, but " : "")
+                + "perl is not on PATH: the fencing watchdog process (a perl script) cannot start, so if this agent "
+                + "stops, nothing outside it stops postgres. Install perl (the postgresql packages depend on it)";
     }
 
     /**
@@ -205,13 +211,5 @@ public final class WatchdogSetup {
         return "is required, but watchdog.device " + device + " " + probe.problem() + ": this node must not become "
                 + "the primary without it. Load a watchdog driver (e.g. modprobe softdog), give this user write "
                 + "access to the device, or set watchdog.mode to automatic or off";
-    }
-
-    private static String javaBinary() {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        if (Files.isExecutable(java)) {
-            return java.toString();
-        }
-        return ProcessHandle.current().info().command().orElse("java");
     }
 }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Linux watchdog device path against the kernel's {@code softdog}: the watchdog opens
+ * The Linux watchdog device path against the kernel's {@code softdog}: the watchdog script opens
  * {@code /dev/watchdog} (starting the kernel's timer) on an arm, keeps it alive, and stops it with
  * the magic close on disarm and on exit. The timer is never left to expire.
  *
@@ -89,34 +89,26 @@ class SoftdogIT {
     }
 
     @Test
-    void armKeepsTheTimerAliveAndDisarmStopsIt() {
-        WatchdogDevice device = new WatchdogDevice(DEVICE, true);
-        FencingWatchdog watchdog = new FencingWatchdog(System::nanoTime, () -> true, device);
-        try {
-            watchdog.line("arm 60000");
-            assertTrue(device.isOpen(), "opened on the first arm");
-            assertState("active");
-            watchdog.line("arm 60000");
-            watchdog.line("disarm");
-            assertFalse(device.isOpen(), "closed with the magic character on disarm");
-            assertState("inactive");
-        } finally {
-            device.disable();
-        }
-    }
-
-    @Test
     void theWatchdogProcessDrivesTheDeviceAndStopsItOnExit() throws Exception {
         Path data = Files.createDirectories(tmp.resolve("data"));
         Path log = tmp.resolve("watchdog.log");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(WatchdogSetup.command(java, System.getProperty("java.class.path"),
-                new WatchdogMain.Options(data, "softdog-it", DEVICE, true)))
+        Path perl = WatchdogScript.findOnPath("perl", System.getenv("PATH")).orElse(Path.of("/usr/bin/perl"));
+        Path script = WatchdogScript.extract(tmp.resolve("private"), WatchdogScript.content());
+        Process p = new ProcessBuilder(WatchdogScript.command(perl, script,
+                new WatchdogScript.Options(data, "softdog-it", DEVICE, true)))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try (OutputStream in = p.getOutputStream()) {
             in.write("arm 60000\n".getBytes(StandardCharsets.US_ASCII));
             in.flush();
             Await.until("the watchdog process opened " + DEVICE, () -> read(log).contains("opened the watchdog device"));
+            assertState("active");
+            in.write("arm 60000\ndisarm\n".getBytes(StandardCharsets.US_ASCII));
+            in.flush();
+            Await.until("the watchdog process stopped " + DEVICE, () -> read(log).contains("stopped the watchdog device"));
+            assertState("inactive");
+            in.write("arm 60000\n".getBytes(StandardCharsets.US_ASCII));
+            in.flush();
+            Await.until("opened again", () -> read(log).split("opened the watchdog device", -1).length == 3);
             assertState("active");
             in.write("exit\n".getBytes(StandardCharsets.US_ASCII));
             in.flush();

@@ -1,8 +1,6 @@
 package dev.baton.agent.watchdog;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,48 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.baton.config.WatchdogConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The device protocol against a plain file standing in for /dev/watchdog, and the mode rules. */
+/** The mode rules and the device's timeout check (the device protocol itself: WatchdogScriptTest). */
 class WatchdogDeviceTest {
     @TempDir
     Path tmp;
-
-    @Test
-    void keepalivesWhileArmedThenTheMagicCloseOnDisable() throws Exception {
-        Path dev = Files.createFile(tmp.resolve("watchdog"));
-        WatchdogDevice d = new WatchdogDevice(dev, false);
-        d.keepalive();
-        assertTrue(d.isOpen());
-        d.keepalive();
-        d.disable();
-        assertFalse(d.isOpen());
-        assertArrayEquals(new byte[] {0, 0, 'V'}, Files.readAllBytes(dev));
-        d.disable();
-        assertArrayEquals(new byte[] {0, 0, 'V'}, Files.readAllBytes(dev), "disabling twice writes nothing");
-    }
-
-    @Test
-    void abandoningLeavesItOpenWithoutTheMagicClose() throws Exception {
-        Path dev = Files.createFile(tmp.resolve("watchdog"));
-        WatchdogDevice d = new WatchdogDevice(dev, false);
-        d.keepalive();
-        d.abandon();
-        assertTrue(d.isOpen());
-        assertArrayEquals(new byte[] {0}, Files.readAllBytes(dev));
-    }
-
-    @Test
-    void aMissingDeviceIsNeverCreatedAndNeverThrows() {
-        Path dev = tmp.resolve("absent");
-        WatchdogDevice d = new WatchdogDevice(dev, true);
-        d.keepalive();
-        d.keepalive();
-        d.disable();
-        assertFalse(Files.exists(dev));
-    }
 
     @Test
     void modeOffUsesNoDevice() throws Exception {
@@ -74,20 +37,6 @@ class WatchdogDeviceTest {
         assertTrue(e.getMessage().contains("watchdog.device " + absent + " does not exist"), e.getMessage());
         Path dev = Files.createFile(tmp.resolve("watchdog"));
         assertEquals(dev, WatchdogSetup.device(new WatchdogConfig("required", dev.toString(), 5), 10));
-    }
-
-    @Test
-    void theChildCommandLineStartsWatchdogMainOfTheAgentModule() {
-        List<String> c = WatchdogSetup.command("/jdk/bin/java", "a.jar:b.jar",
-                new WatchdogMain.Options(Path.of("/data"), "node1", Path.of("/dev/watchdog"), true));
-        assertEquals("/jdk/bin/java", c.get(0));
-        assertEquals(List.of("-cp", "a.jar:b.jar", "dev.baton.agent.watchdog.WatchdogMain", "--data-dir", "/data",
-                "--name", "node1", "--device", "/dev/watchdog", "--device-required"),
-                c.subList(1 + WatchdogSetup.JVM_OPTIONS.size(), c.size()));
-        List<String> noDevice = WatchdogSetup.command("java", "cp",
-                new WatchdogMain.Options(Path.of("/data"), "n", null, true));
-        assertFalse(noDevice.contains("--device"));
-        assertFalse(noDevice.contains("--device-required"));
     }
 
     @Test

@@ -33,8 +33,8 @@ class WatchdogSetupTest {
 
     @Test
     void theChildRunsUnderSetsidWhenThereIsOne() {
-        List<String> command = List.of("java", "-cp", "x", WatchdogMain.class.getName());
-        assertEquals(List.of("/usr/bin/setsid", "-w", "java", "-cp", "x", WatchdogMain.class.getName()),
+        List<String> command = List.of("/usr/bin/perl", "/x/baton-watchdog.pl", "--data-dir", "/d");
+        assertEquals(List.of("/usr/bin/setsid", "-w", "/usr/bin/perl", "/x/baton-watchdog.pl", "--data-dir", "/d"),
                 WatchdogSetup.inNewSession(Optional.of(Path.of("/usr/bin/setsid")), command));
         assertEquals(command, WatchdogSetup.inNewSession(Optional.empty(), command));
     }
@@ -51,5 +51,19 @@ class WatchdogSetupTest {
                 Optional.of(Path.of("/usr/bin/setsid"))));
         assertNull(WatchdogSetup.setsidProblem(new WatchdogConfig("required", "/dev/watchdog", 5,
                 "/run/baton/watchdog.sock"), none), "the service needs no setsid: no child is started");
+    }
+
+    @Test
+    void withoutPerlRequiredFailsClosedAndTheOtherModesAreTold() {
+        Optional<Path> none = Optional.empty();
+        String required = WatchdogSetup.perlProblem(new WatchdogConfig("required", "/dev/watchdog", 5), none);
+        assertTrue(required.startsWith("is required, but perl is not on PATH: the fencing watchdog process (a perl "
+                + "script) cannot start"), required);
+        String automatic = WatchdogSetup.perlProblem(new WatchdogConfig("automatic", "/dev/watchdog", 5), none);
+        assertTrue(automatic.startsWith("perl is not on PATH"), automatic);
+        assertNull(WatchdogSetup.perlProblem(new WatchdogConfig("required", "/dev/watchdog", 5),
+                Optional.of(Path.of("/usr/bin/perl"))));
+        assertNull(WatchdogSetup.perlProblem(new WatchdogConfig("required", "/dev/watchdog", 5,
+                "/run/baton/watchdog.sock"), none), "the service's unit runs perl itself");
     }
 }
