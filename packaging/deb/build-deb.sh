@@ -36,6 +36,8 @@ install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/baton" "$root/usr/lib
 
 install -m 0755 "$here/baton" "$root/usr/bin/baton"
 install -m 0644 "$jar" "$root/usr/share/baton/baton.jar"
+# The agent's JVM options, read by the launcher for `baton agent` (java @FILE).
+install -m 0644 "$top/deploy/baton-agent.jvmopts" "$root/usr/share/baton/baton-agent.jvmopts"
 # deploy/baton.example.yml without bin_dir: the agent finds the installed PostgreSQL, whichever
 # major version the Depends brought in.
 sed -e 's|^  bin_dir: /usr/lib/postgresql/[0-9]*/bin$|  #bin_dir: /usr/lib/postgresql/16/bin|' \
@@ -49,6 +51,7 @@ chmod 0644 "$root/etc/baton/baton.example.yml"
 for unit in baton.service baton-watchdog.service; do
   sed -e 's|/usr/local/bin/baton|/usr/bin/baton|g' \
       -e 's|/usr/local/lib/baton/baton.jar|/usr/share/baton/baton.jar|g' \
+      -e 's|/usr/local/lib/baton/baton-agent.jvmopts|/usr/share/baton/baton-agent.jvmopts|g' \
       -e 's|^Documentation=.*|Documentation=file:///usr/share/doc/baton/install.md|' \
       -e 's|(see deploy/README.md)|(see /usr/share/doc/baton/install.md)|' \
       -e '/^#   install -m 0644 baton.service \/etc\/systemd\/system\/baton.service$/d' \
