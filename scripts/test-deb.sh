@@ -84,7 +84,7 @@ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommend
   || { cat "$lint_dir/apt.err" >&2; fail "apt-get install"; }
 
 # --- 3. the installed files -----------------------------------------------------------------
-for f in /usr/bin/baton /usr/share/baton/baton.jar /usr/share/baton/baton-watchdog /usr/lib/systemd/system/baton.service \
+for f in /usr/bin/baton /usr/share/baton/baton.jar /usr/share/baton/baton-watchdog /usr/share/baton/baton-agent.jvmopts /usr/lib/systemd/system/baton.service \
          /usr/lib/systemd/system/baton-watchdog.service /etc/baton/baton.example.yml \
          /usr/share/doc/baton/copyright /usr/share/man/man1/baton.1.gz; do
   [ -f "$f" ] || fail "$f not installed"

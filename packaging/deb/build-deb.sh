@@ -40,6 +40,8 @@ install -m 0644 "$jar" "$root/usr/share/baton/baton.jar"
 # runs this copy too when it is the same as the one in its jar.
 install -m 0755 "$top/agent/src/main/resources/dev/baton/agent/watchdog/baton-watchdog.pl" \
   "$root/usr/share/baton/baton-watchdog"
+# The agent's JVM options, read by the launcher for `baton agent` (java @FILE).
+install -m 0644 "$top/deploy/baton-agent.jvmopts" "$root/usr/share/baton/baton-agent.jvmopts"
 # deploy/baton.example.yml without bin_dir: the agent finds the installed PostgreSQL, whichever
 # major version the Depends brought in.
 sed -e 's|^  bin_dir: /usr/lib/postgresql/[0-9]*/bin$|  #bin_dir: /usr/lib/postgresql/16/bin|' \
@@ -55,6 +57,7 @@ for unit in baton.service baton-watchdog.service; do
       -e 's|/usr/local/bin/baton|/usr/bin/baton|g' \
       -e 's|/usr/local/lib/baton/baton.jar|/usr/share/baton/baton.jar|g' \
       -e 's|/usr/local/lib/baton/baton-watchdog|/usr/share/baton/baton-watchdog|g' \
+      -e 's|/usr/local/lib/baton/baton-agent.jvmopts|/usr/share/baton/baton-agent.jvmopts|g' \
       -e 's|^Documentation=.*|Documentation=file:///usr/share/doc/baton/install.md|' \
       -e 's|(see deploy/README.md)|(see /usr/share/doc/baton/install.md)|' \
       -e '/^#   install -m 0644 baton.service \/etc\/systemd\/system\/baton.service$/d' \

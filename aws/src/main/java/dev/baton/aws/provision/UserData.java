@@ -2,6 +2,7 @@ package dev.baton.aws.provision;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.baton.agent.AgentJvmOptions;
 import dev.baton.config.tls.CertificateAuthority;
 import dev.baton.config.tls.Pem;
 import java.io.IOException;
@@ -213,6 +214,7 @@ public final class UserData {
             b.put("CA_KEY_FILE", key);
         }
         b.put("BATON_SERVICE", unit());
+        b.put("AGENT_JVM_OPTIONS", AgentJvmOptions.options());
         b.put("BATON_FETCH", fetch(m));
         b.put("SECRETS_FETCH", ssm ? secretsFetch(m) : List.of());
         if (m.backup() == null) {

@@ -62,6 +62,9 @@ class UserDataTest {
         assertEquals(Files.readString(repo("deploy/systemd/baton.service")).lines().filter(l -> !l.startsWith("#"))
                 .toList(), unit.lines().toList(), "the unit is deploy/systemd/baton.service without its comments");
         assertTrue(unit.contains("KillMode=process\n"), unit);
+        assertEquals(dev.baton.agent.AgentJvmOptions.options(),
+                UserData.file(text, "/usr/local/lib/baton/baton-agent.jvmopts").lines().toList(),
+                "the agent's JVM options are deploy/baton-agent.jvmopts without its comments");
         assertNull(UserData.file(text, "/etc/default/etcd"), "no etcd of its own");
         String install = UserData.file(text, "/usr/local/sbin/baton-install");
         assertTrue(install.contains("apt-get install -y postgresql-15\n"), install);

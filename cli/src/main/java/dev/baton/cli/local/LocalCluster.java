@@ -1,6 +1,7 @@
 package dev.baton.cli.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.agent.AgentJvmOptions;
 import dev.baton.agent.client.AgentClient;
 import dev.baton.agent.client.ClientSetupException;
 import dev.baton.agent.client.RestClientSettings;
@@ -728,10 +729,10 @@ public final class LocalCluster implements AutoCloseable {
                 return;
             }
             String java = ProcessHandle.current().info().command().orElse("java");
-            // The launcher's agent options (bin/baton) with a smaller heap ceiling: see docs/performance.md, Footprint.
-            List<String> command = new ArrayList<>(List.of(java, "-Xms16m", "-Xmx128m", "-XX:+UseSerialGC",
-                    "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:TieredStopAtLevel=1",
-                    "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=128m", "-Xss512k", "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Baton",
+            // The launchers' agent options (deploy/baton-agent.jvmopts): see docs/performance.md, Footprint.
+            List<String> command = new ArrayList<>(List.of(java));
+            command.addAll(AgentJvmOptions.options());
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.baton.cli.Baton",
                     "agent", "-c", config().toString()));
             // SIGHUP as under systemd: a JVM started with SIGHUP ignored (a test run under nohup)
             // cannot handle it, and the agent's SIGHUP reload would never run.
@@ -743,6 +744,7 @@ public final class LocalCluster implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(agentLog().toFile()));
+            pb.environment().putAll(AgentJvmOptions.ENVIRONMENT);
             pb.environment().putAll(options.env());
             agent = pb.start();
         }
