@@ -190,7 +190,7 @@ public final class Baton implements Runnable {
 
     /** As above, saying whether {@code in} is interactive (a terminal a person answers on). */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err, InputStream in, boolean interactive) {
-        return commandLine(out, err, in, interactive, c -> true, null);
+        return commandLine(null, out, err, in, interactive, c -> true, null);
     }
 
     /**
@@ -201,9 +201,21 @@ public final class Baton implements Runnable {
      * that went otherwise than {@link #commandsRun}'s) runs {@code args} on the full command line.
      */
     static CommandLine commandLine(String[] args, PrintWriter out, PrintWriter err) {
-        Set<String> run = commandsRun(args);
-        return commandLine(out, err, System.in, System.console() != null, c -> run.contains(name(c)),
-                () -> commandLine(out, err).execute(args));
+        java.util.concurrent.Callable<Integer> fullRun = () -> commandLine(out, err).execute(args);
+        // One tree: the stand-ins find the command, then the commands run replace theirs, in place.
+        CommandLine cl = standIns(new Baton(), fullRun);
+        Set<String> run = commandsRun(cl, args);
+        return commandLine(cl, out, err, System.in, System.console() != null, c -> run.contains(name(c)), fullRun);
+    }
+
+    /** {@code root} with every command as a stand-in that runs {@code run}. */
+    private static CommandLine standIns(Baton root, java.util.concurrent.Callable<Integer> run) {
+        CommandLine cl = new CommandLine(root);
+        for (Class<?> c : COMMANDS) {
+            CommandSpec standIn = standIn(c, run);
+            cl.addSubcommand(standIn.name(), standIn);
+        }
+        return cl;
     }
 
     /**
@@ -213,17 +225,13 @@ public final class Baton implements Runnable {
      * full command line then reports them).
      */
     static Set<String> commandsRun(String[] args) {
-        CommandLine probe = new CommandLine(new Baton());
-        for (Class<?> c : COMMANDS) {
-            CommandSpec standIn = standIn(c, () -> 0);
-            standIn.parser().unmatchedOptionsArePositionalParams(true);
-            standIn.addPositional(CommandLine.Model.PositionalParamSpec.builder().index("0..*").arity("0..*")
-                    .type(String[].class).build());
-            probe.addSubcommand(standIn.name(), standIn);
-        }
+        return commandsRun(standIns(new Baton(), () -> 0), args);
+    }
+
+    private static Set<String> commandsRun(CommandLine standIns, String[] args) {
         CommandLine.ParseResult parsed;
         try {
-            parsed = probe.parseArgs(args);
+            parsed = standIns.parseArgs(args);
         } catch (CommandLine.ParameterException e) {
             Set<String> all = new HashSet<>();
             COMMANDS.forEach(c -> all.add(name(c)));
@@ -237,7 +245,7 @@ public final class Baton implements Runnable {
                 String[] words = command.matchedPositional(0).getValue();
                 if (words.length > 0) {
                     String word = words[0];
-                    probe.getSubcommands().values().stream()
+                    standIns.getSubcommands().values().stream()
                             .filter(sub -> sub.getCommandSpec().names().contains(word))
                             .forEach(sub -> run.add(sub.getCommandName()));
                 }
@@ -251,30 +259,42 @@ public final class Baton implements Runnable {
         return command.getAnnotation(Command.class).name();
     }
 
-    /** A command with {@code command}'s names and description that runs {@code run}. */
+    /**
+     * A command with {@code command}'s names and description that takes any arguments and runs
+     * {@code run}.
+     */
     private static CommandSpec standIn(Class<?> command, java.util.concurrent.Callable<Integer> run) {
         Command a = command.getAnnotation(Command.class);
         CommandSpec spec = CommandSpec.wrapWithoutInspection(run);
         spec.name(a.name()).aliases(a.aliases());
         spec.usageMessage().description(a.description()).header(a.header()).hidden(a.hidden());
+        spec.parser().unmatchedOptionsArePositionalParams(true);
+        spec.addPositional(CommandLine.Model.PositionalParamSpec.builder().index("0..*").arity("0..*")
+                .type(String[].class).build());
         return spec;
     }
 
     /**
      * The command line with the commands {@code full} accepts built in full, the others stand-ins
-     * that run {@code standInRun}.
+     * that run {@code standInRun}: {@code cl} when given (its stand-ins are kept, in their order),
+     * else a new one.
      */
-    private static CommandLine commandLine(PrintWriter out, PrintWriter err, InputStream in, boolean interactive,
-                                           Predicate<Class<?>> full, java.util.concurrent.Callable<Integer> standInRun) {
-        Baton root = new Baton();
-        root.input = new Input(in, interactive);
-        CommandLine cl = new CommandLine(root);
+    private static CommandLine commandLine(CommandLine given, PrintWriter out, PrintWriter err, InputStream in,
+                                           boolean interactive, Predicate<Class<?>> full,
+                                           java.util.concurrent.Callable<Integer> standInRun) {
+        CommandLine cl = given != null ? given : new CommandLine(new Baton());
+        ((Baton) cl.getCommand()).input = new Input(in, interactive);
+        java.util.Map<String, CommandLine> standIns = new java.util.HashMap<>(cl.getSubcommands());
+        standIns.keySet().forEach(name -> cl.getCommandSpec().removeSubcommand(name));
         for (Class<?> c : COMMANDS) {
-            if (full.test(c)) {
+            CommandLine standIn = standIns.get(name(c));
+            if (full.test(c) || standInRun == null) {
                 cl.addSubcommand(new CommandLine(c));
+            } else if (standIn != null) {
+                cl.addSubcommand(standIn.getCommandName(), standIn);
             } else {
-                CommandSpec standIn = standIn(c, standInRun);
-                cl.addSubcommand(standIn.name(), standIn);
+                CommandSpec spec = standIn(c, standInRun);
+                cl.addSubcommand(spec.name(), spec);
             }
         }
         cl.setOut(out);
