@@ -157,12 +157,16 @@ measure() {
 
   say "$name: baton list / patronictl list, $list_runs runs each"
   local bl=() pl=()
+  # patronictl 3.0.2 knows no etcd3:// in -d ("Unknown dcs scheme": it fails at once), so it
+  # reads a configuration file naming the etcd3 host, as an operator's would.
+  printf 'scope: %s\nnamespace: /service/\netcd3:\n  hosts: %s\n' "$SCOPE" "${ETCD#http://}" > "$out/$name.patronictl.yml"
   for ((i = 0; i < list_runs; i++)); do
     t0="$(now)"; "${LIST[@]}" > "$out/$name.list.txt" 2>&1 || true; t1="$(now)"
     bl+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')")
     if command -v patronictl >/dev/null 2>&1; then
-      t0="$(now)"; patronictl -d "etcd3://${ETCD#http://}" list "$SCOPE" > "$out/$name.patronictl.txt" 2>&1 || true; t1="$(now)"
+      t0="$(now)"; patronictl -c "$out/$name.patronictl.yml" list "$SCOPE" > "$out/$name.patronictl.txt" 2>&1 || true; t1="$(now)"
       pl+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')")
+      grep -q 'Member' "$out/$name.patronictl.txt" || say "$name: patronictl list printed no table: $(head -c 200 "$out/$name.patronictl.txt")"
     fi
   done
   local blm plm="-"; blm="$(printf '%s\n' "${bl[@]}" | median)"

@@ -86,9 +86,14 @@ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommend
 # --- 3. the installed files -----------------------------------------------------------------
 for f in /usr/bin/baton /usr/share/baton/baton.jar /usr/share/baton/baton-watchdog /usr/share/baton/baton-agent.jvmopts /usr/lib/systemd/system/baton.service \
          /usr/lib/systemd/system/baton-watchdog.service /etc/baton/baton.example.yml \
-         /usr/share/doc/baton/copyright /usr/share/man/man1/baton.1.gz; do
+         /usr/share/doc/baton/copyright /usr/share/man/man1/baton.1.gz /usr/lib/baton/cds-archive; do
   [ -f "$f" ] || fail "$f not installed"
 done
+# The command line's class-data sharing archive, written by the postinst for the installed java.
+[ -s /var/cache/baton/baton.jsa ] || fail "the postinst wrote no /var/cache/baton/baton.jsa"
+java -Xshare:on -XX:SharedArchiveFile=/var/cache/baton/baton.jsa -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+  -Xss512k -Xmx256m -XX:-UsePerfData -jar /usr/share/baton/baton.jar --version >/dev/null \
+  || fail "java cannot map /var/cache/baton/baton.jsa"
 dpkg-query -W -f='${Conffiles}\n' baton | grep -q '^ /etc/baton/baton.example.yml ' \
   || fail "/etc/baton/baton.example.yml is not a conffile"
 [ "$(stat -c '%U:%G %a' /etc/baton)" = "postgres:postgres 700" ] \
@@ -106,9 +111,18 @@ fi
 
 as_user() { local u="$1"; shift; runuser -u "$u" -- env -i PATH=/usr/bin:/bin HOME=/tmp LANG=C.UTF-8 "$@"; }
 log "baton --version (as nobody)"
-out="$(cd / && as_user nobody baton --version)" || fail "baton --version: exit $?"
+out="$(cd / && as_user nobody baton --version 2>"$lint_dir/version.err")" || fail "baton --version: exit $?"
 expected="baton ${version//\~/-}"
 [ "$out" = "$expected" ] || fail "baton --version printed '$out', expected '$expected'"
+[ ! -s "$lint_dir/version.err" ] || fail "baton --version wrote to stderr: $(cat "$lint_dir/version.err")"
+# An archive the JVM cannot use (here: written for another jar) is ignored without a word.
+cp /var/cache/baton/baton.jsa "$lint_dir/baton.jsa.saved"
+cp /usr/share/baton/baton.jar "$lint_dir/other.jar"
+chmod 0644 "$lint_dir/other.jar"
+/usr/lib/baton/cds-archive "$lint_dir/other.jar" /var/cache/baton/baton.jsa >/dev/null
+out="$(cd / && as_user nobody baton --version 2>&1)" || fail "baton --version with a mismatched archive: exit $?"
+[ "$out" = "$expected" ] || fail "baton --version with a mismatched archive printed '$out'"
+cp "$lint_dir/baton.jsa.saved" /var/cache/baton/baton.jsa
 
 log "baton agent --validate-config -c /etc/baton/baton.example.yml (as postgres)"
 # The example turns TLS on with certificates in /etc/baton/tls, which an operator makes with
@@ -141,7 +155,8 @@ grep -q '^# edited by test-deb.sh$' /etc/baton/baton.example.yml || fail "the up
 log "apt-get purge baton"
 env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq $unsafe_io baton >/dev/null || fail "apt-get purge"
 ! dpkg -s baton >/dev/null 2>&1 || fail "baton still installed after purge"
-for f in /usr/bin/baton /usr/share/baton /usr/lib/systemd/system/baton.service /etc/baton/baton.example.yml; do
+for f in /usr/bin/baton /usr/share/baton /usr/lib/systemd/system/baton.service /etc/baton/baton.example.yml \
+         /usr/lib/baton /var/cache/baton; do
   [ ! -e "$f" ] || fail "$f left after purge"
 done
 ! dpkg-statoverride --list /etc/baton >/dev/null 2>&1 || fail "the statoverride of /etc/baton left after purge"

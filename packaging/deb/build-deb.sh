@@ -42,6 +42,10 @@ install -m 0755 "$top/agent/src/main/resources/dev/baton/agent/watchdog/baton-wa
   "$root/usr/share/baton/baton-watchdog"
 # The agent's JVM options, read by the launcher for `baton agent` (java @FILE).
 install -m 0644 "$top/deploy/baton-agent.jvmopts" "$root/usr/share/baton/baton-agent.jvmopts"
+# The postinst writes the command line's class-data sharing archive with it (a dynamic archive
+# is valid only for the jar at the path it was written for, and for the installed java).
+install -d "$root/usr/lib/baton"
+install -m 0755 "$top/packaging/cds-archive.sh" "$root/usr/lib/baton/cds-archive"
 # deploy/baton.example.yml without bin_dir: the agent finds the installed PostgreSQL, whichever
 # major version the Depends brought in.
 sed -e 's|^  bin_dir: /usr/lib/postgresql/[0-9]*/bin$|  #bin_dir: /usr/lib/postgresql/16/bin|' \
@@ -86,6 +90,7 @@ chmod 0644 "$root/usr/share/doc/baton/changelog.gz" "$root/usr/share/man/man1/ba
 installed_size="$(du -sk --exclude=DEBIAN "$root" | cut -f1)"
 sed -e "s/@VERSION@/$version/" -e "s/@INSTALLED_SIZE@/$installed_size/" "$here/control.in" > "$root/DEBIAN/control"
 install -m 0644 "$here/conffiles" "$root/DEBIAN/conffiles"
+install -m 0644 "$here/triggers" "$root/DEBIAN/triggers"
 for script in postinst prerm postrm; do install -m 0755 "$here/$script" "$root/DEBIAN/$script"; done
 (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) \
   > "$root/DEBIAN/md5sums"

@@ -10,23 +10,33 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** The {@code baton} command line. */
 @Command(name = "baton", mixinStandardHelpOptions = true, versionProvider = Version.Provider.class,
         description = "PostgreSQL high availability on etcd.%n",
-        subcommands = {AgentCommand.class, ListCommand.class, TopologyCommand.class, SwitchoverCommand.class,
-                FailoverCommand.class, RestartCommand.class, ReloadCommand.class, ReinitCommand.class,
-                PauseCommand.class, ResumeCommand.class, PromoteClusterCommand.class, DemoteClusterCommand.class, ShowConfigCommand.class, EditConfigCommand.class, QueryCommand.class,
-                DsnCommand.class,
-                HistoryCommand.class, FlushCommand.class, RemoveCommand.class, DemoCommand.class, DrillCommand.class,
-                VersionCommand.class, WatchdogCommand.class, AwsCommand.class, CertsCommand.class, BackupCommand.class,
-                CommandLine.HelpCommand.class},
         footer = {"%nExit codes: 0 ok, 1 action failed or refused, 2 bad input.",
                 "Documentation: docs/ in the Baton source tree."})
 public final class Baton implements Runnable {
+
+    /**
+     * The commands, in the order {@code baton --help} lists them. Not in {@code @Command(subcommands)}:
+     * picocli would build (and instantiate) every one of them for each run, which was most of
+     * {@code baton list}'s start-up (see {@link #commandLine(String[], PrintWriter, PrintWriter)}).
+     */
+    static final List<Class<?>> COMMANDS = List.of(AgentCommand.class, ListCommand.class, TopologyCommand.class,
+            SwitchoverCommand.class, FailoverCommand.class, RestartCommand.class, ReloadCommand.class,
+            ReinitCommand.class, PauseCommand.class, ResumeCommand.class, PromoteClusterCommand.class,
+            DemoteClusterCommand.class, ShowConfigCommand.class, EditConfigCommand.class, QueryCommand.class,
+            DsnCommand.class, HistoryCommand.class, FlushCommand.class, RemoveCommand.class, DemoCommand.class,
+            DrillCommand.class, VersionCommand.class, WatchdogCommand.class, AwsCommand.class, CertsCommand.class,
+            BackupCommand.class, CommandLine.HelpCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -155,7 +165,7 @@ public final class Baton implements Runnable {
         Logging.configure(System.getenv("BATON_LOG_FORMAT"));
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        int code = commandLine(out, err).execute(args);
+        int code = commandLine(args, out, err).execute(args);
         // print() does not autoflush: without this a table printed last would be lost at exit.
         out.flush();
         err.flush();
@@ -180,13 +190,128 @@ public final class Baton implements Runnable {
 
     /** As above, saying whether {@code in} is interactive (a terminal a person answers on). */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err, InputStream in, boolean interactive) {
-        Baton root = new Baton();
-        root.input = new Input(in, interactive);
+        return commandLine(null, out, err, in, interactive, c -> true, null);
+    }
+
+    /**
+     * The command line for running {@code args} once (main): the same as {@link #commandLine(PrintWriter,
+     * PrintWriter)}, except that only the command {@code args} runs is built in full. Every other
+     * command is a stand-in with its name, aliases and description, enough for {@code baton --help}
+     * and picocli's "did you mean" on a misspelt command. A stand-in that runs after all (a parse
+     * that went otherwise than {@link #commandsRun}'s) runs {@code args} on the full command line.
+     */
+    static CommandLine commandLine(String[] args, PrintWriter out, PrintWriter err) {
+        java.util.concurrent.Callable<Integer> fullRun = () -> commandLine(out, err).execute(args);
+        // One tree: the stand-ins find the command, then the commands run replace theirs, in place.
+        CommandLine cl = standIns(new Baton(), fullRun);
+        Set<String> run = commandsRun(cl, args);
+        return commandLine(cl, out, err, System.in, System.console() != null, c -> run.contains(name(c)), fullRun);
+    }
+
+    /** {@code root} with every command as a stand-in that runs {@code run}. */
+    private static CommandLine standIns(Baton root, java.util.concurrent.Callable<Integer> run) {
         CommandLine cl = new CommandLine(root);
+        for (Class<?> c : COMMANDS) {
+            CommandSpec standIn = standIn(c, run);
+            cl.addSubcommand(standIn.name(), standIn);
+        }
+        return cl;
+    }
+
+    /**
+     * The names of the commands {@code args} runs, as picocli parses them with every command a
+     * stand-in that takes any arguments: the command, and for {@code help COMMAND} that command
+     * too. Empty when there is none; every command when the options before it do not parse (the
+     * full command line then reports them).
+     */
+    static Set<String> commandsRun(String[] args) {
+        return commandsRun(standIns(new Baton(), () -> 0), args);
+    }
+
+    private static Set<String> commandsRun(CommandLine standIns, String[] args) {
+        CommandLine.ParseResult parsed;
+        try {
+            parsed = standIns.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            Set<String> all = new HashSet<>();
+            COMMANDS.forEach(c -> all.add(name(c)));
+            return all;
+        }
+        Set<String> run = new HashSet<>();
+        if (parsed.hasSubcommand()) {
+            CommandLine.ParseResult command = parsed.subcommand();
+            run.add(command.commandSpec().name());
+            if (command.commandSpec().name().equals("help") && command.hasMatchedPositional(0)) {
+                String[] words = command.matchedPositional(0).getValue();
+                if (words.length > 0) {
+                    String word = words[0];
+                    standIns.getSubcommands().values().stream()
+                            .filter(sub -> sub.getCommandSpec().names().contains(word))
+                            .forEach(sub -> run.add(sub.getCommandName()));
+                }
+            }
+        }
+        return run;
+    }
+
+    /** A command's name, from its {@code @Command} annotation (read without instantiating the class). */
+    private static String name(Class<?> command) {
+        return command.getAnnotation(Command.class).name();
+    }
+
+    /**
+     * A command with {@code command}'s names and description that takes any arguments and runs
+     * {@code run}.
+     */
+    private static CommandSpec standIn(Class<?> command, java.util.concurrent.Callable<Integer> run) {
+        Command a = command.getAnnotation(Command.class);
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(run);
+        spec.name(a.name()).aliases(a.aliases());
+        spec.usageMessage().description(a.description()).header(a.header()).hidden(a.hidden());
+        spec.parser().unmatchedOptionsArePositionalParams(true);
+        spec.addPositional(CommandLine.Model.PositionalParamSpec.builder().index("0..*").arity("0..*")
+                .type(String[].class).build());
+        return spec;
+    }
+
+    /**
+     * The command line with the commands {@code full} accepts built in full, the others stand-ins
+     * that run {@code standInRun}: {@code cl} when given (its stand-ins are kept, in their order),
+     * else a new one.
+     */
+    private static CommandLine commandLine(CommandLine given, PrintWriter out, PrintWriter err, InputStream in,
+                                           boolean interactive, Predicate<Class<?>> full,
+                                           java.util.concurrent.Callable<Integer> standInRun) {
+        CommandLine cl = given != null ? given : new CommandLine(new Baton());
+        ((Baton) cl.getCommand()).input = new Input(in, interactive);
+        java.util.Map<String, CommandLine> standIns = new java.util.HashMap<>(cl.getSubcommands());
+        standIns.keySet().forEach(name -> cl.getCommandSpec().removeSubcommand(name));
+        for (Class<?> c : COMMANDS) {
+            CommandLine standIn = standIns.get(name(c));
+            if (full.test(c) || standInRun == null) {
+                cl.addSubcommand(new CommandLine(c));
+            } else if (standIn != null) {
+                cl.addSubcommand(standIn.getCommandName(), standIn);
+            } else {
+                CommandSpec spec = standIn(c, standInRun);
+                cl.addSubcommand(spec.name(), spec);
+            }
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setExitCodeExceptionMapper(e -> e instanceof ExitException x ? x.code() : BaseCommand.EXIT_FAILED);
         cl.setExecutionStrategy(parseResult -> {
+            CommandLine.ParseResult leaf = parseResult;
+            while (leaf.hasSubcommand()) {
+                leaf = leaf.subcommand();
+            }
+            if (standInRun != null && leaf.commandSpec().userObject() == standInRun) {
+                try {
+                    return standInRun.call();
+                } catch (Exception e) {
+                    throw new CommandLine.ExecutionException(leaf.commandSpec().commandLine(), e.toString(), e);
+                }
+            }
             globalOptionsApply(parseResult);
             return new CommandLine.RunLast().execute(parseResult);
         });
