@@ -9,7 +9,7 @@
 #               grpc_server_msg_received_total (every request message, unary or on a stream) over
 #               WINDOW seconds, divided by the members; the split by gRPC method is printed too
 #   list_s      wall time of `baton list` and of `patronictl list` against the same cluster (median)
-#   promote_s   SIGKILL of the primary's agent and postgres, then from the leader key's deletion
+#   promote_s   SIGKILL of the primary's agent tree and its postmaster (node death), then from the leader key's deletion
 #               (seen by `etcdctl watch`) to the first /primary 200 on another member (median); the
 #               killed member is restarted (same command line and environment) between iterations
 # Run it as an unprivileged user (PostgreSQL refuses root) after `mvn -DskipTests package`:
@@ -206,8 +206,15 @@ kill_primary() {
   ( etcdctl --endpoints "$ETCD" watch "$leader_key" | while read -r l; do echo "$(now) $l"; done > "$watch_log" ) &
   local watcher=$!
   sleep 0.5
+  # Node death: the agent's tree and the postmaster (pg_ctl detaches it from the agent's tree; its
+  # data directory is in the member's configuration, its pid in postmaster.pid).
+  local cfg data_dir pm=""
+  cfg="${AGENT_MATCH[p]##* }"
+  data_dir="$(awk '$1 == "data_dir:" {print $2; exit}' "$cfg" 2>/dev/null || true)"
+  [ -z "$data_dir" ] || pm="$(head -1 "$data_dir/postmaster.pid" 2>/dev/null || true)"
+  [ -n "$pm" ] || { echo "no postmaster.pid for member $p ($cfg)"; return 1; }
   # shellcheck disable=SC2046
-  kill -KILL $(descendants "$root") 2>/dev/null || true
+  kill -KILL $(descendants "$root") "$pm" 2>/dev/null || true
   for _ in $(seq 3000); do   # up to ~ttl + 60 s
     for i in 0 1 2; do
       [ "$i" = "$p" ] && continue
