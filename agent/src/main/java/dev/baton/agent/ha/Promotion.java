@@ -131,7 +131,7 @@ final class Promotion {
             long started = ticker.getAsLong();
             // A clone or rewind copied the old primary's synchronous_standby_names along: replace it
             // before opening for writes (it may name this very node, and commits would hang).
-            pg.setSynchronousStandbyNames(names);
+            pg.ensureSynchronousStandbyNames(names);
             duties.syncNamesApplied(names);
             pg.promote(Duration.ofSeconds(60));
             long promoteMs = TimeUnit.NANOSECONDS.toMillis(ticker.getAsLong() - started);

@@ -322,6 +322,14 @@ public final class LocalPostgres implements PostgresController {
     }
 
     @Override
+    public void ensureSynchronousStandbyNames(String value) {
+        if (!files.fenced() && (value == null ? "" : value).equals(queries.synchronousStandbyNames())) {
+            return;
+        }
+        setSynchronousStandbyNames(value);
+    }
+
+    @Override
     public void setSynchronousStandbyNames(String value) {
         if (files.fenced()) {
             throw new PostgresException("refusing to set synchronous_standby_names: another member fenced this "

@@ -223,6 +223,18 @@ final class PgQueries {
         execute("CHECKPOINT");
     }
 
+    /** The synchronous_standby_names postgres runs with now, or null if it cannot be read. */
+    synchronized String synchronousStandbyNames() {
+        try (Statement st = connection().createStatement();
+             ResultSet rs = st.executeQuery("SELECT current_setting('synchronous_standby_names')")) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            close();
+            return null;
+        }
+    }
+
     /**
      * ALTER SYSTEM (postgresql.auto.conf: it survives restarts and is what a clone or rewind
      * copies along, so a promoted node resets it before it opens for writes), then a reload.

@@ -102,6 +102,17 @@ public interface PostgresController {
      */
     void setSynchronousStandbyNames(String value);
 
+    /**
+     * As {@link #setSynchronousStandbyNames}, but without the ALTER SYSTEM and the reload when
+     * postgres already runs with exactly this value ({@code null}: empty). A promotion calls it just
+     * before {@code pg_ctl promote}: a reload at that moment makes a standby's startup process start
+     * another WAL receiver towards the dead primary and sleep out wal_retrieve_retry_interval before
+     * it notices the promotion (docs/performance.md, Footprint).
+     */
+    default void ensureSynchronousStandbyNames(String value) {
+        setSynchronousStandbyNames(value);
+    }
+
     /** Creates or updates the replication role from the config. */
     void ensureReplicationRole();
 
