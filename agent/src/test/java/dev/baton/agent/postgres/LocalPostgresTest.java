@@ -263,17 +263,7 @@ class LocalPostgresTest {
             case "getBoolean" -> asked.incrementAndGet() <= recoveringFor;
             default -> null;
         };
-        java.lang.reflect.InvocationHandler st = (proxy, m, args) -> m.getName().equals("executeQuery")
-                ? java.lang.reflect.Proxy.newProxyInstance(LocalPostgresTest.class.getClassLoader(),
-                        new Class<?>[] {java.sql.ResultSet.class}, rs) : null;
-        java.lang.reflect.InvocationHandler c = (proxy, m, args) -> switch (m.getName()) {
-            case "createStatement" -> java.lang.reflect.Proxy.newProxyInstance(LocalPostgresTest.class.getClassLoader(),
-                    new Class<?>[] {java.sql.Statement.class}, st);
-            case "isClosed" -> false;
-            default -> null;
-        };
-        return () -> (java.sql.Connection) java.lang.reflect.Proxy.newProxyInstance(
-                LocalPostgresTest.class.getClassLoader(), new Class<?>[] {java.sql.Connection.class}, c);
+        return fakeConnection(rs, new java.util.ArrayList<>());
     }
 
     @Test
@@ -347,6 +337,11 @@ class LocalPostgresTest {
             case "getString" -> current;
             default -> null;
         };
+        return fakeConnection(rs, sql);
+    }
+
+    /** A connection whose queries all answer with the result set {@code rs}; every statement is recorded in {@code sql}. */
+    private static PgQueries.Connector fakeConnection(java.lang.reflect.InvocationHandler rs, List<String> sql) {
         java.lang.reflect.InvocationHandler st = (proxy, m, args) -> {
             if (m.getName().startsWith("execute")) {
                 sql.add((String) args[0]);
