@@ -100,9 +100,14 @@ final class PgFence {
         this.connector = connector;
     }
 
-    /** pgjdbc to database postgres as {@code user}; the password goes only into the driver's properties. */
+    /**
+     * pgjdbc to database postgres as {@code user}; the password goes only into the driver's
+     * properties. A plain TCP connect comes first ({@link #probe}): a dead primary's refused port
+     * answers in a millisecond, without the driver's error path.
+     */
     static Connector jdbc(Credentials user) {
         return (host, port, connectTimeout, loginTimeout) -> {
+            probe(host, port, connectTimeout);
             Properties p = new Properties();
             p.setProperty("user", user.username());
             if (user.password() != null) {
@@ -117,6 +122,26 @@ final class PgFence {
             return DriverManager.getConnection("jdbc:postgresql://" + PgQueries.hostForUrl(host) + ":" + port
                     + "/postgres", p);
         };
+    }
+
+    /**
+     * A TCP connect to {@code host:port} within {@code timeout} (milliseconds, where the driver's
+     * connectTimeout has whole seconds), closed at once. Nothing listening (refused) and no answer
+     * in time are thrown as the driver would report them ({@link #kind}: not running,
+     * unreachable); anything else is left to the driver's own connect.
+     */
+    static void probe(String host, int port, Duration timeout) throws SQLException {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(host, port), (int) Math.max(1, Math.min(timeout.toMillis(),
+                    Integer.MAX_VALUE)));
+        } catch (ConnectException e) {
+            throw new SQLException("Connection to " + host + ":" + port + " failed: " + e.getMessage(), "08001", e);
+        } catch (SocketTimeoutException e) {
+            throw new SQLException("Connection to " + host + ":" + port + " timed out after "
+                    + timeout.toMillis() + " ms", "08001", e);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            // no route, unknown host, ...: the driver says it in its own words
+        }
     }
 
     private static long seconds(Duration d) {
