@@ -282,15 +282,22 @@ public final class LocalPostgres implements PostgresController {
     static final Duration PROMOTE_POLL = Duration.ofMillis(10);
 
     /**
-     * Signals the promotion ({@code pg_ctl promote -W}) and asks {@code pg_is_in_recovery()} every
-     * {@link #PROMOTE_POLL} until it is false: the node opens for writes the moment the server
-     * does, where {@code pg_ctl promote -w} looks at the control file every 100 ms. A server that
-     * stops meanwhile, or is still in recovery after {@code timeout}, fails the promotion.
+     * Signals the promotion with {@code pg_promote(false)} over the agent's open connection (no
+     * process to start; {@code pg_ctl promote -W} when the server does not take it and is still in
+     * recovery) and asks {@code pg_is_in_recovery()} every {@link #PROMOTE_POLL} until it is false:
+     * the node opens for writes the moment the server does, where {@code pg_promote(true)} and
+     * {@code pg_ctl promote -w} look only every 100 ms. A server that stops meanwhile, or is still
+     * in recovery after {@code timeout}, fails the promotion.
      */
     @Override
     public void promote(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        pgCtl.signalPromote();
+        if (!queries.signalPromote()) {
+            if (Boolean.FALSE.equals(queries.inRecovery())) {
+                return;
+            }
+            pgCtl.signalPromote();
+        }
         while (true) {
             if (Boolean.FALSE.equals(queries.inRecovery())) {
                 return;

@@ -219,6 +219,21 @@ final class PgQueries {
         }
     }
 
+    /**
+     * {@code pg_promote(false)}: the server writes its promote signal file and signals the
+     * postmaster itself, over this connection (no pg_ctl process to start); false when it did not
+     * answer or refused (e.g. no longer in recovery).
+     */
+    synchronized boolean signalPromote() {
+        try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery("SELECT pg_promote(false)")) {
+            rs.next();
+            return rs.getBoolean(1);
+        } catch (SQLException e) {
+            close();
+            return false;
+        }
+    }
+
     synchronized void checkpoint() {
         execute("CHECKPOINT");
     }

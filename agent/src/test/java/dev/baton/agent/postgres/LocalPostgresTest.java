@@ -256,36 +256,54 @@ class LocalPostgresTest {
         assertEquals(Duration.ofSeconds(70), runner.calls().get(3).timeout());
     }
 
-    /** A connection whose only answer is {@code pg_is_in_recovery()}: true {@code recoveringFor} times, then false. */
-    private static PgQueries.Connector recovering(int recoveringFor, java.util.concurrent.atomic.AtomicInteger asked) {
+    /**
+     * A connection that takes {@code pg_promote(false)} ({@code promoteTaken}) and answers
+     * {@code pg_is_in_recovery()} true {@code recoveringFor} times, then false; every query in {@code sql}.
+     */
+    private static PgQueries.Connector recovering(int recoveringFor, boolean promoteTaken,
+                                                  java.util.concurrent.atomic.AtomicInteger asked, List<String> sql) {
         java.lang.reflect.InvocationHandler rs = (proxy, m, args) -> switch (m.getName()) {
             case "next" -> true;
-            case "getBoolean" -> asked.incrementAndGet() <= recoveringFor;
+            case "getBoolean" -> sql.get(sql.size() - 1).contains("pg_promote") ? promoteTaken
+                    : asked.incrementAndGet() <= recoveringFor;
             default -> null;
         };
-        return fakeConnection(rs, new java.util.ArrayList<>());
+        return fakeConnection(rs, sql);
     }
 
     @Test
-    void promotionSignalsAndWatchesForTheEndOfRecoveryItself() throws Exception {
+    void promotionSignalsWithPgPromoteAndWatchesForTheEndOfRecoveryItself() throws Exception {
         var asked = new java.util.concurrent.atomic.AtomicInteger();
-        LocalPostgres promoting = new LocalPostgres(config, FakeBinaries.in(tmp), runner, recovering(3, asked),
+        List<String> sql = new java.util.ArrayList<>();
+        LocalPostgres promoting = new LocalPostgres(config, FakeBinaries.in(tmp), runner, recovering(3, true, asked, sql),
                 java.time.Clock.systemUTC());
         Files.createDirectories(data);
         Files.writeString(data.resolve("postmaster.pid"), ProcessHandle.current().pid() + "\n" + data + "\n");
-        long started = System.nanoTime();
         promoting.promote(Duration.ofSeconds(20));
-        long tookMs = (System.nanoTime() - started) / 1_000_000;
-        assertEquals(List.of(bin("pg_ctl"), "promote", "-D", data.toString(), "-W", "-s"), runner.only().argv(),
-                "no pg_ctl -w: it looks at the control file only every 100 ms");
-        assertEquals(4, asked.get(), "asked until pg_is_in_recovery() was false");
-        assertTrue(tookMs < 5_000, "polled, not waited out: " + tookMs + " ms");
+        assertEquals("SELECT pg_promote(false)", sql.get(0), "the server signals itself: no wait, no pg_ctl process");
+        assertEquals(List.of(), runner.calls(), "no pg_ctl");
+        assertEquals(4, asked.get(), "asked until pg_is_in_recovery() was false, every "
+                + LocalPostgres.PROMOTE_POLL.toMillis() + " ms (pg_promote(true) and pg_ctl -w look every 100 ms)");
 
         asked.set(0);
+        sql.clear();
         PostgresException slow = assertThrows(PostgresException.class, () -> new LocalPostgres(config,
-                FakeBinaries.in(tmp), runner, recovering(Integer.MAX_VALUE, asked), java.time.Clock.systemUTC())
+                FakeBinaries.in(tmp), runner, recovering(Integer.MAX_VALUE, true, asked, sql), java.time.Clock.systemUTC())
                 .promote(Duration.ofMillis(100)));
         assertTrue(slow.getMessage().startsWith("postgres was still in recovery"), slow.getMessage());
+    }
+
+    @Test
+    void aServerThatDoesNotTakePgPromoteIsSignalledWithPgCtl() throws Exception {
+        var asked = new java.util.concurrent.atomic.AtomicInteger();
+        List<String> sql = new java.util.ArrayList<>();
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("postmaster.pid"), ProcessHandle.current().pid() + "\n" + data + "\n");
+        new LocalPostgres(config, FakeBinaries.in(tmp), runner, recovering(2, false, asked, sql), java.time.Clock.systemUTC())
+                .promote(Duration.ofSeconds(20));
+        assertEquals(List.of(bin("pg_ctl"), "promote", "-D", data.toString(), "-W", "-s"), runner.only().argv(),
+                "pg_promote(false) answered false while still in recovery: pg_ctl promote, without its wait");
+        assertEquals(3, asked.get(), "one check before pg_ctl, then polled until false");
     }
 
     @Test
