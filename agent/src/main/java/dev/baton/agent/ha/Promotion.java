@@ -107,7 +107,7 @@ final class Promotion {
                 fenced = fencer.fenceAndDrain(old, dynamic, slot::progress);
                 hooks.listener().fencedBeforePromotion(fenced.label());
                 fencedAt = ticker.getAsLong();
-                if (!stillMine()) {
+                if (!stillMine(fencedAt - submitted, dynamic)) {
                     LOG.warning("not promoting: the leader key is no longer mine after fencing " + old.name());
                     return;
                 }
@@ -198,6 +198,21 @@ final class Promotion {
     /** Why the last promotion was cancelled by pre_promote, once (then null). */
     String takeCancellation() {
         return cancelled.getAndSet(null);
+    }
+
+    /**
+     * Before promoting after a fence that took {@code nanos} since the key was won: the lock is
+     * still held, and, after a fence longer than a loop_wait, the leader key is still mine (read
+     * now). After a quicker one it promotes on the acquisition itself, as a promotion without a
+     * fence does: a key taken less than a loop_wait ago, on a lease the loop keeps renewing, is
+     * lost only to a delete by hand, which no promotion re-checks for (and the read would cost the
+     * promotion an etcd round trip, behind the cycle's own member-key write).
+     */
+    private boolean stillMine(long nanos, DynamicConfig dynamic) {
+        if (nanos < TimeUnit.SECONDS.toNanos(dynamic.loopWait())) {
+            return hooks.holdsLock();
+        }
+        return stillMine();
     }
 
     /** Before promoting after a fence: the lock is still held and the leader key still mine (read now). */

@@ -189,7 +189,10 @@ class HaLoopFenceTest {
     void theKeyLostDuringTheFenceMeansNoPromotion() {
         LoopHarness h = HaLoopFailoverTest.leaderless();
         h.pg.sqlFence = (target, budget) -> {
-            // This agent's lease expired meanwhile (etcd saw no renewal) and node3 took the key.
+            // The fence took its whole budget (longer than a loop_wait: the key is read again
+            // before promoting); this agent's lease expired meanwhile (etcd saw no renewal) and
+            // node3 took the key.
+            h.advanceSeconds(2);
             h.etcd.expireLease(h.store.leaseId());
             h.others.get("node3").lead();
             return new FenceResult(Outcome.FENCED, 0x3000000L, "read-only");
