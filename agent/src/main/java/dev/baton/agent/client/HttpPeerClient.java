@@ -54,6 +54,15 @@ public final class HttpPeerClient implements PeerClient {
     }
 
     @Override
+    public void warmUp(String apiUrl) {
+        client.fetch(apiUrl, Duration.ofSeconds(2)).thenAccept(r -> {
+            if (r.flatMap(AgentClient.Reply::patroni).isEmpty()) {
+                LOG.fine("peer client warm-up: no status from " + apiUrl);
+            }
+        });
+    }
+
+    @Override
     public List<Candidacy.Peer> poll(List<MemberStatus> peers, Duration timeout) {
         return poll(peers, timeout, "");
     }

@@ -77,6 +77,7 @@ public final class HaLoop implements AutoCloseable {
     private final OutageResponse outage;
     private final Retiming retiming;
     private final FailsafeState failsafe = new FailsafeState();
+    private final PeerClient peers;
 
     private volatile String lastSentence = "";
     private volatile boolean stopRequested;
@@ -122,6 +123,7 @@ public final class HaLoop implements AutoCloseable {
            Clock clock, String version, LongActionSlot.Runner runner, Executor background, Handover.Pause pause,
            BackupRepository backups, BackupRunner backupRunner) {
         this.config = config;
+        this.peers = peers;
         this.current = () -> config;
         this.snapshot = config;
         this.store = store;
@@ -280,6 +282,7 @@ public final class HaLoop implements AutoCloseable {
         lock.start();
         thread = new Thread(this::run, "baton-ha-loop");
         thread.start();
+        peers.warmUp(MemberPublisher.apiUrl(config));
     }
 
     private void run() {

@@ -118,10 +118,15 @@ final class MemberPublisher {
         Map<String, Object> tags = new TreeMap<>(config.tags().all());
         return new MemberStatus(config.name(),
                 "postgres://" + hostPort(config.postgresql().connectHost(), config.postgresql().connectPort()) + "/postgres",
-                config.restapi().scheme() + "://" + hostPort(config.restapi().connectHost(), config.restapi().connectPort())
-                        + "/patroni",
+                apiUrl(config),
                 state, role, status.walPosition(), status.timeline(), tags, version, status.pendingRestart(), paused,
                 checkpointPending && status.runningAsPrimary() ? Boolean.FALSE : null);
+    }
+
+    /** The member key's {@code api_url}: this agent's {@code GET /patroni}, as its peers call it. */
+    static String apiUrl(BatonConfig config) {
+        return config.restapi().scheme() + "://" + hostPort(config.restapi().connectHost(), config.restapi().connectPort())
+                + "/patroni";
     }
 
     static String hostPort(String host, int port) {

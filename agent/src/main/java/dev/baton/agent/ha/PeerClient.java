@@ -10,6 +10,15 @@ public interface PeerClient {
 
     List<Candidacy.Peer> poll(List<MemberStatus> peers, Duration timeout);
 
+    /**
+     * Calls this agent's own {@code apiUrl} the way {@link #poll} calls a peer's, in the
+     * background, the answer ignored: the first leader race of a freshly started agent then runs
+     * on loaded classes and an open client instead of paying for them while the cluster has no
+     * primary. Never throws, never blocks.
+     */
+    default void warmUp(String apiUrl) {
+    }
+
     /** Like {@link #poll}, but asks the peers to read their WAL positions now ({@code /patroni?fresh}). */
     default List<Candidacy.Peer> pollFresh(List<MemberStatus> peers, Duration timeout) {
         return poll(peers, timeout);
