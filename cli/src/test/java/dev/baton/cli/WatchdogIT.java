@@ -119,7 +119,7 @@ class WatchdogIT {
         }
     }
 
-    /** The agent's watchdog child (started at its first arm as the primary). */
+    /** The agent's watchdog child (started with the agent, armed while it is the primary). */
     private static Optional<ProcessHandle> watchdogOf(Node n) {
         Process agent = n.agentProcess();
         if (agent == null) {

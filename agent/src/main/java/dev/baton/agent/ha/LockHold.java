@@ -33,6 +33,7 @@ final class LockHold implements AutoCloseable {
 
     void start() {
         fence.start();
+        watchdog.prepare();
     }
 
     void setWatchdog(Watchdog watchdog) {

@@ -9,6 +9,14 @@ package dev.baton.agent.ha;
  */
 public interface Watchdog extends AutoCloseable {
 
+    /**
+     * Gets ready without arming, when the agent starts: a watchdog process is started (or its
+     * service connected) now, so that the first {@link #arm}, on a promotion, pays for no process
+     * start. Must not block.
+     */
+    default void prepare() {
+    }
+
     /** Arms (or moves) the deadline. */
     void arm(long deadlineNanos);
 

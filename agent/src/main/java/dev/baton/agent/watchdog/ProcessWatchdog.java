@@ -19,8 +19,9 @@ import java.util.logging.Logger;
  * {@link WatchdogScript}, which holds the rules) that it feeds heartbeats through the child's
  * standard input.
  *
- * <p>The child is started at the first {@link #arm} (a replica that never leads never starts one)
- * and again at the next arm whenever it has died. The HA loop never waits on it: {@link #arm} and
+ * <p>The child is started when the agent starts ({@link #prepare}, disarmed: a promotion's first
+ * arm then pays for no process start), else at the first {@link #arm}, and again at the next arm
+ * whenever it has died. The HA loop never waits on it: {@link #arm} and
  * {@link #disarm} only leave the latest message in a one-slot mailbox; a writer thread of its own
  * writes it, each line with one write, and computes the remaining time when it writes, so a
  * message that waited is never stale. Older heartbeats are dropped: only the latest matters.
@@ -48,6 +49,8 @@ public final class ProcessWatchdog implements Watchdog {
     }
 
     private static final Message DISARM = new Message(false, 0);
+    /** Start the child (connect the service) without arming it. */
+    private static final Message PREPARE = new Message(false, -1);
 
     private final Launcher launcher;
     private final LongSupplier ticker;
@@ -132,6 +135,16 @@ public final class ProcessWatchdog implements Watchdog {
         return new ProcessWatchdog(launcher, ticker, Duration.ofSeconds(5));
     }
 
+    /**
+     * Starts the child (connects the service) now, disarmed, so that a promotion's first arm does
+     * not wait for a process start (a perl start is tens of milliseconds of CPU, on the two cores
+     * the promotion needs). The device, if any, is opened only by the first arm, as before.
+     */
+    @Override
+    public void prepare() {
+        offer(PREPARE);
+    }
+
     @Override
     public void arm(long deadlineNanos) {
         offer(new Message(true, deadlineNanos));
@@ -157,8 +170,11 @@ public final class ProcessWatchdog implements Watchdog {
             if (closed) {
                 return;
             }
+            if (m == PREPARE && pending != null) {
+                return; // an arm or disarm is on its way: it starts the child if needed
+            }
             if (writer == null) {
-                if (!m.arm()) {
+                if (!m.arm() && m != PREPARE) {
                     return; // never armed: no child to tell
                 }
                 writer = new Thread(this::writeLoop, "baton-watchdog-writer");
@@ -203,7 +219,9 @@ public final class ProcessWatchdog implements Watchdog {
     }
 
     private void send(Message m) {
-        if (m.arm()) {
+        if (m == PREPARE) {
+            ensureProcess();
+        } else if (m.arm()) {
             if (!ensureProcess()) {
                 return;
             }

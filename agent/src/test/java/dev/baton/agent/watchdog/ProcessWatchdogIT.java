@@ -42,7 +42,7 @@ class ProcessWatchdogIT {
         wd.disarm();
         wd.disarm();
         // A disarm before any arm returns without starting anything (not even the writer thread).
-        assertTrue(wd.process().isEmpty(), "a replica never starts a watchdog");
+        assertTrue(wd.process().isEmpty(), "a disarm alone starts nothing");
         assertEquals(0, wd.starts());
 
         long before = System.nanoTime();
@@ -75,6 +75,24 @@ class ProcessWatchdogIT {
         wd.arm(System.nanoTime() + 4_000 * MS);
         wd.close();
         assertEquals(1, wd.starts());
+    }
+
+    @Test
+    void prepareStartsTheChildDisarmedAndTheFirstArmFindsItRunning() throws Exception {
+        Path file = tmp.resolve("in");
+        ProcessWatchdog wd = new ProcessWatchdog(recorder(file), System::nanoTime, Duration.ofHours(1));
+        try {
+            wd.prepare();
+            Await.until("the prepared child", () -> wd.process().isPresent());
+            assertEquals(List.of(), lines(file), "started, not armed");
+            wd.prepare();
+            wd.arm(System.nanoTime() + 4_000 * MS);
+            Await.until("the arm line", () -> lines(file).size() == 1);
+            assertEquals("arm", lines(file).get(0).split(" ")[0]);
+            assertEquals(1, wd.starts(), "the prepared child got the arm: no second start");
+        } finally {
+            wd.close();
+        }
     }
 
     @Test
