@@ -210,6 +210,15 @@ public final class HaLoop implements AutoCloseable {
         }
 
         @Override
+        public void publishPromoted() {
+            // What was known a cycle ago, out of recovery: no query between the end of recovery
+            // and /primary's 200; the server's own answer follows at once.
+            publisher.publishLocal(publisher.state().pg().asPromoted(), true, slot.running(),
+                    rejoin.failedSentence() != null, lock.validUntil());
+            HaLoop.this.publishLocal();
+        }
+
+        @Override
         public String now() {
             return OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC).toString();
         }

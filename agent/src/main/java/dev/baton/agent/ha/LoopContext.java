@@ -28,6 +28,14 @@ interface LoopContext {
     /** Publish the local postgres state to the REST API now (not the member key). */
     void publishLocal();
 
+    /**
+     * Recovery just ended on this node's promotion: publish it to the REST API as the primary at
+     * once (/primary answers 200 while the lock is held), then as {@link #publishLocal} reads it.
+     */
+    default void publishPromoted() {
+        publishLocal();
+    }
+
     /** The wall-clock time as Patroni writes it into history lines. */
     String now();
 

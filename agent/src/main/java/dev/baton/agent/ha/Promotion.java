@@ -138,7 +138,7 @@ final class Promotion {
             hooks.dataDirChanged();
             // Open for writes now: /primary answers 200 (the lock is held) without waiting for the
             // slots, the history key and the next cycle.
-            hooks.publishLocal();
+            hooks.publishPromoted();
             LOG.info("promoted: writable " + ms(ticker.getAsLong() - submitted) + " ms after the leader key was won"
                     + " (start " + ms(began - submitted) + ", fence and drain " + ms(fencedAt - began)
                     + ", confirm " + ms(confirmedAt - fencedAt) + ", pre_promote " + ms(started - confirmedAt)

@@ -42,6 +42,16 @@ public record PgStatus(boolean running, boolean inRecovery, int timeline, long w
         return new PgStatus(false, false, 0, 0, 0, 0, null, false, false, null, 0, null, 0, List.of(), false);
     }
 
+    /**
+     * This replica's state as the primary it became the moment recovery ended, before the server
+     * is read again: out of recovery, at the WAL position it had reached, no upstream, no standbys
+     * yet (the timeline is the old one until that read).
+     */
+    public PgStatus asPromoted() {
+        return new PgStatus(running, false, timeline, walPosition(), 0, 0, null, false, false, null, 0, startedAt,
+                serverVersion, List.of(), pendingRestart);
+    }
+
     /** The WAL position Patroni calls xlog_location: written on a primary, max(received, replayed) on a replica. */
     public long walPosition() {
         return inRecovery ? Math.max(receivedLsn, replayedLsn) : writeLsn;

@@ -137,8 +137,12 @@ final class FakePostgres implements PostgresController {
         return postmaster;
     }
 
+    /** Runs at the start of every {@link #status()} (a test looks at the loop's state then). */
+    Runnable beforeStatus = () -> { };
+
     @Override
     public PgStatus status() {
+        beforeStatus.run();
         if (!postmaster || !accepting) {
             return PgStatus.stopped();
         }

@@ -53,6 +53,25 @@ class HaLoopFailoverTest {
     }
 
     @Test
+    void theRestApiSaysWritablePrimaryTheMomentRecoveryEndsBeforeTheServerIsReadAgain() {
+        LoopHarness h = leaderless();
+        h.cycle();
+        List<Boolean> writableAtReadsAfterPromote = new java.util.ArrayList<>();
+        h.pg.beforeStatus = () -> {
+            if (h.pg.calls.contains("promote")) {
+                writableAtReadsAfterPromote.add(h.state().isWritablePrimary(h.nanos.get()));
+            }
+        };
+        assertFalse(h.state().isWritablePrimary(h.nanos.get()));
+        h.runActions();
+        assertFalse(writableAtReadsAfterPromote.isEmpty(), "the server is read after the promotion");
+        assertEquals(Boolean.TRUE, writableAtReadsAfterPromote.get(0),
+                "/primary answers 200 before the first query after the end of recovery");
+        assertTrue(h.state().isWritablePrimary(h.nanos.get()));
+        assertEquals(2, h.state().pg().timeline(), "then the server's own answer: the new timeline");
+    }
+
+    @Test
     void aFreshlyPromotedLeaderSaysSoUntilItsCheckpointIsDone() {
         LoopHarness h = leaderless();
         h.cycle();
