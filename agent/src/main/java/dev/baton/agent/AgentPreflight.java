@@ -61,7 +61,7 @@ public final class AgentPreflight {
 
         /** {@code program} on the PATH (an executable file), for {@code pgbackrest}. */
         default Optional<Path> onPath(String program) {
-            return findOnPath(program, System.getenv("PATH"));
+            return dev.baton.agent.process.Executables.onPath(program);
         }
 
         /** setsid on PATH, for the watchdog's own session (WatchdogSetup). */
@@ -71,7 +71,7 @@ public final class AgentPreflight {
 
         /** perl on PATH, which runs the fencing watchdog script (WatchdogScript). */
         default Optional<Path> perl() {
-            return findOnPath("perl", System.getenv("PATH"));
+            return dev.baton.agent.process.Executables.onPath("perl");
         }
 
         static Host system() {
@@ -222,23 +222,6 @@ public final class AgentPreflight {
             PgBackRestConf.socketDirProblem(c).ifPresent(p -> problems.add(new Problem(operatorSet
                     ? "postgresql.parameters.unix_socket_directories" : "postgresql.data_dir", p, Scope.FILE)));
         }
-    }
-
-    /** The first executable {@code program} in the directories of {@code path}. */
-    static Optional<Path> findOnPath(String program, String path) {
-        if (path == null) {
-            return Optional.empty();
-        }
-        for (String dir : path.split(":")) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path p = Path.of(dir, program);
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
     }
 
     /**

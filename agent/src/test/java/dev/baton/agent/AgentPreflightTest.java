@@ -151,15 +151,6 @@ class AgentPreflightTest {
     }
 
     @Test
-    void findOnPathFindsAnExecutableFile(@TempDir Path dir) throws Exception {
-        Path exe = java.nio.file.Files.createFile(dir.resolve("pgbackrest"));
-        assertEquals(Optional.empty(), AgentPreflight.findOnPath("pgbackrest", dir.toString()), "not executable");
-        exe.toFile().setExecutable(true);
-        assertEquals(Optional.of(exe), AgentPreflight.findOnPath("pgbackrest", "/nonexistent::" + dir));
-        assertEquals(Optional.empty(), AgentPreflight.findOnPath("pgbackrest", null));
-    }
-
-    @Test
     void aCompleteConfigurationOnAReadyMachineHasNoProblem() {
         assertEquals(List.of(), AgentPreflight.check(config(""), new FakeHost()));
     }

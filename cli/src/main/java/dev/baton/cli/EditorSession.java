@@ -39,7 +39,7 @@ final class EditorSession {
     /** The session of this process: its environment, its PATH, the editor inheriting the terminal. */
     static EditorSession system() {
         Map<String, String> env = System.getenv();
-        return new EditorSession(env, name -> onPath(env.get("PATH"), name),
+        return new EditorSession(env, name -> dev.baton.agent.process.Executables.onPath(name, env.get("PATH")),
                 command -> new ProcessBuilder(command).inheritIO().start().waitFor());
     }
 
@@ -106,21 +106,5 @@ final class EditorSession {
         String s = cluster == null ? "" : cluster.replaceAll("[^A-Za-z0-9_.-]", "_");
         s = s.length() > 40 ? s.substring(0, 40) : s;
         return s.isEmpty() || s.startsWith(".") ? "baton" + s : s;
-    }
-
-    static Optional<Path> onPath(String path, String name) {
-        if (path == null) {
-            return Optional.empty();
-        }
-        for (String dir : path.split(":")) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path p = Path.of(dir, name);
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
     }
 }

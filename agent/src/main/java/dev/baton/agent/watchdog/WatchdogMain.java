@@ -30,7 +30,7 @@ public final class WatchdogMain {
      * (which disarms without fencing). Returns the script's exit status, or 2 when perl is missing.
      */
     public static int run(List<String> args) throws IOException, InterruptedException {
-        Optional<Path> perl = WatchdogScript.findOnPath("perl", System.getenv("PATH"));
+        Optional<Path> perl = dev.baton.agent.process.Executables.onPath("perl");
         if (perl.isEmpty()) {
             System.err.println("watchdog: perl is not on PATH: the fencing watchdog is a perl script");
             return 2;

@@ -196,20 +196,4 @@ public final class WatchdogScript {
         }
     }
 
-    /** The first executable {@code name} in {@code path} (a PATH value), if any. */
-    public static Optional<Path> findOnPath(String name, String path) {
-        if (path == null) {
-            return Optional.empty();
-        }
-        for (String dir : path.split(":")) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path p = Path.of(dir, name);
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
-    }
 }

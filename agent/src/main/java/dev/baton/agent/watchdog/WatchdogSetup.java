@@ -60,7 +60,7 @@ public final class WatchdogSetup {
                 }
                 LOG.warning("watchdog: " + problem);
             }
-            Optional<Path> perl = WatchdogScript.findOnPath("perl", System.getenv("PATH"));
+            Optional<Path> perl = dev.baton.agent.process.Executables.onPath("perl");
             String noPerl = perlProblem(wd, perl);
             if (noPerl != null) {
                 if ("required".equals(wd.mode())) {
@@ -119,7 +119,7 @@ public final class WatchdogSetup {
 
     /** The first executable {@code setsid} in {@code path} (a PATH value), if any. */
     public static Optional<Path> findSetsid(String path) {
-        return WatchdogScript.findOnPath("setsid", path);
+        return dev.baton.agent.process.Executables.onPath("setsid", path);
     }
 
     /**

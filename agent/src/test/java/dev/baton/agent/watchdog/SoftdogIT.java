@@ -92,7 +92,7 @@ class SoftdogIT {
     void theWatchdogProcessDrivesTheDeviceAndStopsItOnExit() throws Exception {
         Path data = Files.createDirectories(tmp.resolve("data"));
         Path log = tmp.resolve("watchdog.log");
-        Path perl = WatchdogScript.findOnPath("perl", System.getenv("PATH")).orElse(Path.of("/usr/bin/perl"));
+        Path perl = dev.baton.agent.process.Executables.onPath("perl").orElse(Path.of("/usr/bin/perl"));
         Path script = WatchdogScript.extract(tmp.resolve("private"), WatchdogScript.content());
         Process p = new ProcessBuilder(WatchdogScript.command(perl, script,
                 new WatchdogScript.Options(data, "softdog-it", DEVICE, true)))

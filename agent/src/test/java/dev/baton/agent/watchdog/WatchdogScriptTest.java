@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * how long anything took.
  */
 class WatchdogScriptTest {
-    private static final Path PERL = WatchdogScript.findOnPath("perl", System.getenv("PATH")).orElse(null);
+    private static final Path PERL = dev.baton.agent.process.Executables.onPath("perl").orElse(null);
 
     @TempDir
     Path tmp;
