@@ -99,6 +99,10 @@ public final class HttpPeerClient implements PeerClient {
         if (base == null) {
             return FenceResult.of(Outcome.UNREACHABLE, oldPrimary.name() + " publishes no api_url");
         }
+        FenceResult silent = silent(base, timeout);
+        if (silent != null) {
+            return silent;
+        }
         try {
             return result(client.fence(base, me, timeout));
         } catch (IOException e) {
@@ -112,6 +116,31 @@ public final class HttpPeerClient implements PeerClient {
         } catch (RuntimeException e) {
             return FenceResult.of(Outcome.UNREACHABLE, "POST /fence to " + base + " could not be sent: " + clip(e.getMessage()));
         }
+    }
+
+    /**
+     * Unreachable when nothing answers TCP at {@code base} ({@link dev.baton.agent.net.TcpProbe}:
+     * refused, or silent for half a second, where the client would wait out its connect timeout);
+     * null to go on with the request.
+     */
+    private static FenceResult silent(String base, Duration timeout) {
+        java.net.URI uri;
+        try {
+            uri = java.net.URI.create(base);
+        } catch (IllegalArgumentException e) {
+            return null; // the request says what is wrong with it
+        }
+        if (uri.getHost() == null) {
+            return null;
+        }
+        int port = uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+        var r = dev.baton.agent.net.TcpProbe.probe(uri.getHost(), port, timeout);
+        return switch (r.answer()) {
+            case REFUSED -> FenceResult.of(Outcome.UNREACHABLE, "POST /fence to " + base + ": the agent is down ("
+                    + clip(r.detail()) + ")");
+            case SILENT -> FenceResult.of(Outcome.UNREACHABLE, "POST /fence to " + base + ": " + r.detail());
+            default -> null;
+        };
     }
 
     /**

@@ -125,22 +125,21 @@ final class PgFence {
     }
 
     /**
-     * A TCP connect to {@code host:port} within {@code timeout} (milliseconds, where the driver's
-     * connectTimeout has whole seconds), closed at once. Nothing listening (refused) and no answer
-     * in time are thrown as the driver would report them ({@link #kind}: not running,
-     * unreachable); anything else is left to the driver's own connect.
+     * A TCP connect to {@code host:port} first ({@link dev.baton.agent.net.TcpProbe}): nothing
+     * listening (refused) and no answer within the probe's limit are thrown as the driver would
+     * report them ({@link #kind}: not running, unreachable); anything else is left to the driver's
+     * own connect.
      */
     static void probe(String host, int port, Duration timeout) throws SQLException {
-        try (java.net.Socket s = new java.net.Socket()) {
-            s.connect(new java.net.InetSocketAddress(host, port), (int) Math.max(1, Math.min(timeout.toMillis(),
-                    Integer.MAX_VALUE)));
-        } catch (ConnectException e) {
-            throw new SQLException("Connection to " + host + ":" + port + " failed: " + e.getMessage(), "08001", e);
-        } catch (SocketTimeoutException e) {
-            throw new SQLException("Connection to " + host + ":" + port + " timed out after "
-                    + timeout.toMillis() + " ms", "08001", e);
-        } catch (java.io.IOException | IllegalArgumentException e) {
-            // no route, unknown host, ...: the driver says it in its own words
+        var r = dev.baton.agent.net.TcpProbe.probe(host, port, timeout);
+        switch (r.answer()) {
+            case REFUSED -> throw new SQLException("Connection to " + host + ":" + port + " failed: " + r.detail(),
+                    "08001", new ConnectException(r.detail()));
+            case SILENT -> throw new SQLException("Connection to " + host + ":" + port + ": " + r.detail(),
+                    "08001", new SocketTimeoutException(r.detail()));
+            default -> {
+                // accepted: log in; otherwise the driver says it in its own words
+            }
         }
     }
 

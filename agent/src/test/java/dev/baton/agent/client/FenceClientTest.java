@@ -120,7 +120,9 @@ class FenceClientTest {
         try (ServerSocket s = new ServerSocket(0)) {
             base = "http://127.0.0.1:" + s.getLocalPort();
         }
-        assertEquals(Outcome.UNREACHABLE, new HttpPeerClient().fence(oldPrimary(base), "node2", TIMEOUT).outcome());
+        FenceResult closed = new HttpPeerClient().fence(oldPrimary(base), "node2", TIMEOUT);
+        assertEquals(Outcome.UNREACHABLE, closed.outcome());
+        assertTrue(closed.detail().contains("the agent is down"), "told by a TCP connect first: " + closed.detail());
         FenceResult none = new HttpPeerClient().fence(oldPrimary(null), "node2", TIMEOUT);
         assertEquals(Outcome.UNREACHABLE, none.outcome());
         assertTrue(none.detail().contains("api_url"), none::toString);
