@@ -73,8 +73,8 @@ public final class CdsTraining {
     }
 
     public static void main(String[] args) throws IOException {
-        Logging.install(); // as Baton.main does
-        Logging.configure(null);
+        Logging.install(); // as Baton.main does, with the same classes
+        Baton.StartUp.start(() -> Logging.configure(null)).await();
         List<String> failed = train();
         if (!failed.isEmpty()) {
             System.err.println("CdsTraining: " + String.join("; ", failed));
