@@ -165,6 +165,9 @@ public final class Baton implements Runnable {
         // java.util.logging's set-up (it looks through the jar for service providers: about 50 ms) runs on a
         // second core while picocli finds the command; the command is built only once it is done.
         StartUp logging = StartUp.start(() -> Logging.configure(System.getenv("BATON_LOG_FORMAT")));
+        if (readsCluster(args)) {
+            StartUp.start(Baton::warmJson); // not waited for: the command's own use of Jackson waits if need be
+        }
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
         int code = commandLine(args, out, err, logging).execute(args);
@@ -219,6 +222,23 @@ public final class Baton implements Runnable {
                 throw e;
             }
         }
+    }
+
+    /**
+     * Whether {@code args} may run a command that reads the cluster, so that warming Jackson up
+     * ({@link #warmJson()}) pays: anything but help and the version. Only a guess for the warm-up,
+     * which changes no output; picocli alone decides what runs.
+     */
+    static boolean readsCluster(String[] args) {
+        if (args.length == 0) {
+            return false;
+        }
+        for (String a : args) {
+            if (Set.of("-h", "--help", "help", "-V", "--version", "version").contains(a)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -277,9 +297,6 @@ public final class Baton implements Runnable {
         Set<String> run = commandsRun(cl, args);
         if (ready != null) {
             ready.await();
-        }
-        if (!run.isEmpty() && !run.contains("help") && !run.contains("version")) {
-            StartUp.start(Baton::warmJson); // not waited for: the command's own use of Jackson waits if need be
         }
         return commandLine(cl, out, err, System.in, System.console() != null, c -> run.contains(name(c)), fullRun);
     }

@@ -75,6 +75,7 @@ public final class CdsTraining {
     public static void main(String[] args) throws IOException {
         Logging.install(); // as Baton.main does, with the same classes
         Baton.StartUp.start(() -> Logging.configure(null)).await();
+        Baton.StartUp.start(Baton::warmJson).await();
         List<String> failed = train();
         if (!failed.isEmpty()) {
             System.err.println("CdsTraining: " + String.join("; ", failed));

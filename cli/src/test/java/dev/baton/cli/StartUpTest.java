@@ -58,6 +58,16 @@ class StartUpTest {
     }
 
     @Test
+    void jacksonIsWarmedUpForCommandsNotForHelpOrTheVersion() {
+        assertTrue(Baton.readsCluster(new String[] {"list"}));
+        assertTrue(Baton.readsCluster(new String[] {"-c", "baton.yml", "topology"}));
+        assertEquals(false, Baton.readsCluster(new String[] {}));
+        assertEquals(false, Baton.readsCluster(new String[] {"--version"}));
+        assertEquals(false, Baton.readsCluster(new String[] {"list", "--help"}));
+        assertEquals(false, Baton.readsCluster(new String[] {"help", "list"}));
+    }
+
+    @Test
     void theJsonWarmUpNeverThrows() {
         Baton.warmJson();
     }
