@@ -28,7 +28,7 @@ set -u
 jar="$1" archive="$2" java="${3:-java}"
 # The options of the launchers' command-line case (bin/baton, packaging/deb/baton): an archive
 # written with other heap or class-pointer settings may not map.
-opts="-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:+UseSerialGC -Xss512k -Xmx256m -XX:-UsePerfData"
+opts="-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:CompileThresholdScaling=2 -XX:+UseSerialGC -Xss512k -Xmx256m -XX:-UsePerfData"
 
 warn() {
   echo "[WARNING] cds-archive.sh: $*; the baton command line works without it, only slower" >&2
