@@ -91,8 +91,8 @@ for f in /usr/bin/baton /usr/share/baton/baton.jar /usr/share/baton/baton-watchd
 done
 # The command line's class-data sharing archive, written by the postinst for the installed java.
 [ -s /var/cache/baton/baton.jsa ] || fail "the postinst wrote no /var/cache/baton/baton.jsa"
-java -Xshare:on -XX:SharedArchiveFile=/var/cache/baton/baton.jsa -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
-  -Xss512k -Xmx256m -XX:-UsePerfData -jar /usr/share/baton/baton.jar --version >/dev/null \
+java -Xshare:on -XX:SharedArchiveFile=/var/cache/baton/baton.jsa -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:CompileThresholdScaling=2 -XX:+UseSerialGC \
+  -Xss512k -Xmx256m -XX:-UsePerfData -cp /usr/share/baton/baton.jar dev.baton.cli.Baton --version >/dev/null \
   || fail "java cannot map /var/cache/baton/baton.jsa"
 dpkg-query -W -f='${Conffiles}\n' baton | grep -q '^ /etc/baton/baton.example.yml ' \
   || fail "/etc/baton/baton.example.yml is not a conffile"

@@ -162,14 +162,96 @@ public final class Baton implements Runnable {
 
     public static void main(String[] args) {
         Logging.install();
-        Logging.configure(System.getenv("BATON_LOG_FORMAT"));
+        // java.util.logging's set-up (it looks through the jar for service providers: about 50 ms) runs on a
+        // second core while picocli finds the command; the command is built only once it is done.
+        StartUp logging = StartUp.start(() -> Logging.configure(System.getenv("BATON_LOG_FORMAT")));
+        if (readsCluster(args)) {
+            StartUp.start(Baton::warmJson); // not waited for: the command's own use of Jackson waits if need be
+        }
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        int code = commandLine(args, out, err).execute(args);
+        int code = commandLine(args, out, err, logging).execute(args);
         // print() does not autoflush: without this a table printed last would be lost at exit.
         out.flush();
         err.flush();
         System.exit(code);
+    }
+
+    /**
+     * Start-up work on a second thread (docs/performance.md, Footprint): the machine's other core does
+     * it while this one parses. {@link #await()} waits for it and throws what it threw.
+     */
+    static final class StartUp {
+        private final Thread thread;
+        private volatile Throwable failure;
+
+        private StartUp(Runnable work) {
+            thread = new Thread(() -> {
+                try {
+                    work.run();
+                } catch (Throwable t) {
+                    failure = t;
+                }
+            }, "baton-start-up");
+            thread.setDaemon(true);
+        }
+
+        static StartUp start(Runnable work) {
+            StartUp s = new StartUp(work);
+            s.thread.start();
+            return s;
+        }
+
+        void await() {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    thread.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            if (failure instanceof Error e) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Whether {@code args} may run a command that reads the cluster, so that warming Jackson up
+     * ({@link #warmJson()}) pays: anything but help and the version. Only a guess for the warm-up,
+     * which changes no output; picocli alone decides what runs.
+     */
+    static boolean readsCluster(String[] args) {
+        if (args.length == 0) {
+            return false;
+        }
+        for (String a : args) {
+            if (Set.of("-h", "--help", "help", "-V", "--version", "version").contains(a)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Loads and initialises Jackson's databind (ObjectMapper's defaults build a SimpleDateFormat and
+     * with it the JDK's locale data: about 50 ms) ahead of the command's first etcd answer. Nothing
+     * is kept: only the classes' initialisation, which every later ObjectMapper shares.
+     */
+    static void warmJson() {
+        try {
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"k\":[1,\"v\",true,null,{\"n\":1.5}]}");
+        } catch (Exception ignored) {
+            // only a warm-up: the command reads and reports its own JSON
+        }
     }
 
     /**
@@ -201,10 +283,21 @@ public final class Baton implements Runnable {
      * that went otherwise than {@link #commandsRun}'s) runs {@code args} on the full command line.
      */
     static CommandLine commandLine(String[] args, PrintWriter out, PrintWriter err) {
+        return commandLine(args, out, err, null);
+    }
+
+    /**
+     * As above, waiting for {@code ready} (main's logging set-up) once the command is known and
+     * before it is built: commands may log from then on.
+     */
+    static CommandLine commandLine(String[] args, PrintWriter out, PrintWriter err, StartUp ready) {
         java.util.concurrent.Callable<Integer> fullRun = () -> commandLine(out, err).execute(args);
         // One tree: the stand-ins find the command, then the commands run replace theirs, in place.
         CommandLine cl = standIns(new Baton(), fullRun);
         Set<String> run = commandsRun(cl, args);
+        if (ready != null) {
+            ready.await();
+        }
         return commandLine(cl, out, err, System.in, System.console() != null, c -> run.contains(name(c)), fullRun);
     }
 
@@ -299,8 +392,37 @@ public final class Baton implements Runnable {
         }
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExitCodeExceptionMapper(e -> e instanceof ExitException x ? x.code() : BaseCommand.EXIT_FAILED);
-        cl.setExecutionStrategy(parseResult -> {
+        // Named classes, not lambdas: JDK 17's static CDS archive leaves out an old (Java 5) interface
+        // such as picocli's handlers once a lambda has linked it at dump time, and then they and
+        // RunLast are read from the jar on every run (packaging/cds-archive.sh).
+        cl.setExitCodeExceptionMapper(new ExitCodes());
+        cl.setExecutionStrategy(new Execution(standInRun));
+        cl.setParameterExceptionHandler(new BadInput());
+        cl.setExecutionExceptionHandler(new Failure());
+        return cl;
+    }
+
+    /** The exit code of an exception: {@link ExitException}'s, else 1. */
+    private static final class ExitCodes implements CommandLine.IExitCodeExceptionMapper {
+        @Override
+        public int getExitCode(Throwable e) {
+            return e instanceof ExitException x ? x.code() : BaseCommand.EXIT_FAILED;
+        }
+    }
+
+    /**
+     * Runs the command parsed: a stand-in's {@code standInRun} (the full command line), else the
+     * command after checking the options before it.
+     */
+    private static final class Execution implements CommandLine.IExecutionStrategy {
+        private final java.util.concurrent.Callable<Integer> standInRun;
+
+        Execution(java.util.concurrent.Callable<Integer> standInRun) {
+            this.standInRun = standInRun;
+        }
+
+        @Override
+        public int execute(CommandLine.ParseResult parseResult) {
             CommandLine.ParseResult leaf = parseResult;
             while (leaf.hasSubcommand()) {
                 leaf = leaf.subcommand();
@@ -314,14 +436,24 @@ public final class Baton implements Runnable {
             }
             globalOptionsApply(parseResult);
             return new CommandLine.RunLast().execute(parseResult);
-        });
-        cl.setParameterExceptionHandler((ex, a) -> {
+        }
+    }
+
+    /** Bad input: the message and where to find help, exit 2. */
+    private static final class BadInput implements CommandLine.IParameterExceptionHandler {
+        @Override
+        public int handleParseException(CommandLine.ParameterException ex, String[] args) {
             CommandLine c = ex.getCommandLine();
             c.getErr().println("baton: " + ex.getMessage());
             c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
             return BaseCommand.EXIT_BAD_INPUT;
-        });
-        cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
+        }
+    }
+
+    /** A command that threw: its message (and with --verbose the stack trace), exit 1 or the {@link ExitException}'s code. */
+    private static final class Failure implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine c, CommandLine.ParseResult parseResult) {
             boolean verbose = false;
             for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.hasSubcommand() ? pr.subcommand() : null) {
                 verbose |= pr.hasMatchedOption("--verbose");
@@ -337,7 +469,6 @@ public final class Baton implements Runnable {
                 ex.printStackTrace(c.getErr());
             }
             return BaseCommand.EXIT_FAILED;
-        });
-        return cl;
+        }
     }
 }

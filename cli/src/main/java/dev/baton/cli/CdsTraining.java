@@ -18,7 +18,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
  * The training run of the CLI's class-data sharing archive (issue 19): run as
  * {@code java -XX:ArchiveClassesAtExit=baton.jsa -cp baton.jar dev.baton.cli.CdsTraining}, it
  * runs the read-only commands ({@code list}, {@code topology}, {@code history},
- * {@code show-config}, and some help) in this JVM against a fake etcd JSON gateway on
+ * {@code show-config}, {@code list -c FILE}, and some help) in this JVM against a fake etcd JSON gateway on
  * 127.0.0.1 serving a running 3-member cluster, so that the JVM's exit writes an archive of the
  * classes they load. The CLI launchers then start with {@code -XX:SharedArchiveFile=baton.jsa}:
  * those classes are mapped already parsed and verified instead of being read from the jar.
@@ -73,8 +73,9 @@ public final class CdsTraining {
     }
 
     public static void main(String[] args) throws IOException {
-        Logging.install(); // as Baton.main does
-        Logging.configure(null);
+        Logging.install(); // as Baton.main does, with the same classes
+        Baton.StartUp.start(() -> Logging.configure(null)).await();
+        Baton.StartUp.start(Baton::warmJson).await();
         List<String> failed = train();
         if (!failed.isEmpty()) {
             System.err.println("CdsTraining: " + String.join("; ", failed));
@@ -98,25 +99,46 @@ public final class CdsTraining {
         gateway.start();
         String etcd = "127.0.0.1:" + gateway.getAddress().getPort();
         List<String> failed = new java.util.ArrayList<>();
+        // patronictl -c FILE list: the configuration's classes (SnakeYAML, dev.baton.config) too.
+        java.nio.file.Path config = java.nio.file.Files.createTempFile("baton-cds-training", ".yml");
         try {
+            java.nio.file.Files.writeString(config, memberConfig(etcd));
             for (String[] command : List.of(
                     new String[] {"list", "--etcd", etcd, "--scope", "demo"},
                     new String[] {"list", "demo", "--dcs-url", "etcd3://" + etcd, "-e", "-f", "json"},
                     new String[] {"topology", "--etcd", etcd, "--scope", "demo"},
                     new String[] {"history", "--etcd", etcd, "--scope", "demo"},
                     new String[] {"show-config", "--etcd", etcd, "--scope", "demo"},
+                    new String[] {"list", "-c", config.toString()}, new String[] {"-c", config.toString(), "list"},
                     new String[] {"list", "--help"}, new String[] {"--help"}, new String[] {"--version"})) {
                 java.io.StringWriter out = new java.io.StringWriter();
                 java.io.StringWriter err = new java.io.StringWriter();
                 int code = Baton.commandLine(command, new PrintWriter(out, true), new PrintWriter(err, true))
                         .execute(command);
-                if (code != 0 || (command[0].equals("list") && command.length > 2 && !out.toString().contains("node3"))) {
+                List<String> words = List.of(command);
+                if (code != 0 || (words.contains("list") && !words.contains("--help") && !out.toString().contains("node3"))) {
                     failed.add(String.join(" ", command) + ": exit " + code + " " + err.toString().strip());
                 }
             }
         } finally {
             gateway.stop(0);
+            java.nio.file.Files.deleteIfExists(config);
         }
         return failed;
+    }
+
+    /** A member's configuration as Patroni's users write one (the sections list -c reads and checks), for {@code etcd}. */
+    static String memberConfig(String etcd) {
+        return String.join("\n", "scope: demo", "namespace: /service/", "name: node1", "restapi:",
+                "  listen: 127.0.0.1:8008", "  connect_address: 127.0.0.1:8008", "etcd3:", "  hosts: " + etcd,
+                "bootstrap:", "  dcs:", "    ttl: 30", "    loop_wait: 10", "    postgresql:", "      use_pg_rewind: true",
+                "      parameters:", "        max_connections: 100", "  initdb:", "  - encoding: UTF8", "  - data-checksums",
+                "postgresql:", "  listen: 127.0.0.1:5432", "  connect_address: 127.0.0.1:5432",
+                "  data_dir: /nonexistent/baton-cds-training/data", "  pgpass: /nonexistent/baton-cds-training/pgpass",
+                "  authentication:", "    superuser:", "      username: postgres", "      password: training",
+                "    replication:", "      username: replicator", "      password: training", "    rewind:",
+                "      username: rewind_user", "      password: training", "  parameters:",
+                "    unix_socket_directories: ''", "  pg_hba:", "  - host all all 127.0.0.1/32 scram-sha-256",
+                "  - host replication replicator 127.0.0.1/32 scram-sha-256", "watchdog:", "  mode: 'off'", "");
     }
 }
