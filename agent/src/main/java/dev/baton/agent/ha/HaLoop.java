@@ -291,7 +291,11 @@ public final class HaLoop implements AutoCloseable {
         lock.start();
         thread = new Thread(this::run, "baton-ha-loop");
         thread.start();
+        // What the first failover needs, loaded now rather than while the cluster has no primary.
         peers.warmUp(MemberPublisher.apiUrl(config));
+        if (ownBackground != null) {
+            ownBackground.execute(pg::warmUpFence);
+        }
     }
 
     private void run() {

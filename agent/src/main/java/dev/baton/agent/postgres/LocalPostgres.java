@@ -356,6 +356,15 @@ public final class LocalPostgres implements PostgresController {
     }
 
     @Override
+    public void warmUpFence() {
+        try {
+            PgFence.warmUp();
+        } catch (RuntimeException e) {
+            LOG.fine("fence warm-up: " + e);
+        }
+    }
+
+    @Override
     public FenceResult fencePrimary(String host, int port, Duration budget) {
         return new PgFence(config.postgresql().authentication().rewindUser()).fence(host, port, budget);
     }

@@ -209,6 +209,14 @@ public interface PostgresController {
     void removeDataDirectory();
 
     /**
+     * Loads what a promotion's fence needs, once, in the background when the agent starts: the
+     * first failover then does not pay for it while the cluster has no primary. Sends nothing to
+     * any server; never throws.
+     */
+    default void warmUpFence() {
+    }
+
+    /**
      * Fences a former primary at {@code host:port} over a PostgreSQL connection (fence before
      * promote): afterwards it acknowledges no commit, also to clients already connected, and the
      * result carries its WAL flush position. Bounded by {@code budget}; never throws.

@@ -124,6 +124,11 @@ class PgFenceTest {
     }
 
     @Test
+    void theWarmUpRunsWithoutAnyServerAndNeverThrows() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), PgFence::warmUp);
+    }
+
+    @Test
     void aListeningPortPassesTheProbeToTheDriver() throws Exception {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             PgFence.probe("127.0.0.1", s.getLocalPort(), Duration.ofSeconds(1));
