@@ -13,10 +13,9 @@ import org.junit.jupiter.api.Test;
 /** main's start-up work on a second thread (issue 19): waited for before the command is built, failures kept. */
 class StartUpTest {
 
-    @Test
-    void awaitWaitsForTheWork() {
-        AtomicBoolean done = new AtomicBoolean();
-        Baton.StartUp s = Baton.StartUp.start(() -> {
+    /** Work that sets {@code done} after a pause. */
+    private static Baton.StartUp slowly(AtomicBoolean done) {
+        return Baton.StartUp.start(() -> {
             try {
                 Thread.sleep(200);
             } catch (InterruptedException e) {
@@ -24,6 +23,12 @@ class StartUpTest {
             }
             done.set(true);
         });
+    }
+
+    @Test
+    void awaitWaitsForTheWork() {
+        AtomicBoolean done = new AtomicBoolean();
+        Baton.StartUp s = slowly(done);
         s.await();
         assertTrue(done.get());
     }
@@ -40,14 +45,7 @@ class StartUpTest {
     @Test
     void theCommandIsBuiltOnlyOnceTheStartUpWorkIsDone() {
         AtomicBoolean done = new AtomicBoolean();
-        Baton.StartUp s = Baton.StartUp.start(() -> {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            done.set(true);
-        });
+        Baton.StartUp s = slowly(done);
         StringWriter o = new StringWriter();
         String[] args = {"--version"};
         int code = Baton.commandLine(args, new PrintWriter(o, true), new PrintWriter(new StringWriter(), true), s)
