@@ -147,6 +147,14 @@ public interface ClusterStore extends AutoCloseable {
     /** Wakes a thread blocked in {@link #awaitChange(Duration)} (e.g. for a REST request). */
     void wakeUp();
 
+    /**
+     * Sends, once when the agent starts, the kind of request only a leader race needs (a
+     * transaction), with nothing to change: the race then runs on a warm client instead of
+     * paying for the method's first use while the cluster has no primary. Never throws.
+     */
+    default void warmUp() {
+    }
+
     /** Reads one key's raw value below the cluster prefix (for tools); empty if absent. */
     Optional<String> get(String relativeKey);
 

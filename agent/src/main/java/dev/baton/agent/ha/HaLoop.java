@@ -294,7 +294,10 @@ public final class HaLoop implements AutoCloseable {
         // What the first failover needs, loaded now rather than while the cluster has no primary.
         peers.warmUp(MemberPublisher.apiUrl(config));
         if (ownBackground != null) {
-            ownBackground.execute(pg::warmUpFence);
+            ownBackground.execute(() -> {
+                store.warmUp();
+                pg.warmUpFence();
+            });
         }
     }
 

@@ -233,6 +233,11 @@ public final class InstrumentedClusterStore implements ClusterStore {
     }
 
     @Override
+    public void warmUp() {
+        delegate.warmUp();
+    }
+
+    @Override
     public Optional<String> get(String relativeKey) {
         return measure("get", () -> delegate.get(relativeKey));
     }

@@ -89,25 +89,39 @@ final class PgFence {
         Connection connect(String host, int port, Duration connectTimeout, Duration loginTimeout) throws SQLException;
     }
 
-    private final Connector connector;
+    /** What a fence can tell before it connects: a result that ends it, or null to go on. */
+    @FunctionalInterface
+    interface Precheck {
+        FenceResult before(String host, int port, Duration connectTimeout);
+    }
 
-    /** Fences as {@code user} (the rewind user), with its password and TLS options. */
+    /** No precheck (tests with a fake connector). */
+    static final Precheck NONE = (host, port, connectTimeout) -> null;
+
+    private final Connector connector;
+    private final Precheck precheck;
+
+    /**
+     * Fences as {@code user} (the rewind user), with its password and TLS options, after a plain
+     * TCP connect ({@link #tcpFirst}): a dead primary's refused port ends the fence in a
+     * millisecond, on the calling thread, without the driver or the fence's own thread.
+     */
     PgFence(Credentials user) {
-        this(jdbc(user));
+        this(jdbc(user), PgFence::tcpFirst);
     }
 
     PgFence(Connector connector) {
-        this.connector = connector;
+        this(connector, NONE);
     }
 
-    /**
-     * pgjdbc to database postgres as {@code user}; the password goes only into the driver's
-     * properties. A plain TCP connect comes first ({@link #probe}): a dead primary's refused port
-     * answers in a millisecond, without the driver's error path.
-     */
+    PgFence(Connector connector, Precheck precheck) {
+        this.connector = connector;
+        this.precheck = precheck;
+    }
+
+    /** pgjdbc to database postgres as {@code user}; the password goes only into the driver's properties. */
     static Connector jdbc(Credentials user) {
         return (host, port, connectTimeout, loginTimeout) -> {
-            probe(host, port, connectTimeout);
             Properties p = new Properties();
             p.setProperty("user", user.username());
             if (user.password() != null) {
@@ -125,7 +139,20 @@ final class PgFence {
     }
 
     /**
-     * A TCP connect to {@code host:port} first ({@link dev.baton.agent.net.TcpProbe}): nothing
+     * The fence's precheck: a TCP connect ({@link #probe}); nothing listening is
+     * {@link Outcome#NOT_RUNNING}, no answer {@link Outcome#UNREACHABLE}, anything else null (log in).
+     */
+    static FenceResult tcpFirst(String host, int port, Duration connectTimeout) {
+        try {
+            probe(host, port, connectTimeout);
+            return null;
+        } catch (SQLException e) {
+            return classify(e, host + ":" + port);
+        }
+    }
+
+    /**
+     * A TCP connect to {@code host:port} ({@link dev.baton.agent.net.TcpProbe}): nothing
      * listening (refused) and no answer within the probe's limit are thrown as the driver would
      * report them ({@link #kind}: not running, unreachable); anything else is left to the driver's
      * own connect.
@@ -174,17 +201,24 @@ final class PgFence {
         } catch (java.io.IOException e) {
             return;
         }
-        dev.baton.agent.net.TcpProbe.probe("127.0.0.1", port, Duration.ofMillis(100));
-        new PgFence((host, p, connect, login) -> {
+        Connector refusing = (host, p, connect, login) -> {
             throw new SQLException("Connection to " + host + ":" + p + " failed: Connection refused", "08001",
                     new ConnectException("Connection refused"));
-        }).attempt("127.0.0.1", port, Duration.ofSeconds(1));
+        };
+        // A dead primary's path (the TCP connect refused), then the attempt's own thread and the
+        // classification of a driver's error, which a live one's fence goes through.
+        new PgFence(refusing, PgFence::tcpFirst).attempt("127.0.0.1", port, Duration.ofSeconds(1));
+        new PgFence(refusing, NONE).attempt("127.0.0.1", port, Duration.ofSeconds(1));
     }
 
     private FenceResult attempt(String host, int port, Duration budget) {
         String where = host + ":" + port;
         if (budget.isZero() || budget.isNegative()) {
             return FenceResult.of(Outcome.UNREACHABLE, where + ": no time left to fence");
+        }
+        FenceResult early = precheck.before(host, port, connectTimeout(budget));
+        if (early != null) {
+            return early;
         }
         Attempt attempt = new Attempt(host, port, budget);
         ExecutorService threads = Executors.newCachedThreadPool(r -> {

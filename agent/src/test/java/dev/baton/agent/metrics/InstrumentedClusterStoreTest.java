@@ -91,6 +91,7 @@ class InstrumentedClusterStoreTest {
         store.deleteCluster();
         store.awaitChange(Duration.ZERO);
         store.wakeUp();
+        store.warmUp();
         store.get("config");
         store.reconnect();
         store.close();

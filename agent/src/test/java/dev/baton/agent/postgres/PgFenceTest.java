@@ -124,6 +124,21 @@ class PgFenceTest {
     }
 
     @Test
+    void aPrecheckThatDecidesEndsTheFenceWithoutConnecting() {
+        AtomicInteger connects = new AtomicInteger();
+        PgFence.Connector counting = (host, port, connect, login) -> {
+            connects.incrementAndGet();
+            throw new SQLException("unexpected", "08001");
+        };
+        FenceResult dead = new PgFence(counting, (host, port, connect) -> FenceResult.of(Outcome.NOT_RUNNING,
+                host + ":" + port + ": refused")).fence("10.0.0.1", 5432, Duration.ofSeconds(2));
+        assertEquals(Outcome.NOT_RUNNING, dead.outcome());
+        assertEquals(0, connects.get(), "no login, no thread: the precheck said it");
+        new PgFence(counting, PgFence.NONE).fence("10.0.0.1", 5432, Duration.ofSeconds(2));
+        assertEquals(1, connects.get(), "a precheck that says nothing leaves the fence to the connection");
+    }
+
+    @Test
     void theWarmUpRunsWithoutAnyServerAndNeverThrows() {
         assertTimeoutPreemptively(Duration.ofSeconds(30), PgFence::warmUp);
     }

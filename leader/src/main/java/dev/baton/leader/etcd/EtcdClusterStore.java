@@ -51,6 +51,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
  * read: a key cannot change its lease without changing its mod revision.
  */
 public final class EtcdClusterStore implements ClusterStore {
+    private static final java.util.logging.Logger LOG =
+            java.util.logging.Logger.getLogger(EtcdClusterStore.class.getName());
 
     private final KeyLayout layout;
     private final String memberName;
@@ -405,6 +407,24 @@ public final class EtcdClusterStore implements ClusterStore {
     @Override
     public void wakeUp() {
         watch.wakeUp();
+    }
+
+    /**
+     * A transaction with a compare on the leader key and no operation (it writes nothing), on the
+     * client directly: not through {@link EtcdKv}, whose bookkeeping of this store's own writes it
+     * must not touch. A cold first transaction took 20-30 ms more than a warm one (5 ms).
+     */
+    @Override
+    public void warmUp() {
+        try {
+            Client c = connection.client();
+            c.getKVClient().txn().If(absent(leaderKey)).commit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.fine("etcd warm-up: " + e);
+        }
     }
 
     @Override

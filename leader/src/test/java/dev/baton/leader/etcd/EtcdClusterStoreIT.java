@@ -87,6 +87,18 @@ class EtcdClusterStoreIT {
     }
 
     @Test
+    void theWarmUpWritesNothing() {
+        EtcdClusterStore a = fx.store("node1");
+        a.renewLease();
+        assertTrue(a.tryAcquireLeader());
+        long before = a.read().revision();
+        a.warmUp();
+        fx.store("node2").warmUp();
+        assertEquals(before, a.read().revision(), "a transaction without operations");
+        assertEquals("node1", a.read().leader().name());
+    }
+
+    @Test
     void confirmLeaderIsTrueOnlyForTheHolderOnItsLease() {
         EtcdClusterStore a = fx.store("node1");
         EtcdClusterStore b = fx.store("node2");
