@@ -88,9 +88,12 @@ class FailoverIT {
                     return false;
                 }
             });
+            // The history line is written after the promotion opened for writes and fired the
+            // callback (slots first), so it may come a moment after the callback's line.
+            awaitOrFail(c, "the promotion is recorded in the history key",
+                    () -> !ClusterSupport.view(c).history().isEmpty());
             ClusterView view = ClusterSupport.view(c);
             assertEquals(now.name(), view.leader());
-            assertFalse(view.history().isEmpty(), "the promotion is recorded in the history key");
             assertEquals(now.name(), view.history().get(view.history().size() - 1).newLeader());
 
             old.start();
