@@ -109,8 +109,18 @@ class SwitchoverRestIT {
         assertEquals(412, call(r, "POST", "/restart", "{\"restart_pending\":true}").statusCode());
         assertEquals(412, call(r, "POST", "/restart", "{\"role\":\"primary\"}").statusCode());
         assertEquals(202, call(r, "POST", "/reload", null).statusCode());
-        HttpResponse<String> re = call(r, "POST", "/reinitialize", null);
-        assertEquals(200, re.statusCode(), re.body());
+        // The reload runs on the long-action slot: a reinitialize meanwhile is refused with 503
+        // (nothing started) until it is done.
+        java.util.concurrent.atomic.AtomicReference<HttpResponse<String>> re = new java.util.concurrent.atomic.AtomicReference<>();
+        awaitOrFail(cluster, "reinitialize accepted once the reload is done", () -> {
+            try {
+                re.set(call(r, "POST", "/reinitialize", null));
+            } catch (Exception e) {
+                return false;
+            }
+            return re.get().statusCode() != 503;
+        });
+        assertEquals(200, re.get().statusCode(), re.get().body());
         awaitOrFail(cluster, r.name() + " streams again after its re-clone",
                 () -> cluster.get(r, "/replica").map(x -> x.status() == 200).orElse(false));
     }
