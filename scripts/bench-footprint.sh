@@ -10,8 +10,9 @@
 #               WINDOW seconds, divided by the members; the split by gRPC method is printed too
 #   list_s      wall time of `baton list` and of `patronictl list` against the same cluster (median)
 #   promote_s   SIGKILL of the primary's agent tree and its postmaster (node death), then from the leader key's deletion
-#               (seen by `etcdctl watch`) to the first /primary 200 on another member (median); the
-#               killed member is restarted (same command line and environment) between iterations
+#               to the first /primary 200 on another member (median), both seen by scripts/promote-probe.py
+#               (an etcd watch and a 5 ms poll on one clock); the killed member is restarted (same
+#               command line and environment) between iterations
 # Run it as an unprivileged user (PostgreSQL refuses root) after `mvn -DskipTests package`:
 #   scripts/bench-footprint.sh [-o OUT_DIR] [-l LIST_RUNS] [-k KILLS] [-w WINDOW_S] [-s SETTLE_S] [-v "baton patroni"]
 # Environment: BATON=/path/to/baton (default bin/baton). Everything it starts is stopped on exit.
@@ -39,7 +40,6 @@ mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 
 say() { printf 'bench-footprint: %s\n' "$*" >&2; }
-now() { date +%s.%N; }
 http_code() { curl -s -o /dev/null -m 1 -w '%{http_code}' "$1" 2>/dev/null || true; }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 descendants() { # PID -> PID and all its descendants
@@ -193,7 +193,7 @@ primary_index() {
 
 # kill_primary NAME K: prints the seconds from the leader key's deletion to /primary 200 elsewhere.
 kill_primary() {
-  local name="$1" k="$2" p i root cmd env_file cwd watch_log="$out/$name.watch.$2" t_del t_ok=""
+  local name="$1" k="$2" p i root cmd env_file cwd watch_log="$out/$name.watch.$2" t=""
   for _ in $(seq 300); do p="$(primary_index || true)"; [ -n "$p" ] && break; sleep 0.2; done
   [ -n "$p" ] || { echo "no primary"; return 1; }
   root="$(agent_pid "$p")"
@@ -203,30 +203,23 @@ kill_primary() {
   cwd="$(readlink "/proc/$root/cwd")"
   local leader_key; leader_key="$(etcdctl --endpoints "$ETCD" get --prefix --keys-only "/service/$SCOPE/leader" | head -1)"
   [ -n "$leader_key" ] || leader_key="/service/$SCOPE/leader"
-  ( etcdctl --endpoints "$ETCD" watch "$leader_key" | while read -r l; do echo "$(now) $l"; done > "$watch_log" ) &
-  local watcher=$!
-  sleep 0.5
+  local urls=()
+  for i in 0 1 2; do [ "$i" = "$p" ] || urls+=("http://127.0.0.1:${REST[i]}/primary"); done
+  # One process watches the key and polls the others' /primary on one clock (scripts/promote-probe.py).
+  python3 "$here/scripts/promote-probe.py" "$ETCD" "$leader_key" "${urls[@]}" > "$watch_log" 2>&1 &
+  local probe=$!
+  for _ in $(seq 100); do grep -q '^ready' "$watch_log" && break; sleep 0.05; done
   # Node death: the agent's tree and the postmaster (pg_ctl detaches it from the agent's tree; its
   # data directory is in the member's configuration, its pid in postmaster.pid).
   local cfg data_dir pm=""
   cfg="${AGENT_MATCH[p]##* }"
   data_dir="$(awk '$1 == "data_dir:" {print $2; exit}' "$cfg" 2>/dev/null || true)"
   [ -z "$data_dir" ] || pm="$(head -1 "$data_dir/postmaster.pid" 2>/dev/null || true)"
-  [ -n "$pm" ] || { echo "no postmaster.pid for member $p ($cfg)"; return 1; }
+  [ -n "$pm" ] || { kill "$probe" 2>/dev/null; echo "no postmaster.pid for member $p ($cfg)"; return 1; }
   # shellcheck disable=SC2046
   kill -KILL $(descendants "$root") "$pm" 2>/dev/null || true
-  for _ in $(seq 3000); do   # up to ~ttl + 60 s
-    for i in 0 1 2; do
-      [ "$i" = "$p" ] && continue
-      if [ "$(curl -s -o /dev/null -m 0.2 -w '%{http_code}' "http://127.0.0.1:${REST[i]}/primary" 2>/dev/null)" = 200 ]; then
-        t_ok="$(now)"; break 2
-      fi
-    done
-    sleep 0.01
-  done
-  sleep 0.3
-  pkill -P "$watcher" 2>/dev/null || true; kill "$watcher" 2>/dev/null || true
-  t_del="$(awk '$2 == "DELETE" {print $1; exit}' "$watch_log")"
+  wait "$probe" || true
+  t="$(grep -E '^[0-9.]+$' "$watch_log" || true)"
   # Restart the killed member as it was started (its postgres recovers and rejoins).
   local envs=() args=()
   mapfile -d '' envs < "$env_file"; mapfile -d '' args < "$cmd"
@@ -234,9 +227,8 @@ kill_primary() {
   sleep 1
   local np; np="$(agent_pid "$p")"; [ -z "$np" ] || echo "$np" >> "$out/restarted.pids"
   for _ in $(seq 600); do [ "$(http_code "http://127.0.0.1:${REST[p]}/replica")" = 200 ] && break; sleep 0.2; done
-  [ -n "$t_del" ] || { echo "no DELETE of $leader_key seen"; return 1; }
-  [ -n "$t_ok" ] || { echo "no new primary"; return 1; }
-  awk -v a="$t_del" -v b="$t_ok" 'BEGIN {printf "%.3f\n", b - a}'
+  [ -n "$t" ] || { echo "$(tail -1 "$watch_log")"; return 1; }
+  echo "$t"
 }
 
 : > "$out/table.txt"; : > "$out/methods.txt"
