@@ -2,7 +2,7 @@
 """Times one failover for scripts/bench-footprint.sh: from the deletion of the leader key to the
 first /primary 200 on another member, both seen by this one process on one monotonic clock.
 
-usage: promote-probe.py ETCD_URL KEY URL [URL ...]
+usage: promote-probe.py ETCD KEY URL [URL ...]   (ETCD: http://host:port or host:port)
 
 It watches KEY through etcd's JSON gateway (POST /v3/watch, a stream), prints "ready" once the watch
 is in place, and when a DELETE of KEY arrives it asks every URL (a member's /primary) in turn, a
@@ -27,7 +27,7 @@ def main(argv):
     if len(argv) < 4:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    etcd = urllib.parse.urlsplit(argv[1])
+    etcd = urllib.parse.urlsplit(argv[1] if "://" in argv[1] else "http://" + argv[1])
     key = argv[2].encode()
     urls = [urllib.parse.urlsplit(u) for u in argv[3:]]
     if etcd.scheme != "http" or not etcd.hostname or any(u.scheme != "http" or not u.hostname for u in urls):
