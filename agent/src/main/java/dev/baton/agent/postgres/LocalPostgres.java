@@ -281,26 +281,42 @@ public final class LocalPostgres implements PostgresController {
     /** How often a promotion asks the server whether it left recovery. */
     static final Duration PROMOTE_POLL = Duration.ofMillis(10);
 
+    /** How long a promotion lets the startup process sleep with the request pending before it signals again. */
+    static final Duration PROMOTE_RESIGNAL = Duration.ofMillis(50);
+
     /**
      * Signals the promotion with {@code pg_promote(false)} over the agent's open connection (no
      * process to start; {@code pg_ctl promote -W} when the server does not take it and is still in
      * recovery) and asks {@code pg_is_in_recovery()} every {@link #PROMOTE_POLL} until it is false:
      * the node opens for writes the moment the server does, where {@code pg_promote(true)} and
-     * {@code pg_ctl promote -w} look only every 100 ms. A server that stops meanwhile, or is still
-     * in recovery after {@code timeout}, fails the promotion.
+     * {@code pg_ctl promote -w} look only every 100 ms. A startup process that took the request
+     * while a WAL receiver towards the dead primary was starting sleeps out
+     * {@code wal_retrieve_retry_interval} before it acts on it; seen in that sleep, it is signalled
+     * again, which wakes it (a promote signal file left by a second signal is removed by the
+     * postmaster's next start). A server that stops meanwhile, or is still in recovery after
+     * {@code timeout}, fails the promotion.
      */
     @Override
     public void promote(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long signalled = System.nanoTime();
         if (!queries.signalPromote()) {
-            if (Boolean.FALSE.equals(queries.inRecovery())) {
+            if (queries.recovery() == PgQueries.Recovery.DONE) {
                 return;
             }
             pgCtl.signalPromote();
         }
         while (true) {
-            if (Boolean.FALSE.equals(queries.inRecovery())) {
+            PgQueries.Recovery r = queries.recovery();
+            if (r == PgQueries.Recovery.DONE) {
                 return;
+            }
+            if (r == PgQueries.Recovery.RETRY_SLEEP && System.nanoTime() - signalled >= PROMOTE_RESIGNAL.toNanos()) {
+                // Not at once: a startup process asleep when the first signal came is still waking.
+                signalled = System.nanoTime();
+                LOG.info("the startup process sleeps out wal_retrieve_retry_interval with the promotion pending: "
+                        + "signalling it again");
+                queries.signalPromote();
             }
             if (!isRunning()) {
                 throw new PostgresException("postgres stopped while it was being promoted (log " + logFile() + ")");

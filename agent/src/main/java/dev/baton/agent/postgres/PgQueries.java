@@ -205,19 +205,38 @@ final class PgQueries {
         return authenticationFailure;
     }
 
+    /** Where a promotion stands, as {@link #recovery()} sees it. */
+    enum Recovery {
+        /** Out of recovery: writable. */
+        DONE,
+        /** Still in recovery. */
+        IN_PROGRESS,
+        /**
+         * Still in recovery, and the startup process sleeps out {@code wal_retrieve_retry_interval}
+         * (wait event RecoveryRetrieveRetryInterval): a promote request it took while a WAL receiver
+         * was starting is acted on only after that sleep, unless it is woken again.
+         */
+        RETRY_SLEEP
+    }
+
     /**
-     * {@code pg_is_in_recovery()}, the one question a promotion waits on; null when the server
-     * does not answer (not running, not yet accepting connections).
+     * The one question a promotion waits on: {@code pg_is_in_recovery()} and what the startup
+     * process waits for; null when the server does not answer (not running, not yet accepting
+     * connections).
      */
-    synchronized Boolean inRecovery() {
-        try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+    synchronized Recovery recovery() {
+        try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery(RECOVERY_SQL)) {
             rs.next();
-            return rs.getBoolean(1);
+            return !rs.getBoolean(1) ? Recovery.DONE
+                    : "RecoveryRetrieveRetryInterval".equals(rs.getString(2)) ? Recovery.RETRY_SLEEP : Recovery.IN_PROGRESS;
         } catch (SQLException e) {
             close();
             return null;
         }
     }
+
+    static final String RECOVERY_SQL = "SELECT pg_is_in_recovery(), (SELECT wait_event FROM pg_stat_activity"
+            + " WHERE backend_type = 'startup' LIMIT 1)";
 
     /**
      * {@code pg_promote(false)}: the server writes its promote signal file and signals the

@@ -294,6 +294,28 @@ class LocalPostgresTest {
     }
 
     @Test
+    void aStartupProcessAsleepInTheRetryIntervalIsSignalledAgain() throws Exception {
+        // PostgreSQL took the request while a WAL receiver was starting: it sleeps out
+        // wal_retrieve_retry_interval (up to 1 s here, 5 s by default) unless woken again.
+        List<String> sql = new java.util.ArrayList<>();
+        java.lang.reflect.InvocationHandler rs = (proxy, m, args) -> switch (m.getName()) {
+            case "next" -> true;
+            case "getBoolean" -> sql.get(sql.size() - 1).contains("pg_promote")
+                    || sql.stream().filter(q -> q.contains("pg_promote")).count() < 2;
+            case "getString" -> "RecoveryRetrieveRetryInterval";
+            default -> null;
+        };
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("postmaster.pid"), ProcessHandle.current().pid() + "\n" + data + "\n");
+        new LocalPostgres(config, FakeBinaries.in(tmp), runner, fakeConnection(rs, sql), java.time.Clock.systemUTC())
+                .promote(Duration.ofSeconds(20));
+        assertEquals(2, sql.stream().filter("SELECT pg_promote(false)"::equals).count(), String.join("\n", sql));
+        assertEquals(PgQueries.RECOVERY_SQL, sql.get(1), "the second signal only after the sleep was seen");
+        assertEquals(PgQueries.RECOVERY_SQL, sql.get(sql.size() - 1), "then polled until out of recovery");
+        assertEquals(List.of(), runner.calls(), "no pg_ctl");
+    }
+
+    @Test
     void aServerThatDoesNotTakePgPromoteIsSignalledWithPgCtl() throws Exception {
         var asked = new java.util.concurrent.atomic.AtomicInteger();
         List<String> sql = new java.util.ArrayList<>();
