@@ -11,7 +11,7 @@
 #   list_s      wall time of `baton list` and of `patronictl list` against the same cluster (median)
 #   promote_s   SIGKILL of the primary's agent tree and its postmaster (node death), then from the leader key's deletion
 #               to the first /primary 200 on another member (median), both seen by scripts/promote-probe.py
-#               (an etcd watch and a 5 ms poll on one clock); the killed member is restarted (same
+#               (an etcd watch and a 10 ms poll on one clock); the killed member is restarted (same
 #               command line and environment) between iterations
 # Run it as an unprivileged user (PostgreSQL refuses root) after `mvn -DskipTests package`:
 #   scripts/bench-footprint.sh [-o OUT_DIR] [-l LIST_RUNS] [-k KILLS] [-w WINDOW_S] [-s SETTLE_S] [-v "baton patroni"]
