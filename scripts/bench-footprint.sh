@@ -40,6 +40,7 @@ mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 
 say() { printf 'bench-footprint: %s\n' "$*" >&2; }
+now() { date +%s.%N; }
 http_code() { curl -s -o /dev/null -m 1 -w '%{http_code}' "$1" 2>/dev/null || true; }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 descendants() { # PID -> PID and all its descendants
