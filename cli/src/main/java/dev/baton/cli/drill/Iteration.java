@@ -55,6 +55,17 @@ final class Iteration implements FailoverTracker.Sink {
         this.ackIndex = run.acks.size();
     }
 
+    /**
+     * A random part of a {@code loop_wait} added to the settle time, so that a fault lands at a
+     * random point of the leader's cycle. Baton's loop runs at a fixed rate and "whole" is often
+     * first seen right after a leader's cycle: without it every fault fell at about the same phase
+     * of the lease's renewal, and the detection (leader key gone) read up to a {@code loop_wait}
+     * long, where a real crash comes at any moment.
+     */
+    static long phaseJitterNanos(int loopWaitSeconds) {
+        return loopWaitSeconds <= 0 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(loopWaitSeconds * S);
+    }
+
     /** Where the iteration's trace ends (the next one's starts). */
     long end() {
         return end;
@@ -89,7 +100,7 @@ final class Iteration implements FailoverTracker.Sink {
             return notInjected("no write reached the primary " + old + " " + run.writer.path() + " within 60 s "
                     + "(last writer error: " + run.writer.lastError() + ")");
         }
-        Thread.sleep(SETTLE_NANOS / MS);
+        Thread.sleep((SETTLE_NANOS + phaseJitterNanos(run.settings.loopWait())) / MS);
         run.pull();
         ackIndex = Math.max(0, run.acks.size() - 1);
         return inject(old);
