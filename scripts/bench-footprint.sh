@@ -35,6 +35,7 @@ done
 for n in "$list_runs" "$kills" "$window" "$settle"; do
   [[ "$n" =~ ^[0-9]+$ ]] || { echo "bench-footprint: not a number: $n" >&2; exit 2; }
 done
+command -v python3 >/dev/null 2>&1 || { echo "bench-footprint: python3 not found (it runs scripts/promote-probe.py): apt-get install python3" >&2; exit 2; }
 [ "$(id -u)" -ne 0 ] || { echo "bench-footprint: do not run this as root: PostgreSQL refuses to run as root (runuser -u baton -- bash $0 ...)" >&2; exit 2; }
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
