@@ -225,14 +225,9 @@ final class PgQueries {
      * connections).
      */
     synchronized Recovery recovery() {
-        try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery(RECOVERY_SQL)) {
-            rs.next();
-            return !rs.getBoolean(1) ? Recovery.DONE
-                    : "RecoveryRetrieveRetryInterval".equals(rs.getString(2)) ? Recovery.RETRY_SLEEP : Recovery.IN_PROGRESS;
-        } catch (SQLException e) {
-            close();
-            return null;
-        }
+        return firstRow(RECOVERY_SQL, rs -> !rs.getBoolean(1) ? Recovery.DONE
+                : "RecoveryRetrieveRetryInterval".equals(rs.getString(2)) ? Recovery.RETRY_SLEEP : Recovery.IN_PROGRESS,
+                null);
     }
 
     static final String RECOVERY_SQL = "SELECT pg_is_in_recovery(), (SELECT wait_event FROM pg_stat_activity"
@@ -244,13 +239,7 @@ final class PgQueries {
      * answer or refused (e.g. no longer in recovery).
      */
     synchronized boolean signalPromote() {
-        try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery("SELECT pg_promote(false)")) {
-            rs.next();
-            return rs.getBoolean(1);
-        } catch (SQLException e) {
-            close();
-            return false;
-        }
+        return firstRow("SELECT pg_promote(false)", rs -> rs.getBoolean(1), false);
     }
 
     synchronized void checkpoint() {
@@ -259,14 +248,7 @@ final class PgQueries {
 
     /** The synchronous_standby_names postgres runs with now, or null if it cannot be read. */
     synchronized String synchronousStandbyNames() {
-        try (Statement st = connection().createStatement();
-             ResultSet rs = st.executeQuery("SELECT current_setting('synchronous_standby_names')")) {
-            rs.next();
-            return rs.getString(1);
-        } catch (SQLException e) {
-            close();
-            return null;
-        }
+        return firstRow("SELECT current_setting('synchronous_standby_names')", rs -> rs.getString(1), null);
     }
 
     /**
@@ -690,6 +672,26 @@ final class PgQueries {
         connection = connector.connect();
         connection.setAutoCommit(true);
         return connection;
+    }
+
+    /** Reads a column of the first row of a query that always returns one. */
+    @FunctionalInterface
+    private interface RowReader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    /**
+     * The first row of {@code sql}, read by {@code read}; {@code failed} when the server does not
+     * answer or refuses (the connection is closed, the next call opens another).
+     */
+    private <T> T firstRow(String sql, RowReader<T> read, T failed) {
+        try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return read.read(rs);
+        } catch (SQLException e) {
+            close();
+            return failed;
+        }
     }
 
     private void execute(String sql) {
