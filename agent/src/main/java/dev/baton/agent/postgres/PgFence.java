@@ -139,35 +139,19 @@ final class PgFence {
     }
 
     /**
-     * The fence's precheck: a TCP connect ({@link #probe}); nothing listening is
-     * {@link Outcome#NOT_RUNNING}, no answer {@link Outcome#UNREACHABLE}, anything else null (log in).
+     * The fence's precheck, a TCP connect ({@link dev.baton.agent.net.TcpProbe}): nothing
+     * listening (refused) is {@link Outcome#NOT_RUNNING}, no answer within the probe's limit
+     * {@link Outcome#UNREACHABLE}, in the words {@link #classify} gives the driver's same errors;
+     * anything else null: the driver's own connect and login go on (and say it in their words).
      */
     static FenceResult tcpFirst(String host, int port, Duration connectTimeout) {
-        try {
-            probe(host, port, connectTimeout);
-            return null;
-        } catch (SQLException e) {
-            return classify(e, host + ":" + port);
-        }
-    }
-
-    /**
-     * A TCP connect to {@code host:port} ({@link dev.baton.agent.net.TcpProbe}): nothing
-     * listening (refused) and no answer within the probe's limit are thrown as the driver would
-     * report them ({@link #kind}: not running, unreachable); anything else is left to the driver's
-     * own connect.
-     */
-    static void probe(String host, int port, Duration timeout) throws SQLException {
-        var r = dev.baton.agent.net.TcpProbe.probe(host, port, timeout);
-        switch (r.answer()) {
-            case REFUSED -> throw new SQLException("Connection to " + host + ":" + port + " failed: " + r.detail(),
-                    "08001", new ConnectException(r.detail()));
-            case SILENT -> throw new SQLException("Connection to " + host + ":" + port + ": " + r.detail(),
-                    "08001", new SocketTimeoutException(r.detail()));
-            default -> {
-                // accepted: log in; otherwise the driver says it in its own words
-            }
-        }
+        String where = host + ":" + port;
+        var r = dev.baton.agent.net.TcpProbe.probe(host, port, connectTimeout);
+        return switch (r.answer()) {
+            case REFUSED -> FenceResult.of(Outcome.NOT_RUNNING, where + ": Connection to " + where + " failed: " + r.detail());
+            case SILENT -> FenceResult.of(Outcome.UNREACHABLE, where + ": Connection to " + where + ": " + r.detail());
+            default -> null;
+        };
     }
 
     private static long seconds(Duration d) {

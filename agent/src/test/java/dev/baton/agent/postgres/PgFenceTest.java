@@ -2,7 +2,7 @@ package dev.baton.agent.postgres;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -114,9 +114,8 @@ class PgFenceTest {
             port = s.getLocalPort();
         }
         int closed = port;
-        java.sql.SQLException e = assertThrows(java.sql.SQLException.class,
-                () -> PgFence.probe("127.0.0.1", closed, Duration.ofSeconds(1)));
-        assertEquals(PgFence.Kind.NOT_RUNNING, PgFence.kind(e), e.getMessage());
+        FenceResult probed = PgFence.tcpFirst("127.0.0.1", closed, Duration.ofSeconds(1));
+        assertEquals(Outcome.NOT_RUNNING, probed.outcome(), probed.detail());
         FenceResult r = new PgFence(new dev.baton.config.Credentials("rewinder", "secret-pw"))
                 .fence("127.0.0.1", closed, Duration.ofSeconds(2));
         assertEquals(Outcome.NOT_RUNNING, r.outcome(), r.detail());
@@ -146,7 +145,7 @@ class PgFenceTest {
     @Test
     void aListeningPortPassesTheProbeToTheDriver() throws Exception {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            PgFence.probe("127.0.0.1", s.getLocalPort(), Duration.ofSeconds(1));
+            assertNull(PgFence.tcpFirst("127.0.0.1", s.getLocalPort(), Duration.ofSeconds(1)));
         }
     }
 
